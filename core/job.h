@@ -1,0 +1,83 @@
+/* A production order (SPEC §3): targets, package chains, limits, timeouts.
+ * Loaded from the job YAML by job_load.c; errors name file:line:column. */
+#ifndef FOTA_JOB_H
+#define FOTA_JOB_H
+
+#include "profile.h"
+
+typedef struct {
+    char *from;          /* NULL: full image, valid from any revision */
+    char *to;
+    char *file;          /* resolved path (relative to the job file's folder), or NULL */
+    char *url;           /* for method url, instead of file */
+    char *sha256;        /* expected, lowercase hex, or NULL */
+    char *name;          /* base name used in AT+QFUPL and reports */
+    /* Filled by fota_job_load_packages(): the bytes, read once and shared by every
+     * slot that streams them (never copied per slot). */
+    uint8_t *data;
+    size_t size;
+    char sha256_actual[65];
+} fota_package_t;
+
+typedef struct {
+    char **models;       /* match by model prefix … */
+    size_t n_models;
+    char *family;        /* … or by family name */
+    char *to;            /* target revision as ATI reports it */
+    fota_method_t method;
+    fota_package_t *packages;
+    size_t n_packages;
+} fota_target_t;
+
+typedef struct {
+    unsigned max_parallel;            /* default 64 */
+    unsigned max_transfers;           /* default 16 */
+    unsigned max_per_hub;             /* default 4; 0 = unlimited */
+    unsigned stop_after_same_failures;/* default 5; 0 = never */
+} fota_limits_t;
+
+/* 0 in a field = "use the profile's value". Seconds in YAML, ms here. */
+typedef fota_timeouts_t fota_job_timeouts_t;
+
+typedef struct {
+    char *source;        /* path of the job file */
+    char *dir;           /* its folder: package paths are relative to it */
+    char *name;          /* batch name */
+    char *station;
+    fota_target_t *targets;
+    size_t n_targets;
+    fota_limits_t limits;
+    fota_job_timeouts_t timeouts;
+} fota_job_t;
+
+int fota_job_load_file(const char *path, fota_job_t **out, fota_load_error_t *err);
+int fota_job_load_buffer(const char *name, const char *dir, const char *text, size_t len,
+                         fota_job_t **out, fota_load_error_t *err);
+void fota_job_free(fota_job_t *j);
+
+/* Reads every file: package into memory and hashes it; a missing file or a sha256
+ * mismatch is an error naming the job file's line of that package. */
+int fota_job_load_packages(fota_job_t *j, fota_load_error_t *err);
+
+/* Checks the job against the profiles (families/models exist, the method is
+ * supported by that family, URLs fit its rules). All errors are reported through
+ * cb; returns the number found. */
+typedef void (*fota_job_issue_cb)(void *ctx, const fota_load_error_t *e);
+int fota_job_validate(const fota_job_t *j, const fota_profile_set_t *profiles,
+                      fota_job_issue_cb cb, void *ctx);
+
+/* The target for a module: by model first, then by family. NULL when none. */
+const fota_target_t *fota_job_match(const fota_job_t *j, const fota_profile_t *profile,
+                                    const char *model);
+
+/* Package chain from `from` to target->to, shortest first, full images as a last
+ * resort. Fills out[] (pointers into target->packages) and returns the hop count,
+ * 0 when from == to, or -1 when no chain exists (error_class no_package). */
+int fota_chain_plan(const fota_target_t *target, const char *from,
+                    const fota_package_t **out, size_t max);
+
+/* Revision equality as modules print it: AT+QGMR may add "_01.001.01.001" to what
+ * ATI prints; comparisons are case-insensitive. */
+bool fota_revision_equal(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,149 @@
+/* A module family as data (SPEC §4): everything family-specific the engine needs.
+ * Loaded from profiles/<family>.yaml by profile_load.c. Adding a family is adding a
+ * YAML file; the engine never branches on a family's name.
+ *
+ * Ownership: a fota_profile_t owns all its strings and arrays; free with
+ * fota_profile_free(). */
+#ifndef FOTA_PROFILE_H
+#define FOTA_PROFILE_H
+
+#include "fota_types.h"
+
+/* One row of an error table: a code or an inclusive range (520–530). */
+typedef struct {
+    int lo, hi;                 /* lo == hi for a single code */
+    char *meaning;              /* the seed's wording */
+    fota_error_class_t cls;     /* download | package | space | transient | fatal */
+} fota_error_entry_t;
+
+typedef struct {
+    fota_error_entry_t *v;
+    size_t n;
+} fota_error_table_t;
+
+/* Which table a code reported in a phase belongs to. */
+typedef enum {
+    FOTA_TABLE_FTP,   /* ftp_err: FTPEND,<n> */
+    FOTA_TABLE_HTTP,  /* http_err: HTTPEND,<n> */
+    FOTA_TABLE_FILE,  /* file_err: FILEEND,<n> */
+    FOTA_TABLE_ERR,   /* err: END,<n> */
+    FOTA_TABLE__COUNT
+} fota_table_id_t;
+
+/* +QIND: "FOTA",<name>[,<n>[%]] — the name (matched case-insensitively, spaces
+ * ignored) mapped to a phase. Several spellings map to the same phase. */
+typedef struct {
+    char *name;            /* "HTTPPEND" */
+    fota_phase_t phase;    /* FOTA_PHASE_DL_END */
+    fota_table_id_t table; /* which table the value is a code of (DL_END/END) */
+} fota_phase_name_t;
+
+/* A plain text line (seed 004, boot URCs) mapped to a phase. Pattern syntax:
+ * literal text matched case-insensitively with runs of blanks folded; "%d" captures
+ * an integer (the phase value); "*" matches anything. Whole-line match. */
+typedef struct {
+    char *pattern;         /* "Update percent = %d%" */
+    fota_phase_t phase;
+} fota_text_pattern_t;
+
+typedef struct {
+    bool supported;
+    char *command;          /* template, "{arg}" replaced: AT+QFOTADL="{arg}" */
+    /* url */
+    size_t max_url_len;     /* 512 RG50xQ, 100 EG06xK, 255 EC200T (bytes, whole URL) */
+    bool ftp_root_only;     /* EC200T: "Currently only root path is supported" (003 §3.1) */
+    char **schemes;         /* allowed, lowercase: "ftp","http","https" */
+    size_t n_schemes;
+    /* local */
+    char *local_prefix;     /* "/cache/ufs/", "/usrdata/cache/ufs/" */
+    size_t max_name_len;    /* AT+QFUPL name limit (80) */
+    size_t max_path_len;    /* whole "<prefix><name>" limit */
+    int upload_timeout_s;   /* AT+QFUPL <timeout> */
+    size_t ack_block;       /* one 'A' per this many bytes in ack mode (1024) */
+    /* stream / qfua */
+    char *flow_command;     /* "AT+QCFG=\"usbifc\",2,2" or "AT+IFC=2,2"; NULL = none */
+    bool require_flow;      /* refuse to stream without hardware flow control */
+    unsigned rate_limit_bps;/* without flow control: bytes per second (15000, 003 §3.3) */
+    size_t min_write;       /* without flow control: at least this many bytes per write (32) */
+    unsigned guard_ms;      /* qfua: silence before and after "+++" */
+    /* qfaw */
+    char *init_command;     /* "AT+QFAI" */
+    char *write_command;    /* "AT+QFAW=\"{hex}\"" */
+    char *commit_command;   /* "AT+QFAU" */
+    size_t max_chunk_bytes; /* payload bytes per AT+QFAW (450 bytes → 900 hex chars) */
+    /* behaviour */
+    bool reboot_after_download; /* port drops between download and update (000 §3.3.1) */
+    bool reboot_after_end;      /* module restarts after END / success line */
+} fota_method_profile_t;
+
+typedef struct {
+    unsigned command_ms;   /* ordinary AT command (300 ms in the seeds; we allow more) */
+    unsigned reboot_ms;    /* first URC after a reboot: 90 s (000 §3.3.1, 001 §3.3.1.1) */
+    unsigned download_ms;  /* AT+QFOTADL accepted → download end */
+    unsigned stall_ms;     /* no progress change while updating */
+    unsigned total_ms;     /* whole attempt */
+} fota_timeouts_t;
+
+typedef struct {
+    char *family;            /* "RG50xQ" */
+    char *source;            /* file the profile came from (for messages) */
+    char **models;           /* as ATI prints them, prefix-matched: "RG500Q" matches "RG500Q-EA" */
+    size_t n_models;
+    /* USB identification; vendor 0 = unknown → probe with AT */
+    uint16_t usb_vendor;
+    uint16_t *usb_products;
+    size_t n_usb_products;
+    int at_interface;        /* -1 when unknown */
+    /* identification */
+    char *ident_command;     /* "ATI" */
+    char *imei_command;      /* "AT+GSN" (fallback "AT+CGSN") */
+    char *imei_fallback_command;
+    char *revision_command;  /* optional "AT+QGMR"; NULL when absent */
+    /* FOTA */
+    char *urc_prefix;        /* "+QIND:" */
+    char *urc_tag;           /* "FOTA" */
+    fota_phase_name_t *phase_names;
+    size_t n_phase_names;
+    fota_text_pattern_t *text_patterns;
+    size_t n_text_patterns;
+    int module_retries;      /* module retries itself this many times (5) */
+    fota_method_profile_t methods[FOTA_METHOD__COUNT];
+    fota_error_table_t tables[FOTA_TABLE__COUNT];
+    fota_timeouts_t timeouts;
+} fota_profile_t;
+
+typedef struct {
+    fota_profile_t **v;
+    size_t n;
+} fota_profile_set_t;
+
+/* Error location for loaders: every message names file:line:column (1-based). */
+typedef struct {
+    char file[256];
+    int line, column;
+    char message[256];
+} fota_load_error_t;
+
+/* Formats "file:line:column: message" into buf. */
+void fota_load_error_format(const fota_load_error_t *e, char *buf, size_t len);
+
+int fota_profile_load_file(const char *path, fota_profile_t **out, fota_load_error_t *err);
+int fota_profile_load_buffer(const char *name, const char *text, size_t len,
+                             fota_profile_t **out, fota_load_error_t *err);
+void fota_profile_free(fota_profile_t *p);
+
+/* Loads every *.yaml in dir (sorted by name). Stops at the first error. */
+int fota_profile_set_load_dir(const char *dir, fota_profile_set_t *out, fota_load_error_t *err);
+void fota_profile_set_free(fota_profile_set_t *s);
+
+/* Model as ATI prints it ("Quectel_RG500Q-EA", "RM510Q-GL") → profile, or NULL. */
+const fota_profile_t *fota_profile_set_match_model(const fota_profile_set_t *s, const char *model);
+const fota_profile_t *fota_profile_set_find_family(const fota_profile_set_t *s, const char *family);
+const fota_profile_t *fota_profile_set_match_usb(const fota_profile_set_t *s, uint16_t vid,
+                                                 uint16_t pid, int interface);
+
+/* Code → entry in a table, or NULL when the table does not list it. */
+const fota_error_entry_t *fota_profile_lookup_error(const fota_profile_t *p, fota_table_id_t t,
+                                                   int code);
+
+#endif

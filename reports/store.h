@@ -1,0 +1,35 @@
+/* The results database (SPEC §5): SQLite in WAL mode, the MES interface.
+ * Every function returns 0 or a negative FOTA_E_* code; on error, errbuf (when
+ * given) says what went wrong in words. */
+#ifndef FOTA_STORE_H
+#define FOTA_STORE_H
+
+#include "attempt.h"
+#include "at_chat.h" /* fota_trace_dir_t */
+
+typedef struct fota_store fota_store_t;
+
+/* Opens or creates the file, sets WAL + busy timeout, migrates older schemas. */
+int fota_store_open(const char *path, fota_store_t **out, char *errbuf, size_t errlen);
+void fota_store_close(fota_store_t *s);
+
+/* Attempts left running by a station that died are closed as INTERRUPTED, with
+ * finished_at = the last time they were heard from. Returns how many (>= 0). */
+int fota_store_recover_interrupted(fota_store_t *s);
+
+/* Inserts the row with result NULL (running) and commits. */
+int fota_store_attempt_begin(fota_store_t *s, const fota_attempt_t *a, int64_t *id_out);
+/* Updates identity columns once known (imei, model, from_version…) and commits. */
+int fota_store_attempt_identify(fota_store_t *s, int64_t id, const fota_attempt_t *a);
+/* Writes the final columns and the buffered events in one transaction. */
+int fota_store_attempt_finish(fota_store_t *s, int64_t id, const fota_attempt_t *a);
+/* Buffers one transcript line; flushed in batches and always at finish. */
+int fota_store_event(fota_store_t *s, int64_t attempt_id, int64_t t_ms, fota_trace_dir_t dir,
+                     const char *text);
+int fota_store_flush(fota_store_t *s);
+
+/* Rework: the latest result for an IMEI. Returns 1 and fills *out when found,
+ * 0 when the IMEI was never seen. */
+int fota_store_latest_result(fota_store_t *s, const char *imei, fota_result_t *out);
+
+#endif

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages FOTA Station needs to build, test and run its demo.
+# Idempotent: installs only what is missing, so it is cheap to call before every build.
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config clang
+      libuv1-dev libserialport-dev libsqlite3-dev libyaml-dev   # the product
+      libcmocka-dev                                            # unit tests
+      libcurl4-openssl-dev                                     # fota-sim's real downloads
+      python3 python3-pyftpdlib openssl sqlite3 valgrind)      # test servers, checks
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#pkgs[@]} packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
