@@ -8,7 +8,7 @@ target=$1; secs=${2:-20}
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 if ! command -v clang >/dev/null; then echo "fuzz-smoke: clang missing, skipped"; exit 77; fi
 if [ ! -f "$build/CMakeCache.txt" ]; then
-  CC=clang cmake -S . -B "$build" -DFOTA_FUZZ=ON -DFOTA_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  CC=clang cmake -S . -B "$build" -DFOTA_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
 cmake --build "$build" --target "$target" -j2 >/dev/null
 corpus="$build/corpus-$target"
