@@ -1,13 +1,15 @@
-/* Placeholder entry point until the station lands (issue 4). */
+/* fota-station: subcommand dispatch (SPEC §2). */
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
+
 int main(int argc, char **argv)
 {
-    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        puts("usage: fota-station <run|probe|report|check> [options]");
-        return 0;
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fota_cli_usage_main(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
     }
-    fputs("fota-station: not built yet\n", stderr);
+    fprintf(stderr, "fota-station: unknown command '%s' (see --help)\n", argv[1]);
     return 2;
 }

@@ -1,0 +1,207 @@
+/* Command-line parsing; see cli.h. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#ifndef FOTA_PROFILES_INSTALL_DIR
+#define FOTA_PROFILES_INSTALL_DIR "/usr/local/share/fota-station/profiles"
+#endif
+
+static void cli_defaults(fota_cli_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->db = FOTA_DEFAULT_DB;
+    o->ports = FOTA_DEFAULT_PORTS;
+    o->expect = -1;
+    o->max_parallel = -1;
+}
+
+static int cli_number(const char *opt, const char *s, long min, long *out, FILE *err)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < min) {
+        fprintf(err, "fota-station: %s wants a number >= %ld, got '%s'\n", opt, min, s);
+        return 2;
+    }
+    *out = v;
+    return 0;
+}
+
+void fota_cli_usage_main(FILE *f)
+{
+    fputs("usage: fota-station <command> [options]\n"
+          "\n"
+          "commands:\n"
+          "  run     upgrade every module that appears in the ports directory, per a job\n"
+          "  probe   list present modules (slot, port, model, IMEI, revision, profile)\n"
+          "  check   validate profiles and a job (file:line:column for every error)\n"
+          "  report  pass/fail report from the results database\n"
+          "\n"
+          "`fota-station <command> --help` describes each command's options.\n"
+          "exit codes: 0 all passed, 1 a module failed, 2 usage/configuration error,\n"
+          "3 runtime fault (database unwritable, no ports directory)\n",
+          f);
+}
+
+void fota_cli_usage_run(FILE *f)
+{
+    fputs("usage: fota-station run --job JOB.yaml [options]\n"
+          "\n"
+          "  --job FILE          production order: targets, packages, limits (required)\n"
+          "  --db FILE           results database (default results.db)\n"
+          "  --ports DIR         one symlink per module AT port (default /dev/serial/by-path)\n"
+          "  --profiles DIR      module family profiles (default: installed, then ./profiles)\n"
+          "  --batch NAME        batch recorded on every row (default: the job's name)\n"
+          "  --operator ID       operator recorded on every row\n"
+          "  --until-idle        exit once every present module has a final result\n"
+          "  --expect N          exit once N modules have final results\n"
+          "  --max-parallel N    override the job's max_parallel\n"
+          "  --no-dashboard      plain line log instead of the live dashboard\n"
+          "  --log-dir DIR       one transcript file per attempt\n"
+          "  --rework            only upgrade modules whose latest result is not PASS\n"
+          "  --allow-new         with --rework: also upgrade modules never seen before\n"
+          "\n"
+          "Keys on the dashboard: a = acknowledge a pause after repeated failures, q = quit.\n"
+          "SIGUSR1 acknowledges too; SIGINT/SIGTERM stop (running attempts: INTERRUPTED).\n",
+          f);
+}
+
+void fota_cli_usage_probe(FILE *f)
+{
+    fputs("usage: fota-station probe [--ports DIR] [--profiles DIR] [--json]\n"
+          "\n"
+          "Lists present modules: slot, port, model, IMEI, revision, matching profile.\n"
+          "Sends only ATI and AT+GSN: changes nothing on the modules (not even echo).\n",
+          f);
+}
+
+void fota_cli_usage_check(FILE *f)
+{
+    fputs("usage: fota-station check [--job JOB.yaml] [--profiles DIR]\n"
+          "\n"
+          "Validates every profile and, with --job, the job against them; reads every\n"
+          "package file and checks its sha256. Errors name file:line:column. Exit 0 or 2.\n",
+          f);
+}
+
+enum { O_JOB = 1000, O_DB, O_PORTS, O_PROFILES, O_BATCH, O_OPERATOR, O_UNTIL_IDLE, O_EXPECT,
+       O_MAX_PARALLEL, O_NO_DASH, O_LOG_DIR, O_REWORK, O_ALLOW_NEW, O_JSON, O_HELP };
+
+static int cli_parse(fota_cli_t *o, int argc, char **argv, FILE *err, const struct option *opts,
+                     const char *cmd)
+{
+    cli_defaults(o);
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_JOB: o->job = optarg; break;
+        case O_DB: o->db = optarg; break;
+        case O_PORTS: o->ports = optarg; break;
+        case O_PROFILES: o->profiles = optarg; break;
+        case O_BATCH: o->batch = optarg; break;
+        case O_OPERATOR: o->operator_id = optarg; break;
+        case O_UNTIL_IDLE: o->until_idle = true; break;
+        case O_EXPECT:
+            if (cli_number("--expect", optarg, 1, &o->expect, err))
+                return 2;
+            break;
+        case O_MAX_PARALLEL:
+            if (cli_number("--max-parallel", optarg, 1, &o->max_parallel, err))
+                return 2;
+            break;
+        case O_NO_DASH: o->no_dashboard = true; break;
+        case O_LOG_DIR: o->log_dir = optarg; break;
+        case O_REWORK: o->rework = true; break;
+        case O_ALLOW_NEW: o->allow_new = true; break;
+        case O_JSON: o->json = true; break;
+        case 'h':
+        case O_HELP: o->help = true; break;
+        case ':':
+            fprintf(err, "fota-station %s: %s needs a value\n", cmd, argv[optind - 1]);
+            return 2;
+        default:
+            fprintf(err, "fota-station %s: unknown option '%s' (see --help)\n", cmd,
+                    argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(err, "fota-station %s: unexpected argument '%s' (see --help)\n", cmd, argv[optind]);
+        return 2;
+    }
+    return 0;
+}
+
+int fota_cli_parse_run(fota_cli_t *o, int argc, char **argv, FILE *err)
+{
+    static const struct option opts[] = {
+        {"job", required_argument, NULL, O_JOB},
+        {"db", required_argument, NULL, O_DB},
+        {"ports", required_argument, NULL, O_PORTS},
+        {"profiles", required_argument, NULL, O_PROFILES},
+        {"batch", required_argument, NULL, O_BATCH},
+        {"operator", required_argument, NULL, O_OPERATOR},
+        {"until-idle", no_argument, NULL, O_UNTIL_IDLE},
+        {"expect", required_argument, NULL, O_EXPECT},
+        {"max-parallel", required_argument, NULL, O_MAX_PARALLEL},
+        {"no-dashboard", no_argument, NULL, O_NO_DASH},
+        {"log-dir", required_argument, NULL, O_LOG_DIR},
+        {"rework", no_argument, NULL, O_REWORK},
+        {"allow-new", no_argument, NULL, O_ALLOW_NEW},
+        {"help", no_argument, NULL, O_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    int rc = cli_parse(o, argc, argv, err, opts, "run");
+    if (rc || o->help)
+        return rc;
+    if (!o->job) {
+        fputs("fota-station run: --job JOB.yaml is required (see --help)\n", err);
+        return 2;
+    }
+    if (o->allow_new && !o->rework) {
+        fputs("fota-station run: --allow-new only makes sense with --rework\n", err);
+        return 2;
+    }
+    return 0;
+}
+
+int fota_cli_parse_probe(fota_cli_t *o, int argc, char **argv, FILE *err)
+{
+    static const struct option opts[] = {
+        {"ports", required_argument, NULL, O_PORTS},
+        {"profiles", required_argument, NULL, O_PROFILES},
+        {"json", no_argument, NULL, O_JSON},
+        {"help", no_argument, NULL, O_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    return cli_parse(o, argc, argv, err, opts, "probe");
+}
+
+int fota_cli_parse_check(fota_cli_t *o, int argc, char **argv, FILE *err)
+{
+    static const struct option opts[] = {
+        {"job", required_argument, NULL, O_JOB},
+        {"profiles", required_argument, NULL, O_PROFILES},
+        {"help", no_argument, NULL, O_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    return cli_parse(o, argc, argv, err, opts, "check");
+}
+
+const char *fota_cli_profiles_dir(const fota_cli_t *o)
+{
+    if (o->profiles)
+        return o->profiles;
+    struct stat st;
+    if (stat(FOTA_PROFILES_INSTALL_DIR, &st) == 0 && S_ISDIR(st.st_mode))
+        return FOTA_PROFILES_INSTALL_DIR;
+    return "profiles";
+}

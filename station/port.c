@@ -1,0 +1,325 @@
+/* Serial port I/O under the loop; see port.h. */
+#include "port.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libserialport.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "fota_types.h"
+#include "util.h"
+
+struct fota_port {
+    uv_poll_t poll;          /* first: the close callback gets the port back */
+    uv_loop_t *loop;
+    int fd;
+    struct sp_port *sp;      /* libserialport backend, or NULL for termios */
+    fota_port_cbs_t cbs;
+    uint8_t *q;              /* write queue: q[head..len) still to write */
+    size_t head, len, cap;
+    bool drain_pending;      /* a write was queued since the last drained_cb */
+    bool closing;
+    int events;              /* what the poll handle currently watches */
+    char device[128];
+};
+
+int fota_port_describe(const char *path, fota_port_info_t *info)
+{
+    memset(info, 0, sizeof *info);
+    info->interface = -1;
+    char real[PATH_MAX];
+    if (!realpath(path, real))
+        return FOTA_E_NOENT;
+    if (strlen(real) >= sizeof info->device)
+        return FOTA_E_RANGE;
+    memcpy(info->device, real, strlen(real) + 1);
+    struct sp_port *sp = NULL;
+    if (sp_get_port_by_name(real, &sp) != SP_OK)
+        return 0; /* a pseudo-terminal: not USB, probed with AT */
+    if (sp_get_port_transport(sp) == SP_TRANSPORT_USB) {
+        int vid = 0, pid = 0;
+        if (sp_get_port_usb_vid_pid(sp, &vid, &pid) == SP_OK) {
+            info->usb = true;
+            info->vid = (uint16_t)vid;
+            info->pid = (uint16_t)pid;
+        }
+        /* libserialport does not expose the interface number: sysfs does, on the
+         * interface directory (ttyUSB: device/.., ttyACM: device). */
+        const char *base = strrchr(real, '/');
+        base = base ? base + 1 : real;
+        static const char *const leaf[] = {"device/../bInterfaceNumber",
+                                           "device/bInterfaceNumber"};
+        for (size_t i = 0; i < 2 && info->interface < 0; i++) {
+            char p[PATH_MAX] = "/sys/class/tty/";
+            strncat(p, base, sizeof p - strlen(p) - 1);
+            strncat(p, "/", sizeof p - strlen(p) - 1);
+            strncat(p, leaf[i], sizeof p - strlen(p) - 1);
+            FILE *f = fopen(p, "r");
+            if (f) {
+                unsigned v;
+                if (fscanf(f, "%x", &v) == 1)
+                    info->interface = (int)v;
+                fclose(f);
+            }
+        }
+        if (info->interface < 0) {
+            /* by-path names end in ":<config>.<interface>" (…-usb-0:1.4:1.2). */
+            const char *colon = strrchr(path, ':');
+            const char *dot = colon ? strchr(colon, '.') : NULL;
+            if (dot && dot[1] >= '0' && dot[1] <= '9')
+                info->interface = atoi(dot + 1);
+        }
+    }
+    sp_free_port(sp);
+    return 0;
+}
+
+static void port_update_poll(fota_port_t *p);
+
+static void port_close_cb(uv_handle_t *h)
+{
+    fota_port_t *p = (fota_port_t *)h;
+    if (p->sp) {
+        sp_close(p->sp);
+        sp_free_port(p->sp);
+    } else if (p->fd >= 0) {
+        close(p->fd);
+    }
+    free(p->q);
+    free(p);
+}
+
+void fota_port_close(fota_port_t *p)
+{
+    if (!p || p->closing)
+        return;
+    p->closing = true;
+    uv_poll_stop(&p->poll);
+    uv_close((uv_handle_t *)&p->poll, port_close_cb);
+}
+
+static void port_gone(fota_port_t *p, int err)
+{
+    /* Stop watching before telling the owner: a HUP stays readable forever. */
+    uv_poll_stop(&p->poll);
+    p->events = 0;
+    if (p->cbs.gone_cb)
+        p->cbs.gone_cb(p->cbs.ctx, err);
+}
+
+static void port_read(fota_port_t *p)
+{
+    uint8_t buf[4096];
+    while (!p->closing) {
+        ssize_t n = read(p->fd, buf, sizeof buf);
+        if (n > 0) {
+            if (p->cbs.data_cb)
+                p->cbs.data_cb(p->cbs.ctx, buf, (size_t)n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        port_gone(p, n == 0 ? UV_EOF : -errno); /* EOF or EIO: the device is gone */
+        return;
+    }
+}
+
+static void port_write_some(fota_port_t *p)
+{
+    while (p->head < p->len) {
+        ssize_t n = write(p->fd, p->q + p->head, p->len - p->head);
+        if (n > 0) {
+            p->head += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        port_gone(p, n < 0 ? -errno : UV_EIO);
+        return;
+    }
+    p->head = p->len = 0;
+    if (p->drain_pending) {
+        p->drain_pending = false;
+        port_update_poll(p);
+        if (p->cbs.drained_cb)
+            p->cbs.drained_cb(p->cbs.ctx);
+    }
+}
+
+static void port_poll_cb(uv_poll_t *h, int status, int events)
+{
+    fota_port_t *p = (fota_port_t *)h;
+    if (p->closing)
+        return;
+    if (status < 0) {
+        port_gone(p, status);
+        return;
+    }
+    if (events & (UV_READABLE | UV_DISCONNECT))
+        port_read(p);
+    if (!p->closing && p->events && (events & UV_WRITABLE))
+        port_write_some(p);
+    if (!p->closing && p->events)
+        port_update_poll(p);
+}
+
+static void port_update_poll(fota_port_t *p)
+{
+    if (p->closing)
+        return;
+    int want = UV_READABLE | UV_DISCONNECT;
+    if (p->head < p->len || p->drain_pending)
+        want |= UV_WRITABLE;
+    if (want != p->events) {
+        p->events = want;
+        uv_poll_start(&p->poll, want, port_poll_cb);
+    }
+}
+
+static int port_termios(int fd, bool flow)
+{
+    struct termios t;
+    if (tcgetattr(fd, &t) != 0)
+        return FOTA_E_IO;
+    cfmakeraw(&t);
+    cfsetispeed(&t, B115200);
+    cfsetospeed(&t, B115200);
+    t.c_cflag &= ~(tcflag_t)(CSIZE | PARENB | CSTOPB | CRTSCTS);
+    t.c_cflag |= CS8 | CLOCAL | CREAD | (flow ? CRTSCTS : 0);
+    t.c_cc[VMIN] = 1;
+    t.c_cc[VTIME] = 0;
+    return tcsetattr(fd, TCSANOW, &t) == 0 ? 0 : FOTA_E_IO;
+}
+
+static int port_open_sp(const char *device, struct sp_port **out, int *fd)
+{
+    struct sp_port *sp = NULL;
+    if (sp_get_port_by_name(device, &sp) != SP_OK)
+        return FOTA_E_NOENT;
+    if (sp_open(sp, SP_MODE_READ_WRITE) != SP_OK) {
+        sp_free_port(sp);
+        return FOTA_E_IO;
+    }
+    /* 115200 8N1, no flow control until the machine asks (SET_FLOW). */
+    if (sp_set_baudrate(sp, 115200) != SP_OK || sp_set_bits(sp, 8) != SP_OK ||
+        sp_set_parity(sp, SP_PARITY_NONE) != SP_OK || sp_set_stopbits(sp, 1) != SP_OK ||
+        sp_set_flowcontrol(sp, SP_FLOWCONTROL_NONE) != SP_OK ||
+        sp_get_port_handle(sp, fd) != SP_OK) {
+        sp_close(sp);
+        sp_free_port(sp);
+        return FOTA_E_IO;
+    }
+    int fl = fcntl(*fd, F_GETFL);
+    fcntl(*fd, F_SETFL, fl | O_NONBLOCK);
+    *out = sp;
+    return 0;
+}
+
+int fota_port_open(uv_loop_t *loop, const char *path, const fota_port_cbs_t *cbs,
+                   fota_port_t **out)
+{
+    char real[PATH_MAX];
+    if (!realpath(path, real))
+        return FOTA_E_NOENT;
+    fota_port_t *p = calloc(1, sizeof *p);
+    if (!p)
+        return FOTA_E_NOMEM;
+    p->loop = loop;
+    p->cbs = *cbs;
+    p->fd = -1;
+    if (strlen(real) >= sizeof p->device) {
+        free(p);
+        return FOTA_E_RANGE;
+    }
+    memcpy(p->device, real, strlen(real) + 1);
+    if (port_open_sp(real, &p->sp, &p->fd) != 0) {
+        p->sp = NULL;
+        p->fd = open(real, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        if (p->fd < 0) {
+            int e = errno;
+            free(p);
+            return e == ENOENT || e == ENXIO ? FOTA_E_NOENT : FOTA_E_IO;
+        }
+        if (port_termios(p->fd, false) != 0) {
+            close(p->fd);
+            free(p);
+            return FOTA_E_IO;
+        }
+    }
+    if (uv_poll_init(loop, &p->poll, p->fd) != 0) {
+        if (p->sp) {
+            sp_close(p->sp);
+            sp_free_port(p->sp);
+        } else {
+            close(p->fd);
+        }
+        free(p);
+        return FOTA_E_IO;
+    }
+    p->poll.data = p;
+    port_update_poll(p);
+    *out = p;
+    return 0;
+}
+
+int fota_port_write(fota_port_t *p, const uint8_t *data, size_t n)
+{
+    if (p->closing)
+        return FOTA_E_STATE;
+    if (p->len + n > p->cap) {
+        if (p->head > 0) { /* compact before growing */
+            memmove(p->q, p->q + p->head, p->len - p->head);
+            p->len -= p->head;
+            p->head = 0;
+        }
+        if (p->len + n > p->cap) {
+            size_t cap = p->cap ? p->cap : 4096;
+            while (cap < p->len + n)
+                cap *= 2;
+            uint8_t *q = realloc(p->q, cap);
+            if (!q)
+                return FOTA_E_NOMEM;
+            p->q = q;
+            p->cap = cap;
+        }
+    }
+    if (n)
+        memcpy(p->q + p->len, data, n);
+    p->len += n;
+    /* The drained callback always comes from the loop, never from inside this call,
+     * so the caller's action loop is never re-entered. */
+    p->drain_pending = true;
+    port_update_poll(p);
+    return 0;
+}
+
+int fota_port_set_flow(fota_port_t *p, bool on)
+{
+    if (p->closing)
+        return FOTA_E_STATE;
+    if (p->sp)
+        return sp_set_flowcontrol(p->sp, on ? SP_FLOWCONTROL_RTSCTS : SP_FLOWCONTROL_NONE) ==
+                       SP_OK
+                   ? 0
+                   : FOTA_E_IO;
+    return port_termios(p->fd, on);
+}
+
+size_t fota_port_pending(const fota_port_t *p)
+{
+    return p->len - p->head;
+}
+
+const char *fota_port_device(const fota_port_t *p)
+{
+    return p->device;
+}

@@ -1,0 +1,78 @@
+/* Per-attempt transcripts; see translog.h. */
+#include "translog.h"
+
+#include <string.h>
+#include <time.h>
+
+void fota_mask_secrets(const char *in, char *out, size_t len)
+{
+    size_t o = 0;
+    const char *p = in;
+    while (*p && o + 1 < len) {
+        const char *sep = strstr(p, "://");
+        if (!sep) {
+            break;
+        }
+        /* Copy up to and including "://". */
+        const char *host = sep + 3;
+        while (p < host && o + 1 < len)
+            out[o++] = *p++;
+        /* userinfo ends at '@' before the next '/', blank or quote. */
+        const char *end = host;
+        while (*end && *end != '/' && *end != ' ' && *end != '"' && *end != '@')
+            end++;
+        if (*end == '@') {
+            const char *colon = memchr(host, ':', (size_t)(end - host));
+            if (colon) {
+                while (p <= colon && o + 1 < len)
+                    out[o++] = *p++;
+                for (const char *m = "***"; *m && o + 1 < len; m++)
+                    out[o++] = *m;
+                p = end;
+            }
+        }
+    }
+    while (*p && o + 1 < len)
+        out[o++] = *p++;
+    out[o] = '\0';
+}
+
+void fota_iso_time(int64_t ms, char *buf, size_t len)
+{
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    char base[32];
+    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, len, "%s.%03dZ", base, (int)(ms % 1000));
+}
+
+FILE *fota_translog_open(const char *dir, const char *slot, int64_t attempt_id, int64_t now_ms,
+                         char *path_out, size_t path_len)
+{
+    char safe[128];
+    size_t i = 0;
+    for (; slot[i] && i + 1 < sizeof safe; i++) {
+        char c = slot[i];
+        safe[i] = (c == '/' || c == ' ' || c == ':') ? '_' : c;
+    }
+    safe[i] = '\0';
+    time_t s = (time_t)(now_ms / 1000);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(path_out, path_len, "%s/%s-%s-%lld.log", dir, stamp, safe, (long long)attempt_id);
+    return fopen(path_out, "w");
+}
+
+void fota_translog_line(FILE *f, int64_t now_ms, fota_trace_dir_t dir, const char *text)
+{
+    if (!f)
+        return;
+    char t[40], masked[4096];
+    fota_iso_time(now_ms, t, sizeof t);
+    fota_mask_secrets(text ? text : "", masked, sizeof masked);
+    static const char *const names[] = {"tx", "rx", "info"};
+    fprintf(f, "%s %-4s %s\n", t, names[dir <= FOTA_TRACE_INFO ? dir : FOTA_TRACE_INFO], masked);
+}

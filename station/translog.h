@@ -1,0 +1,23 @@
+/* --log-dir: one transcript file per attempt, "<ISO time> tx|rx|info <text>" lines.
+ * The machine masks secrets in its TRACE text already; every line passes through
+ * fota_mask_secrets() again so no URL password reaches a file even if one slips. */
+#ifndef FOTA_STATION_TRANSLOG_H
+#define FOTA_STATION_TRANSLOG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "at_chat.h"
+
+/* "ftp://user:pw@host/x" -> "ftp://user:***@host/x" (every URL in the text). */
+void fota_mask_secrets(const char *in, char *out, size_t len);
+
+/* Opens DIR/<yyyymmdd-hhmmss>-<slot>-<attempt id>.log (slot sanitised). NULL on error. */
+FILE *fota_translog_open(const char *dir, const char *slot, int64_t attempt_id, int64_t now_ms,
+                         char *path_out, size_t path_len);
+void fota_translog_line(FILE *f, int64_t now_ms, fota_trace_dir_t dir, const char *text);
+
+/* "2026-11-23T12:00:00.123Z" */
+void fota_iso_time(int64_t ms, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,24 @@
+/* Small helpers shared by station files. */
+#ifndef FOTA_STATION_UTIL_H
+#define FOTA_STATION_UTIL_H
+
+#include <stddef.h>
+#include <string.h>
+
+/* Copies src into dst (cap bytes), truncating; always NUL-terminated. Returns true
+ * when nothing was cut. (snprintf("%s") would do, but gcc's -Wformat-truncation
+ * rejects it whenever the source array is larger than the destination.) */
+static inline int fota_copy(char *dst, size_t cap, const char *src)
+{
+    if (!cap)
+        return 0;
+    size_t n = strlen(src);
+    int whole = n < cap;
+    if (!whole)
+        n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    return whole;
+}
+
+#endif

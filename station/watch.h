@@ -1,0 +1,38 @@
+/* The ports directory (/dev/serial/by-path or fota-sim's --ports DIR): one symlink per
+ * module AT port, its name the slot's name. Watched with uv_fs_event (inotify) and a
+ * slow periodic rescan as a safety net for missed events. A link that is removed and
+ * re-created between two scans (a module rebooting into a new tty) is still seen as a
+ * change: its identity is the link's inode plus the device it points to. */
+#ifndef FOTA_STATION_WATCH_H
+#define FOTA_STATION_WATCH_H
+
+#include <stdint.h>
+#include <uv.h>
+
+typedef struct {
+    char name[128];     /* slot name: the link's name */
+    char target[256];   /* resolved device path */
+    uint64_t ino;       /* the link's own inode … */
+    uint64_t ctime_ns;  /* … and change time: a freed inode number is reused at once */
+    uint64_t rdev;      /* the device's number */
+} fota_link_t;
+
+/* link == NULL: the slot's link went away (or now dangles). Otherwise it appeared or
+ * changed (a changed link is reported as gone then appeared). */
+typedef void (*fota_watch_cb)(void *ctx, const char *name, const fota_link_t *link);
+
+typedef struct fota_watch fota_watch_t;
+
+/* Fails with FOTA_E_NOENT when dir is not a readable directory. The first scan is
+ * reported synchronously, before this returns. */
+int fota_watch_start(uv_loop_t *loop, const char *dir, unsigned rescan_ms, fota_watch_cb cb,
+                     void *ctx, fota_watch_t **out);
+/* Scans now (e.g. after a port error, to learn whether the link changed). */
+void fota_watch_rescan(fota_watch_t *w);
+void fota_watch_stop(fota_watch_t *w);
+/* Links currently present. */
+size_t fota_watch_count(const fota_watch_t *w);
+/* Scans dir once without a loop (probe): fills up to max links sorted by name. */
+int fota_watch_list(const char *dir, fota_link_t *out, size_t max, size_t *n);
+
+#endif

@@ -1,0 +1,125 @@
+/* `fota-station run|probe|check` option rules an operator runs into. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "translog.h"
+
+static int parse_run(fota_cli_t *o, char **argv, int argc, char *err, size_t errlen)
+{
+    FILE *f = fmemopen(err, errlen, "w");
+    int rc = fota_cli_parse_run(o, argc, argv, f);
+    fclose(f);
+    return rc;
+}
+
+static void run_parses_everything(void **state)
+{
+    (void)state;
+    char *argv[] = {"run", "--job", "j.yaml", "--db", "r.db", "--ports", "/tmp/p",
+                    "--batch", "B", "--operator", "op7", "--until-idle", "--expect", "32",
+                    "--max-parallel", "8", "--no-dashboard", "--log-dir", "logs", "--rework",
+                    "--allow-new", "--profiles", "prof"};
+    fota_cli_t o;
+    char err[256] = "";
+    assert_int_equal(parse_run(&o, argv, 23, err, sizeof err), 0);
+    assert_string_equal(o.job, "j.yaml");
+    assert_string_equal(o.db, "r.db");
+    assert_string_equal(o.ports, "/tmp/p");
+    assert_string_equal(o.batch, "B");
+    assert_string_equal(o.operator_id, "op7");
+    assert_true(o.until_idle);
+    assert_int_equal(o.expect, 32);
+    assert_int_equal(o.max_parallel, 8);
+    assert_true(o.no_dashboard && o.rework && o.allow_new);
+    assert_string_equal(o.log_dir, "logs");
+    assert_string_equal(fota_cli_profiles_dir(&o), "prof");
+}
+
+static void run_defaults(void **state)
+{
+    (void)state;
+    char *argv[] = {"run", "--job", "j.yaml"};
+    fota_cli_t o;
+    char err[256] = "";
+    assert_int_equal(parse_run(&o, argv, 3, err, sizeof err), 0);
+    assert_string_equal(o.db, "results.db");
+    assert_string_equal(o.ports, "/dev/serial/by-path");
+    assert_int_equal(o.expect, -1);
+    assert_false(o.until_idle);
+}
+
+static void run_usage_errors_exit_2(void **state)
+{
+    (void)state;
+    fota_cli_t o;
+    char err[256];
+    char *a1[] = {"run"};
+    assert_int_equal(parse_run(&o, a1, 1, err, sizeof err), 2);
+    assert_non_null(strstr(err, "--job"));
+    char *a2[] = {"run", "--job", "j", "--expect", "many"};
+    assert_int_equal(parse_run(&o, a2, 5, err, sizeof err), 2);
+    assert_non_null(strstr(err, "--expect"));
+    char *a3[] = {"run", "--job", "j", "--frobnicate"};
+    assert_int_equal(parse_run(&o, a3, 4, err, sizeof err), 2);
+    assert_non_null(strstr(err, "--frobnicate"));
+    char *a4[] = {"run", "--job"};
+    assert_int_equal(parse_run(&o, a4, 2, err, sizeof err), 2);
+    assert_non_null(strstr(err, "needs a value"));
+    char *a5[] = {"run", "--job", "j", "--allow-new"};
+    assert_int_equal(parse_run(&o, a5, 4, err, sizeof err), 2);
+}
+
+static void help_is_not_an_error(void **state)
+{
+    (void)state;
+    fota_cli_t o;
+    char err[256];
+    char *a[] = {"run", "--help"};
+    assert_int_equal(parse_run(&o, a, 2, err, sizeof err), 0);
+    assert_true(o.help);
+}
+
+static void probe_and_check_options(void **state)
+{
+    (void)state;
+    fota_cli_t o;
+    char *a[] = {"probe", "--ports", "d", "--json"};
+    assert_int_equal(fota_cli_parse_probe(&o, 4, a, stderr), 0);
+    assert_true(o.json);
+    assert_string_equal(o.ports, "d");
+    char *b[] = {"check", "--job", "x.yaml"};
+    assert_int_equal(fota_cli_parse_check(&o, 3, b, stderr), 0);
+    assert_string_equal(o.job, "x.yaml");
+    FILE *devnull = fopen("/dev/null", "w");
+    char *c[] = {"check", "--json"};
+    assert_int_equal(fota_cli_parse_check(&o, 2, c, devnull), 2);
+    fclose(devnull);
+}
+
+static void secrets_are_masked(void **state)
+{
+    (void)state;
+    char out[256];
+    fota_mask_secrets("AT+QFOTADL=\"ftp://user:s3cret@10.0.0.1:21/a.zip\"", out, sizeof out);
+    assert_string_equal(out, "AT+QFOTADL=\"ftp://user:***@10.0.0.1:21/a.zip\"");
+    fota_mask_secrets("http://h/x and https://a:b@c/d", out, sizeof out);
+    assert_string_equal(out, "http://h/x and https://a:***@c/d");
+    fota_mask_secrets("no url here", out, sizeof out);
+    assert_string_equal(out, "no url here");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(run_parses_everything),  cmocka_unit_test(run_defaults),
+        cmocka_unit_test(run_usage_errors_exit_2), cmocka_unit_test(help_is_not_an_error),
+        cmocka_unit_test(probe_and_check_options), cmocka_unit_test(secrets_are_masked),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
