@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "luhn.h"
+
 void fota_query_init(fota_query_t *q, const char *const *cmds, size_t n)
 {
     memset(q, 0, sizeof *q);
@@ -24,25 +26,6 @@ const char *fota_query_command(const fota_query_t *q)
 bool fota_query_done(const fota_query_t *q)
 {
     return q->cur >= q->n;
-}
-
-bool fota_imei_valid(const char *imei)
-{
-    if (strlen(imei) != 15)
-        return false;
-    int sum = 0;
-    for (int i = 0; i < 15; i++) {
-        if (!isdigit((unsigned char)imei[i]))
-            return false;
-        int d = imei[i] - '0';
-        if (i % 2 == 1) {
-            d *= 2;
-            if (d > 9)
-                d -= 9;
-        }
-        sum += d;
-    }
-    return sum % 10 == 0;
 }
 
 static void trim(char *s)
@@ -83,22 +66,9 @@ static void query_info(fota_query_t *q, const char *cmd, char *l)
         return;
     }
     if (strncasecmp(cmd, "AT+GSN", 6) == 0 || strncasecmp(cmd, "AT+CGSN", 7) == 0) {
-        const char *v = l;
-        if (*v == '+') {
-            v = strchr(v, ':');
-            v = v ? v + 1 : l;
-        }
-        while (*v == ' ' || *v == '"')
-            v++;
-        char digits[32];
-        size_t k = 0;
-        while (isdigit((unsigned char)v[k]) && k + 1 < sizeof digits) {
-            digits[k] = v[k];
-            k++;
-        }
-        digits[k] = '\0';
-        if (k == 15 && !q->imei[0])
-            snprintf(q->imei, sizeof q->imei, "%s", digits);
+        char imei[32];
+        if (!q->imei[0] && fota_imei_parse(l, imei, sizeof imei) == 0)
+            memcpy(q->imei, imei, sizeof q->imei);
     }
 }
 

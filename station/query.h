@@ -35,7 +35,4 @@ const char *fota_query_command(const fota_query_t *q);
 bool fota_query_feed(fota_query_t *q, const uint8_t *data, size_t n);
 bool fota_query_done(const fota_query_t *q);
 
-/* True for a 15-digit IMEI with a valid Luhn check digit. */
-bool fota_imei_valid(const char *imei);
-
 #endif

@@ -2,40 +2,9 @@
 #include "translog.h"
 
 #include <string.h>
-#include <time.h>
 
-void fota_mask_secrets(const char *in, char *out, size_t len)
-{
-    size_t o = 0;
-    const char *p = in;
-    while (*p && o + 1 < len) {
-        const char *sep = strstr(p, "://");
-        if (!sep) {
-            break;
-        }
-        /* Copy up to and including "://". */
-        const char *host = sep + 3;
-        while (p < host && o + 1 < len)
-            out[o++] = *p++;
-        /* userinfo ends at '@' before the next '/', blank or quote. */
-        const char *end = host;
-        while (*end && *end != '/' && *end != ' ' && *end != '"' && *end != '@')
-            end++;
-        if (*end == '@') {
-            const char *colon = memchr(host, ':', (size_t)(end - host));
-            if (colon) {
-                while (p <= colon && o + 1 < len)
-                    out[o++] = *p++;
-                for (const char *m = "***"; *m && o + 1 < len; m++)
-                    out[o++] = *m;
-                p = end;
-            }
-        }
-    }
-    while (*p && o + 1 < len)
-        out[o++] = *p++;
-    out[o] = '\0';
-}
+#include "secret_mask.h"
+#include <time.h>
 
 void fota_iso_time(int64_t ms, char *buf, size_t len)
 {
@@ -72,7 +41,7 @@ void fota_translog_line(FILE *f, int64_t now_ms, fota_trace_dir_t dir, const cha
         return;
     char t[40], masked[4096];
     fota_iso_time(now_ms, t, sizeof t);
-    fota_mask_secrets(text ? text : "", masked, sizeof masked);
+    fota_secret_mask(text ? text : "", masked, sizeof masked);
     static const char *const names[] = {"tx", "rx", "info"};
     fprintf(f, "%s %-4s %s\n", t, names[dir <= FOTA_TRACE_INFO ? dir : FOTA_TRACE_INFO], masked);
 }

@@ -1,6 +1,6 @@
 /* --log-dir: one transcript file per attempt, "<ISO time> tx|rx|info <text>" lines.
  * The machine masks secrets in its TRACE text already; every line passes through
- * fota_mask_secrets() again so no URL password reaches a file even if one slips. */
+ * core's fota_secret_mask() again so no URL password reaches a file even if one slips. */
 #ifndef FOTA_STATION_TRANSLOG_H
 #define FOTA_STATION_TRANSLOG_H
 
@@ -8,9 +8,6 @@
 #include <stdio.h>
 
 #include "at_chat.h"
-
-/* "ftp://user:pw@host/x" -> "ftp://user:***@host/x" (every URL in the text). */
-void fota_mask_secrets(const char *in, char *out, size_t len);
 
 /* Opens DIR/<yyyymmdd-hhmmss>-<slot>-<attempt id>.log (slot sanitised). NULL on error. */
 FILE *fota_translog_open(const char *dir, const char *slot, int64_t attempt_id, int64_t now_ms,

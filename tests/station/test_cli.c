@@ -6,6 +6,8 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "translog.h"
@@ -102,16 +104,30 @@ static void probe_and_check_options(void **state)
     fclose(devnull);
 }
 
-static void secrets_are_masked(void **state)
+static void transcript_lines_are_masked_and_stamped(void **state)
 {
     (void)state;
-    char out[256];
-    fota_mask_secrets("AT+QFOTADL=\"ftp://user:s3cret@10.0.0.1:21/a.zip\"", out, sizeof out);
-    assert_string_equal(out, "AT+QFOTADL=\"ftp://user:***@10.0.0.1:21/a.zip\"");
-    fota_mask_secrets("http://h/x and https://a:b@c/d", out, sizeof out);
-    assert_string_equal(out, "http://h/x and https://a:***@c/d");
-    fota_mask_secrets("no url here", out, sizeof out);
-    assert_string_equal(out, "no url here");
+    char path[512];
+    char dir[] = "/tmp/fota-translog-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    FILE *f = fota_translog_open(dir, "pci-0:1.2:1.2", 42, 1795000000123, path, sizeof path);
+    assert_non_null(f);
+    assert_non_null(strstr(path, "pci-0_1.2_1.2-42.log"));
+    fota_translog_line(f, 1795000000123, FOTA_TRACE_TX,
+                       "AT+QFOTADL=\"ftp://user:s3cret@10.0.0.1:21/a.zip\"");
+    fota_translog_line(f, 1795000000456, FOTA_TRACE_RX, "OK");
+    fclose(f);
+    char text[1024] = "";
+    f = fopen(path, "r");
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    assert_null(strstr(text, "s3cret"));
+    assert_non_null(strstr(text, "tx   AT+QFOTADL=\"ftp://user:***@10.0.0.1:21/a.zip\""));
+    assert_non_null(strstr(text, "2026-11-18T"));
+    assert_non_null(strstr(text, ".456Z rx   OK"));
+    remove(path);
+    rmdir(dir);
 }
 
 int main(void)
@@ -119,7 +135,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(run_parses_everything),  cmocka_unit_test(run_defaults),
         cmocka_unit_test(run_usage_errors_exit_2), cmocka_unit_test(help_is_not_an_error),
-        cmocka_unit_test(probe_and_check_options), cmocka_unit_test(secrets_are_masked),
+        cmocka_unit_test(probe_and_check_options), cmocka_unit_test(transcript_lines_are_masked_and_stamped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
