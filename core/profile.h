@@ -35,8 +35,13 @@ typedef enum {
 typedef struct {
     char *name;            /* "HTTPPEND" */
     fota_phase_t phase;    /* FOTA_PHASE_DL_END */
-    fota_table_id_t table; /* which table the value is a code of (DL_END/END) */
+    fota_table_id_t table; /* which table the value is a code of (DL_END/END);
+                            * FOTA_TABLE__COUNT when the value is no code */
 } fota_phase_name_t;
+
+/* "ftp_err", "http_err", "file_err", "err" (the YAML names); "" for __COUNT. */
+const char *fota_table_name(fota_table_id_t t);
+int fota_table_from_name(const char *s, fota_table_id_t *out); /* 0 or -1 */
 
 /* A plain text line (seed 004, boot URCs) mapped to a phase. Pattern syntax:
  * literal text matched case-insensitively with runs of blanks folded; "%d" captures
@@ -44,6 +49,7 @@ typedef struct {
 typedef struct {
     char *pattern;         /* "Update percent = %d%" */
     fota_phase_t phase;
+    fota_table_id_t table; /* table the %d value is a code of; __COUNT when none */
 } fota_text_pattern_t;
 
 typedef struct {
@@ -61,7 +67,8 @@ typedef struct {
     int upload_timeout_s;   /* AT+QFUPL <timeout> */
     size_t ack_block;       /* one 'A' per this many bytes in ack mode (1024) */
     /* stream / qfua */
-    char *flow_command;     /* "AT+QCFG=\"usbifc\",2,2" or "AT+IFC=2,2"; NULL = none */
+    char *flow_command;     /* on a USB AT port: "AT+QCFG=\"usbifc\",2,2"; NULL = none */
+    char *flow_command_uart;/* on a physical UART: "AT+IFC=2,2" (003 §3.3); NULL = none */
     bool require_flow;      /* refuse to stream without hardware flow control */
     unsigned rate_limit_bps;/* without flow control: bytes per second (15000, 003 §3.3) */
     size_t min_write;       /* without flow control: at least this many bytes per write (32) */
@@ -70,7 +77,8 @@ typedef struct {
     char *init_command;     /* "AT+QFAI" */
     char *write_command;    /* "AT+QFAW=\"{hex}\"" */
     char *commit_command;   /* "AT+QFAU" */
-    size_t max_chunk_bytes; /* payload bytes per AT+QFAW (450 bytes → 900 hex chars) */
+    size_t max_chunk_bytes; /* payload bytes per AT+QFAW: 225 (= 450 hex chars, the
+                             * safe reading of 004 §2.3.2's "450 bytes") */
     /* behaviour */
     bool reboot_after_download; /* port drops between download and update (000 §3.3.1) */
     bool reboot_after_end;      /* module restarts after END / success line */
@@ -92,14 +100,16 @@ typedef struct {
     /* USB identification; vendor 0 = unknown → probe with AT */
     uint16_t usb_vendor;
     uint16_t *usb_products;
+    int *usb_at_interfaces;  /* per product, parallel to usb_products; -1 = unknown */
     size_t n_usb_products;
-    int at_interface;        /* -1 when unknown */
+    int at_interface;        /* family default; -1 when unknown */
     /* identification */
     char *ident_command;     /* "ATI" */
     char *imei_command;      /* "AT+GSN" (fallback "AT+CGSN") */
     char *imei_fallback_command;
     char *revision_command;  /* optional "AT+QGMR"; NULL when absent */
-    /* FOTA */
+    /* FOTA; urc_prefix/urc_tag are NULL for a family without +QIND URCs (legacy
+     * GSM, seed 004, reports plain text lines only: see text_patterns) */
     char *urc_prefix;        /* "+QIND:" */
     char *urc_tag;           /* "FOTA" */
     fota_phase_name_t *phase_names;
@@ -136,11 +146,20 @@ void fota_profile_free(fota_profile_t *p);
 int fota_profile_set_load_dir(const char *dir, fota_profile_set_t *out, fota_load_error_t *err);
 void fota_profile_set_free(fota_profile_set_t *s);
 
-/* Model as ATI prints it ("Quectel_RG500Q-EA", "RM510Q-GL") → profile, or NULL. */
+/* Model as ATI prints it ("Quectel_RG500Q-EA", "RM510Q-GL") → profile, or NULL.
+ * A profile model name matches as a prefix ending at a word boundary, after an
+ * optional "Quectel_" maker prefix; the longest matching name wins. */
 const fota_profile_t *fota_profile_set_match_model(const fota_profile_set_t *s, const char *model);
 const fota_profile_t *fota_profile_set_find_family(const fota_profile_set_t *s, const char *family);
+/* vid:pid listed by a profile, and interface is that product's AT interface. An
+ * unknown AT interface in the profile, or interface < 0 from the caller, matches any
+ * interface (probe with AT). NULL when no profile lists the product. */
 const fota_profile_t *fota_profile_set_match_usb(const fota_profile_set_t *s, uint16_t vid,
                                                  uint16_t pid, int interface);
+
+/* Length of `entry` when it prefixes `model` (maker prefix stripped) at a word
+ * boundary, else 0. Used by model matching here and in jobs. */
+size_t fota_profile_model_fit(const char *entry, const char *model);
 
 /* Code → entry in a table, or NULL when the table does not list it. */
 const fota_error_entry_t *fota_profile_lookup_error(const fota_profile_t *p, fota_table_id_t t,

@@ -1,0 +1,150 @@
+/* Profile section `methods:`: one mapping per supported method (url, local, stream,
+ * qfua, qfaw). A method that is absent is not supported by the family. The keys a
+ * method accepts, and which it requires, are one table below (docs/profiles.md). */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yaml_profile.h"
+
+enum kind { K_STR, K_SIZE, K_UINT, K_INT, K_BOOL, K_SCHEMES };
+
+#define M(x) (1u << FOTA_METHOD_##x)
+#define ALL (M(URL) | M(LOCAL) | M(STREAM) | M(QFUA) | M(QFAW))
+#define OFF(f) offsetof(fota_method_profile_t, f)
+
+static const struct key {
+    const char *key;
+    enum kind kind;
+    size_t off;
+    unsigned allowed, required;
+    long lo, hi;
+} keys[] = {
+    {"command", K_STR, OFF(command), ALL, ALL & ~M(QFAW), 0, 0},
+    {"reboot_after_download", K_BOOL, OFF(reboot_after_download), ALL, ALL, 0, 0},
+    {"reboot_after_end", K_BOOL, OFF(reboot_after_end), ALL, ALL, 0, 0},
+    /* url */
+    {"max_url_len", K_SIZE, OFF(max_url_len), M(URL), M(URL), 8, 65535},
+    {"schemes", K_SCHEMES, OFF(schemes), M(URL), M(URL), 0, 0},
+    {"ftp_root_only", K_BOOL, OFF(ftp_root_only), M(URL), 0, 0, 0},
+    /* local */
+    {"local_prefix", K_STR, OFF(local_prefix), M(LOCAL), M(LOCAL), 0, 0},
+    {"max_name_len", K_SIZE, OFF(max_name_len), M(LOCAL), M(LOCAL), 1, 4096},
+    {"max_path_len", K_SIZE, OFF(max_path_len), M(LOCAL), M(LOCAL), 1, 4096},
+    {"upload_timeout", K_INT, OFF(upload_timeout_s), M(LOCAL), M(LOCAL), 1, 3600},
+    {"ack_block", K_SIZE, OFF(ack_block), M(LOCAL), 0, 1, 1 << 20},
+    /* stream / qfua */
+    {"flow_command", K_STR, OFF(flow_command), M(STREAM) | M(QFUA), 0, 0, 0},
+    {"flow_command_uart", K_STR, OFF(flow_command_uart), M(STREAM) | M(QFUA), 0, 0, 0},
+    {"require_flow", K_BOOL, OFF(require_flow), M(STREAM) | M(QFUA), 0, 0, 0},
+    {"rate_limit", K_UINT, OFF(rate_limit_bps), M(STREAM), 0, 1, 100000000},
+    {"min_write", K_SIZE, OFF(min_write), M(STREAM), 0, 1, 65536},
+    {"guard_ms", K_UINT, OFF(guard_ms), M(QFUA), M(QFUA), 0, 60000},
+    /* qfaw */
+    {"init_command", K_STR, OFF(init_command), M(QFAW), M(QFAW), 0, 0},
+    {"write_command", K_STR, OFF(write_command), M(QFAW), M(QFAW), 0, 0},
+    {"commit_command", K_STR, OFF(commit_command), M(QFAW), M(QFAW), 0, 0},
+    {"max_chunk_bytes", K_SIZE, OFF(max_chunk_bytes), M(QFAW), M(QFAW), 1, 65536},
+};
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+static int read_schemes(fota_yaml_t *y, yaml_node_t *n, fota_method_profile_t *m)
+{
+    int rc = fota_yaml_str_list(y, n, "methods.url.schemes", &m->schemes, &m->n_schemes);
+    for (size_t i = 0; !rc && i < m->n_schemes; i++) {
+        const char *s = m->schemes[i];
+        /* Stored lowercase: the seeds print both FTP:// and ftp:// (001 §3.3.1.1). */
+        for (char *c = m->schemes[i]; *c; c++)
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c - 'A' + 'a');
+        if (strcmp(s, "ftp") && strcmp(s, "http") && strcmp(s, "https"))
+            return fota_yaml_fail(y, fota_yaml_item(y, n, i),
+                                  "methods.url.schemes: unknown scheme '%.20s' (expected ftp, "
+                                  "http or https)",
+                                  s);
+    }
+    return rc;
+}
+
+static int read_method(fota_yaml_t *y, yaml_node_t *n, fota_method_t mt,
+                       fota_method_profile_t *m)
+{
+    fota_yaml_field_t f[NKEYS];
+    const struct key *k[NKEYS];
+    size_t nf = 0;
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (!(keys[i].allowed & (1u << mt)))
+            continue;
+        k[nf] = &keys[i];
+        f[nf++] = (fota_yaml_field_t){keys[i].key, (keys[i].required >> mt) & 1u, 0, 0};
+    }
+    char what[64];
+    snprintf(what, sizeof what, "methods.%s", fota_method_name(mt));
+    int rc = fota_yaml_map(y, n, f, nf, what);
+    if (rc)
+        return rc;
+    m->supported = true;
+    for (size_t i = 0; i < nf; i++) {
+        if (!f[i].node)
+            continue;
+        char fw[96];
+        snprintf(fw, sizeof fw, "%s.%s", what, k[i]->key);
+        void *dst = (char *)m + k[i]->off;
+        long v = 0;
+        switch (k[i]->kind) {
+        case K_STR:
+            rc = fota_yaml_str(y, f[i].node, fw, (char **)dst);
+            break;
+        case K_BOOL:
+            rc = fota_yaml_bool(y, f[i].node, fw, (bool *)dst);
+            break;
+        case K_SCHEMES:
+            rc = read_schemes(y, f[i].node, m);
+            break;
+        case K_SIZE:
+        case K_UINT:
+        case K_INT:
+            rc = fota_yaml_long(y, f[i].node, fw, k[i]->lo, k[i]->hi, &v);
+            if (k[i]->kind == K_SIZE)
+                *(size_t *)dst = (size_t)v;
+            else if (k[i]->kind == K_UINT)
+                *(unsigned *)dst = (unsigned)v;
+            else
+                *(int *)dst = (int)v;
+            break;
+        }
+        if (rc)
+            return rc;
+    }
+    if (mt == FOTA_METHOD_LOCAL && m->local_prefix[0] != '/')
+        return fota_yaml_fail(y, n,
+                              "%s.local_prefix: must be an absolute path like /cache/ufs/",
+                              what);
+    if (mt == FOTA_METHOD_QFUA && !m->require_flow)
+        /* AT+QFUA is the flow-controlled interface (004 §2.3.1): data is lost otherwise. */
+        return fota_yaml_fail(y, n, "%s: require_flow must be true for qfua (004 §2.3.1)",
+                              what);
+    return 0;
+}
+
+int fota_profile_read_methods(fota_yaml_t *y, yaml_node_t *n, fota_profile_t *p)
+{
+    fota_yaml_field_t f[FOTA_METHOD__COUNT];
+    for (int i = 0; i < FOTA_METHOD__COUNT; i++)
+        f[i] = (fota_yaml_field_t){fota_method_name((fota_method_t)i), false, 0, 0};
+    int rc = fota_yaml_map(y, n, f, FOTA_METHOD__COUNT, "methods");
+    if (rc)
+        return rc;
+    bool any = false;
+    for (int i = 0; i < FOTA_METHOD__COUNT; i++) {
+        if (!f[i].node)
+            continue;
+        if ((rc = read_method(y, f[i].node, (fota_method_t)i, &p->methods[i])))
+            return rc;
+        any = true;
+    }
+    if (!any)
+        return fota_yaml_fail(y, n, "methods: at least one method must be listed");
+    return 0;
+}

@@ -1,0 +1,313 @@
+#include "yaml_doc.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static void set_err(fota_load_error_t *e, const char *file, size_t line0, size_t col0,
+                    const char *msg)
+{
+    if (!e)
+        return;
+    snprintf(e->file, sizeof e->file, "%s", file ? file : "<input>");
+    /* libyaml marks are 0-based; messages are 1-based like every compiler's. */
+    e->line = (int)(line0 > (size_t)INT_MAX - 1 ? INT_MAX - 1 : line0) + 1;
+    e->column = (int)(col0 > (size_t)INT_MAX - 1 ? INT_MAX - 1 : col0) + 1;
+    snprintf(e->message, sizeof e->message, "%s", msg);
+}
+
+int fota_yaml_fail(fota_yaml_t *y, const yaml_node_t *n, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    set_err(y->err, y->file, n ? n->start_mark.line : 0, n ? n->start_mark.column : 0, msg);
+    return FOTA_E_PARSE;
+}
+
+int fota_yaml_open(fota_yaml_t *y, const char *file, const char *text, size_t len,
+                   fota_load_error_t *err)
+{
+    memset(y, 0, sizeof *y);
+    y->file = file;
+    y->err = err;
+    yaml_parser_t p;
+    if (!yaml_parser_initialize(&p))
+        return FOTA_E_NOMEM;
+    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+    int rc = 0;
+    if (!yaml_parser_load(&p, &y->doc)) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "YAML syntax error: %s%s%s",
+                 p.problem ? p.problem : "unknown problem", p.context ? " " : "",
+                 p.context ? p.context : "");
+        set_err(err, file, p.problem_mark.line, p.problem_mark.column, msg);
+        rc = p.error == YAML_MEMORY_ERROR ? FOTA_E_NOMEM : FOTA_E_PARSE;
+    } else {
+        y->have_doc = true;
+        if (!yaml_document_get_root_node(&y->doc)) {
+            set_err(err, file, 0, 0, "empty document");
+            rc = FOTA_E_PARSE;
+        } else {
+            /* A second document would be silently ignored: refuse it instead. */
+            yaml_document_t extra;
+            if (!yaml_parser_load(&p, &extra)) {
+                set_err(err, file, p.problem_mark.line, p.problem_mark.column,
+                        p.problem ? p.problem : "YAML syntax error");
+                rc = FOTA_E_PARSE;
+            } else {
+                yaml_node_t *r = yaml_document_get_root_node(&extra);
+                if (r) {
+                    set_err(err, file, r->start_mark.line, r->start_mark.column,
+                            "only one YAML document is allowed per file");
+                    rc = FOTA_E_PARSE;
+                }
+                yaml_document_delete(&extra);
+            }
+        }
+    }
+    yaml_parser_delete(&p);
+    if (rc)
+        fota_yaml_close(y);
+    return rc;
+}
+
+void fota_yaml_close(fota_yaml_t *y)
+{
+    if (y->have_doc)
+        yaml_document_delete(&y->doc);
+    y->have_doc = false;
+}
+
+yaml_node_t *fota_yaml_root(fota_yaml_t *y)
+{
+    return y->have_doc ? yaml_document_get_root_node(&y->doc) : NULL;
+}
+
+int fota_yaml_read_file(const char *path, char **text, size_t *len)
+{
+    *text = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno == ENOENT ? FOTA_E_NOENT : FOTA_E_IO;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap + 1);
+    if (!buf) {
+        fclose(f);
+        return FOTA_E_NOMEM;
+    }
+    for (;;) {
+        if (n == cap) {
+            char *nb = realloc(buf, cap * 2 + 1);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return FOTA_E_NOMEM;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return FOTA_E_IO;
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return 0;
+}
+
+const char *fota_yaml_scalar(const yaml_node_t *n)
+{
+    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static bool is_plain(const yaml_node_t *n)
+{
+    return n && n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+}
+
+bool fota_yaml_is_null(const yaml_node_t *n)
+{
+    if (!is_plain(n))
+        return false;
+    const char *s = (const char *)n->data.scalar.value;
+    return s[0] == '\0' || strcmp(s, "~") == 0 || strcasecmp(s, "null") == 0;
+}
+
+bool fota_yaml_is_unknown(const yaml_node_t *n)
+{
+    return is_plain(n) && strcasecmp((const char *)n->data.scalar.value, "unknown") == 0;
+}
+
+static const char *type_name(const yaml_node_t *n)
+{
+    if (!n)
+        return "nothing";
+    switch (n->type) {
+    case YAML_SCALAR_NODE: return fota_yaml_is_null(n) ? "an empty value" : "a scalar";
+    case YAML_SEQUENCE_NODE: return "a sequence";
+    case YAML_MAPPING_NODE: return "a mapping";
+    default: return "nothing";
+    }
+}
+
+size_t fota_yaml_pairs(yaml_node_t *map)
+{
+    if (!map || map->type != YAML_MAPPING_NODE)
+        return 0;
+    return (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
+}
+
+void fota_yaml_pair(fota_yaml_t *y, yaml_node_t *map, size_t i, yaml_node_t **k,
+                    yaml_node_t **v)
+{
+    yaml_node_pair_t *p = map->data.mapping.pairs.start + i;
+    *k = yaml_document_get_node(&y->doc, p->key);
+    *v = yaml_document_get_node(&y->doc, p->value);
+}
+
+int fota_yaml_map(fota_yaml_t *y, yaml_node_t *n, fota_yaml_field_t *f, size_t nf,
+                  const char *what)
+{
+    for (size_t i = 0; i < nf; i++)
+        f[i].node = f[i].key_node = NULL;
+    if (!n || n->type != YAML_MAPPING_NODE)
+        return fota_yaml_fail(y, n, "%s: expected a mapping, found %s", what, type_name(n));
+    size_t np = fota_yaml_pairs(n);
+    for (size_t i = 0; i < np; i++) {
+        yaml_node_t *k, *v;
+        fota_yaml_pair(y, n, i, &k, &v);
+        const char *key = fota_yaml_scalar(k);
+        if (!key)
+            return fota_yaml_fail(y, k, "%s: a key must be a plain name", what);
+        size_t j = 0;
+        while (j < nf && strcmp(f[j].key, key) != 0)
+            j++;
+        if (j == nf) {
+            char allowed[160] = "";
+            size_t used = 0;
+            for (size_t a = 0; a < nf && used < sizeof allowed; a++)
+                used += (size_t)snprintf(allowed + used, sizeof allowed - used, "%s%s",
+                                         a ? ", " : "", f[a].key);
+            return fota_yaml_fail(y, k, "%s: unknown key '%.40s' (expected one of: %s)", what,
+                                  key, allowed);
+        }
+        if (f[j].key_node)
+            return fota_yaml_fail(y, k, "%s: duplicate key '%s' (first at line %zu)", what,
+                                  key, f[j].key_node->start_mark.line + 1);
+        f[j].key_node = k;
+        f[j].node = v;
+    }
+    for (size_t j = 0; j < nf; j++)
+        if (f[j].required && !f[j].node)
+            return fota_yaml_fail(y, n, "%s: missing required key '%s'", what, f[j].key);
+    return 0;
+}
+
+int fota_yaml_seq(fota_yaml_t *y, yaml_node_t *n, const char *what, size_t *count)
+{
+    if (!n || n->type != YAML_SEQUENCE_NODE)
+        return fota_yaml_fail(y, n, "%s: expected a sequence, found %s", what, type_name(n));
+    *count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+    return 0;
+}
+
+yaml_node_t *fota_yaml_item(fota_yaml_t *y, yaml_node_t *seq, size_t i)
+{
+    return yaml_document_get_node(&y->doc, seq->data.sequence.items.start[i]);
+}
+
+int fota_yaml_str(fota_yaml_t *y, yaml_node_t *n, const char *what, char **out)
+{
+    const char *s = fota_yaml_scalar(n);
+    if (!s || fota_yaml_is_null(n))
+        return fota_yaml_fail(y, n, "%s: expected a string, found %s", what, type_name(n));
+    if (strlen(s) != n->data.scalar.length)
+        return fota_yaml_fail(y, n, "%s: NUL byte in string", what);
+    *out = strdup(s);
+    return *out ? 0 : FOTA_E_NOMEM;
+}
+
+void fota_yaml_free_strv(char **v, size_t n)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+int fota_yaml_str_list(fota_yaml_t *y, yaml_node_t *n, const char *what, char ***out,
+                       size_t *count)
+{
+    size_t cnt;
+    int rc = fota_yaml_seq(y, n, what, &cnt);
+    if (rc)
+        return rc;
+    if (cnt == 0)
+        return fota_yaml_fail(y, n, "%s: the list is empty", what);
+    char **v = calloc(cnt, sizeof *v);
+    if (!v)
+        return FOTA_E_NOMEM;
+    for (size_t i = 0; i < cnt; i++) {
+        rc = fota_yaml_str(y, fota_yaml_item(y, n, i), what, &v[i]);
+        if (rc) {
+            fota_yaml_free_strv(v, i);
+            return rc;
+        }
+    }
+    *out = v;
+    *count = cnt;
+    return 0;
+}
+
+int fota_yaml_long(fota_yaml_t *y, yaml_node_t *n, const char *what, long lo, long hi,
+                   long *out)
+{
+    const char *s = fota_yaml_scalar(n);
+    if (!is_plain(n) || fota_yaml_is_null(n))
+        return fota_yaml_fail(y, n, "%s: expected an integer, found %s", what,
+                              s && !fota_yaml_is_null(n) ? "a quoted string" : type_name(n));
+    errno = 0;
+    char *end;
+    long v = strtol(s, &end, 0);
+    if (end == s || *end != '\0' || errno == ERANGE || (s[0] == '0' && s[1] >= '0' && s[1] <= '9'))
+        return fota_yaml_fail(y, n, "%s: expected an integer, found '%.40s'", what, s);
+    if (v < lo || v > hi)
+        return fota_yaml_fail(y, n, "%s: %ld is out of range %ld..%ld", what, v, lo, hi);
+    *out = v;
+    return 0;
+}
+
+int fota_yaml_bool(fota_yaml_t *y, yaml_node_t *n, const char *what, bool *out)
+{
+    const char *s = is_plain(n) ? fota_yaml_scalar(n) : NULL;
+    static const char *const yes[] = {"true", "yes", "on"}, *const no[] = {"false", "no", "off"};
+    for (size_t i = 0; s && i < 3; i++) {
+        if (strcasecmp(s, yes[i]) == 0) {
+            *out = true;
+            return 0;
+        }
+        if (strcasecmp(s, no[i]) == 0) {
+            *out = false;
+            return 0;
+        }
+    }
+    return fota_yaml_fail(y, n, "%s: expected true or false, found %s%.40s%s", what,
+                          s ? "'" : "", s ? s : type_name(n), s ? "'" : "");
+}

@@ -1,0 +1,71 @@
+/* Small helpers over libyaml's document API for the profile and job loaders:
+ * every error names file:line:column (1-based) of the offending node, mappings are
+ * checked against a key schema (unknown, duplicate and missing keys), and scalars
+ * are read with their type checked. libyaml does the parsing; this only reads nodes. */
+#ifndef FOTA_YAML_DOC_H
+#define FOTA_YAML_DOC_H
+
+#include <yaml.h>
+
+#include "profile.h"
+
+typedef struct {
+    yaml_document_t doc;
+    bool have_doc;
+    const char *file;        /* name used in messages */
+    fota_load_error_t *err;  /* may be NULL */
+} fota_yaml_t;
+
+/* Parses text (one YAML document). A syntax error fills err with libyaml's problem
+ * and its position. An empty input is an error at 1:1. */
+int fota_yaml_open(fota_yaml_t *y, const char *file, const char *text, size_t len,
+                   fota_load_error_t *err);
+void fota_yaml_close(fota_yaml_t *y);
+yaml_node_t *fota_yaml_root(fota_yaml_t *y);
+
+/* Fills y->err at node n (or 1:1 when n is NULL) and returns FOTA_E_PARSE. */
+int fota_yaml_fail(fota_yaml_t *y, const yaml_node_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Reads a whole file into a NUL-terminated buffer. */
+int fota_yaml_read_file(const char *path, char **text, size_t *len);
+
+/* Key schema of one mapping. After fota_yaml_map(), node holds the value node of
+ * each key that was present (NULL otherwise) and key_node the key itself. */
+typedef struct {
+    const char *key;
+    bool required;
+    yaml_node_t *node;
+    yaml_node_t *key_node;
+} fota_yaml_field_t;
+
+/* Checks that n is a mapping whose keys are all in f[] (plain scalars), none
+ * twice, all required ones present. `what` names the mapping in messages. */
+int fota_yaml_map(fota_yaml_t *y, yaml_node_t *n, fota_yaml_field_t *f, size_t nf,
+                  const char *what);
+
+/* Sequence access: count and i-th item (type checked by fota_yaml_seq). */
+int fota_yaml_seq(fota_yaml_t *y, yaml_node_t *n, const char *what, size_t *count);
+yaml_node_t *fota_yaml_item(fota_yaml_t *y, yaml_node_t *seq, size_t i);
+/* Mapping access for maps with free-form keys (error tables): i-th pair. */
+size_t fota_yaml_pairs(yaml_node_t *map);
+void fota_yaml_pair(fota_yaml_t *y, yaml_node_t *map, size_t i, yaml_node_t **k,
+                    yaml_node_t **v);
+
+/* Scalar reads. All check the node type and report "<what>: expected …". */
+const char *fota_yaml_scalar(const yaml_node_t *n); /* NULL unless a scalar */
+bool fota_yaml_is_null(const yaml_node_t *n);       /* ~, null, or empty plain */
+int fota_yaml_str(fota_yaml_t *y, yaml_node_t *n, const char *what, char **out);
+/* Strings are owned by the caller; an empty string is refused. */
+int fota_yaml_str_list(fota_yaml_t *y, yaml_node_t *n, const char *what, char ***out,
+                       size_t *count);
+/* Integers: decimal or 0x-hex, plain scalars only, within [lo, hi]. */
+int fota_yaml_long(fota_yaml_t *y, yaml_node_t *n, const char *what, long lo, long hi,
+                   long *out);
+int fota_yaml_bool(fota_yaml_t *y, yaml_node_t *n, const char *what, bool *out);
+/* "unknown" as a plain scalar: the value is not known (USB IDs). */
+bool fota_yaml_is_unknown(const yaml_node_t *n);
+
+void fota_yaml_free_strv(char **v, size_t n);
+
+#endif

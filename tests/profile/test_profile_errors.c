@@ -1,0 +1,158 @@
+/* A mistake in a profile is reported at the exact file:line:column of the offending
+ * node, with a message that says what is wrong (SPEC §2: exit 2 names the place). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "profile.h"
+
+/* A minimal valid profile, split so that each case can change one part. */
+#define HEAD "family: X\nmodels: [A1]\nidentify: {model: ATI, imei: AT+GSN}\n" \
+             "module_retries: 5\ntext_patterns:\n  - {pattern: RDY, phase: boot}\n"
+#define METHODS "methods:\n  url:\n    command: 'AT+QFOTADL=\"{arg}\"'\n" \
+                "    max_url_len: 100\n    schemes: [http]\n" \
+                "    reboot_after_download: true\n    reboot_after_end: true\n"
+#define TIMEOUTS "timeouts: {command: 5, reboot: 90, download: 900, stall: 120, total: 1800}\n"
+#define ERRORS "errors:\n  err:\n    - {code: 0, class: none, meaning: ok}\n"
+
+static void minimal_profile_loads(void **state)
+{
+    (void)state;
+    static const char text[] = HEAD METHODS TIMEOUTS ERRORS;
+    fota_profile_t *p;
+    fota_load_error_t e;
+    assert_int_equal(fota_profile_load_buffer("t.yaml", text, strlen(text), &p, &e), 0);
+    assert_string_equal(p->family, "X");
+    assert_true(p->methods[FOTA_METHOD_URL].supported);
+    assert_false(p->methods[FOTA_METHOD_LOCAL].supported);
+    assert_int_equal(p->timeouts.reboot_ms, 90000);
+    assert_int_equal(p->at_interface, -1);
+    assert_int_equal(p->usb_vendor, 0);
+    assert_null(p->urc_prefix);
+    fota_profile_free(p);
+}
+
+static const struct bad_case {
+    const char *what;
+    const char *text;
+    const char *where;   /* expected "file:line:column" */
+    const char *message; /* expected substring */
+} bad[] = {
+    {"bad indentation", "family: X\nmodels: [A1]\n identify: {model: ATI}\n", "t.yaml:3:2",
+     "YAML syntax error"},
+    {"unclosed flow sequence", "family: X\nmodels: [A1\nidentify: x\n", "t.yaml:3:9",
+     "YAML syntax error"},
+    {"unknown top-level key", HEAD "colour: blue\n" METHODS TIMEOUTS ERRORS, "t.yaml:7:1",
+     "unknown key 'colour'"},
+    {"unknown key in a method", HEAD METHODS "    max_url_length: 5\n" TIMEOUTS ERRORS,
+     "t.yaml:14:5", "methods.url: unknown key 'max_url_length'"},
+    {"string where an integer belongs",
+     "family: X\nmodels: [A1]\nidentify: {model: ATI, imei: AT+GSN}\nmodule_retries: five\n"
+     METHODS TIMEOUTS ERRORS,
+     "t.yaml:4:17", "module_retries: expected an integer"},
+    {"quoted number where an integer belongs",
+     "family: X\nmodels: [A1]\nidentify: {model: ATI, imei: AT+GSN}\nmodule_retries: '5'\n"
+     METHODS TIMEOUTS ERRORS,
+     "t.yaml:4:17", "expected an integer, found a quoted string"},
+    {"scalar where a list belongs",
+     "family: X\nmodels: A1\nidentify: {model: ATI, imei: AT+GSN}\nmodule_retries: 5\n"
+     METHODS TIMEOUTS ERRORS,
+     "t.yaml:2:9", "models: expected a sequence"},
+    {"mapping where a string belongs", "family: {name: X}\n" "models: [A1]\n"
+     "identify: {model: ATI, imei: AT+GSN}\nmodule_retries: 5\n" METHODS TIMEOUTS ERRORS,
+     "t.yaml:1:9", "family: expected a string, found a mapping"},
+    {"boolean typo", HEAD "methods:\n  url:\n    command: x\n    max_url_len: 100\n"
+                     "    schemes: [http]\n    reboot_after_download: maybe\n"
+                     "    reboot_after_end: true\n" TIMEOUTS ERRORS,
+     "t.yaml:12:28", "expected true or false"},
+    {"missing required key (timeouts.total)",
+     HEAD METHODS "timeouts: {command: 5, reboot: 90, download: 900, stall: 120}\n" ERRORS,
+     "t.yaml:14:11", "missing required key 'total'"},
+    {"missing family", "models: [A1]\n", "t.yaml:1:1", "missing required key 'family'"},
+    {"unknown error class",
+     HEAD METHODS TIMEOUTS "errors:\n  err:\n    - {code: 502, class: flaky, meaning: x}\n",
+     "t.yaml:17:26", "unknown class 'flaky'"},
+    {"unknown phase", "family: X\nmodels: [A1]\nidentify: {model: ATI, imei: AT+GSN}\n"
+                      "module_retries: 5\ntext_patterns:\n  - {pattern: RDY, phase: booting}\n"
+                      METHODS TIMEOUTS ERRORS,
+     "t.yaml:6:27", "unknown phase 'booting'"},
+    {"duplicate key", "family: X\nmodels: [A1]\nfamily: Y\n", "t.yaml:3:1",
+     "duplicate key 'family' (first at line 1)"},
+    {"duplicate error code through a range",
+     HEAD METHODS TIMEOUTS "errors:\n  err:\n    - {code: 520-530, class: transient, meaning: x}\n"
+                           "    - {code: 525, class: fatal, meaning: y}\n",
+     "t.yaml:18:14", "code 525 is listed twice"},
+    {"range written backwards",
+     HEAD METHODS TIMEOUTS "errors:\n  err:\n    - {code: 530-520, class: transient, meaning: x}\n",
+     "t.yaml:17:14", "ends before it starts"},
+    {"unknown scheme", HEAD "methods:\n  url:\n    command: x\n    max_url_len: 100\n"
+                       "    schemes: [http, gopher]\n    reboot_after_download: true\n"
+                       "    reboot_after_end: true\n" TIMEOUTS ERRORS,
+     "t.yaml:11:21", "unknown scheme 'gopher'"},
+    {"method key of another method", HEAD METHODS "    local_prefix: /cache/ufs/\n" TIMEOUTS ERRORS,
+     "t.yaml:14:5", "unknown key 'local_prefix'"},
+    {"integer out of range", HEAD METHODS "timeouts: {command: 0, reboot: 90, download: 900, "
+                                          "stall: 120, total: 1800}\n" ERRORS,
+     "t.yaml:14:21", "timeouts.command: 0 is out of range"},
+    {"dl_end without its table", "family: X\nmodels: [A1]\nidentify: {model: ATI, imei: AT+GSN}\n"
+                                 "urc: {prefix: '+QIND:', tag: FOTA}\nmodule_retries: 5\n"
+                                 "phase_names:\n  - {name: FTPEND, phase: dl_end}\n"
+                                 METHODS TIMEOUTS ERRORS,
+     "t.yaml:7:27", "needs 'table'"},
+    {"second document", HEAD METHODS TIMEOUTS ERRORS "---\nfamily: Y\n", "t.yaml:19:1",
+     "only one YAML document"},
+    {"empty file", "", "t.yaml:1:1", "empty document"},
+};
+
+static void bad_profiles_name_the_place(void **state)
+{
+    (void)state;
+    int failures = 0;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        fota_profile_t *p = (fota_profile_t *)1;
+        fota_load_error_t e;
+        memset(&e, 0, sizeof e);
+        int rc = fota_profile_load_buffer("t.yaml", bad[i].text, strlen(bad[i].text), &p, &e);
+        char msg[600], where[300];
+        fota_load_error_format(&e, msg, sizeof msg);
+        snprintf(where, sizeof where, "%s:%d:%d", e.file, e.line, e.column);
+        /* Every case runs, so one run shows every wrong position at once. */
+        bool ok = rc == FOTA_E_PARSE && p == NULL && strcmp(where, bad[i].where) == 0 &&
+                  strstr(e.message, bad[i].message) != NULL &&
+                  /* The formatted form starts with the position, like a compiler's. */
+                  strncmp(msg, bad[i].where, strlen(bad[i].where)) == 0;
+        print_message("%s %-40s -> %s\n", ok ? "ok  " : "FAIL", bad[i].what, msg);
+        if (!ok) {
+            print_message("     expected %s: ...%s\n", bad[i].where, bad[i].message);
+            failures++;
+        }
+    }
+    assert_int_equal(failures, 0);
+}
+
+static void missing_file_and_folder(void **state)
+{
+    (void)state;
+    fota_profile_t *p;
+    fota_load_error_t e;
+    assert_int_equal(fota_profile_load_file("no/such/file.yaml", &p, &e), FOTA_E_NOENT);
+    assert_string_equal(e.file, "no/such/file.yaml");
+    fota_profile_set_t s;
+    assert_int_equal(fota_profile_set_load_dir("no/such/dir", &s, &e), FOTA_E_NOENT);
+    assert_int_equal(s.n, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(minimal_profile_loads),
+        cmocka_unit_test(bad_profiles_name_the_place),
+        cmocka_unit_test(missing_file_and_folder),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
