@@ -32,4 +32,17 @@ int fota_store_flush(fota_store_t *s);
  * 0 when the IMEI was never seen. */
 int fota_store_latest_result(fota_store_t *s, const char *imei, fota_result_t *out);
 
+/* ---- additions (store owner) ----------------------------------------------- */
+
+/* The clock used for last_heard_at (default: wall clock, Unix epoch ms). For
+ * tests and simulated time; the attempt's own times come from fota_attempt_t. */
+void fota_store_set_clock(fota_store_t *s, int64_t (*now_ms)(void *ctx), void *ctx);
+
+/* Events buffered and not yet written (the station may flush early when high). */
+size_t fota_store_pending_events(const fota_store_t *s);
+
+/* Event buffer limits: written when either is reached, and at every finish. */
+#define FOTA_STORE_EVENT_BATCH 256
+#define FOTA_STORE_EVENT_BYTES (64 * 1024)
+
 #endif

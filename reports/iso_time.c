@@ -1,0 +1,110 @@
+#include "iso_time.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "fota_types.h"
+
+/* Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's
+ * days_from_civil), so we need neither timegm() nor the TZ environment. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+char *fota_iso_format(int64_t ms, char out[FOTA_ISO_LEN])
+{
+    int64_t secs = ms / 1000, rem = ms % 1000;
+    if (rem < 0) {
+        rem += 1000;
+        secs -= 1;
+    }
+    time_t t = (time_t)secs;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm)) {
+        snprintf(out, FOTA_ISO_LEN, "1970-01-01T00:00:00.000Z");
+        return out;
+    }
+    char tmp[64]; /* wide enough for any int fields, so no truncation warnings */
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)rem);
+    memcpy(out, tmp, FOTA_ISO_LEN - 1);
+    out[FOTA_ISO_LEN - 1] = '\0';
+    return out;
+}
+
+static int digits(const char **p, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)(*p)[i]))
+            return -1;
+        v = v * 10 + ((*p)[i] - '0');
+    }
+    *p += n;
+    *out = v;
+    return 0;
+}
+
+int fota_iso_parse(const char *s, int64_t *ms)
+{
+    int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0;
+    const char *p = s;
+    if (!s || digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
+        digits(&p, 2, &d))
+        return FOTA_E_PARSE;
+    if (*p == 'T' || *p == 't' || *p == ' ') {
+        p++;
+        if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi))
+            return FOTA_E_PARSE;
+        if (*p == ':') {
+            p++;
+            if (digits(&p, 2, &sec))
+                return FOTA_E_PARSE;
+            if (*p == '.' || *p == ',') {
+                p++;
+                int scale = 100, n = 0;
+                while (isdigit((unsigned char)*p)) {
+                    frac += (*p - '0') * scale;
+                    scale /= 10;
+                    p++;
+                    n++;
+                }
+                if (n == 0)
+                    return FOTA_E_PARSE;
+            }
+        }
+    }
+    int64_t offset_min = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int sign = *p++ == '-' ? -1 : 1, oh, om = 0;
+        if (digits(&p, 2, &oh))
+            return FOTA_E_PARSE;
+        if (*p == ':')
+            p++;
+        if (isdigit((unsigned char)*p) && digits(&p, 2, &om))
+            return FOTA_E_PARSE;
+        offset_min = sign * (oh * 60 + om);
+    }
+    if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+        return FOTA_E_PARSE;
+    int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
+    *ms = ((days * 86400 + h * 3600 + mi * 60 + sec) - offset_min * 60) * 1000 + frac;
+    return 0;
+}
+
+int64_t fota_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

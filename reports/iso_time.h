@@ -1,0 +1,23 @@
+/* ISO 8601 UTC timestamps as the database stores them: "2026-11-23T11:17:00.123Z".
+ * One fixed width and one zone, so text comparison orders them by time (the
+ * report's --since and the indexes rely on that). */
+#ifndef FOTA_ISO_TIME_H
+#define FOTA_ISO_TIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FOTA_ISO_LEN 25 /* "YYYY-MM-DDTHH:MM:SS.mmmZ" + NUL */
+
+/* Unix epoch ms -> "YYYY-MM-DDTHH:MM:SS.mmmZ". Returns out. */
+char *fota_iso_format(int64_t ms, char out[FOTA_ISO_LEN]);
+
+/* Accepts "YYYY-MM-DD", "YYYY-MM-DDTHH:MM", "…:SS", "…:SS.fff", with an optional
+ * "Z" or "+hh:mm"/"-hh:mm" (a space may replace the T; no zone means UTC).
+ * 0 and *ms set, or FOTA_E_PARSE. */
+int fota_iso_parse(const char *s, int64_t *ms);
+
+/* Wall clock, Unix epoch ms (CLOCK_REALTIME). */
+int64_t fota_wall_ms(void);
+
+#endif

@@ -1,0 +1,409 @@
+/* The results database writer (SPEC §5). One connection, WAL, prepared
+ * statements kept for the store's lifetime; the transcript is buffered and
+ * written in batches because a commit per AT line would cost an fsync each. */
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "iso_time.h"
+#include "store_schema.h"
+#include "text_escape.h"
+
+#define BUSY_TIMEOUT_MS 5000
+
+typedef struct {
+    int64_t attempt_id;
+    int64_t t_ms;
+    int64_t heard_ms; /* store clock when buffered: becomes last_heard_at */
+    fota_trace_dir_t dir;
+    char *text;       /* already masked */
+} pending_event_t;
+
+enum {
+    ST_BEGIN,
+    ST_IDENTIFY,
+    ST_FINISH,
+    ST_EVENT,
+    ST_HEARD,
+    ST_LATEST,
+    ST_RECOVER,
+    ST__COUNT
+};
+
+static const char *const sql[ST__COUNT] = {
+    [ST_BEGIN] = "INSERT INTO attempts (batch, station, operator, slot, port, imei, model, family,"
+                 " from_version, to_version, method, package_names, package_sha256, started_at,"
+                 " last_heard_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?14)",
+    /* COALESCE: a blank field in a later call never erases what was learnt. */
+    [ST_IDENTIFY] = "UPDATE attempts SET slot = COALESCE(?1, slot), port = COALESCE(?2, port),"
+                    " imei = COALESCE(?3, imei), model = COALESCE(?4, model),"
+                    " family = COALESCE(?5, family), from_version = COALESCE(?6, from_version),"
+                    " to_version = COALESCE(?7, to_version), method = COALESCE(?8, method),"
+                    " package_names = COALESCE(?9, package_names),"
+                    " package_sha256 = COALESCE(?10, package_sha256), last_heard_at = ?11"
+                    " WHERE id = ?12 AND result IS NULL",
+    [ST_FINISH] = "UPDATE attempts SET slot = COALESCE(?1, slot), port = COALESCE(?2, port),"
+                  " imei = COALESCE(?3, imei), model = COALESCE(?4, model),"
+                  " family = COALESCE(?5, family), from_version = COALESCE(?6, from_version),"
+                  " to_version = COALESCE(?7, to_version), method = COALESCE(?8, method),"
+                  " package_names = COALESCE(?9, package_names),"
+                  " package_sha256 = COALESCE(?10, package_sha256), last_heard_at = ?11,"
+                  " final_version = COALESCE(?13, final_version), finished_at = ?14, result = ?15,"
+                  " noop = ?16, error_class = ?17, error_code = ?18, error_text = ?19,"
+                  " module_retries = ?20, hops = ?21, download_ms = ?22, update_ms = ?23,"
+                  " duration_ms = ?24"
+                  " WHERE id = ?12 AND result IS NULL",
+    [ST_EVENT] = "INSERT INTO events (attempt_id, t_ms, dir, text) VALUES (?1, ?2, ?3, ?4)",
+    [ST_HEARD] = "UPDATE attempts SET last_heard_at = MAX(COALESCE(last_heard_at, ''), ?1)"
+                 " WHERE id = ?2 AND result IS NULL",
+    [ST_LATEST] = "SELECT result FROM attempts WHERE imei = ?1"
+                  " AND result IN ('PASS','FAIL','INTERRUPTED') ORDER BY id DESC LIMIT 1",
+    /* finished_at never before started_at, even if the clocks disagreed. */
+    [ST_RECOVER] =
+        "UPDATE attempts SET result = 'INTERRUPTED',"
+        " finished_at = MAX(started_at, COALESCE(last_heard_at, started_at)),"
+        " duration_ms = CAST(ROUND((julianday(MAX(started_at, COALESCE(last_heard_at, started_at)))"
+        "   - julianday(started_at)) * 86400000.0) AS INTEGER),"
+        " error_text = COALESCE(error_text, 'station stopped before the attempt finished')"
+        " WHERE result IS NULL",
+};
+
+struct fota_store {
+    sqlite3 *db;
+    sqlite3_stmt *st[ST__COUNT];
+    pending_event_t *ev;
+    size_t n_ev, cap_ev, ev_bytes;
+    int64_t (*now_ms)(void *ctx);
+    void *now_ctx;
+};
+
+static int64_t wall_clock(void *ctx)
+{
+    (void)ctx;
+    return fota_wall_ms();
+}
+
+static int fail(fota_store_t *s, sqlite3 *db, char *errbuf, size_t errlen, const char *what)
+{
+    if (errbuf)
+        snprintf(errbuf, errlen, "%s: %s", what, db ? sqlite3_errmsg(db) : "out of memory");
+    fota_store_close(s);
+    return FOTA_E_IO;
+}
+
+int fota_store_open(const char *path, fota_store_t **out, char *errbuf, size_t errlen)
+{
+    *out = NULL;
+    fota_store_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return FOTA_E_NOMEM;
+    s->now_ms = wall_clock;
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK)
+        return fail(s, s->db, errbuf, errlen, path);
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    /* WAL: an MES reader's snapshot never blocks our writes, nor ours its reads.
+     * synchronous=FULL: a result the dashboard showed survives a power cut too. */
+    char *mode = NULL;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK)
+        return fail(s, s->db, errbuf, errlen, path);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        mode = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    bool wal = mode && strcmp(mode, "wal") == 0;
+    free(mode);
+    if (!wal)
+        return fail(s, s->db, errbuf, errlen, "cannot switch the database to WAL mode");
+    if (sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(s, s->db, errbuf, errlen, path);
+    int rc = fota_store_schema_migrate(s->db, errbuf, errlen);
+    if (rc < 0) {
+        fota_store_close(s);
+        return rc;
+    }
+    for (int i = 0; i < ST__COUNT; i++)
+        if (sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) !=
+            SQLITE_OK)
+            return fail(s, s->db, errbuf, errlen, "prepare");
+    *out = s;
+    return 0;
+}
+
+void fota_store_close(fota_store_t *s)
+{
+    if (!s)
+        return;
+    if (s->db)
+        fota_store_flush(s);
+    for (int i = 0; i < ST__COUNT; i++)
+        sqlite3_finalize(s->st[i]);
+    for (size_t i = 0; i < s->n_ev; i++)
+        free(s->ev[i].text);
+    free(s->ev);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+void fota_store_set_clock(fota_store_t *s, int64_t (*now_ms)(void *ctx), void *ctx)
+{
+    s->now_ms = now_ms ? now_ms : wall_clock;
+    s->now_ctx = ctx;
+}
+
+size_t fota_store_pending_events(const fota_store_t *s)
+{
+    return s->n_ev;
+}
+
+/* Binds text with secrets masked; "" binds NULL (unknown). The mask is the last
+ * line of defence: callers are expected to have masked already. */
+static int bind_text(sqlite3_stmt *st, int idx, const char *v)
+{
+    if (!v || !*v)
+        return sqlite3_bind_null(st, idx);
+    if (!fota_has_secret(v))
+        return sqlite3_bind_text(st, idx, v, -1, SQLITE_TRANSIENT);
+    char *m = fota_mask_secrets(v);
+    if (!m)
+        return SQLITE_NOMEM;
+    return sqlite3_bind_text(st, idx, m, -1, free);
+}
+
+static int bind_time(sqlite3_stmt *st, int idx, int64_t ms)
+{
+    if (ms <= 0)
+        return sqlite3_bind_null(st, idx);
+    char buf[FOTA_ISO_LEN];
+    return sqlite3_bind_text(st, idx, fota_iso_format(ms, buf), -1, SQLITE_TRANSIENT);
+}
+
+/* Runs a statement to completion and resets it (bindings cleared too). */
+static int run(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : FOTA_E_IO;
+}
+
+static int bind_identity(fota_store_t *s, sqlite3_stmt *st, int64_t id, const fota_attempt_t *a)
+{
+    int rc = bind_text(st, 1, a->slot) | bind_text(st, 2, a->port) | bind_text(st, 3, a->imei) |
+             bind_text(st, 4, a->model) | bind_text(st, 5, a->family) |
+             bind_text(st, 6, a->from_version) | bind_text(st, 7, a->to_version) |
+             bind_text(st, 8, a->method) | bind_text(st, 9, a->package_names) |
+             bind_text(st, 10, a->package_sha256) | bind_time(st, 11, s->now_ms(s->now_ctx)) |
+             sqlite3_bind_int64(st, 12, id);
+    return rc == SQLITE_OK ? 0 : FOTA_E_NOMEM;
+}
+
+int fota_store_attempt_begin(fota_store_t *s, const fota_attempt_t *a, int64_t *id_out)
+{
+    if (!s || !a)
+        return FOTA_E_INVAL;
+    sqlite3_stmt *st = s->st[ST_BEGIN];
+    int rc = bind_text(st, 1, a->batch) | bind_text(st, 2, a->station) |
+             bind_text(st, 3, a->operator_id) | bind_text(st, 4, a->slot) |
+             bind_text(st, 5, a->port) | bind_text(st, 6, a->imei) | bind_text(st, 7, a->model) |
+             bind_text(st, 8, a->family) | bind_text(st, 9, a->from_version) |
+             bind_text(st, 10, a->to_version) | bind_text(st, 11, a->method) |
+             bind_text(st, 12, a->package_names) | bind_text(st, 13, a->package_sha256) |
+             bind_time(st, 14, a->started_at_ms > 0 ? a->started_at_ms : s->now_ms(s->now_ctx));
+    if (rc != SQLITE_OK) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return FOTA_E_NOMEM;
+    }
+    if (run(st) < 0)
+        return FOTA_E_IO;
+    if (id_out)
+        *id_out = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+/* Runs an UPDATE … WHERE id = ? AND result IS NULL: no row changed means the
+ * attempt does not exist or is already closed. */
+static int run_update(fota_store_t *s, sqlite3_stmt *st)
+{
+    if (run(st) < 0)
+        return FOTA_E_IO;
+    return sqlite3_changes(s->db) == 1 ? 0 : FOTA_E_NOENT;
+}
+
+int fota_store_attempt_identify(fota_store_t *s, int64_t id, const fota_attempt_t *a)
+{
+    if (!s || !a)
+        return FOTA_E_INVAL;
+    sqlite3_stmt *st = s->st[ST_IDENTIFY];
+    if (bind_identity(s, st, id, a) < 0) {
+        sqlite3_reset(st);
+        return FOTA_E_NOMEM;
+    }
+    return run_update(s, st);
+}
+
+/* Writes every buffered event and the attempts' last_heard_at; the caller
+ * holds the transaction. The buffer is kept until the commit succeeds. */
+static int write_events(fota_store_t *s)
+{
+    static const char *const dirs[] = {"tx", "rx", "info"};
+    sqlite3_stmt *ev = s->st[ST_EVENT], *heard = s->st[ST_HEARD];
+    for (size_t i = 0; i < s->n_ev; i++) {
+        const pending_event_t *e = &s->ev[i];
+        sqlite3_bind_int64(ev, 1, e->attempt_id);
+        sqlite3_bind_int64(ev, 2, e->t_ms);
+        sqlite3_bind_text(ev, 3, dirs[(unsigned)e->dir < 3 ? e->dir : 2], -1, SQLITE_STATIC);
+        sqlite3_bind_text(ev, 4, e->text, -1, SQLITE_STATIC);
+        if (run(ev) < 0)
+            return FOTA_E_IO;
+    }
+    /* One last_heard_at per attempt: its latest event (buffers are short). */
+    for (size_t i = s->n_ev; i-- > 0;) {
+        bool later = false;
+        for (size_t j = i + 1; j < s->n_ev && !later; j++)
+            later = s->ev[j].attempt_id == s->ev[i].attempt_id;
+        if (later)
+            continue;
+        bind_time(heard, 1, s->ev[i].heard_ms);
+        sqlite3_bind_int64(heard, 2, s->ev[i].attempt_id);
+        if (run(heard) < 0)
+            return FOTA_E_IO;
+    }
+    return 0;
+}
+
+static void drop_events(fota_store_t *s)
+{
+    for (size_t i = 0; i < s->n_ev; i++)
+        free(s->ev[i].text);
+    s->n_ev = 0;
+    s->ev_bytes = 0;
+}
+
+/* BEGIN IMMEDIATE takes the write lock up front, so the busy timeout applies
+ * there instead of failing half-way through a transaction. */
+static int tx_begin(fota_store_t *s)
+{
+    return sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : FOTA_E_IO;
+}
+
+static int tx_end(fota_store_t *s, int rc)
+{
+    if (rc == 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+        return 0;
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc < 0 ? rc : FOTA_E_IO;
+}
+
+int fota_store_flush(fota_store_t *s)
+{
+    if (!s)
+        return FOTA_E_INVAL;
+    if (s->n_ev == 0)
+        return 0;
+    int rc = tx_begin(s);
+    if (rc < 0)
+        return rc;
+    rc = tx_end(s, write_events(s));
+    if (rc == 0)
+        drop_events(s);
+    return rc;
+}
+
+int fota_store_event(fota_store_t *s, int64_t attempt_id, int64_t t_ms, fota_trace_dir_t dir,
+                     const char *text)
+{
+    if (!s || !text)
+        return FOTA_E_INVAL;
+    if (s->n_ev == s->cap_ev) {
+        size_t cap = s->cap_ev ? 2 * s->cap_ev : 64;
+        pending_event_t *n = realloc(s->ev, cap * sizeof *n);
+        if (!n)
+            return FOTA_E_NOMEM;
+        s->ev = n;
+        s->cap_ev = cap;
+    }
+    char *m = fota_mask_secrets(text);
+    if (!m)
+        return FOTA_E_NOMEM;
+    s->ev[s->n_ev++] = (pending_event_t){attempt_id, t_ms, s->now_ms(s->now_ctx), dir, m};
+    s->ev_bytes += strlen(m) + 32;
+    if (s->n_ev >= FOTA_STORE_EVENT_BATCH || s->ev_bytes >= FOTA_STORE_EVENT_BYTES)
+        return fota_store_flush(s);
+    return 0;
+}
+
+int fota_store_attempt_finish(fota_store_t *s, int64_t id, const fota_attempt_t *a)
+{
+    if (!s || !a)
+        return FOTA_E_INVAL;
+    sqlite3_stmt *st = s->st[ST_FINISH];
+    const char *cls = a->error_class == FOTA_ERR_NONE ? NULL : fota_error_class_name(a->error_class);
+    int64_t fin = a->finished_at_ms > 0 ? a->finished_at_ms : s->now_ms(s->now_ctx);
+    int brc = bind_identity(s, st, id, a) | bind_text(st, 13, a->final_version) |
+              bind_time(st, 14, fin) |
+              sqlite3_bind_text(st, 15, fota_result_name(a->result), -1, SQLITE_STATIC) |
+              sqlite3_bind_int(st, 16, a->noop ? 1 : 0) | bind_text(st, 17, cls) |
+              sqlite3_bind_int(st, 18, a->error_code) | bind_text(st, 19, a->error_text) |
+              sqlite3_bind_int(st, 20, a->module_retries) | sqlite3_bind_int(st, 21, a->hops) |
+              sqlite3_bind_int64(st, 22, a->download_ms) |
+              sqlite3_bind_int64(st, 23, a->update_ms) |
+              sqlite3_bind_int64(st, 24, a->duration_ms);
+    if (brc != SQLITE_OK) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return FOTA_E_NOMEM;
+    }
+    int rc = tx_begin(s);
+    if (rc < 0) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return rc;
+    }
+    rc = write_events(s);
+    if (rc == 0)
+        rc = run_update(s, st);
+    else {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    }
+    rc = tx_end(s, rc);
+    if (rc == 0)
+        drop_events(s);
+    return rc;
+}
+
+int fota_store_recover_interrupted(fota_store_t *s)
+{
+    if (!s)
+        return FOTA_E_INVAL;
+    if (run(s->st[ST_RECOVER]) < 0)
+        return FOTA_E_IO;
+    return sqlite3_changes(s->db);
+}
+
+int fota_store_latest_result(fota_store_t *s, const char *imei, fota_result_t *out)
+{
+    if (!s || !imei || !out)
+        return FOTA_E_INVAL;
+    sqlite3_stmt *st = s->st[ST_LATEST];
+    sqlite3_bind_text(st, 1, imei, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st), found = 0;
+    if (rc == SQLITE_ROW) {
+        const char *r = (const char *)sqlite3_column_text(st, 0);
+        found = 1;
+        *out = strcmp(r, "PASS") == 0   ? FOTA_RESULT_PASS
+               : strcmp(r, "FAIL") == 0 ? FOTA_RESULT_FAIL
+                                        : FOTA_RESULT_INTERRUPTED;
+    } else if (rc != SQLITE_DONE) {
+        found = FOTA_E_IO;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return found;
+}

@@ -1,0 +1,130 @@
+#include "store_schema.h"
+
+#include <stdio.h>
+
+#include "fota_types.h"
+
+/* Each entry upgrades version i to i+1. Never edit a shipped step: add one. */
+static const char *const steps[] = {
+    /* 0 -> 1: the first layout. */
+    "CREATE TABLE attempts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  batch TEXT, station TEXT, operator TEXT, slot TEXT, port TEXT,"
+    "  imei TEXT, model TEXT, family TEXT,"
+    "  from_version TEXT, to_version TEXT, final_version TEXT,"
+    "  method TEXT, package_names TEXT, package_sha256 TEXT,"
+    "  started_at TEXT NOT NULL, finished_at TEXT,"
+    "  result TEXT CHECK (result IN ('PASS','FAIL','SKIP','INTERRUPTED')),"
+    "  noop INTEGER NOT NULL DEFAULT 0,"
+    "  error_class TEXT, error_code INTEGER NOT NULL DEFAULT 0, error_text TEXT,"
+    "  module_retries INTEGER NOT NULL DEFAULT 0, hops INTEGER NOT NULL DEFAULT 0,"
+    "  download_ms INTEGER, update_ms INTEGER, duration_ms INTEGER);"
+    "CREATE TABLE events ("
+    "  attempt_id INTEGER NOT NULL REFERENCES attempts(id),"
+    "  t_ms INTEGER NOT NULL,"
+    "  dir TEXT NOT NULL CHECK (dir IN ('tx','rx','info')),"
+    "  text TEXT NOT NULL);"
+    "CREATE INDEX attempts_imei ON attempts(imei, result);"
+    "CREATE INDEX attempts_batch ON attempts(batch);"
+    "CREATE INDEX attempts_started ON attempts(started_at);"
+    "CREATE INDEX events_attempt ON events(attempt_id);",
+
+    /* 1 -> 2: last_heard_at for crash recovery (finished_at of an INTERRUPTED
+     * row = the last time the station heard from the module), a partial index
+     * so recovery finds running rows without a scan, and the two MES views. */
+    "ALTER TABLE attempts ADD COLUMN last_heard_at TEXT;"
+    "UPDATE attempts SET last_heard_at = COALESCE(finished_at, started_at);"
+    "CREATE INDEX attempts_running ON attempts(id) WHERE result IS NULL;"
+    "DROP VIEW IF EXISTS latest_results;"
+    /* The latest verdict per IMEI. SKIP rows (the station declined to touch the
+     * module) and running rows are not verdicts, so they never hide one: a
+     * module skipped as "already passed" stays PASS for the next rework run. */
+    "CREATE VIEW latest_results AS"
+    "  SELECT a.* FROM attempts a"
+    "  WHERE a.imei IS NOT NULL AND a.id = ("
+    "    SELECT MAX(b.id) FROM attempts b"
+    "    WHERE b.imei = a.imei AND b.result IN ('PASS','FAIL','INTERRUPTED'));"
+    "DROP VIEW IF EXISTS batch_summary;"
+    /* Module = IMEI; an attempt that never learnt its IMEI counts as a module
+     * of its own ('#'||id). Denominator: modules with a verdict in the batch
+     * (PASS/FAIL/INTERRUPTED); SKIP and running rows are not in it. */
+    "CREATE VIEW batch_summary AS"
+    "  WITH v AS ("
+    "    SELECT batch, COALESCE(imei, '#' || id) AS module, MIN(id) AS first_id, MAX(id) AS last_id"
+    "    FROM attempts WHERE result IN ('PASS','FAIL','INTERRUPTED')"
+    "    GROUP BY batch, module),"
+    "  m AS ("
+    "    SELECT v.batch, COUNT(*) AS modules,"
+    "      SUM(l.result = 'PASS') AS pass, SUM(l.result = 'FAIL') AS fail,"
+    "      SUM(l.result = 'INTERRUPTED') AS interrupted,"
+    "      SUM(f.result = 'PASS') AS first_pass"
+    "    FROM v JOIN attempts f ON f.id = v.first_id JOIN attempts l ON l.id = v.last_id"
+    "    GROUP BY v.batch),"
+    "  t AS ("
+    "    SELECT batch, COUNT(*) AS attempts, SUM(result = 'SKIP') AS skip,"
+    "      SUM(result IS NULL) AS running,"
+    "      MIN(started_at) AS first_started_at, MAX(finished_at) AS last_finished_at"
+    "    FROM attempts GROUP BY batch)"
+    "  SELECT t.batch AS batch, t.attempts AS attempts, COALESCE(m.modules, 0) AS modules,"
+    "    COALESCE(m.pass, 0) AS pass, COALESCE(m.fail, 0) AS fail, t.skip AS skip,"
+    "    COALESCE(m.interrupted, 0) AS interrupted, t.running AS running,"
+    "    CASE WHEN m.modules > 0 THEN ROUND(1.0 * m.first_pass / m.modules, 4) END AS first_pass_yield,"
+    "    CASE WHEN m.modules > 0 THEN ROUND(1.0 * m.pass / m.modules, 4) END AS final_yield,"
+    "    t.first_started_at AS first_started_at, t.last_finished_at AS last_finished_at"
+    "  FROM t LEFT JOIN m ON m.batch IS t.batch;",
+};
+
+_Static_assert(sizeof steps / sizeof steps[0] == FOTA_STORE_SCHEMA_VERSION,
+               "one migration step per schema version");
+
+static int user_version(sqlite3 *db, int *out)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
+    if (rc == 0)
+        *out = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int fota_store_schema_migrate(sqlite3 *db, char *errbuf, size_t errlen)
+{
+    for (;;) {
+        /* Read the version inside the write transaction: two stations opening
+         * the same new file must not both run step 0. */
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+            goto sqlerr;
+        int v;
+        if (user_version(db, &v) != 0)
+            goto rollback;
+        if (v == FOTA_STORE_SCHEMA_VERSION) {
+            sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+            return 0;
+        }
+        if (v < 0 || v > FOTA_STORE_SCHEMA_VERSION) {
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            if (errbuf)
+                snprintf(errbuf, errlen,
+                         "database schema version %d is newer than this build understands (%d)", v,
+                         FOTA_STORE_SCHEMA_VERSION);
+            return FOTA_E_STATE;
+        }
+        char bump[48];
+        snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
+        if (sqlite3_exec(db, steps[v], NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(db, bump, NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+            goto rollback;
+    }
+rollback:
+    if (errbuf)
+        snprintf(errbuf, errlen, "schema migration failed: %s", sqlite3_errmsg(db));
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return FOTA_E_IO;
+sqlerr:
+    if (errbuf)
+        snprintf(errbuf, errlen, "schema migration failed: %s", sqlite3_errmsg(db));
+    return FOTA_E_IO;
+}

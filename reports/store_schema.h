@@ -1,0 +1,17 @@
+/* Schema of the results database and its forward migrations (SPEC §5). */
+#ifndef FOTA_STORE_SCHEMA_H
+#define FOTA_STORE_SCHEMA_H
+
+#include <stddef.h>
+#include <sqlite3.h>
+
+#define FOTA_STORE_SCHEMA_VERSION 2
+
+/* Brings a database at any earlier user_version (0 = empty file) to
+ * FOTA_STORE_SCHEMA_VERSION, one step per version, each step in its own
+ * transaction with user_version bumped inside it, so an interrupted upgrade
+ * resumes where it stopped. A file newer than this build is refused
+ * (FOTA_E_STATE): its columns may mean things this code does not know. */
+int fota_store_schema_migrate(sqlite3 *db, char *errbuf, size_t errlen);
+
+#endif

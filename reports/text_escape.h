@@ -1,0 +1,27 @@
+/* Text that leaves the station: secrets masked before it is stored, cells and
+ * markup escaped before it is rendered. Each writer escapes everything it
+ * writes, so no caller has to remember to. */
+#ifndef FOTA_TEXT_ESCAPE_H
+#define FOTA_TEXT_ESCAPE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* "scheme://user:password@host" -> "scheme://user:***@host", every occurrence.
+ * Returns a malloc'd copy (NULL only when out of memory or in == NULL). */
+char *fota_mask_secrets(const char *in);
+/* True when in contains a URL with a password (what fota_mask_secrets changes). */
+bool fota_has_secret(const char *in);
+
+/* One CSV cell (RFC 4180 quoting). Text cells that a spreadsheet would run as a
+ * formula (first char = + - @ TAB CR) get a leading single quote (OWASP). */
+void fota_csv_cell(FILE *f, const char *s);
+
+/* Text for HTML element content and attribute values: & < > " ' escaped;
+ * control characters and invalid UTF-8 replaced. */
+void fota_html_text(FILE *f, const char *s);
+
+/* A JSON string literal, quotes included; invalid UTF-8 becomes U+FFFD. NULL -> null. */
+void fota_json_str(FILE *f, const char *s);
+
+#endif
