@@ -62,6 +62,8 @@ typedef enum {
     FOTA_AT_FINAL_TIMEOUT,    /* no final result within the command's timeout */
 } fota_at_final_t;
 
+const char *fota_at_final_name(fota_at_final_t f); /* "OK", "CME_ERROR", "TIMEOUT", … */
+
 typedef struct {
     fota_at_final_t final;
     int code;                 /* CME/CMS code, -1 if not numeric or not present */
@@ -72,6 +74,18 @@ typedef struct {
 
 typedef enum { FOTA_TRACE_TX, FOTA_TRACE_RX, FOTA_TRACE_INFO } fota_trace_dir_t;
 
+/* What the classifier made of a received line (reported through cbs.line). */
+typedef enum {
+    FOTA_AT_LINE_ECHO,  /* our own command echoed back (echo on, the default) */
+    FOTA_AT_LINE_INFO,  /* information line of the command in flight */
+    FOTA_AT_LINE_FINAL, /* final result of the command in flight (or of wait()) */
+    FOTA_AT_LINE_URC,   /* unsolicited: delivered through cbs.urc */
+    FOTA_AT_LINE_NOISE, /* none of the above: traced, never taken as a reply */
+    FOTA_AT_LINE_ACK,   /* an 'A' byte in ack mode */
+} fota_at_line_class_t;
+
+const char *fota_at_line_class_name(fota_at_line_class_t k); /* "echo", "info", … */
+
 typedef struct {
     void *ctx;
     void (*write)(void *ctx, const uint8_t *data, size_t len);     /* bytes to the port */
@@ -79,6 +93,9 @@ typedef struct {
     void (*urc)(void *ctx, const char *line);                     /* unsolicited line */
     void (*ack)(void *ctx);                                       /* 'A' in ack mode */
     void (*trace)(void *ctx, fota_trace_dir_t dir, const char *text); /* transcript */
+    /* Optional: every received line (and ack byte) with its classification, before
+     * the response/urc/ack callback it leads to. */
+    void (*line)(void *ctx, fota_at_line_class_t cls, const char *text);
 } fota_at_chat_cbs_t;
 
 typedef struct fota_at_chat fota_at_chat_t;
@@ -93,6 +110,18 @@ void fota_at_chat_free(fota_at_chat_t *c);
 /* Sends "cmd\r". The response callback fires once, with the final result or a
  * TIMEOUT after timeout_ms. One command in flight: returns FOTA_E_STATE if busy. */
 int fota_at_chat_send(fota_at_chat_t *c, const char *cmd, unsigned timeout_ms, uint64_t now_ms);
+/* Like send, but only lines starting with info_prefix ("+QFLDS:") are information
+ * lines of this command; other lines go on to the URC check or count as noise.
+ * info_prefix NULL or "" = every non-URC line is an information line. */
+int fota_at_chat_send_expect(fota_at_chat_t *c, const char *cmd, const char *info_prefix,
+                             unsigned timeout_ms, uint64_t now_ms);
+/* A "pseudo command" with nothing sent: completes (response callback) with the next
+ * final result, or TIMEOUT. Needed after CONNECT (AT+QFUPL ends with
+ * `+QFUPL: <size>,<checksum>` then OK) and for seed 004's AT+QFUA, which answers OK
+ * and then a separate CONNECT line (004 §2.3.1). FOTA_E_STATE if busy. */
+int fota_at_chat_wait(fota_at_chat_t *c, unsigned timeout_ms, uint64_t now_ms);
+int fota_at_chat_wait_expect(fota_at_chat_t *c, const char *info_prefix, unsigned timeout_ms,
+                             uint64_t now_ms);
 /* Raw bytes (data mode), no line framing, no response expected. */
 void fota_at_chat_send_raw(fota_at_chat_t *c, const uint8_t *data, size_t len);
 void fota_at_chat_feed(fota_at_chat_t *c, const uint8_t *data, size_t n, uint64_t now_ms);
@@ -102,7 +131,12 @@ void fota_at_chat_tick(fota_at_chat_t *c, uint64_t now_ms);
 uint64_t fota_at_chat_deadline(const fota_at_chat_t *c);
 bool fota_at_chat_busy(const fota_at_chat_t *c);
 void fota_at_chat_set_ack_mode(fota_at_chat_t *c, bool on);
-/* Forget the command in flight and any partial line (port closed / reopened). */
+/* Forget the command in flight and any partial line (port closed / reopened). No
+ * response callback fires for the forgotten command. Echo state goes back to unknown
+ * (a rebooted module has echo on again). */
 void fota_at_chat_reset(fota_at_chat_t *c);
+/* Cancel the command in flight without a response callback (machine gave up on it).
+ * Its late replies will be noise. */
+void fota_at_chat_cancel(fota_at_chat_t *c);
 
 #endif

@@ -1,0 +1,68 @@
+/* Every AT example of the four seeds (tests/at/transcripts/) through framer, chat and
+ * URC parser: fed whole, byte by byte, and cut at every byte boundary (nghttp2's
+ * feed sequences, DESIGN-NOTES habit 10); each run must report exactly the events
+ * the transcript lists. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "at_script.h"
+#include "at_test_profile.h"
+
+static void run_all_plans(const char *name, const fota_profile_t *p)
+{
+    char path[1024], err[256];
+    snprintf(path, sizeof(path), "%s/tests/at/transcripts/%s", FOTA_SOURCE_DIR, name);
+    at_script_t *s = at_script_load(path, err, sizeof(err));
+    if (!s)
+        fail_msg("%s", err);
+    assert_true(at_script_expected(s)[0] != '\0'); /* expecting nothing tests nothing */
+    char *msg = at_script_check(s, p);
+    if (msg) {
+        print_error("%s: %s\n", name, msg);
+        free(msg);
+        at_script_free(s);
+        fail();
+    }
+    at_script_free(s);
+}
+
+static void seed000(void **state)
+{
+    (void)state;
+    run_all_plans("seed000_rg50xq.txt", at_test_profile());
+}
+
+static void seed001(void **state)
+{
+    (void)state;
+    run_all_plans("seed001_eg06xk.txt", at_test_profile());
+}
+
+static void seed003(void **state)
+{
+    (void)state;
+    run_all_plans("seed003_ec200t.txt", at_test_profile());
+}
+
+static void seed004(void **state)
+{
+    (void)state;
+    run_all_plans("seed004_legacy.txt", at_test_profile());
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(seed000),
+        cmocka_unit_test(seed001),
+        cmocka_unit_test(seed003),
+        cmocka_unit_test(seed004),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
