@@ -170,7 +170,7 @@ static int parse_indication(const fota_profile_t *p, const char *s, const char *
 
 int fota_urc_parse(const fota_profile_t *p, const char *line, fota_urc_t *out)
 {
-    fota_urc_t u = { .phase = FOTA_PHASE_NONE, .table = FOTA_TABLE_ERR };
+    fota_urc_t u = { .phase = FOTA_PHASE_NONE, .table = FOTA_TABLE__COUNT };
     if (!p || !line)
         return -1;
     const char *s = line, *e = line + strlen(line);
@@ -188,6 +188,7 @@ int fota_urc_parse(const fota_profile_t *p, const char *line, fota_urc_t *out)
         if (!tp->pattern || !match_text(tp->pattern, s, e, &has, &v))
             continue;
         u.phase = tp->phase;
+        u.table = tp->table;
         u.has_value = has;
         u.value = v;
         copy_name(&u, s, (size_t)(e - s));
