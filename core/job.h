@@ -17,6 +17,8 @@ typedef struct {
     uint8_t *data;
     size_t size;
     char sha256_actual[65];
+    int line, column;    /* where the package is written in the job file (messages) */
+    bool data_borrowed;  /* data belongs to an earlier package naming the same file */
 } fota_package_t;
 
 typedef struct {
@@ -27,6 +29,7 @@ typedef struct {
     fota_method_t method;
     fota_package_t *packages;
     size_t n_packages;
+    int line, column;    /* where the target is written in the job file */
 } fota_target_t;
 
 typedef struct {
@@ -72,7 +75,8 @@ const fota_target_t *fota_job_match(const fota_job_t *j, const fota_profile_t *p
 
 /* Package chain from `from` to target->to, shortest first, full images as a last
  * resort. Fills out[] (pointers into target->packages) and returns the hop count,
- * 0 when from == to, or -1 when no chain exists (error_class no_package). */
+ * 0 when from == to, or -1 when no chain exists (error_class no_package), also when
+ * the chain would need more than max hops. */
 int fota_chain_plan(const fota_target_t *target, const char *from,
                     const fota_package_t **out, size_t max);
 

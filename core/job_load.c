@@ -1,0 +1,303 @@
+/* Job YAML → fota_job_t (SPEC §3). Structure only: whether families, methods and
+ * URLs fit the profiles is fota_job_validate()'s business, package bytes are
+ * fota_job_load_packages()'s. Errors name file:line:column. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "job.h"
+#include "yaml_doc.h"
+
+static void set_pos(const yaml_node_t *n, int *line, int *col)
+{
+    *line = (int)n->start_mark.line + 1;
+    *col = (int)n->start_mark.column + 1;
+}
+
+/* "packages/a.zip" relative to the job file's folder; absolute paths stay. */
+static char *resolve(const char *dir, const char *file)
+{
+    if (file[0] == '/' || !dir || !dir[0])
+        return strdup(file);
+    size_t n = strlen(dir) + strlen(file) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", dir, file);
+    return p;
+}
+
+/* Base name for AT+QFUPL and reports: last path segment of the file or URL path,
+ * without a query string. */
+static char *base_name(const char *s)
+{
+    const char *end = s + strcspn(s, "?#");
+    const char *b = s;
+    for (const char *c = s; c < end; c++)
+        if (*c == '/')
+            b = c + 1;
+    size_t n = (size_t)(end - b);
+    char *r = malloc(n + 1);
+    if (r) {
+        memcpy(r, b, n);
+        r[n] = '\0';
+    }
+    return r;
+}
+
+static void lower(char *s)
+{
+    for (; s && *s; s++)
+        if (*s >= 'A' && *s <= 'F')
+            *s = (char)(*s - 'A' + 'a');
+}
+
+static int read_package(fota_yaml_t *y, yaml_node_t *n, const char *dir, fota_target_t *t,
+                        fota_package_t *pk)
+{
+    enum { FROM, TO, FILE_, URL, SHA, NF };
+    fota_yaml_field_t f[NF] = {
+        [FROM] = {"from", false, 0, 0}, [TO] = {"to", false, 0, 0},
+        [FILE_] = {"file", false, 0, 0}, [URL] = {"url", false, 0, 0},
+        [SHA] = {"sha256", false, 0, 0},
+    };
+    int rc = fota_yaml_map(y, n, f, NF, "packages[]");
+    if (rc)
+        return rc;
+    set_pos(n, &pk->line, &pk->column);
+    if (f[FROM].node && (rc = fota_yaml_str(y, f[FROM].node, "packages[].from", &pk->from)))
+        return rc;
+    if (f[TO].node)
+        rc = fota_yaml_str(y, f[TO].node, "packages[].to", &pk->to);
+    else if (!(pk->to = strdup(t->to))) /* a package leads to the target unless told */
+        rc = FOTA_E_NOMEM;
+    if (rc)
+        return rc;
+    if (!!f[FILE_].node == !!f[URL].node)
+        return fota_yaml_fail(y, f[FILE_].node ? f[URL].key_node : n,
+                              "packages[]: give exactly one of 'file' or 'url'");
+    if (f[URL].node) {
+        /* The module fetches a URL itself: only method url can use one (SPEC §3). */
+        if (t->method != FOTA_METHOD_URL)
+            return fota_yaml_fail(y, f[URL].key_node,
+                                  "packages[].url: only method 'url' downloads from a URL; "
+                                  "method '%s' needs 'file'",
+                                  fota_method_name(t->method));
+        if ((rc = fota_yaml_str(y, f[URL].node, "packages[].url", &pk->url)))
+            return rc;
+        pk->name = base_name(pk->url);
+    } else {
+        if (t->method == FOTA_METHOD_URL)
+            return fota_yaml_fail(y, f[FILE_].key_node,
+                                  "packages[].file: method 'url' needs 'url' (the module "
+                                  "downloads the package itself)");
+        char *raw;
+        if ((rc = fota_yaml_str(y, f[FILE_].node, "packages[].file", &raw)))
+            return rc;
+        pk->file = resolve(dir, raw);
+        pk->name = base_name(raw);
+        free(raw);
+    }
+    if (!pk->name || (pk->file == NULL && pk->url == NULL))
+        return FOTA_E_NOMEM;
+    if (f[SHA].node) {
+        /* Format is checked with the bytes (fota_job_load_packages) and by
+         * fota_job_validate, so the SPEC's "3f1c…" placeholder still parses. */
+        if ((rc = fota_yaml_str(y, f[SHA].node, "packages[].sha256", &pk->sha256)))
+            return rc;
+        lower(pk->sha256);
+    }
+    return 0;
+}
+
+static int read_target(fota_yaml_t *y, yaml_node_t *n, const char *dir, fota_target_t *t)
+{
+    enum { MODELS, FAMILY, TO, METHOD, PACKAGES, URL, NF };
+    fota_yaml_field_t f[NF] = {
+        [MODELS] = {"models", false, 0, 0},  [FAMILY] = {"family", false, 0, 0},
+        [TO] = {"to", true, 0, 0},           [METHOD] = {"method", true, 0, 0},
+        [PACKAGES] = {"packages", false, 0, 0}, [URL] = {"url", false, 0, 0},
+    };
+    int rc = fota_yaml_map(y, n, f, NF, "targets[]");
+    if (rc)
+        return rc;
+    set_pos(n, &t->line, &t->column);
+    if (!!f[MODELS].node == !!f[FAMILY].node)
+        return fota_yaml_fail(y, f[MODELS].node ? f[FAMILY].key_node : n,
+                              "targets[]: give exactly one of 'models' or 'family'");
+    if (f[MODELS].node &&
+        (rc = fota_yaml_str_list(y, f[MODELS].node, "targets[].models", &t->models,
+                                 &t->n_models)))
+        return rc;
+    if (f[FAMILY].node && (rc = fota_yaml_str(y, f[FAMILY].node, "targets[].family", &t->family)))
+        return rc;
+    if ((rc = fota_yaml_str(y, f[TO].node, "targets[].to", &t->to)))
+        return rc;
+    const char *m = fota_yaml_scalar(f[METHOD].node);
+    if (!m || fota_method_from_name(m, &t->method) != 0)
+        return fota_yaml_fail(y, f[METHOD].node,
+                              "targets[].method: unknown method '%.40s' (expected one of: url, "
+                              "local, stream, qfua, qfaw)",
+                              m ? m : "");
+    if (!f[PACKAGES].node && !f[URL].node)
+        return fota_yaml_fail(y, n, "targets[]: needs 'packages' or 'url'");
+    size_t cnt = 0;
+    if (f[PACKAGES].node && (rc = fota_yaml_seq(y, f[PACKAGES].node, "targets[].packages", &cnt)))
+        return rc;
+    if (f[PACKAGES].node && cnt == 0)
+        return fota_yaml_fail(y, f[PACKAGES].node, "targets[].packages: the list is empty");
+    size_t total = cnt + (f[URL].node ? 1 : 0);
+    if (!(t->packages = calloc(total, sizeof *t->packages)))
+        return FOTA_E_NOMEM;
+    for (size_t i = 0; i < cnt; i++) {
+        t->n_packages = i + 1;
+        if ((rc = read_package(y, fota_yaml_item(y, f[PACKAGES].node, i), dir, t,
+                               &t->packages[i])))
+            return rc;
+    }
+    if (f[URL].node) {
+        /* A bare url: one full image for any revision (SPEC §3). */
+        fota_package_t *pk = &t->packages[t->n_packages++];
+        if (t->method != FOTA_METHOD_URL)
+            return fota_yaml_fail(y, f[URL].key_node,
+                                  "targets[].url: only method 'url' downloads from a URL");
+        if ((rc = fota_yaml_str(y, f[URL].node, "targets[].url", &pk->url)))
+            return rc;
+        set_pos(f[URL].node, &pk->line, &pk->column);
+        pk->to = strdup(t->to);
+        pk->name = base_name(pk->url);
+        if (!pk->to || !pk->name)
+            return FOTA_E_NOMEM;
+    }
+    return 0;
+}
+
+static int read_limits(fota_yaml_t *y, yaml_node_t *n, fota_limits_t *l)
+{
+    fota_yaml_field_t f[] = {
+        {"max_parallel", false, 0, 0}, {"max_transfers", false, 0, 0},
+        {"max_per_hub", false, 0, 0},  {"stop_after_same_failures", false, 0, 0},
+    };
+    unsigned *dst[] = {&l->max_parallel, &l->max_transfers, &l->max_per_hub,
+                       &l->stop_after_same_failures};
+    /* max_per_hub 0 = unlimited, stop_after_same_failures 0 = never (job.h). */
+    static const long lo[] = {1, 1, 0, 0};
+    int rc = fota_yaml_map(y, n, f, 4, "limits");
+    for (size_t i = 0; !rc && i < 4; i++) {
+        if (!f[i].node)
+            continue;
+        char what[48];
+        snprintf(what, sizeof what, "limits.%s", f[i].key);
+        long v;
+        rc = fota_yaml_long(y, f[i].node, what, lo[i], 100000, &v);
+        if (!rc)
+            *dst[i] = (unsigned)v;
+    }
+    return rc;
+}
+
+static int read_timeouts(fota_yaml_t *y, yaml_node_t *n, fota_job_timeouts_t *t)
+{
+    fota_yaml_field_t f[] = {
+        {"command", false, 0, 0}, {"reboot", false, 0, 0}, {"download", false, 0, 0},
+        {"stall", false, 0, 0},   {"total", false, 0, 0},
+    };
+    unsigned *dst[] = {&t->command_ms, &t->reboot_ms, &t->download_ms, &t->stall_ms,
+                       &t->total_ms};
+    int rc = fota_yaml_map(y, n, f, 5, "timeouts");
+    for (size_t i = 0; !rc && i < 5; i++) {
+        if (!f[i].node)
+            continue;
+        char what[48];
+        snprintf(what, sizeof what, "timeouts.%s", f[i].key);
+        long v;
+        rc = fota_yaml_long(y, f[i].node, what, 0, 86400, &v); /* 0 = profile's */
+        if (!rc)
+            *dst[i] = (unsigned)v * 1000u;
+    }
+    return rc;
+}
+
+static int read_job(fota_yaml_t *y, fota_job_t *j)
+{
+    enum { NAME, STATION, TARGETS, LIMITS, TIMEOUTS, NF };
+    fota_yaml_field_t f[NF] = {
+        [NAME] = {"name", true, 0, 0},       [STATION] = {"station", false, 0, 0},
+        [TARGETS] = {"targets", true, 0, 0}, [LIMITS] = {"limits", false, 0, 0},
+        [TIMEOUTS] = {"timeouts", false, 0, 0},
+    };
+    int rc = fota_yaml_map(y, fota_yaml_root(y), f, NF, "job");
+    if (rc)
+        return rc;
+    if ((rc = fota_yaml_str(y, f[NAME].node, "name", &j->name)))
+        return rc;
+    if (f[STATION].node && (rc = fota_yaml_str(y, f[STATION].node, "station", &j->station)))
+        return rc;
+    size_t cnt;
+    if ((rc = fota_yaml_seq(y, f[TARGETS].node, "targets", &cnt)))
+        return rc;
+    if (cnt == 0)
+        return fota_yaml_fail(y, f[TARGETS].node, "targets: the list is empty");
+    if (!(j->targets = calloc(cnt, sizeof *j->targets)))
+        return FOTA_E_NOMEM;
+    for (size_t i = 0; i < cnt; i++) {
+        j->n_targets = i + 1;
+        if ((rc = read_target(y, fota_yaml_item(y, f[TARGETS].node, i), j->dir, &j->targets[i])))
+            return rc;
+    }
+    if (f[LIMITS].node && (rc = read_limits(y, f[LIMITS].node, &j->limits)))
+        return rc;
+    if (f[TIMEOUTS].node && (rc = read_timeouts(y, f[TIMEOUTS].node, &j->timeouts)))
+        return rc;
+    return 0;
+}
+
+int fota_job_load_buffer(const char *name, const char *dir, const char *text, size_t len,
+                         fota_job_t **out, fota_load_error_t *err)
+{
+    *out = NULL;
+    fota_yaml_t y;
+    int rc = fota_yaml_open(&y, name, text, len, err);
+    if (rc)
+        return rc;
+    fota_job_t *j = calloc(1, sizeof *j);
+    if (!j) {
+        fota_yaml_close(&y);
+        return FOTA_E_NOMEM;
+    }
+    /* SPEC §3 defaults. */
+    j->limits = (fota_limits_t){.max_parallel = 64, .max_transfers = 16, .max_per_hub = 4,
+                                .stop_after_same_failures = 5};
+    j->source = strdup(name ? name : "<input>");
+    j->dir = strdup(dir ? dir : ".");
+    rc = j->source && j->dir ? read_job(&y, j) : FOTA_E_NOMEM;
+    fota_yaml_close(&y);
+    if (rc) {
+        fota_job_free(j);
+        return rc;
+    }
+    *out = j;
+    return 0;
+}
+
+int fota_job_load_file(const char *path, fota_job_t **out, fota_load_error_t *err)
+{
+    *out = NULL;
+    char *text;
+    size_t len;
+    int rc = fota_yaml_read_file(path, &text, &len);
+    if (rc) {
+        if (err) {
+            snprintf(err->file, sizeof err->file, "%s", path);
+            err->line = err->column = 0;
+            snprintf(err->message, sizeof err->message, "cannot read: %s", fota_strerror(rc));
+        }
+        return rc;
+    }
+    /* Package paths are relative to the job file's folder (SPEC §3). */
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    rc = dir ? fota_job_load_buffer(path, dir, text, len, out, err) : FOTA_E_NOMEM;
+    free(dir);
+    free(text);
+    return rc;
+}

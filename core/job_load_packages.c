@@ -1,0 +1,102 @@
+/* Package bytes: every `file:` of a job read once into memory and hashed, so
+ * every slot streams the same buffer and a wrong file is refused before the first
+ * module is touched (SPEC §2 `check`, §3 `sha256:`). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "job.h"
+#include "sha256.h"
+
+static int fail(const fota_job_t *j, const fota_package_t *pk, fota_load_error_t *err, int rc,
+                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int fail(const fota_job_t *j, const fota_package_t *pk, fota_load_error_t *err, int rc,
+                const char *fmt, ...)
+{
+    if (err) {
+        snprintf(err->file, sizeof err->file, "%s", j->source);
+        err->line = pk->line;
+        err->column = pk->column;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+    }
+    return rc;
+}
+
+static int read_all(const char *path, uint8_t **data, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno == ENOENT ? FOTA_E_NOENT : FOTA_E_IO;
+    int rc = 0;
+    long n = -1;
+    if (fseek(f, 0, SEEK_END) == 0)
+        n = ftell(f);
+    if (n < 0 || fseek(f, 0, SEEK_SET) != 0)
+        rc = FOTA_E_IO; /* not a regular file */
+    uint8_t *buf = NULL;
+    if (!rc && !(buf = malloc(n ? (size_t)n : 1)))
+        rc = FOTA_E_NOMEM;
+    if (!rc && fread(buf, 1, (size_t)n, f) != (size_t)n)
+        rc = FOTA_E_IO;
+    fclose(f);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    *data = buf;
+    *size = (size_t)n;
+    return 0;
+}
+
+/* An earlier package naming the same file: share its bytes (job.h: never copied). */
+static const fota_package_t *same_file(const fota_job_t *j, const fota_package_t *pk)
+{
+    for (size_t t = 0; t < j->n_targets; t++)
+        for (size_t i = 0; i < j->targets[t].n_packages; i++) {
+            const fota_package_t *o = &j->targets[t].packages[i];
+            if (o == pk)
+                return NULL;
+            if (o->data && o->file && strcmp(o->file, pk->file) == 0)
+                return o;
+        }
+    return NULL;
+}
+
+int fota_job_load_packages(fota_job_t *j, fota_load_error_t *err)
+{
+    for (size_t t = 0; t < j->n_targets; t++) {
+        for (size_t i = 0; i < j->targets[t].n_packages; i++) {
+            fota_package_t *pk = &j->targets[t].packages[i];
+            if (pk->sha256 && !fota_sha256_hex_valid(pk->sha256))
+                return fail(j, pk, err, FOTA_E_PARSE,
+                            "sha256 of %.80s: '%.70s' is not 64 hex digits", pk->name,
+                            pk->sha256);
+            if (!pk->file || pk->data)
+                continue;
+            const fota_package_t *o = same_file(j, pk);
+            if (o) {
+                pk->data = o->data;
+                pk->size = o->size;
+                pk->data_borrowed = true;
+                memcpy(pk->sha256_actual, o->sha256_actual, sizeof pk->sha256_actual);
+            } else {
+                int rc = read_all(pk->file, &pk->data, &pk->size);
+                if (rc)
+                    return fail(j, pk, err, rc, "package file %.180s: %s", pk->file,
+                                fota_strerror(rc));
+                fota_sha256_hex(pk->data, pk->size, pk->sha256_actual);
+            }
+            if (pk->sha256 && strcmp(pk->sha256, pk->sha256_actual) != 0)
+                return fail(j, pk, err, FOTA_E_PARSE,
+                            "sha256 mismatch for %.60s: the job says %.64s, the file has %s",
+                            pk->name, pk->sha256, pk->sha256_actual);
+        }
+    }
+    return 0;
+}
