@@ -175,6 +175,8 @@ int fota_urc_parse(const fota_profile_t *p, const char *line, fota_urc_t *out)
         return -1;
     const char *s = line, *e = line + strlen(line);
     trim(&s, &e);
+    if (s == e)
+        return -1; /* a blank line says nothing, whatever "*" patterns a profile has */
     int r = parse_indication(p, s, e, &u);
     if (r <= 0) {
         if (r == 0 && out)

@@ -13,6 +13,7 @@
 
 #include "at_script.h"
 #include "at_test_profile.h"
+#include "profile.h"
 
 static void run_all_plans(const char *name, const fota_profile_t *p)
 {
@@ -56,6 +57,47 @@ static void seed004(void **state)
     run_all_plans("seed004_legacy.txt", at_test_profile());
 }
 
+/* The same transcripts against the shipped YAML profile of each family: the
+ * real phase tables must read every spelling its seed prints. */
+static void run_with_real_profile(const char *transcript, const char *yaml)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/profiles/%s", FOTA_SOURCE_DIR, yaml);
+    fota_profile_t *p = NULL;
+    fota_load_error_t err;
+    if (fota_profile_load_file(path, &p, &err) != 0) {
+        char msg[600];
+        fota_load_error_format(&err, msg, sizeof(msg));
+        fail_msg("%s", msg);
+    }
+    run_all_plans(transcript, p);
+    fota_profile_free(p);
+}
+
+static void seed000_real_profile(void **state)
+{
+    (void)state;
+    run_with_real_profile("seed000_rg50xq.txt", "rg50xq.yaml");
+}
+
+static void seed001_real_profile(void **state)
+{
+    (void)state;
+    run_with_real_profile("seed001_eg06xk.txt", "eg06xk.yaml");
+}
+
+static void seed003_real_profile(void **state)
+{
+    (void)state;
+    run_with_real_profile("seed003_ec200t.txt", "ec200t.yaml");
+}
+
+static void seed004_real_profile(void **state)
+{
+    (void)state;
+    run_with_real_profile("seed004_legacy.txt", "legacy-gsm.yaml");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -63,6 +105,10 @@ int main(void)
         cmocka_unit_test(seed001),
         cmocka_unit_test(seed003),
         cmocka_unit_test(seed004),
+        cmocka_unit_test(seed000_real_profile),
+        cmocka_unit_test(seed001_real_profile),
+        cmocka_unit_test(seed003_real_profile),
+        cmocka_unit_test(seed004_real_profile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
