@@ -1,78 +1,33 @@
 #include "text_escape.h"
 
-#include <ctype.h>
+#include "secret_mask.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-/* Finds the password span of the URL whose "://" is at p[0]: sets *pw (first
- * password byte) and *at (the '@'). The authority ends at '/', '?', '#',
- * whitespace or a quote (URLs sit inside AT+QFOTADL="…"); the last '@' in it
- * ends the userinfo, so a password holding '@' is still masked whole. */
-static bool find_password(const char *p, const char **pw, const char **at)
-{
-    const char *auth = p + 3, *e = auth;
-    while (*e && *e != '/' && *e != '?' && *e != '#' && *e != '"' && *e != '\'' &&
-           !isspace((unsigned char)*e))
-        e++;
-    const char *last_at = NULL;
-    for (const char *q = auth; q < e; q++)
-        if (*q == '@')
-            last_at = q;
-    if (!last_at)
-        return false;
-    const char *colon = memchr(auth, ':', (size_t)(last_at - auth));
-    if (!colon)
-        return false;
-    *pw = colon + 1;
-    *at = last_at;
-    return true;
-}
-
-/* "://" preceded by at least one scheme character. */
-static bool is_url_start(const char *base, const char *p)
-{
-    return p > base && isalnum((unsigned char)p[-1]);
-}
-
-bool fota_has_secret(const char *in)
-{
-    if (!in)
-        return false;
-    for (const char *p = strstr(in, "://"); p; p = strstr(p + 3, "://")) {
-        const char *pw, *at;
-        if (is_url_start(in, p) && find_password(p, &pw, &at) && !(at - pw == 3 && memcmp(pw, "***", 3) == 0))
-            return true;
-    }
-    return false;
-}
-
+/* The masking rule itself is core's (fota_secret_mask, shared with the
+ * machine's transcript); here it is applied to whole strings of any length. */
 char *fota_mask_secrets(const char *in)
 {
     if (!in)
         return NULL;
-    size_t n = strlen(in);
-    /* Masking replaces each password (>= 0 bytes) with 3 bytes; a password
-     * needs ":@" and "://" around it, so the output is at most 2x + 4 long. */
-    char *out = malloc(2 * n + 4);
-    if (!out)
-        return NULL;
-    char *o = out;
-    const char *p = in;
-    for (;;) {
-        const char *u = strstr(p, "://");
-        const char *pw = NULL, *at = NULL;
-        while (u && !(is_url_start(in, u) && find_password(u, &pw, &at)))
-            u = strstr(u + 3, "://");
-        if (!u) {
-            memcpy(o, p, strlen(p) + 1);
-            return out;
-        }
-        memcpy(o, p, (size_t)(pw - p));
-        o += pw - p;
-        memcpy(o, "***", 3);
-        o += 3;
-        p = at; /* copies the '@' and the rest next round */
-    }
+    /* Each password (>= 0 bytes) becomes 3 bytes and needs at least "x://:@"
+     * around it, so the output is at most 2x + 4 long. */
+    size_t cap = 2 * strlen(in) + 4;
+    char *out = malloc(cap);
+    if (out)
+        fota_secret_mask(in, out, cap);
+    return out;
+}
+
+bool fota_has_secret(const char *in)
+{
+    if (!in || !strstr(in, "://"))
+        return false;
+    char *m = fota_mask_secrets(in);
+    bool differs = !m || strcmp(m, in) != 0;
+    free(m);
+    return differs;
 }
 
 void fota_csv_cell(FILE *f, const char *s)
