@@ -1,0 +1,59 @@
+/* CSV for the MES: one row per attempt, every SPEC §5 column in SPEC order,
+ * streamed straight from the database (a million rows need no memory). */
+#include "report_model.h"
+
+#include <string.h>
+
+#include "fota_types.h"
+#include "text_escape.h"
+
+static const char *const columns[] = {
+    "id", "batch", "station", "operator", "slot", "port", "imei", "model", "family",
+    "from_version", "to_version", "final_version", "method", "package_names", "package_sha256",
+    "started_at", "finished_at", "result", "noop", "error_class", "error_code", "error_text",
+    "module_retries", "hops", "download_ms", "update_ms", "duration_ms",
+};
+#define N_COLUMNS (sizeof columns / sizeof columns[0])
+
+int fota_report_write_csv(sqlite3 *db, const fota_report_sel_t *sel, FILE *f, char *errbuf,
+                          size_t errlen)
+{
+    char sql[1024], where[128];
+    size_t o = (size_t)snprintf(sql, sizeof sql, "SELECT ");
+    for (size_t i = 0; i < N_COLUMNS; i++)
+        o += (size_t)snprintf(sql + o, sizeof sql - o, "%s%s", i ? ", " : "", columns[i]);
+    fota_report_where(sel, where, sizeof where);
+    snprintf(sql + o, sizeof sql - o, " FROM attempts%s ORDER BY id", where);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        snprintf(errbuf, errlen, "reading attempts: %s", sqlite3_errmsg(db));
+        return FOTA_E_IO;
+    }
+    fota_report_bind(st, sel);
+    for (size_t i = 0; i < N_COLUMNS; i++)
+        fprintf(f, "%s%s", i ? "," : "", columns[i]);
+    fputs("\r\n", f); /* RFC 4180 line ends */
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        for (int i = 0; i < (int)N_COLUMNS; i++) {
+            if (i)
+                fputc(',', f);
+            switch (sqlite3_column_type(st, i)) {
+            case SQLITE_NULL:
+                break;
+            case SQLITE_INTEGER:
+                fprintf(f, "%lld", (long long)sqlite3_column_int64(st, i));
+                break;
+            default:
+                fota_csv_cell(f, (const char *)sqlite3_column_text(st, i));
+            }
+        }
+        fputs("\r\n", f);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        snprintf(errbuf, errlen, "reading attempts: %s", sqlite3_errmsg(db));
+        return FOTA_E_IO;
+    }
+    return 0;
+}

@@ -1,0 +1,120 @@
+/* The machine-readable report: the same figures as the text, yields as
+ * fractions (0..1, null when there is no module), times in ms. */
+#include "report_model.h"
+
+#include <string.h>
+
+#include "text_escape.h"
+
+static void yield(FILE *f, int64_t num, int64_t den)
+{
+    double y = fota_report_yield(num, den);
+    if (y < 0)
+        fputs("null", f);
+    else
+        fprintf(f, "%.4f", y);
+}
+
+static void counts(FILE *f, const fota_report_group_t *g)
+{
+    fprintf(f, "\"attempts\": %lld, \"pass\": %lld, \"fail\": %lld, \"skip\": %lld, "
+               "\"interrupted\": %lld, \"running\": %lld, \"pass_rate\": ",
+            (long long)g->attempts, (long long)g->n[FOTA_R_PASS], (long long)g->n[FOTA_R_FAIL],
+            (long long)g->n[FOTA_R_SKIP], (long long)g->n[FOTA_R_INTERRUPTED],
+            (long long)g->n[FOTA_R_RUNNING]);
+    yield(f, g->n[FOTA_R_PASS], g->n[FOTA_R_PASS] + g->n[FOTA_R_FAIL] + g->n[FOTA_R_INTERRUPTED]);
+}
+
+static void str_or_null(FILE *f, const char *s)
+{
+    fota_json_str(f, s && s[0] ? s : NULL);
+}
+
+void fota_report_write_json(const fota_report_t *r, FILE *f)
+{
+    fputs("{\n  \"selection\": {\"batch\": ", f);
+    fota_json_str(f, r->sel.batch);
+    fputs(", \"since\": ", f);
+    fota_json_str(f, r->sel.since);
+    fputs(", \"first_started_at\": ", f);
+    str_or_null(f, r->first_started);
+    fputs(", \"last_started_at\": ", f);
+    str_or_null(f, r->last_started);
+    fprintf(f, "},\n  \"totals\": {\"attempts\": %lld, \"pass\": %lld, \"noop\": %lld, "
+               "\"fail\": %lld, \"skip\": %lld, \"interrupted\": %lld, \"running\": %lld, "
+               "\"modules\": %lld, \"first_pass\": %lld, \"final_pass\": %lld, "
+               "\"retested_modules\": %lld, \"first_pass_yield\": ",
+            (long long)r->attempts, (long long)r->n[FOTA_R_PASS], (long long)r->noop,
+            (long long)r->n[FOTA_R_FAIL], (long long)r->n[FOTA_R_SKIP],
+            (long long)r->n[FOTA_R_INTERRUPTED], (long long)r->n[FOTA_R_RUNNING],
+            (long long)r->modules, (long long)r->first_pass, (long long)r->final_pass,
+            (long long)r->retested_modules);
+    yield(f, r->first_pass, r->modules);
+    fputs(", \"final_yield\": ", f);
+    yield(f, r->final_pass, r->modules);
+    fputs("},\n  \"by_model\": [", f);
+    for (size_t i = 0; i < r->n_model; i++) {
+        fputs(i ? ",\n    {\"model\": " : "\n    {\"model\": ", f);
+        str_or_null(f, r->by_model[i].key);
+        fputs(", ", f);
+        counts(f, &r->by_model[i]);
+        fputc('}', f);
+    }
+    fputs("],\n  \"by_revision\": [", f);
+    for (size_t i = 0; i < r->n_revision; i++) {
+        const char *k = r->by_revision[i].key, *sep = strchr(k, '\x1f');
+        char from[256];
+        snprintf(from, sizeof from, "%.*s", sep ? (int)(sep - k) : (int)strlen(k), k);
+        fputs(i ? ",\n    {\"from\": " : "\n    {\"from\": ", f);
+        str_or_null(f, from);
+        fputs(", \"to\": ", f);
+        str_or_null(f, sep ? sep + 1 : NULL);
+        fputs(", ", f);
+        counts(f, &r->by_revision[i]);
+        fputc('}', f);
+    }
+    fputs("],\n  \"pareto\": [", f);
+    int64_t cum = 0;
+    for (size_t i = 0; i < r->n_pareto; i++) {
+        const fota_report_pareto_t *p = &r->pareto[i];
+        cum += p->count;
+        fputs(i ? ",\n    {\"error_class\": " : "\n    {\"error_class\": ", f);
+        str_or_null(f, p->error_class);
+        fprintf(f, ", \"error_code\": %lld, \"meaning\": ", (long long)p->error_code);
+        str_or_null(f, p->meaning);
+        fprintf(f, ", \"count\": %lld, \"share\": %.4f, \"cumulative\": %.4f}", (long long)p->count,
+                (double)p->count / (double)r->pareto_total, (double)cum / (double)r->pareto_total);
+    }
+    fputs("],\n  \"durations_ms\": {", f);
+    for (int d = 0; d < FOTA_DUR__COUNT; d++) {
+        const fota_report_dur_t *x = &r->dur[d];
+        fprintf(f, "%s\"%s\": {\"n\": %lld", d ? ", " : "", fota_report_dur_names[d], (long long)x->n);
+        if (x->n)
+            fprintf(f, ", \"median\": %lld, \"p95\": %lld, \"min\": %lld, \"max\": %lld}",
+                    (long long)x->median, (long long)x->p95, (long long)x->min, (long long)x->max);
+        else
+            fputs(", \"median\": null, \"p95\": null, \"min\": null, \"max\": null}", f);
+    }
+    fputs("},\n  \"failed\": [", f);
+    for (size_t i = 0; i < r->n_failed; i++) {
+        const fota_report_failed_t *x = &r->failed[i];
+        fprintf(f, "%s\n    {\"attempt_id\": %lld, \"imei\": ", i ? "," : "", (long long)x->id);
+        str_or_null(f, x->imei);
+        fputs(", \"slot\": ", f);
+        str_or_null(f, x->slot);
+        fputs(", \"model\": ", f);
+        str_or_null(f, x->model);
+        fputs(", \"batch\": ", f);
+        str_or_null(f, x->batch);
+        fputs(", \"result\": ", f);
+        str_or_null(f, x->result);
+        fputs(", \"error_class\": ", f);
+        str_or_null(f, x->error_class);
+        fprintf(f, ", \"error_code\": %lld, \"reason\": ", (long long)x->error_code);
+        str_or_null(f, x->error_text);
+        fputs(", \"finished_at\": ", f);
+        str_or_null(f, x->finished_at);
+        fprintf(f, ", \"retests\": %lld}", (long long)x->retests);
+    }
+    fputs("]\n}\n", f);
+}

@@ -1,0 +1,539 @@
+/* One pass over the selected attempts (in id order, i.e. in the order they
+ * started) computes every figure of the report; only the failed modules'
+ * details are fetched again, by id. */
+#include "report_model.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fota_types.h"
+#include "report_strmap.h"
+
+const char *const fota_report_result_names[FOTA_R__COUNT] = {"PASS", "FAIL", "SKIP",
+                                                             "INTERRUPTED", "running"};
+const char *const fota_report_dur_names[FOTA_DUR__COUNT] = {"download", "update", "total"};
+
+typedef struct {
+    int64_t last_id;
+    int32_t verdicts;
+    uint8_t first, last;
+} module_t;
+
+typedef struct {
+    int64_t *v;
+    size_t n, cap;
+} vec_t;
+
+static int vec_push(vec_t *v, int64_t x)
+{
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? 2 * v->cap : 1024;
+        int64_t *n = realloc(v->v, cap * sizeof *n);
+        if (!n)
+            return -1;
+        v->v = n;
+        v->cap = cap;
+    }
+    v->v[v->n++] = x;
+    return 0;
+}
+
+/* k-th smallest (0-based), Hoare's selection; reorders a. */
+static int64_t select_kth(int64_t *a, size_t n, size_t k)
+{
+    ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, kk = (ptrdiff_t)k;
+    while (lo < hi) {
+        int64_t pivot = a[lo + (hi - lo) / 2];
+        ptrdiff_t i = lo, j = hi;
+        while (i <= j) {
+            while (a[i] < pivot)
+                i++;
+            while (a[j] > pivot)
+                j--;
+            if (i <= j) {
+                int64_t t = a[i];
+                a[i++] = a[j];
+                a[j--] = t;
+            }
+        }
+        if (kk <= j)
+            hi = j;
+        else if (kk >= i)
+            lo = i;
+        else
+            return a[k];
+    }
+    return a[k];
+}
+
+/* Nearest rank: the value at rank ceil(p * n / 100), 1-based. */
+static size_t rank(size_t n, int p)
+{
+    size_t r = (n * (size_t)p + 99) / 100;
+    return r == 0 ? 0 : r - 1;
+}
+
+static void summarise(vec_t *v, fota_report_dur_t *d)
+{
+    memset(d, 0, sizeof *d);
+    d->n = (int64_t)v->n;
+    if (v->n == 0)
+        return;
+    d->min = d->max = v->v[0];
+    for (size_t i = 1; i < v->n; i++) {
+        if (v->v[i] < d->min)
+            d->min = v->v[i];
+        if (v->v[i] > d->max)
+            d->max = v->v[i];
+    }
+    d->median = select_kth(v->v, v->n, rank(v->n, 50));
+    d->p95 = select_kth(v->v, v->n, rank(v->n, 95));
+}
+
+static int result_code(const unsigned char *s)
+{
+    if (!s)
+        return FOTA_R_RUNNING;
+    switch (s[0]) {
+    case 'P': return FOTA_R_PASS;
+    case 'F': return FOTA_R_FAIL;
+    case 'S': return FOTA_R_SKIP;
+    default: return FOTA_R_INTERRUPTED;
+    }
+}
+
+void fota_report_where(const fota_report_sel_t *sel, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%s%s%s", sel->batch || sel->since ? " WHERE " : "",
+             sel->batch ? "batch = ?1" : "",
+             sel->since ? (sel->batch ? " AND started_at >= ?2" : "started_at >= ?2") : "");
+}
+
+void fota_report_bind(sqlite3_stmt *st, const fota_report_sel_t *sel)
+{
+    if (sel->batch)
+        sqlite3_bind_text(st, 1, sel->batch, -1, SQLITE_STATIC);
+    if (sel->since)
+        sqlite3_bind_text(st, 2, sel->since, -1, SQLITE_STATIC);
+}
+
+double fota_report_yield(int64_t num, int64_t den)
+{
+    return den > 0 ? (double)num / (double)den : -1.0;
+}
+
+/* Group counters keyed by string, kept in map index order. */
+typedef struct {
+    fota_strmap_t *map;
+    fota_report_group_t *g;
+    size_t cap;
+} groups_t;
+
+static fota_report_group_t *group_get(groups_t *gs, const char *key)
+{
+    int added;
+    int64_t i = fota_strmap_get(gs->map, key, &added);
+    if (i < 0)
+        return NULL;
+    if ((size_t)i >= gs->cap) {
+        size_t cap = gs->cap ? 2 * gs->cap : 16;
+        fota_report_group_t *n = realloc(gs->g, cap * sizeof *n);
+        if (!n)
+            return NULL;
+        gs->g = n;
+        gs->cap = cap;
+    }
+    if (added)
+        memset(&gs->g[i], 0, sizeof gs->g[i]);
+    return &gs->g[i];
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+    const fota_report_group_t *x = a, *y = b;
+    if (x->attempts != y->attempts)
+        return x->attempts > y->attempts ? -1 : 1;
+    return strcmp(x->key, y->key);
+}
+
+/* Moves the counters out of the map with their keys, sorted by size. */
+static int groups_finish(groups_t *gs, fota_report_group_t **out, size_t *n)
+{
+    *n = (size_t)fota_strmap_count(gs->map);
+    for (size_t i = 0; i < *n; i++)
+        if (!(gs->g[i].key = strdup(fota_strmap_key(gs->map, (int64_t)i))))
+            return -1;
+    if (*n)
+        qsort(gs->g, *n, sizeof *gs->g, cmp_group);
+    *out = gs->g;
+    gs->g = NULL;
+    return 0;
+}
+
+static int cmp_pareto(const void *a, const void *b)
+{
+    const fota_report_pareto_t *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    int c = strcmp(x->error_class, y->error_class);
+    if (c)
+        return c;
+    return (x->error_code > y->error_code) - (x->error_code < y->error_code);
+}
+
+static char *dup_col(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return strdup(t ? (const char *)t : "");
+}
+
+typedef struct {
+    fota_strmap_t *imei, *pareto_keys;
+    module_t *mods;
+    size_t cap_mods;
+    groups_t model, rev;
+    fota_report_pareto_t *pareto;
+    size_t cap_pareto;
+    vec_t dur[FOTA_DUR__COUNT];
+    vec_t failed_ids, failed_retests; /* unidentified failures, straight away */
+} scan_t;
+
+static void scan_free(scan_t *sc)
+{
+    fota_strmap_free(sc->imei);
+    fota_strmap_free(sc->pareto_keys);
+    fota_strmap_free(sc->model.map);
+    fota_strmap_free(sc->rev.map);
+    free(sc->mods);
+    free(sc->model.g);
+    free(sc->rev.g);
+    for (int i = 0; i < FOTA_DUR__COUNT; i++)
+        free(sc->dur[i].v);
+    free(sc->failed_ids.v);
+    free(sc->failed_retests.v);
+}
+
+static int count_pareto(scan_t *sc, sqlite3_stmt *st)
+{
+    const unsigned char *cls = sqlite3_column_text(st, 7);
+    int64_t code = sqlite3_column_int64(st, 8);
+    char key[96];
+    snprintf(key, sizeof key, "%.64s\x1f%lld", cls ? (const char *)cls : "", (long long)code);
+    int added;
+    int64_t i = fota_strmap_get(sc->pareto_keys, key, &added);
+    if (i < 0)
+        return -1;
+    if ((size_t)i >= sc->cap_pareto) {
+        size_t cap = sc->cap_pareto ? 2 * sc->cap_pareto : 16;
+        fota_report_pareto_t *n = realloc(sc->pareto, cap * sizeof *n);
+        if (!n)
+            return -1;
+        sc->pareto = n;
+        sc->cap_pareto = cap;
+    }
+    fota_report_pareto_t *p = &sc->pareto[i];
+    if (added) {
+        memset(p, 0, sizeof *p);
+        p->error_class = strdup(cls ? (const char *)cls : "");
+        p->error_code = code;
+        p->meaning = dup_col(st, 9);
+        if (!p->error_class || !p->meaning)
+            return -1;
+    } else if (!p->meaning[0] && sqlite3_column_type(st, 9) != SQLITE_NULL) {
+        free(p->meaning);
+        if (!(p->meaning = dup_col(st, 9)))
+            return -1;
+    }
+    p->count++;
+    return 0;
+}
+
+static const char scan_sql[] =
+    "SELECT id, imei, model, from_version, to_version, result, noop, error_class, error_code,"
+    " error_text, download_ms, update_ms, duration_ms, started_at FROM attempts";
+
+static int scan_row(fota_report_t *r, scan_t *sc, sqlite3_stmt *st)
+{
+    int64_t id = sqlite3_column_int64(st, 0);
+    int res = result_code(sqlite3_column_text(st, 5));
+    const unsigned char *start = sqlite3_column_text(st, 13);
+    if (start) {
+        if (!r->first_started[0] || strcmp((const char *)start, r->first_started) < 0)
+            snprintf(r->first_started, sizeof r->first_started, "%s", start);
+        if (strcmp((const char *)start, r->last_started) > 0)
+            snprintf(r->last_started, sizeof r->last_started, "%s", start);
+    }
+    r->attempts++;
+    r->n[res]++;
+    bool noop = sqlite3_column_int(st, 6) != 0;
+    if (res == FOTA_R_PASS && noop)
+        r->noop++;
+
+    const unsigned char *model = sqlite3_column_text(st, 2);
+    fota_report_group_t *g = group_get(&sc->model, model ? (const char *)model : "");
+    if (!g)
+        return -1;
+    g->attempts++;
+    g->n[res]++;
+    const unsigned char *from = sqlite3_column_text(st, 3), *to = sqlite3_column_text(st, 4);
+    char rk[256];
+    snprintf(rk, sizeof rk, "%.120s\x1f%.120s", from ? (const char *)from : "",
+             to ? (const char *)to : "");
+    if (!(g = group_get(&sc->rev, rk)))
+        return -1;
+    g->attempts++;
+    g->n[res]++;
+
+    if (res == FOTA_R_FAIL && count_pareto(sc, st) < 0)
+        return -1;
+    if (res == FOTA_R_PASS && !noop) {
+        for (int d = 0; d < FOTA_DUR__COUNT; d++) {
+            int64_t v = sqlite3_column_int64(st, 10 + d);
+            if (v > 0 && vec_push(&sc->dur[d], v) < 0)
+                return -1;
+        }
+    }
+    if (res != FOTA_R_PASS && res != FOTA_R_FAIL && res != FOTA_R_INTERRUPTED)
+        return 0;
+
+    /* Module bookkeeping: verdicts only. */
+    const unsigned char *imei = sqlite3_column_text(st, 1);
+    if (!imei || !imei[0]) {
+        r->modules++;
+        if (res == FOTA_R_PASS) {
+            r->first_pass++;
+            r->final_pass++;
+        } else if (vec_push(&sc->failed_ids, id) < 0 || vec_push(&sc->failed_retests, 0) < 0) {
+            return -1;
+        }
+        return 0;
+    }
+    int added;
+    int64_t i = fota_strmap_get(sc->imei, (const char *)imei, &added);
+    if (i < 0)
+        return -1;
+    if ((size_t)i >= sc->cap_mods) {
+        size_t cap = sc->cap_mods ? 2 * sc->cap_mods : 1024;
+        module_t *n = realloc(sc->mods, cap * sizeof *n);
+        if (!n)
+            return -1;
+        sc->mods = n;
+        sc->cap_mods = cap;
+    }
+    module_t *m = &sc->mods[i];
+    if (added) {
+        m->first = (uint8_t)res;
+        m->verdicts = 0;
+    }
+    m->verdicts++;
+    m->last = (uint8_t)res;
+    m->last_id = id;
+    return 0;
+}
+
+static int fetch_failed(sqlite3 *db, fota_report_t *r, const int64_t *ids, const int64_t *retests,
+                        size_t n)
+{
+    r->failed = calloc(n ? n : 1, sizeof *r->failed);
+    if (!r->failed)
+        return -1;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT imei, slot, model, batch, result, error_class, error_text,"
+                           " finished_at, error_code FROM attempts WHERE id = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    int rc = 0;
+    for (size_t k = 0; k < n && rc == 0; k++) {
+        sqlite3_bind_int64(st, 1, ids[k]);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            fota_report_failed_t *f = &r->failed[r->n_failed++];
+            f->id = ids[k];
+            f->retests = retests[k];
+            f->imei = dup_col(st, 0);
+            f->slot = dup_col(st, 1);
+            f->model = dup_col(st, 2);
+            f->batch = dup_col(st, 3);
+            f->result = dup_col(st, 4);
+            f->error_class = dup_col(st, 5);
+            f->error_text = dup_col(st, 6);
+            f->finished_at = dup_col(st, 7);
+            f->error_code = sqlite3_column_int64(st, 8);
+            if (!f->imei || !f->slot || !f->model || !f->batch || !f->result || !f->error_class ||
+                !f->error_text || !f->finished_at)
+                rc = -1;
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int fota_report_load(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t **out, char *errbuf,
+                     size_t errlen)
+{
+    *out = NULL;
+    fota_report_t *r = calloc(1, sizeof *r);
+    scan_t sc;
+    memset(&sc, 0, sizeof sc);
+    if (!r)
+        return FOTA_E_NOMEM;
+    r->sel = *sel;
+    sc.imei = fota_strmap_new();
+    sc.pareto_keys = fota_strmap_new();
+    sc.model.map = fota_strmap_new();
+    sc.rev.map = fota_strmap_new();
+    char sql[512], where[128];
+    fota_report_where(sel, where, sizeof where);
+    snprintf(sql, sizeof sql, "%s%s ORDER BY id", scan_sql, where);
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+    /* One read transaction: every figure comes from the same snapshot even
+     * while the station keeps writing. */
+    if (!sc.imei || !sc.pareto_keys || !sc.model.map || !sc.rev.map ||
+        sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        rc = FOTA_E_IO;
+        goto out;
+    }
+    fota_report_bind(st, sel);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        if (scan_row(r, &sc, st) < 0) {
+            rc = FOTA_E_NOMEM;
+            goto out;
+        }
+    if (step != SQLITE_DONE) {
+        rc = FOTA_E_IO;
+        goto out;
+    }
+
+    /* Modules: first and latest verdicts; the failed ones for rework. */
+    int64_t nm = fota_strmap_count(sc.imei);
+    for (int64_t i = 0; i < nm; i++) {
+        const module_t *m = &sc.mods[i];
+        r->modules++;
+        r->first_pass += m->first == FOTA_R_PASS;
+        r->final_pass += m->last == FOTA_R_PASS;
+        r->retested_modules += m->verdicts > 1;
+        if (m->last != FOTA_R_PASS &&
+            (vec_push(&sc.failed_ids, m->last_id) < 0 ||
+             vec_push(&sc.failed_retests, m->verdicts - 1) < 0)) {
+            rc = FOTA_E_NOMEM;
+            goto out;
+        }
+    }
+    /* Failed list in the order the failing attempts ran. */
+    size_t nf = sc.failed_ids.n;
+    int64_t *pairs = malloc((nf ? nf : 1) * 2 * sizeof *pairs);
+    if (!pairs) {
+        rc = FOTA_E_NOMEM;
+        goto out;
+    }
+    for (size_t k = 0; k < nf; k++) {
+        pairs[2 * k] = sc.failed_ids.v[k];
+        pairs[2 * k + 1] = sc.failed_retests.v[k];
+    }
+    qsort(pairs, nf, 2 * sizeof *pairs, cmp_i64);
+    for (size_t k = 0; k < nf; k++) {
+        sc.failed_ids.v[k] = pairs[2 * k];
+        sc.failed_retests.v[k] = pairs[2 * k + 1];
+    }
+    free(pairs);
+    if (fetch_failed(db, r, sc.failed_ids.v, sc.failed_retests.v, nf) < 0) {
+        rc = FOTA_E_IO;
+        goto out;
+    }
+
+    if (groups_finish(&sc.model, &r->by_model, &r->n_model) < 0 ||
+        groups_finish(&sc.rev, &r->by_revision, &r->n_revision) < 0) {
+        rc = FOTA_E_NOMEM;
+        goto out;
+    }
+    r->n_pareto = (size_t)fota_strmap_count(sc.pareto_keys);
+    r->pareto = sc.pareto;
+    sc.pareto = NULL;
+    if (r->n_pareto)
+        qsort(r->pareto, r->n_pareto, sizeof *r->pareto, cmp_pareto);
+    r->pareto_total = r->n[FOTA_R_FAIL];
+    /* A failed row stored without a reason gets its code's meaning from the
+     * rows that had one, so the rework list always says why. */
+    for (size_t k = 0; k < r->n_failed; k++) {
+        fota_report_failed_t *x = &r->failed[k];
+        for (size_t i = 0; i < r->n_pareto && !x->error_text[0]; i++) {
+            const fota_report_pareto_t *p = &r->pareto[i];
+            if (p->error_code == x->error_code && strcmp(p->error_class, x->error_class) == 0 &&
+                p->meaning[0]) {
+                free(x->error_text);
+                if (!(x->error_text = strdup(p->meaning))) {
+                    rc = FOTA_E_NOMEM;
+                    goto out;
+                }
+            }
+        }
+    }
+    for (int d = 0; d < FOTA_DUR__COUNT; d++)
+        summarise(&sc.dur[d], &r->dur[d]);
+    r->total_ms = sc.dur[FOTA_DUR_TOTAL].v;
+    r->n_total_ms = sc.dur[FOTA_DUR_TOTAL].n;
+    sc.dur[FOTA_DUR_TOTAL].v = NULL;
+out:
+    if (rc < 0 && errbuf)
+        snprintf(errbuf, errlen, "reading attempts: %s",
+                 rc == FOTA_E_NOMEM ? "out of memory" : sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    if (sc.pareto) {
+        size_t np = (size_t)fota_strmap_count(sc.pareto_keys);
+        for (size_t i = 0; i < np; i++) {
+            free(sc.pareto[i].error_class);
+            free(sc.pareto[i].meaning);
+        }
+        free(sc.pareto);
+    }
+    scan_free(&sc);
+    if (rc < 0) {
+        fota_report_free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+void fota_report_free(fota_report_t *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_model; i++)
+        free(r->by_model[i].key);
+    for (size_t i = 0; i < r->n_revision; i++)
+        free(r->by_revision[i].key);
+    free(r->by_model);
+    free(r->by_revision);
+    for (size_t i = 0; i < r->n_pareto; i++) {
+        free(r->pareto[i].error_class);
+        free(r->pareto[i].meaning);
+    }
+    free(r->pareto);
+    for (size_t i = 0; i < r->n_failed; i++) {
+        fota_report_failed_t *f = &r->failed[i];
+        free(f->imei);
+        free(f->slot);
+        free(f->model);
+        free(f->batch);
+        free(f->result);
+        free(f->error_class);
+        free(f->error_text);
+        free(f->finished_at);
+    }
+    free(r->failed);
+    free(r->total_ms);
+    free(r);
+}

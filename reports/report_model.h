@@ -1,0 +1,94 @@
+/* What a report says, computed once from the selected attempts and rendered
+ * by each format (text, json, html). Definitions (docs/database.md):
+ *  - verdict: PASS, FAIL or INTERRUPTED. SKIP and running rows are counted but
+ *    are not verdicts and are never in a yield's denominator.
+ *  - module: an IMEI; an attempt that never learnt its IMEI is a module alone.
+ *  - modules = modules with at least one verdict in the selection;
+ *    first-pass yield = modules whose first verdict is PASS / modules;
+ *    final yield = modules whose latest verdict is PASS / modules. A module
+ *    that failed and then passed in rework counts once, in final yield.
+ *  - durations: PASS attempts that did work (noop excluded); a phase's figures
+ *    use the attempts where that phase took time (> 0 ms). Median and p95 are
+ *    nearest-rank (the median of an even count is the lower middle value). */
+#ifndef FOTA_REPORT_MODEL_H
+#define FOTA_REPORT_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <sqlite3.h>
+
+typedef struct {
+    const char *batch; /* NULL: every batch */
+    const char *since; /* ISO 8601 as stored (fota_iso_format), NULL: all time */
+} fota_report_sel_t;
+
+enum { FOTA_R_PASS, FOTA_R_FAIL, FOTA_R_SKIP, FOTA_R_INTERRUPTED, FOTA_R_RUNNING, FOTA_R__COUNT };
+
+typedef struct {
+    char *key;      /* model, or "from\x1fto" for revisions; "" when unknown */
+    int64_t n[FOTA_R__COUNT];
+    int64_t attempts;
+} fota_report_group_t;
+
+typedef struct {
+    char *error_class; /* "" when the row had none */
+    int64_t error_code;
+    char *meaning;     /* the first error_text seen for this pair */
+    int64_t count;
+} fota_report_pareto_t;
+
+typedef struct {
+    int64_t n, median, p95, min, max;
+} fota_report_dur_t;
+
+enum { FOTA_DUR_DOWNLOAD, FOTA_DUR_UPDATE, FOTA_DUR_TOTAL, FOTA_DUR__COUNT };
+
+typedef struct {
+    int64_t id;
+    char *imei, *slot, *model, *batch, *result, *error_class, *error_text, *finished_at;
+    int64_t error_code;
+    int64_t retests; /* verdicts before this one for the same module */
+} fota_report_failed_t;
+
+typedef struct {
+    fota_report_sel_t sel;
+    char first_started[32], last_started[32];
+    int64_t attempts, n[FOTA_R__COUNT], noop;
+    int64_t modules, first_pass, final_pass, retested_modules;
+    fota_report_group_t *by_model, *by_revision;
+    size_t n_model, n_revision;
+    fota_report_pareto_t *pareto; /* by count, descending */
+    size_t n_pareto;
+    int64_t pareto_total;         /* FAIL attempts */
+    fota_report_dur_t dur[FOTA_DUR__COUNT];
+    int64_t *total_ms;            /* the durations behind dur[TOTAL], for histograms */
+    size_t n_total_ms;
+    fota_report_failed_t *failed;
+    size_t n_failed;
+} fota_report_t;
+
+extern const char *const fota_report_result_names[FOTA_R__COUNT];
+extern const char *const fota_report_dur_names[FOTA_DUR__COUNT];
+
+/* 0, or FOTA_E_IO with the reason in errbuf. */
+int fota_report_load(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t **out, char *errbuf,
+                     size_t errlen);
+void fota_report_free(fota_report_t *r);
+
+/* Yield as a fraction, or -1 when there are no modules. */
+double fota_report_yield(int64_t num, int64_t den);
+
+void fota_report_write_text(const fota_report_t *r, FILE *f);
+void fota_report_write_json(const fota_report_t *r, FILE *f);
+void fota_report_write_html(const fota_report_t *r, FILE *f);
+/* One row per attempt, every SPEC §5 column; streams from the database. */
+int fota_report_write_csv(sqlite3 *db, const fota_report_sel_t *sel, FILE *f, char *errbuf,
+                          size_t errlen);
+
+/* "WHERE …" for the selection, binding ?1 batch, ?2 since ("" when none). */
+void fota_report_where(const fota_report_sel_t *sel, char *out, size_t outlen);
+void fota_report_bind(sqlite3_stmt *st, const fota_report_sel_t *sel);
+
+#endif

@@ -1,0 +1,188 @@
+/* `fota-station report` as a user runs it: options, exit codes, the four
+ * formats, and hostile stored values rendered inert in CSV, HTML and text. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "report_fixture.h"
+#include "store.h"
+
+#define DB "cli.db"
+#define HOSTILE_DB "hostile.db"
+#define OUT "cli.out"
+
+static int run(const char *a0, ...)
+{
+    char *argv[16];
+    int argc = 0;
+    va_list ap;
+    va_start(ap, a0);
+    argv[argc++] = (char *)"report";
+    for (const char *a = a0; a && argc < 15; a = va_arg(ap, const char *))
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    argv[argc] = NULL;
+    return fota_report_main(argc, argv);
+}
+
+static void has(const char *doc, const char *want)
+{
+    if (!strstr(doc, want))
+        fail_msg("missing [%s] in:\n%s", want, doc);
+}
+
+static void lacks(const char *doc, const char *bad)
+{
+    if (strstr(doc, bad))
+        fail_msg("found [%s] in:\n%s", bad, doc);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    fx_build(DB);
+    /* One attempt whose every text field is hostile. */
+    unlink(HOSTILE_DB);
+    fota_store_t *s;
+    if (fota_store_open(HOSTILE_DB, &s, NULL, 0) != 0)
+        return -1;
+    fota_attempt_t a;
+    memset(&a, 0, sizeof a);
+    strcpy(a.batch, "B,\"1\"");
+    strcpy(a.imei, "=cmd|' /C calc'!A0");
+    strcpy(a.model, "<script>alert(1)</script>");
+    strcpy(a.slot, "@SUM(1+1)");
+    strcpy(a.from_version, "-2+3");
+    strcpy(a.to_version, "+A08\"><img src=x onerror=alert(2)>");
+    a.started_at_ms = FX_T0;
+    int64_t id;
+    if (fota_store_attempt_begin(s, &a, &id) != 0)
+        return -1;
+    a.result = FOTA_RESULT_FAIL;
+    a.error_class = FOTA_ERR_DOWNLOAD;
+    a.error_code = 601;
+    strcpy(a.error_text, "line1, \"quoted\"\nline2\x1b[31mred</td>");
+    a.duration_ms = 1000;
+    if (fota_store_attempt_finish(s, id, &a) != 0)
+        return -1;
+    fota_store_close(s);
+    return 0;
+}
+
+static void usage_and_exit_codes(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--help", NULL), 0);
+    assert_int_equal(run("--format", "pdf", "--db", DB, NULL), 2);
+    assert_int_equal(run("--since", "last tuesday", "--db", DB, NULL), 2);
+    assert_int_equal(run("--bogus", NULL), 2);
+    assert_int_equal(run("--db", NULL), 2);
+    assert_int_equal(run("--db", "does-not-exist.db", NULL), 3);
+    FILE *f = fopen("not-a-db.db", "w");
+    fputs("this is not SQLite\n", f);
+    fclose(f);
+    assert_int_equal(run("--db", "not-a-db.db", NULL), 3);
+    assert_int_equal(run("--db", DB, "-o", "/nonexistent-dir/x.txt", NULL), 3);
+    assert_int_equal(run("--db=" DB, "--format=text", "-o", OUT, NULL), 0);
+}
+
+static void formats_and_selection(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--db", DB, "--batch", "B1", "-o", OUT, NULL), 0);
+    char *t = fx_slurp(OUT);
+    has(t, "Selection: batch B1, since (all time)");
+    has(t, "attempts 12: PASS 4 (noop 1), FAIL 5, SKIP 1, INTERRUPTED 1, running 1");
+    free(t);
+
+    /* --since accepts other spellings of the same instant (here +01:00). */
+    assert_int_equal(run("--db", DB, "--since", "2025-11-23T13:26:20+01:00", "--format", "json",
+                         "-o", OUT, NULL), 0);
+    t = fx_slurp(OUT);
+    has(t, "\"since\": \"2025-11-23T12:26:20.000Z\"");
+    has(t, "\"attempts\": 3,");
+    free(t);
+
+    assert_int_equal(run("--db", DB, "--format", "csv", "--batch", "B2", "-o", OUT, NULL), 0);
+    t = fx_slurp(OUT);
+    has(t, "id,batch,station,operator,slot,port,imei,model,family,from_version,to_version,"
+           "final_version,method,package_names,package_sha256,started_at,finished_at,result,noop,"
+           "error_class,error_code,error_text,module_retries,hops,download_ms,update_ms,duration_ms\r\n");
+    has(t, "\r\n14,B2,,,hub1-14,,m11,RM500Q,,A06,A08,,,,,2025-11-23T12:27:20.000Z,"
+           "2025-11-23T12:27:50.000Z,FAIL,0,download,601,FTP unknown error,0,0,20000,0,30000\r\n");
+    int lines = 0;
+    for (const char *p = t; (p = strstr(p, "\r\n")); p += 2)
+        lines++;
+    assert_int_equal(lines, 1 + 3); /* header + B2's three attempts */
+    free(t);
+
+    assert_int_equal(run("--db", DB, "--format", "html", "-o", OUT, NULL), 0);
+    t = fx_slurp(OUT);
+    has(t, "<!DOCTYPE html>");
+    has(t, "<svg");
+    has(t, "aria-label=\"Failure Pareto\"");
+    has(t, "aria-label=\"Duration histogram\"");
+    has(t, "aria-label=\"Yield\"");
+    lacks(t, "<script");
+    lacks(t, "http://");
+    lacks(t, "https://");
+    free(t);
+}
+
+static void hostile_values_are_inert(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--db", HOSTILE_DB, "--format", "csv", "-o", OUT, NULL), 0);
+    char *t = fx_slurp(OUT);
+    /* Formula cells get a leading quote; quotes doubled; newlines kept inside a
+     * quoted cell, so the row stays one record. */
+    has(t, ",\"'=cmd|' /C calc'!A0\",");
+    has(t, ",\"'@SUM(1+1)\",");
+    has(t, ",\"'-2+3\",\"'+A08\"\"><img src=x onerror=alert(2)>\",");
+    has(t, "\"B,\"\"1\"\"\"");
+    has(t, ",\"line1, \"\"quoted\"\"\nline2\x1b[31mred</td>\",");
+    lacks(t, "\r\n=");
+    lacks(t, ",=");
+    lacks(t, ",@");
+    free(t);
+
+    assert_int_equal(run("--db", HOSTILE_DB, "--format", "html", "-o", OUT, NULL), 0);
+    t = fx_slurp(OUT);
+    lacks(t, "<script");
+    lacks(t, "<img");
+    lacks(t, "red</td>");
+    has(t, "&lt;script&gt;alert(1)&lt;/script&gt;");
+    has(t, "+A08&quot;&gt;&lt;img src=x onerror=alert(2)&gt;");
+    has(t, "line1, &quot;quoted&quot;");
+    free(t);
+
+    assert_int_equal(run("--db", HOSTILE_DB, "--format", "json", "-o", OUT, NULL), 0);
+    t = fx_slurp(OUT);
+    has(t, "\"reason\": \"line1, \\\"quoted\\\"\\nline2\\u001b[31mred\\u003c/td>\"");
+    free(t);
+
+    /* The terminal never receives the escape sequence or a raw newline. */
+    assert_int_equal(run("--db", HOSTILE_DB, "-o", OUT, NULL), 0);
+    t = fx_slurp(OUT);
+    lacks(t, "\x1b");
+    has(t, "line1, \"quoted\"?line2?[31mred</td>");
+    free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(usage_and_exit_codes),
+        cmocka_unit_test(formats_and_selection),
+        cmocka_unit_test(hostile_values_are_inert),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
