@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef enum { CHAT_IDLE, CHAT_CMD, CHAT_WAIT } chat_state_t;
 typedef enum { ECHO_UNKNOWN, ECHO_ON, ECHO_OFF } echo_state_t;
@@ -223,10 +224,19 @@ static void urc(fota_at_chat_t *c, const char *line)
         c->cbs.urc(c->cbs.ctx, line);
 }
 
-static void classify(fota_at_chat_t *c, const char *line)
+/* The echo of a command longer than FOTA_AT_MAX_LINE arrives truncated. */
+static bool is_echo(const fota_at_chat_t *c, const char *line, bool truncated)
+{
+    if (fota_at_is_echo(line, c->cmd))
+        return true;
+    size_t n = strlen(line);
+    return truncated && strlen(c->cmd) > n && strncasecmp(line, c->cmd, n) == 0;
+}
+
+static void classify(fota_at_chat_t *c, const char *line, bool truncated)
 {
     /* 1. echo: the module repeats the command line before answering it. */
-    if (c->state == CHAT_CMD && !c->echo_seen && fota_at_is_echo(line, c->cmd)) {
+    if (c->state == CHAT_CMD && !c->echo_seen && is_echo(c, line, truncated)) {
         c->echo_seen = true;
         c->echo = ECHO_ON;
         report(c, FOTA_AT_LINE_ECHO, line);
@@ -288,7 +298,7 @@ static void on_frame(void *ctx, const fota_frame_t *f)
     trace(c, FOTA_TRACE_RX, f->text);
     if (f->truncated)
         trace(c, FOTA_TRACE_INFO, "line too long: truncated");
-    classify(c, f->text);
+    classify(c, f->text, f->truncated);
 }
 
 void fota_at_chat_feed(fota_at_chat_t *c, const uint8_t *data, size_t n, uint64_t now_ms)

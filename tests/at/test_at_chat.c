@@ -197,6 +197,32 @@ static void ten_kib_line_is_truncated_not_overflowed(void **state)
     fota_at_chat_free(c);
 }
 
+static void echo_of_a_command_longer_than_a_line_is_still_the_echo(void **state)
+{
+    (void)state;
+    rec_t r;
+    fota_at_chat_t *c = make(&r);
+    size_t n = FOTA_AT_MAX_LINE + 100;
+    char *cmd = malloc(n + 2);
+    assert_non_null(cmd);
+    memcpy(cmd, "AT+QFAW=\"", 9);
+    memset(cmd + 9, '5', n - 10);
+    cmd[n - 1] = '"';
+    cmd[n] = '\0';
+    /* learn that the module echoes */
+    assert_int_equal(fota_at_chat_send(c, "AT", 300, 0), 0);
+    feed(c, "AT\r\r\nOK\r\n", 0);
+    assert_int_equal(fota_at_chat_send(c, cmd, 300, 0), 0);
+    cmd[n] = '\r';
+    fota_at_chat_feed(c, (const uint8_t *)cmd, n + 1, 0);
+    feed(c, "\r\nOK\r\n", 0);
+    assert_int_equal(r.responses, 2);
+    assert_int_equal(r.last_final, FOTA_AT_FINAL_OK);
+    assert_int_equal(r.last_n_lines, 0); /* the echo is not an info line */
+    free(cmd);
+    fota_at_chat_free(c);
+}
+
 static void info_lines_are_bounded(void **state)
 {
     (void)state;
@@ -380,6 +406,7 @@ int main(void)
         cmocka_unit_test(rejects_bad_commands_and_a_second_in_flight),
         cmocka_unit_test(timeout_fires_at_tick_after_the_deadline_only),
         cmocka_unit_test(ten_kib_line_is_truncated_not_overflowed),
+        cmocka_unit_test(echo_of_a_command_longer_than_a_line_is_still_the_echo),
         cmocka_unit_test(info_lines_are_bounded),
         cmocka_unit_test(urc_prefix_list_beats_info_lines),
         cmocka_unit_test(response_callback_may_send_the_next_command),
