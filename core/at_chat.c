@@ -4,9 +4,11 @@
  * Classifier order for each received line:
  *   1. echo of the command in flight          -> ECHO (traced, not an info line)
  *   2. reply to the command in flight          -> FINAL / INFO
- *        only once its CR has been written (send() writes before returning, and the
- *        in-flight state is set before the write, so even a loopback that answers
- *        from inside write() is classified right); once the module is known to echo,
+ *        only once its CR has been written: send() writes before returning (the
+ *        in-flight state is set first, so a loopback answering from inside write()
+ *        is classified right), but a command sent from a callback of feed() is
+ *        written only after the chunk being fed, so the rest of that chunk is not
+ *        its reply; once the module is known to echo,
  *        only after the echo: anything before it is a late reply to an older
  *        command (ModemManager's hazard, DESIGN-NOTES habit 5).
  *        With an expected info prefix, only lines with that prefix are info lines.
@@ -40,6 +42,7 @@ struct fota_at_chat {
     char *cmd;                 /* command in flight, without CR (CHAT_CMD) */
     char *info_prefix;         /* expected info prefix, or NULL */
     bool echo_seen;
+    bool unwritten;            /* sent from a callback of the chunk being fed */
     uint64_t deadline;
     char *lines[FOTA_AT_MAX_INFO_LINES];
     size_t n_lines;
@@ -48,6 +51,7 @@ struct fota_at_chat {
     echo_state_t echo;         /* learnt from the module: does it echo commands? */
     unsigned gen;              /* bumped by reset: the chunk being fed is stale */
     unsigned depth;            /* calls into the chat in progress */
+    unsigned feeding;          /* feed() calls in progress */
     bool destroyed;            /* free() called from a callback: free on the way out */
 };
 
@@ -89,6 +93,7 @@ static void clear_flight(fota_at_chat_t *c)
     c->info_prefix = NULL;
     c->state = CHAT_IDLE;
     c->echo_seen = false;
+    c->unwritten = false;
     c->deadline = UINT64_MAX;
 }
 
@@ -243,8 +248,9 @@ static void classify(fota_at_chat_t *c, const char *line, bool truncated)
         return;
     }
     /* 2. reply to the command in flight. */
+    bool unwritten = c->state == CHAT_CMD && c->unwritten;
     bool gated = c->state == CHAT_CMD && c->echo == ECHO_ON && !c->echo_seen;
-    if (c->state != CHAT_IDLE && !gated) {
+    if (c->state != CHAT_IDLE && !gated && !unwritten) {
         fota_at_final_t final;
         int code;
         if (fota_at_result_parse(line, &final, &code)) {
@@ -274,8 +280,9 @@ static void classify(fota_at_chat_t *c, const char *line, bool truncated)
         urc(c, line);
         return;
     }
-    noise(c, line, gated ? "before the echo of the command in flight (late reply?)"
-                         : "no command in flight");
+    noise(c, line, unwritten ? "received before the command in flight was written"
+                   : gated ? "before the echo of the command in flight (late reply?)"
+                           : "no command in flight");
 }
 
 typedef struct {
@@ -305,10 +312,14 @@ void fota_at_chat_feed(fota_at_chat_t *c, const uint8_t *data, size_t n, uint64_
 {
     (void)now_ms; /* timeouts fire from tick() only, so feed order never races them */
     enter(c);
+    c->feeding++;
     feed_ctx_t fc = { c, c->gen };
     fota_at_framer_feed(&c->framer, data, n, on_frame, &fc);
     if (!c->destroyed && c->gen != fc.gen)
         fota_at_framer_init(&c->framer); /* drop what the stale chunk left buffered */
+    /* The command a callback sent is on the wire now: what comes next may answer it. */
+    if (--c->feeding == 0)
+        c->unwritten = false;
     leave(c);
 }
 
@@ -329,6 +340,10 @@ static int start(fota_at_chat_t *c, const char *cmd, const char *info_prefix,
     c->cmd = cmd_copy;
     c->info_prefix = prefix_copy;
     c->echo_seen = false;
+    /* Sent from a callback of feed(): the rest of that chunk was read before the
+     * command was written, so none of it can answer the command (a reply counts
+     * only once the command's CR has been written, DESIGN-NOTES habit 2). */
+    c->unwritten = cmd && c->feeding > 0;
     c->deadline = now_ms + timeout_ms;
     if (cmd) {
         enter(c);

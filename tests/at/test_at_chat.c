@@ -29,6 +29,7 @@ typedef struct {
     int n_traces;
     /* re-entrancy knobs */
     const char *send_on_response;
+    bool wait_on_response;
     bool free_on_response;
     bool reset_on_urc;
 } rec_t;
@@ -57,6 +58,10 @@ static void on_response(void *ctx, const fota_at_response_t *resp)
         const char *cmd = r->send_on_response;
         r->send_on_response = NULL;
         assert_int_equal(fota_at_chat_send(r->chat, cmd, 1000, 0), 0);
+    }
+    if (r->wait_on_response) {
+        r->wait_on_response = false;
+        assert_int_equal(fota_at_chat_wait(r->chat, 1000, 0), 0);
     }
     if (r->free_on_response) {
         fota_at_chat_free(r->chat);
@@ -262,13 +267,32 @@ static void response_callback_may_send_the_next_command(void **state)
     fota_at_chat_t *c = make(&r);
     r.send_on_response = "AT+QGMR";
     assert_int_equal(fota_at_chat_send(c, "ATE0", 300, 0), 0);
-    /* both replies in one chunk: the second OK belongs to the command sent from
-     * inside the first response callback */
-    feed(c, "ATE0\r\r\nOK\r\n\r\nRG500QEAAAR11A06M4G_01.001.01.001\r\n\r\nOK\r\n", 0);
+    /* the rest of the chunk that completed ATE0 was read before AT+QGMR was
+     * written: it cannot be AT+QGMR's reply */
+    feed(c, "ATE0\r\r\nOK\r\n\r\nstray\r\n\r\nOK\r\n", 0);
     assert_string_equal(r.written, "ATE0\rAT+QGMR\r");
+    assert_int_equal(r.responses, 1);
+    assert_true(fota_at_chat_busy(c));
+    feed(c, "\r\nRG500QEAAAR11A06M4G_01.001.01.001\r\n\r\nOK\r\n", 0);
     assert_int_equal(r.responses, 2);
     assert_int_equal(r.last_n_lines, 1);
     assert_string_equal(r.last_lines[0], "RG500QEAAAR11A06M4G_01.001.01.001");
+    fota_at_chat_free(c);
+}
+
+static void wait_from_a_callback_takes_the_rest_of_the_chunk(void **state)
+{
+    (void)state;
+    rec_t r;
+    fota_at_chat_t *c = make(&r);
+    r.wait_on_response = true;
+    /* seed 004 §2.3.1: AT+QFUA answers OK, then CONNECT, here in one read; wait()
+     * sends nothing, so the CONNECT in the same chunk is its final result */
+    assert_int_equal(fota_at_chat_send(c, "AT+QFUA", 300, 0), 0);
+    feed(c, "AT+QFUA\r\r\nOK\r\n\r\nCONNECT\r\n", 0);
+    assert_int_equal(r.responses, 2);
+    assert_int_equal(r.last_final, FOTA_AT_FINAL_CONNECT);
+    assert_false(fota_at_chat_busy(c));
     fota_at_chat_free(c);
 }
 
@@ -410,6 +434,7 @@ int main(void)
         cmocka_unit_test(info_lines_are_bounded),
         cmocka_unit_test(urc_prefix_list_beats_info_lines),
         cmocka_unit_test(response_callback_may_send_the_next_command),
+        cmocka_unit_test(wait_from_a_callback_takes_the_rest_of_the_chunk),
         cmocka_unit_test(response_callback_may_free_the_chat),
         cmocka_unit_test(timeout_callback_may_free_the_chat),
         cmocka_unit_test(reset_from_a_callback_drops_the_rest_of_the_chunk),
