@@ -13,6 +13,7 @@
 #ifndef FOTA_MACHINE_H
 #define FOTA_MACHINE_H
 
+#include "at_chat.h" /* fota_trace_dir_t */
 #include "attempt.h"
 #include "job.h"
 #include "profile.h"

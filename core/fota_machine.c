@@ -1,0 +1,678 @@
+/* The machine's frame: public API, action queue, timers, the AT chat glue and the
+ * command runner (one command in flight, its own timeout, resync before retrying:
+ * DESIGN-NOTES habit 5). What each state does lives in machine_*.c. */
+#include "machine_internal.h"
+#include "secret_mask.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Lines that are unsolicited before the profile is known (boot URCs and +QIND). */
+static const char *const generic_urcs[] = {
+    "+QIND:", "RDY", "+CPIN:", "+QUSIM:", "+CFUN:", NULL,
+};
+
+static const char *const state_names[] = {
+    [MS_NEW] = "new",
+    [MS_IDENT] = "identify",
+    [MS_WAIT_PROCEED] = "wait-proceed",
+    [MS_WAIT_TRANSFER] = "wait-transfer",
+    [MS_LOCAL] = "local-prepare",
+    [MS_UPLOAD] = "upload",
+    [MS_STREAM] = "stream",
+    [MS_QFUA] = "qfua",
+    [MS_QFAW] = "qfaw",
+    [MS_FOTA_CMD] = "fota-command",
+    [MS_DOWNLOAD] = "download",
+    [MS_REBOOT_DL] = "reboot-after-download",
+    [MS_UPDATE] = "update",
+    [MS_RETRY_REBOOT] = "module-retry",
+    [MS_DONE_REBOOT] = "reboot-after-update",
+    [MS_PORT_LOST] = "port-lost",
+    [MS_FINISHED] = "finished",
+};
+
+const char *m_state_name(machine_state_t s)
+{
+    return (unsigned)s < sizeof state_names / sizeof *state_names ? state_names[s] : "?";
+}
+
+uint64_t m_after(uint64_t now, unsigned ms)
+{
+    return now + (uint64_t)ms;
+}
+
+static uint64_t min64(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
+/* ---- action queue --------------------------------------------------------------- */
+
+static void hold_release(machine_t *m)
+{
+    for (size_t i = 0; i < m->nhold; i++)
+        free(m->hold[i]);
+    m->nhold = 0;
+}
+
+/* Called at every input: buffers of popped actions live until then. */
+static void m_enter(machine_t *m)
+{
+    if (m->qhead == m->qlen) {
+        hold_release(m);
+        m->qhead = m->qlen = 0;
+    }
+}
+
+void m_emit(machine_t *m, const fota_action_t *a, const void *copy, size_t copy_len)
+{
+    if (m->qlen == m->qcap) {
+        size_t cap = m->qcap ? m->qcap * 2 : 16;
+        machine_action_t *q = realloc(m->q, cap * sizeof *q);
+        if (!q) {
+            m->oom = true;
+            return;
+        }
+        m->q = q;
+        m->qcap = cap;
+    }
+    machine_action_t *e = &m->q[m->qlen];
+    e->a = *a;
+    e->owned = NULL;
+    if (copy) {
+        /* +1: text copies are NUL-terminated */
+        char *buf = malloc(copy_len + 1);
+        if (!buf) {
+            m->oom = true;
+            return;
+        }
+        memcpy(buf, copy, copy_len);
+        buf[copy_len] = '\0';
+        e->owned = buf;
+        if (a->kind == FOTA_ACT_SEND)
+            e->a.data = (const uint8_t *)buf;
+        else
+            e->a.text = buf;
+    }
+    m->qlen++;
+}
+
+void m_trace(machine_t *m, fota_trace_dir_t dir, const char *fmt, ...)
+{
+    char raw[1024], masked[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    va_end(ap);
+    size_t n = fota_secret_mask(raw, masked, sizeof masked);
+    fota_action_t a = {.kind = FOTA_ACT_TRACE, .dir = dir};
+    m_emit(m, &a, masked, n);
+}
+
+void m_progress(machine_t *m, fota_phase_t phase, int percent, const char *fmt, ...)
+{
+    char words[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(words, sizeof words, fmt, ap);
+    va_end(ap);
+    fota_action_t a = {.kind = FOTA_ACT_PROGRESS, .phase = phase, .percent = percent};
+    m_emit(m, &a, words, strlen(words));
+}
+
+void m_send_data(machine_t *m, const uint8_t *data, size_t len)
+{
+    fota_action_t a = {.kind = FOTA_ACT_SEND, .data = data, .len = len};
+    m_emit(m, &a, NULL, 0);
+}
+
+void m_send_copy(machine_t *m, const void *data, size_t len)
+{
+    fota_action_t a = {.kind = FOTA_ACT_SEND, .len = len};
+    m_emit(m, &a, data, len);
+}
+
+void m_set_flow(machine_t *m, bool on)
+{
+    fota_action_t a = {.kind = FOTA_ACT_SET_FLOW, .flag = on ? 1 : 0};
+    m->flow_on = on;
+    m_emit(m, &a, NULL, 0);
+}
+
+void m_close_port(machine_t *m)
+{
+    fota_action_t a = {.kind = FOTA_ACT_CLOSE_PORT};
+    m_trace(m, FOTA_TRACE_INFO, "module reboots: closing the port");
+    m_emit(m, &a, NULL, 0);
+    /* The station closes the descriptor: nothing more comes from this port. */
+    m->port_present = false;
+    m->awaiting_sent = false;
+    m->resync = RESYNC_NONE;
+    fota_at_chat_reset(m->chat);
+    fota_at_chat_set_ack_mode(m->chat, false);
+}
+
+void m_transfer_begin(machine_t *m)
+{
+    fota_action_t a = {.kind = FOTA_ACT_TRANSFER_BEGIN};
+    m_emit(m, &a, NULL, 0);
+}
+
+void m_transfer_end(machine_t *m)
+{
+    if (!m->transfer_held)
+        return;
+    m->transfer_held = false;
+    fota_action_t a = {.kind = FOTA_ACT_TRANSFER_END};
+    m_emit(m, &a, NULL, 0);
+}
+
+void m_set_state(machine_t *m, machine_state_t s, uint64_t timeout_at)
+{
+    if (m->state != s)
+        m->step = 0;
+    m->state = s;
+    m->t_state = timeout_at;
+}
+
+/* ---- command runner ------------------------------------------------------------- */
+
+static char *dup_or_null(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static void cmd_issue(machine_t *m, uint64_t now)
+{
+    if (fota_at_chat_busy(m->chat))
+        fota_at_chat_cancel(m->chat); /* a reply we no longer want: its lines are noise */
+    int rc;
+    if (m->cmd_is_wait)
+        rc = m->cmd_prefix ? fota_at_chat_wait_expect(m->chat, m->cmd_prefix, m->cmd_timeout, now)
+                           : fota_at_chat_wait(m->chat, m->cmd_timeout, now);
+    else
+        rc = fota_at_chat_send_expect(m->chat, m->cmd, m->cmd_prefix, m->cmd_timeout, now);
+    if (rc < 0)
+        mf_fail(m, FOTA_ERR_PROTOCOL, 0, now, "cannot send %s: %s",
+                m->cmd ? m->cmd : "(wait)", fota_strerror(rc));
+}
+
+static void cmd_set(machine_t *m, const char *cmd, const char *expect, unsigned timeout_ms,
+                    bool is_wait)
+{
+    free(m->cmd);
+    free(m->cmd_prefix);
+    m->cmd = dup_or_null(cmd);
+    m->cmd_prefix = dup_or_null(expect);
+    m->cmd_timeout = timeout_ms;
+    m->cmd_is_wait = is_wait;
+    m->cmd_tries = 0;
+    m->cmd_state = m->state;
+    m->resync = RESYNC_NONE;
+}
+
+void m_cmd_t(machine_t *m, const char *cmd, const char *expect, unsigned timeout_ms, uint64_t now)
+{
+    cmd_set(m, cmd, expect, timeout_ms, false);
+    cmd_issue(m, now);
+}
+
+void m_cmd(machine_t *m, const char *cmd, const char *expect, uint64_t now)
+{
+    m_cmd_t(m, cmd, expect, m->to.command_ms, now);
+}
+
+void m_wait(machine_t *m, const char *expect, unsigned timeout_ms, uint64_t now)
+{
+    cmd_set(m, NULL, expect, timeout_ms, true);
+    cmd_issue(m, now);
+}
+
+static void resync_send(machine_t *m, uint64_t now)
+{
+    m->resync = RESYNC_AT;
+    if (fota_at_chat_busy(m->chat))
+        fota_at_chat_cancel(m->chat);
+    int rc = fota_at_chat_send(m->chat, "AT", m->to.command_ms, now);
+    if (rc < 0)
+        mf_fail(m, FOTA_ERR_PROTOCOL, 0, now, "cannot send AT: %s", fota_strerror(rc));
+}
+
+void m_resync(machine_t *m, uint64_t until, uint64_t now)
+{
+    cmd_set(m, NULL, NULL, m->to.command_ms, false);
+    m->resync_until = until;
+    resync_send(m, now);
+}
+
+/* A plain AT answered: the line is in step. Quiet window, then go on. */
+static void resync_response(machine_t *m, const fota_at_response_t *r, uint64_t now)
+{
+    if (r->final != FOTA_AT_FINAL_TIMEOUT) {
+        m->resync = RESYNC_QUIET;
+        m->t_aux = m_after(now, FOTA_MACHINE_RESYNC_QUIET_MS);
+        return;
+    }
+    if (m->resync_until) {
+        if (now >= m->resync_until) {
+            mf_fail(m, FOTA_ERR_TIMEOUT, 0, now, "no answer to AT in %s",
+                    m_state_name(m->state));
+            return;
+        }
+    } else if (++m->cmd_tries >= FOTA_MACHINE_CMD_TRIES) {
+        mf_fail(m, FOTA_ERR_TIMEOUT, 0, now, "no answer to %s after %d tries",
+                m->cmd ? m->cmd : "AT", m->cmd_tries);
+        return;
+    }
+    resync_send(m, now);
+}
+
+static void resync_done(machine_t *m, uint64_t now)
+{
+    m->resync = RESYNC_NONE;
+    if (m->cmd || m->cmd_is_wait) {
+        m_trace(m, FOTA_TRACE_INFO, "resynchronised: retrying %s", m->cmd ? m->cmd : "wait");
+        cmd_issue(m, now);
+        return;
+    }
+    if (m->state == MS_IDENT)
+        mi_synced(m, now);
+}
+
+static void dispatch_response(machine_t *m, const fota_at_response_t *r, uint64_t now)
+{
+    switch (m->state) {
+    case MS_IDENT: mi_response(m, r, now); break;
+    case MS_LOCAL:
+    case MS_UPLOAD: ml_response(m, r, now); break;
+    case MS_STREAM: mst_response(m, r, now); break;
+    case MS_QFUA:
+    case MS_QFAW: mlg_response(m, r, now); break;
+    case MS_FOTA_CMD: mu_fota_response(m, r, now); break;
+    default: break; /* a reply nobody waits for any more */
+    }
+}
+
+/* ---- chat callbacks --------------------------------------------------------- */
+
+/* The chat callbacks carry no time: the current input's now_ms is kept here. */
+static uint64_t cur_now(machine_t *m);
+static void set_now(machine_t *m, uint64_t now);
+
+static void cb_write(void *ctx, const uint8_t *data, size_t len)
+{
+    machine_t *m = ctx;
+    m_send_copy(m, data, len);
+}
+
+static void cb_response(void *ctx, const fota_at_response_t *r)
+{
+    machine_t *m = ctx;
+    uint64_t now = cur_now(m);
+    if (m->state == MS_FINISHED)
+        return;
+    if (m->resync == RESYNC_AT) {
+        resync_response(m, r, now);
+        return;
+    }
+    if (m->state != m->cmd_state)
+        return; /* the state moved on (a URC decided): this reply is stale */
+    if (r->final == FOTA_AT_FINAL_TIMEOUT && !m->cmd_is_wait) {
+        if (++m->cmd_tries >= FOTA_MACHINE_CMD_TRIES) {
+            mf_fail(m, FOTA_ERR_TIMEOUT, 0, now, "no answer to %s after %d tries",
+                    m->cmd ? m->cmd : "?", m->cmd_tries);
+            return;
+        }
+        m->resync_until = 0;
+        resync_send(m, now);
+        return;
+    }
+    dispatch_response(m, r, now);
+}
+
+static const fota_profile_t *urc_profile(machine_t *m)
+{
+    if (m->profile)
+        return m->profile;
+    return m->cfg.profile_hint;
+}
+
+static bool cb_is_urc(void *ctx, const char *line)
+{
+    machine_t *m = ctx;
+    const fota_profile_t *p = urc_profile(m);
+    if (p)
+        return fota_urc_is_unsolicited(p, line);
+    const fota_profile_set_t *s = m->cfg.profiles;
+    for (size_t i = 0; s && i < s->n; i++)
+        if (fota_urc_is_unsolicited(s->v[i], line))
+            return true;
+    return false;
+}
+
+static void cb_urc(void *ctx, const char *line)
+{
+    machine_t *m = ctx;
+    uint64_t now = cur_now(m);
+    if (m->state == MS_FINISHED)
+        return;
+    const fota_profile_t *p = urc_profile(m);
+    fota_urc_t u;
+    if (!p || fota_urc_parse(p, line, &u) != 0)
+        return; /* unknown URC: traced by the chat, no meaning to us */
+    if (m->state == MS_STREAM)
+        mst_urc(m, &u, now);
+    else
+        mu_urc(m, &u, line, now);
+}
+
+static void cb_ack(void *ctx)
+{
+    machine_t *m = ctx;
+    if (m->state == MS_UPLOAD)
+        ml_ack(m, cur_now(m));
+}
+
+static void cb_trace(void *ctx, fota_trace_dir_t dir, const char *text)
+{
+    machine_t *m = ctx;
+    m_trace(m, dir, "%s", text);
+}
+
+/* now_ms of the input being processed (the callbacks fire inside it). */
+static uint64_t cur_now(machine_t *m)
+{
+    return m->now;
+}
+
+static void set_now(machine_t *m, uint64_t now)
+{
+    m->now = now;
+}
+
+/* ---- public API --------------------------------------------------------------- */
+
+static void effective_timeouts(machine_t *m, const fota_profile_t *p)
+{
+    static const fota_timeouts_t fallback = {5000, 90000, 900000, 120000, 1800000};
+    fota_timeouts_t t = p ? p->timeouts : fallback;
+    const fota_timeouts_t *o = m->cfg.timeouts_override;
+    if (!o && m->cfg.job)
+        o = &m->cfg.job->timeouts;
+    if (o) {
+        if (o->command_ms)
+            t.command_ms = o->command_ms;
+        if (o->reboot_ms)
+            t.reboot_ms = o->reboot_ms;
+        if (o->download_ms)
+            t.download_ms = o->download_ms;
+        if (o->stall_ms)
+            t.stall_ms = o->stall_ms;
+        if (o->total_ms)
+            t.total_ms = o->total_ms;
+    }
+    if (!t.command_ms)
+        t.command_ms = fallback.command_ms;
+    if (!t.reboot_ms)
+        t.reboot_ms = fallback.reboot_ms;
+    if (!t.download_ms)
+        t.download_ms = fallback.download_ms;
+    if (!t.stall_ms)
+        t.stall_ms = fallback.stall_ms;
+    if (!t.total_ms)
+        t.total_ms = fallback.total_ms;
+    m->to = t;
+}
+
+
+void m_use_profile(machine_t *m, const fota_profile_t *p)
+{
+    m->profile = p;
+    effective_timeouts(m, p);
+}
+
+fota_machine_t *fota_machine_new(const fota_machine_config_t *cfg)
+{
+    if (!cfg || !cfg->profiles || !cfg->job)
+        return NULL;
+    machine_t *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->cfg = *cfg;
+    fota_at_chat_cbs_t cbs = {
+        .ctx = m,
+        .write = cb_write,
+        .response = cb_response,
+        .urc = cb_urc,
+        .ack = cb_ack,
+        .trace = cb_trace,
+    };
+    m->chat = fota_at_chat_new(&cbs, generic_urcs, cb_is_urc);
+    if (!m->chat) {
+        free(m);
+        return NULL;
+    }
+    effective_timeouts(m, cfg->profile_hint);
+    m->state = MS_NEW;
+    m->t_state = m->t_aux = m->t_total = UINT64_MAX;
+    m->percent = -1;
+    m->att.result = FOTA_RESULT_INTERRUPTED;
+    return m;
+}
+
+void fota_machine_free(fota_machine_t *m)
+{
+    if (!m)
+        return;
+    fota_at_chat_free(m->chat);
+    for (size_t i = m->qhead; i < m->qlen; i++)
+        free(m->q[i].owned);
+    hold_release(m);
+    free(m->hold);
+    free(m->q);
+    free(m->cmd);
+    free(m->cmd_prefix);
+    free(m);
+}
+
+void fota_machine_start(fota_machine_t *m, uint64_t now_ms)
+{
+    m_enter(m);
+    set_now(m, now_ms);
+    if (m->state != MS_NEW)
+        return;
+    m->started_ms = now_ms;
+    m->port_present = true;
+    m->t_total = m_after(now_ms, m->to.total_ms);
+    mi_start(m, PROBE_INITIAL, false, now_ms);
+}
+
+void fota_machine_feed(fota_machine_t *m, const uint8_t *data, size_t n, uint64_t now_ms)
+{
+    m_enter(m);
+    set_now(m, now_ms);
+    if (m->state == MS_FINISHED || m->state == MS_NEW || !m->port_present)
+        return;
+    fota_at_chat_feed(m->chat, data, n, now_ms);
+}
+
+void fota_machine_tick(fota_machine_t *m, uint64_t now_ms)
+{
+    m_enter(m);
+    set_now(m, now_ms);
+    if (m->state == MS_FINISHED || m->state == MS_NEW)
+        return;
+    if (m->port_present)
+        fota_at_chat_tick(m->chat, now_ms);
+    if (m->state == MS_FINISHED)
+        return;
+    if (now_ms >= m->t_total) {
+        mf_fail(m, FOTA_ERR_TIMEOUT, 0, now_ms, "total timeout (%u s) in %s",
+                m->to.total_ms / 1000, m_state_name(m->state));
+        return;
+    }
+    if (now_ms >= m->t_aux) {
+        m->t_aux = UINT64_MAX;
+        if (m->resync == RESYNC_QUIET)
+            resync_done(m, now_ms);
+        else if (m->state == MS_STREAM)
+            mst_aux(m, now_ms);
+        else if (m->state == MS_QFUA)
+            mlg_aux(m, now_ms);
+        else
+            mu_aux(m, now_ms);
+    }
+    if (m->state == MS_FINISHED)
+        return;
+    if (now_ms >= m->t_state) {
+        m->t_state = UINT64_MAX;
+        mu_state_timeout(m, now_ms);
+    }
+}
+
+void fota_machine_port_gone(fota_machine_t *m, uint64_t now_ms)
+{
+    m_enter(m);
+    set_now(m, now_ms);
+    if (m->state == MS_FINISHED || m->state == MS_NEW)
+        return;
+    bool was = m->port_present;
+    m->port_present = false;
+    m->awaiting_sent = false;
+    m->awaiting_ack = false;
+    m->resync = RESYNC_NONE;
+    m->t_aux = UINT64_MAX;
+    fota_at_chat_reset(m->chat);
+    fota_at_chat_set_ack_mode(m->chat, false);
+    if (was)
+        m_trace(m, FOTA_TRACE_INFO, "port gone in %s", m_state_name(m->state));
+    mu_port_gone(m, now_ms);
+}
+
+void fota_machine_port_back(fota_machine_t *m, uint64_t now_ms)
+{
+    m_enter(m);
+    set_now(m, now_ms);
+    if (m->state == MS_FINISHED || m->state == MS_NEW || m->port_present)
+        return;
+    m->port_present = true;
+    fota_at_chat_reset(m->chat); /* a rebooted module echoes again */
+    m_trace(m, FOTA_TRACE_INFO, "port back in %s", m_state_name(m->state));
+    mu_port_back(m, now_ms);
+}
+
+void fota_machine_sent(fota_machine_t *m, uint64_t now_ms)
+{
+    m_enter(m);
+    set_now(m, now_ms);
+    if (m->state == MS_FINISHED || !m->awaiting_sent)
+        return;
+    m->awaiting_sent = false;
+    switch (m->state) {
+    case MS_UPLOAD: ml_sent(m, now_ms); break;
+    case MS_STREAM: mst_sent(m, now_ms); break;
+    case MS_QFUA: mlg_sent(m, now_ms); break;
+    default: break;
+    }
+}
+
+void fota_machine_proceed(fota_machine_t *m, fota_decision_t d, const char *reason, uint64_t now_ms)
+{
+    m_enter(m);
+    set_now(m, now_ms);
+    if (m->state != MS_WAIT_PROCEED)
+        return;
+    if (d == FOTA_SKIP) {
+        snprintf(m->att.error_text, sizeof m->att.error_text, "%s", reason ? reason : "skipped");
+        m_trace(m, FOTA_TRACE_INFO, "station: skip (%s)", m->att.error_text);
+        mf_finish(m, FOTA_RESULT_SKIP, now_ms);
+        return;
+    }
+    m->decided = true;
+    mp_go(m, now_ms);
+}
+
+void fota_machine_transfer_granted(fota_machine_t *m, uint64_t now_ms)
+{
+    m_enter(m);
+    set_now(m, now_ms);
+    if (m->state != MS_WAIT_TRANSFER) {
+        /* Asked before the port vanished (or finished since): give it back at once. */
+        fota_action_t a = {.kind = FOTA_ACT_TRANSFER_END};
+        m_emit(m, &a, NULL, 0);
+        return;
+    }
+    m->transfer_held = true;
+    mp_method_begin(m, now_ms);
+}
+
+void fota_machine_abort(fota_machine_t *m, const char *reason, uint64_t now_ms)
+{
+    m_enter(m);
+    set_now(m, now_ms);
+    if (m->state == MS_FINISHED)
+        return;
+    if (m->state == MS_NEW)
+        m->started_ms = now_ms;
+    snprintf(m->att.error_text, sizeof m->att.error_text, "%s", reason ? reason : "aborted");
+    m_trace(m, FOTA_TRACE_INFO, "station: abort (%s)", m->att.error_text);
+    mf_finish(m, FOTA_RESULT_INTERRUPTED, now_ms);
+}
+
+bool fota_machine_next_action(fota_machine_t *m, fota_action_t *out)
+{
+    if (m->qhead == m->qlen)
+        return false;
+    machine_action_t *e = &m->q[m->qhead++];
+    *out = e->a;
+    if (e->owned) {
+        if (m->nhold == m->holdcap) {
+            size_t cap = m->holdcap ? m->holdcap * 2 : 16;
+            void **h = realloc(m->hold, cap * sizeof *h);
+            if (!h) {
+                /* Cannot keep it alive: leak rather than hand out a dangling pointer. */
+                m->oom = true;
+                return true;
+            }
+            m->hold = h;
+            m->holdcap = cap;
+        }
+        m->hold[m->nhold++] = e->owned;
+        e->owned = NULL;
+    }
+    return true;
+}
+
+uint64_t fota_machine_deadline(const fota_machine_t *m)
+{
+    if (m->state == MS_FINISHED || m->state == MS_NEW)
+        return UINT64_MAX;
+    uint64_t d = min64(m->t_state, min64(m->t_aux, m->t_total));
+    if (m->port_present)
+        d = min64(d, fota_at_chat_deadline(m->chat));
+    return d;
+}
+
+bool fota_machine_finished(const fota_machine_t *m)
+{
+    return m->state == MS_FINISHED;
+}
+
+const fota_attempt_t *fota_machine_attempt(const fota_machine_t *m)
+{
+    return &m->att;
+}
+
+const char *fota_machine_state_name(const fota_machine_t *m)
+{
+    return m_state_name(m->state);
+}

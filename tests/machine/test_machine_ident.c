@@ -1,0 +1,312 @@
+/* Identification and the decision before anything is changed on the module:
+ * ATI/AT+GSN spellings, bad IMEI, unknown model, already at target, no chain,
+ * the station's GO/SKIP, command timeouts with resync (DESIGN-NOTES habit 5). */
+#include "fake_module.h"
+
+#include <string.h>
+
+#define A06 "RG500QEAAAR11A06M4G"
+#define A07 "RG500QEAAAR11A07M4G"
+#define URL "http://10.1.2.3/a06-a07.zip"
+#define QFOTADL "AT+QFOTADL=\"" URL "\""
+
+static void setup_rg(h_t *h)
+{
+    h_setup(h, "RG50xQ", FOTA_METHOD_URL, A07);
+    h_pkg(h, A06, A07, "a06-a07.zip", URL, 0);
+}
+
+static void identified_attempt_is_filled_before_go(void **state)
+{
+    (void)state;
+    h_t h;
+    setup_rg(&h);
+    h.auto_go = false;
+    h_start(&h);
+    h_ident(&h, "RG500Q", A06, H_IMEI);
+    assert_int_equal(h.n_identified, 1);
+    assert_string_equal(fota_machine_state_name(h.m), "wait-proceed");
+    const fota_attempt_t *a = h_attempt(&h);
+    assert_string_equal(a->imei, H_IMEI);
+    assert_string_equal(a->model, "RG500Q");
+    assert_string_equal(a->family, "RG50xQ");
+    assert_string_equal(a->from_version, A06);
+    assert_string_equal(a->to_version, A07);
+    assert_string_equal(a->method, "url");
+    assert_string_equal(a->package_names, "a06-a07.zip");
+    h_expect_no_tx(&h); /* nothing happens until the station says GO */
+    h_advance(&h, 60000);
+    h_expect_no_tx(&h);
+    fota_machine_proceed(h.m, FOTA_GO, NULL, h.now);
+    h_expect_tx(&h, QFOTADL);
+    h_teardown(&h);
+}
+
+static void quectel_ltd_maker_and_prefixed_model_are_tolerated(void **state)
+{
+    (void)state;
+    h_t h;
+    setup_rg(&h);
+    h_start(&h);
+    h_wait_tx(&h, "ATE0", 0);
+    h_rx(&h, "OK");
+    /* SPEC §4: "Quectel_Ltd" maker line and a "Quectel_" model prefix */
+    h_cmd(&h, "ATI", "Quectel_Ltd", "Quectel_RG500Q-EA", "Revision: " A06, "", "OK", NULL);
+    h_cmd(&h, "AT+GSN", H_IMEI, "OK", NULL);
+    h_expect_tx(&h, QFOTADL);
+    assert_string_equal(h_attempt(&h)->model, "RG500Q-EA");
+    assert_string_equal(h_attempt(&h)->family, "RG50xQ");
+    h_teardown(&h);
+}
+
+static void gsn_error_falls_back_to_cgsn(void **state)
+{
+    (void)state;
+    h_t h;
+    setup_rg(&h);
+    h_start(&h);
+    h_wait_tx(&h, "ATE0", 0);
+    h_rx(&h, "OK");
+    h_cmd(&h, "ATI", "Quectel", "RG500Q", "Revision: " A06, "OK", NULL);
+    h_cmd(&h, "AT+GSN", "+CME ERROR: 4", NULL);
+    h_cmd(&h, "AT+CGSN", "+CGSN: \"" H_IMEI "\"", "OK", NULL);
+    h_expect_tx(&h, QFOTADL);
+    assert_string_equal(h_attempt(&h)->imei, H_IMEI);
+    h_teardown(&h);
+}
+
+static void bad_imei_fails_protocol(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"490154203237519", "49015420323751", "ABCDEF", "0"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        h_t h;
+        setup_rg(&h);
+        h_start(&h);
+        h_wait_tx(&h, "ATE0", 0);
+        h_rx(&h, "OK");
+        h_cmd(&h, "ATI", "Quectel", "RG500Q", "Revision: " A06, "OK", NULL);
+        h_cmd(&h, "AT+GSN", bad[i], "OK", NULL);
+        h_expect_no_tx(&h);
+        h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_PROTOCOL, 0);
+        assert_int_equal(h.n_identified, 0); /* no identity to record */
+        assert_non_null(strstr(h_attempt(&h)->error_text, "IMEI"));
+        h_teardown(&h);
+    }
+}
+
+static void garbage_instead_of_ati_fails_protocol(void **state)
+{
+    (void)state;
+    h_t h;
+    setup_rg(&h);
+    h_start(&h);
+    h_wait_tx(&h, "ATE0", 0);
+    h_rx(&h, "OK");
+    h_cmd(&h, "ATI", "ERROR", NULL);
+    h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_PROTOCOL, 0);
+    h_teardown(&h);
+}
+
+static void unknown_model_fails_unknown_model(void **state)
+{
+    (void)state;
+    h_t h;
+    setup_rg(&h);
+    h_start(&h);
+    h_ident(&h, "XY9000Z", "XY9000ZR01A01", H_IMEI);
+    assert_int_equal(h.n_identified, 1);
+    h_expect_no_tx(&h);
+    h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_UNKNOWN_MODEL, 0);
+    assert_non_null(strstr(h_attempt(&h)->error_text, "XY9000Z"));
+    h_teardown(&h);
+}
+
+static void model_without_target_in_job_fails_unknown_model(void **state)
+{
+    (void)state;
+    h_t h;
+    setup_rg(&h);
+    h_start(&h);
+    h_ident(&h, "EC200T", "EC200TCNTCNMAR02A01M16", H_IMEI); /* known family, no target */
+    h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_UNKNOWN_MODEL, 0);
+    assert_string_equal(h_attempt(&h)->family, "EC200T");
+    h_teardown(&h);
+}
+
+static void already_at_target_is_noop_pass(void **state)
+{
+    (void)state;
+    h_t h;
+    setup_rg(&h);
+    h_start(&h);
+    h_ident(&h, "RG500Q", A07, H_IMEI);
+    h_expect_no_tx(&h);
+    h_expect_result(&h, FOTA_RESULT_PASS, FOTA_ERR_NONE, 0);
+    const fota_attempt_t *a = h_attempt(&h);
+    assert_true(a->noop);
+    assert_int_equal(a->hops, 0);
+    assert_string_equal(a->final_version, A07);
+    h_teardown(&h);
+}
+
+/* AT+QGMR adds "_01.001.01.001" (SPEC §4): the same revision for the chain. */
+static void qgmr_revision_with_suffix_matches_target(void **state)
+{
+    (void)state;
+    h_t h;
+    setup_rg(&h);
+    if (!h.profile->revision_command) {
+        h_teardown(&h);
+        skip();
+    }
+    h_start(&h);
+    h_wait_tx(&h, "ATE0", 0);
+    h_rx(&h, "OK");
+    h_cmd(&h, "ATI", "Quectel", "RG500Q", "OK", NULL); /* no Revision line */
+    h_cmd(&h, "AT+GSN", H_IMEI, "OK", NULL);
+    h_cmd(&h, h.profile->revision_command, A07 "_01.001.01.001", "OK", NULL);
+    h_expect_result(&h, FOTA_RESULT_PASS, FOTA_ERR_NONE, 0);
+    assert_true(h_attempt(&h)->noop);
+    h_teardown(&h);
+}
+
+static void no_chain_fails_no_package(void **state)
+{
+    (void)state;
+    h_t h;
+    setup_rg(&h);
+    h_start(&h);
+    h_ident(&h, "RG500Q", "RG500QEAAAR11A03M4G", H_IMEI);
+    h_expect_no_tx(&h);
+    h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_NO_PACKAGE, 0);
+    assert_non_null(strstr(h_attempt(&h)->error_text, "RG500QEAAAR11A03M4G"));
+    h_teardown(&h);
+}
+
+static void station_skip_records_reason(void **state)
+{
+    (void)state;
+    h_t h;
+    setup_rg(&h);
+    h.auto_go = false;
+    h_start(&h);
+    h_ident(&h, "RG500Q", A06, H_IMEI);
+    fota_machine_proceed(h.m, FOTA_SKIP, "already passed", h.now);
+    h_expect_result(&h, FOTA_RESULT_SKIP, FOTA_ERR_NONE, 0);
+    assert_string_equal(h_attempt(&h)->error_text, "already passed");
+    h_expect_no_tx(&h);
+    h_teardown(&h);
+}
+
+static void abort_is_interrupted(void **state)
+{
+    (void)state;
+    h_t h;
+    setup_rg(&h);
+    h_start(&h);
+    h_ident(&h, "RG500Q", A06, H_IMEI);
+    h_cmd(&h, QFOTADL, "OK", NULL);
+    fota_machine_abort(h.m, "station shutdown", h.now);
+    h_expect_result(&h, FOTA_RESULT_INTERRUPTED, FOTA_ERR_NONE, 0);
+    assert_int_equal(fota_machine_deadline(h.m), UINT64_MAX);
+    h_teardown(&h);
+}
+
+/* A command that times out: plain AT until OK, a quiet window, then the command
+ * again; the late reply to the first ATI must not be taken for anything. */
+static void late_reply_after_timeout_is_never_taken(void **state)
+{
+    (void)state;
+    h_t h;
+    setup_rg(&h);
+    h_start(&h);
+    h_wait_tx(&h, "ATE0", 0);
+    h_rx(&h, "OK");
+    h_expect_tx(&h, "ATI");
+    h_advance(&h, h.profile->timeouts.command_ms); /* no answer */
+    h_expect_tx(&h, "AT");
+    /* the old ATI's answer arrives now, then the AT's own OK */
+    h_rx(&h, "Quectel");
+    h_rx(&h, "RG500Q");
+    h_rx(&h, "Revision: RG500QEAAAR11A01M4G");
+    h_rx(&h, "OK");
+    h_rx(&h, "OK");
+    h_wait_tx(&h, "ATI", 5000);
+    h_rx(&h, "Quectel");
+    h_rx(&h, "RG500Q");
+    h_rx(&h, "Revision: " A06);
+    h_rx(&h, "OK");
+    h_cmd(&h, "AT+GSN", H_IMEI, "OK", NULL);
+    h_expect_tx(&h, QFOTADL);
+    assert_string_equal(h_attempt(&h)->from_version, A06);
+    h_teardown(&h);
+}
+
+static void silent_module_fails_timeout_after_tries(void **state)
+{
+    (void)state;
+    h_t h;
+    setup_rg(&h);
+    h_start(&h);
+    h_advance(&h, 10 * 60 * 1000);
+    h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_TIMEOUT, 0);
+    assert_non_null(strstr(h_attempt(&h)->error_text, "ATE0"));
+    /* it tried, resynced, and gave up long before the total timeout */
+    assert_true(h_attempt(&h)->duration_ms < 60000);
+    h_teardown(&h);
+}
+
+static void port_lost_while_identifying_restarts_identification(void **state)
+{
+    (void)state;
+    h_t h;
+    setup_rg(&h);
+    h_start(&h);
+    h_wait_tx(&h, "ATE0", 0);
+    h_rx(&h, "OK");
+    h_expect_tx(&h, "ATI");
+    h_gone(&h);
+    h_advance(&h, 5000);
+    h_back(&h);
+    h_verify(&h, "RG500Q", A06, H_IMEI);
+    h_expect_tx(&h, QFOTADL);
+    assert_int_equal(h.n_identified, 1);
+    h_teardown(&h);
+}
+
+static void port_gone_for_good_fails_port(void **state)
+{
+    (void)state;
+    h_t h;
+    setup_rg(&h);
+    h_start(&h);
+    h_wait_tx(&h, "ATE0", 0);
+    h_gone(&h);
+    h_advance(&h, 200000);
+    h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_PORT, 0);
+    h_teardown(&h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(identified_attempt_is_filled_before_go),
+        cmocka_unit_test(quectel_ltd_maker_and_prefixed_model_are_tolerated),
+        cmocka_unit_test(gsn_error_falls_back_to_cgsn),
+        cmocka_unit_test(bad_imei_fails_protocol),
+        cmocka_unit_test(garbage_instead_of_ati_fails_protocol),
+        cmocka_unit_test(unknown_model_fails_unknown_model),
+        cmocka_unit_test(model_without_target_in_job_fails_unknown_model),
+        cmocka_unit_test(already_at_target_is_noop_pass),
+        cmocka_unit_test(qgmr_revision_with_suffix_matches_target),
+        cmocka_unit_test(no_chain_fails_no_package),
+        cmocka_unit_test(station_skip_records_reason),
+        cmocka_unit_test(abort_is_interrupted),
+        cmocka_unit_test(late_reply_after_timeout_is_never_taken),
+        cmocka_unit_test(silent_module_fails_timeout_after_tries),
+        cmocka_unit_test(port_lost_while_identifying_restarts_identification),
+        cmocka_unit_test(port_gone_for_good_fails_port),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
