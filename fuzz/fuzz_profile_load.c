@@ -1,10 +1,12 @@
-/* Profile loader on arbitrary bytes: never crashes, leaks or reads out of bounds;
- * either a profile comes back or an error with a position inside the input. */
+/* Profile and job loaders on arbitrary bytes: never crash, leak or read out of
+ * bounds; either the object comes back or an error with a position. Both loaders
+ * share core/yaml_doc.c, so one target (seeded with the shipped profiles and the
+ * SPEC §3 job) covers both without a second smoke run in ctest. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "profile.h"
+#include "job.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -27,6 +29,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort(); /* every parse error names a position */
         if (p)
             abort();
+    }
+    fota_job_t *j = NULL;
+    memset(&e, 0, sizeof e);
+    rc = fota_job_load_buffer("fuzz-job.yaml", "/nonexistent", (const char *)data, size, &j, &e);
+    if (rc == 0) {
+        const fota_package_t *out[8];
+        for (size_t t = 0; t < j->n_targets; t++) {
+            (void)fota_chain_plan(&j->targets[t], "A06", out, 8);
+            (void)fota_chain_plan(&j->targets[t], NULL, out, 8);
+        }
+        (void)fota_job_match(j, NULL, "RG500Q-EA");
+        fota_job_free(j);
+    } else if ((rc == FOTA_E_PARSE && (e.line < 1 || e.column < 1)) || j) {
+        abort();
     }
     return 0;
 }

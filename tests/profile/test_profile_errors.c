@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "profile.h"
@@ -147,12 +148,57 @@ static void missing_file_and_folder(void **state)
     assert_int_equal(s.n, 0);
 }
 
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void folder_loads_sorted_and_names_the_broken_file(void **state)
+{
+    (void)state;
+    static const char ok_a[] = "family: A\nmodels: [A1]\nidentify: {model: ATI, imei: AT+GSN}\n"
+                               "module_retries: 5\ntext_patterns:\n  - {pattern: RDY, phase: boot}\n"
+                               METHODS TIMEOUTS ERRORS;
+    mkdir("pdir", 0755);
+    remove("pdir/c.yaml"); /* left by an earlier failed run */
+    write_file("pdir/b.yaml", HEAD METHODS TIMEOUTS ERRORS); /* family X */
+    write_file("pdir/a.yaml", ok_a);
+    write_file("pdir/notes.txt", "not a profile");
+    write_file("pdir/.hidden.yaml", "garbage: [");
+    fota_profile_set_t s;
+    fota_load_error_t e;
+    assert_int_equal(fota_profile_set_load_dir("pdir", &s, &e), 0);
+    assert_int_equal(s.n, 2);
+    assert_string_equal(s.v[0]->family, "A"); /* a.yaml before b.yaml */
+    assert_string_equal(s.v[1]->family, "X");
+    assert_string_equal(s.v[1]->source, "pdir/b.yaml");
+    fota_profile_set_free(&s);
+
+    write_file("pdir/c.yaml", "family: C\nmodels: [C1]\nidentify: {model: ATI, imei: AT+GSN}\n"
+                              "module_retries: lots\n" METHODS TIMEOUTS ERRORS);
+    char msg[600];
+    assert_int_equal(fota_profile_set_load_dir("pdir", &s, &e), FOTA_E_PARSE);
+    fota_load_error_format(&e, msg, sizeof msg);
+    assert_string_equal(msg, "pdir/c.yaml:4:17: module_retries: expected an integer, found 'lots'");
+    assert_int_equal(s.n, 0);
+
+    write_file("pdir/c.yaml", HEAD METHODS TIMEOUTS ERRORS); /* family X again */
+    assert_int_equal(fota_profile_set_load_dir("pdir", &s, &e), FOTA_E_PARSE);
+    fota_load_error_format(&e, msg, sizeof msg);
+    assert_string_equal(msg, "pdir/c.yaml:1:1: family 'X' is already defined by another profile");
+    remove("pdir/c.yaml");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(minimal_profile_loads),
         cmocka_unit_test(bad_profiles_name_the_place),
         cmocka_unit_test(missing_file_and_folder),
+        cmocka_unit_test(folder_loads_sorted_and_names_the_broken_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
