@@ -241,7 +241,7 @@ static bool is_echo(const fota_at_chat_t *c, const char *line, bool truncated)
 static void classify(fota_at_chat_t *c, const char *line, bool truncated)
 {
     /* 1. echo: the module repeats the command line before answering it. */
-    if (c->state == CHAT_CMD && !c->echo_seen && is_echo(c, line, truncated)) {
+    if (c->state == CHAT_CMD && !c->echo_seen && !c->unwritten && is_echo(c, line, truncated)) {
         c->echo_seen = true;
         c->echo = ECHO_ON;
         report(c, FOTA_AT_LINE_ECHO, line);

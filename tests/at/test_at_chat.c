@@ -269,7 +269,7 @@ static void response_callback_may_send_the_next_command(void **state)
     assert_int_equal(fota_at_chat_send(c, "ATE0", 300, 0), 0);
     /* the rest of the chunk that completed ATE0 was read before AT+QGMR was
      * written: it cannot be AT+QGMR's reply */
-    feed(c, "ATE0\r\r\nOK\r\n\r\nstray\r\n\r\nOK\r\n", 0);
+    feed(c, "ATE0\r\r\nOK\r\nAT+QGMR\r\r\nstray\r\n\r\nOK\r\n", 0);
     assert_string_equal(r.written, "ATE0\rAT+QGMR\r");
     assert_int_equal(r.responses, 1);
     assert_true(fota_at_chat_busy(c));
