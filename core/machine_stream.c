@@ -53,7 +53,8 @@ static void send_next(machine_t *m)
 {
     size_t left = m->pkg->size - m->off;
     size_t b = paced_block(m);
-    if (b > left)
+    /* Never leave a tail shorter than the module's minimum write: send it now. */
+    if (b > left || left - b < m->mp->min_write)
         b = left;
     m->block = b;
     m->awaiting_sent = true;
