@@ -2,7 +2,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "cli.h"
+#include "probe.h"
+#if __has_include("report.h")
+#include "report.h"
+#define HAVE_REPORT 1
+#endif
 
 int main(int argc, char **argv)
 {
@@ -10,6 +16,38 @@ int main(int argc, char **argv)
         fota_cli_usage_main(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    fprintf(stderr, "fota-station: unknown command '%s' (see --help)\n", argv[1]);
+    const char *cmd = argv[1];
+    fota_cli_t o;
+    int rc;
+    if (strcmp(cmd, "run") == 0) {
+        rc = fota_cli_parse_run(&o, argc - 1, argv + 1, stderr);
+        if (rc || o.help) {
+            fota_cli_usage_run(o.help ? stdout : stderr);
+            return rc;
+        }
+        fputs("fota-station run: not wired to the FOTA machine yet\n", stderr);
+        return 3;
+    }
+    if (strcmp(cmd, "probe") == 0) {
+        rc = fota_cli_parse_probe(&o, argc - 1, argv + 1, stderr);
+        if (rc || o.help) {
+            fota_cli_usage_probe(o.help ? stdout : stderr);
+            return rc;
+        }
+        return fota_probe_main(o.ports, fota_cli_profiles_dir(&o), o.json, stdout);
+    }
+    if (strcmp(cmd, "check") == 0) {
+        rc = fota_cli_parse_check(&o, argc - 1, argv + 1, stderr);
+        if (rc || o.help) {
+            fota_cli_usage_check(o.help ? stdout : stderr);
+            return rc;
+        }
+        return fota_check_main(fota_cli_profiles_dir(&o), o.job);
+    }
+#ifdef HAVE_REPORT
+    if (strcmp(cmd, "report") == 0)
+        return fota_report_main(argc - 1, argv + 1);
+#endif
+    fprintf(stderr, "fota-station: unknown command '%s' (see --help)\n", cmd);
     return 2;
 }

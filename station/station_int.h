@@ -1,0 +1,118 @@
+/* Internals shared by station.c (the loop, start and stop), slot.c (one module
+ * slot: port, probe, machine, actions) and view.c (dashboard and line log). */
+#ifndef FOTA_STATION_INT_H
+#define FOTA_STATION_INT_H
+
+#include <stdio.h>
+#include <uv.h>
+
+#include "at_chat.h" /* fota_trace_dir_t, used by fota_machine.h */
+#include "cli.h"
+#include "dashboard.h"
+#include "fota_machine.h"
+#include "limits.h"
+#include "port.h"
+#include "query.h"
+#include "results.h"
+#include "watch.h"
+
+typedef struct station station_t;
+
+typedef enum {
+    SLOT_EMPTY,    /* no link */
+    SLOT_PROBING,  /* our own AT / AT+GSN before an attempt */
+    SLOT_ACTIVE,   /* a machine runs (its port may be away: reboot) */
+    SLOT_DONE,     /* finished; waits for the module to be swapped */
+    SLOT_IGNORED,  /* not a module (no AT answer, unknown USB device) until the link changes */
+} slot_state_t;
+
+typedef struct slot {
+    station_t *st;
+    char name[128];
+    char hub[128];
+    slot_state_t state;
+    bool present;            /* the link exists */
+    fota_link_t link;
+    uint64_t link_gen;       /* +1 for every appearance / change of the link */
+    fota_port_t *port;
+    uint64_t closed_gen;     /* link_gen when the machine asked CLOSE_PORT */
+    bool await_new_link;     /* CLOSE_PORT: reopen only once the link changed */
+    uv_timer_t timer;        /* machine deadline, or probe timeout */
+    uv_timer_t reopen;       /* retry opening a link whose tty is not ready yet */
+    int reopen_tries;
+    /* probe */
+    fota_query_t query;
+    int probe_tries;
+    const fota_profile_t *hint;
+    /* machine */
+    fota_machine_t *m;
+    int64_t attempt_id;
+    FILE *translog;
+    bool in_pump, pump_again, finish_pending;
+    bool queued;             /* identified, waiting for a limit */
+    const char *queue_reason;
+    bool in_flight;          /* counted in max_parallel / max_per_hub */
+    bool wants_token, has_token;
+    bool send_pending;       /* a SEND is being written: tell the machine when drained */
+    int64_t started_ms;
+    int64_t finished_ms;
+    /* view */
+    char model[64];
+    char imei[32];
+    char phase[64];
+    int percent;
+    fota_dash_state_t dash;
+    char result[320];
+    char last_imei[32];      /* module that finished here: not upgraded twice */
+} slot_t;
+
+struct station {
+    uv_loop_t *loop;
+    const fota_cli_t *opts;
+    fota_profile_set_t profiles;
+    fota_job_t *job;
+    fota_results_t *results;
+    fota_watch_t *watch;
+    fota_sched_t sched;
+    fota_machine_config_t mcfg;
+    const char *batch;
+    slot_t **slots;          /* sorted by name; never freed before exit */
+    size_t n_slots;
+    uv_timer_t tick;         /* dashboard redraw, exit checks */
+    uv_signal_t sigint, sigterm, sigusr1;
+    uv_tty_t tty_in;
+    bool tty_in_open;
+    bool dashboard;          /* live view (stdout is a terminal and not --no-dashboard) */
+    bool color;
+    bool stopping;           /* signal received: aborting */
+    bool draining;           /* --expect reached: start nothing new */
+    bool stopped;            /* handles closing */
+    bool in_schedule, schedule_again;
+    int64_t last_link_change_ms;
+    unsigned pass, fail, skip, interrupted;
+    bool paused_logged;
+    char banner[256];
+    int64_t hr_base_ms;      /* epoch ms at start (see station_now) */
+    uint64_t hr_base_ns;
+    int exit_code;
+};
+
+int64_t station_now(const station_t *st);
+void station_log(station_t *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void station_schedule(station_t *st);
+void station_check_exit(station_t *st);
+
+/* slot.c */
+slot_t *slot_new(station_t *st, const char *name);
+void slot_link(slot_t *s, const fota_link_t *link); /* NULL: gone */
+void slot_abort(slot_t *s, const char *reason);
+void slot_grant(slot_t *s);          /* scheduler: GO */
+void slot_grant_token(slot_t *s);    /* scheduler: transfer token */
+void slot_close(slot_t *s);          /* shutdown: close handles */
+bool slot_busy(const slot_t *s);     /* probing or a machine in flight */
+
+/* view.c */
+void view_redraw(station_t *st);
+void view_final(station_t *st);
+
+#endif
