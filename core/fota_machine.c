@@ -385,6 +385,13 @@ static void cb_ack(void *ctx)
 static void cb_trace(void *ctx, fota_trace_dir_t dir, const char *text)
 {
     machine_t *m = ctx;
+    /* AT+QFAW carries up to 450 hex digits per command (004 §2.3.2): the events
+     * table keeps the command's head and its size, not the whole package again. */
+    size_t n = strlen(text);
+    if (n > 160 && m->state == MS_QFAW) {
+        m_trace(m, dir, "%.40s... (%zu chars)", text, n);
+        return;
+    }
     m_trace(m, dir, "%s", text);
 }
 

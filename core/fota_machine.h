@@ -9,6 +9,27 @@
  *   fota_machine_port_gone/back     -> reboots, power loss
  *   fota_machine_next_action()      <- SEND, SET_FLOW, PROGRESS, TRANSFER_*, FINISH…
  *   fota_machine_deadline()         <- when to call tick next
+ *
+ * Contract details (docs/machine.md):
+ * - SEND data is either a copy owned by the machine (commands, "+++"), valid until
+ *   the next input call (feed, tick, port_gone, port_back, sent, proceed,
+ *   transfer_granted, abort), or a pointer into the job's package bytes (data
+ *   blocks), valid as long as the job.
+ *   Data blocks are paced: the next one is emitted only after fota_machine_sent()
+ *   (and, without flow control, not before the rate limit allows; see deadline).
+ *   sent() when no data block is outstanding is harmless.
+ * - CLOSE_PORT: the module is about to reboot (after FTPEND,0 on families that
+ *   reboot before updating, after AT+QFOTADL's OK for a local package, after END).
+ *   The machine treats the port as gone from then on; port_gone() after it is
+ *   harmless; port_back() when the module's port is open again.
+ * - IDENTIFIED: the attempt already holds imei, model, family, from/to version,
+ *   method and package names; the verdict (unknown model, no package, config) is
+ *   only applied after proceed(GO), so the station may SKIP first (rework).
+ * - TRANSFER_END follows every grant exactly once (also on failure and abort). A
+ *   FINISH while still waiting for the grant cancels the request; a grant that
+ *   arrives when the machine no longer wants it is returned with TRANSFER_END.
+ * - FINISH is the last action; the attempt's started_at/finished_at are left to
+ *   the station (wall clock); duration_ms comes from the machine's now_ms.
  */
 #ifndef FOTA_MACHINE_H
 #define FOTA_MACHINE_H

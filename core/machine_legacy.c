@@ -175,6 +175,7 @@ void mlg_response(machine_t *m, const fota_at_response_t *r, uint64_t now)
         }
     connected:
         m->step = LG_DATA;
+        m_trace(m, FOTA_TRACE_INFO, "sending %zu bytes in data mode", m->pkg->size);
         qfua_send(m);
         return;
     case LG_CHUNK:

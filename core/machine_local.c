@@ -223,6 +223,8 @@ void ml_response(machine_t *m, const fota_at_response_t *r, uint64_t now)
             m->off = 0;
             m->xfer_percent = -1;
             fota_at_chat_set_ack_mode(m->chat, true);
+            m_trace(m, FOTA_TRACE_INFO, "uploading %zu bytes in %zu-byte blocks", m->pkg->size,
+                    block_size(m));
             send_block(m, now);
             return;
         }

@@ -75,6 +75,7 @@ void mst_sent(machine_t *m, uint64_t now)
     if (m->off >= m->pkg->size) {
         /* All bytes are out: the token is free; FILEEND tells how the module took it. */
         m->step = SS_WAIT_END;
+        m_trace(m, FOTA_TRACE_INFO, "all %zu bytes written", m->pkg->size);
         m_transfer_end(m);
         return;
     }
@@ -135,6 +136,12 @@ void mst_urc(machine_t *m, const fota_urc_t *u, uint64_t now)
             m->xfer_start_ms = now;
             m->dl_start_ms = now;
             m_progress(m, FOTA_PHASE_DL_START, 0, "streaming");
+            if (m->flow_on)
+                m_trace(m, FOTA_TRACE_INFO, "streaming %zu bytes with hardware flow control",
+                        m->pkg->size);
+            else
+                m_trace(m, FOTA_TRACE_INFO, "streaming %zu bytes at %u B/s", m->pkg->size,
+                        m->mp->rate_limit_bps);
             send_next(m);
         }
         return;

@@ -248,8 +248,7 @@ static void expect_pending(h_t *h, const char *cmd)
     if (h->echo) {
         char buf[8192];
         int n = snprintf(buf, sizeof buf, "%s\r", cmd);
-        fota_machine_feed(h->m, (const uint8_t *)buf, (size_t)n, h->now);
-        h_pump(h);
+        h_raw(h, buf, (size_t)n);
     }
     if (strcmp(cmd, "ATE0") == 0)
         h->echo = false;
@@ -286,6 +285,14 @@ void h_expect_no_tx(h_t *h)
 
 void h_raw(h_t *h, const char *bytes, size_t n)
 {
+    if (h->bytewise) {
+        /* every split of the input must give the same result (nghttp2's habit) */
+        for (size_t i = 0; i < n; i++) {
+            fota_machine_feed(h->m, (const uint8_t *)bytes + i, 1, h->now);
+            h_pump(h);
+        }
+        return;
+    }
     fota_machine_feed(h->m, (const uint8_t *)bytes, n, h->now);
     h_pump(h);
 }

@@ -33,6 +33,7 @@ typedef struct {
     bool auto_go;
     bool auto_grant;
     bool auto_sent;
+    bool bytewise;             /* feed module output one byte at a time */
     bool echo;                 /* module echoes commands (on until ATE0, again after reboot) */
     size_t ack_block;          /* feed 'A' per this many data bytes (AT+QFUPL); 0 = none */
     bool want_go, want_grant, want_sent;

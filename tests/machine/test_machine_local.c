@@ -13,6 +13,8 @@
 #define EG_V02 "EG060KEAAAR01A02M4G"
 #define NAME "a06-a07.zip"
 
+static bool g_bytewise; /* feed the module's output one byte at a time */
+
 static void qfupl_reply(h_t *h, const fota_package_t *p, int delta_sum, int delta_size)
 {
     char line[64];
@@ -29,6 +31,7 @@ static fota_package_t *to_upload(h_t *h, const char *family, const char *model,
 {
     h_setup(h, family, FOTA_METHOD_LOCAL, to);
     h->ack_block = 1024;
+    h->bytewise = g_bytewise;
     fota_package_t *p = h_pkg(h, from, to, NAME, NULL, size);
     h_start(h);
     h_ident(h, model, from, H_IMEI);
@@ -63,9 +66,9 @@ static void finish_update(h_t *h, const char *model, const char *to)
     h_verify(h, model, to, H_IMEI);
 }
 
-static void rg50xq_local_upload_passes(void **state)
+static void local_upload_pass(bool bytewise)
 {
-    (void)state;
+    g_bytewise = bytewise;
     /* 2 full blocks and a short one; an odd size exercises the odd-byte rule */
     h_t h;
     fota_package_t *p = to_upload(&h, "RG50xQ", "RG500Q", A06, A07, 2 * 1024 + 451, NULL);
@@ -85,6 +88,14 @@ static void rg50xq_local_upload_passes(void **state)
     assert_string_equal(a->method, "local");
     assert_string_equal(a->package_names, NAME);
     h_teardown(&h);
+    g_bytewise = false;
+}
+
+static void rg50xq_local_upload_passes(void **state)
+{
+    (void)state;
+    local_upload_pass(false);
+    local_upload_pass(true); /* acks and replies split at every byte */
 }
 
 /* EG06xK keeps its UFS under /usrdata/cache/ufs/ (001 §3.3.1.3); a size that is

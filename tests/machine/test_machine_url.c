@@ -91,6 +91,21 @@ static void rg50xq_ftp_url_passes_and_masks_password(void **state)
     h_teardown(&h);
 }
 
+/* The same visit with the module's output fed one byte at a time. */
+static void byte_by_byte_input_gives_the_same_pass(void **state)
+{
+    (void)state;
+    h_t h;
+    h_setup(&h, "RG50xQ", FOTA_METHOD_URL, RG_A07);
+    h.bytewise = true;
+    h_pkg(&h, RG_A06, RG_A07, "update-v12-to-v13.zip", FTP_URL, 0);
+    rg_url_run(&h, FTP_URL, "\"FTPSTART\"", "\"FTPEND\",0");
+    h_expect_result(&h, FOTA_RESULT_PASS, FOTA_ERR_NONE, 0);
+    assert_int_equal(h_attempt(&h)->hops, 1);
+    assert_int_equal(h.max_update_percent, 100);
+    h_teardown(&h);
+}
+
 static void rg50xq_http_url_tolerates_httppend_spelling(void **state)
 {
     (void)state;
@@ -374,6 +389,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rg50xq_ftp_url_passes_and_masks_password),
+        cmocka_unit_test(byte_by_byte_input_gives_the_same_pass),
         cmocka_unit_test(rg50xq_http_url_tolerates_httppend_spelling),
         cmocka_unit_test(rg50xq_https_url_with_downloading_percent),
         cmocka_unit_test(eg06xk_http_url_tolerates_blanks_and_case),
