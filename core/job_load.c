@@ -99,6 +99,10 @@ static int read_package(fota_yaml_t *y, yaml_node_t *n, const char *dir, fota_ta
     }
     if (!pk->name || (pk->file == NULL && pk->url == NULL))
         return FOTA_E_NOMEM;
+    /* The base name is what AT+QFUPL stores and reports show: it cannot be empty. */
+    if (!pk->name[0])
+        return fota_yaml_fail(y, f[FILE_].node ? f[FILE_].node : f[URL].node,
+                              "packages[]: '%.80s' names no file", pk->file ? pk->file : pk->url);
     if (f[SHA].node) {
         /* Format is checked with the bytes (fota_job_load_packages) and by
          * fota_job_validate, so the SPEC's "3f1c…" placeholder still parses. */

@@ -134,6 +134,9 @@ static const struct {
     {"missing to", "name: n\ntargets:\n  - family: X\n    method: local\n"
                    "    packages: [{file: x}]\n",
      "j.yaml:3:5", "missing required key 'to'"},
+    {"folder instead of a file", "name: n\ntargets:\n  - family: X\n    to: R\n    method: local\n"
+                                 "    packages: [{file: packages/}]\n",
+     "j.yaml:6:23", "names no file"},
     {"duplicate target key", "name: n\ntargets:\n  - family: X\n    to: R\n    to: S\n",
      "j.yaml:5:5", "duplicate key 'to'"},
 };
