@@ -9,6 +9,7 @@
 #include "report.h"
 #define HAVE_REPORT 1
 #endif
+#include "station.h"
 
 int main(int argc, char **argv)
 {
@@ -25,8 +26,7 @@ int main(int argc, char **argv)
             fota_cli_usage_run(o.help ? stdout : stderr);
             return rc;
         }
-        fputs("fota-station run: not wired to the FOTA machine yet\n", stderr);
-        return 3;
+        return fota_station_run(&o);
     }
     if (strcmp(cmd, "probe") == 0) {
         rc = fota_cli_parse_probe(&o, argc - 1, argv + 1, stderr);

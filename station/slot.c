@@ -1,0 +1,625 @@
+/* One slot: the link in the ports directory, its port, our own AT probe and the
+ * module's FOTA machine, whose actions are executed here. Re-entrancy: a slot can be
+ * torn down from inside its own callbacks (the port's gone callback, a FINISH in the
+ * middle of a pump); the machine is freed only at the end of the outermost pump and
+ * the port only through libuv's close callback (DESIGN-NOTES 8). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "station_int.h"
+#include "translog.h"
+#include "util.h"
+
+#define PROBE_TIMEOUT_MS 1500
+#define PROBE_TRIES 4
+#define REOPEN_DELAY_MS 100
+#define REOPEN_TRIES 30
+
+static void slot_pump(slot_t *s);
+static void slot_probe_start(slot_t *s);
+static void slot_open_for_machine(slot_t *s);
+
+static int slot_port_open(slot_t *s);
+void slot_timer_cb(uv_timer_t *t);
+void slot_reopen_cb(uv_timer_t *t);
+
+static void slot_arm(slot_t *s)
+{
+    if (!s->m) {
+        uv_timer_stop(&s->timer);
+        return;
+    }
+    uint64_t d = fota_machine_deadline(s->m);
+    if (d == UINT64_MAX) {
+        uv_timer_stop(&s->timer);
+        return;
+    }
+    int64_t now = station_now(s->st);
+    uint64_t wait = (int64_t)d > now ? d - (uint64_t)now : 0;
+    uv_timer_start(&s->timer, slot_timer_cb, wait, 0);
+}
+
+static void slot_port_drop(slot_t *s)
+{
+    if (s->port) {
+        fota_port_close(s->port);
+        s->port = NULL;
+    }
+    s->send_pending = false;
+}
+
+/* ---- probe: AT (a module?), AT+GSN (the same module as before?) ------------- */
+
+static const char *const probe_cmds[] = {"AT", "AT+GSN"};
+
+static void probe_send(slot_t *s)
+{
+    const char *cmd = fota_query_command(&s->query);
+    char line[64];
+    int n = snprintf(line, sizeof line, "%s\r", cmd);
+    fota_port_write(s->port, (const uint8_t *)line, (size_t)n);
+    uv_timer_start(&s->timer, slot_timer_cb, PROBE_TIMEOUT_MS, 0);
+}
+
+static void slot_set_state(slot_t *s, slot_state_t st, fota_dash_state_t dash)
+{
+    s->state = st;
+    s->dash = dash;
+}
+
+static void slot_begin(slot_t *s);
+
+static void probe_done(slot_t *s)
+{
+    uv_timer_stop(&s->timer);
+    if (s->query.imei[0] && strcmp(s->query.imei, s->last_imei) == 0) {
+        /* The module that just finished, back after a re-enumeration: not twice. */
+        slot_port_drop(s);
+        slot_set_state(s, SLOT_DONE, s->dash == FOTA_DASH_PROBING ? FOTA_DASH_IDLE : s->dash);
+        station_log(s->st, "%s: same module %s still in the slot; swap it to go on", s->name,
+                    s->query.imei);
+        station_check_exit(s->st);
+        return;
+    }
+    slot_begin(s);
+}
+
+static void probe_timeout(slot_t *s)
+{
+    if (fota_query_command(&s->query) && strcmp(fota_query_command(&s->query), "AT") == 0) {
+        if (++s->probe_tries < PROBE_TRIES) {
+            probe_send(s); /* a module may still be booting: try again */
+            return;
+        }
+        slot_port_drop(s);
+        slot_set_state(s, SLOT_IGNORED, FOTA_DASH_IDLE);
+        fota_copy(s->result, sizeof s->result, "no answer to AT: not a module port");
+        station_log(s->st, "%s: no answer to AT, ignored until the link changes", s->name);
+        station_check_exit(s->st);
+        return;
+    }
+    /* AT answered but AT+GSN did not: a module; the machine identifies it. */
+    s->query.cur = s->query.n;
+    probe_done(s);
+}
+
+static void slot_probe_start(slot_t *s)
+{
+    if (s->st->stopping || s->st->draining)
+        return;
+    fota_port_info_t info;
+    s->hint = NULL;
+    if (fota_port_describe(s->link.target, &info) == 0 && info.usb) {
+        /* Real hardware: only AT ports of known profiles (SPEC §4: DIAG on 0, GPS on
+         * 1, AT on 2 for RM500/RG500 and EG06). */
+        s->hint = fota_profile_set_match_usb(&s->st->profiles, info.vid, info.pid, info.interface);
+        if (!s->hint) {
+            slot_set_state(s, SLOT_IGNORED, FOTA_DASH_IDLE);
+            snprintf(s->result, sizeof s->result, "USB %04x:%04x interface %d: not a known AT port",
+                     info.vid, info.pid, info.interface);
+            station_check_exit(s->st);
+            return;
+        }
+    }
+    int rc = slot_port_open(s);
+    if (rc < 0) {
+        /* The tty may not be ready the instant its link appears: retry shortly. */
+        if (++s->reopen_tries < REOPEN_TRIES) {
+            uv_timer_start(&s->reopen, slot_reopen_cb, REOPEN_DELAY_MS, 0);
+            return;
+        }
+        slot_set_state(s, SLOT_IGNORED, FOTA_DASH_IDLE);
+        snprintf(s->result, sizeof s->result, "cannot open %s", s->link.target);
+        station_check_exit(s->st);
+        return;
+    }
+    s->reopen_tries = 0;
+    fota_query_init(&s->query, probe_cmds, 2);
+    s->probe_tries = 0;
+    slot_set_state(s, SLOT_PROBING, FOTA_DASH_PROBING);
+    s->result[0] = '\0';
+    probe_send(s);
+}
+
+/* ---- attempt ---------------------------------------------------------------- */
+
+static void slot_stamp(const slot_t *s, fota_attempt_t *a)
+{
+    const station_t *st = s->st;
+    fota_copy(a->batch, sizeof a->batch, st->batch ? st->batch : "");
+    fota_copy(a->station, sizeof a->station, st->job->station ? st->job->station : "");
+    fota_copy(a->operator_id, sizeof a->operator_id,
+              st->opts->operator_id ? st->opts->operator_id : "");
+    fota_copy(a->slot, sizeof a->slot, s->name);
+    fota_copy(a->port, sizeof a->port, s->link.target);
+}
+
+static void slot_begin(slot_t *s)
+{
+    station_t *st = s->st;
+    fota_attempt_t a;
+    memset(&a, 0, sizeof a);
+    slot_stamp(s, &a);
+    int64_t now = station_now(st);
+    a.started_at_ms = now;
+    a.result = FOTA_RESULT_INTERRUPTED;
+    if (fota_results_begin(st->results, &a, &s->attempt_id) < 0) {
+        station_log(st, "%s: cannot record the attempt in the database; not starting", s->name);
+        slot_port_drop(s);
+        slot_set_state(s, SLOT_IGNORED, FOTA_DASH_IDLE);
+        return;
+    }
+    fota_machine_config_t cfg = st->mcfg;
+    cfg.profile_hint = s->hint;
+    s->m = fota_machine_new(&cfg);
+    if (!s->m) {
+        slot_port_drop(s);
+        slot_set_state(s, SLOT_IGNORED, FOTA_DASH_IDLE);
+        return;
+    }
+    if (st->opts->log_dir) {
+        char path[512];
+        s->translog = fota_translog_open(st->opts->log_dir, s->name, s->attempt_id, now, path,
+                                         sizeof path);
+    }
+    s->started_ms = now;
+    s->finished_ms = 0;
+    s->model[0] = s->imei[0] = s->phase[0] = s->result[0] = '\0';
+    if (s->query.imei[0])
+        fota_copy(s->imei, sizeof s->imei, s->query.imei);
+    s->percent = -1;
+    s->queued = s->in_flight = s->wants_token = s->has_token = false;
+    s->finish_pending = false;
+    slot_set_state(s, SLOT_ACTIVE, FOTA_DASH_RUNNING);
+    fota_copy(s->phase, sizeof s->phase, "identifying");
+    station_log(st, "%s: module found on %s, attempt %lld", s->name, s->link.target,
+                (long long)s->attempt_id);
+    fota_machine_start(s->m, (uint64_t)now);
+    slot_pump(s);
+}
+
+static void slot_identified(slot_t *s)
+{
+    station_t *st = s->st;
+    const fota_attempt_t *a = fota_machine_attempt(s->m);
+    fota_copy(s->model, sizeof s->model, a->model);
+    fota_copy(s->imei, sizeof s->imei, a->imei);
+    int64_t now = station_now(st);
+    /* Rework decides before the row carries the IMEI, so the running row itself is
+     * never taken for the module's latest result. */
+    if (st->opts->rework) {
+        fota_result_t last;
+        int found = fota_results_latest(st->results, a->imei, &last);
+        const char *skip = NULL;
+        if (found == 1 && last == FOTA_RESULT_PASS)
+            skip = "already passed";
+        else if (found == 0 && !st->opts->allow_new)
+            skip = "not in database";
+        fota_attempt_t id = *a;
+        slot_stamp(s, &id);
+        fota_results_identify(st->results, s->attempt_id, &id);
+        if (skip) {
+            fota_machine_proceed(s->m, FOTA_SKIP, skip, (uint64_t)now);
+            return;
+        }
+    } else {
+        fota_attempt_t id = *a;
+        slot_stamp(s, &id);
+        fota_results_identify(st->results, s->attempt_id, &id);
+    }
+    station_log(st, "%s: %s IMEI %s revision %s", s->name, a->model, a->imei, a->from_version);
+    s->queued = true;
+    s->queue_reason = NULL;
+    station_schedule(st);
+}
+
+void slot_grant(slot_t *s)
+{
+    station_t *st = s->st;
+    s->queued = false;
+    s->in_flight = true;
+    fota_sched_start(&st->sched, s->hub);
+    fota_machine_proceed(s->m, FOTA_GO, NULL, (uint64_t)station_now(st));
+    slot_pump(s);
+}
+
+void slot_grant_token(slot_t *s)
+{
+    s->wants_token = false;
+    s->has_token = true;
+    fota_machine_transfer_granted(s->m, (uint64_t)station_now(s->st));
+    slot_pump(s);
+}
+
+static void slot_release(slot_t *s)
+{
+    station_t *st = s->st;
+    if (s->has_token) {
+        fota_sched_release_transfer(&st->sched);
+        s->has_token = false;
+    }
+    s->wants_token = false;
+    if (s->in_flight) {
+        fota_sched_done(&st->sched, s->hub);
+        s->in_flight = false;
+    }
+    s->queued = false;
+}
+
+static void slot_finish(slot_t *s)
+{
+    station_t *st = s->st;
+    fota_attempt_t a = *fota_machine_attempt(s->m);
+    slot_stamp(s, &a);
+    int64_t now = station_now(st);
+    if (!a.finished_at_ms)
+        a.finished_at_ms = now;
+    if (!a.started_at_ms)
+        a.started_at_ms = s->started_ms;
+    if (!a.duration_ms)
+        a.duration_ms = a.finished_at_ms - a.started_at_ms;
+    /* Committed before anything shows it (SPEC §5). */
+    int rc = fota_results_finish(st->results, s->attempt_id, &a);
+    if (rc < 0)
+        station_log(st, "%s: writing the result failed (%s)", s->name, fota_strerror(rc));
+    fota_machine_free(s->m);
+    s->m = NULL;
+    uv_timer_stop(&s->timer);
+    slot_release(s);
+    if (s->translog) {
+        fota_translog_line(s->translog, now, FOTA_TRACE_INFO, fota_result_name(a.result));
+        fclose(s->translog);
+        s->translog = NULL;
+    }
+    fota_copy(s->model, sizeof s->model, a.model);
+    fota_copy(s->imei, sizeof s->imei, a.imei);
+    fota_copy(s->last_imei, sizeof s->last_imei, a.imei);
+    s->finished_ms = now;
+    const char *cls = fota_error_class_name(a.error_class);
+    switch (a.result) {
+    case FOTA_RESULT_PASS:
+        st->pass++;
+        s->dash = FOTA_DASH_PASS;
+        snprintf(s->result, sizeof s->result, "%s%s", a.final_version, a.noop ? " (already)" : "");
+        break;
+    case FOTA_RESULT_FAIL:
+        st->fail++;
+        s->dash = FOTA_DASH_FAIL;
+        snprintf(s->result, sizeof s->result, "%s/%d %s", cls && *cls ? cls : "?", a.error_code,
+                 a.error_text);
+        break;
+    case FOTA_RESULT_SKIP:
+        st->skip++;
+        s->dash = FOTA_DASH_SKIP;
+        fota_copy(s->result, sizeof s->result, a.error_text);
+        break;
+    case FOTA_RESULT_INTERRUPTED:
+        st->interrupted++;
+        s->dash = FOTA_DASH_INTERRUPTED;
+        fota_copy(s->result, sizeof s->result, a.error_text);
+        break;
+    }
+    s->state = SLOT_DONE;
+    s->percent = -1;
+    station_log(st, "%s: %s %s %s -> %s %s", s->name, fota_result_name(a.result), a.imei,
+                a.from_version, a.final_version[0] ? a.final_version : "-", s->result);
+    if (fota_sched_result(&st->sched, a.result, a.error_class, a.error_code)) {
+        fota_sched_pause_reason(&st->sched, st->banner, sizeof st->banner);
+        station_log(st, "%s", st->banner);
+    }
+    /* The module stays in the slot until an operator swaps it: let go of the port. */
+    slot_port_drop(s);
+    if (a.error_class == FOTA_ERR_SWAPPED && s->present && !st->stopping) {
+        /* Another module is in the slot already (its IMEI changed across a reboot):
+         * it is a new module, start on it now (the probe tells it by its IMEI). */
+        uv_timer_start(&s->reopen, slot_reopen_cb, REOPEN_DELAY_MS, 0);
+    }
+    station_schedule(st);
+    station_check_exit(st);
+}
+
+static void slot_trace(slot_t *s, fota_trace_dir_t dir, const char *text)
+{
+    int64_t now = station_now(s->st);
+    fota_results_event(s->st->results, s->attempt_id, now, dir, text ? text : "");
+    fota_translog_line(s->translog, now, dir, text);
+}
+
+static void slot_execute(slot_t *s, const fota_action_t *a)
+{
+    station_t *st = s->st;
+    switch (a->kind) {
+    case FOTA_ACT_SEND:
+        if (s->port && fota_port_write(s->port, a->data, a->len) == 0)
+            s->send_pending = true;
+        break;
+    case FOTA_ACT_SET_FLOW:
+        if (s->port && fota_port_set_flow(s->port, a->flag != 0) < 0)
+            slot_trace(s, FOTA_TRACE_INFO, "cannot switch hardware flow control");
+        break;
+    case FOTA_ACT_CLOSE_PORT:
+        /* The module is about to reboot: reopen only a re-created link. */
+        slot_port_drop(s);
+        s->await_new_link = true;
+        s->closed_gen = s->link_gen;
+        break;
+    case FOTA_ACT_IDENTIFIED:
+        slot_identified(s);
+        break;
+    case FOTA_ACT_TRANSFER_BEGIN:
+        s->wants_token = true;
+        station_schedule(st);
+        break;
+    case FOTA_ACT_TRANSFER_END:
+        if (s->has_token) {
+            fota_sched_release_transfer(&st->sched);
+            s->has_token = false;
+        }
+        s->wants_token = false;
+        station_schedule(st);
+        break;
+    case FOTA_ACT_PROGRESS:
+        if (a->text && *a->text)
+            fota_copy(s->phase, sizeof s->phase, a->text);
+        else
+            fota_copy(s->phase, sizeof s->phase, fota_phase_name(a->phase));
+        s->percent = a->percent;
+        if (!st->dashboard && (a->percent < 0 || a->percent % 25 == 0))
+            station_log(st, "%s: %s%s", s->name, s->phase, a->percent >= 0 ? "" : "");
+        break;
+    case FOTA_ACT_TRACE:
+        slot_trace(s, a->dir, a->text);
+        break;
+    case FOTA_ACT_FINISH:
+        s->finish_pending = true;
+        break;
+    }
+}
+
+static void slot_pump(slot_t *s)
+{
+    if (s->in_pump) {
+        s->pump_again = true;
+        return;
+    }
+    s->in_pump = true;
+    do {
+        s->pump_again = false;
+        fota_action_t a;
+        while (s->m && !s->finish_pending && fota_machine_next_action(s->m, &a))
+            slot_execute(s, &a);
+    } while (s->pump_again && s->m && !s->finish_pending);
+    s->in_pump = false;
+    if (s->m && s->finish_pending) {
+        slot_finish(s);
+        return;
+    }
+    slot_arm(s);
+}
+
+/* ---- callbacks -------------------------------------------------------------- */
+
+void slot_timer_cb(uv_timer_t *t)
+{
+    slot_t *s = t->data;
+    if (s->state == SLOT_PROBING) {
+        probe_timeout(s);
+        return;
+    }
+    if (s->m) {
+        fota_machine_tick(s->m, (uint64_t)station_now(s->st));
+        slot_pump(s);
+    }
+}
+
+void slot_reopen_cb(uv_timer_t *t)
+{
+    slot_t *s = t->data;
+    if (!s->present || s->port)
+        return;
+    if (s->m)
+        slot_open_for_machine(s);
+    else
+        slot_probe_start(s); /* a new link whose tty was not ready, or a swapped module */
+}
+
+static void slot_data(void *ctx, const uint8_t *d, size_t n)
+{
+    slot_t *s = ctx;
+    if (s->state == SLOT_PROBING) {
+        if (fota_query_feed(&s->query, d, n)) {
+            if (fota_query_done(&s->query))
+                probe_done(s);
+            else
+                probe_send(s);
+        }
+        return;
+    }
+    if (s->m) {
+        fota_machine_feed(s->m, d, n, (uint64_t)station_now(s->st));
+        slot_pump(s);
+    }
+}
+
+static void slot_drained(void *ctx)
+{
+    slot_t *s = ctx;
+    if (s->m && s->send_pending) {
+        s->send_pending = false;
+        fota_machine_sent(s->m, (uint64_t)station_now(s->st));
+        slot_pump(s);
+    }
+}
+
+static void slot_gone(void *ctx, int err)
+{
+    slot_t *s = ctx;
+    (void)err;
+    slot_port_drop(s);
+    if (s->state == SLOT_PROBING) {
+        uv_timer_stop(&s->timer);
+        slot_set_state(s, SLOT_EMPTY, FOTA_DASH_EMPTY);
+    } else if (s->m) {
+        /* A reboot, or the module pulled: the machine decides which (its reboot
+         * timeout); we reopen when the link comes back. */
+        s->await_new_link = true;
+        s->closed_gen = s->link_gen;
+        fota_machine_port_gone(s->m, (uint64_t)station_now(s->st));
+        slot_pump(s);
+    }
+    fota_watch_rescan(s->st->watch);
+}
+
+static int slot_port_open(slot_t *s)
+{
+    fota_port_cbs_t cbs = {s, slot_data, slot_drained, slot_gone};
+    int rc = fota_port_open(s->st->loop, s->link.target, &cbs, &s->port);
+    if (rc < 0)
+        s->port = NULL;
+    return rc;
+}
+
+static void slot_open_for_machine(slot_t *s)
+{
+    int rc = slot_port_open(s);
+    if (rc < 0) {
+        if (++s->reopen_tries < REOPEN_TRIES) {
+            uv_timer_start(&s->reopen, slot_reopen_cb, REOPEN_DELAY_MS, 0);
+        }
+        return; /* the machine's own reboot timeout decides when to give up */
+    }
+    s->reopen_tries = 0;
+    s->await_new_link = false;
+    fota_machine_port_back(s->m, (uint64_t)station_now(s->st));
+    slot_pump(s);
+}
+
+/* ---- link events ------------------------------------------------------------ */
+
+slot_t *slot_new(station_t *st, const char *name)
+{
+    slot_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->st = st;
+    fota_copy(s->name, sizeof s->name, name);
+    fota_hub_key(name, s->hub, sizeof s->hub);
+    uv_timer_init(st->loop, &s->timer);
+    uv_timer_init(st->loop, &s->reopen);
+    s->timer.data = s->reopen.data = s;
+    s->percent = -1;
+    s->dash = FOTA_DASH_EMPTY;
+    s->attempt_id = -1;
+    return s;
+}
+
+void slot_link(slot_t *s, const fota_link_t *link)
+{
+    if (!link) {
+        s->present = false;
+        uv_timer_stop(&s->reopen);
+        if (s->state == SLOT_PROBING) {
+            slot_port_drop(s);
+            uv_timer_stop(&s->timer);
+            slot_set_state(s, SLOT_EMPTY, FOTA_DASH_EMPTY);
+        } else if (s->m) {
+            if (s->port) {
+                slot_port_drop(s);
+                fota_machine_port_gone(s->m, (uint64_t)station_now(s->st));
+                slot_pump(s);
+            }
+        } else if (s->state == SLOT_IGNORED) {
+            slot_set_state(s, SLOT_EMPTY, FOTA_DASH_EMPTY);
+        } else if (s->state == SLOT_DONE) {
+            /* The operator pulled the finished module; the row keeps its result
+             * until a new one arrives. */
+            s->state = SLOT_EMPTY;
+        }
+        return;
+    }
+    s->present = true;
+    s->link = *link;
+    s->link_gen++;
+    s->reopen_tries = 0;
+    if (s->m) {
+        if (s->port) { /* changed under an open port: the old tty is gone */
+            slot_port_drop(s);
+            fota_machine_port_gone(s->m, (uint64_t)station_now(s->st));
+            slot_pump(s);
+            if (!s->m)
+                return;
+        }
+        slot_open_for_machine(s);
+        return;
+    }
+    if (s->state == SLOT_PROBING)
+        slot_port_drop(s);
+    if (s->st->stopping)
+        return;
+    slot_probe_start(s);
+}
+
+void slot_abort(slot_t *s, const char *reason)
+{
+    if (s->m) {
+        fota_machine_abort(s->m, reason, (uint64_t)station_now(s->st));
+        slot_pump(s);
+    }
+    if (s->state == SLOT_PROBING) {
+        slot_port_drop(s);
+        uv_timer_stop(&s->timer);
+        slot_set_state(s, SLOT_EMPTY, FOTA_DASH_EMPTY);
+    }
+}
+
+bool slot_busy(const slot_t *s)
+{
+    return s->state == SLOT_PROBING || s->m != NULL ||
+           (s->present && s->state == SLOT_EMPTY && uv_is_active((const uv_handle_t *)&s->reopen));
+}
+
+static void slot_free_cb(uv_handle_t *h)
+{
+    slot_t *s = h->data;
+    free(s);
+}
+
+static void slot_noop_close_cb(uv_handle_t *h)
+{
+    (void)h;
+}
+
+void slot_close(slot_t *s)
+{
+    slot_port_drop(s);
+    if (s->translog) {
+        fclose(s->translog);
+        s->translog = NULL;
+    }
+    if (s->m) {
+        fota_machine_free(s->m);
+        s->m = NULL;
+    }
+    uv_close((uv_handle_t *)&s->reopen, slot_noop_close_cb);
+    uv_close((uv_handle_t *)&s->timer, slot_free_cb); /* closed after reopen: frees */
+}

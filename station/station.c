@@ -1,0 +1,314 @@
+/* `fota-station run`: load and check everything before touching a module, then one
+ * libuv loop for the whole line: the ports-directory watch, one slot per link, a
+ * redraw tick, signals and the operator's keys. */
+#include "station.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "station_int.h"
+#include "check.h"
+#include "sysinfo.h"
+#include "util.h"
+
+#define RESCAN_MS 2000
+#define TICK_MS 250
+#define IDLE_SETTLE_MS 1000  /* --until-idle: no link change for this long */
+
+int64_t station_now(const station_t *st)
+{
+    /* Monotonic (uv_hrtime), expressed as Unix epoch ms so the machine's timestamps
+     * can go straight into started_at / finished_at. */
+    return st->hr_base_ms + (int64_t)((uv_hrtime() - st->hr_base_ns) / 1000000u);
+}
+
+static int slot_cmp_name(const void *key, const void *elem)
+{
+    return strcmp(key, (*(slot_t *const *)elem)->name);
+}
+
+static slot_t *station_slot(station_t *st, const char *name, bool create)
+{
+    slot_t **f = st->n_slots ? bsearch(name, st->slots, st->n_slots, sizeof *st->slots,
+                                       slot_cmp_name)
+                             : NULL;
+    if (f)
+        return *f;
+    if (!create)
+        return NULL;
+    slot_t *s = slot_new(st, name);
+    if (!s)
+        return NULL;
+    slot_t **v = realloc(st->slots, (st->n_slots + 1) * sizeof *v);
+    if (!v) {
+        free(s);
+        return NULL;
+    }
+    st->slots = v;
+    size_t i = st->n_slots;
+    while (i > 0 && strcmp(st->slots[i - 1]->name, name) > 0) {
+        st->slots[i] = st->slots[i - 1];
+        i--;
+    }
+    st->slots[i] = s;
+    st->n_slots++;
+    return s;
+}
+
+static void on_link(void *ctx, const char *name, const fota_link_t *link)
+{
+    station_t *st = ctx;
+    st->last_link_change_ms = station_now(st);
+    slot_t *s = station_slot(st, name, link != NULL);
+    if (s)
+        slot_link(s, link);
+}
+
+void station_schedule(station_t *st)
+{
+    if (st->in_schedule) {
+        st->schedule_again = true;
+        return;
+    }
+    st->in_schedule = true;
+    do {
+        st->schedule_again = false;
+        if (st->stopping)
+            break;
+        /* Transfer tokens first: a module holding GO must not starve for a token. */
+        for (size_t i = 0; i < st->n_slots; i++) {
+            slot_t *s = st->slots[i];
+            if (s->m && s->wants_token && !s->has_token && fota_sched_take_transfer(&st->sched))
+                slot_grant_token(s);
+        }
+        for (size_t i = 0; i < st->n_slots; i++) {
+            slot_t *s = st->slots[i];
+            if (!s->m || !s->queued)
+                continue;
+            const char *why = fota_sched_blocked(&st->sched, s->hub);
+            s->queue_reason = why;
+            if (!why)
+                slot_grant(s);
+        }
+    } while (st->schedule_again);
+    st->in_schedule = false;
+}
+
+static void station_shutdown(station_t *st);
+
+void station_check_exit(station_t *st)
+{
+    if (st->stopped)
+        return;
+    unsigned finals = st->pass + st->fail + st->skip + st->interrupted;
+    bool busy = false;
+    for (size_t i = 0; i < st->n_slots && !busy; i++)
+        busy = slot_busy(st->slots[i]);
+    if (st->stopping) {
+        if (!busy)
+            station_shutdown(st);
+        return;
+    }
+    if (st->opts->expect > 0 && finals >= (unsigned long)st->opts->expect) {
+        /* N results are in: start nothing new, let the rest finish their visit. */
+        st->draining = true;
+        if (!busy)
+            station_shutdown(st);
+        return;
+    }
+    if (st->opts->until_idle && !busy &&
+        station_now(st) - st->last_link_change_ms >= IDLE_SETTLE_MS)
+        station_shutdown(st);
+}
+
+static void tick_cb(uv_timer_t *t)
+{
+    station_t *st = t->data;
+    view_redraw(st);
+    station_check_exit(st);
+}
+
+static void station_stop(station_t *st, const char *why)
+{
+    if (st->stopping) {
+        /* Second signal: stop now (rows still running are recovered at next start). */
+        station_shutdown(st);
+        return;
+    }
+    st->stopping = true;
+    station_log(st, "%s: stopping, running attempts are recorded as INTERRUPTED", why);
+    for (size_t i = 0; i < st->n_slots; i++)
+        slot_abort(st->slots[i], why);
+    station_check_exit(st);
+}
+
+static void ack(station_t *st)
+{
+    if (!st->sched.paused)
+        return;
+    fota_sched_ack(&st->sched);
+    st->banner[0] = '\0';
+    station_log(st, "operator acknowledged the pause: starting modules again");
+    station_schedule(st);
+}
+
+static void signal_cb(uv_signal_t *h, int signum)
+{
+    station_t *st = h->data;
+    if (signum == SIGUSR1)
+        ack(st);
+    else
+        station_stop(st, signum == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+static void key_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    (void)h;
+    (void)suggested;
+    static char b[64];
+    *buf = uv_buf_init(b, sizeof b);
+}
+
+static void key_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    station_t *st = s->data;
+    for (ssize_t i = 0; i < n; i++) {
+        char c = buf->base[i];
+        if (c == 'a' || c == 'A')
+            ack(st);
+        else if (c == 'q' || c == 'Q' || c == 3 /* ^C in raw mode */)
+            station_stop(st, "operator quit");
+    }
+}
+
+static void handle_close_noop(uv_handle_t *h)
+{
+    (void)h;
+}
+
+static void station_shutdown(station_t *st)
+{
+    if (st->stopped)
+        return;
+    st->stopped = true;
+    view_final(st);
+    fota_watch_stop(st->watch);
+    st->watch = NULL;
+    for (size_t i = 0; i < st->n_slots; i++)
+        slot_close(st->slots[i]);
+    uv_close((uv_handle_t *)&st->tick, handle_close_noop);
+    uv_close((uv_handle_t *)&st->sigint, handle_close_noop);
+    uv_close((uv_handle_t *)&st->sigterm, handle_close_noop);
+    uv_close((uv_handle_t *)&st->sigusr1, handle_close_noop);
+    if (st->tty_in_open) {
+        uv_tty_reset_mode();
+        uv_close((uv_handle_t *)&st->tty_in, handle_close_noop);
+    }
+}
+
+int fota_station_run(const fota_cli_t *opts)
+{
+    station_t *st = calloc(1, sizeof *st);
+    if (!st)
+        return 3;
+    int rc = fota_station_load(fota_cli_profiles_dir(opts), opts->job, &st->profiles, &st->job);
+    if (rc) {
+        fota_job_free(st->job);
+        fota_profile_set_free(&st->profiles);
+        free(st);
+        return rc;
+    }
+    struct stat sb;
+    if (stat(opts->ports, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "fota-station: ports directory %s: %s\n", opts->ports,
+                errno ? strerror(errno) : "not a directory");
+        fota_job_free(st->job);
+        fota_profile_set_free(&st->profiles);
+        free(st);
+        return 3;
+    }
+    int recovered = 0;
+    char errbuf[256] = "";
+    if (fota_results_open(opts->db, &st->results, &recovered, errbuf, sizeof errbuf) < 0) {
+        fprintf(stderr, "fota-station: database %s: %s\n", opts->db, errbuf);
+        fota_job_free(st->job);
+        fota_profile_set_free(&st->profiles);
+        free(st);
+        return 3;
+    }
+    if (opts->log_dir && mkdir(opts->log_dir, 0775) != 0 && errno != EEXIST) {
+        fprintf(stderr, "fota-station: --log-dir %s: %s\n", opts->log_dir, strerror(errno));
+        fota_results_close(st->results);
+        fota_job_free(st->job);
+        fota_profile_set_free(&st->profiles);
+        free(st);
+        return 3;
+    }
+
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    st->hr_base_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    st->hr_base_ns = uv_hrtime();
+    st->opts = opts;
+    st->batch = opts->batch ? opts->batch : st->job->name;
+    st->loop = uv_default_loop();
+    fota_limits_t lim = st->job->limits;
+    if (opts->max_parallel > 0)
+        lim.max_parallel = (unsigned)opts->max_parallel;
+    fota_sched_init(&st->sched, &lim);
+    st->mcfg.profiles = &st->profiles;
+    st->mcfg.job = st->job;
+    st->mcfg.timeouts_override = &st->job->timeouts;
+    st->dashboard = !opts->no_dashboard && isatty(STDOUT_FILENO);
+    st->color = st->dashboard;
+
+    if (recovered > 0)
+        station_log(st, "%d attempt(s) left running by an earlier station closed as INTERRUPTED",
+                    recovered);
+    if (fota_modemmanager_running("/proc"))
+        station_log(st, "WARNING: ModemManager is running. It probes new AT ports and breaks an "
+                        "upgrade in progress; install the udev rule (ID_MM_DEVICE_IGNORE) or stop it.");
+    station_log(st, "job %s: %zu target(s), batch %s, ports %s, database %s", st->job->source,
+                st->job->n_targets, st->batch ? st->batch : "-", opts->ports, opts->db);
+
+    uv_timer_init(st->loop, &st->tick);
+    st->tick.data = st;
+    uv_timer_start(&st->tick, tick_cb, TICK_MS, TICK_MS);
+    uv_signal_init(st->loop, &st->sigint);
+    uv_signal_init(st->loop, &st->sigterm);
+    uv_signal_init(st->loop, &st->sigusr1);
+    st->sigint.data = st->sigterm.data = st->sigusr1.data = st;
+    uv_signal_start(&st->sigint, signal_cb, SIGINT);
+    uv_signal_start(&st->sigterm, signal_cb, SIGTERM);
+    uv_signal_start(&st->sigusr1, signal_cb, SIGUSR1);
+    if (st->dashboard && isatty(STDIN_FILENO) && uv_tty_init(st->loop, &st->tty_in, 0, 1) == 0) {
+        st->tty_in_open = true;
+        st->tty_in.data = st;
+        uv_tty_set_mode(&st->tty_in, UV_TTY_MODE_RAW);
+        uv_read_start((uv_stream_t *)&st->tty_in, key_alloc_cb, key_cb);
+    }
+    if (st->dashboard)
+        fputs("\x1b[2J", stdout); /* once, before the first frame; never again */
+
+    st->last_link_change_ms = station_now(st);
+    if (fota_watch_start(st->loop, opts->ports, RESCAN_MS, on_link, st, &st->watch) < 0) {
+        fprintf(stderr, "fota-station: cannot watch %s\n", opts->ports);
+        st->exit_code = 3;
+        station_shutdown(st);
+    }
+    uv_run(st->loop, UV_RUN_DEFAULT);
+
+    int code = st->exit_code ? st->exit_code : (st->fail || st->interrupted) ? 1 : 0;
+    fota_results_close(st->results);
+    fota_sched_free(&st->sched);
+    free(st->slots);
+    fota_job_free(st->job);
+    fota_profile_set_free(&st->profiles);
+    uv_loop_close(st->loop);
+    free(st);
+    return code;
+}

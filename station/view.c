@@ -1,0 +1,125 @@
+/* What the operator sees: the live dashboard on a terminal, or one plain line per
+ * event (stdout not a terminal, or --no-dashboard). */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "station_int.h"
+#include "translog.h"
+#include "util.h"
+
+#define VIEW_LOG_LINES 6
+
+static char view_log[VIEW_LOG_LINES][256];
+static unsigned view_log_n;
+
+void station_log(station_t *st, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    char t[40];
+    fota_iso_time(station_now(st), t, sizeof t);
+    if (st->dashboard) {
+        /* Under the table, the last few messages (a pause's reason among them). */
+        char *l = view_log[view_log_n % VIEW_LOG_LINES];
+        memcpy(l, t + 11, 8); /* hh:mm:ss */
+        l[8] = ' ';
+        fota_copy(l + 9, sizeof view_log[0] - 9, msg);
+        view_log_n++;
+        return;
+    }
+    printf("%s %s\n", t, msg);
+    fflush(stdout);
+}
+
+static size_t view_rows(station_t *st, fota_dash_row_t *rows, fota_dash_header_t *h)
+{
+    size_t n = 0;
+    int64_t now = station_now(st);
+    for (size_t i = 0; i < st->n_slots; i++) {
+        slot_t *s = st->slots[i];
+        if (s->state == SLOT_EMPTY && s->dash == FOTA_DASH_EMPTY && !s->present)
+            continue;
+        fota_dash_row_t *r = &rows[n++];
+        memset(r, 0, sizeof *r);
+        r->slot = s->name;
+        r->model = s->model;
+        r->imei = s->imei;
+        r->phase = s->phase;
+        r->percent = s->percent;
+        r->state = s->dash;
+        r->result = s->result;
+        r->elapsed_ms = -1;
+        if (s->m) {
+            r->elapsed_ms = now - s->started_ms;
+            if (s->queued) {
+                r->state = FOTA_DASH_QUEUED;
+                r->result = s->queue_reason ? s->queue_reason : "";
+                h->queued++;
+            } else {
+                r->state = FOTA_DASH_RUNNING;
+                h->running++;
+            }
+        } else if (s->finished_ms) {
+            r->elapsed_ms = s->finished_ms - s->started_ms;
+        }
+        if (!s->present && !s->m && r->state != FOTA_DASH_EMPTY)
+            r->phase = "removed";
+    }
+    return n;
+}
+
+void view_redraw(station_t *st)
+{
+    if (!st->dashboard)
+        return;
+    fota_dash_row_t *rows = calloc(st->n_slots + 1, sizeof *rows);
+    if (!rows)
+        return;
+    fota_dash_header_t h = {0};
+    h.batch = st->batch;
+    h.station = st->job->station;
+    h.pass = st->pass;
+    h.fail = st->fail;
+    h.skip = st->skip;
+    h.banner = st->sched.paused ? st->banner : NULL;
+    size_t n = view_rows(st, rows, &h);
+    size_t cap = 512 * (n + 16);
+    char *buf = malloc(cap);
+    if (buf) {
+        int width = 0;
+        struct winsize ws;
+        if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
+            width = ws.ws_col;
+        fota_dash_render(buf, cap, &h, rows, n, st->color, width);
+        /* Drop the trailing "erase below" so the log lines follow, then add it. */
+        size_t len = strlen(buf);
+        if (len >= 3 && strcmp(buf + len - 3, "\x1b[J") == 0)
+            buf[len -= 3] = '\0';
+        fwrite(buf, 1, len, stdout);
+        unsigned first = view_log_n > VIEW_LOG_LINES ? view_log_n - VIEW_LOG_LINES : 0;
+        fputs(st->color ? "\x1b[K\r\n" : "\n", stdout);
+        for (unsigned i = first; i < view_log_n; i++)
+            printf("%s%s", view_log[i % VIEW_LOG_LINES], st->color ? "\x1b[K\r\n" : "\n");
+        fputs(st->color ? "\x1b[J" : "", stdout);
+        fflush(stdout);
+        free(buf);
+    }
+    free(rows);
+}
+
+void view_final(station_t *st)
+{
+    view_redraw(st);
+    unsigned done = st->pass + st->fail;
+    char t[40];
+    fota_iso_time(station_now(st), t, sizeof t);
+    printf("%s done: pass %u, fail %u, skip %u, interrupted %u, yield %.1f%%\n", t, st->pass,
+           st->fail, st->skip, st->interrupted, done ? 100.0 * st->pass / done : 0.0);
+    fflush(stdout);
+}
