@@ -21,7 +21,7 @@ static const char css[] =
     ".tile b{display:block;font-size:24px}.tile span{color:#5b6775;font-size:12px;"
     "text-transform:uppercase;letter-spacing:.04em}"
     ".good b{color:#1a7f37}.bad b{color:#c62828}"
-    ".charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(340px,1fr));gap:16px}"
+    ".charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:16px}"
     ".card{background:#fff;border-radius:8px;padding:14px 16px;box-shadow:0 1px 2px rgba(0,0,0,.08)}"
     ".card h3{margin:0 0 8px;font-size:14px}"
     "table{border-collapse:collapse;width:100%;background:#fff;border-radius:8px;overflow:hidden;"
@@ -105,8 +105,8 @@ static void pareto_chart(FILE *f, const fota_report_t *r)
         fputs("<p class=\"empty\">No failures.</p>", f);
         return;
     }
-    const int left = 40, top = 10, plot_h = 170, bw = 36, gap = 10, bottom = 70;
-    const int width = left + (int)n * (bw + gap) + 40, h = top + plot_h + bottom;
+    const int left = 40, top = 20, plot_h = 170, bw = 36, gap = 10, bottom = 70;
+    const int width = left + (int)n * (bw + gap) + 50, h = top + plot_h + bottom;
     int64_t max = r->pareto[0].count;
     fprintf(f, "<svg viewBox=\"0 0 %d %d\" width=\"100%%\" role=\"img\" aria-label=\"Failure Pareto\">",
             width, h);
@@ -114,7 +114,7 @@ static void pareto_chart(FILE *f, const fota_report_t *r)
             top + plot_h, width - 30, top + plot_h);
     fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%lld</text>", left - 4, top + 8,
             (long long)max);
-    fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"start\">100%%</text>", width - 28, top + 8);
+    fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"start\">100%%</text>", width - 40, top + 8);
     int64_t cum = 0;
     char points[10 * 32] = "";
     size_t po = 0;
@@ -166,12 +166,14 @@ static void histogram(FILE *f, const fota_report_t *r)
         fputs("<p class=\"empty\">No completed upgrades.</p>", f);
         return;
     }
-    int64_t w = nice_width(d->max), bins[24] = {0};
-    int nb = (int)(d->max / w) + 1;
+    /* Bins of a round width from a round start below the shortest run. */
+    int64_t w = nice_width(d->max - d->min), bins[24] = {0};
+    int64_t lo = d->min / w * w;
+    int nb = (int)((d->max - lo) / w) + 1;
     if (nb > 24)
         nb = 24;
     for (size_t i = 0; i < r->n_total_ms; i++) {
-        int64_t b = r->total_ms[i] / w;
+        int64_t b = (r->total_ms[i] - lo) / w;
         bins[b >= nb ? nb - 1 : b]++;
     }
     int64_t top_count = 1;
@@ -188,11 +190,11 @@ static void histogram(FILE *f, const fota_report_t *r)
         int x = left + i * bw;
         fprintf(f, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"#5b8def\">"
                    "<title>%.0f&ndash;%.0f s: %lld</title></rect>",
-                x + 1, top + plot_h - bh, bw - 2, bh, (double)(i * w) / 1000.0,
-                (double)((i + 1) * w) / 1000.0, (long long)bins[i]);
+                x + 1, top + plot_h - bh, bw - 2, bh, (double)(lo + i * w) / 1000.0,
+                (double)(lo + (i + 1) * w) / 1000.0, (long long)bins[i]);
         if (i % (nb > 12 ? 4 : 2) == 0)
             fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%.0f s</text>", x,
-                    top + plot_h + 16, (double)(i * w) / 1000.0);
+                    top + plot_h + 16, (double)(lo + i * w) / 1000.0);
     }
     fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#99a\"/>", left,
             top + plot_h, left + nb * bw, top + plot_h);

@@ -14,10 +14,17 @@ const char *const fota_report_result_names[FOTA_R__COUNT] = {"PASS", "FAIL", "SK
                                                              "INTERRUPTED", "running"};
 const char *const fota_report_dur_names[FOTA_DUR__COUNT] = {"download", "update", "total"};
 
+/* The module being accumulated: rows arrive ordered by (imei, id), so a
+ * module's attempts are adjacent and its first and latest verdicts are its
+ * first and last rows. No hash table over a million IMEIs (the covering index
+ * attempts_module hands them over in that order). */
 typedef struct {
-    int64_t last_id;
+    char *imei; /* heap copy, grown as needed */
+    size_t cap;
+    bool open;
     int32_t verdicts;
     uint8_t first, last;
+    fota_report_failed_t pending; /* its latest non-PASS row, if any */
 } module_t;
 
 typedef struct {
@@ -188,30 +195,60 @@ static char *dup_col(sqlite3_stmt *st, int i)
     return strdup(t ? (const char *)t : "");
 }
 
+static void failed_clear(fota_report_failed_t *f)
+{
+    free(f->imei);
+    free(f->slot);
+    free(f->model);
+    free(f->batch);
+    free(f->result);
+    free(f->error_class);
+    free(f->error_text);
+    free(f->finished_at);
+    memset(f, 0, sizeof *f);
+}
+
+/* Copies the rework details of the current row (a FAIL or INTERRUPTED). */
+static int failed_from_row(fota_report_failed_t *f, sqlite3_stmt *st)
+{
+    failed_clear(f);
+    f->id = sqlite3_column_int64(st, 0);
+    f->imei = dup_col(st, 1);
+    f->model = dup_col(st, 2);
+    f->result = dup_col(st, 5);
+    f->error_class = dup_col(st, 7);
+    f->error_code = sqlite3_column_int64(st, 8);
+    f->error_text = dup_col(st, 9);
+    f->slot = dup_col(st, 13);
+    f->batch = dup_col(st, 14);
+    f->finished_at = dup_col(st, 15);
+    return f->imei && f->model && f->result && f->error_class && f->error_text && f->slot &&
+                   f->batch && f->finished_at
+               ? 0
+               : -1;
+}
+
 typedef struct {
-    fota_strmap_t *imei, *pareto_keys;
-    module_t *mods;
-    size_t cap_mods;
+    fota_strmap_t *pareto_keys;
+    module_t cur;
     groups_t model, rev;
     fota_report_pareto_t *pareto;
     size_t cap_pareto;
     vec_t dur[FOTA_DUR__COUNT];
-    vec_t failed_ids, failed_retests; /* unidentified failures, straight away */
+    size_t cap_failed;
 } scan_t;
 
 static void scan_free(scan_t *sc)
 {
-    fota_strmap_free(sc->imei);
     fota_strmap_free(sc->pareto_keys);
+    free(sc->cur.imei);
     fota_strmap_free(sc->model.map);
     fota_strmap_free(sc->rev.map);
-    free(sc->mods);
     free(sc->model.g);
     free(sc->rev.g);
     for (int i = 0; i < FOTA_DUR__COUNT; i++)
         free(sc->dur[i].v);
-    free(sc->failed_ids.v);
-    free(sc->failed_retests.v);
+    failed_clear(&sc->cur.pending);
 }
 
 static int count_pareto(scan_t *sc, sqlite3_stmt *st)
@@ -249,21 +286,62 @@ static int count_pareto(scan_t *sc, sqlite3_stmt *st)
     return 0;
 }
 
+/* Closes the current module: counts it, and queues it for the rework list
+ * when its latest verdict is not PASS. */
+static int push_failed(fota_report_t *r, scan_t *sc, fota_report_failed_t *f, int64_t retests)
+{
+    if (r->n_failed == sc->cap_failed) {
+        size_t cap = sc->cap_failed ? 2 * sc->cap_failed : 64;
+        fota_report_failed_t *n = realloc(r->failed, cap * sizeof *n);
+        if (!n)
+            return -1;
+        r->failed = n;
+        sc->cap_failed = cap;
+    }
+    f->retests = retests;
+    r->failed[r->n_failed++] = *f;
+    memset(f, 0, sizeof *f); /* ownership moved */
+    return 0;
+}
+
+static int module_close(fota_report_t *r, scan_t *sc)
+{
+    module_t *m = &sc->cur;
+    if (!m->open)
+        return 0;
+    m->open = false;
+    r->modules++;
+    r->first_pass += m->first == FOTA_R_PASS;
+    r->final_pass += m->last == FOTA_R_PASS;
+    r->retested_modules += m->verdicts > 1;
+    if (m->last != FOTA_R_PASS)
+        return push_failed(r, sc, &m->pending, m->verdicts - 1);
+    if (m->pending.imei) /* failed earlier, passed later */
+        failed_clear(&m->pending);
+    return 0;
+}
+
+/* "from\x1fto" without printf (this runs once per row). */
+static void rev_key(char *out, size_t outlen, const unsigned char *from, const unsigned char *to)
+{
+    size_t half = (outlen - 2) / 2, a = 0, b = 0;
+    if (from)
+        for (; from[a] && a < half; a++)
+            out[a] = (char)from[a];
+    out[a] = '\x1f';
+    if (to)
+        for (; to[b] && b < half; b++)
+            out[a + 1 + b] = (char)to[b];
+    out[a + 1 + b] = '\0';
+}
+
 static const char scan_sql[] =
     "SELECT id, imei, model, from_version, to_version, result, noop, error_class, error_code,"
-    " error_text, download_ms, update_ms, duration_ms, started_at FROM attempts";
+    " error_text, download_ms, update_ms, duration_ms, slot, batch, finished_at FROM attempts";
 
 static int scan_row(fota_report_t *r, scan_t *sc, sqlite3_stmt *st)
 {
-    int64_t id = sqlite3_column_int64(st, 0);
     int res = result_code(sqlite3_column_text(st, 5));
-    const unsigned char *start = sqlite3_column_text(st, 13);
-    if (start) {
-        if (!r->first_started[0] || strcmp((const char *)start, r->first_started) < 0)
-            snprintf(r->first_started, sizeof r->first_started, "%s", start);
-        if (strcmp((const char *)start, r->last_started) > 0)
-            snprintf(r->last_started, sizeof r->last_started, "%s", start);
-    }
     r->attempts++;
     r->n[res]++;
     bool noop = sqlite3_column_int(st, 6) != 0;
@@ -278,8 +356,7 @@ static int scan_row(fota_report_t *r, scan_t *sc, sqlite3_stmt *st)
     g->n[res]++;
     const unsigned char *from = sqlite3_column_text(st, 3), *to = sqlite3_column_text(st, 4);
     char rk[256];
-    snprintf(rk, sizeof rk, "%.120s\x1f%.120s", from ? (const char *)from : "",
-             to ? (const char *)to : "");
+    rev_key(rk, sizeof rk, from, to);
     if (!(g = group_get(&sc->rev, rk)))
         return -1;
     g->attempts++;
@@ -304,76 +381,63 @@ static int scan_row(fota_report_t *r, scan_t *sc, sqlite3_stmt *st)
         if (res == FOTA_R_PASS) {
             r->first_pass++;
             r->final_pass++;
-        } else if (vec_push(&sc->failed_ids, id) < 0 || vec_push(&sc->failed_retests, 0) < 0) {
+            return 0;
+        }
+        fota_report_failed_t f;
+        memset(&f, 0, sizeof f);
+        if (failed_from_row(&f, st) < 0 || push_failed(r, sc, &f, 0) < 0) {
+            failed_clear(&f);
             return -1;
         }
         return 0;
     }
-    int added;
-    int64_t i = fota_strmap_get(sc->imei, (const char *)imei, &added);
-    if (i < 0)
-        return -1;
-    if ((size_t)i >= sc->cap_mods) {
-        size_t cap = sc->cap_mods ? 2 * sc->cap_mods : 1024;
-        module_t *n = realloc(sc->mods, cap * sizeof *n);
-        if (!n)
+    module_t *m = &sc->cur;
+    if (!m->open || strcmp(m->imei, (const char *)imei) != 0) {
+        if (module_close(r, sc) < 0)
             return -1;
-        sc->mods = n;
-        sc->cap_mods = cap;
-    }
-    module_t *m = &sc->mods[i];
-    if (added) {
-        m->first = (uint8_t)res;
+        size_t len = strlen((const char *)imei) + 1;
+        if (len > m->cap) {
+            char *n = realloc(m->imei, len);
+            if (!n)
+                return -1;
+            m->imei = n;
+            m->cap = len;
+        }
+        memcpy(m->imei, imei, len);
+        m->open = true;
         m->verdicts = 0;
+        m->first = (uint8_t)res;
     }
     m->verdicts++;
     m->last = (uint8_t)res;
-    m->last_id = id;
+    if (res != FOTA_R_PASS && failed_from_row(&m->pending, st) < 0)
+        return -1;
     return 0;
 }
 
-static int fetch_failed(sqlite3 *db, fota_report_t *r, const int64_t *ids, const int64_t *retests,
-                        size_t n)
+static int cmp_failed(const void *a, const void *b)
 {
-    r->failed = calloc(n ? n : 1, sizeof *r->failed);
-    if (!r->failed)
-        return -1;
+    const fota_report_failed_t *x = a, *y = b;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* First and last start of the selection, from the started_at index. */
+static int time_span(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t *r)
+{
+    char sql[256], where[128];
+    fota_report_where(sel, where, sizeof where);
+    snprintf(sql, sizeof sql, "SELECT min(started_at), max(started_at) FROM attempts%s", where);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT imei, slot, model, batch, result, error_class, error_text,"
-                           " finished_at, error_code FROM attempts WHERE id = ?1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         return -1;
-    int rc = 0;
-    for (size_t k = 0; k < n && rc == 0; k++) {
-        sqlite3_bind_int64(st, 1, ids[k]);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            fota_report_failed_t *f = &r->failed[r->n_failed++];
-            f->id = ids[k];
-            f->retests = retests[k];
-            f->imei = dup_col(st, 0);
-            f->slot = dup_col(st, 1);
-            f->model = dup_col(st, 2);
-            f->batch = dup_col(st, 3);
-            f->result = dup_col(st, 4);
-            f->error_class = dup_col(st, 5);
-            f->error_text = dup_col(st, 6);
-            f->finished_at = dup_col(st, 7);
-            f->error_code = sqlite3_column_int64(st, 8);
-            if (!f->imei || !f->slot || !f->model || !f->batch || !f->result || !f->error_class ||
-                !f->error_text || !f->finished_at)
-                rc = -1;
-        }
-        sqlite3_reset(st);
+    fota_report_bind(st, sel);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
+    if (rc == 0 && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+        snprintf(r->first_started, sizeof r->first_started, "%s", sqlite3_column_text(st, 0));
+        snprintf(r->last_started, sizeof r->last_started, "%s", sqlite3_column_text(st, 1));
     }
     sqlite3_finalize(st);
     return rc;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
 }
 
 int fota_report_load(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t **out, char *errbuf,
@@ -386,18 +450,17 @@ int fota_report_load(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t **
     if (!r)
         return FOTA_E_NOMEM;
     r->sel = *sel;
-    sc.imei = fota_strmap_new();
     sc.pareto_keys = fota_strmap_new();
     sc.model.map = fota_strmap_new();
     sc.rev.map = fota_strmap_new();
     char sql[512], where[128];
     fota_report_where(sel, where, sizeof where);
-    snprintf(sql, sizeof sql, "%s%s ORDER BY id", scan_sql, where);
+    snprintf(sql, sizeof sql, "%s%s ORDER BY imei, id", scan_sql, where);
     sqlite3_stmt *st = NULL;
     int rc = 0;
     /* One read transaction: every figure comes from the same snapshot even
      * while the station keeps writing. */
-    if (!sc.imei || !sc.pareto_keys || !sc.model.map || !sc.rev.map ||
+    if (!sc.pareto_keys || !sc.model.map || !sc.rev.map ||
         sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
         rc = FOTA_E_IO;
@@ -415,42 +478,17 @@ int fota_report_load(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t **
         goto out;
     }
 
-    /* Modules: first and latest verdicts; the failed ones for rework. */
-    int64_t nm = fota_strmap_count(sc.imei);
-    for (int64_t i = 0; i < nm; i++) {
-        const module_t *m = &sc.mods[i];
-        r->modules++;
-        r->first_pass += m->first == FOTA_R_PASS;
-        r->final_pass += m->last == FOTA_R_PASS;
-        r->retested_modules += m->verdicts > 1;
-        if (m->last != FOTA_R_PASS &&
-            (vec_push(&sc.failed_ids, m->last_id) < 0 ||
-             vec_push(&sc.failed_retests, m->verdicts - 1) < 0)) {
-            rc = FOTA_E_NOMEM;
-            goto out;
-        }
-    }
-    /* Failed list in the order the failing attempts ran. */
-    size_t nf = sc.failed_ids.n;
-    int64_t *pairs = malloc((nf ? nf : 1) * 2 * sizeof *pairs);
-    if (!pairs) {
+    if (module_close(r, &sc) < 0) {
         rc = FOTA_E_NOMEM;
         goto out;
     }
-    for (size_t k = 0; k < nf; k++) {
-        pairs[2 * k] = sc.failed_ids.v[k];
-        pairs[2 * k + 1] = sc.failed_retests.v[k];
-    }
-    qsort(pairs, nf, 2 * sizeof *pairs, cmp_i64);
-    for (size_t k = 0; k < nf; k++) {
-        sc.failed_ids.v[k] = pairs[2 * k];
-        sc.failed_retests.v[k] = pairs[2 * k + 1];
-    }
-    free(pairs);
-    if (fetch_failed(db, r, sc.failed_ids.v, sc.failed_retests.v, nf) < 0) {
+    if (time_span(db, sel, r) < 0) {
         rc = FOTA_E_IO;
         goto out;
     }
+    /* Failed list in the order the failing attempts ran. */
+    if (r->n_failed)
+        qsort(r->failed, r->n_failed, sizeof *r->failed, cmp_failed);
 
     if (groups_finish(&sc.model, &r->by_model, &r->n_model) < 0 ||
         groups_finish(&sc.rev, &r->by_revision, &r->n_revision) < 0) {
@@ -522,17 +560,8 @@ void fota_report_free(fota_report_t *r)
         free(r->pareto[i].meaning);
     }
     free(r->pareto);
-    for (size_t i = 0; i < r->n_failed; i++) {
-        fota_report_failed_t *f = &r->failed[i];
-        free(f->imei);
-        free(f->slot);
-        free(f->model);
-        free(f->batch);
-        free(f->result);
-        free(f->error_class);
-        free(f->error_text);
-        free(f->finished_at);
-    }
+    for (size_t i = 0; i < r->n_failed; i++)
+        failed_clear(&r->failed[i]);
     free(r->failed);
     free(r->total_ms);
     free(r);

@@ -20,12 +20,23 @@ struct fota_strmap {
     block_t *arena;
 };
 
+/* 8 bytes per step (keys are model names and revision pairs, ~40 bytes):
+ * a multiply-xorshift over little chunks, then a final mix. */
 static uint64_t hash(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
+    uint64_t h = 0x9E3779B97F4A7C15ULL;
+    size_t n = strlen(s), i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 29;
+    }
+    uint64_t w = n;
+    for (; i < n; i++)
+        w = (w << 8) | (unsigned char)s[i];
+    h = (h ^ w) * 0x94d049bb133111ebULL;
+    return h ^ (h >> 31);
 }
 
 fota_strmap_t *fota_strmap_new(void)

@@ -8,9 +8,9 @@ static void put_safe(FILE *f, const char *s, int width)
 {
     int n = 0;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++, n++)
-        fputc(*p < 0x20 || *p == 0x7F ? '?' : *p, f);
+        putc_unlocked(*p < 0x20 || *p == 0x7F ? '?' : *p, f);
     for (; n < width; n++)
-        fputc(' ', f);
+        putc_unlocked(' ', f);
 }
 
 static void pct(FILE *f, int64_t num, int64_t den)
@@ -47,7 +47,7 @@ static void groups(FILE *f, const char *title, const fota_report_group_t *g, siz
                 (long long)g[i].n[FOTA_R_SKIP], (long long)g[i].n[FOTA_R_INTERRUPTED]);
         pct(f, g[i].n[FOTA_R_PASS],
             g[i].n[FOTA_R_PASS] + g[i].n[FOTA_R_FAIL] + g[i].n[FOTA_R_INTERRUPTED]);
-        fputc('\n', f);
+        putc_unlocked('\n', f);
     }
 }
 
@@ -92,7 +92,7 @@ void fota_report_write_text(const fota_report_t *r, FILE *f)
                 100.0 * (double)p->count / (double)r->pareto_total,
                 100.0 * (double)cum / (double)r->pareto_total);
         put_safe(f, p->meaning, 0);
-        fputc('\n', f);
+        putc_unlocked('\n', f);
     }
 
     fprintf(f, "\nDurations of PASS attempts (s)\n");
@@ -121,16 +121,16 @@ void fota_report_write_text(const fota_report_t *r, FILE *f)
             snprintf(cc, sizeof cc, "-");
         fputs("  ", f);
         put_safe(f, x->imei[0] ? x->imei : "(unknown)", 17);
-        fputc(' ', f);
+        putc_unlocked(' ', f);
         put_safe(f, x->slot, 30);
-        fputc(' ', f);
+        putc_unlocked(' ', f);
         put_safe(f, x->model, 12);
-        fputc(' ', f);
+        putc_unlocked(' ', f);
         put_safe(f, x->result, 11);
-        fputc(' ', f);
+        putc_unlocked(' ', f);
         put_safe(f, cc, 22);
         fprintf(f, " %7lld  ", (long long)x->retests);
         put_safe(f, x->error_text, 0);
-        fputc('\n', f);
+        putc_unlocked('\n', f);
     }
 }

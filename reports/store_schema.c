@@ -72,6 +72,14 @@ static const char *const steps[] = {
     "    CASE WHEN m.modules > 0 THEN ROUND(1.0 * m.pass / m.modules, 4) END AS final_yield,"
     "    t.first_started_at AS first_started_at, t.last_finished_at AS last_finished_at"
     "  FROM t LEFT JOIN m ON m.batch IS t.batch;",
+
+    /* 2 -> 3: a covering index in (imei, id) order for reports: a module's
+     * attempts come out adjacent, first to latest, so a report over a million
+     * attempts needs no hash table and never reads the wide table rows, which
+     * lie scattered between the transcript's pages. */
+    "CREATE INDEX attempts_module ON attempts(imei, id, result, noop, model, from_version,"
+    "  to_version, error_class, error_code, download_ms, update_ms, duration_ms, slot, batch,"
+    "  finished_at, error_text);",
 };
 
 _Static_assert(sizeof steps / sizeof steps[0] == FOTA_STORE_SCHEMA_VERSION,

@@ -38,16 +38,16 @@ void fota_csv_cell(FILE *f, const char *s)
                    s[0] == '\r';
     bool quote = formula || strpbrk(s, ",\"\r\n") != NULL;
     if (quote)
-        fputc('"', f);
+        putc_unlocked('"', f);
     if (formula)
-        fputc('\'', f);
+        putc_unlocked('\'', f);
     for (const char *p = s; *p; p++) {
         if (*p == '"')
-            fputc('"', f);
-        fputc(*p, f);
+            putc_unlocked('"', f);
+        putc_unlocked(*p, f);
     }
     if (quote)
-        fputc('"', f);
+        putc_unlocked('"', f);
 }
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 when invalid. */
@@ -99,12 +99,12 @@ void fota_html_text(FILE *f, const char *s)
         case '>': fputs("&gt;", f); break;
         case '"': fputs("&quot;", f); break;
         case '\'': fputs("&#39;", f); break;
-        case '\n': case '\t': fputc(*p, f); break;
+        case '\n': case '\t': putc_unlocked(*p, f); break;
         default:
             if (*p < 0x20 || *p == 0x7F)
                 fputs("&#xFFFD;", f);
             else
-                fputc(*p, f);
+                putc_unlocked(*p, f);
         }
         p++;
     }
@@ -116,7 +116,7 @@ void fota_json_str(FILE *f, const char *s)
         fputs("null", f);
         return;
     }
-    fputc('"', f);
+    putc_unlocked('"', f);
     for (const unsigned char *p = (const unsigned char *)s; *p;) {
         int n = utf8_len(p);
         if (n == 0) {
@@ -140,9 +140,9 @@ void fota_json_str(FILE *f, const char *s)
             if (*p < 0x20 || *p == 0x7F || *p == '<')
                 fprintf(f, "\\u%04x", *p);
             else
-                fputc(*p, f);
+                putc_unlocked(*p, f);
         }
         p++;
     }
-    fputc('"', f);
+    putc_unlocked('"', f);
 }
