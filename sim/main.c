@@ -1,8 +1,161 @@
-/* Placeholder entry point until the simulator lands (issue 3). */
-#include <stdio.h>
+/* fota-sim: a line of simulated Quectel modules, one pseudo-terminal each,
+ * published as DIR/<slot> -> /dev/pts/N (SPEC §7). */
+#include "sim.h"
 
-int main(void)
+#include <curl/curl.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void usage(FILE *f)
 {
-    fputs("fota-sim: not built yet\n", stderr);
-    return 2;
+    fputs("usage: fota-sim --ports DIR --scenario SCENARIO.yaml [--speed F] [--verbose]\n"
+          "       fota-sim --ports DIR --count N --family NAME [--revision REV] [--model M] [--speed F] [--verbose]\n"
+          "       fota-sim mkpkg --family F [--from REV] --to REV [--size BYTES] [--corrupt] -o FILE\n"
+          "\n"
+          "Creates one pseudo-terminal per simulated module and links it as DIR/<slot>,\n"
+          "the shape of /dev/serial/by-path/. Runs until SIGINT/SIGTERM, then removes\n"
+          "its links. Families: RG50xQ, EG06xK, EC200T, LEGACY-GSM.\n"
+          "  --speed F    divide every module delay by F (a 15-minute upgrade in seconds)\n"
+          "  --verbose    one line per module event on stdout\n"
+          "See docs/simulator.md for the scenario format.\n",
+          f);
+}
+
+static sim_t *g_sim;
+
+static void stop(sim_t *s)
+{
+    if (s->stopping)
+        return;
+    s->stopping = 1;
+    s->abort_fetch = 1;
+    for (int i = 0; i < s->n_mods; i++)
+        sim_module_close(s->mods[i]);
+    uv_close((uv_handle_t *)&s->sig_int, NULL);
+    uv_close((uv_handle_t *)&s->sig_term, NULL);
+}
+
+static void signal_cb(uv_signal_t *h, int signum)
+{
+    (void)signum;
+    stop(h->data);
+}
+
+static int add_count(sim_t *s, int n, const char *family, const char *rev, const char *model)
+{
+    const sim_family_t *f = sim_family_find(family);
+    if (!f) {
+        fprintf(stderr, "fota-sim: unknown family '%s' (RG50xQ, EG06xK, EC200T, LEGACY-GSM)\n", family);
+        return 2;
+    }
+    s->mods = calloc((size_t)n, sizeof *s->mods);
+    for (int i = 0; i < n; i++) {
+        sim_module_t *m = calloc(1, sizeof *m);
+        m->sim = s;
+        sim_module_defaults(m, f, i);
+        if (rev)
+            snprintf(m->revision, sizeof m->revision, "%s", rev);
+        if (model)
+            snprintf(m->model, sizeof m->model, "%s", model);
+        s->mods[s->n_mods++] = m;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "mkpkg") == 0)
+        return sim_mkpkg_main(argc - 1, argv + 1);
+    static const struct option opts[] = {
+        {"ports", required_argument, 0, 'p'},   {"scenario", required_argument, 0, 's'},
+        {"count", required_argument, 0, 'n'},   {"family", required_argument, 0, 'f'},
+        {"revision", required_argument, 0, 'r'}, {"model", required_argument, 0, 'm'},
+        {"speed", required_argument, 0, 'S'},   {"verbose", no_argument, 0, 'v'},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    const char *ports = NULL, *scenario = NULL, *family = NULL, *rev = NULL, *model = NULL;
+    int count = -1, verbose = 0, c;
+    double speed = 1;
+    while ((c = getopt_long(argc, argv, "p:s:n:f:r:m:S:vh", opts, NULL)) != -1) {
+        char *e;
+        switch (c) {
+        case 'p': ports = optarg; break;
+        case 's': scenario = optarg; break;
+        case 'n':
+            count = (int)strtol(optarg, &e, 10);
+            if (*e || count < 1 || count > 4096) {
+                fprintf(stderr, "fota-sim: --count wants 1..4096, got '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'f': family = optarg; break;
+        case 'r': rev = optarg; break;
+        case 'm': model = optarg; break;
+        case 'S':
+            speed = strtod(optarg, &e);
+            if (*e || !(speed > 0)) {
+                fprintf(stderr, "fota-sim: --speed wants a positive number, got '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'v': verbose = 1; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (!ports || (!scenario && (count < 0 || !family)) || (scenario && count >= 0) || optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    if (mkdir(ports, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "fota-sim: cannot create %s: %s\n", ports, strerror(errno));
+        return 3;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+
+    sim_t sim;
+    memset(&sim, 0, sizeof sim);
+    g_sim = &sim;
+    sim.loop = uv_default_loop();
+    sim.speed = speed;
+    sim.verbose = verbose;
+    snprintf(sim.ports_dir, sizeof sim.ports_dir, "%s", ports);
+    sim.t0_ms = uv_now(sim.loop);
+    int rc = scenario ? sim_scenario_load(&sim, scenario) : add_count(&sim, count, family, rev, model);
+    if (rc != 0)
+        return rc;
+    for (int i = 0; i < sim.n_mods; i++) {
+        if (sim_module_init(sim.mods[i]) != 0) {
+            fprintf(stderr, "fota-sim: cannot create a pseudo-terminal: %s\n", strerror(errno));
+            stop(&sim);
+            uv_run(sim.loop, UV_RUN_DEFAULT);
+            return 3;
+        }
+    }
+    uv_signal_init(sim.loop, &sim.sig_int);
+    uv_signal_init(sim.loop, &sim.sig_term);
+    sim.sig_int.data = sim.sig_term.data = &sim;
+    uv_signal_start(&sim.sig_int, signal_cb, SIGINT);
+    uv_signal_start(&sim.sig_term, signal_cb, SIGTERM);
+    printf("fota-sim: %d modules in %s (speed %g)\n", sim.n_mods, ports, speed);
+    uv_run(sim.loop, UV_RUN_DEFAULT);
+    for (int i = 0; i < sim.n_mods; i++) {
+        sim_module_t *m = sim.mods[i];
+        for (int k = 0; k < SIM_MAX_FILES; k++)
+            free(m->files[k].data);
+        free(m->pkg);
+        sim_buf_free(&m->out);
+        sim_buf_free(&m->data);
+        free(m);
+    }
+    free(sim.mods);
+    uv_loop_close(sim.loop);
+    curl_global_cleanup();
+    return 0;
 }
