@@ -499,7 +499,8 @@ void fota_machine_start(fota_machine_t *m, uint64_t now_ms)
         return;
     m->started_ms = now_ms;
     m->port_present = true;
-    m->t_total = m_after(now_ms, m->to.total_ms);
+    /* The total timeout runs from GO: time spent waiting for the station's limits
+     * (max_parallel, max_transfers) is the station's, not the module's. */
     mi_start(m, PROBE_INITIAL, false, now_ms);
 }
 
@@ -619,6 +620,9 @@ void fota_machine_transfer_granted(fota_machine_t *m, uint64_t now_ms)
         return;
     }
     m->transfer_held = true;
+    if (m->total_left)
+        m->t_total = m_after(now_ms, 0) + m->total_left; /* the total resumes */
+    m->total_left = 0;
     mp_method_begin(m, now_ms);
 }
 

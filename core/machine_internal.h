@@ -146,7 +146,8 @@ struct fota_machine {
     /* timers (UINT64_MAX = off) */
     uint64_t t_state;               /* the state's own timeout */
     uint64_t t_aux;                 /* pacing, guard times, quiet windows */
-    uint64_t t_total;
+    uint64_t t_total;               /* from GO; paused while waiting for a token */
+    uint64_t total_left;            /* total time left while waiting for a token */
 
     /* actions */
     machine_action_t *q;

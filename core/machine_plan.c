@@ -223,9 +223,11 @@ void mp_go(machine_t *m, uint64_t now)
         return;
     }
     if (!m->port_present) {
+        m->t_total = m_after(now, m->to.total_ms);
         m_set_state(m, MS_PORT_LOST, m_after(now, m->to.reboot_ms));
         return;
     }
+    m->t_total = m_after(now, m->to.total_ms);
     m->hop = 0;
     mp_start_hop(m, now);
 }
@@ -259,6 +261,11 @@ void mp_start_hop(machine_t *m, uint64_t now)
     if (streams_over_port(m->method) && !m->transfer_held) {
         /* max_transfers: the station lets only so many modules stream at once. */
         m_set_state(m, MS_WAIT_TRANSFER, UINT64_MAX);
+        /* Queueing for a token is the station's time: the total pauses. */
+        if (m->t_total != UINT64_MAX) {
+            m->total_left = m->t_total > now ? m->t_total - now : 1;
+            m->t_total = UINT64_MAX;
+        }
         m_transfer_begin(m);
         return;
     }

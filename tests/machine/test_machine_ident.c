@@ -2,7 +2,9 @@
  * ATI/AT+GSN spellings, bad IMEI, unknown model, already at target, no chain,
  * the station's GO/SKIP, command timeouts with resync (DESIGN-NOTES habit 5). */
 #include "fake_module.h"
+#include "qfupl_checksum.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define A06 "RG500QEAAAR11A06M4G"
@@ -288,6 +290,48 @@ static void port_gone_for_good_fails_port(void **state)
     h_teardown(&h);
 }
 
+/* Waiting for the station (GO held back by max_parallel, a transfer token held
+ * back by max_transfers) is not the module's time: the total timeout runs from GO
+ * and pauses while the machine waits for its token. */
+static void station_queueing_does_not_count_against_total(void **state)
+{
+    (void)state;
+    h_t h;
+    h_setup(&h, "RG50xQ", FOTA_METHOD_LOCAL, A07);
+    h.job.timeouts.total_ms = 30000; /* shorter than the 90 s reboot timeout */
+    h.ack_block = 1024;
+    fota_package_t *p = h_pkg(&h, A06, A07, "a06-a07.zip", NULL, 100);
+    h.auto_go = false;
+    h.auto_grant = false;
+    h_start(&h);
+    h_ident(&h, "RG500Q", A06, H_IMEI);
+    h_advance(&h, 100000);
+    assert_false(fota_machine_finished(h.m));
+    fota_machine_proceed(h.m, FOTA_GO, NULL, h.now);
+    h_pump(&h);
+    assert_int_equal(h.n_transfer_begin, 1);
+    h_expect_no_tx(&h);
+    h_advance(&h, 100000);
+    assert_false(fota_machine_finished(h.m));
+    fota_machine_transfer_granted(h.m, h.now);
+    h.n_grants++;
+    h_cmd(&h, "AT+QFLST=\"*\"", "OK", NULL);
+    h_cmd(&h, "AT+QFLDS=\"UFS\"", "+QFLDS: 100000,200000", "OK", NULL);
+    h_cmd(&h, "AT+QFUPL=\"a06-a07.zip\",100,5,1", "CONNECT", NULL);
+    char line[64];
+    snprintf(line, sizeof line, "+QFUPL: 100,%x", (unsigned)fota_qfupl_checksum(p->data, 100));
+    h_rx(&h, line);
+    h_rx(&h, "OK");
+    h_cmd(&h, "AT+QFOTADL=\"/cache/ufs/a06-a07.zip\"", "OK", NULL);
+    h_advance(&h, 60000); /* the module never comes back: the total (30 s) ends it */
+    h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_TIMEOUT, 0);
+    assert_non_null(strstr(h_attempt(&h)->error_text, "total"));
+    /* ended 30 s after the grant: 100 s waiting for GO + 100 s for the token + 30 s */
+    int64_t d = h_attempt(&h)->duration_ms;
+    assert_true(d >= 229000 && d <= 231000);
+    h_teardown(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -307,6 +351,7 @@ int main(void)
         cmocka_unit_test(silent_module_fails_timeout_after_tries),
         cmocka_unit_test(port_lost_while_identifying_restarts_identification),
         cmocka_unit_test(port_gone_for_good_fails_port),
+        cmocka_unit_test(station_queueing_does_not_count_against_total),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
