@@ -142,19 +142,6 @@ void m_set_flow(machine_t *m, bool on)
     m_emit(m, &a, NULL, 0);
 }
 
-void m_close_port(machine_t *m)
-{
-    fota_action_t a = {.kind = FOTA_ACT_CLOSE_PORT};
-    m_trace(m, FOTA_TRACE_INFO, "module reboots: closing the port");
-    m_emit(m, &a, NULL, 0);
-    /* The station closes the descriptor: nothing more comes from this port. */
-    m->port_present = false;
-    m->awaiting_sent = false;
-    m->resync = RESYNC_NONE;
-    fota_at_chat_reset(m->chat);
-    fota_at_chat_set_ack_mode(m->chat, false);
-}
-
 void m_transfer_begin(machine_t *m)
 {
     fota_action_t a = {.kind = FOTA_ACT_TRANSFER_BEGIN};

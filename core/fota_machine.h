@@ -18,10 +18,9 @@
  *   Data blocks are paced: the next one is emitted only after fota_machine_sent()
  *   (and, without flow control, not before the rate limit allows; see deadline).
  *   sent() when no data block is outstanding is harmless.
- * - CLOSE_PORT: the module is about to reboot (after FTPEND,0 on families that
- *   reboot before updating, after AT+QFOTADL's OK for a local package, after END).
- *   The machine treats the port as gone from then on; port_gone() after it is
- *   harmless; port_back() when the module's port is open again.
+ * - Reboots: the machine keeps reading until the station reports port_gone()
+ *   (a module may still print END,505 before its reboot, 001 §3) and sends nothing
+ *   to a USB module after END before port_back(). It does not emit CLOSE_PORT.
  * - IDENTIFIED: the attempt already holds imei, model, family, from/to version,
  *   method and package names; the verdict (unknown model, no package, config) is
  *   only applied after proceed(GO), so the station may SKIP first (rework).

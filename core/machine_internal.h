@@ -168,7 +168,6 @@ void m_progress(machine_t *m, fota_phase_t phase, int percent, const char *fmt, 
 void m_send_data(machine_t *m, const uint8_t *data, size_t len); /* no copy: package bytes */
 void m_send_copy(machine_t *m, const void *data, size_t len);
 void m_set_flow(machine_t *m, bool on);
-void m_close_port(machine_t *m);
 void m_transfer_begin(machine_t *m);
 void m_transfer_end(machine_t *m);
 void m_set_state(machine_t *m, machine_state_t s, uint64_t timeout_at);

@@ -46,8 +46,8 @@ void mu_download_done(machine_t *m, uint64_t now)
     m->first_urc_wait = true;
     m_progress(m, FOTA_PHASE_DL_END, 100, "package on the module");
     if (m->mp->reboot_after_download) {
-        if (m->port_present)
-            m_close_port(m);
+        /* The port is left open: EG06xK checks the package before it reboots and
+         * may still print END,505 here (001 §3). The drop comes as port_gone(). */
         m_set_state(m, MS_REBOOT_DL, m_after(now, m->to.reboot_ms));
         return;
     }
@@ -88,6 +88,13 @@ static void start_verify(machine_t *m, probe_purpose_t purpose, uint64_t now)
     mi_start(m, purpose, true, now);
 }
 
+/* A USB module's tty re-enumerates when it reboots; a UART module (no USB
+ * identity in its profile: seed 004) reboots behind a port that stays open. */
+static bool port_drops(machine_t *m, bool reboots)
+{
+    return reboots && m->profile->usb_vendor != 0;
+}
+
 static bool count_retry(machine_t *m, uint64_t now)
 {
     if (!m->retry_pending)
@@ -117,13 +124,11 @@ static void on_end(machine_t *m, const fota_urc_t *u, uint64_t now)
     if (code == 0) {
         m_progress(m, FOTA_PHASE_END, 100, "update done, module restarting");
         m->boot_seen = false;
-        if (m->mp->reboot_after_end) {
-            if (m->port_present)
-                m_close_port(m);
-            m->t_aux = UINT64_MAX;
-        } else {
-            m->t_aux = m_after(now, FOTA_MACHINE_BOOT_QUIET_MS);
-        }
+        /* Ask nothing before a USB module's port went away and came back: the
+         * old firmware may still answer. A UART module reboots behind its port:
+         * probe once its lines have been quiet. */
+        m->t_aux = port_drops(m, m->mp->reboot_after_end) ? UINT64_MAX
+                                                          : m_after(now, FOTA_MACHINE_BOOT_QUIET_MS);
         m_set_state(m, MS_DONE_REBOOT, m_after(now, m->to.reboot_ms));
         return;
     }
@@ -139,8 +144,6 @@ static void on_end(machine_t *m, const fota_urc_t *u, uint64_t now)
         m->boot_seen = false;
         m->fota_seen = false;
         m_progress(m, FOTA_PHASE_END, m->percent, "module error %d, module retries", code);
-        if (m->mp->reboot_after_end && m->port_present)
-            m_close_port(m);
         m->t_aux = UINT64_MAX;
         m_set_state(m, MS_RETRY_REBOOT, m_after(now, m->to.reboot_ms));
         return;
@@ -218,6 +221,10 @@ void mu_urc(machine_t *m, const fota_urc_t *u, const char *line, uint64_t now)
             is_update_phase(u->phase) && m->retry_pending) {
             fota_at_chat_cancel(m->chat);
             m->resync = RESYNC_NONE;
+            if (u->phase == FOTA_PHASE_RESTORE) {
+                m_set_state(m, MS_RETRY_REBOOT, m_after(now, m->to.stall_ms));
+                break; /* restoring, not retrying: handled below */
+            }
             update_urc(m, u, line, now);
         }
         return;
@@ -231,6 +238,15 @@ void mu_urc(machine_t *m, const fota_urc_t *u, const char *line, uint64_t now)
         return; /* boot noise while identifying or preparing */
     }
 
+    if (u->phase == FOTA_PHASE_RESTORE && m->state == MS_RETRY_REBOOT) {
+        /* After its last failed try the module restores the original firmware
+         * (001 §3) and then boots it: no retry; the give-up check follows. */
+        int v = u->has_value ? (int)u->value : -1;
+        m_progress(m, FOTA_PHASE_RESTORE, v, "restoring the original firmware %d%%", v);
+        m->t_aux = UINT64_MAX;
+        m->t_state = m_after(now, m->to.stall_ms);
+        return;
+    }
     switch (u->phase) {
     case FOTA_PHASE_DL_START:
         if (m->state == MS_DOWNLOAD)
@@ -261,7 +277,7 @@ void mu_urc(machine_t *m, const fota_urc_t *u, const char *line, uint64_t now)
     case FOTA_PHASE_REBOOTING:
         /* 004: "Finish data downloading, rebooting...." before the update, and
          * "Rebooting...." after "update success". */
-        if (m->state == MS_DONE_REBOOT && !m->mp->reboot_after_end)
+        if (m->state == MS_DONE_REBOOT && !port_drops(m, m->mp->reboot_after_end))
             m->t_aux = m_after(now, FOTA_MACHINE_BOOT_QUIET_MS);
         else if (m->state == MS_UPDATE && !m->end_seen)
             m->t_state = m_after(now, m->to.reboot_ms);

@@ -27,14 +27,15 @@ static void progress_lines(h_t *h)
 static void success_and_verify(h_t *h)
 {
     h_rx(h, " Quectel firmware update success. status=0                                      ");
-    if (h->n_close == 0)
-        h_rx(h, "Rebooting....   ");
-    else {
-        h_gone(h);
-        h_advance(h, 15000);
-        h_back(h);
-    }
+    /* a UART module reboots behind its port (004 §2.3.1): no drop to wait for */
+    h_rx(h, "Rebooting....   ");
+    h_advance(h, 1000);
+    h_expect_no_tx(h); /* not while it is still printing */
     h_rx(h, "RDY");
+    h_rx(h, "+CFUN: 1");
+    h_rx(h, "+CPIN: READY");
+    h_rx(h, "Call Ready");
+    h_rx(h, "SMS Ready");
     h_verify(h, "M95", NEW, H_IMEI);
 }
 

@@ -341,6 +341,52 @@ static void port_drop_without_dl_end_is_the_download_reboot(void **state)
     h_teardown(&h);
 }
 
+/* EG06xK checks the package version before it reboots into recovery and reports
+ * 505 on the still-open port (001 §3). */
+static void eg06xk_version_check_before_reboot_fails_package(void **state)
+{
+    (void)state;
+    h_t h;
+    const fam_t *f = &fams[1];
+    h_setup(&h, f->family, FOTA_METHOD_URL, f->to);
+    h_pkg(&h, f->from, f->to, "pkg.bin", "http://10.1.2.3/pkg.bin", 0);
+    h_start(&h);
+    h_ident(&h, f->model, f->from, H_IMEI);
+    h_cmd(&h, "AT+QFOTADL=\"http://10.1.2.3/pkg.bin\"", "OK", NULL);
+    fota(&h, "\"HTTPSTART\"");
+    fota(&h, "\"HTTPEND\",0");
+    fota_end(&h, 505);
+    h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_PACKAGE, 505);
+    const fota_error_entry_t *e = fota_profile_lookup_error(h.profile, FOTA_TABLE_ERR, 505);
+    assert_string_equal(h_attempt(&h)->error_text, e->meaning);
+    h_teardown(&h);
+}
+
+/* After its last failed try the module restores the original firmware (001 §3):
+ * RESTORE is no retry, and the verdict is the last END code. */
+static void restore_after_last_failure_fails_with_last_code(void **state)
+{
+    (void)state;
+    h_t h;
+    to_updater(&h, &fams[1]);
+    fota(&h, "\"START\"");
+    fota_end(&h, 527);
+    reboot(&h, 10000);
+    fota(&h, "\"START\"");
+    fota_end(&h, 527);
+    reboot(&h, 10000);
+    fota(&h, "\"RESTORE\",25");
+    fota(&h, "\"RESTORE\",50%");
+    fota(&h, "\"RESTORE\",100");
+    assert_int_equal(h.last_phase, FOTA_PHASE_RESTORE);
+    reboot(&h, 10000);
+    boot_urcs(&h);
+    h_verify(&h, fams[1].model, fams[1].from, H_IMEI);
+    h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_TRANSIENT, 527);
+    assert_int_equal(h_attempt(&h)->module_retries, 1);
+    h_teardown(&h);
+}
+
 /* A05 -> A06 -> A07 -> A08 in one visit, each hop verified (SPEC §3). */
 static void three_hop_chain_each_verified(void **state)
 {
@@ -453,6 +499,8 @@ int main(void)
         cmocka_unit_test(port_never_back_after_download_fails_port),
         cmocka_unit_test(late_port_sees_only_updating_or_end),
         cmocka_unit_test(port_drop_without_dl_end_is_the_download_reboot),
+        cmocka_unit_test(eg06xk_version_check_before_reboot_fails_package),
+        cmocka_unit_test(restore_after_last_failure_fails_with_last_code),
         cmocka_unit_test(three_hop_chain_each_verified),
         cmocka_unit_test(chain_stops_at_a_hop_that_does_not_verify),
         cmocka_unit_test(total_timeout_fails_timeout),
