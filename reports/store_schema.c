@@ -80,6 +80,16 @@ static const char *const steps[] = {
     "CREATE INDEX attempts_module ON attempts(imei, id, result, noop, model, from_version,"
     "  to_version, error_class, error_code, download_ms, update_ms, duration_ms, slot, batch,"
     "  finished_at, error_text);",
+
+    /* 3 -> 4: the report reads ten narrow columns for every row and the rework
+     * details only for failed rows, so split the index in two: a narrower
+     * covering index for all rows and a partial one for the ~10% that failed
+     * (a report pays ~45 ms per column per million rows). */
+    "DROP INDEX attempts_module;"
+    "CREATE INDEX attempts_module ON attempts(imei, id, result, noop, model, from_version,"
+    "  to_version, download_ms, update_ms, duration_ms);"
+    "CREATE INDEX attempts_failed ON attempts(imei, id, error_class, error_code, error_text, slot,"
+    "  batch, finished_at, model, result) WHERE result IN ('FAIL','INTERRUPTED');",
 };
 
 _Static_assert(sizeof steps / sizeof steps[0] == FOTA_STORE_SCHEMA_VERSION,

@@ -54,7 +54,7 @@ static void schema_is_the_contract(void **state)
     (void)state;
     fota_store_t *s = fresh("schema.db");
     sqlite3 *r = tu_reader("schema.db");
-    assert_int_equal(tu_int(r, "PRAGMA user_version"), 3);
+    assert_int_equal(tu_int(r, "PRAGMA user_version"), 4);
     assert_text(r, "PRAGMA journal_mode", "wal");
     size_t n = sizeof spec_columns / sizeof spec_columns[0];
     for (size_t i = 0; i < n; i++) {
@@ -67,7 +67,7 @@ static void schema_is_the_contract(void **state)
     assert_int_equal(tu_int(r, "SELECT count(*) FROM pragma_table_info('attempts') WHERE name='last_heard_at'"), 1);
     assert_int_equal(tu_int(r, "SELECT count(*) FROM pragma_table_info('events') WHERE name IN ('attempt_id','t_ms','dir','text')"), 4);
     assert_int_equal(tu_int(r, "SELECT count(*) FROM sqlite_master WHERE type='view' AND name IN ('latest_results','batch_summary')"), 2);
-    assert_int_equal(tu_int(r, "SELECT count(*) FROM sqlite_master WHERE type='index' AND name IN ('attempts_imei','attempts_batch','attempts_started','events_attempt','attempts_running','attempts_module')"), 6);
+    assert_int_equal(tu_int(r, "SELECT count(*) FROM sqlite_master WHERE type='index' AND name IN ('attempts_imei','attempts_batch','attempts_started','events_attempt','attempts_running','attempts_module','attempts_failed')"), 7);
     sqlite3_close(r);
     fota_store_close(s);
     /* Re-opening an up-to-date file changes nothing. */
@@ -113,7 +113,7 @@ static void v1_file_migrates_and_keeps_rows(void **state)
     char err[256] = "";
     assert_int_equal(fota_store_open("v1.db", &s, err, sizeof err), 0);
     sqlite3 *r = tu_reader("v1.db");
-    assert_int_equal(tu_int(r, "PRAGMA user_version"), 3);
+    assert_int_equal(tu_int(r, "PRAGMA user_version"), 4);
     assert_int_equal(tu_int(r, "SELECT count(*) FROM attempts"), 3);
     assert_int_equal(tu_int(r, "SELECT count(*) FROM events WHERE attempt_id = 1"), 2);
     assert_text(r, "SELECT error_text FROM attempts WHERE id = 1", "FTP unknown error");
