@@ -86,6 +86,25 @@ void mi_synced(machine_t *m, uint64_t now)
     step_ate0(m, now);
 }
 
+/* A model or revision as modules print them: letters, digits, '-', '_', '.'; at
+ * least one letter and one digit. Junk bytes on a line of their own (a noisy
+ * line, a half-booted module) are skipped rather than taken for an identity. */
+static bool looks_like_id(const char *s)
+{
+    bool alpha = false, digit = false;
+    size_t n = 0;
+    for (; *s; s++, n++) {
+        unsigned char c = (unsigned char)*s;
+        if (isalpha(c))
+            alpha = true;
+        else if (isdigit(c))
+            digit = true;
+        else if (c != '-' && c != '_' && c != '.')
+            return false;
+    }
+    return alpha && digit && n >= 2 && n < 64;
+}
+
 /* "Quectel", "Quectel_Ltd", "Quectel Ltd": the maker line ATI prints first. */
 static bool is_maker_line(const char *l)
 {
@@ -119,12 +138,13 @@ static int parse_ati(machine_t *m, const fota_at_response_t *r)
             continue;
         if (strncasecmp(l, "Quectel_", 8) == 0)
             l += 8;
-        copy_trim(m->model, sizeof m->model, l);
+        char model[64];
+        copy_trim(model, sizeof model, l);
+        if (looks_like_id(model))
+            memcpy(m->model, model, sizeof model);
     }
-    /* A model is printable: garbage bytes in its place are no identity. */
-    for (const char *c = m->model; *c; c++)
-        if (!isprint((unsigned char)*c))
-            return -1;
+    if (m->revision[0] && !looks_like_id(m->revision))
+        m->revision[0] = '\0';
     return m->model[0] ? 0 : -1;
 }
 
@@ -194,14 +214,13 @@ void mi_response(machine_t *m, const fota_at_response_t *r, uint64_t now)
     }
     case ID_QGMR:
         if (ok) {
-            for (size_t i = 0; i < r->n_lines; i++) {
-                if (r->lines[i][0]) {
-                    const char *l = r->lines[i];
-                    if (strncasecmp(l, "+QGMR:", 6) == 0)
-                        l += 6;
-                    copy_trim(m->revision, sizeof m->revision, l);
-                    break;
-                }
+            for (size_t i = 0; i < r->n_lines && !m->revision[0]; i++) {
+                const char *l = r->lines[i];
+                if (strncasecmp(l, "+QGMR:", 6) == 0)
+                    l += 6;
+                copy_trim(m->revision, sizeof m->revision, l);
+                if (!looks_like_id(m->revision))
+                    m->revision[0] = '\0';
             }
         }
         ident_done(m, now);

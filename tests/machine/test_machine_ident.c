@@ -61,6 +61,38 @@ static void quectel_ltd_maker_and_prefixed_model_are_tolerated(void **state)
     h_teardown(&h);
 }
 
+/* fota-sim's "garbage" fault: junk bytes on lines of their own, and unrelated
+ * URCs (+CREG, +QIND: "csq") between a command's lines and its result. */
+static void junk_lines_and_unrelated_urcs_are_skipped(void **state)
+{
+    (void)state;
+    static const char junk1[] = {'\r', '\n', 0x1b, '[', (char)0xfe, '\r', '\n', 0};
+    static const char junk2[] = {'\r', '\n', '~', (char)0x80, 0x7e, '\r', '\n', 0};
+    h_t h;
+    setup_rg(&h);
+    h_start(&h);
+    h_wait_tx(&h, "ATE0", 0);
+    h_raw(&h, junk1, strlen(junk1));
+    h_rx(&h, "OK");
+    h_expect_tx(&h, "ATI");
+    h_raw(&h, junk2, strlen(junk2));
+    h_rx(&h, "Quectel");
+    h_raw(&h, junk1, strlen(junk1));
+    h_rx(&h, "RG500Q");
+    h_rx(&h, "Revision: " A06);
+    h_rx(&h, "+CREG: 1");
+    h_rx(&h, "OK");
+    h_expect_tx(&h, "AT+GSN");
+    h_raw(&h, junk2, strlen(junk2));
+    h_rx(&h, H_IMEI);
+    h_rx(&h, "+QIND: \"csq\",23,99");
+    h_rx(&h, "OK");
+    h_expect_tx(&h, QFOTADL);
+    assert_string_equal(h_attempt(&h)->model, "RG500Q");
+    assert_string_equal(h_attempt(&h)->from_version, A06);
+    h_teardown(&h);
+}
+
 static void gsn_error_falls_back_to_cgsn(void **state)
 {
     (void)state;
@@ -337,6 +369,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(identified_attempt_is_filled_before_go),
         cmocka_unit_test(quectel_ltd_maker_and_prefixed_model_are_tolerated),
+        cmocka_unit_test(junk_lines_and_unrelated_urcs_are_skipped),
         cmocka_unit_test(gsn_error_falls_back_to_cgsn),
         cmocka_unit_test(bad_imei_fails_protocol),
         cmocka_unit_test(garbage_instead_of_ati_fails_protocol),
