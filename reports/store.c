@@ -331,9 +331,13 @@ int fota_store_event(fota_store_t *s, int64_t attempt_id, int64_t t_ms, fota_tra
     char *m = fota_mask_secrets(text);
     if (!m)
         return FOTA_E_NOMEM;
-    s->ev[s->n_ev++] = (pending_event_t){attempt_id, t_ms, s->now_ms(s->now_ctx), dir, m};
+    int64_t now = s->now_ms(s->now_ctx);
+    s->ev[s->n_ev++] = (pending_event_t){attempt_id, t_ms, now, dir, m};
     s->ev_bytes += strlen(m) + 32;
-    if (s->n_ev >= FOTA_STORE_EVENT_BATCH || s->ev_bytes >= FOTA_STORE_EVENT_BYTES)
+    /* The age limit keeps last_heard_at (the INTERRUPTED finished_at) and the
+     * transcript within seconds of the truth even if nobody calls flush. */
+    if (s->n_ev >= FOTA_STORE_EVENT_BATCH || s->ev_bytes >= FOTA_STORE_EVENT_BYTES ||
+        now - s->ev[0].heard_ms >= FOTA_STORE_EVENT_AGE_MS)
         return fota_store_flush(s);
     return 0;
 }

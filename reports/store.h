@@ -41,8 +41,10 @@ void fota_store_set_clock(fota_store_t *s, int64_t (*now_ms)(void *ctx), void *c
 /* Events buffered and not yet written (the station may flush early when high). */
 size_t fota_store_pending_events(const fota_store_t *s);
 
-/* Event buffer limits: written when either is reached, and at every finish. */
+/* Event buffer limits: written when one is reached (checked as each line
+ * comes in), at every finish, and at fota_store_flush. */
 #define FOTA_STORE_EVENT_BATCH 256
 #define FOTA_STORE_EVENT_BYTES (64 * 1024)
+#define FOTA_STORE_EVENT_AGE_MS 2000 /* oldest buffered line older than this */
 
 #endif

@@ -215,10 +215,19 @@ static void lifecycle_round_trip(void **state)
     fota_store_close(s);
 }
 
+static int64_t fake_now;
+static int64_t fake_clock(void *ctx)
+{
+    (void)ctx;
+    return fake_now;
+}
+
 static void events_are_batched_and_never_lost_at_finish(void **state)
 {
     (void)state;
     fota_store_t *s = fresh("events.db");
+    fake_now = T0; /* a still clock: only the count and size limits apply here */
+    fota_store_set_clock(s, fake_clock, NULL);
     sqlite3 *r = tu_reader("events.db");
     fota_attempt_t a, b;
     tu_attempt(&a, "860000000000001", "B1", T0);
@@ -277,13 +286,6 @@ static void events_are_batched_and_never_lost_at_finish(void **state)
     fota_store_close(s);
 }
 
-static int64_t fake_now;
-static int64_t fake_clock(void *ctx)
-{
-    (void)ctx;
-    return fake_now;
-}
-
 static void last_heard_follows_events(void **state)
 {
     (void)state;
@@ -297,12 +299,24 @@ static void last_heard_follows_events(void **state)
     assert_text(r, "SELECT last_heard_at FROM attempts", "2025-11-23T12:13:20.000Z");
     fake_now = T0 + 30000;
     assert_int_equal(fota_store_event(s, id, T0 + 30000, FOTA_TRACE_RX, "RDY"), 0);
-    fake_now = T0 + 90000; /* the flush happens later than the line came in */
+    fake_now = T0 + 30000 + FOTA_STORE_EVENT_AGE_MS - 1;
+    assert_int_equal(fota_store_event(s, id, fake_now, FOTA_TRACE_RX, "+CPIN: READY"), 0);
+    assert_int_equal(fota_store_pending_events(s), 2);
+    /* A line arriving when the oldest buffered one is old enough writes them
+     * all, without waiting for a flush call or a full batch. */
+    fake_now = T0 + 30000 + FOTA_STORE_EVENT_AGE_MS;
+    assert_int_equal(fota_store_event(s, id, fake_now, FOTA_TRACE_RX, "+QIND: \"FOTA\",\"START\""), 0);
+    assert_int_equal(fota_store_pending_events(s), 0);
+    assert_int_equal(tu_int(r, "SELECT count(*) FROM events"), 3);
+    assert_text(r, "SELECT last_heard_at FROM attempts", "2025-11-23T12:13:52.000Z");
+    fake_now = T0 + 40000;
+    assert_int_equal(fota_store_event(s, id, fake_now, FOTA_TRACE_RX, "RDY"), 0);
+    fake_now = T0 + 41000; /* the flush happens later than the line came in */
     assert_int_equal(fota_store_flush(s), 0);
-    assert_text(r, "SELECT last_heard_at FROM attempts", "2025-11-23T12:13:50.000Z");
+    assert_text(r, "SELECT last_heard_at FROM attempts", "2025-11-23T12:14:00.000Z");
     assert_int_equal(fota_store_recover_interrupted(s), 1);
     assert_text(r, "SELECT result || ' ' || finished_at || ' ' || duration_ms FROM attempts",
-                "INTERRUPTED 2025-11-23T12:13:50.000Z 30000");
+                "INTERRUPTED 2025-11-23T12:14:00.000Z 40000");
     assert_int_equal(fota_store_recover_interrupted(s), 0);
     sqlite3_close(r);
     fota_store_close(s);
