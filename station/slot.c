@@ -14,6 +14,10 @@
 #define PROBE_TRIES 4
 #define REOPEN_DELAY_MS 100
 #define REOPEN_TRIES 30
+/* After CLOSE_PORT a USB module's link is removed and re-created (a new tty) within
+ * moments; a UART module (seed 004's legacy GSM modules) keeps its tty across the
+ * reboot, so a link still unchanged after this long is reopened as it is. */
+#define SAME_LINK_REOPEN_MS 2000
 
 static void slot_pump(slot_t *s);
 static void slot_probe_start(slot_t *s);
@@ -362,6 +366,8 @@ static void slot_execute(slot_t *s, const fota_action_t *a)
         slot_port_drop(s);
         s->await_new_link = true;
         s->closed_gen = s->link_gen;
+        s->reopen_tries = 0;
+        uv_timer_start(&s->reopen, slot_reopen_cb, SAME_LINK_REOPEN_MS, 0);
         break;
     case FOTA_ACT_IDENTIFIED:
         slot_identified(s);
@@ -484,6 +490,8 @@ static void slot_gone(void *ctx, int err)
          * timeout); we reopen when the link comes back. */
         s->await_new_link = true;
         s->closed_gen = s->link_gen;
+        s->reopen_tries = 0;
+        uv_timer_start(&s->reopen, slot_reopen_cb, SAME_LINK_REOPEN_MS, 0);
         fota_machine_port_gone(s->m, (uint64_t)station_now(s->st));
         slot_pump(s);
     }
