@@ -68,7 +68,7 @@ static const sim_family_t families[] = {
         .data_rate = 15e3,    /* 003 §3.3: "limited to 15kB/s" for NOR flash */
     },
     {
-        .id = SIM_FAM_LEGACY, .name = "LEGACY-GSM",
+        .id = SIM_FAM_LEGACY, .name = "legacy-GSM", /* profiles/legacy-gsm.yaml */
         .def_model = "M95", .def_revision = "M95FAR02A08", .tac = "86221603",
         .usb = 0,             /* seed 004: a UART, no re-enumeration */
         .legacy_text = 1,

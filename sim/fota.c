@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 
 enum {
     FS_QFAI = -1, /* legacy: collecting AT+QFAW chunks */
@@ -14,7 +15,7 @@ enum {
     FS_DL_BEGIN, FS_DL_WAIT, FS_DL_PROGRESS, FS_DL_END,
     FS_TO_UPDATER, FS_BOOT, FS_BOOT_URC,
     FS_UPD_START, FS_UPD_STEP, FS_UPD_END, FS_RESTORE, FS_REBOOT,
-    FS_STALLED, FS_GONE,
+    FS_STALLED, FS_GONE, FS_VANISH, FS_POWER_OFF,
 };
 
 enum { SIM_M_NONE, SIM_M_FTP, SIM_M_HTTP, SIM_M_HTTPS, SIM_M_LOCAL, SIM_M_FILE, SIM_M_LEGACY };
@@ -27,6 +28,29 @@ static void go(sim_module_t *m, int state, uint64_t ms)
 {
     m->fs = state;
     uv_timer_start(&m->t_step, step_cb, ms, 0);
+}
+
+/* Before the port goes away, let the host read what was printed: a USB module's
+ * last URC is in the host's buffer when the device disconnects, and a pty would
+ * throw it away. Waits (real time, not scaled) until the sim's output is written
+ * and the reader has taken it, at most 3 s; and keeps each port up at least
+ * 100 ms so a host at --speed 1000 can still open it. */
+static int must_wait_drain(sim_module_t *m, int state)
+{
+    uint64_t now = uv_now(m->sim->loop);
+    int queued = 0;
+    if (m->port)
+        ioctl(m->port->slave, FIONREAD, &queued);
+    if (!m->drain_start_ms)
+        m->drain_start_ms = now;
+    int wait = m->out.len > 0 || (m->port && now - m->port_up_ms < 100) ||
+               (queued > 0 && now - m->drain_start_ms < 3000);
+    if (wait && m->port) {
+        go(m, state, 2);
+        return 1;
+    }
+    m->drain_start_ms = 0;
+    return 0;
 }
 
 /* A +QIND line in this family's spelling plus the scenario's variants. */
@@ -46,9 +70,11 @@ static void urc(sim_module_t *m, const char *fmt, int value, int progress)
     const char *src = a;
     if (m->spaced || m->v.comma_space) {
         size_t j = 0;
+        int commas = 0;
+        int all = m->spaced == 1 || m->v.comma_space;
         for (const char *c = a; *c && j < sizeof b - 2; c++) {
             b[j++] = *c;
-            if (*c == ',' && c[1] != ' ')
+            if (*c == ',' && c[1] != ' ' && (all || commas++ == 0))
                 b[j++] = ' ';
         }
         b[j] = 0;
@@ -152,6 +178,8 @@ int sim_fota_command(sim_module_t *m, const char *arg)
     }
     snprintf(m->url, sizeof m->url, "%s", u);
     m->spaced = f->comma_space_http && (m->method == SIM_M_HTTP || m->method == SIM_M_HTTPS);
+    if (f->comma_space_http && m->method == SIM_M_LOCAL)
+        m->spaced = 2; /* 001 §3.3.1.3 example: `+QIND: "FOTA", "UPDATING",1` */
     m->attempt = 0;
     m->resume_pct = 0;
     m->resumed = 0;
@@ -323,10 +351,8 @@ static void upd_step(sim_module_t *m)
         pct = 100;
     const sim_faults_t *f = &m->f;
     if (phase_at(f->vanish_phase, SIM_PHASE_UPDATE, f->vanish_at, pct)) {
-        sim_log(m, "port vanished at %d%%", pct);
-        sim_port_down(m, 1);
-        m->gone = 1;
-        m->fs = FS_GONE;
+        sim_log(m, "port vanishes at %d%%", pct);
+        go(m, FS_VANISH, 0);
         return;
     }
     if (phase_at(f->stall_phase, SIM_PHASE_UPDATE, f->stall_at, pct)) {
@@ -341,8 +367,7 @@ static void upd_step(sim_module_t *m)
         m->resumed = 1;
         m->resume_pct = m->pct;
         m->boot_normal = 0;
-        sim_port_down(m, 0);
-        go(m, FS_BOOT, sim_ms(m, f->power_off_s));
+        go(m, FS_POWER_OFF, 0);
         return;
     }
     if (phase_at(f->error_phase, SIM_PHASE_UPDATE, f->error_at, pct)) {
@@ -457,9 +482,7 @@ static void step_cb(uv_timer_t *t)
         urc(m, dl_pair(m)->start, 0, 0);
         m->dl_started_ms = sim_now_ms(m->sim);
         if (f->vanish_phase == SIM_PHASE_DOWNLOAD) {
-            sim_port_down(m, 1);
-            m->gone = 1;
-            m->fs = FS_GONE;
+            go(m, FS_VANISH, 0);
             return;
         }
         if (f->stall_phase == SIM_PHASE_DOWNLOAD) {
@@ -481,21 +504,30 @@ static void step_cb(uv_timer_t *t)
         return;
     case FS_DL_END: dl_end(m); return;
     case FS_TO_UPDATER:
-        if (m->out.len > 0) { /* let the OK / END reach the host first */
-            go(m, FS_TO_UPDATER, 2);
+        if (must_wait_drain(m, FS_TO_UPDATER)) /* let the OK / END reach the host first */
             return;
-        }
         m->boot_normal = 0;
         sim_port_down(m, 0);
         go(m, FS_BOOT, sim_ms(m, m->t.reboot_s));
         return;
     case FS_REBOOT:
-        if (m->out.len > 0) {
-            go(m, FS_REBOOT, 2);
+        if (must_wait_drain(m, FS_REBOOT))
             return;
-        }
         sim_port_down(m, 0);
         go(m, FS_BOOT, sim_ms(m, m->t.reboot_s));
+        return;
+    case FS_VANISH:
+        if (must_wait_drain(m, FS_VANISH))
+            return;
+        sim_port_down(m, 1);
+        m->gone = 1;
+        m->fs = FS_GONE;
+        return;
+    case FS_POWER_OFF:
+        if (must_wait_drain(m, FS_POWER_OFF))
+            return;
+        sim_port_down(m, 0);
+        go(m, FS_BOOT, sim_ms(m, f->power_off_s));
         return;
     case FS_BOOT: do_boot(m); return;
     case FS_BOOT_URC: boot_urc(m); return;

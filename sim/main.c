@@ -19,14 +19,28 @@ static void usage(FILE *f)
           "\n"
           "Creates one pseudo-terminal per simulated module and links it as DIR/<slot>,\n"
           "the shape of /dev/serial/by-path/. Runs until SIGINT/SIGTERM, then removes\n"
-          "its links. Families: RG50xQ, EG06xK, EC200T, LEGACY-GSM.\n"
+          "its links. Families: RG50xQ, EG06xK, EC200T, legacy-GSM.\n"
           "  --speed F    divide every module delay by F (a 15-minute upgrade in seconds)\n"
           "  --verbose    one line per module event on stdout\n"
           "See docs/simulator.md for the scenario format.\n",
           f);
 }
 
-static sim_t *g_sim;
+static void free_all(sim_t *s)
+{
+    for (int i = 0; i < s->n_mods; i++) {
+        sim_module_t *m = s->mods[i];
+        for (int k = 0; k < SIM_MAX_FILES; k++)
+            free(m->files[k].data);
+        free(m->pkg);
+        sim_buf_free(&m->out);
+        sim_buf_free(&m->data);
+        free(m);
+    }
+    free(s->mods);
+    s->mods = NULL;
+    s->n_mods = 0;
+}
 
 static void stop(sim_t *s)
 {
@@ -50,7 +64,7 @@ static int add_count(sim_t *s, int n, const char *family, const char *rev, const
 {
     const sim_family_t *f = sim_family_find(family);
     if (!f) {
-        fprintf(stderr, "fota-sim: unknown family '%s' (RG50xQ, EG06xK, EC200T, LEGACY-GSM)\n", family);
+        fprintf(stderr, "fota-sim: unknown family '%s' (RG50xQ, EG06xK, EC200T, legacy-GSM)\n", family);
         return 2;
     }
     s->mods = calloc((size_t)n, sizeof *s->mods);
@@ -121,15 +135,16 @@ int main(int argc, char **argv)
 
     sim_t sim;
     memset(&sim, 0, sizeof sim);
-    g_sim = &sim;
     sim.loop = uv_default_loop();
     sim.speed = speed;
     sim.verbose = verbose;
     snprintf(sim.ports_dir, sizeof sim.ports_dir, "%s", ports);
     sim.t0_ms = uv_now(sim.loop);
     int rc = scenario ? sim_scenario_load(&sim, scenario) : add_count(&sim, count, family, rev, model);
-    if (rc != 0)
+    if (rc != 0) {
+        free_all(&sim);
         return rc;
+    }
     for (int i = 0; i < sim.n_mods; i++) {
         if (sim_module_init(sim.mods[i]) != 0) {
             fprintf(stderr, "fota-sim: cannot create a pseudo-terminal: %s\n", strerror(errno));
@@ -145,16 +160,7 @@ int main(int argc, char **argv)
     uv_signal_start(&sim.sig_term, signal_cb, SIGTERM);
     printf("fota-sim: %d modules in %s (speed %g)\n", sim.n_mods, ports, speed);
     uv_run(sim.loop, UV_RUN_DEFAULT);
-    for (int i = 0; i < sim.n_mods; i++) {
-        sim_module_t *m = sim.mods[i];
-        for (int k = 0; k < SIM_MAX_FILES; k++)
-            free(m->files[k].data);
-        free(m->pkg);
-        sim_buf_free(&m->out);
-        sim_buf_free(&m->data);
-        free(m);
-    }
-    free(sim.mods);
+    free_all(&sim);
     uv_loop_close(sim.loop);
     curl_global_cleanup();
     return 0;

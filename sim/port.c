@@ -119,6 +119,7 @@ int sim_port_up(sim_module_t *m, int publish)
     m->out.len = 0;
     m->line_len = 0;
     m->mode = SIM_MODE_CMD;
+    m->port_up_ms = uv_now(m->sim->loop);
     if (publish)
         sim_port_publish(m);
     else

@@ -347,7 +347,7 @@ static void add_modules(ctx_t *c, sim_t *s, yaml_node_t *defaults, yaml_node_t *
         const sim_family_t *fam = fname ? sim_family_find(fname) : NULL;
         if (!fam) {
             if (fname)
-                err_at(c, fn, "unknown family '%s' (RG50xQ, EG06xK, EC200T, LEGACY-GSM)", fname);
+                err_at(c, fn, "unknown family '%s' (RG50xQ, EG06xK, EC200T, legacy-GSM)", fname);
             continue;
         }
         int count = 1;
