@@ -90,6 +90,80 @@ static const char *const steps[] = {
     "  to_version, download_ms, update_ms, duration_ms);"
     "CREATE INDEX attempts_failed ON attempts(imei, id, error_class, error_code, error_text, slot,"
     "  batch, finished_at, model, result) WHERE result IN ('FAIL','INTERRUPTED');",
+
+    /* 4 -> 5: batch_summary answered from a table kept by triggers. The
+     * module-level view had to group every attempt of every batch even when
+     * asked for one batch (SQLite does not push a WHERE into an aggregate
+     * view): 5 s on a million attempts. batch_modules holds each (batch,
+     * module)'s first and latest verdict, maintained when a verdict is written
+     * (finish, recovery, or a row inserted with one), so the view reads small
+     * per-batch ranges. Rows finishing out of id order are handled by
+     * comparing ids, never by arrival. */
+    "CREATE TABLE batch_modules ("
+    "  batch TEXT NOT NULL,"       /* attempts.batch, '' for NULL */
+    "  module TEXT NOT NULL,"      /* imei, or '#'||id when the IMEI was never read */
+    "  first_id INTEGER NOT NULL, first_result TEXT NOT NULL,"
+    "  last_id INTEGER NOT NULL, last_result TEXT NOT NULL,"
+    "  verdicts INTEGER NOT NULL,"
+    "  PRIMARY KEY (batch, module)) WITHOUT ROWID;"
+    "INSERT INTO batch_modules"
+    "  SELECT batch, module,"
+    "    min(code) / 4, CASE min(code) % 4 WHEN 0 THEN 'PASS' WHEN 1 THEN 'FAIL' ELSE 'INTERRUPTED' END,"
+    "    max(code) / 4, CASE max(code) % 4 WHEN 0 THEN 'PASS' WHEN 1 THEN 'FAIL' ELSE 'INTERRUPTED' END,"
+    "    count(*)"
+    "  FROM (SELECT COALESCE(batch, '') AS batch, COALESCE(imei, '#' || id) AS module,"
+    "          id * 4 + CASE result WHEN 'PASS' THEN 0 WHEN 'FAIL' THEN 1 ELSE 2 END AS code"
+    "        FROM attempts WHERE result IN ('PASS','FAIL','INTERRUPTED'))"
+    "  GROUP BY batch, module;"
+    "CREATE TRIGGER attempts_verdict_update AFTER UPDATE OF result ON attempts"
+    "  WHEN OLD.result IS NULL AND NEW.result IN ('PASS','FAIL','INTERRUPTED')"
+    "BEGIN"
+    "  INSERT INTO batch_modules VALUES (COALESCE(NEW.batch, ''), COALESCE(NEW.imei, '#' || NEW.id),"
+    "    NEW.id, NEW.result, NEW.id, NEW.result, 1)"
+    "  ON CONFLICT (batch, module) DO UPDATE SET"
+    "    first_result = CASE WHEN excluded.first_id < first_id THEN excluded.first_result ELSE first_result END,"
+    "    first_id = min(first_id, excluded.first_id),"
+    "    last_result = CASE WHEN excluded.last_id > last_id THEN excluded.last_result ELSE last_result END,"
+    "    last_id = max(last_id, excluded.last_id),"
+    "    verdicts = verdicts + 1;"
+    "END;"
+    "CREATE TRIGGER attempts_verdict_insert AFTER INSERT ON attempts"
+    "  WHEN NEW.result IN ('PASS','FAIL','INTERRUPTED')"
+    "BEGIN"
+    "  INSERT INTO batch_modules VALUES (COALESCE(NEW.batch, ''), COALESCE(NEW.imei, '#' || NEW.id),"
+    "    NEW.id, NEW.result, NEW.id, NEW.result, 1)"
+    "  ON CONFLICT (batch, module) DO UPDATE SET"
+    "    first_result = CASE WHEN excluded.first_id < first_id THEN excluded.first_result ELSE first_result END,"
+    "    first_id = min(first_id, excluded.first_id),"
+    "    last_result = CASE WHEN excluded.last_id > last_id THEN excluded.last_result ELSE last_result END,"
+    "    last_id = max(last_id, excluded.last_id),"
+    "    verdicts = verdicts + 1;"
+    "END;"
+    /* Per-batch counts straight from an index range (no table rows). */
+    "DROP INDEX attempts_batch;"
+    "CREATE INDEX attempts_batch ON attempts(batch, result, started_at, finished_at);"
+    "DROP VIEW batch_summary;"
+    "CREATE VIEW batch_summary AS"
+    "  SELECT batch, attempts, modules, pass, fail, skip, interrupted, running,"
+    "    CASE WHEN modules > 0 THEN ROUND(1.0 * first_pass / modules, 4) END AS first_pass_yield,"
+    "    CASE WHEN modules > 0 THEN ROUND(1.0 * pass / modules, 4) END AS final_yield,"
+    "    first_started_at, last_finished_at"
+    "  FROM (SELECT b.batch AS batch,"
+    "    (SELECT count(*) FROM attempts a WHERE a.batch IS b.batch) AS attempts,"
+    "    (SELECT count(*) FROM attempts a WHERE a.batch IS b.batch AND a.result = 'SKIP') AS skip,"
+    "    (SELECT count(*) FROM attempts a WHERE a.batch IS b.batch AND a.result IS NULL) AS running,"
+    "    (SELECT min(started_at) FROM attempts a WHERE a.batch IS b.batch) AS first_started_at,"
+    "    (SELECT max(finished_at) FROM attempts a WHERE a.batch IS b.batch) AS last_finished_at,"
+    "    (SELECT count(*) FROM batch_modules m WHERE m.batch = COALESCE(b.batch, '')) AS modules,"
+    "    (SELECT count(*) FROM batch_modules m WHERE m.batch = COALESCE(b.batch, '')"
+    "       AND m.last_result = 'PASS') AS pass,"
+    "    (SELECT count(*) FROM batch_modules m WHERE m.batch = COALESCE(b.batch, '')"
+    "       AND m.last_result = 'FAIL') AS fail,"
+    "    (SELECT count(*) FROM batch_modules m WHERE m.batch = COALESCE(b.batch, '')"
+    "       AND m.last_result = 'INTERRUPTED') AS interrupted,"
+    "    (SELECT count(*) FROM batch_modules m WHERE m.batch = COALESCE(b.batch, '')"
+    "       AND m.first_result = 'PASS') AS first_pass"
+    "  FROM (SELECT DISTINCT batch FROM attempts) b);",
 };
 
 _Static_assert(sizeof steps / sizeof steps[0] == FOTA_STORE_SCHEMA_VERSION,

@@ -54,7 +54,7 @@ static void schema_is_the_contract(void **state)
     (void)state;
     fota_store_t *s = fresh("schema.db");
     sqlite3 *r = tu_reader("schema.db");
-    assert_int_equal(tu_int(r, "PRAGMA user_version"), 4);
+    assert_int_equal(tu_int(r, "PRAGMA user_version"), 5);
     assert_text(r, "PRAGMA journal_mode", "wal");
     size_t n = sizeof spec_columns / sizeof spec_columns[0];
     for (size_t i = 0; i < n; i++) {
@@ -113,7 +113,7 @@ static void v1_file_migrates_and_keeps_rows(void **state)
     char err[256] = "";
     assert_int_equal(fota_store_open("v1.db", &s, err, sizeof err), 0);
     sqlite3 *r = tu_reader("v1.db");
-    assert_int_equal(tu_int(r, "PRAGMA user_version"), 4);
+    assert_int_equal(tu_int(r, "PRAGMA user_version"), 5);
     assert_int_equal(tu_int(r, "SELECT count(*) FROM attempts"), 3);
     assert_int_equal(tu_int(r, "SELECT count(*) FROM events WHERE attempt_id = 1"), 2);
     assert_text(r, "SELECT error_text FROM attempts WHERE id = 1", "FTP unknown error");
@@ -399,6 +399,47 @@ static void batch_summary_yields(void **state)
     assert_text(r, "SELECT printf('%d %d %d %d %d %d %d %.4f %.4f', attempts, modules, pass, fail,"
                    " skip, interrupted, running, first_pass_yield, final_yield) FROM batch_summary WHERE batch='RW'",
                 "6 4 2 1 1 1 0 0.2500 0.5000");
+
+    /* Two slots work on attempts of one module at once and the later one
+     * finishes first: first and latest go by id, not by finishing order. A
+     * running attempt and a SKIP-only module stay out of the denominator. */
+    fota_attempt_t a, b;
+    tu_attempt(&a, "m6", "OOO", T0 + 10);
+    tu_attempt(&b, "m6", "OOO", T0 + 11);
+    int64_t ia, ib, ic;
+    assert_int_equal(fota_store_attempt_begin(s, &a, &ia), 0);
+    assert_int_equal(fota_store_attempt_begin(s, &b, &ib), 0);
+    b.result = FOTA_RESULT_PASS;
+    assert_int_equal(fota_store_attempt_finish(s, ib, &b), 0);
+    a.result = FOTA_RESULT_FAIL;
+    assert_int_equal(fota_store_attempt_finish(s, ia, &a), 0);
+    tu_attempt(&a, "m7", "OOO", T0 + 12);
+    assert_int_equal(fota_store_attempt_begin(s, &a, &ic), 0);
+    finish(s, "m8", FOTA_RESULT_SKIP, T0 + 13);
+    /* OOO: m6 (FAIL then PASS by id) and m7 running. */
+    assert_text(r, "SELECT printf('%d %d %d %d %d %d %d %.4f %.4f', attempts, modules, pass, fail,"
+                   " skip, interrupted, running, first_pass_yield, final_yield) FROM batch_summary WHERE batch='OOO'",
+                "3 1 1 0 0 0 1 0.0000 1.0000");
+    /* m7 is interrupted by a crash: recovery's verdict counts too. */
+    assert_int_equal(fota_store_recover_interrupted(s), 1);
+    assert_text(r, "SELECT printf('%d %d %d %d', modules, pass, interrupted, running) FROM batch_summary"
+                   " WHERE batch='OOO'",
+                "2 1 1 0");
+    /* RW gained m8's SKIP row only. */
+    assert_text(r, "SELECT printf('%d %d %d', attempts, modules, skip) FROM batch_summary WHERE batch='RW'",
+                "7 4 2");
+    /* The view agrees with a direct computation from attempts for every batch. */
+    assert_int_equal(tu_int(r,
+        "SELECT count(*) FROM batch_summary s JOIN ("
+        "  SELECT batch, count(*) AS modules, sum(lr = 'PASS') AS pass, sum(fr = 'PASS') AS fp FROM ("
+        "    SELECT batch, (SELECT result FROM attempts x WHERE x.batch = a.batch AND x.imei = a.imei"
+        "                    AND x.result IN ('PASS','FAIL','INTERRUPTED') ORDER BY id DESC LIMIT 1) AS lr,"
+        "                  (SELECT result FROM attempts x WHERE x.batch = a.batch AND x.imei = a.imei"
+        "                    AND x.result IN ('PASS','FAIL','INTERRUPTED') ORDER BY id LIMIT 1) AS fr"
+        "    FROM attempts a WHERE result IN ('PASS','FAIL','INTERRUPTED') GROUP BY batch, imei)"
+        "  GROUP BY batch) d ON d.batch = s.batch"
+        " WHERE s.modules = d.modules AND s.pass = d.pass AND s.first_pass_yield = ROUND(1.0 * d.fp / d.modules, 4)"),
+        2);
     sqlite3_close(r);
     fota_store_close(s);
 }
