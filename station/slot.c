@@ -243,6 +243,7 @@ void slot_grant(slot_t *s)
     s->queued = false;
     s->in_flight = true;
     fota_sched_start(&st->sched, s->hub);
+    station_log(st, "%s: upgrading (%u in flight)", s->name, st->sched.running);
     fota_machine_proceed(s->m, FOTA_GO, NULL, (uint64_t)station_now(st));
     slot_pump(s);
 }

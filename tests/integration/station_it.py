@@ -57,10 +57,10 @@ class Case:
         self.servers = []
 
     # ---- processes -------------------------------------------------------------
-    def sim(self, *args, expect_links=None, ports=None, log="sim.log"):
+    def sim(self, *args, expect_links=None, ports=None, log="sim.log", speed=SPEED):
         ports = ports or self.ports
         out = open(os.path.join(self.dir, log), "ab")
-        p = subprocess.Popen([ARGS.sim, "--ports", ports, "--speed", SPEED, *args],
+        p = subprocess.Popen([ARGS.sim, "--ports", ports, "--speed", str(speed), *args],
                              stdout=out, stderr=subprocess.STDOUT)
         self.procs.append(p)
         if expect_links:
@@ -333,6 +333,343 @@ def case_legacy_qfua(c):
 
 def case_legacy_qfaw(c):
     upgrade_line(c, "legacy-GSM", "qfaw", size=4000)
+
+
+
+PROFILE_FILES = {"RG50xQ": "rg50xq.yaml", "EG06xK": "eg06xk.yaml", "EC200T": "ec200t.yaml",
+                 "legacy-GSM": "legacy-gsm.yaml"}
+
+
+def profile_error(family, table, code):
+    """(class, meaning) of a code as the family's profile lists it (SPEC §4)."""
+    import yaml
+    with open(os.path.join(ARGS.source, "profiles", PROFILE_FILES[family])) as f:
+        prof = yaml.safe_load(f)
+    for e in prof["errors"][table]:
+        c = str(e["code"])
+        lo, _, hi = c.partition("-")
+        if int(lo) <= code <= int(hi or lo):
+            return e["class"], e["meaning"]
+    raise Fail(f"{family} {table} has no code {code}")
+
+
+# Scenario runs: a lower --speed with shorter module timings, so the fixed pauses of
+# fota-sim (0.5 s between a final URC and the reboot: 50 ms at speed 10) stay long enough for the
+# station to read the URC before the pty is torn down, even under sanitizers.
+SCEN_SPEED = 10
+SCEN_TIMING = {"update_s": 10, "reboot_s": 2, "download_min_s": 0.2, "boot_urc_s": 0.3}
+
+
+def scenario_yaml(mods):
+    import yaml
+    return yaml.safe_dump({"defaults": {"timing": SCEN_TIMING}, "modules": mods})
+
+
+def luhn_imei(body14):
+    digits = [int(d) for d in body14]
+    total = 0
+    for i, d in enumerate(digits):
+        if i % 2 == 1:
+            d *= 2
+            d -= 9 if d > 9 else 0
+        total += d
+    return body14 + str((10 - total % 10) % 10)
+
+
+def slot_name(i, iface=2):
+    # by-path shape, 4 ports per hub, like a real line (SPEC §2)
+    return f"pci-0000:00:14.0-usb-0:1.{i // 4 + 1}.{i % 4 + 1}:1.{iface}"
+
+
+def mixed_line_job(c, http_base=None):
+    """Packages for the four families and a job upgrading each by one method."""
+    pk = {}
+    for fam, method in (("RG50xQ", "local"), ("EG06xK", "url"), ("EC200T", "stream"),
+                        ("legacy-GSM", "qfaw")):
+        f = FAMILIES[fam]
+        full = fam == "EC200T"
+        name = f"{fam.lower()}-{f['to'].lower()}.bin"
+        path, digest = c.mkpkg(fam, None if full else f["rev"], f["to"], name,
+                               size=4000 if fam == "legacy-GSM" else 12000)
+        pk[fam] = dict(method=method, name=name, path=path, sha=digest, full=full)
+    if http_base is None:
+        http_base = c.http(os.path.join(c.dir, "packages"))
+    targets = []
+    for fam, p in pk.items():
+        f = FAMILIES[fam]
+        pkg = {"from": None if p["full"] else f["rev"], "to": f["to"], "sha256": p["sha"]}
+        if p["method"] == "url":
+            pkg["url"] = f"{http_base}/{p['name']}"
+        else:
+            pkg["file"] = p["path"]
+        targets.append(dict(family=fam, to=f["to"], method=p["method"], packages=[pkg]))
+    return pk, targets
+
+
+def case_mixed32(c):
+    """32 modules of four families with faults: every row has exactly the expected
+    result, class and code (classes from the profiles' tables); the healthy ones
+    finish in normal time despite their faulty neighbours."""
+    pk, targets = mixed_line_job(c)
+    # (family, extra scenario keys, expected (result, class, code) or "ok")
+    plan = [("RG50xQ", {}, "ok")] * 6 + [
+        ("RG50xQ", {"faults": {"error": {"phase": "update", "code": 504, "at": 30}}},
+         ("FAIL",) + (profile_error("RG50xQ", "err", 504)[0], 504)),
+        ("RG50xQ", {"faults": {"transient": {"code": 520, "at": 40, "succeed_on_retry": 2}}},
+         "ok-retried"),
+        ("RG50xQ", {"faults": {"power_loss": {"at": 50, "off_s": 0.5}}}, "ok"),
+        ("RG50xQ", {"faults": {"swap_imei": "auto"}}, ("FAIL", "swapped", 0)),
+    ] + [("EG06xK", {}, "ok")] * 5 + [
+        ("EG06xK", {"faults": {"error": {"phase": "download", "code": 701}}},
+         ("FAIL",) + (profile_error("EG06xK", "http_err", 701)[0], 701)),
+        ("EG06xK", {"revision": "EG065KNAAAR01A00M4G"}, ("FAIL", "no_package", 0)),
+        ("EG06xK", {"revision": FAMILIES["EG06xK"]["to"]}, "noop"),
+    ] + [("EC200T", {}, "ok")] * 6 + [
+        ("EC200T", {"faults": {"stall": {"phase": "update", "at": 40}}}, ("FAIL", "timeout", 0)),
+        ("EC200T", {"faults": {"vanish": {"phase": "update", "at": 30}}}, ("FAIL", "port", 0)),
+    ] + [("legacy-GSM", {}, "ok")] * 5 + [
+        ("legacy-GSM", {"faults": {"garbage": True}}, "ok"),
+    ]
+    check(len(plan) == 32, "32 modules")
+    import yaml
+    mods = []
+    for i, (fam, extra, _) in enumerate(plan):
+        m = {"family": fam, "slot": slot_name(i, 0 if fam == "legacy-GSM" else 2)}
+        m.update(extra)
+        mods.append(m)
+    scen = c.write("scenario.yaml", scenario_yaml(mods))
+    c.sim("--scenario", scen, expect_links=32, speed=SCEN_SPEED)
+    job = c.write("job.yaml", job_yaml("mixed-32", targets,
+                                       limits={"max_parallel": 64, "max_transfers": 16,
+                                               "max_per_hub": 4, "stop_after_same_failures": 0},
+                                       timeouts={"reboot": 8, "stall": 3, "total": 120}))
+    c.station(job, "--until-idle", check_rc=1)
+    rows = c.rows()
+    by_slot = {}
+    for r in rows:
+        by_slot.setdefault(r["slot"], []).append(r)
+    healthy = {}
+    for i, (fam, extra, want) in enumerate(plan):
+        slot = mods[i]["slot"]
+        got = by_slot.get(slot, [])
+        check(got, f"no row for {slot} ({fam} {extra})")
+        r = got[0]
+        f = FAMILIES[fam]
+        what = f"{slot} {fam} {extra}: {r['result']} {r['error_class']}/{r['error_code']} {r['error_text']}"
+        if want in ("ok", "ok-retried"):
+            check(r["result"] == "PASS" and r["noop"] == 0 and r["final_version"] == f["to"], what)
+            check(r["package_sha256"] == pk[fam]["sha"] and r["method"] == pk[fam]["method"], what)
+            if want == "ok-retried":
+                check(r["module_retries"] >= 1, f"module retry counted: {what}")
+            elif not extra:
+                healthy.setdefault(fam, []).append(r["duration_ms"])
+        elif want == "noop":
+            check(r["result"] == "PASS" and r["noop"] == 1, what)
+        else:
+            check((r["result"], r["error_class"], r["error_code"]) == want, f"expected {want}: {what}")
+            if want[1] != "swapped":  # the module now in the slot is another one
+                check(r["final_version"] != f["to"], f"failed module keeps its firmware: {what}")
+            check(r["error_text"], f"failure explained: {what}")
+        if want == ("FAIL", "swapped", 0):
+            # the module now in the slot is another one: started at once, own row
+            check(len(got) == 2 and got[1]["imei"] != r["imei"] and got[1]["result"] == "PASS",
+                  f"swapped-in module upgraded in its own row: {got}")
+        else:
+            check(len(got) == 1, f"one row per module in {slot}: {len(got)}")
+    for fam, d in healthy.items():
+        med = sorted(d)[len(d) // 2]
+        check(max(d) <= med * 1.5 + 1500, f"{fam} healthy durations {d} (median {med})")
+    check(c.elapsed < 60, f"the line took {c.elapsed:.1f}s")
+
+
+def case_continuous(c):
+    """Continuous mode: modules finish, are pulled and replaced by new ones in the same
+    slots mid-run; one that comes back with the same IMEI is not upgraded twice;
+    --expect N ends the run once N results are in."""
+    fam = FAMILIES["RG50xQ"]
+    path, digest = c.mkpkg("RG50xQ", fam["rev"], fam["to"], "a06-a07.zip")
+    job = c.write("job.yaml", job_yaml("cont", [dict(family="RG50xQ", to=fam["to"], method="local",
+                                                     packages=[{"from": fam["rev"], "to": fam["to"],
+                                                                "file": path}])],
+                                       timeouts={"reboot": 10, "total": 60}))
+    import yaml
+
+    def scenario(tag, imeis):
+        mods = [{"family": "RG50xQ", "slot": slot_name(i), "imei": imei} for i, imei in enumerate(imeis)]
+        return c.write(f"scen-{tag}.yaml", scenario_yaml(mods))
+
+    first = [luhn_imei("35693803564380"), luhn_imei("35693803564381")]
+    second = [luhn_imei("35391805788221"), luhn_imei("35391805788222")]
+    a = c.sim("--scenario", scenario("a", first), expect_links=2, log="sim-a.log", speed=SCEN_SPEED)
+    cmd = [ARGS.station, "run", "--job", job, "--db", c.db, "--ports", c.ports, "--profiles",
+           os.path.join(ARGS.source, "profiles"), "--no-dashboard", "--expect", "4"]
+    log = open(os.path.join(c.dir, "station.log"), "w")
+    st = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    c.procs.append(st)
+
+    def wait_rows(n, timeout=40):
+        end = time.time() + timeout
+        while time.time() < end:
+            if os.path.exists(c.db):
+                try:
+                    done = [r for r in c.rows() if r["result"]]
+                    if len(done) >= n:
+                        return done
+                except sqlite3.Error:
+                    pass
+            check(st.poll() is None or n <= 4, f"station exited early: {st.returncode}")
+            time.sleep(0.1)
+        raise Fail(f"{n} results expected in time")
+
+    wait_rows(2)
+    c.stop(a)                                    # operator pulls both modules
+    time.sleep(0.5)
+    a2 = c.sim("--scenario", scenario("a", first), expect_links=2, log="sim-a2.log", speed=SCEN_SPEED)
+    time.sleep(3)                                # same modules back: ignored
+    check(len(c.rows()) == 2, f"a module left in its slot is not upgraded twice: {c.rows()}")
+    c.stop(a2)
+    time.sleep(0.5)
+    c.sim("--scenario", scenario("b", second), expect_links=2, log="sim-b.log", speed=SCEN_SPEED)
+    try:
+        rc = st.wait(60)
+    except subprocess.TimeoutExpired:
+        raise Fail("--expect 4 did not end the run")
+    check(rc == 0, f"all passed: exit 0, got {rc}")
+    rows = c.rows()
+    check(len(rows) == 4, f"4 rows: {rows}")
+    check(sorted(r["imei"] for r in rows) == sorted(first + second), "each module once")
+    check(all(r["result"] == "PASS" and r["final_version"] == fam["to"] for r in rows), f"{rows}")
+
+
+def case_rework(c):
+    """--rework: an IMEI whose latest result is PASS is skipped ("already passed"),
+    one never seen is skipped ("not in database") unless --allow-new, a failed one is
+    upgraded again."""
+    fam = FAMILIES["RG50xQ"]
+    path, digest = c.mkpkg("RG50xQ", fam["rev"], fam["to"], "a06-a07.zip")
+    import yaml
+    imeis = [luhn_imei("49015420323751"), luhn_imei("35693803564380"), luhn_imei("35391805788221")]
+    mods = [{"family": "RG50xQ", "slot": slot_name(i), "imei": m} for i, m in enumerate(imeis)]
+    scen = c.write("scen.yaml", scenario_yaml(mods))
+    # history: the first passed, the second failed, the third never seen
+    job = c.write("job.yaml", job_yaml("rework", [dict(family="RG50xQ", to=fam["to"], method="local",
+                                                       packages=[{"from": fam["rev"], "to": fam["to"],
+                                                                  "file": path}])],
+                                       timeouts={"reboot": 10, "total": 60}))
+    hist = c.write("scen-hist.yaml", scenario_yaml([
+        {"family": "RG50xQ", "slot": slot_name(0), "imei": imeis[0]},
+        {"family": "RG50xQ", "slot": slot_name(1), "imei": imeis[1],
+         "faults": {"error": {"phase": "update", "code": 504, "at": 20}}}]))
+    h = c.sim("--scenario", hist, expect_links=2, log="sim-hist.log", speed=SCEN_SPEED)
+    c.station(job, "--until-idle", check_rc=1)
+    c.stop(h)
+    time.sleep(0.3)
+    c.sim("--scenario", scen, expect_links=3, speed=SCEN_SPEED)
+    c.station(job, "--until-idle", "--rework", check_rc=0)
+    rows = c.rows()[2:]
+    got = {r["imei"]: r for r in rows}
+    check(len(rows) == 3, f"3 rework rows: {rows}")
+    check(got[imeis[0]]["result"] == "SKIP" and got[imeis[0]]["error_text"] == "already passed",
+          f"{got[imeis[0]]}")
+    check(got[imeis[1]]["result"] == "PASS" and got[imeis[1]]["final_version"] == fam["to"],
+          f"{got[imeis[1]]}")
+    check(got[imeis[2]]["result"] == "SKIP" and got[imeis[2]]["error_text"] == "not in database",
+          f"{got[imeis[2]]}")
+
+
+def case_pause_and_limits(c):
+    """stop_after_same_failures pauses new starts after N identical failures, says
+    why, and SIGUSR1 acknowledges; max_per_hub keeps at most N of a hub in flight;
+    SIGTERM records the running ones INTERRUPTED and exits."""
+    fam = FAMILIES["RG50xQ"]
+    path, digest = c.mkpkg("RG50xQ", fam["rev"], fam["to"], "a06-a07.zip")
+    import yaml
+    # hub 1: three that fail the same way; hub 2: four healthy ones
+    mods = [{"family": "RG50xQ", "slot": slot_name(i),
+             "faults": {"error": {"phase": "update", "code": 504, "at": 10}}} for i in range(3)]
+    mods += [{"family": "RG50xQ", "slot": slot_name(4 + i)} for i in range(4)]
+    scen = c.write("scen.yaml", scenario_yaml(mods))
+    job = c.write("job.yaml", job_yaml("pause", [dict(family="RG50xQ", to=fam["to"], method="local",
+                                                      packages=[{"from": fam["rev"], "to": fam["to"],
+                                                                 "file": path}])],
+                                       limits={"max_parallel": 3, "max_per_hub": 2,
+                                               "max_transfers": 8, "stop_after_same_failures": 2},
+                                       timeouts={"reboot": 10, "total": 60}))
+    c.sim("--scenario", scen, expect_links=7, speed=SCEN_SPEED)
+    log = open(os.path.join(c.dir, "station.log"), "w+")
+    st = subprocess.Popen([ARGS.station, "run", "--job", job, "--db", c.db, "--ports", c.ports,
+                           "--profiles", os.path.join(ARGS.source, "profiles"), "--no-dashboard"],
+                          stdout=log, stderr=subprocess.STDOUT)
+    c.procs.append(st)
+    end = time.time() + 30
+    text = ""
+    while time.time() < end and "PAUSED" not in text:
+        time.sleep(0.2)
+        log.seek(0)
+        text = log.read()
+    check("PAUSED: 2 consecutive failures package/504" in text, f"pause explained:\n{text}")
+    time.sleep(2)
+    st.send_signal(signal.SIGUSR1)
+    end = time.time() + 40
+    while time.time() < end and len([r for r in c.rows() if r["result"]]) < 7:
+        time.sleep(0.2)
+    rows = c.rows()
+    check(len([r for r in rows if r["result"]]) == 7, f"all 7 done after the ack: {rows}")
+    st.send_signal(signal.SIGTERM)
+    check(st.wait(15) == 1, "a failed module: exit 1")
+    log.seek(0)
+    text = log.read()
+    check("acknowledged" in text, "ack logged")
+    paused_part = text[text.index("PAUSED"):text.index("acknowledged")]
+    check("upgrading" not in paused_part, f"nothing starts while paused:\n{paused_part}")
+    check("upgrading" in text[text.index("acknowledged"):], "modules waited for the ack")
+    # in flight per hub and overall, from the station's own "go" lines
+    inflight, hubs, peak, peak_hub = set(), {}, 0, {}
+    for line in text.splitlines():
+        parts = line.split(" ", 2)
+        if len(parts) < 3 or not parts[1].endswith(":"):
+            continue
+        slot = parts[1][:-1]
+        hub = slot.rsplit(":", 1)[0].rsplit(".", 1)[0]
+        if parts[2].startswith("upgrading"):
+            inflight.add(slot)
+            hubs[hub] = hubs.get(hub, 0) + 1
+        elif parts[2].startswith(("PASS", "FAIL")) and slot in inflight:
+            inflight.discard(slot)
+            hubs[hub] -= 1
+        peak = max(peak, len(inflight))
+        for k, v in hubs.items():
+            peak_hub[k] = max(peak_hub.get(k, 0), v)
+    check(peak_hub and max(peak_hub.values()) <= 2, f"max_per_hub 2: {peak_hub}")
+    check(peak <= 3, f"max_parallel 3: {peak}")
+    check(max(peak_hub.values()) == 2, f"the limit is used, not just respected: {peak_hub}")
+
+
+def case_interrupt(c):
+    """SIGINT mid-upgrade: running attempts are recorded INTERRUPTED with a reason;
+    the database is consistent; exit 1."""
+    fam = FAMILIES["RG50xQ"]
+    path, digest = c.mkpkg("RG50xQ", fam["rev"], fam["to"], "a06-a07.zip", size=400000)
+    c.sim("--count", "2", "--family", "RG50xQ", expect_links=2)
+    job = c.write("job.yaml", job_yaml("int", [dict(family="RG50xQ", to=fam["to"], method="local",
+                                                    packages=[{"from": fam["rev"], "to": fam["to"],
+                                                               "file": path}])]))
+    st = subprocess.Popen([ARGS.station, "run", "--job", job, "--db", c.db, "--ports", c.ports,
+                           "--profiles", os.path.join(ARGS.source, "profiles"), "--no-dashboard"],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    c.procs.append(st)
+    end = time.time() + 20
+    while time.time() < end:
+        if os.path.exists(c.db) and len(c.rows()) == 2:
+            break
+        time.sleep(0.1)
+    time.sleep(0.5)
+    st.send_signal(signal.SIGINT)
+    out, _ = st.communicate(timeout=20)
+    check(st.returncode == 1, f"interrupted: exit 1, got {st.returncode}\n{out}")
+    rows = c.rows()
+    check(len(rows) == 2 and all(r["result"] == "INTERRUPTED" for r in rows), f"{rows}")
+    check(all(r["finished_at"] for r in rows), "finished_at written")
 
 
 CASES = {
