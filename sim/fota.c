@@ -43,7 +43,10 @@ static int must_wait_drain(sim_module_t *m, int state)
         ioctl(m->port->slave, FIONREAD, &queued);
     if (!m->drain_start_ms)
         m->drain_start_ms = now;
+    /* bytes written to the master reach the slave's queue asynchronously (the
+     * tty flip buffer), so FIONREAD is trusted only 20 ms after the last write */
     int wait = m->out.len > 0 || (m->port && now - m->port_up_ms < 100) ||
+               (m->port && now - m->last_write_ms < 20) ||
                (queued > 0 && now - m->drain_start_ms < 3000);
     if (wait && m->port) {
         go(m, state, 2);

@@ -163,8 +163,10 @@ static void flush(sim_module_t *m)
     }
     size_t n = m->f.split_writes ? 1 : m->out.len;
     ssize_t w = write(m->port->master, m->out.p, n);
-    if (w > 0)
+    if (w > 0) {
         sim_buf_drop(&m->out, (size_t)w);
+        m->last_write_ms = uv_now(m->sim->loop);
+    }
     if (m->f.split_writes && m->out.len > 0 && !uv_is_active((uv_handle_t *)&m->t_dribble)) {
         uv_timer_start(&m->t_dribble, dribble_cb, 1, 0); /* each byte its own write */
         return;

@@ -143,7 +143,8 @@ struct sim_module {
     sim_port_t *spare;      /* next pty, allocated before the old one closes */
     char pts[64];
     int linked, hidden, gone;
-    uint64_t port_up_ms, drain_start_ms; /* loop time; see fota.c drained() */
+    uint64_t port_up_ms, drain_start_ms; /* loop time; see fota.c must_wait_drain() */
+    uint64_t last_write_ms;
     sim_buf_t out;
     uv_timer_t t_dribble, t_rate, t_data, t_step;
     double tokens; uint64_t tokens_ns;
