@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# check-demo-db.sh DB EXPECT.tsv [BATCH]
+#
+# Compares the result rows a station wrote into the SQLite file DB (read with the
+# sqlite3 CLI, as an MES would) with the expectation table (examples/demo-expect.tsv
+# format: slot, result, error_class or "-", error_code, noop, hops, module_retries,
+# why). Every attempt of the batch must match its line, in attempt order per slot;
+# a missing, extra or different row fails. Also: no attempt may be left running, a
+# PASS that upgraded must end on its target revision, and a no-op PASS must have
+# been at it. Exit 0 when everything matches, 1 otherwise (with a diff).
+set -euo pipefail
+db=${1:?usage: check-demo-db.sh DB EXPECT.tsv [BATCH]}
+expect=${2:?usage: check-demo-db.sh DB EXPECT.tsv [BATCH]}
+batch=${3:-}
+[ -r "$db" ] || { echo "check-demo-db: no database $db" >&2; exit 1; }
+command -v sqlite3 >/dev/null || { echo "check-demo-db: sqlite3 CLI missing (scripts/install-deps.sh)" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export LC_ALL=C
+
+where="1"
+[ -n "$batch" ] && where="batch = '${batch//\'/\'\'}'"
+
+# The database's rows, in the table's shape. SQLite orders by slot (binary) then id;
+# the expectation is stable-sorted by slot the same way, keeping its per-slot order.
+sqlite3 -batch -noheader -separator $'\t' "file:$db?mode=ro" \
+  "SELECT slot, coalesce(result, 'RUNNING'), coalesce(nullif(error_class, ''), '-'),
+          error_code, noop, hops, module_retries
+     FROM attempts WHERE $where ORDER BY slot, id;" >"$tmp/actual"
+grep -v '^#' "$expect" | grep -v '^[[:space:]]*$' | cut -f1-7 | sort -s -t$'\t' -k1,1 >"$tmp/expected"
+
+fail=0
+if ! diff -u --label expected --label "actual ($db)" "$tmp/expected" "$tmp/actual" >"$tmp/diff"; then
+  echo "check-demo-db: result rows differ from $expect" >&2
+  echo "  (slot, result, error_class, error_code, noop, hops, module_retries)" >&2
+  cat "$tmp/diff" >&2
+  fail=1
+fi
+
+sqlite3 -batch -noheader -separator $'\t' "file:$db?mode=ro" \
+  "SELECT slot, imei, coalesce(from_version,''), coalesce(to_version,''), coalesce(final_version,'')
+     FROM attempts
+    WHERE $where AND result = 'PASS' AND
+          ((noop = 0 AND (final_version IS NULL OR upper(final_version) NOT LIKE upper(to_version) || '%')) OR
+           (noop = 1 AND upper(from_version) NOT LIKE upper(to_version) || '%'));" >"$tmp/bad_pass"
+if [ -s "$tmp/bad_pass" ]; then
+  echo "check-demo-db: PASS rows not on their target (slot, imei, from, to, final):" >&2
+  cat "$tmp/bad_pass" >&2
+  fail=1
+fi
+
+if [ "$fail" = 0 ]; then
+  echo "check-demo-db: $(wc -l <"$tmp/actual") rows match $expect"
+fi
+exit "$fail"
