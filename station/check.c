@@ -61,7 +61,7 @@ int fota_check_main(const char *profiles_dir, const char *job_path)
             size_t pk = 0;
             for (size_t i = 0; i < job->n_targets; i++)
                 pk += job->targets[i].n_packages;
-            printf("%s: %zu target(s), %zu package(s) ok (files read, sha256 checked)\n",
+            printf("%s: %zu target(s), %zu package(s) ok (package files read and hashed)\n",
                    job->source, job->n_targets, pk);
         }
     }

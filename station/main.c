@@ -5,10 +5,7 @@
 #include "check.h"
 #include "cli.h"
 #include "probe.h"
-#if __has_include("report.h")
 #include "report.h"
-#define HAVE_REPORT 1
-#endif
 #include "station.h"
 
 int main(int argc, char **argv)
@@ -44,10 +41,8 @@ int main(int argc, char **argv)
         }
         return fota_check_main(fota_cli_profiles_dir(&o), o.job);
     }
-#ifdef HAVE_REPORT
     if (strcmp(cmd, "report") == 0)
-        return fota_report_main(argc - 1, argv + 1);
-#endif
+        return fota_report_main(argc - 1, argv + 1); /* reports/report.h */
     fprintf(stderr, "fota-station: unknown command '%s' (see --help)\n", cmd);
     return 2;
 }

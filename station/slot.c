@@ -11,7 +11,8 @@
 #include "util.h"
 
 #define PROBE_TIMEOUT_MS 1500
-#define PROBE_TRIES 4
+/* A real module enumerates on USB seconds before its AT interpreter answers. */
+#define PROBE_TRIES 20
 #define REOPEN_DELAY_MS 100
 #define REOPEN_TRIES 30
 /* After CLOSE_PORT a USB module's link is removed and re-created (a new tty) within
@@ -326,8 +327,12 @@ static void slot_finish(slot_t *s)
     }
     s->state = SLOT_DONE;
     s->percent = -1;
-    station_log(st, "%s: %s %s %s -> %s %s", s->name, fota_result_name(a.result), a.imei,
-                a.from_version, a.final_version[0] ? a.final_version : "-", s->result);
+    if (a.result == FOTA_RESULT_PASS)
+        station_log(st, "%s: PASS %s %s -> %s%s", s->name, a.imei, a.from_version,
+                    a.final_version, a.noop ? " (already at target)" : "");
+    else
+        station_log(st, "%s: %s %s %s: %s", s->name, fota_result_name(a.result), a.imei,
+                    a.from_version, s->result);
     if (fota_sched_result(&st->sched, a.result, a.error_class, a.error_code)) {
         fota_sched_pause_reason(&st->sched, st->banner, sizeof st->banner);
         station_log(st, "%s", st->banner);
@@ -484,8 +489,11 @@ static void slot_gone(void *ctx, int err)
     (void)err;
     slot_port_drop(s);
     if (s->state == SLOT_PROBING) {
+        /* Rebooting while we asked: try again unless the link changes first. */
         uv_timer_stop(&s->timer);
         slot_set_state(s, SLOT_EMPTY, FOTA_DASH_EMPTY);
+        s->reopen_tries = 0;
+        uv_timer_start(&s->reopen, slot_reopen_cb, SAME_LINK_REOPEN_MS, 0);
     } else if (s->m) {
         /* A reboot, or the module pulled: the machine decides which (its reboot
          * timeout); we reopen when the link comes back. */

@@ -247,6 +247,11 @@ def case_config_errors(c):
     r = subprocess.run([ARGS.station, "check", "--job", job, "--profiles",
                         os.path.join(ARGS.source, "profiles")], capture_output=True, text=True)
     check(r.returncode == 2 and f"{job}:5:" in r.stderr, f"check: {r.returncode} {r.stderr}")
+    r = subprocess.run([ARGS.station, "check", "--job", os.path.join(ARGS.source, "examples",
+                                                                     "station-job.yaml"),
+                        "--profiles", os.path.join(ARGS.source, "profiles")],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, f"the shipped example job checks clean: {r.stdout}{r.stderr}")
 
 
 
@@ -670,6 +675,100 @@ def case_interrupt(c):
     rows = c.rows()
     check(len(rows) == 2 and all(r["result"] == "INTERRUPTED" for r in rows), f"{rows}")
     check(all(r["finished_at"] for r in rows), "finished_at written")
+
+
+
+def local_job(c, name, n_size=20000, **kw):
+    fam = FAMILIES["RG50xQ"]
+    path, digest = c.mkpkg("RG50xQ", fam["rev"], fam["to"], "a06-a07.zip", size=n_size)
+    return c.write("job.yaml", job_yaml(name, [dict(family="RG50xQ", to=fam["to"], method="local",
+                                                    packages=[{"from": fam["rev"], "to": fam["to"],
+                                                               "file": path}])], **kw))
+
+
+def case_transfers(c):
+    """max_transfers 1: only one module streams its package over its AT port at a
+    time (uploads never overlap), the others wait for the token and still pass."""
+    job = local_job(c, "tokens", n_size=60000, limits={"max_transfers": 1, "max_per_hub": 0},
+                    timeouts={"reboot": 10, "total": 60})
+    c.sim("--count", "3", "--family", "RG50xQ", expect_links=3)
+    r = c.station(job, "--until-idle", check_rc=0)
+    spans = {}
+    for line in r.stdout.splitlines():
+        parts = line.split(" ", 2)
+        if len(parts) < 3 or not parts[1].endswith(":"):
+            continue
+        t, slot = parts[0], parts[1][:-1]
+        if parts[2].startswith("uploading"):
+            spans.setdefault(slot, [t, t])[1] = t
+        elif parts[2].startswith("package on the module") and slot in spans:
+            spans[slot][1] = t
+    check(len(spans) == 3, f"three uploads seen: {spans}")
+    iv = sorted(spans.values())
+    for (s1, e1), (s2, e2) in zip(iv, iv[1:]):
+        check(e1 <= s2, f"uploads overlap with max_transfers 1: {iv}")
+    check(all(row["result"] == "PASS" for row in c.rows()), "all pass")
+
+
+def case_probe(c):
+    """probe lists every simulated module with model, IMEI, revision and profile,
+    as JSON and as a table, and leaves them untouched (a run afterwards still sees
+    them at their old revision)."""
+    c.sim("--count", "2", "--family", "EG06xK", expect_links=2)
+    r = subprocess.run([ARGS.station, "probe", "--ports", c.ports, "--profiles",
+                        os.path.join(ARGS.source, "profiles"), "--json"],
+                       capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0, f"probe exit {r.returncode}: {r.stderr}")
+    import json
+    mods = json.loads(r.stdout)
+    check(len(mods) == 2, f"two modules: {mods}")
+    fam = FAMILIES["EG06xK"]
+    for m in mods:
+        check(m["model"] == fam["model"] and m["revision"] == fam["rev"] and
+              m["profile"] == "EG06xK" and len(m["imei"]) == 15 and m["port"].startswith("/dev/pts/"),
+              f"{m}")
+    r = subprocess.run([ARGS.station, "probe", "--ports", c.ports, "--profiles",
+                        os.path.join(ARGS.source, "profiles")], capture_output=True, text=True,
+                       timeout=30)
+    check(r.returncode == 0 and r.stdout.count(fam["model"]) == 2, r.stdout)
+
+
+def case_dashboard(c):
+    """On a terminal: the live dashboard redraws in place (cursor home, erase to end
+    of line; one full clear at start only), shows counts and progress, in colour."""
+    import pty
+    import select
+    job = local_job(c, "dash", timeouts={"reboot": 10, "total": 60})
+    c.sim("--count", "2", "--family", "RG50xQ", expect_links=2)
+    master, slave = pty.openpty()
+    p = subprocess.Popen([ARGS.station, "run", "--job", job, "--db", c.db, "--ports", c.ports,
+                          "--profiles", os.path.join(ARGS.source, "profiles"), "--until-idle"],
+                         stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    out = b""
+    end = time.time() + 60
+    while time.time() < end:
+        r, _, _ = select.select([master], [], [], 0.2)
+        if r:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        elif p.poll() is not None:
+            break
+    os.close(master)
+    check(p.wait(10) == 0, f"exit {p.returncode}")
+    text = out.decode("utf8", "replace")
+    with open(os.path.join(c.dir, "dashboard.out"), "w") as f:
+        f.write(text)
+    check(text.count("\x1b[2J") == 1, "one full clear, at start only")
+    check(text.count("\x1b[H") >= 4, "redrawn in place several times")
+    check("\x1b[K" in text and "\x1b[32m" in text, "erase-to-eol and green PASS")
+    check("pass 2  fail 0" in text and "yield 100.0%" in text, "header counts")
+    check("%" in text and "[" in text, "progress bars")
 
 
 CASES = {
