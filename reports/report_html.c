@@ -54,6 +54,28 @@ static void tile(FILE *f, const char *cls, const char *label, int64_t num, int64
     fprintf(f, "</b><span>%s</span></div>", label);
 }
 
+/* At most max characters of s (whole UTF-8 sequences), "..." when cut. */
+static void label(FILE *f, const char *s, int max)
+{
+    char buf[128];
+    size_t o = 0;
+    int chars = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p && chars < max && o + 5 < sizeof buf) {
+        size_t n = 1;
+        while ((p[n] & 0xC0) == 0x80 && n < 4)
+            n++;
+        memcpy(buf + o, p, n);
+        o += n;
+        p += n;
+        chars++;
+    }
+    buf[o] = '\0';
+    ESC(buf);
+    if (*p)
+        fputs("&#8230;", f);
+}
+
 /* Horizontal bars, value 0..1 each. */
 static void yield_chart(FILE *f, const fota_report_t *r)
 {
@@ -83,8 +105,10 @@ static void yield_chart(FILE *f, const fota_report_t *r)
         int y = 6 + (int)i * row;
         double v = vals[i] < 0 ? 0 : vals[i];
         const char *color = i == 0 ? "#5b8def" : i == 1 ? "#1a7f37" : "#8fa3b8";
-        fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", left - 8, y + 14);
+        fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\"><title>", left - 8, y + 14);
         ESC(labels[i]);
+        fputs("</title>", f);
+        label(f, labels[i], 18);
         fprintf(f, "</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"18\" rx=\"3\" fill=\"%s\"/>"
                    "<text x=\"%.1f\" y=\"%d\">",
                 left, y, v * width, color, left + v * width + 6, y + 14);
@@ -106,7 +130,11 @@ static void pareto_chart(FILE *f, const fota_report_t *r)
         return;
     }
     const int left = 40, top = 20, plot_h = 170, bw = 36, gap = 10, bottom = 70;
-    const int width = left + (int)n * (bw + gap) + 50, h = top + plot_h + bottom;
+    /* A fixed minimum width keeps one bar from being scaled up to fill the card. */
+    int width = left + (int)n * (bw + gap) + 50;
+    if (width < 540)
+        width = 540;
+    const int h = top + plot_h + bottom;
     int64_t max = r->pareto[0].count;
     fprintf(f, "<svg viewBox=\"0 0 %d %d\" width=\"100%%\" role=\"img\" aria-label=\"Failure Pareto\">",
             width, h);
