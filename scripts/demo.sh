@@ -43,9 +43,15 @@ say() { printf '\033[1mdemo:\033[0m %s\n' "$*"; }
 # --- 1. dependencies and build --------------------------------------------------
 if [ "$deps" = 1 ]; then "$repo/scripts/install-deps.sh"; fi
 if [ -z "$station" ] || [ -z "$sim" ]; then
-  say "building in $build_dir (RelWithDebInfo)"
-  cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFOTA_TESTS=OFF >/dev/null
-  cmake --build "$build_dir" -j"$(nproc)" --target fota-station fota-sim >/dev/null
+  say "building in $build_dir (RelWithDebInfo; log in $build_dir/demo-build.log)"
+  mkdir -p "$build_dir"
+  if ! { cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFOTA_TESTS=OFF &&
+         cmake --build "$build_dir" -j"$(nproc)" --target fota-station fota-sim; } \
+       >"$build_dir/demo-build.log" 2>&1; then
+    tail -n 40 "$build_dir/demo-build.log" >&2
+    echo "demo: the build failed (full log: $build_dir/demo-build.log)" >&2
+    exit 2
+  fi
   station=${station:-$build_dir/station/fota-station}
   sim=${sim:-$build_dir/sim/fota-sim}
 fi
