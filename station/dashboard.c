@@ -38,7 +38,7 @@ void fota_dash_bar(char *buf, size_t cap, int percent, int cells)
     for (int i = 0; i < cells; i++)
         bar[i] = i < full ? '#' : '.';
     bar[cells] = '\0';
-    snprintf(buf, cap, "[%s] %3d%%", bar, percent);
+    snprintf(buf, cap, "[%.*s] %3d%%", cells, bar, percent);
 }
 
 void fota_dash_elapsed(char *buf, size_t cap, int64_t ms)

@@ -52,13 +52,13 @@ int fota_port_describe(const char *path, fota_port_info_t *info)
          * interface directory (ttyUSB: device/.., ttyACM: device). */
         const char *base = strrchr(real, '/');
         base = base ? base + 1 : real;
+        char dev[NAME_MAX + 1];
+        fota_copy(dev, sizeof dev, base); /* a tty name: short */
         static const char *const leaf[] = {"device/../bInterfaceNumber",
                                            "device/bInterfaceNumber"};
         for (size_t i = 0; i < 2 && info->interface < 0; i++) {
-            char p[PATH_MAX] = "/sys/class/tty/";
-            strncat(p, base, sizeof p - strlen(p) - 1);
-            strncat(p, "/", sizeof p - strlen(p) - 1);
-            strncat(p, leaf[i], sizeof p - strlen(p) - 1);
+            char p[PATH_MAX];
+            snprintf(p, sizeof p, "/sys/class/tty/%s/%s", dev, leaf[i]);
             FILE *f = fopen(p, "r");
             if (f) {
                 unsigned v;

@@ -74,6 +74,38 @@ static size_t view_rows(station_t *st, fota_dash_row_t *rows, fota_dash_header_t
     return n;
 }
 
+/* More slots than terminal lines: the ones that need eyes first (running, queued,
+ * failed), in slot order within each group; a scrolling frame would break the
+ * in-place redraw. */
+static int row_rank(const fota_dash_row_t *r)
+{
+    switch (r->state) {
+    case FOTA_DASH_RUNNING:
+    case FOTA_DASH_QUEUED:
+    case FOTA_DASH_PROBING: return 0;
+    case FOTA_DASH_FAIL:
+    case FOTA_DASH_INTERRUPTED: return 1;
+    default: return 2;
+    }
+}
+
+static size_t view_fit(fota_dash_row_t *rows, size_t n, size_t max)
+{
+    if (n <= max)
+        return n;
+    fota_dash_row_t *tmp = malloc(n * sizeof *tmp);
+    if (!tmp)
+        return max;
+    size_t k = 0;
+    for (int rank = 0; rank <= 2; rank++)
+        for (size_t i = 0; i < n; i++)
+            if (row_rank(&rows[i]) == rank)
+                tmp[k++] = rows[i];
+    memcpy(rows, tmp, n * sizeof *rows);
+    free(tmp);
+    return max;
+}
+
 void view_redraw(station_t *st)
 {
     if (!st->dashboard)
@@ -89,23 +121,40 @@ void view_redraw(station_t *st)
     h.skip = st->skip;
     h.banner = st->sched.paused ? st->banner : NULL;
     size_t n = view_rows(st, rows, &h);
+    int width = 0, height = 0;
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
+        width = ws.ws_col;
+        height = ws.ws_row;
+    }
+    unsigned logs = VIEW_LOG_LINES;
+    size_t shown = n;
+    if (height > 0) {
+        /* header, banner, column titles, "more" line, blank, logs: never scroll */
+        int room = height - 5 - (h.banner ? 1 : 0);
+        if ((int)n + (int)logs > room)
+            logs = room - (int)n >= 2 ? (unsigned)(room - (int)n) : 2;
+        int fit = room - (int)logs;
+        if (fit < 1)
+            fit = 1;
+        shown = view_fit(rows, n, (size_t)fit);
+    }
     size_t cap = 512 * (n + 16);
     char *buf = malloc(cap);
     if (buf) {
-        int width = 0;
-        struct winsize ws;
-        if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
-            width = ws.ws_col;
-        fota_dash_render(buf, cap, &h, rows, n, st->color, width);
+        fota_dash_render(buf, cap, &h, rows, shown, st->color, width);
         /* Drop the trailing "erase below" so the log lines follow, then add it. */
         size_t len = strlen(buf);
         if (len >= 3 && strcmp(buf + len - 3, "\x1b[J") == 0)
             buf[len -= 3] = '\0';
         fwrite(buf, 1, len, stdout);
-        unsigned first = view_log_n > VIEW_LOG_LINES ? view_log_n - VIEW_LOG_LINES : 0;
-        fputs(st->color ? "\x1b[K\r\n" : "\n", stdout);
+        const char *eol = st->color ? "\x1b[K\r\n" : "\n";
+        if (shown < n)
+            printf("... %zu more slots (enlarge the terminal to see them)%s", n - shown, eol);
+        fputs(eol, stdout);
+        unsigned first = view_log_n > logs ? view_log_n - logs : 0;
         for (unsigned i = first; i < view_log_n; i++)
-            printf("%s%s", view_log[i % VIEW_LOG_LINES], st->color ? "\x1b[K\r\n" : "\n");
+            printf("%s%s", view_log[i % VIEW_LOG_LINES], eol);
         fputs(st->color ? "\x1b[J" : "", stdout);
         fflush(stdout);
         free(buf);
