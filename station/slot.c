@@ -162,6 +162,13 @@ static void slot_stamp(const slot_t *s, fota_attempt_t *a)
 static void slot_begin(slot_t *s)
 {
     station_t *st = s->st;
+    if (st->stopping || st->draining) {
+        /* --expect reached or stopping while this probe ran: nothing new starts. */
+        slot_port_drop(s);
+        slot_set_state(s, SLOT_IGNORED, FOTA_DASH_IDLE);
+        station_check_exit(st);
+        return;
+    }
     fota_attempt_t a;
     memset(&a, 0, sizeof a);
     slot_stamp(s, &a);
