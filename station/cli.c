@@ -5,7 +5,10 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef FOTA_PROFILES_INSTALL_DIR
 #define FOTA_PROFILES_INSTALL_DIR "/usr/local/share/fota-station/profiles"
@@ -203,5 +206,20 @@ const char *fota_cli_profiles_dir(const fota_cli_t *o)
     struct stat st;
     if (stat(FOTA_PROFILES_INSTALL_DIR, &st) == 0 && S_ISDIR(st.st_mode))
         return FOTA_PROFILES_INSTALL_DIR;
+    /* Installed under another prefix than configured (cmake --install --prefix):
+     * <bindir>/../share/fota-station/profiles next to the binary itself. */
+    static char rel[PATH_MAX];
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(rel, sizeof rel, "%.*s/../share/fota-station/profiles", PATH_MAX - 40, exe);
+            if (stat(rel, &st) == 0 && S_ISDIR(st.st_mode))
+                return rel;
+        }
+    }
     return "profiles";
 }

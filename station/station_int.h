@@ -10,7 +10,7 @@
 #include "cli.h"
 #include "dashboard.h"
 #include "fota_machine.h"
-#include "limits.h"
+#include "line_limits.h"
 #include "port.h"
 #include "query.h"
 #include "results.h"

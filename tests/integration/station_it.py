@@ -771,6 +771,31 @@ def case_dashboard(c):
     check("%" in text and "[" in text, "progress bars")
 
 
+def case_install(c):
+    """cmake --install puts the binaries, the profiles, the example job, the systemd
+    unit and the udev rule in place; the installed station finds its own profiles."""
+    if not ARGS.build_dir:
+        raise Fail("--build-dir not given")
+    prefix = os.path.join(c.dir, "prefix")
+    r = subprocess.run([ARGS.cmake, "--install", ARGS.build_dir, "--prefix", prefix,
+                        "--component", "Unspecified"], capture_output=True, text=True)
+    check(r.returncode == 0, f"cmake --install: {r.stderr}")
+    for f in ("bin/fota-station", "bin/fota-sim", "share/fota-station/profiles/rg50xq.yaml",
+              "share/fota-station/examples/station-job.yaml",
+              "lib/systemd/system/fota-station.service", "lib/udev/rules.d/70-fota-station.rules"):
+        check(os.path.exists(os.path.join(prefix, f)), f"{f} installed")
+    with open(os.path.join(prefix, "lib/udev/rules.d/70-fota-station.rules")) as f:
+        rule = f.read()
+    check('ATTRS{idVendor}=="2c7c"' in rule and 'ENV{ID_MM_DEVICE_IGNORE}="1"' in rule, rule)
+    with open(os.path.join(prefix, "lib/systemd/system/fota-station.service")) as f:
+        unit = f.read()
+    check("ExecStart=/" in unit and "fota-station run --job" in unit and "@" not in unit, unit)
+    r = subprocess.run([os.path.join(prefix, "bin/fota-station"), "check", "--job",
+                        os.path.join(prefix, "share/fota-station/examples/station-job.yaml")],
+                       capture_output=True, text=True, cwd=c.dir)
+    check(r.returncode == 0 and "4 profile(s) ok" in r.stdout, f"installed check: {r.stdout}{r.stderr}")
+
+
 CASES = {
     "noop": case_noop,
     "config_errors": case_config_errors,
@@ -786,6 +811,8 @@ def main():
     ap.add_argument("--sim", required=True)
     ap.add_argument("--source", required=True)
     ap.add_argument("--work", required=True)
+    ap.add_argument("--build-dir")
+    ap.add_argument("--cmake", default="cmake")
     ap.add_argument("cases", nargs="*")
     ARGS = ap.parse_args()
     names = ARGS.cases or list(CASES)

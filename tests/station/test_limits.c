@@ -8,7 +8,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "limits.h"
+#include "line_limits.h"
 
 static void hub_key_drops_last_port(void **state)
 {

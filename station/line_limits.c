@@ -1,5 +1,5 @@
-/* Scheduling limits; see limits.h. */
-#include "limits.h"
+/* Scheduling limits; see line_limits.h. */
+#include "line_limits.h"
 
 #include <ctype.h>
 #include <stdio.h>
