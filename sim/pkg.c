@@ -103,7 +103,7 @@ sim_pkg_result_t sim_pkg_check(const sim_module_t *m, const uint8_t *p, size_t n
 int sim_pkg_build(const char *family, const char *from, const char *to, size_t size, int corrupt,
                   uint8_t **out, size_t *out_len)
 {
-    uint8_t *body = malloc(size ? size : 1);
+    uint8_t *body = calloc(1, size ? size : 1);
     if (!body)
         return -1;
     uint32_t x = 2166136261u; /* FNV-1a of the target seeds a xorshift stream */
