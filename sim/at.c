@@ -272,6 +272,11 @@ static void exec_line(sim_module_t *m, char *line)
         sim_line(m, "+CFUN: 1");
         return ok(m);
     }
+    if (!strcmp(name, "+CFUN") && is_set && !strcmp(args, "1,1") && m->fs == 0) {
+        ok(m); /* full functionality with reset: a plain reboot, re-enumerated on USB */
+        sim_fota_reboot(m);
+        return;
+    }
     if (!strcmp(name, "+CSQ")) {
         sim_line(m, "+CSQ: 23,99");
         return ok(m);

@@ -453,6 +453,24 @@ static void scenario_errors_name_line_and_column(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* The shipped demo line loads, publishes every module, and a reset reboots one. */
+static void example_line_and_cfun_reset(void **state)
+{
+    (void)state;
+    simproc_t p;
+    simconn_t c;
+    memset(&p, 0, sizeof p);
+    const char *args[] = {"--scenario", FOTA_SOURCE_DIR "/examples/sim-line.yaml", "--speed", "1000", NULL};
+    assert_int_equal(sp_start(&p, 31, args), 0);
+    assert_int_equal(sc_open(&c, sp_link(&p, "pci-0000:00:14.0-usb-0:1.1.1:1.2")), 0);
+    assert_int_equal(sc_at(&c, "AT+CFUN=1,1", T), 0);
+    expect_reenumeration(&c);
+    expect_boot(&c);
+    expect_revision(&c, RG_A06);
+    sc_close(&c);
+    assert_int_equal(sp_stop(&p), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -464,6 +482,7 @@ int main(void)
         cmocka_unit_test(update_faults),
         cmocka_unit_test(line_faults),
         cmocka_unit_test(scenario_errors_name_line_and_column),
+        cmocka_unit_test(example_line_and_cfun_reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
