@@ -15,9 +15,11 @@
 #define PROBE_TRIES 20
 #define REOPEN_DELAY_MS 100
 #define REOPEN_TRIES 30
-/* After CLOSE_PORT a USB module's link is removed and re-created (a new tty) within
- * moments; a UART module (seed 004's legacy GSM modules) keeps its tty across the
- * reboot, so a link still unchanged after this long is reopened as it is. */
+/* After CLOSE_PORT a USB module's link is removed and re-created (a new tty); a UART
+ * module (seed 004's legacy GSM modules) keeps its tty across the reboot, so on a
+ * port that is not USB a link still unchanged after this long is reopened as it is.
+ * Never on USB: reopening the old tty before it drops would let the machine talk to
+ * the module before its reboot (and see the old revision). */
 #define SAME_LINK_REOPEN_MS 2000
 
 static void slot_pump(slot_t *s);
@@ -114,7 +116,9 @@ static void slot_probe_start(slot_t *s)
         return;
     fota_port_info_t info;
     s->hint = NULL;
+    s->usb = false;
     if (fota_port_describe(s->link.target, &info) == 0 && info.usb) {
+        s->usb = true;
         /* Real hardware: only AT ports of known profiles (SPEC §4: DIAG on 0, GPS on
          * 1, AT on 2 for RM500/RG500 and EG06). */
         s->hint = fota_profile_set_match_usb(&s->st->profiles, info.vid, info.pid, info.interface);
@@ -380,7 +384,8 @@ static void slot_execute(slot_t *s, const fota_action_t *a)
         s->await_new_link = true;
         s->closed_gen = s->link_gen;
         s->reopen_tries = 0;
-        uv_timer_start(&s->reopen, slot_reopen_cb, SAME_LINK_REOPEN_MS, 0);
+        if (!s->usb)
+            uv_timer_start(&s->reopen, slot_reopen_cb, SAME_LINK_REOPEN_MS, 0);
         break;
     case FOTA_ACT_IDENTIFIED:
         slot_identified(s);
@@ -507,7 +512,8 @@ static void slot_gone(void *ctx, int err)
         s->await_new_link = true;
         s->closed_gen = s->link_gen;
         s->reopen_tries = 0;
-        uv_timer_start(&s->reopen, slot_reopen_cb, SAME_LINK_REOPEN_MS, 0);
+        if (!s->usb)
+            uv_timer_start(&s->reopen, slot_reopen_cb, SAME_LINK_REOPEN_MS, 0);
         fota_machine_port_gone(s->m, (uint64_t)station_now(s->st));
         slot_pump(s);
     }

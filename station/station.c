@@ -195,6 +195,8 @@ static void station_shutdown(station_t *st)
     if (st->stopped)
         return;
     st->stopped = true;
+    if (st->tty_in_open)
+        uv_tty_reset_mode(); /* before the last lines: raw mode has no CR on LF */
     view_final(st);
     fota_watch_stop(st->watch);
     st->watch = NULL;
@@ -204,10 +206,8 @@ static void station_shutdown(station_t *st)
     uv_close((uv_handle_t *)&st->sigint, handle_close_noop);
     uv_close((uv_handle_t *)&st->sigterm, handle_close_noop);
     uv_close((uv_handle_t *)&st->sigusr1, handle_close_noop);
-    if (st->tty_in_open) {
-        uv_tty_reset_mode();
+    if (st->tty_in_open)
         uv_close((uv_handle_t *)&st->tty_in, handle_close_noop);
-    }
 }
 
 int fota_station_run(const fota_cli_t *opts)

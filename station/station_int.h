@@ -44,6 +44,7 @@ typedef struct slot {
     fota_query_t query;
     int probe_tries;
     const fota_profile_t *hint;
+    bool usb;                /* a real USB port: it always re-enumerates on reboot */
     /* machine */
     fota_machine_t *m;
     int64_t attempt_id;

@@ -771,6 +771,77 @@ def case_dashboard(c):
     check("%" in text and "[" in text, "progress bars")
 
 
+def run_on_pty(cmd, on_output, timeout=60):
+    """Runs cmd with a pty as its terminal; on_output(text_so_far, write) is called
+    as output arrives and may type keys with write(bytes). Returns (rc, text)."""
+    import pty
+    import select
+    master, slave = pty.openpty()
+    os.set_blocking(master, True)
+    p = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    out = b""
+    end = time.time() + timeout
+    while time.time() < end:
+        r, _, _ = select.select([master], [], [], 0.2)
+        if r:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+            on_output(out.decode("utf8", "replace"), lambda b: os.write(master, b))
+        elif p.poll() is not None:
+            break
+    os.close(master)
+    try:
+        rc = p.wait(10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        raise Fail("station did not exit")
+    return rc, out.decode("utf8", "replace")
+
+
+def case_dashboard_keys(c):
+    """The operator's keys: a failure pauses the line (the banner says why); a module
+    inserted meanwhile is identified and shown queued ("paused"); `a` resumes and it
+    is upgraded; `q` quits."""
+    job = local_job(c, "keys", limits={"stop_after_same_failures": 1},
+                    timeouts={"reboot": 10, "total": 60})
+    bad = [{"family": "RG50xQ", "slot": slot_name(0),
+            "faults": {"error": {"phase": "update", "code": 504, "at": 10}}}]
+    good = [{"family": "RG50xQ", "slot": slot_name(1)}]
+    c.sim("--scenario", c.write("scen-bad.yaml", scenario_yaml(bad)), expect_links=1,
+          speed=SCEN_SPEED, log="sim-bad.log")
+    state = {"inserted": False, "acked": False, "quit": False}
+
+    def keys(text, write):
+        if not state["inserted"] and "PAUSED: 1 consecutive failures package/504" in text:
+            c.sim("--scenario", c.write("scen-good.yaml", scenario_yaml(good)), speed=SCEN_SPEED,
+                  log="sim-good.log")
+            state["inserted"] = True
+        elif state["inserted"] and not state["acked"] and text.rfind("queued") > text.rfind("PAUSED: 1") \
+                and "paused" in text[text.rfind("PAUSED: 1"):]:
+            write(b"a")
+            state["acked"] = True
+        elif state["acked"] and not state["quit"] and "pass 1  fail 1" in text:
+            write(b"q")
+            state["quit"] = True
+
+    rc, text = run_on_pty([ARGS.station, "run", "--job", job, "--db", c.db, "--ports", c.ports,
+                           "--profiles", os.path.join(ARGS.source, "profiles")], keys)
+    with open(os.path.join(c.dir, "dashboard.out"), "w") as f:
+        f.write(text)
+    check(state["inserted"] and state["acked"] and state["quit"],
+          f"pause, queued module, ack, quit: {state}")
+    check("operator acknowledged" in text, "the ack is logged on the dashboard")
+    check(rc == 1, f"a module failed: exit 1, got {rc}")
+    rows = c.rows()
+    check([r["result"] for r in rows] == ["FAIL", "PASS"], f"{rows}")
+
+
 def case_install(c):
     """cmake --install puts the binaries, the profiles, the example job, the systemd
     unit and the udev rule in place; the installed station finds its own profiles."""
