@@ -155,6 +155,13 @@ class Case:
         con.close()
         return rows
 
+    def rows_now(self):
+        """rows() while the station may still be creating the file: [] until ready."""
+        try:
+            return self.rows() if os.path.exists(self.db) else []
+        except sqlite3.Error:
+            return []
+
     def events(self, attempt_id):
         con = sqlite3.connect(self.db)
         ev = [r[0] for r in con.execute("SELECT text FROM events WHERE attempt_id=?", (attempt_id,))]
@@ -616,7 +623,7 @@ def case_pause_and_limits(c):
     time.sleep(2)
     st.send_signal(signal.SIGUSR1)
     end = time.time() + 40
-    while time.time() < end and len([r for r in c.rows() if r["result"]]) < 7:
+    while time.time() < end and len([r for r in c.rows_now() if r["result"]]) < 7:
         time.sleep(0.2)
     rows = c.rows()
     check(len([r for r in rows if r["result"]]) == 7, f"all 7 done after the ack: {rows}")
@@ -665,7 +672,7 @@ def case_interrupt(c):
     c.procs.append(st)
     end = time.time() + 20
     while time.time() < end:
-        if os.path.exists(c.db) and len(c.rows()) == 2:
+        if len(c.rows_now()) == 2:
             break
         time.sleep(0.1)
     time.sleep(0.5)
