@@ -130,6 +130,11 @@ int fota_report_main(int argc, char **argv)
         sqlite3_close(db);
         return EXIT_DB;
     }
+    /* Big writes for big reports; only on our own stream, before its first
+     * byte (C11 7.21.5.6): stdout may have been used by the caller. */
+    static char obuf[1 << 18];
+    if (f != stdout)
+        setvbuf(f, obuf, _IOFBF, sizeof obuf);
     char err[512] = "";
     int rc = 0;
     if (strcmp(format, "csv") == 0) {

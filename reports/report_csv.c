@@ -15,6 +15,21 @@ static const char *const columns[] = {
 };
 #define N_COLUMNS (sizeof columns / sizeof columns[0])
 
+static void put_int(FILE *f, int64_t v)
+{
+    char tmp[24];
+    int n = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        tmp[n++] = '-';
+    while (n)
+        putc_unlocked(tmp[--n], f);
+}
+
 int fota_report_write_csv(sqlite3 *db, const fota_report_sel_t *sel, FILE *f, char *errbuf,
                           size_t errlen)
 {
@@ -33,16 +48,17 @@ int fota_report_write_csv(sqlite3 *db, const fota_report_sel_t *sel, FILE *f, ch
     for (size_t i = 0; i < N_COLUMNS; i++)
         fprintf(f, "%s%s", i ? "," : "", columns[i]);
     fputs("\r\n", f); /* RFC 4180 line ends */
+    /* A million rows: integers without printf, cells written whole. */
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         for (int i = 0; i < (int)N_COLUMNS; i++) {
             if (i)
-                fputc(',', f);
+                putc_unlocked(',', f);
             switch (sqlite3_column_type(st, i)) {
             case SQLITE_NULL:
                 break;
             case SQLITE_INTEGER:
-                fprintf(f, "%lld", (long long)sqlite3_column_int64(st, i));
+                put_int(f, sqlite3_column_int64(st, i));
                 break;
             default:
                 fota_csv_cell(f, (const char *)sqlite3_column_text(st, i));
@@ -50,6 +66,7 @@ int fota_report_write_csv(sqlite3 *db, const fota_report_sel_t *sel, FILE *f, ch
         }
         fputs("\r\n", f);
     }
+
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
         snprintf(errbuf, errlen, "reading attempts: %s", sqlite3_errmsg(db));

@@ -36,18 +36,25 @@ void fota_csv_cell(FILE *f, const char *s)
         return;
     bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
                    s[0] == '\r';
-    bool quote = formula || strpbrk(s, ",\"\r\n") != NULL;
-    if (quote)
-        putc_unlocked('"', f);
+    size_t n = strlen(s);
+    if (!formula && !strpbrk(s, ",\"\r\n")) {
+        fwrite(s, 1, n, f); /* the common case: a plain value, written whole */
+        return;
+    }
+    putc_unlocked('"', f);
     if (formula)
         putc_unlocked('\'', f);
-    for (const char *p = s; *p; p++) {
-        if (*p == '"')
-            putc_unlocked('"', f);
-        putc_unlocked(*p, f);
-    }
-    if (quote)
+    /* Runs between quotes are written whole; each quote is doubled. */
+    for (const char *p = s, *q; *p; p = q + 1) {
+        q = strchr(p, '"');
+        if (!q) {
+            fwrite(p, 1, (size_t)(s + n - p), f);
+            break;
+        }
+        fwrite(p, 1, (size_t)(q - p + 1), f);
         putc_unlocked('"', f);
+    }
+    putc_unlocked('"', f);
 }
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 when invalid. */
