@@ -1,7 +1,7 @@
 /* The module's side of FOTA: download, reboot into the updater, update with
  * progress, retry, restore, reboot back. One state per module, driven by its
  * t_step timer; all delays scale with --speed. */
-#include "sim.h"
+#include "fota_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,22 +9,9 @@
 #include <strings.h>
 #include <sys/ioctl.h>
 
-enum {
-    FS_QFAI = -1, /* legacy: collecting AT+QFAW chunks */
-    FS_IDLE = 0,
-    FS_DL_BEGIN, FS_DL_WAIT, FS_DL_PROGRESS, FS_DL_END,
-    FS_TO_UPDATER, FS_BOOT, FS_BOOT_URC,
-    FS_UPD_START, FS_UPD_STEP, FS_UPD_END, FS_RESTORE, FS_REBOOT,
-    FS_STALLED, FS_GONE, FS_VANISH, FS_POWER_OFF,
-};
-
-enum { SIM_M_NONE, SIM_M_FTP, SIM_M_HTTP, SIM_M_HTTPS, SIM_M_LOCAL, SIM_M_FILE, SIM_M_LEGACY };
-
-#define MAX_RETRIES 5 /* 000 §4, 001 §3: the module itself retries five times */
-
 static void step_cb(uv_timer_t *t);
 
-static void go(sim_module_t *m, int state, uint64_t ms)
+void sim_fota_go(sim_module_t *m, int state, uint64_t ms)
 {
     m->fs = state;
     uv_timer_start(&m->t_step, step_cb, ms, 0);
@@ -49,7 +36,7 @@ static int must_wait_drain(sim_module_t *m, int state)
                (m->port && now - m->last_write_ms < 20) ||
                (queued > 0 && now - m->drain_start_ms < 3000);
     if (wait && m->port) {
-        go(m, state, 2);
+        sim_fota_go(m, state, 2);
         return 1;
     }
     m->drain_start_ms = 0;
@@ -57,7 +44,7 @@ static int must_wait_drain(sim_module_t *m, int state)
 }
 
 /* A +QIND line in this family's spelling plus the scenario's variants. */
-static void urc(sim_module_t *m, const char *fmt, int value, int progress)
+void sim_fota_urc(sim_module_t *m, const char *fmt, int value, int progress)
 {
     if (!fmt)
         return;
@@ -87,7 +74,7 @@ static void urc(sim_module_t *m, const char *fmt, int value, int progress)
     sim_line(m, "%s", src);
 }
 
-static const sim_urc_pair_t *dl_pair(const sim_module_t *m)
+const sim_urc_pair_t *sim_fota_dl_pair(const sim_module_t *m)
 {
     switch (m->method) {
     case SIM_M_FTP: return &m->fam->ftp;
@@ -97,16 +84,16 @@ static const sim_urc_pair_t *dl_pair(const sim_module_t *m)
     }
 }
 
-static void free_pkg(sim_module_t *m)
+void sim_fota_free_pkg(sim_module_t *m)
 {
     free(m->pkg);
     m->pkg = NULL;
     m->pkg_len = 0;
 }
 
-static void finish_idle(sim_module_t *m)
+void sim_fota_idle(sim_module_t *m)
 {
-    free_pkg(m);
+    sim_fota_free_pkg(m);
     m->fs = FS_IDLE;
     m->method = SIM_M_NONE;
     if (m->mode == SIM_MODE_BUSY)
@@ -118,157 +105,6 @@ static int phase_at(sim_phase_t want, sim_phase_t phase, int at, int pct)
 {
     return want == phase && pct >= at;
 }
-
-/* ---- AT+QFOTADL ------------------------------------------------------- */
-
-static int ftp_path_is_root(const char *url)
-{
-    const char *host = strstr(url, "://");
-    if (!host)
-        return 0;
-    const char *path = strchr(host + 3, '/');
-    return path && !strchr(path + 1, '/');
-}
-
-int sim_fota_command(sim_module_t *m, const char *arg)
-{
-    char u[590];
-    const char *s = arg;
-    while (*s == ' ')
-        s++;
-    size_t n = strlen(s);
-    if (m->fs != FS_IDLE || n < 2 || s[0] != '"' || s[n - 1] != '"' || n - 2 >= sizeof u)
-        return -1;
-    memcpy(u, s + 1, n - 2);
-    u[n - 2] = 0;
-    if (m->f.error_phase == SIM_PHASE_COMMAND)
-        return -1;
-    const sim_family_t *f = m->fam;
-    if (strncasecmp(u, "FILE:", 5) == 0) {
-        char *e;
-        unsigned long long len = strtoull(u + 5, &e, 10);
-        if (!f->file_stream || e == u + 5 || *e || len == 0)
-            return -1;
-        m->method = SIM_M_FILE;
-        m->spaced = 0;
-        sim_at_final(m, "OK");
-        urc(m, f->file.start, 0, 0);
-        m->fs = FS_DL_WAIT;
-        sim_data_begin(m, SIM_MODE_FILE, (size_t)len);
-        return 0;
-    }
-    if (strlen(u) > f->url_max)
-        return -1; /* 512 / 100 / 255 bytes by family */
-    if (strncasecmp(u, "ftp://", 6) == 0) {
-        if (f->ftp_root_only && !ftp_path_is_root(u))
-            return -1; /* 003 §3.1: only the root path */
-        m->method = SIM_M_FTP;
-    } else if (strncasecmp(u, "http://", 7) == 0) {
-        m->method = SIM_M_HTTP;
-    } else if (strncasecmp(u, "https://", 8) == 0) {
-        m->method = SIM_M_HTTPS;
-    } else if (f->local_prefix && strncmp(u, f->local_prefix, strlen(f->local_prefix)) == 0) {
-        sim_file_t *file = sim_file_find(m, u + strlen(f->local_prefix));
-        if (!file)
-            return -1;
-        m->method = SIM_M_LOCAL;
-        snprintf(m->pkg_file, sizeof m->pkg_file, "%s", file->name);
-        m->pkg = malloc(file->len ? file->len : 1);
-        memcpy(m->pkg, file->data, file->len);
-        m->pkg_len = file->len;
-    } else {
-        return -1;
-    }
-    snprintf(m->url, sizeof m->url, "%s", u);
-    m->spaced = f->comma_space_http && (m->method == SIM_M_HTTP || m->method == SIM_M_HTTPS);
-    if (f->comma_space_http && m->method == SIM_M_LOCAL)
-        m->spaced = 2; /* 001 §3.3.1.3 example: `+QIND: "FOTA", "UPDATING",1` */
-    m->attempt = 0;
-    m->resume_pct = 0;
-    m->resumed = 0;
-    m->power_loss_done = 0;
-    sim_log(m, "QFOTADL %s", u);
-    sim_at_final(m, "OK");
-    if (m->method == SIM_M_LOCAL) {
-        if (f->check_before_reboot &&
-            sim_pkg_check(m, m->pkg, m->pkg_len, NULL, 0) == SIM_PKG_PROJECT) {
-            go(m, FS_DL_END, sim_ms(m, 0.5));
-            return 0;
-        }
-        /* SPEC §4: with a local package the port drops right after the OK */
-        go(m, FS_TO_UPDATER, 5);
-        return 0;
-    }
-    go(m, FS_DL_BEGIN, sim_ms(m, 0.3));
-    return 0;
-}
-
-void sim_fetch_done(sim_module_t *m, int err, uint8_t *data, size_t len)
-{
-    m->fetch_busy = 0;
-    if (m->fs != FS_DL_WAIT || m->sim->stopping) {
-        free(data);
-        return;
-    }
-    m->dl_err = err;
-    free_pkg(m);
-    m->pkg = data;
-    m->pkg_len = len;
-    double secs = (double)len / m->t.download_rate;
-    if (secs < m->t.download_min_s)
-        secs = m->t.download_min_s;
-    uint64_t total = err ? sim_ms(m, 1) : sim_ms(m, secs);
-    uint64_t el = sim_now_ms(m->sim) - m->dl_started_ms;
-    m->dl_remaining_ms = total > el ? (double)(total - el) : 0;
-    m->dl_pct = 0;
-    sim_log(m, "downloaded %zu bytes, err %d", len, err);
-    go(m, FS_DL_PROGRESS, 0);
-}
-
-/* EC200T FILE:<len> stream finished (003 §3.3): FILEEND then straight to START. */
-void sim_fota_stream_done(sim_module_t *m, uint8_t *data, size_t len, int complete)
-{
-    int code = complete ? 0 : 500; /* 003 §4.3: 500 file download error */
-    if (m->f.error_phase == SIM_PHASE_FILE)
-        code = m->f.error_code;
-    urc(m, m->fam->file.end, code, 0);
-    if (code) {
-        free(data);
-        finish_idle(m);
-        return;
-    }
-    free_pkg(m);
-    m->pkg = data;
-    m->pkg_len = len;
-    m->attempt = 0;
-    m->resume_pct = 0;
-    m->power_loss_done = 0;
-    m->mode = SIM_MODE_BUSY;
-    go(m, FS_UPD_START, sim_ms(m, 0.3));
-}
-
-/* Legacy AT+QFUA / AT+QFAU (004 §2.3): the data is in; "rebooting" on the UART. */
-void sim_fota_legacy_start(sim_module_t *m, uint8_t *data, size_t len)
-{
-    free_pkg(m);
-    m->pkg = data;
-    m->pkg_len = len;
-    m->method = SIM_M_LEGACY;
-    m->attempt = 0;
-    m->resume_pct = 0;
-    m->power_loss_done = 0;
-    m->spaced = 0;
-    sim_line(m, "Finish data downloading, rebooting....");
-    m->boot_normal = 0;
-    go(m, FS_REBOOT, sim_ms(m, 0.2));
-}
-
-void sim_fota_reboot(sim_module_t *m)
-{
-    m->boot_normal = 1;
-    go(m, FS_REBOOT, sim_ms(m, 0.2));
-}
-
 /* ---- the steps ----------------------------------------------------------- */
 
 static void boot_urc(sim_module_t *m)
@@ -280,11 +116,11 @@ static void boot_urc(sim_module_t *m)
     const char *l = list[m->boot_urc_i++];
     if (!l) {
         sim_log(m, "booted %s", m->revision);
-        finish_idle(m);
+        sim_fota_idle(m);
         return;
     }
     sim_line(m, "%s", l);
-    go(m, FS_BOOT_URC, sim_ms(m, m->t.boot_urc_s));
+    sim_fota_go(m, FS_BOOT_URC, sim_ms(m, m->t.boot_urc_s));
 }
 
 static void do_boot(sim_module_t *m)
@@ -308,18 +144,18 @@ static void do_boot(sim_module_t *m)
     if (m->boot_normal) {
         m->restoring = 0;
         m->boot_urc_i = 0;
-        go(m, FS_BOOT_URC, sim_ms(m, 0.2));
+        sim_fota_go(m, FS_BOOT_URC, sim_ms(m, 0.2));
         return;
     }
     m->mode = SIM_MODE_BUSY; /* the updater has no AT interpreter */
     if (m->restoring) {
         m->pct = 0;
-        go(m, FS_RESTORE, sim_ms(m, 0.3));
+        sim_fota_go(m, FS_RESTORE, sim_ms(m, 0.3));
         return;
     }
     if (m->resumed && m->v.continue_msg)
-        urc(m, "+QIND: \"FOTA\",\"Last upgrade was not finished,continue upgrade\"", 0, 0);
-    go(m, FS_UPD_START, sim_ms(m, 0.5));
+        sim_fota_urc(m, "+QIND: \"FOTA\",\"Last upgrade was not finished,continue upgrade\"", 0, 0);
+    sim_fota_go(m, FS_UPD_START, sim_ms(m, 0.5));
 }
 
 static void upd_start(sim_module_t *m)
@@ -328,7 +164,7 @@ static void upd_start(sim_module_t *m)
         sim_line(m, "Quectel firmware update is processing....");
         sim_line(m, ".......RunFirmwareUpdate......");
     } else {
-        urc(m, m->fam->start, 0, 0);
+        sim_fota_urc(m, m->fam->start, 0, 0);
     }
     m->mode = SIM_MODE_BUSY;
     char to[96] = "";
@@ -340,10 +176,10 @@ static void upd_start(sim_module_t *m)
     sim_log(m, "update attempt %d: package check %d", m->attempt, m->pkg_code);
     if (m->pkg_code) {
         m->end_code = m->pkg_code;
-        go(m, FS_UPD_END, sim_ms(m, 1));
+        sim_fota_go(m, FS_UPD_END, sim_ms(m, 1));
         return;
     }
-    go(m, FS_UPD_STEP, sim_ms(m, m->t.update_s * m->t.update_step / 100.0));
+    sim_fota_go(m, FS_UPD_STEP, sim_ms(m, m->t.update_s * m->t.update_step / 100.0));
 }
 
 static void upd_step(sim_module_t *m)
@@ -355,7 +191,7 @@ static void upd_step(sim_module_t *m)
     const sim_faults_t *f = &m->f;
     if (phase_at(f->vanish_phase, SIM_PHASE_UPDATE, f->vanish_at, pct)) {
         sim_log(m, "port vanishes at %d%%", pct);
-        go(m, FS_VANISH, 0);
+        sim_fota_go(m, FS_VANISH, 0);
         return;
     }
     if (phase_at(f->stall_phase, SIM_PHASE_UPDATE, f->stall_at, pct)) {
@@ -370,17 +206,17 @@ static void upd_step(sim_module_t *m)
         m->resumed = 1;
         m->resume_pct = m->pct;
         m->boot_normal = 0;
-        go(m, FS_POWER_OFF, 0);
+        sim_fota_go(m, FS_POWER_OFF, 0);
         return;
     }
     if (phase_at(f->error_phase, SIM_PHASE_UPDATE, f->error_at, pct)) {
         m->end_code = f->error_code;
-        go(m, FS_UPD_END, 0);
+        sim_fota_go(m, FS_UPD_END, 0);
         return;
     }
     if (f->transient_code && pct >= f->transient_at && m->attempt < f->transient_ok_retry) {
         m->end_code = f->transient_code;
-        go(m, FS_UPD_END, 0);
+        sim_fota_go(m, FS_UPD_END, 0);
         return;
     }
     m->pct = pct;
@@ -389,13 +225,13 @@ static void upd_step(sim_module_t *m)
     if (m->fam->legacy_text)
         sim_line(m, " Update  percent = %d%%", pct);
     else
-        urc(m, m->fam->updating, pct, 1);
+        sim_fota_urc(m, m->fam->updating, pct, 1);
     if (pct >= 100) {
         m->end_code = 0;
-        go(m, FS_UPD_END, sim_ms(m, 1));
+        sim_fota_go(m, FS_UPD_END, sim_ms(m, 1));
         return;
     }
-    go(m, FS_UPD_STEP, sim_ms(m, m->t.update_s * step / 100.0));
+    sim_fota_go(m, FS_UPD_STEP, sim_ms(m, m->t.update_s * step / 100.0));
 }
 
 static void upd_end(sim_module_t *m)
@@ -410,13 +246,13 @@ static void upd_end(sim_module_t *m)
             sim_line(m, "Quectel firmware update failed. status=%d", code);
         sim_line(m, "Rebooting....");
     } else {
-        urc(m, m->fam->end, code, 0);
+        sim_fota_urc(m, m->fam->end, code, 0);
     }
     sim_log(m, "update end %d (attempt %d)", code, m->attempt);
     m->boot_normal = 1;
     if (code == 0) {
         snprintf(m->revision, sizeof m->revision, "%s", m->to_rev);
-        free_pkg(m);
+        sim_fota_free_pkg(m);
     } else if (sim_family_retryable(m->fam, code) && m->attempt < MAX_RETRIES) {
         m->attempt++; /* 000 §4: reboot, find the upgrade flag, try again */
         m->boot_normal = 0;
@@ -427,22 +263,22 @@ static void upd_end(sim_module_t *m)
             m->restoring = 1; /* 001 §3: restore to the original version */
             m->boot_normal = 0;
         }
-        free_pkg(m);
+        sim_fota_free_pkg(m);
     }
-    go(m, FS_REBOOT, sim_ms(m, 0.5));
+    sim_fota_go(m, FS_REBOOT, sim_ms(m, 0.5));
 }
 
 static void restore_step(sim_module_t *m)
 {
     m->pct += 25;
-    urc(m, m->fam->restore, m->pct, 1);
+    sim_fota_urc(m, m->fam->restore, m->pct, 1);
     if (m->pct >= 100) {
         m->restoring = 0;
         m->boot_normal = 1;
-        go(m, FS_REBOOT, sim_ms(m, 1));
+        sim_fota_go(m, FS_REBOOT, sim_ms(m, 1));
         return;
     }
-    go(m, FS_RESTORE, sim_ms(m, 5));
+    sim_fota_go(m, FS_RESTORE, sim_ms(m, 5));
 }
 
 static void dl_end(sim_module_t *m)
@@ -452,28 +288,28 @@ static void dl_end(sim_module_t *m)
         code = m->f.error_code;
     if (m->method == SIM_M_LOCAL) {
         /* EG06xK checked the version before recovery (001 §3) */
-        urc(m, m->fam->end, sim_family_code(m->fam, SIM_PKG_PROJECT), 0);
+        sim_fota_urc(m, m->fam->end, sim_family_code(m->fam, SIM_PKG_PROJECT), 0);
         sim_file_delete(m, m->pkg_file);
-        finish_idle(m);
+        sim_fota_idle(m);
         return;
     }
-    urc(m, dl_pair(m)->end, code, 0);
+    sim_fota_urc(m, sim_fota_dl_pair(m)->end, code, 0);
     if (code) {
-        finish_idle(m);
+        sim_fota_idle(m);
         return;
     }
     if (m->fam->check_before_reboot &&
         sim_pkg_check(m, m->pkg, m->pkg_len, NULL, 0) == SIM_PKG_PROJECT) {
-        urc(m, m->fam->end, sim_family_code(m->fam, SIM_PKG_PROJECT), 0);
-        finish_idle(m);
+        sim_fota_urc(m, m->fam->end, sim_family_code(m->fam, SIM_PKG_PROJECT), 0);
+        sim_fota_idle(m);
         return;
     }
     if (m->fam->reboot_before_update) {
-        go(m, FS_TO_UPDATER, sim_ms(m, 0.5)); /* 000 §3.3.1: reboot after FTPEND */
+        sim_fota_go(m, FS_TO_UPDATER, sim_ms(m, 0.5)); /* 000 §3.3.1: reboot after FTPEND */
         return;
     }
     m->mode = SIM_MODE_BUSY; /* EC200T: FTPEND then START, no reboot (003 §3.1) */
-    go(m, FS_UPD_START, sim_ms(m, 0.5));
+    sim_fota_go(m, FS_UPD_START, sim_ms(m, 0.5));
 }
 
 static void step_cb(uv_timer_t *t)
@@ -482,10 +318,10 @@ static void step_cb(uv_timer_t *t)
     const sim_faults_t *f = &m->f;
     switch (m->fs) {
     case FS_DL_BEGIN:
-        urc(m, dl_pair(m)->start, 0, 0);
+        sim_fota_urc(m, sim_fota_dl_pair(m)->start, 0, 0);
         m->dl_started_ms = sim_now_ms(m->sim);
         if (f->vanish_phase == SIM_PHASE_DOWNLOAD) {
-            go(m, FS_VANISH, 0);
+            sim_fota_go(m, FS_VANISH, 0);
             return;
         }
         if (f->stall_phase == SIM_PHASE_DOWNLOAD) {
@@ -499,11 +335,11 @@ static void step_cb(uv_timer_t *t)
     case FS_DL_PROGRESS:
         if (m->v.downloading && !m->dl_err && m->dl_pct < 100) {
             m->dl_pct += 20;
-            urc(m, m->fam->downloading, m->dl_pct, 1);
-            go(m, FS_DL_PROGRESS, (uint64_t)(m->dl_remaining_ms / 5));
+            sim_fota_urc(m, m->fam->downloading, m->dl_pct, 1);
+            sim_fota_go(m, FS_DL_PROGRESS, (uint64_t)(m->dl_remaining_ms / 5));
             return;
         }
-        go(m, FS_DL_END, m->v.downloading ? 0 : (uint64_t)m->dl_remaining_ms);
+        sim_fota_go(m, FS_DL_END, m->v.downloading ? 0 : (uint64_t)m->dl_remaining_ms);
         return;
     case FS_DL_END: dl_end(m); return;
     case FS_TO_UPDATER:
@@ -511,13 +347,13 @@ static void step_cb(uv_timer_t *t)
             return;
         m->boot_normal = 0;
         sim_port_down(m, 0);
-        go(m, FS_BOOT, sim_ms(m, m->t.reboot_s));
+        sim_fota_go(m, FS_BOOT, sim_ms(m, m->t.reboot_s));
         return;
     case FS_REBOOT:
         if (must_wait_drain(m, FS_REBOOT))
             return;
         sim_port_down(m, 0);
-        go(m, FS_BOOT, sim_ms(m, m->t.reboot_s));
+        sim_fota_go(m, FS_BOOT, sim_ms(m, m->t.reboot_s));
         return;
     case FS_VANISH:
         if (must_wait_drain(m, FS_VANISH))
@@ -530,7 +366,7 @@ static void step_cb(uv_timer_t *t)
         if (must_wait_drain(m, FS_POWER_OFF))
             return;
         sim_port_down(m, 0);
-        go(m, FS_BOOT, sim_ms(m, f->power_off_s));
+        sim_fota_go(m, FS_BOOT, sim_ms(m, f->power_off_s));
         return;
     case FS_BOOT: do_boot(m); return;
     case FS_BOOT_URC: boot_urc(m); return;
