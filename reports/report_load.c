@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fota_types.h"
+#include "report_stats.h"
 #include "report_strmap.h"
 
 const char *const fota_report_result_names[FOTA_R__COUNT] = {"PASS", "FAIL", "SKIP",
@@ -26,80 +27,6 @@ typedef struct {
     uint8_t first, last;
     fota_report_failed_t pending; /* its latest non-PASS row, if any */
 } module_t;
-
-typedef struct {
-    int64_t *v;
-    size_t n, cap;
-} vec_t;
-
-static int vec_push(vec_t *v, int64_t x)
-{
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? 2 * v->cap : 1024;
-        int64_t *n = realloc(v->v, cap * sizeof *n);
-        if (!n)
-            return -1;
-        v->v = n;
-        v->cap = cap;
-    }
-    v->v[v->n++] = x;
-    return 0;
-}
-
-/* k-th smallest (0-based), Hoare's selection; reorders a. */
-static int64_t select_kth(int64_t *a, size_t n, size_t k)
-{
-    ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, kk = (ptrdiff_t)k;
-    while (lo < hi) {
-        int64_t pivot = a[lo + (hi - lo) / 2];
-        ptrdiff_t i = lo, j = hi;
-        while (i <= j) {
-            while (a[i] < pivot)
-                i++;
-            while (a[j] > pivot)
-                j--;
-            if (i <= j) {
-                int64_t t = a[i];
-                a[i++] = a[j];
-                a[j--] = t;
-            }
-        }
-        if (kk <= j)
-            hi = j;
-        else if (kk >= i)
-            lo = i;
-        else
-            return a[k];
-    }
-    return a[k];
-}
-
-/* Nearest rank: the value at rank ceil(p * n / 100), 1-based. */
-static size_t rank(size_t n, int p)
-{
-    size_t r = (n * (size_t)p + 99) / 100;
-    return r == 0 ? 0 : r - 1;
-}
-
-static void summarise(vec_t *v, fota_report_dur_t *d)
-{
-    memset(d, 0, sizeof *d);
-    d->n = (int64_t)v->n;
-    if (v->n == 0)
-        return;
-    d->min = d->max = v->v[0];
-    for (size_t i = 1; i < v->n; i++) {
-        if (v->v[i] < d->min)
-            d->min = v->v[i];
-        if (v->v[i] > d->max)
-            d->max = v->v[i];
-    }
-    /* p95 first: afterwards everything below its rank is no greater, so the
-     * median is selected from that part only. */
-    size_t k95 = rank(v->n, 95), k50 = rank(v->n, 50);
-    d->p95 = select_kth(v->v, v->n, k95);
-    d->median = select_kth(v->v, k95 + 1, k50);
-}
 
 static int result_code(const unsigned char *s)
 {
@@ -131,54 +58,6 @@ void fota_report_bind(sqlite3_stmt *st, const fota_report_sel_t *sel)
 double fota_report_yield(int64_t num, int64_t den)
 {
     return den > 0 ? (double)num / (double)den : -1.0;
-}
-
-/* Group counters keyed by string, kept in map index order. */
-typedef struct {
-    fota_strmap_t *map;
-    fota_report_group_t *g;
-    size_t cap;
-} groups_t;
-
-static fota_report_group_t *group_get(groups_t *gs, const char *key)
-{
-    int added;
-    int64_t i = fota_strmap_get(gs->map, key, &added);
-    if (i < 0)
-        return NULL;
-    if ((size_t)i >= gs->cap) {
-        size_t cap = gs->cap ? 2 * gs->cap : 16;
-        fota_report_group_t *n = realloc(gs->g, cap * sizeof *n);
-        if (!n)
-            return NULL;
-        gs->g = n;
-        gs->cap = cap;
-    }
-    if (added)
-        memset(&gs->g[i], 0, sizeof gs->g[i]);
-    return &gs->g[i];
-}
-
-static int cmp_group(const void *a, const void *b)
-{
-    const fota_report_group_t *x = a, *y = b;
-    if (x->attempts != y->attempts)
-        return x->attempts > y->attempts ? -1 : 1;
-    return strcmp(x->key, y->key);
-}
-
-/* Moves the counters out of the map with their keys, sorted by size. */
-static int groups_finish(groups_t *gs, fota_report_group_t **out, size_t *n)
-{
-    *n = (size_t)fota_strmap_count(gs->map);
-    for (size_t i = 0; i < *n; i++)
-        if (!(gs->g[i].key = strdup(fota_strmap_key(gs->map, (int64_t)i))))
-            return -1;
-    if (*n)
-        qsort(gs->g, *n, sizeof *gs->g, cmp_group);
-    *out = gs->g;
-    gs->g = NULL;
-    return 0;
 }
 
 static int cmp_pareto(const void *a, const void *b)
@@ -236,10 +115,10 @@ typedef struct {
     module_t cur;
     sqlite3_stmt *fail; /* FAIL/INTERRUPTED rows, same order, their details */
     int fail_step;      /* last sqlite3_step result on it */
-    groups_t model, rev;
+    fota_groups_t model, rev;
     fota_report_pareto_t *pareto;
     size_t cap_pareto;
-    vec_t dur[FOTA_DUR__COUNT];
+    fota_vec_t dur[FOTA_DUR__COUNT];
     size_t cap_failed;
 } scan_t;
 
@@ -371,7 +250,7 @@ static int scan_row(fota_report_t *r, scan_t *sc, sqlite3_stmt *st)
         r->noop++;
 
     const unsigned char *model = sqlite3_column_text(st, 2);
-    fota_report_group_t *g = group_get(&sc->model, model ? (const char *)model : "");
+    fota_report_group_t *g = fota_groups_get(&sc->model, model ? (const char *)model : "");
     if (!g)
         return -1;
     g->attempts++;
@@ -379,7 +258,7 @@ static int scan_row(fota_report_t *r, scan_t *sc, sqlite3_stmt *st)
     const unsigned char *from = sqlite3_column_text(st, 3), *to = sqlite3_column_text(st, 4);
     char rk[256];
     rev_key(rk, sizeof rk, from, to);
-    if (!(g = group_get(&sc->rev, rk)))
+    if (!(g = fota_groups_get(&sc->rev, rk)))
         return -1;
     g->attempts++;
     g->n[res]++;
@@ -392,7 +271,7 @@ static int scan_row(fota_report_t *r, scan_t *sc, sqlite3_stmt *st)
     if (res == FOTA_R_PASS && !noop) {
         for (int d = 0; d < FOTA_DUR__COUNT; d++) {
             int64_t v = sqlite3_column_int64(st, 7 + d);
-            if (v > 0 && vec_push(&sc->dur[d], v) < 0)
+            if (v > 0 && fota_vec_push(&sc->dur[d], v) < 0)
                 return -1;
         }
     }
@@ -524,8 +403,8 @@ int fota_report_load(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t **
     if (r->n_failed)
         qsort(r->failed, r->n_failed, sizeof *r->failed, cmp_failed);
 
-    if (groups_finish(&sc.model, &r->by_model, &r->n_model) < 0 ||
-        groups_finish(&sc.rev, &r->by_revision, &r->n_revision) < 0) {
+    if (fota_groups_finish(&sc.model, &r->by_model, &r->n_model) < 0 ||
+        fota_groups_finish(&sc.rev, &r->by_revision, &r->n_revision) < 0) {
         rc = FOTA_E_NOMEM;
         goto out;
     }
@@ -552,7 +431,7 @@ int fota_report_load(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t **
         }
     }
     for (int d = 0; d < FOTA_DUR__COUNT; d++)
-        summarise(&sc.dur[d], &r->dur[d]);
+        fota_dur_summarise(&sc.dur[d], &r->dur[d]);
     r->total_ms = sc.dur[FOTA_DUR_TOTAL].v;
     r->n_total_ms = sc.dur[FOTA_DUR_TOTAL].n;
     sc.dur[FOTA_DUR_TOTAL].v = NULL;

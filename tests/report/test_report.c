@@ -12,6 +12,7 @@
 
 #include "report_fixture.h"
 #include "report_model.h"
+#include "report_stats.h"
 
 #define DB "report.db"
 
@@ -224,6 +225,39 @@ static void since_selects_by_start_time(void **state)
     fota_report_free(r);
 }
 
+/* Nearest rank: value at rank ceil(p * n / 100); even counts take the lower
+ * middle; duplicates and any input order are fine. */
+static void nearest_rank_median_p95(void **state)
+{
+    (void)state;
+    static const struct {
+        int64_t in[20];
+        size_t n;
+        int64_t median, p95;
+    } cases[] = {
+        {{7}, 1, 7, 7},
+        {{9, 4}, 2, 4, 9},
+        {{5, 5, 5, 1}, 4, 5, 5},
+        {{20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1}, 20, 10, 19},
+        {{3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 100}, 20, 2, 3},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fota_vec_t v = {0};
+        for (size_t k = 0; k < cases[i].n; k++)
+            assert_int_equal(fota_vec_push(&v, cases[i].in[k]), 0);
+        fota_report_dur_t d;
+        fota_dur_summarise(&v, &d);
+        assert_int_equal(d.n, (int64_t)cases[i].n);
+        assert_int_equal(d.median, cases[i].median);
+        assert_int_equal(d.p95, cases[i].p95);
+        free(v.v);
+    }
+    fota_vec_t empty = {0};
+    fota_report_dur_t d;
+    fota_dur_summarise(&empty, &d);
+    assert_int_equal(d.n, 0);
+}
+
 static void plan_of(const char *sql, char *plan, size_t len)
 {
     sqlite3_stmt *st;
@@ -271,6 +305,7 @@ int main(void)
         cmocka_unit_test(rework_list),
         cmocka_unit_test(since_selects_by_start_time),
         cmocka_unit_test(whole_scan_uses_the_module_indexes),
+        cmocka_unit_test(nearest_rank_median_p95),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
