@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "report.h"
 #include "report_fixture.h"
 #include "store.h"
@@ -177,12 +179,54 @@ static void hostile_values_are_inert(void **state)
     free(t);
 }
 
+/* The report only reads: a file written by an older station (schema v1, no
+ * report indexes, never migrated) still gives the right figures. */
+static void reads_an_unmigrated_v1_file(void **state)
+{
+    (void)state;
+    unlink("old.db");
+    sqlite3 *w;
+    assert_int_equal(sqlite3_open("old.db", &w), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(w,
+        "CREATE TABLE attempts (id INTEGER PRIMARY KEY, batch TEXT, station TEXT, operator TEXT,"
+        " slot TEXT, port TEXT, imei TEXT, model TEXT, family TEXT, from_version TEXT,"
+        " to_version TEXT, final_version TEXT, method TEXT, package_names TEXT, package_sha256 TEXT,"
+        " started_at TEXT NOT NULL, finished_at TEXT, result TEXT, noop INTEGER NOT NULL DEFAULT 0,"
+        " error_class TEXT, error_code INTEGER NOT NULL DEFAULT 0, error_text TEXT,"
+        " module_retries INTEGER NOT NULL DEFAULT 0, hops INTEGER NOT NULL DEFAULT 0,"
+        " download_ms INTEGER, update_ms INTEGER, duration_ms INTEGER);"
+        "INSERT INTO attempts (batch, slot, imei, model, started_at, finished_at, result, error_class,"
+        " error_code, error_text, duration_ms) VALUES"
+        " ('OLD', 's1', '861', 'EC200T', '2024-01-01T00:00:00.000Z', '2024-01-01T00:05:00.000Z',"
+        "  'FAIL', 'download', 601, 'FTP unknown error', 300000),"
+        " ('OLD', 's1', '861', 'EC200T', '2024-01-01T01:00:00.000Z', '2024-01-01T01:06:00.000Z',"
+        "  'PASS', NULL, 0, NULL, 360000),"
+        " ('OLD', 's2', '862', 'EC200T', '2024-01-01T02:00:00.000Z', '2024-01-01T02:01:00.000Z',"
+        "  'FAIL', 'timeout', 0, 'no URC', 60000);"
+        "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(w);
+    assert_int_equal(run("--db", "old.db", "--format", "json", "-o", OUT, NULL), 0);
+    char *t = fx_slurp(OUT);
+    has(t, "\"modules\": 2, \"first_pass\": 0, \"final_pass\": 1, \"retested_modules\": 1");
+    has(t, "\"imei\": \"862\", \"slot\": \"s2\"");
+    free(t);
+    /* And it stayed as it was: reading never migrates. */
+    assert_int_equal(sqlite3_open("old.db", &w), SQLITE_OK);
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(w, "PRAGMA user_version", -1, &st, NULL);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 1);
+    sqlite3_finalize(st);
+    sqlite3_close(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(usage_and_exit_codes),
         cmocka_unit_test(formats_and_selection),
         cmocka_unit_test(hostile_values_are_inert),
+        cmocka_unit_test(reads_an_unmigrated_v1_file),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
