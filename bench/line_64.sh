@@ -109,10 +109,16 @@ for _ in $(seq 1 100); do grep -q '^fota-sim: .* modules in' "$work/sim.log" && 
 db="$work/line.db"
 t0=$(date +%s.%N)
 set +e
-/usr/bin/env time -f '%U %S %M' -o "$work/time.txt" \
-  "$station" run --job "$work/job/line.yaml" --ports "$work/ports" --profiles "$repo/profiles" \
-  --db "$db" --until-idle --no-dashboard >"$work/station.log" 2>&1
-rc=$?
+run=("$station" run --job "$work/job/line.yaml" --ports "$work/ports" --profiles "$repo/profiles"
+     --db "$db" --until-idle --no-dashboard)
+if [ -x /usr/bin/time ]; then # Debian package "time": CPU and max RSS of the station
+  /usr/bin/time -f '%U %S %M' -o "$work/time.txt" "${run[@]}" >"$work/station.log" 2>&1
+  rc=$?
+else # bash's own: CPU only
+  TIMEFORMAT='%U %S 0'
+  { time "${run[@]}" >"$work/station.log" 2>&1; } 2>"$work/time.txt"
+  rc=$?
+fi
 set -e
 t1=$(date +%s.%N)
 read -r cpu_user cpu_sys max_rss_kb <"$work/time.txt"
