@@ -5,7 +5,8 @@
 #
 #   scripts/demo.sh                 the demo (live dashboard on a terminal)
 #   scripts/demo.sh --check         non-interactive; exits 1 unless every result row
-#                                   is the one examples/demo-expect.tsv predicts
+#                                   is the one examples/demo-expect.tsv predicts and
+#                                   each transcript holds examples/demo-expect-events.tsv
 #   scripts/demo.sh --packages DIR  only generate the demo's packages into DIR
 #
 # Options: --speed F (fota-sim speed factor, default 30), --build-dir DIR (default
@@ -19,7 +20,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 
 speed=30 build_dir="$repo/build-demo" out="" station="" sim="" deps=1 keep=0 check=0 pkg_only=""
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --check) check=1 ;;
@@ -42,7 +43,8 @@ say() { printf '\033[1mdemo:\033[0m %s\n' "$*"; }
 
 # --- 1. dependencies and build --------------------------------------------------
 if [ "$deps" = 1 ]; then "$repo/scripts/install-deps.sh"; fi
-if [ -z "$station" ] || [ -z "$sim" ]; then
+# --packages needs only fota-sim
+if [ -z "$sim" ] || { [ -z "$station" ] && [ -z "$pkg_only" ]; }; then
   say "building in $build_dir (RelWithDebInfo; log in $build_dir/demo-build.log)"
   mkdir -p "$build_dir"
   if ! { cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFOTA_TESTS=OFF &&
@@ -55,10 +57,12 @@ if [ -z "$station" ] || [ -z "$sim" ]; then
   station=${station:-$build_dir/station/fota-station}
   sim=${sim:-$build_dir/sim/fota-sim}
 fi
-for b in "$station" "$sim"; do
-  [ -x "$b" ] || { echo "demo: $b is not an executable" >&2; exit 2; }
-done
-station=$(realpath "$station") sim=$(realpath "$sim")
+[ -x "$sim" ] || { echo "demo: $sim is not an executable" >&2; exit 2; }
+sim=$(realpath "$sim")
+if [ -z "$pkg_only" ]; then
+  [ -x "$station" ] || { echo "demo: $station is not an executable" >&2; exit 2; }
+  station=$(realpath "$station")
+fi
 
 # --- 2. packages (examples/demo-packages.tsv; never committed) ------------------
 make_packages() {
@@ -198,7 +202,8 @@ if [ "$check" = 1 ]; then
     echo "demo: sanitizer report in the station or simulator log ($out/station.log)" >&2
     exit 1
   fi
-  if ! "$repo/tests/e2e/check-demo-db.sh" "$db" "$repo/examples/demo-expect.tsv" demo-line; then
+  if ! "$repo/tests/e2e/check-demo-db.sh" "$db" "$repo/examples/demo-expect.tsv" demo-line \
+         "$repo/examples/demo-expect-events.tsv"; then
     echo "--- last lines of the station log ---" >&2
     tail -n 30 "$out/station.log" >&2
     exit 1

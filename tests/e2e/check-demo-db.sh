@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# check-demo-db.sh DB EXPECT.tsv [BATCH]
+# check-demo-db.sh DB EXPECT.tsv [BATCH [EVENTS.tsv]]
 #
 # Compares the result rows a station wrote into the SQLite file DB (read with the
 # sqlite3 CLI, as an MES would) with the expectation table (examples/demo-expect.tsv
@@ -7,11 +7,16 @@
 # why). Every attempt of the batch must match its line, in attempt order per slot;
 # a missing, extra or different row fails. Also: no attempt may be left running, a
 # PASS that upgraded must end on its target revision, and a no-op PASS must have
-# been at it. Exit 0 when everything matches, 1 otherwise (with a diff).
+# been at it. With EVENTS.tsv (examples/demo-expect-events.tsv format: slot, dir,
+# present|absent, GLOB pattern, why), each slot's stored AT transcript (table events)
+# must hold, or not hold, a line matching the pattern. Exit 0 when everything
+# matches, 1 otherwise (with a diff or the failed lines).
 set -euo pipefail
-db=${1:?usage: check-demo-db.sh DB EXPECT.tsv [BATCH]}
-expect=${2:?usage: check-demo-db.sh DB EXPECT.tsv [BATCH]}
+usage="usage: check-demo-db.sh DB EXPECT.tsv [BATCH [EVENTS.tsv]]"
+db=${1:?$usage}
+expect=${2:?$usage}
 batch=${3:-}
+events=${4:-}
 [ -r "$db" ] || { echo "check-demo-db: no database $db" >&2; exit 1; }
 command -v sqlite3 >/dev/null || { echo "check-demo-db: sqlite3 CLI missing (scripts/install-deps.sh)" >&2; exit 1; }
 
@@ -50,7 +55,30 @@ if [ -s "$tmp/bad_pass" ]; then
   fail=1
 fi
 
+if [ -n "$events" ]; then
+  # One query: the expectations as a VALUES table, each with its number of matching
+  # transcript lines in that slot's attempts of the batch.
+  {
+    printf 'WITH want(slot, dir, want, pattern, why) AS (VALUES '
+    grep -v '^#' "$events" | grep -v '^[[:space:]]*$' |
+      awk -F'\t' '{ for (i = 1; i <= 5; i++) gsub(/'\''/, "'\'\''", $i)
+                    printf "%s('\''%s'\'', '\''%s'\'', '\''%s'\'', '\''%s'\'', '\''%s'\'')", (NR > 1 ? ", " : ""), $1, $2, $3, $4, $5 }'
+    printf ')\nSELECT w.slot, w.dir, w.want, w.pattern, w.why, (SELECT count(*) FROM attempts a JOIN events e ON e.attempt_id = a.id\n'
+    printf '   WHERE a.slot = w.slot AND %s AND e.dir = w.dir AND e.text GLOB w.pattern) AS n FROM want w;\n' "$where"
+  } >"$tmp/events.sql"
+  sqlite3 -batch -noheader -separator $'\t' "file:$db?mode=ro" <"$tmp/events.sql" >"$tmp/events.out"
+  n_ev=$(grep -v '^#' "$events" | grep -vc '^[[:space:]]*$' || true)
+  awk -F'\t' '($3 == "present" && $6 == 0) || ($3 == "absent" && $6 > 0) || ($3 != "present" && $3 != "absent") {
+                 printf "  %s %s %s \"%s\" (%s): %d matching line(s)\n", $1, $2, $3, $4, $5, $6 }' \
+    "$tmp/events.out" >"$tmp/events.bad"
+  if [ "$(wc -l <"$tmp/events.out")" -ne "$n_ev" ] || [ -s "$tmp/events.bad" ]; then
+    echo "check-demo-db: transcripts differ from $events:" >&2
+    cat "$tmp/events.bad" >&2
+    fail=1
+  fi
+fi
+
 if [ "$fail" = 0 ]; then
-  echo "check-demo-db: $(wc -l <"$tmp/actual") rows match $expect"
+  echo "check-demo-db: $(wc -l <"$tmp/actual") rows match $expect${events:+; ${n_ev} transcript checks hold}"
 fi
 exit "$fail"

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The end-to-end test is only as good as its comparison: this proves that
 # check-demo-db.sh accepts a database holding exactly the expected rows and rejects
-# one with a row changed, missing, added, left running, or a PASS off its target.
+# one with a row changed, missing, added, left running, or a PASS off its target,
+# and that it holds each slot's transcript to examples/demo-expect-events.tsv.
 # The database is built with the sqlite3 CLI in the station's column names.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 expect=${1:-$here/../../examples/demo-expect.tsv}
+events=${2:-$here/../../examples/demo-expect-events.tsv}
 check="$here/check-demo-db.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -26,6 +28,11 @@ build() { # build DB from the expectation table, then apply the SQL in $2
         printf "INSERT INTO attempts (batch, slot, imei, from_version, to_version, final_version, result, noop, error_class, error_code, hops, module_retries) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s);\n",
           "'\''demo-line'\''", "'\''" $1 "'\''", "'\''" NR "'\''", "'\''" from "'\''", "'\''TGT'\''",
           "'\''" final "'\''", "'\''" $2 "'\''", $5, cls, $4, $6, $7 }'
+    # the transcript lines the evidence table wants: "*" in a pattern becomes "x"
+    echo "CREATE TABLE events (attempt_id INTEGER, t_ms INTEGER, dir TEXT, text TEXT);"
+    grep -v '^#' "$events" | grep -v '^[[:space:]]*$' |
+      awk -F'\t' '$3 == "present" { gsub(/\*/, "x", $4); gsub(/'\''/, "'\'\''", $4)
+        printf "INSERT INTO events SELECT min(id), 0, '\''%s'\'', '\''%s'\'' FROM attempts WHERE slot = '\''%s'\'';\n", $2, $4, $1 }'
     echo "COMMIT;"
     echo "${2:-}"
   } | sqlite3 -batch "$db"
@@ -35,7 +42,8 @@ pass=0 fails=0
 expect_rc() { # expect_rc WANT NAME SQL
   local want=$1 name=$2 sql=$3 rc=0
   build "$tmp/t.db" "$sql"
-  "$check" "$tmp/t.db" "$expect" demo-line >"$tmp/out" 2>&1 || rc=$?
+  "$check" "$tmp/t.db" "$expect" demo-line "$events" >"$tmp/out" 2>&1 || rc=$?
+  [ -z "${VERBOSE:-}" ] || { echo "== $name"; cat "$tmp/out"; }
   if [ "$rc" -eq "$want" ]; then
     pass=$((pass + 1))
   else
@@ -69,6 +77,12 @@ expect_rc 1 "a PASS not on its target" \
   "UPDATE attempts SET final_version = 'OLD' WHERE id = (SELECT min(id) FROM attempts WHERE result = 'PASS' AND noop = 0);"
 expect_rc 1 "a no-op PASS not at the target" \
   "UPDATE attempts SET from_version = 'OLD' WHERE id = (SELECT min(id) FROM attempts WHERE noop = 1);"
+expect_rc 1 "a wanted transcript line is missing" \
+  "DELETE FROM events WHERE rowid = (SELECT min(rowid) FROM events);"
+expect_rc 1 "a wanted transcript line is in another direction" \
+  "UPDATE events SET dir = CASE dir WHEN 'tx' THEN 'rx' ELSE 'tx' END WHERE rowid = (SELECT max(rowid) FROM events);"
+expect_rc 1 "a transcript line that must be absent is there" \
+  "INSERT INTO events SELECT min(id), 0, 'tx', 'AT+QFOTADL=\"/x\"' FROM attempts WHERE slot LIKE '%1.1.4:1.2';"
 rm -f "$tmp/t.db"
 if "$check" "$tmp/none.db" "$expect" demo-line >/dev/null 2>&1; then
   fails=$((fails + 1)); echo "FAIL: a missing database passed"
