@@ -28,10 +28,10 @@
 #define FOTA_MACHINE_RESYNC_QUIET_MS 300u
 /* After a reboot, probe with AT once the boot URCs (RDY … PB DONE) have been quiet
  * this long, or this long after the port came back without any. */
-#define FOTA_MACHINE_BOOT_QUIET_MS 3000u
+#define FOTA_MACHINE_BOOT_QUIET_MS 1500u
 /* After a transient END and the reboot, boot URCs with no START for this long mean
  * the module gave up and booted normally (000 §4): check its revision. */
-#define FOTA_MACHINE_GIVEUP_QUIET_MS 15000u
+#define FOTA_MACHINE_GIVEUP_QUIET_MS 5000u
 /* Data block written per SEND with hardware flow control (the tty paces it). */
 #define FOTA_MACHINE_FLOW_BLOCK 4096u
 

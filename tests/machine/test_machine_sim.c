@@ -65,8 +65,9 @@ static void first_link(world_t *w)
     closedir(d);
 }
 
-static void world_start(world_t *w, const char *family, fota_method_t method, const char *from,
-                        const char *to, size_t size)
+/* faults: NULL for a plain module, else a scenario "faults:" flow mapping. */
+static void world_start_faults(world_t *w, const char *family, fota_method_t method,
+                               const char *from, const char *to, size_t size, const char *faults)
 {
     memset(w, 0, sizeof *w);
     fota_load_error_t err;
@@ -87,9 +88,25 @@ static void world_start(world_t *w, const char *family, fota_method_t method, co
     w->target.n_packages = 1;
     w->job.targets = &w->target;
     w->job.n_targets = 1;
-    const char *sargs[] = {"--count", "1", "--family", family, "--speed", "1000", NULL};
-    assert_int_equal(sp_start(&w->sim, 1, sargs), 0);
+    if (!faults) {
+        const char *sargs[] = {"--count", "1", "--family", family, "--speed", "1000", NULL};
+        assert_int_equal(sp_start(&w->sim, 1, sargs), 0);
+    } else {
+        char yaml[1024];
+        snprintf(yaml, sizeof yaml,
+                 "modules:\n  - {slot: m1, family: %s, revision: %s, faults: %s}\n", family,
+                 from, faults);
+        const char *path = sp_write_file(&w->sim, "scenario.yaml", yaml);
+        const char *sargs[] = {"--scenario", path, "--speed", "1000", NULL};
+        assert_int_equal(sp_start(&w->sim, 1, sargs), 0);
+    }
     first_link(w);
+}
+
+static void world_start(world_t *w, const char *family, fota_method_t method, const char *from,
+                        const char *to, size_t size)
+{
+    world_start_faults(w, family, method, from, to, size, NULL);
 }
 
 static void world_stop(world_t *w)
@@ -247,6 +264,64 @@ static void legacy_qfaw_against_the_simulator(void **state)
     world_stop(&w);
 }
 
+#define RG_A06 "RG500QEAAAR11A06M4G"
+#define RG_A07 "RG500QEAAAR11A07M4G"
+
+static fota_attempt_t run_faults(const char *faults, char *transcript, size_t cap)
+{
+    world_t w;
+    world_start_faults(&w, "RG50xQ", FOTA_METHOD_LOCAL, RG_A06, RG_A07, 4000, faults);
+    fota_attempt_t a = run(&w, 90, transcript, cap);
+    world_stop(&w);
+    return a;
+}
+
+static void expect(const fota_attempt_t *a, fota_result_t r, fota_error_class_t cls, int code,
+                   const char *transcript)
+{
+    if (a->result != r || a->error_class != cls || a->error_code != code)
+        fail_msg("%s %s %d (%s), expected %s %s %d\n%s", fota_result_name(a->result),
+                 fota_error_class_name(a->error_class), a->error_code, a->error_text,
+                 fota_result_name(r), fota_error_class_name(cls), code, transcript);
+}
+
+/* The simulator's own reading of 000 §4 / 001 §3, met by the machine's. */
+static void sim_faults_give_the_expected_verdicts(void **state)
+{
+    (void)state;
+    static char t[1 << 20];
+    fota_attempt_t a;
+
+    a = run_faults("{transient: {code: 522, at: 30, succeed_on_retry: 2}}", t, sizeof t);
+    expect(&a, FOTA_RESULT_PASS, FOTA_ERR_NONE, 0, t);
+    assert_int_equal(a.module_retries, 2);
+
+    a = run_faults("{power_loss: {at: 40, off_s: 2}}", t, sizeof t);
+    expect(&a, FOTA_RESULT_PASS, FOTA_ERR_NONE, 0, t);
+    assert_int_equal(a.module_retries, 0);
+
+    a = run_faults("{error: {code: 504, at: 30}}", t, sizeof t);
+    expect(&a, FOTA_RESULT_FAIL, FOTA_ERR_PACKAGE, 504, t);
+
+    a = run_faults("{swap_imei: \"352099001761481\"}", t, sizeof t);
+    expect(&a, FOTA_RESULT_FAIL, FOTA_ERR_SWAPPED, 0, t);
+
+    a = run_faults("{garbage: true, inject_urcs: true, split_writes: true}", t, sizeof t);
+    expect(&a, FOTA_RESULT_PASS, FOTA_ERR_NONE, 0, t);
+}
+
+/* Never succeeding: five retries, then the module boots its old firmware. */
+static void sim_module_giving_up_fails_with_its_last_code(void **state)
+{
+    (void)state;
+    static char t[1 << 20];
+    fota_attempt_t a = run_faults("{transient: {code: 524, at: 20, succeed_on_retry: 99}}", t,
+                                  sizeof t);
+    expect(&a, FOTA_RESULT_FAIL, FOTA_ERR_TRANSIENT, 524, t);
+    assert_int_equal(a.module_retries, 5);
+    assert_string_equal(a.final_version, RG_A06);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +330,8 @@ int main(void)
         cmocka_unit_test(ec200t_stream_against_the_simulator),
         cmocka_unit_test(legacy_qfua_against_the_simulator),
         cmocka_unit_test(legacy_qfaw_against_the_simulator),
+        cmocka_unit_test(sim_faults_give_the_expected_verdicts),
+        cmocka_unit_test(sim_module_giving_up_fails_with_its_last_code),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
