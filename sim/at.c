@@ -182,7 +182,7 @@ static void cmd_qfaw(sim_module_t *m, const char *a)
 
 static void identify(sim_module_t *m)
 {
-    sim_line(m, "Quectel");
+    sim_line(m, "%s", m->maker); /* SPEC §4: some firmwares print "Quectel_Ltd" */
     sim_line(m, "%s", m->model);
     sim_line(m, "Revision: %s", m->revision);
     ok(m);
@@ -242,7 +242,7 @@ static void exec_line(sim_module_t *m, char *line)
         return ok(m);
     }
     if (!strcmp(name, "+CGMI") || !strcmp(name, "+GMI")) {
-        sim_line(m, "Quectel");
+        sim_line(m, "%s", m->maker);
         return ok(m);
     }
     if (!strcmp(name, "+CGMM") || !strcmp(name, "+GMM")) {

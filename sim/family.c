@@ -125,6 +125,7 @@ void sim_module_defaults(sim_module_t *m, const sim_family_t *f, int index)
 {
     m->index = index;
     m->fam = f;
+    snprintf(m->maker, sizeof m->maker, "Quectel");
     snprintf(m->model, sizeof m->model, "%s", f->def_model);
     snprintf(m->revision, sizeof m->revision, "%s", f->def_revision);
     sim_imei_make(m->imei, f->tac, 100000u + (unsigned)index * 7u);

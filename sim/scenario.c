@@ -275,6 +275,8 @@ static void apply(ctx_t *c, sim_module_t *m, yaml_node_t *map, int is_default)
             continue; /* handled by the caller */
         else if (!strcmp(key, "slot") && !is_default)
             get_str(c, v, key, m->slot, sizeof m->slot);
+        else if (!strcmp(key, "maker"))
+            get_str(c, v, key, m->maker, sizeof m->maker);
         else if (!strcmp(key, "model"))
             get_str(c, v, key, m->model, sizeof m->model);
         else if (!strcmp(key, "revision"))

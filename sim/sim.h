@@ -128,7 +128,7 @@ struct sim_module {
     int index;
     char slot[160];
     const sim_family_t *fam;
-    char model[64], imei[16], revision[96];
+    char maker[32], model[64], imei[16], revision[96];
     uint64_t free_space, total_space, max_package;
     int flow_control, echo, cmee;
     sim_timing_t t;

@@ -119,16 +119,22 @@ int sp_start(simproc_t *p, int n_links, const char *const *args)
 
 int sp_stop(simproc_t *p)
 {
+    int exit_bad = 0;
     if (p->pid > 0) {
         kill(p->pid, SIGTERM);
-        int st;
+        int st = 0;
         waitpid(p->pid, &st, 0);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+            /* a crash or a sanitizer report (leak, overflow) in the simulator */
+            fprintf(stderr, "fota-sim exited with status %#x; see %s/sim.log\n", st, p->dir);
+            exit_bad = 1;
+        }
         for (int i = 0; i < n_started; i++)
             if (started[i] == p->pid)
                 started[i] = 0;
         p->pid = 0;
     }
-    int left = count_links(p->ports);
+    int left = count_links(p->ports) + (exit_bad ? 1000 : 0);
     if (left == 0 && !getenv("FOTA_SIM_KEEP") && p->dir[0]) {
         char cmd[700];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", p->dir);

@@ -26,7 +26,8 @@ const char *sp_write_file(simproc_t *p, const char *name, const char *text);
 int sp_prepare(simproc_t *p);
 /* Starts fota-sim --ports <dir>/ports <args...> and waits for n links. */
 int sp_start(simproc_t *p, int n_links, const char *const *args);
-/* SIGTERM, wait; returns the number of links left behind (must be 0). */
+/* SIGTERM, wait; returns the number of links left behind (must be 0), plus
+ * 1000 if the simulator did not exit 0 (crash, sanitizer report). */
 int sp_stop(simproc_t *p);
 /* Path of the link for slot. */
 const char *sp_link(simproc_t *p, const char *slot);

@@ -35,8 +35,9 @@ static void forced_codes_and_download_stall(void **state)
                    "modules:\n"
                    "  - {slot: dl, family: EC200T, faults: {error: {phase: download, code: 611}}}\n"
                    "  - {slot: cmd, family: EC200T, faults: {error: {phase: command}}}\n"
-                   "  - {slot: stall, family: RG50xQ, faults: {stall: {phase: download}}}\n",
-                   3);
+                   "  - {slot: stall, family: RG50xQ, faults: {stall: {phase: download}}}\n"
+                   "  - {slot: ltd, family: RG50xQ, maker: Quectel_Ltd, model: Quectel_RM510Q-GL}\n",
+                   4);
     assert_int_equal(sc_open(&c, sp_link(&p, "dl")), 0);
     assert_int_equal(sc_at(&c, "AT+QFOTADL=\"ftp://u:p@127.0.0.1:1/fw.bin\"", T), 0);
     assert_int_equal(sc_expect(&c, "+QIND: \"FOTA\",\"FTPEND\",611\r\n", T), 0);
@@ -53,6 +54,11 @@ static void forced_codes_and_download_stall(void **state)
     sc_drain(&c, 600);
     assert_null(strstr(c.buf, "HTTPPEND"));
     assert_int_equal(sc_at(&c, "AT", T), 0); /* still answers AT: only the download is stuck */
+    sc_close(&c);
+
+    assert_int_equal(sc_open(&c, sp_link(&p, "ltd")), 0); /* SPEC §4's ATI variant */
+    assert_int_equal(sc_at(&c, "ATI", T), 0);
+    assert_non_null(strstr(c.seen, "\r\nQuectel_Ltd\r\n\r\nQuectel_RM510Q-GL\r\n"));
     sc_close(&c);
     assert_int_equal(sp_stop(&p), 0);
 }
