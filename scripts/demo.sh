@@ -103,6 +103,9 @@ cleanup() {
     wait "$sim_pid" 2>/dev/null || true
   fi
   "$repo/scripts/test-servers.sh" stop "$work/servers" || true
+  if [ "$rc" -ge 128 ] && [ -f "$db" ]; then
+    echo "demo: interrupted; the attempts so far (running ones INTERRUPTED) are in $db"
+  fi
   if [ "$keep" = 1 ]; then
     echo "demo: kept $work"
   else
