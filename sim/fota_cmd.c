@@ -34,8 +34,10 @@ int sim_fota_command(sim_module_t *m, const char *arg)
     if (strncasecmp(u, "FILE:", 5) == 0) {
         char *e;
         unsigned long long len = strtoull(u + 5, &e, 10);
-        if (!f->file_stream || e == u + 5 || *e || len == 0)
-            return -1;
+        uint64_t used = sim_file_used(m);
+        if (!f->file_stream || e == u + 5 || *e || len == 0 ||
+            len > (m->free_space > used ? m->free_space - used : 0))
+            return -1; /* no room for the image: refused before FILESTART */
         m->method = SIM_M_FILE;
         m->spaced = 0;
         sim_at_final(m, "OK");

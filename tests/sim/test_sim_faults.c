@@ -39,6 +39,7 @@ static void forced_codes_and_download_stall(void **state)
                    "  - {slot: ltd, family: RG50xQ, maker: Quectel_Ltd, model: Quectel_RM510Q-GL}\n",
                    4);
     assert_int_equal(sc_open(&c, sp_link(&p, "dl")), 0);
+    assert_int_equal(sc_at(&c, "AT+QFOTADL=\"FILE:999999999999\"", T), 1); /* larger than UFS */
     assert_int_equal(sc_at(&c, "AT+QFOTADL=\"ftp://u:p@127.0.0.1:1/fw.bin\"", T), 0);
     assert_int_equal(sc_expect(&c, "+QIND: \"FOTA\",\"FTPEND\",611\r\n", T), 0);
     sc_close(&c);
