@@ -849,6 +849,33 @@ def case_dashboard_keys(c):
     check([r["result"] for r in rows] == ["FAIL", "PASS"], f"{rows}")
 
 
+def case_kill_restart(c):
+    """A station killed mid-run (SIGKILL) loses nothing it committed; at the next
+    start its running rows are closed INTERRUPTED and the modules picked up again."""
+    job = local_job(c, "kill", n_size=400000, timeouts={"reboot": 10, "total": 60})
+    c.sim("--count", "2", "--family", "RG50xQ", expect_links=2)
+    st = subprocess.Popen([ARGS.station, "run", "--job", job, "--db", c.db, "--ports", c.ports,
+                           "--profiles", os.path.join(ARGS.source, "profiles"), "--no-dashboard"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    c.procs.append(st)
+    end = time.time() + 20
+    while time.time() < end and len(c.rows_now()) < 2:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    st.kill()
+    st.wait()
+    before = c.rows()
+    check(len(before) == 2 and all(r["result"] is None for r in before), f"running rows: {before}")
+    r = c.station(job, "--until-idle", check_rc=0)
+    rows = c.rows()
+    check(len(rows) == 4, f"two recovered + two new rows: {rows}")
+    check([x["result"] for x in rows[:2]] == ["INTERRUPTED", "INTERRUPTED"], f"{rows[:2]}")
+    check(all(x["result"] == "PASS" for x in rows[2:]), f"{rows[2:]}")
+    check(sorted(x["imei"] for x in rows[2:]) == sorted(x["imei"] for x in rows[:2]),
+          "the same modules picked up again")
+    check("INTERRUPTED" in r.stdout, f"recovery reported: {r.stdout}")
+
+
 def case_install(c):
     """cmake --install puts the binaries, the profiles, the example job, the systemd
     unit and the udev rule in place; the installed station finds its own profiles."""
