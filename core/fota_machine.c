@@ -1,10 +1,8 @@
-/* The machine's frame: public API, action queue, timers, the AT chat glue and the
- * command runner (one command in flight, its own timeout, resync before retrying:
- * DESIGN-NOTES habit 5). What each state does lives in machine_*.c. */
+/* The machine's frame: public API, timers and the AT chat glue. The action queue
+ * is machine_actions.c, the command runner machine_cmd.c, and what each state
+ * does lives in the other machine_*.c files. */
 #include "machine_internal.h"
-#include "secret_mask.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,246 +47,6 @@ static uint64_t min64(uint64_t a, uint64_t b)
     return a < b ? a : b;
 }
 
-/* ---- action queue --------------------------------------------------------------- */
-
-static void hold_release(machine_t *m)
-{
-    for (size_t i = 0; i < m->nhold; i++)
-        free(m->hold[i]);
-    m->nhold = 0;
-}
-
-/* Called at every input: buffers of popped actions live until then. */
-static void m_enter(machine_t *m)
-{
-    if (m->qhead == m->qlen) {
-        hold_release(m);
-        m->qhead = m->qlen = 0;
-    }
-}
-
-void m_emit(machine_t *m, const fota_action_t *a, const void *copy, size_t copy_len)
-{
-    if (m->qlen == m->qcap) {
-        size_t cap = m->qcap ? m->qcap * 2 : 16;
-        machine_action_t *q = realloc(m->q, cap * sizeof *q);
-        if (!q) {
-            m->oom = true;
-            return;
-        }
-        m->q = q;
-        m->qcap = cap;
-    }
-    machine_action_t *e = &m->q[m->qlen];
-    e->a = *a;
-    e->owned = NULL;
-    if (copy) {
-        /* +1: text copies are NUL-terminated */
-        char *buf = malloc(copy_len + 1);
-        if (!buf) {
-            m->oom = true;
-            return;
-        }
-        memcpy(buf, copy, copy_len);
-        buf[copy_len] = '\0';
-        e->owned = buf;
-        if (a->kind == FOTA_ACT_SEND)
-            e->a.data = (const uint8_t *)buf;
-        else
-            e->a.text = buf;
-    }
-    m->qlen++;
-}
-
-void m_trace(machine_t *m, fota_trace_dir_t dir, const char *fmt, ...)
-{
-    char raw[1024], masked[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(raw, sizeof raw, fmt, ap);
-    va_end(ap);
-    size_t n = fota_secret_mask(raw, masked, sizeof masked);
-    fota_action_t a = {.kind = FOTA_ACT_TRACE, .dir = dir};
-    m_emit(m, &a, masked, n);
-}
-
-void m_progress(machine_t *m, fota_phase_t phase, int percent, const char *fmt, ...)
-{
-    char words[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(words, sizeof words, fmt, ap);
-    va_end(ap);
-    fota_action_t a = {.kind = FOTA_ACT_PROGRESS, .phase = phase, .percent = percent};
-    m_emit(m, &a, words, strlen(words));
-}
-
-void m_send_data(machine_t *m, const uint8_t *data, size_t len)
-{
-    fota_action_t a = {.kind = FOTA_ACT_SEND, .data = data, .len = len};
-    m_emit(m, &a, NULL, 0);
-}
-
-void m_send_copy(machine_t *m, const void *data, size_t len)
-{
-    fota_action_t a = {.kind = FOTA_ACT_SEND, .len = len};
-    m_emit(m, &a, data, len);
-}
-
-void m_set_flow(machine_t *m, bool on)
-{
-    fota_action_t a = {.kind = FOTA_ACT_SET_FLOW, .flag = on ? 1 : 0};
-    m->flow_on = on;
-    m_emit(m, &a, NULL, 0);
-}
-
-void m_transfer_begin(machine_t *m)
-{
-    fota_action_t a = {.kind = FOTA_ACT_TRANSFER_BEGIN};
-    m_emit(m, &a, NULL, 0);
-}
-
-void m_transfer_end(machine_t *m)
-{
-    if (!m->transfer_held)
-        return;
-    m->transfer_held = false;
-    fota_action_t a = {.kind = FOTA_ACT_TRANSFER_END};
-    m_emit(m, &a, NULL, 0);
-}
-
-void m_set_state(machine_t *m, machine_state_t s, uint64_t timeout_at)
-{
-    if (m->state != s)
-        m->step = 0;
-    m->state = s;
-    m->t_state = timeout_at;
-}
-
-/* ---- command runner ------------------------------------------------------------- */
-
-static char *dup_or_null(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
-static void cmd_issue(machine_t *m, uint64_t now)
-{
-    if (fota_at_chat_busy(m->chat))
-        fota_at_chat_cancel(m->chat); /* a reply we no longer want: its lines are noise */
-    int rc;
-    if (m->cmd_is_wait)
-        rc = m->cmd_prefix ? fota_at_chat_wait_expect(m->chat, m->cmd_prefix, m->cmd_timeout, now)
-                           : fota_at_chat_wait(m->chat, m->cmd_timeout, now);
-    else
-        rc = fota_at_chat_send_expect(m->chat, m->cmd, m->cmd_prefix, m->cmd_timeout, now);
-    if (rc < 0)
-        mf_fail(m, FOTA_ERR_PROTOCOL, 0, now, "cannot send %s: %s",
-                m->cmd ? m->cmd : "(wait)", fota_strerror(rc));
-}
-
-static void cmd_set(machine_t *m, const char *cmd, const char *expect, unsigned timeout_ms,
-                    bool is_wait)
-{
-    free(m->cmd);
-    free(m->cmd_prefix);
-    m->cmd = dup_or_null(cmd);
-    m->cmd_prefix = dup_or_null(expect);
-    m->cmd_timeout = timeout_ms;
-    m->cmd_is_wait = is_wait;
-    m->cmd_tries = 0;
-    m->cmd_state = m->state;
-    m->resync = RESYNC_NONE;
-}
-
-void m_cmd_t(machine_t *m, const char *cmd, const char *expect, unsigned timeout_ms, uint64_t now)
-{
-    cmd_set(m, cmd, expect, timeout_ms, false);
-    cmd_issue(m, now);
-}
-
-void m_cmd(machine_t *m, const char *cmd, const char *expect, uint64_t now)
-{
-    m_cmd_t(m, cmd, expect, m->to.command_ms, now);
-}
-
-void m_wait(machine_t *m, const char *expect, unsigned timeout_ms, uint64_t now)
-{
-    cmd_set(m, NULL, expect, timeout_ms, true);
-    cmd_issue(m, now);
-}
-
-static void resync_send(machine_t *m, uint64_t now)
-{
-    m->resync = RESYNC_AT;
-    if (fota_at_chat_busy(m->chat))
-        fota_at_chat_cancel(m->chat);
-    int rc = fota_at_chat_send(m->chat, "AT", m->to.command_ms, now);
-    if (rc < 0)
-        mf_fail(m, FOTA_ERR_PROTOCOL, 0, now, "cannot send AT: %s", fota_strerror(rc));
-}
-
-void m_resync(machine_t *m, uint64_t until, uint64_t now)
-{
-    cmd_set(m, NULL, NULL, m->to.command_ms, false);
-    m->resync_until = until;
-    resync_send(m, now);
-}
-
-/* A plain AT answered: the line is in step. Quiet window, then go on. */
-static void resync_response(machine_t *m, const fota_at_response_t *r, uint64_t now)
-{
-    if (r->final != FOTA_AT_FINAL_TIMEOUT) {
-        m->resync = RESYNC_QUIET;
-        m->t_aux = m_after(now, FOTA_MACHINE_RESYNC_QUIET_MS);
-        return;
-    }
-    if (m->resync_until) {
-        if (now >= m->resync_until) {
-            mf_fail(m, FOTA_ERR_TIMEOUT, 0, now, "no answer to AT in %s",
-                    m_state_name(m->state));
-            return;
-        }
-    } else if (++m->cmd_tries >= FOTA_MACHINE_CMD_TRIES) {
-        mf_fail(m, FOTA_ERR_TIMEOUT, 0, now, "no answer to %s after %d tries",
-                m->cmd ? m->cmd : "AT", m->cmd_tries);
-        return;
-    }
-    resync_send(m, now);
-}
-
-static void resync_done(machine_t *m, uint64_t now)
-{
-    m->resync = RESYNC_NONE;
-    if (m->cmd || m->cmd_is_wait) {
-        m_trace(m, FOTA_TRACE_INFO, "resynchronised: retrying %s", m->cmd ? m->cmd : "wait");
-        cmd_issue(m, now);
-        return;
-    }
-    if (m->state == MS_IDENT)
-        mi_synced(m, now);
-}
-
-static void dispatch_response(machine_t *m, const fota_at_response_t *r, uint64_t now)
-{
-    switch (m->state) {
-    case MS_IDENT: mi_response(m, r, now); break;
-    case MS_LOCAL:
-    case MS_UPLOAD: ml_response(m, r, now); break;
-    case MS_STREAM: mst_response(m, r, now); break;
-    case MS_QFUA:
-    case MS_QFAW: mlg_response(m, r, now); break;
-    case MS_FOTA_CMD: mu_fota_response(m, r, now); break;
-    default: break; /* a reply nobody waits for any more */
-    }
-}
-
 /* ---- chat callbacks --------------------------------------------------------- */
 
 /* The chat callbacks carry no time: the current input's now_ms is kept here. */
@@ -304,26 +62,7 @@ static void cb_write(void *ctx, const uint8_t *data, size_t len)
 static void cb_response(void *ctx, const fota_at_response_t *r)
 {
     machine_t *m = ctx;
-    uint64_t now = cur_now(m);
-    if (m->state == MS_FINISHED)
-        return;
-    if (m->resync == RESYNC_AT) {
-        resync_response(m, r, now);
-        return;
-    }
-    if (m->state != m->cmd_state)
-        return; /* the state moved on (a URC decided): this reply is stale */
-    if (r->final == FOTA_AT_FINAL_TIMEOUT && !m->cmd_is_wait) {
-        if (++m->cmd_tries >= FOTA_MACHINE_CMD_TRIES) {
-            mf_fail(m, FOTA_ERR_TIMEOUT, 0, now, "no answer to %s after %d tries",
-                    m->cmd ? m->cmd : "?", m->cmd_tries);
-            return;
-        }
-        m->resync_until = 0;
-        resync_send(m, now);
-        return;
-    }
-    dispatch_response(m, r, now);
+    m_on_response(m, r, cur_now(m));
 }
 
 static const fota_profile_t *urc_profile(machine_t *m)
@@ -470,7 +209,7 @@ void fota_machine_free(fota_machine_t *m)
     fota_at_chat_free(m->chat);
     for (size_t i = m->qhead; i < m->qlen; i++)
         free(m->q[i].owned);
-    hold_release(m);
+    m_hold_release(m);
     free(m->hold);
     free(m->q);
     free(m->cmd);
@@ -518,7 +257,7 @@ void fota_machine_tick(fota_machine_t *m, uint64_t now_ms)
     if (now_ms >= m->t_aux) {
         m->t_aux = UINT64_MAX;
         if (m->resync == RESYNC_QUIET)
-            resync_done(m, now_ms);
+            m_resync_done(m, now_ms);
         else if (m->state == MS_STREAM)
             mst_aux(m, now_ms);
         else if (m->state == MS_QFUA)
@@ -624,30 +363,6 @@ void fota_machine_abort(fota_machine_t *m, const char *reason, uint64_t now_ms)
     snprintf(m->att.error_text, sizeof m->att.error_text, "%s", reason ? reason : "aborted");
     m_trace(m, FOTA_TRACE_INFO, "station: abort (%s)", m->att.error_text);
     mf_finish(m, FOTA_RESULT_INTERRUPTED, now_ms);
-}
-
-bool fota_machine_next_action(fota_machine_t *m, fota_action_t *out)
-{
-    if (m->qhead == m->qlen)
-        return false;
-    machine_action_t *e = &m->q[m->qhead++];
-    *out = e->a;
-    if (e->owned) {
-        if (m->nhold == m->holdcap) {
-            size_t cap = m->holdcap ? m->holdcap * 2 : 16;
-            void **h = realloc(m->hold, cap * sizeof *h);
-            if (!h) {
-                /* Cannot keep it alive: leak rather than hand out a dangling pointer. */
-                m->oom = true;
-                return true;
-            }
-            m->hold = h;
-            m->holdcap = cap;
-        }
-        m->hold[m->nhold++] = e->owned;
-        e->owned = NULL;
-    }
-    return true;
 }
 
 uint64_t fota_machine_deadline(const fota_machine_t *m)

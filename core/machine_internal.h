@@ -2,7 +2,9 @@
  * header: the station sees only fota_machine.h.
  *
  * The machine is split by idea (DESIGN-NOTES habit 11):
- *   fota_machine.c      public API, action queue, timers, chat glue, command runner
+ *   fota_machine.c      public API, timers, chat glue
+ *   machine_actions.c   the action queue (SEND, TRACE, PROGRESS, TRANSFER_*, …)
+ *   machine_cmd.c       command runner: one in flight, timeout, resync, retry
  *   machine_ident.c     ATE0/ATI/AT+GSN/AT+QGMR (first identification and every
  *                       verification after a reboot)
  *   machine_plan.c      profile choice, package chain, method rules (URL length,
@@ -159,7 +161,9 @@ struct fota_machine {
 
 typedef fota_machine_t machine_t;
 
-/* ---- fota_machine.c --------------------------------------------------------- */
+/* ---- machine_actions.c ------------------------------------------------------ */
+void m_enter(machine_t *m);        /* every input: frees popped buffers once drained */
+void m_hold_release(machine_t *m);
 void m_emit(machine_t *m, const fota_action_t *a, const void *copy, size_t copy_len);
 void m_trace(machine_t *m, fota_trace_dir_t dir, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -171,6 +175,9 @@ void m_set_flow(machine_t *m, bool on);
 void m_transfer_begin(machine_t *m);
 void m_transfer_end(machine_t *m);
 void m_set_state(machine_t *m, machine_state_t s, uint64_t timeout_at);
+/* ---- machine_cmd.c ------------------------------------------------------------ */
+void m_on_response(machine_t *m, const fota_at_response_t *r, uint64_t now);
+void m_resync_done(machine_t *m, uint64_t now); /* quiet window over */
 /* Sends cmd (expect = info prefix or NULL) with the profile's command timeout;
  * the reply reaches the state's handler; timeouts resync and retry. */
 void m_cmd(machine_t *m, const char *cmd, const char *expect, uint64_t now);
@@ -179,6 +186,7 @@ void m_cmd_t(machine_t *m, const char *cmd, const char *expect, unsigned timeout
 void m_wait(machine_t *m, const char *expect, unsigned timeout_ms, uint64_t now);
 /* Plain AT until OK, then the quiet window, then on_synced for the state. */
 void m_resync(machine_t *m, uint64_t until, uint64_t now);
+/* ---- fota_machine.c --------------------------------------------------------- */
 uint64_t m_after(uint64_t now, unsigned ms);
 const char *m_state_name(machine_state_t s);
 void m_use_profile(machine_t *m, const fota_profile_t *p); /* sets timeouts too */
