@@ -255,7 +255,7 @@ void fota_yaml_free_strv(char **v, size_t n)
 int fota_yaml_str_list(fota_yaml_t *y, yaml_node_t *n, const char *what, char ***out,
                        size_t *count)
 {
-    size_t cnt;
+    size_t cnt = 0; /* set by fota_yaml_seq on success; -O2 cannot see that */
     int rc = fota_yaml_seq(y, n, what, &cnt);
     if (rc)
         return rc;
