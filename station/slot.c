@@ -1,5 +1,5 @@
-/* One slot: the link in the ports directory, its port, our own AT probe and the
- * module's FOTA machine, whose actions are executed here. Re-entrancy: a slot can be
+/* One slot: the link in the ports directory, its port and the module's FOTA
+ * machine, whose actions are executed here (our own AT probe: slot_probe.c). Re-entrancy: a slot can be
  * torn down from inside its own callbacks (the port's gone callback, a FINISH in the
  * middle of a pump); the machine is freed only at the end of the outermost pump and
  * the port only through libuv's close callback (DESIGN-NOTES 8). */
@@ -10,25 +10,9 @@
 #include "translog.h"
 #include "util.h"
 
-#define PROBE_TIMEOUT_MS 1500
-/* A real module enumerates on USB seconds before its AT interpreter answers. */
-#define PROBE_TRIES 20
-#define REOPEN_DELAY_MS 100
-#define REOPEN_TRIES 30
-/* After CLOSE_PORT a USB module's link is removed and re-created (a new tty); a UART
- * module (seed 004's legacy GSM modules) keeps its tty across the reboot, so on a
- * port that is not USB a link still unchanged after this long is reopened as it is.
- * Never on USB: reopening the old tty before it drops would let the machine talk to
- * the module before its reboot (and see the old revision). */
-#define SAME_LINK_REOPEN_MS 2000
 
 static void slot_pump(slot_t *s);
-static void slot_probe_start(slot_t *s);
 static void slot_open_for_machine(slot_t *s);
-
-static int slot_port_open(slot_t *s);
-void slot_timer_cb(uv_timer_t *t);
-void slot_reopen_cb(uv_timer_t *t);
 
 static void slot_arm(slot_t *s)
 {
@@ -46,108 +30,13 @@ static void slot_arm(slot_t *s)
     uv_timer_start(&s->timer, slot_timer_cb, wait, 0);
 }
 
-static void slot_port_drop(slot_t *s)
+void slot_port_drop(slot_t *s)
 {
     if (s->port) {
         fota_port_close(s->port);
         s->port = NULL;
     }
     s->send_pending = false;
-}
-
-/* ---- probe: AT (a module?), AT+GSN (the same module as before?) ------------- */
-
-static const char *const probe_cmds[] = {"AT", "AT+GSN"};
-
-static void probe_send(slot_t *s)
-{
-    const char *cmd = fota_query_command(&s->query);
-    char line[64];
-    int n = snprintf(line, sizeof line, "%s\r", cmd);
-    fota_port_write(s->port, (const uint8_t *)line, (size_t)n);
-    uv_timer_start(&s->timer, slot_timer_cb, PROBE_TIMEOUT_MS, 0);
-}
-
-static void slot_set_state(slot_t *s, slot_state_t st, fota_dash_state_t dash)
-{
-    s->state = st;
-    s->dash = dash;
-}
-
-static void slot_begin(slot_t *s);
-
-static void probe_done(slot_t *s)
-{
-    uv_timer_stop(&s->timer);
-    if (s->query.imei[0] && strcmp(s->query.imei, s->last_imei) == 0) {
-        /* The module that just finished, back after a re-enumeration: not twice. */
-        slot_port_drop(s);
-        slot_set_state(s, SLOT_DONE, s->dash == FOTA_DASH_PROBING ? FOTA_DASH_IDLE : s->dash);
-        station_log(s->st, "%s: same module %s still in the slot; swap it to go on", s->name,
-                    s->query.imei);
-        station_check_exit(s->st);
-        return;
-    }
-    slot_begin(s);
-}
-
-static void probe_timeout(slot_t *s)
-{
-    if (fota_query_command(&s->query) && strcmp(fota_query_command(&s->query), "AT") == 0) {
-        if (++s->probe_tries < PROBE_TRIES) {
-            probe_send(s); /* a module may still be booting: try again */
-            return;
-        }
-        slot_port_drop(s);
-        slot_set_state(s, SLOT_IGNORED, FOTA_DASH_IDLE);
-        fota_copy(s->result, sizeof s->result, "no answer to AT: not a module port");
-        station_log(s->st, "%s: no answer to AT, ignored until the link changes", s->name);
-        station_check_exit(s->st);
-        return;
-    }
-    /* AT answered but AT+GSN did not: a module; the machine identifies it. */
-    s->query.cur = s->query.n;
-    probe_done(s);
-}
-
-static void slot_probe_start(slot_t *s)
-{
-    if (s->st->stopping || s->st->draining)
-        return;
-    fota_port_info_t info;
-    s->hint = NULL;
-    s->usb = false;
-    if (fota_port_describe(s->link.target, &info) == 0 && info.usb) {
-        s->usb = true;
-        /* Real hardware: only AT ports of known profiles (SPEC §4: DIAG on 0, GPS on
-         * 1, AT on 2 for RM500/RG500 and EG06). */
-        s->hint = fota_profile_set_match_usb(&s->st->profiles, info.vid, info.pid, info.interface);
-        if (!s->hint) {
-            slot_set_state(s, SLOT_IGNORED, FOTA_DASH_IDLE);
-            snprintf(s->result, sizeof s->result, "USB %04x:%04x interface %d: not a known AT port",
-                     info.vid, info.pid, info.interface);
-            station_check_exit(s->st);
-            return;
-        }
-    }
-    int rc = slot_port_open(s);
-    if (rc < 0) {
-        /* The tty may not be ready the instant its link appears: retry shortly. */
-        if (++s->reopen_tries < REOPEN_TRIES) {
-            uv_timer_start(&s->reopen, slot_reopen_cb, REOPEN_DELAY_MS, 0);
-            return;
-        }
-        slot_set_state(s, SLOT_IGNORED, FOTA_DASH_IDLE);
-        snprintf(s->result, sizeof s->result, "cannot open %s", s->link.target);
-        station_check_exit(s->st);
-        return;
-    }
-    s->reopen_tries = 0;
-    fota_query_init(&s->query, probe_cmds, 2);
-    s->probe_tries = 0;
-    slot_set_state(s, SLOT_PROBING, FOTA_DASH_PROBING);
-    s->result[0] = '\0';
-    probe_send(s);
 }
 
 /* ---- attempt ---------------------------------------------------------------- */
@@ -163,7 +52,7 @@ static void slot_stamp(const slot_t *s, fota_attempt_t *a)
     fota_copy(a->port, sizeof a->port, s->link.target);
 }
 
-static void slot_begin(slot_t *s)
+void slot_begin(slot_t *s)
 {
     station_t *st = s->st;
     if (st->stopping || st->draining) {
@@ -447,7 +336,7 @@ void slot_timer_cb(uv_timer_t *t)
 {
     slot_t *s = t->data;
     if (s->state == SLOT_PROBING) {
-        probe_timeout(s);
+        slot_probe_timeout(s);
         return;
     }
     if (s->m) {
@@ -471,12 +360,7 @@ static void slot_data(void *ctx, const uint8_t *d, size_t n)
 {
     slot_t *s = ctx;
     if (s->state == SLOT_PROBING) {
-        if (fota_query_feed(&s->query, d, n)) {
-            if (fota_query_done(&s->query))
-                probe_done(s);
-            else
-                probe_send(s);
-        }
+        slot_probe_data(s, d, n);
         return;
     }
     if (s->m) {
@@ -520,7 +404,7 @@ static void slot_gone(void *ctx, int err)
     fota_watch_rescan(s->st->watch);
 }
 
-static int slot_port_open(slot_t *s)
+int slot_port_open(slot_t *s)
 {
     fota_port_cbs_t cbs = {s, slot_data, slot_drained, slot_gone};
     int rc = fota_port_open(s->st->loop, s->link.target, &cbs, &s->port);

@@ -112,6 +112,28 @@ void slot_grant_token(slot_t *s);    /* scheduler: transfer token */
 void slot_close(slot_t *s);          /* shutdown: close handles */
 bool slot_busy(const slot_t *s);     /* probing or a machine in flight */
 
+/* slot.c / slot_probe.c internals */
+#define PROBE_TIMEOUT_MS 1500
+/* A real module enumerates on USB seconds before its AT interpreter answers. */
+#define PROBE_TRIES 20
+#define REOPEN_DELAY_MS 100
+#define REOPEN_TRIES 30
+/* After CLOSE_PORT a USB module's link is removed and re-created (a new tty); a UART
+ * module (seed 004's legacy GSM modules) keeps its tty across the reboot, so on a
+ * port that is not USB a link still unchanged after this long is reopened as it is.
+ * Never on USB: reopening the old tty before it drops would let the machine talk to
+ * the module before its reboot (and see the old revision). */
+#define SAME_LINK_REOPEN_MS 2000
+void slot_begin(slot_t *s);           /* a module answered: start its attempt */
+void slot_port_drop(slot_t *s);
+int slot_port_open(slot_t *s);
+void slot_set_state(slot_t *s, slot_state_t st, fota_dash_state_t dash);
+void slot_probe_start(slot_t *s);
+void slot_probe_data(slot_t *s, const uint8_t *d, size_t n);
+void slot_probe_timeout(slot_t *s);
+void slot_timer_cb(uv_timer_t *t);
+void slot_reopen_cb(uv_timer_t *t);
+
 /* view.c */
 void view_redraw(station_t *st);
 void view_final(station_t *st);
