@@ -227,6 +227,8 @@ static void slot_finish(slot_t *s)
     }
     s->state = SLOT_DONE;
     s->percent = -1;
+    s->last_dash = s->dash;
+    fota_copy(s->last_result, sizeof s->last_result, s->result);
     if (a.result == FOTA_RESULT_PASS)
         station_log(st, "%s: PASS %s %s -> %s%s", s->name, a.imei, a.from_version,
                     a.final_version, a.noop ? " (already at target)" : "");

@@ -32,7 +32,10 @@ static void probe_done(slot_t *s)
     if (s->query.imei[0] && strcmp(s->query.imei, s->last_imei) == 0) {
         /* The module that just finished, back after a re-enumeration: not twice. */
         slot_port_drop(s);
-        slot_set_state(s, SLOT_DONE, s->dash == FOTA_DASH_PROBING ? FOTA_DASH_IDLE : s->dash);
+        /* Keep showing its verdict: a FAIL that reboots back into the slot must not
+         * turn into "idle" on the operator's screen. */
+        slot_set_state(s, SLOT_DONE, s->last_dash);
+        fota_copy(s->result, sizeof s->result, s->last_result);
         station_log(s->st, "%s: same module %s still in the slot; swap it to go on", s->name,
                     s->query.imei);
         station_check_exit(s->st);

@@ -65,6 +65,8 @@ typedef struct slot {
     fota_dash_state_t dash;
     char result[320];
     char last_imei[32];      /* module that finished here: not upgraded twice */
+    fota_dash_state_t last_dash; /* its verdict and words, shown again when it */
+    char last_result[320];       /* re-enumerates after the finish (probe clears them) */
 } slot_t;
 
 struct station {

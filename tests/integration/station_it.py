@@ -849,6 +849,30 @@ def case_dashboard_keys(c):
     check([r["result"] for r in rows] == ["FAIL", "PASS"], f"{rows}")
 
 
+def case_dashboard_fail_stays(c):
+    """A module that FAILs reboots back into its slot on the old firmware; the station
+    recognises it (same IMEI, not upgraded twice) and its line keeps saying FAIL with
+    the code's meaning, never "idle": the operator must see which module to pull."""
+    job = local_job(c, "failstays", timeouts={"reboot": 10, "total": 60})
+    bad = [{"family": "RG50xQ", "slot": slot_name(0),
+            "faults": {"error": {"phase": "update", "code": 504, "at": 10}}}]
+    c.sim("--scenario", c.write("scen-bad.yaml", scenario_yaml(bad)), expect_links=1,
+          speed=SCEN_SPEED, log="sim-bad.log")
+    rc, text = run_on_pty([ARGS.station, "run", "--job", job, "--db", c.db, "--ports", c.ports,
+                           "--profiles", os.path.join(ARGS.source, "profiles"), "--until-idle"],
+                          lambda text, write: None, timeout=90)
+    with open(os.path.join(c.dir, "dashboard.out"), "w") as f:
+        f.write(text)
+    check(rc == 1, f"a module failed: exit 1, got {rc}")
+    check("still in the slot" in text, "the module came back after its FAIL and was recognised")
+    last = text.split("\x1b[H")[-1]
+    # the slot table comes before the log lines in a frame: its row is the first match
+    line = [l for l in last.split("\n") if slot_name(0)[-12:] in l][:1]
+    check(line and "package/504" in line[0] and "idle" not in line[0],
+          f"last frame keeps the verdict: {line}")
+    check([r["result"] for r in c.rows()] == ["FAIL"], "one row, not two")
+
+
 def case_kill_restart(c):
     """A station killed mid-run (SIGKILL) loses nothing it committed; at the next
     start its running rows are closed INTERRUPTED and the modules picked up again."""
