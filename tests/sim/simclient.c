@@ -381,3 +381,32 @@ int sc_reopen(simconn_t *c, int timeout_ms)
         return -1;
     return sc_open(c, path);
 }
+
+int sp_start_scenario(simproc_t *p, const char *yaml, int n_links)
+{
+    memset(p, 0, sizeof *p);
+    const char *path = sp_write_file(p, "scenario.yaml", yaml);
+    if (!path)
+        return -1;
+    const char *args[] = {"--scenario", path, "--speed", "1000", "--verbose", NULL};
+    return sp_start(p, n_links, args);
+}
+
+unsigned char *sp_slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    unsigned char *b = NULL;
+    long len = -1;
+    if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+        (b = malloc((size_t)len + 1)) != NULL && fread(b, 1, (size_t)len, f) == (size_t)len) {
+        b[len] = '\0';
+        *n = (size_t)len;
+    } else {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    return b;
+}

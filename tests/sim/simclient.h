@@ -34,6 +34,11 @@ const char *sp_link(simproc_t *p, const char *slot);
 /* Waits until the link exists and (if not_target) points elsewhere; fills target. */
 int sp_wait_link(const char *path, const char *not_target, int timeout_ms, char *target, size_t cap);
 int sp_wait_no_link(const char *path, int timeout_ms);
+/* Writes yaml as <dir>/scenario.yaml and starts fota-sim on it at --speed 1000
+ * --verbose, waiting for n links. 0, or -1. */
+int sp_start_scenario(simproc_t *p, const char *yaml, int n_links);
+/* Reads a whole file (malloc'd, NUL-terminated; *n = its size), or NULL. */
+unsigned char *sp_slurp(const char *path, size_t *n);
 /* Runs `fota-sim mkpkg ...` into <dir>/<name>; returns the path (static buffer). */
 const char *sp_mkpkg(simproc_t *p, const char *name, const char *args);
 

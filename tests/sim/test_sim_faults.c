@@ -20,10 +20,7 @@
 
 static void start_scenario(simproc_t *p, const char *yaml, int n)
 {
-    memset(p, 0, sizeof *p);
-    const char *path = sp_write_file(p, "scenario.yaml", yaml);
-    const char *args[] = {"--scenario", path, "--speed", "1000", "--verbose", NULL};
-    assert_int_equal(sp_start(p, n, args), 0);
+    assert_int_equal(sp_start_scenario(p, yaml, n), 0);
 }
 
 static void forced_codes_and_download_stall(void **state)

@@ -88,10 +88,7 @@ static int spawn(const char *const *argv, int port)
 
 static void start_scenario(simproc_t *p, const char *yaml, int n)
 {
-    memset(p, 0, sizeof *p);
-    const char *path = sp_write_file(p, "scenario.yaml", yaml);
-    const char *args[] = {"--scenario", path, "--speed", "1000", "--verbose", NULL};
-    assert_int_equal(sp_start(p, n, args), 0);
+    assert_int_equal(sp_start_scenario(p, yaml, n), 0);
     char www[700];
     snprintf(www, sizeof www, "%s/www", p->dir);
     mkdir(www, 0755);

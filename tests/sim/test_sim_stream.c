@@ -29,23 +29,13 @@ static double now_s(void)
 
 static void start_scenario(simproc_t *p, const char *yaml, int n)
 {
-    memset(p, 0, sizeof *p);
-    const char *path = sp_write_file(p, "scenario.yaml", yaml);
-    const char *args[] = {"--scenario", path, "--speed", "1000", "--verbose", NULL};
-    assert_int_equal(sp_start(p, n, args), 0);
+    assert_int_equal(sp_start_scenario(p, yaml, n), 0);
 }
 
 static uint8_t *slurp(const char *path, size_t *n)
 {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)len + 1);
-    assert_int_equal(fread(b, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *n = (size_t)len;
+    uint8_t *b = sp_slurp(path, n);
+    assert_non_null(b);
     return b;
 }
 
