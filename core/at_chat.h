@@ -32,7 +32,6 @@ typedef struct {
     size_t len;
     bool truncated;
     bool ack_mode;     /* a lone 'A' at the start of a line is an ack byte */
-    bool last_cr;      /* CRLF counts once; lone CR and lone LF end a line too */
 } fota_at_framer_t;
 
 void fota_at_framer_init(fota_at_framer_t *f);

@@ -4,8 +4,9 @@
  *
  * Line ends: the seeds frame every response as <CR><LF>text<CR><LF> (000 §3.1.2),
  * but a module rebooting, a legacy firmware or garbage on the line can send a lone
- * CR or a lone LF; each ends a line, and a CR directly followed by LF counts once.
- * Empty lines carry nothing and are not reported.
+ * CR or a lone LF. So CR and LF each end a line, and empty lines (carrying nothing)
+ * are not reported: that alone makes a CRLF, torn or not, count once, with no state
+ * to remember across reads.
  *
  * Bounded memory: a line longer than FOTA_AT_MAX_LINE keeps its first
  * FOTA_AT_MAX_LINE bytes, is flagged truncated, and the rest up to the line end is
@@ -22,7 +23,6 @@ void fota_at_framer_init(fota_at_framer_t *f)
     f->len = 0;
     f->truncated = false;
     f->ack_mode = false;
-    f->last_cr = false;
 }
 
 void fota_at_framer_set_ack_mode(fota_at_framer_t *f, bool on)
@@ -52,13 +52,9 @@ void fota_at_framer_feed(fota_at_framer_t *f, const uint8_t *data, size_t n, fot
     for (size_t i = 0; i < n; i++) {
         uint8_t b = data[i];
         if (b == '\r' || b == '\n') {
-            bool crlf_tail = (b == '\n' && f->last_cr);
-            f->last_cr = (b == '\r');
-            if (!crlf_tail)
-                emit_line(f, cb, ctx);
+            emit_line(f, cb, ctx);
             continue;
         }
-        f->last_cr = false;
         if (b == '\0')
             continue;
         /* AT+QFUPL ack mode (DESIGN-NOTES habit 12, fwupd): the module answers each
