@@ -136,34 +136,10 @@ static void set_now(machine_t *m, uint64_t now)
 
 static void effective_timeouts(machine_t *m, const fota_profile_t *p)
 {
-    static const fota_timeouts_t fallback = {5000, 90000, 900000, 120000, 1800000};
-    fota_timeouts_t t = p ? p->timeouts : fallback;
     const fota_timeouts_t *o = m->cfg.timeouts_override;
     if (!o && m->cfg.job)
         o = &m->cfg.job->timeouts;
-    if (o) {
-        if (o->command_ms)
-            t.command_ms = o->command_ms;
-        if (o->reboot_ms)
-            t.reboot_ms = o->reboot_ms;
-        if (o->download_ms)
-            t.download_ms = o->download_ms;
-        if (o->stall_ms)
-            t.stall_ms = o->stall_ms;
-        if (o->total_ms)
-            t.total_ms = o->total_ms;
-    }
-    if (!t.command_ms)
-        t.command_ms = fallback.command_ms;
-    if (!t.reboot_ms)
-        t.reboot_ms = fallback.reboot_ms;
-    if (!t.download_ms)
-        t.download_ms = fallback.download_ms;
-    if (!t.stall_ms)
-        t.stall_ms = fallback.stall_ms;
-    if (!t.total_ms)
-        t.total_ms = fallback.total_ms;
-    m->to = t;
+    m->to = fota_timeouts_effective(p, o);
 }
 
 

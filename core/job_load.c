@@ -202,21 +202,20 @@ static int read_limits(fota_yaml_t *y, yaml_node_t *n, fota_limits_t *l)
 static int read_timeouts(fota_yaml_t *y, yaml_node_t *n, fota_job_timeouts_t *t)
 {
     fota_yaml_field_t f[] = {
-        {"command", false, 0, 0}, {"reboot", false, 0, 0}, {"download", false, 0, 0},
-        {"stall", false, 0, 0},   {"total", false, 0, 0},
+        {"command", false, 0, 0}, {"reboot", false, 0, 0},       {"download", false, 0, 0},
+        {"stall", false, 0, 0},   {"total", false, 0, 0},        {"ports_settle", false, 0, 0},
+        {"probe", false, 0, 0},
     };
-    unsigned *dst[] = {&t->command_ms, &t->reboot_ms, &t->download_ms, &t->stall_ms,
-                       &t->total_ms};
-    int rc = fota_yaml_map(y, n, f, 5, "timeouts");
-    for (size_t i = 0; !rc && i < 5; i++) {
+    unsigned *dst[] = {&t->command_ms, &t->reboot_ms,       &t->download_ms, &t->stall_ms,
+                       &t->total_ms,   &t->ports_settle_ms, &t->probe_ms};
+    const unsigned hi[] = {86400000, 86400000, 86400000, 86400000, 86400000, 60000, 600000};
+    int rc = fota_yaml_map(y, n, f, 7, "timeouts");
+    for (size_t i = 0; !rc && i < 7; i++) {
         if (!f[i].node)
             continue;
         char what[48];
         snprintf(what, sizeof what, "timeouts.%s", f[i].key);
-        long v;
-        rc = fota_yaml_long(y, f[i].node, what, 0, 86400, &v); /* 0 = profile's */
-        if (!rc)
-            *dst[i] = (unsigned)v * 1000u;
+        rc = fota_yaml_seconds(y, f[i].node, what, 0, hi[i], dst[i]); /* 0 = profile's */
     }
     return rc;
 }
@@ -271,6 +270,7 @@ int fota_job_load_buffer(const char *name, const char *dir, const char *text, si
     /* SPEC §3 defaults. */
     j->limits = (fota_limits_t){.max_parallel = 64, .max_transfers = 16, .max_per_hub = 4,
                                 .stop_after_same_failures = 5};
+    j->timeouts.ports_settle_ms = j->timeouts.probe_ms = FOTA_TIMEOUT_UNSET;
     j->source = strdup(name ? name : "<input>");
     j->dir = strdup(dir ? dir : ".");
     rc = j->source && j->dir ? read_job(&y, j) : FOTA_E_NOMEM;

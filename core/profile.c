@@ -140,6 +140,32 @@ const fota_profile_t *fota_profile_set_find_family(const fota_profile_set_t *s, 
     return NULL;
 }
 
+fota_timeouts_t fota_timeouts_effective(const fota_profile_t *p, const fota_timeouts_t *job)
+{
+    static const fota_timeouts_t fallback = {5000, 90000, 900000, 120000, 1800000,
+                                             FOTA_PORTS_SETTLE_DEFAULT_MS, FOTA_PROBE_DEFAULT_MS};
+    fota_timeouts_t t = p ? p->timeouts : fallback;
+    unsigned *dst[] = {&t.command_ms, &t.reboot_ms, &t.download_ms, &t.stall_ms, &t.total_ms};
+    const unsigned *def[] = {&fallback.command_ms, &fallback.reboot_ms, &fallback.download_ms,
+                             &fallback.stall_ms, &fallback.total_ms};
+    const unsigned *over[] = {job ? &job->command_ms : NULL, job ? &job->reboot_ms : NULL,
+                              job ? &job->download_ms : NULL, job ? &job->stall_ms : NULL,
+                              job ? &job->total_ms : NULL};
+    for (size_t i = 0; i < 5; i++) {
+        if (over[i] && *over[i]) /* 0 in a job: the profile's */
+            *dst[i] = *over[i];
+        if (!*dst[i])
+            *dst[i] = *def[i];
+    }
+    if (job && job->ports_settle_ms != FOTA_TIMEOUT_UNSET)
+        t.ports_settle_ms = job->ports_settle_ms;
+    if (job && job->probe_ms != FOTA_TIMEOUT_UNSET && job->probe_ms)
+        t.probe_ms = job->probe_ms;
+    if (!t.probe_ms)
+        t.probe_ms = fallback.probe_ms;
+    return t;
+}
+
 const fota_profile_t *fota_profile_set_match_usb(const fota_profile_set_t *s, uint16_t vid,
                                                  uint16_t pid, int interface)
 {

@@ -90,7 +90,16 @@ typedef struct {
     unsigned download_ms;  /* AT+QFOTADL accepted → download end */
     unsigned stall_ms;     /* no progress change while updating */
     unsigned total_ms;     /* whole attempt */
+    /* Before any attempt (the station, not the machine). In a job, FOTA_TIMEOUT_UNSET
+     * leaves the profile's value; 0 is a real value there. */
+    unsigned ports_settle_ms; /* a newly plugged module's tty interfaces appear over this */
+    unsigned probe_ms;        /* a silent port is asked `AT` this long before it is ignored */
 } fota_timeouts_t;
+
+#define FOTA_TIMEOUT_UNSET 0xffffffffu
+/* Built-in values when a profile leaves the optional ones out. */
+#define FOTA_PORTS_SETTLE_DEFAULT_MS 3000u
+#define FOTA_PROBE_DEFAULT_MS 30000u
 
 typedef struct {
     char *family;            /* "RG50xQ" */
@@ -141,6 +150,9 @@ int fota_profile_load_file(const char *path, fota_profile_t **out, fota_load_err
 int fota_profile_load_buffer(const char *name, const char *text, size_t len,
                              fota_profile_t **out, fota_load_error_t *err);
 void fota_profile_free(fota_profile_t *p);
+
+/* p's timeouts (built-in ones when p is NULL) with a job's overrides applied. */
+fota_timeouts_t fota_timeouts_effective(const fota_profile_t *p, const fota_timeouts_t *job);
 
 /* Loads every *.yaml in dir (sorted by name). Stops at the first error. */
 int fota_profile_set_load_dir(const char *dir, fota_profile_set_t *out, fota_load_error_t *err);

@@ -105,21 +105,25 @@ static int read_urc(fota_yaml_t *y, yaml_node_t *n, fota_profile_t *p)
 static int read_timeouts(fota_yaml_t *y, yaml_node_t *n, fota_profile_t *p)
 {
     fota_yaml_field_t f[] = {
-        {"command", true, 0, 0}, {"reboot", true, 0, 0}, {"download", true, 0, 0},
-        {"stall", true, 0, 0},   {"total", true, 0, 0},
+        {"command", true, 0, 0}, {"reboot", true, 0, 0},        {"download", true, 0, 0},
+        {"stall", true, 0, 0},   {"total", true, 0, 0},         {"ports_settle", false, 0, 0},
+        {"probe", false, 0, 0},
     };
-    unsigned *dst[] = {&p->timeouts.command_ms, &p->timeouts.reboot_ms,
-                       &p->timeouts.download_ms, &p->timeouts.stall_ms,
-                       &p->timeouts.total_ms};
-    int rc = fota_yaml_map(y, n, f, 5, "timeouts");
-    for (size_t i = 0; !rc && i < 5; i++) {
+    fota_timeouts_t *t = &p->timeouts;
+    unsigned *dst[] = {&t->command_ms, &t->reboot_ms,       &t->download_ms, &t->stall_ms,
+                       &t->total_ms,   &t->ports_settle_ms, &t->probe_ms};
+    /* A day is far beyond any FOTA phase; a module's ports settle within a minute. */
+    const unsigned lo[] = {1, 1, 1, 1, 1, 0, 1000};
+    const unsigned hi[] = {86400000, 86400000, 86400000, 86400000, 86400000, 60000, 600000};
+    t->ports_settle_ms = FOTA_PORTS_SETTLE_DEFAULT_MS;
+    t->probe_ms = FOTA_PROBE_DEFAULT_MS;
+    int rc = fota_yaml_map(y, n, f, 7, "timeouts");
+    for (size_t i = 0; !rc && i < 7; i++) {
+        if (!f[i].node)
+            continue;
         char what[40];
         snprintf(what, sizeof what, "timeouts.%s", f[i].key);
-        long s;
-        /* Seconds in YAML; a day is far beyond any FOTA phase. */
-        rc = fota_yaml_long(y, f[i].node, what, 1, 86400, &s);
-        if (!rc)
-            *dst[i] = (unsigned)s * 1000u;
+        rc = fota_yaml_seconds(y, f[i].node, what, lo[i], hi[i], dst[i]);
     }
     return rc;
 }

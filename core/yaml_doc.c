@@ -294,6 +294,38 @@ int fota_yaml_long(fota_yaml_t *y, yaml_node_t *n, const char *what, long lo, lo
     return 0;
 }
 
+int fota_yaml_seconds(fota_yaml_t *y, yaml_node_t *n, const char *what, unsigned lo_ms,
+                      unsigned hi_ms, unsigned *out_ms)
+{
+    const char *s = fota_yaml_scalar(n);
+    if (!is_plain(n) || fota_yaml_is_null(n))
+        return fota_yaml_fail(y, n, "%s: expected seconds, found %s", what,
+                              s && !fota_yaml_is_null(n) ? "a quoted string" : type_name(n));
+    /* Digits, then at most three decimals: no exponent, sign, inf or nan. */
+    unsigned long whole = 0, frac = 0, scale = 1000;
+    const char *p = s;
+    if (*p < '0' || *p > '9')
+        return fota_yaml_fail(y, n, "%s: expected seconds, found '%.40s'", what, s);
+    while (*p >= '0' && *p <= '9' && whole <= 86400000ul)
+        whole = whole * 10 + (unsigned long)(*p++ - '0');
+    if (*p == '.') {
+        p++;
+        while (*p >= '0' && *p <= '9' && scale > 1) {
+            scale /= 10;
+            frac += (unsigned long)(*p++ - '0') * scale;
+        }
+    }
+    if (*p != '\0')
+        return fota_yaml_fail(y, n, "%s: expected seconds (at most 3 decimals), found '%.40s'",
+                              what, s);
+    unsigned long ms = whole * 1000ul + frac;
+    if (whole > 86400000ul || ms < lo_ms || ms > hi_ms)
+        return fota_yaml_fail(y, n, "%s: %.40s is out of range %g..%g s", what, s,
+                              lo_ms / 1000.0, hi_ms / 1000.0);
+    *out_ms = (unsigned)ms;
+    return 0;
+}
+
 int fota_yaml_bool(fota_yaml_t *y, yaml_node_t *n, const char *what, bool *out)
 {
     const char *s = is_plain(n) ? fota_yaml_scalar(n) : NULL;

@@ -62,6 +62,9 @@ int fota_yaml_str_list(fota_yaml_t *y, yaml_node_t *n, const char *what, char **
 /* Integers: decimal or 0x-hex, plain scalars only, within [lo, hi]. */
 int fota_yaml_long(fota_yaml_t *y, yaml_node_t *n, const char *what, long lo, long hi,
                    long *out);
+/* Seconds, whole or decimal ("3", "0.25"), as milliseconds within [lo_ms, hi_ms]. */
+int fota_yaml_seconds(fota_yaml_t *y, yaml_node_t *n, const char *what, unsigned lo_ms,
+                      unsigned hi_ms, unsigned *out_ms);
 int fota_yaml_bool(fota_yaml_t *y, yaml_node_t *n, const char *what, bool *out);
 /* "unknown" as a plain scalar: the value is not known (USB IDs). */
 bool fota_yaml_is_unknown(const yaml_node_t *n);

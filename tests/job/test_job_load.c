@@ -130,7 +130,7 @@ static const struct {
      "j.yaml:7:24", "limits.max_parallel: -1 is out of range"},
     {"timeouts in words", "name: n\ntargets:\n  - family: X\n    to: R\n    method: local\n"
                           "    packages: [{file: x}]\ntimeouts:\n  reboot: 90s\n",
-     "j.yaml:8:11", "timeouts.reboot: expected an integer"},
+     "j.yaml:8:11", "timeouts.reboot: expected seconds"},
     {"missing to", "name: n\ntargets:\n  - family: X\n    method: local\n"
                    "    packages: [{file: x}]\n",
      "j.yaml:3:5", "missing required key 'to'"},
