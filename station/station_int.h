@@ -114,7 +114,13 @@ void slot_grant_token(slot_t *s);    /* scheduler: transfer token */
 void slot_close(slot_t *s);          /* shutdown: close handles */
 bool slot_busy(const slot_t *s);     /* probing or a machine in flight */
 
+/* slot_attempt.c: the attempt's row and verdict */
+void slot_identified(slot_t *s);     /* machine: IDENTIFIED */
+void slot_finish(slot_t *s);         /* machine: FINISH (after its pump) */
+void slot_trace(slot_t *s, fota_trace_dir_t dir, const char *text);
+
 /* slot.c / slot_probe.c internals */
+void slot_pump(slot_t *s);            /* runs the machine's actions, re-arms its timer */
 #define PROBE_TIMEOUT_MS 1500
 /* A real module enumerates on USB seconds before its AT interpreter answers. */
 #define PROBE_TRIES 20
