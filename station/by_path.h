@@ -1,0 +1,25 @@
+/* Where a port sits on the USB tree, read from its /dev/serial/by-path name.
+ *
+ * udev names a USB serial interface `<controller>-usb-<bus>:<ports>:<config>.<interface>`
+ * with `-port<N>` after it for usb-serial (ttyUSB) drivers:
+ *     pci-0000:00:14.0-usb-0:1.4:1.2-port0   ->  slot pci-0000:00:14.0-usb-0:1.4, interface 2
+ * Every tty interface of one module shares the part before `:<config>.<interface>`: that
+ * part is the physical hub port, the station's slot, and it stays the same when the
+ * module reboots and its ttyUSB numbers change. A name of any other shape (a UART
+ * adapter's link, a plain simulator link) is its own slot with no interface number. */
+#ifndef FOTA_STATION_BY_PATH_H
+#define FOTA_STATION_BY_PATH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct {
+    char slot[128];  /* the hub port (or the whole name) */
+    int interface;   /* bInterfaceNumber from the name; -1 when the name has none */
+} fota_by_path_t;
+
+/* Always fills out; returns true when the name has the USB by-path shape. A name that
+ * does not fit out->slot is cut (links that long are not by-path names). */
+bool fota_by_path_parse(const char *link_name, fota_by_path_t *out);
+
+#endif
