@@ -2,14 +2,54 @@
 
 #include <string.h>
 
-/* A URL token ends at a quote, a blank or the end of the line (the command is
- * AT+QFOTADL="<url>"). */
-static size_t token_len(const char *p)
+/* End of the authority that starts at auth: RFC 3986's '/', '?', '#', plus what
+ * cannot be inside a URL we send or store: a quote (AT+QFOTADL="<url>"), CR, LF. */
+static size_t authority_len(const char *auth)
 {
-    size_t n = 0;
-    while (p[n] && p[n] != '"' && p[n] != ' ' && p[n] != '\t' && p[n] != '\r' && p[n] != '\n')
-        n++;
-    return n;
+    return strcspn(auth, "/?#\"\r\n");
+}
+
+static const char *last_at(const char *s, size_t n)
+{
+    const char *at = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '@')
+            at = s + i;
+    return at;
+}
+
+/* RFC 3986 takes the userinfo up to the last '@' of the authority. A password
+ * written by hand may also hold an unescaped '/' ("user:p@ss/w0rd@host/x"), which
+ * RFC 3986 would end at the '/': so the '@' may also lie in the rest of the word
+ * (up to a blank after the authority, a quote, CR or LF), provided the host after
+ * it holds no blank. Masking a path's "@" too much is harmless; leaking is not.
+ * The condition on the host keeps the rule idempotent (the masked text re-parses
+ * to the same '@'). */
+int fota_secret_find(const char *sep, const char **pw, size_t *pw_len)
+{
+    const char *auth = sep + 3;
+    size_t al = authority_len(auth);
+    size_t wl = al;
+    while (auth[wl] && !strchr(" \t\"\r\n", auth[wl]))
+        wl++;
+    const char *at = last_at(auth, wl);
+    if (at && at >= auth + al) {
+        const char *host = at + 1;
+        size_t hl = strcspn(host, "/?#\"\r\n");
+        if (memchr(host, ' ', hl) || memchr(host, '\t', hl))
+            at = NULL;
+    }
+    if (!at || at < auth + al)
+        at = last_at(auth, al);
+    if (!at)
+        return 0;
+    size_t ul = (size_t)(at - auth) < al ? (size_t)(at - auth) : al;
+    const char *colon = memchr(auth, ':', ul);
+    if (!colon)
+        return 0; /* "user@host": no password */
+    *pw = colon + 1;
+    *pw_len = (size_t)(at - *pw);
+    return 1;
 }
 
 static void put(char *out, size_t outlen, size_t *o, const char *s, size_t n)
@@ -31,31 +71,15 @@ size_t fota_secret_mask(const char *in, char *out, size_t outlen)
             put(out, outlen, &o, p, strlen(p));
             break;
         }
-        const char *auth = sep + 3;
-        size_t tl = token_len(auth);
-        /* Password = between the first ':' of the user part and the LAST '@' of the
-         * token: passwords written by hand contain '@' and '/' unescaped, and
-         * masking a little too much is harmless where leaking is not. */
-        const char *colon = NULL, *at = NULL;
-        for (size_t i = 0; i < tl; i++) {
-            if (auth[i] == '@')
-                at = auth + i;
-        }
-        for (size_t i = 0; at && auth + i < at; i++) {
-            if (auth[i] == '/')
-                break; /* the user part never holds '/': no credentials */
-            if (auth[i] == ':') {
-                colon = auth + i;
-                break;
-            }
-        }
-        if (colon && at && colon < at) {
-            put(out, outlen, &o, p, (size_t)(colon + 1 - p));
+        const char *pw;
+        size_t pl;
+        if (fota_secret_find(sep, &pw, &pl)) {
+            put(out, outlen, &o, p, (size_t)(pw - p));
             put(out, outlen, &o, "***", 3);
-            p = at;
+            p = pw + pl; /* the '@' and the host follow */
         } else {
-            put(out, outlen, &o, p, (size_t)(auth - p));
-            p = auth;
+            put(out, outlen, &o, p, (size_t)(sep + 3 - p));
+            p = sep + 3;
         }
     }
     if (outlen)
