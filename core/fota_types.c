@@ -90,6 +90,7 @@ const char *fota_strerror(int code)
     case FOTA_E_RANGE: return "out of range";
     case FOTA_E_PARSE: return "parse error";
     case FOTA_E_STATE: return "wrong state";
+    case FOTA_E_ACCES: return "permission denied";
     }
     return "unknown error";
 }

@@ -87,6 +87,7 @@ enum {
     FOTA_E_RANGE = -5,
     FOTA_E_PARSE = -6,
     FOTA_E_STATE = -7,
+    FOTA_E_ACCES = -8,   /* EACCES/EPERM: permission denied */
 };
 const char *fota_strerror(int code);
 
