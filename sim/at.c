@@ -21,7 +21,7 @@ void sim_at_final(sim_module_t *m, const char *result)
 void sim_at_cme(sim_module_t *m, int code)
 {
     static const struct { int code; const char *text; } texts[] = {
-        {3, "operation not allowed"}, {400, "invalid input value"}, {405, "file not found"},
+        {3, "operation not allowed"}, {10, "SIM not inserted"}, {400, "invalid input value"}, {405, "file not found"},
         {407, "file already existed"}, {413, "too many files"}, {421, "no space"}};
     char buf[96];
     if (m->cmee == 0) {
@@ -215,12 +215,14 @@ static void exec_line(sim_module_t *m, char *line)
     int is_read = rest[0] == '?';
     const char *args = is_set ? rest + 1 : "";
     int usb = m->fam->usb;
+    if (!is_test && !is_read && m->n_ifs > 1)
+        sim_layout_fota_cmd(m, name); /* evidence: FOTA commands on two ports */
 
     if (!strcmp(name, "") && !*rest)
         return ok(m);
     if (!strcmp(name, "E0") || !strcmp(name, "E") || !strcmp(name, "E1")) {
         if (!m->f.echo_stuck) /* fault: ATE0 acknowledged, echo stays on */
-            m->echo = name[1] == '1';
+            m->cur->echo = name[1] == '1'; /* per port, as on a real module */
         return ok(m);
     }
     if (!strcmp(name, "I") || !strcmp(name, "I0"))
@@ -265,6 +267,8 @@ static void exec_line(sim_module_t *m, char *line)
         return ok(m);
     }
     if (!strcmp(name, "+CPIN") && is_read) {
+        if (!m->sim_card)
+            return sim_at_cme(m, 10); /* 3GPP TS 27.007: SIM not inserted */
         sim_line(m, "+CPIN: READY");
         return ok(m);
     }
@@ -341,6 +345,7 @@ static void exec_line(sim_module_t *m, char *line)
 
 void sim_at_input(sim_module_t *m, const uint8_t *p, size_t n)
 {
+    sim_if_t *in = m->cur; /* each port assembles its own command line */
     uint8_t echo[4096];
     size_t ne = 0;
     for (size_t i = 0; i < n; i++) {
@@ -353,29 +358,29 @@ void sim_at_input(sim_module_t *m, const uint8_t *p, size_t n)
             return;
         }
         uint8_t c = p[i];
-        if (m->echo && ne < sizeof echo)
+        if (in->echo && ne < sizeof echo)
             echo[ne++] = c;
         if (c == '\r') {
             if (ne)
                 sim_out(m, echo, ne);
             ne = 0;
-            m->line[m->line_len] = 0;
-            int overflow = m->line_overflow;
-            m->line_len = 0;
-            m->line_overflow = 0;
+            in->line[in->line_len] = 0;
+            int overflow = in->line_overflow;
+            in->line_len = 0;
+            in->line_overflow = 0;
             if (overflow)
                 error(m);
             else
-                exec_line(m, m->line);
+                exec_line(m, in->line);
         } else if (c == '\n' || c == 0) {
             continue;
         } else if (c == 0x08 || c == 0x7f) {
-            if (m->line_len)
-                m->line_len--;
-        } else if (m->line_len < sizeof m->line - 1) {
-            m->line[m->line_len++] = (char)c;
+            if (in->line_len)
+                in->line_len--;
+        } else if (in->line_len < sizeof in->line - 1) {
+            in->line[in->line_len++] = (char)c;
         } else {
-            m->line_overflow = 1;
+            in->line_overflow = 1;
         }
     }
     if (ne)

@@ -134,7 +134,7 @@ void sim_module_defaults(sim_module_t *m, const sim_family_t *f, int index)
     m->free_space = 200u << 20;
     m->max_package = 128u << 20;
     m->flow_control = f->default_flow;
-    m->echo = 1;
+    m->sim_card = 1;
     m->cmee = 1;
     m->t.reboot_s = 30;        /* SPEC §4: reboot about 30 s */
     m->t.boot_urc_s = 0.3;

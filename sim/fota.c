@@ -22,23 +22,30 @@ void sim_fota_go(sim_module_t *m, int state, uint64_t ms)
  * throw it away. Waits (real time, not scaled) until the sim's output is written
  * and the reader has taken it, at most 3 s; and keeps each port up at least
  * 100 ms so a host at --speed 1000 can still open it. */
-static int must_wait_drain(sim_module_t *m, int state)
+static int if_must_wait(sim_if_t *i, uint64_t now, uint64_t drain_start)
 {
-    uv_update_time(m->sim->loop); /* the cached loop time may be stale under load */
-    uint64_t now = uv_now(m->sim->loop);
+    if (!i->port || i->role > SIM_ROLE_MODEM)
+        return 0; /* DM and NMEA: nothing the host waits for */
     int queued = 0;
-    if (m->port)
-        ioctl(m->port->slave, FIONREAD, &queued);
-    if (!m->drain_start_ms)
-        m->drain_start_ms = now;
+    ioctl(i->port->slave, FIONREAD, &queued);
     /* bytes written to the master reach the slave's queue asynchronously (the
      * tty flip buffer, a kernel worker), so FIONREAD is trusted only 100 ms after
      * the last write: 20 ms lost an FTPEND once on a machine loaded by four
      * parallel demo runs */
-    int wait = m->out.len > 0 || (m->port && now - m->port_up_ms < 100) ||
-               (m->port && now - m->last_write_ms < 100) ||
-               (queued > 0 && now - m->drain_start_ms < 3000);
-    if (wait && m->port) {
+    return i->out.len > 0 || (!i->linked && !i->m->hidden) || now - i->port_up_ms < 100 || now - i->last_write_ms < 100 ||
+           (queued > 0 && now - drain_start < 3000);
+}
+
+static int must_wait_drain(sim_module_t *m, int state)
+{
+    uv_update_time(m->sim->loop); /* the cached loop time may be stale under load */
+    uint64_t now = uv_now(m->sim->loop);
+    if (!m->drain_start_ms)
+        m->drain_start_ms = now;
+    int wait = 0;
+    for (int k = 0; k < m->n_ifs && m->up; k++)
+        wait |= if_must_wait(&m->ifs[k], now, m->drain_start_ms);
+    if (wait) {
         sim_fota_go(m, state, 2);
         return 1;
     }
@@ -115,7 +122,9 @@ static void boot_urc(sim_module_t *m)
     static const char *const usb[] = {"RDY", "+CPIN: READY", "+QUSIM: 1", "+CFUN: 1",
                                       "+QIND: SMS DONE", "+QIND: PB DONE", NULL};
     static const char *const uart[] = {"RDY", "+CFUN: 1", "+CPIN: READY", "Call Ready", "SMS Ready", NULL};
-    const char *const *list = m->fam->usb ? usb : uart;
+    static const char *const no_sim[] = {"RDY", "+CPIN: NOT INSERTED", NULL};
+    const char *const *list = !m->sim_card ? no_sim : m->fam->usb ? usb : uart;
+    m->cur = m->at; /* boot URCs go to the AT port only */
     const char *l = list[m->boot_urc_i++];
     if (!l) {
         sim_log(m, "booted %s", m->revision);
@@ -143,7 +152,6 @@ static void do_boot(sim_module_t *m)
         m->fs = FS_GONE;
         return;
     }
-    m->echo = 1; /* ATE0 is not persistent across a reboot */
     if (m->boot_normal) {
         m->restoring = 0;
         m->boot_urc_i = 0;
@@ -319,6 +327,7 @@ static void step_cb(uv_timer_t *t)
 {
     sim_module_t *m = t->data;
     const sim_faults_t *f = &m->f;
+    m->cur = m->fota_if ? m->fota_if : m->at; /* the session's URCs: its own port */
     switch (m->fs) {
     case FS_DL_BEGIN:
         sim_fota_urc(m, sim_fota_dl_pair(m)->start, 0, 0);

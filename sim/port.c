@@ -3,7 +3,9 @@
  * A reboot of a USB module is a real re-enumeration (000 §3.3.1: "the USB port is
  * re-initialized ... MCU should close and reopen it"): the link goes away, the pty
  * is closed (the station sees HUP/EIO), and a NEW pty is published later. The next
- * pty is allocated before the old one is closed so its number always differs. */
+ * pty is allocated before the old one is closed so its number always differs.
+ * A module with a hub layout (layout.c) has several interfaces: each is its own
+ * pty and link, and they all go away and come back together. */
 #include "sim.h"
 
 #include <errno.h>
@@ -31,7 +33,7 @@ static void port_close(sim_port_t *p)
     close(p->slave);
 }
 
-static sim_port_t *port_open(sim_module_t *m)
+static sim_port_t *port_open(sim_if_t *i)
 {
     int master, slave;
     char name[64];
@@ -53,73 +55,93 @@ static sim_port_t *port_open(sim_module_t *m)
     }
     p->master = master;
     p->slave = slave; /* kept open: the master never sees EIO when the station reopens */
-    p->m = m;
-    uv_poll_init(m->sim->loop, &p->poll, master);
+    p->i = i;
+    uv_poll_init(i->m->sim->loop, &p->poll, master);
     p->poll.data = p;
-    snprintf(m->pts, sizeof m->pts, "%s", name);
     return p;
 }
 
-static void link_path(const sim_module_t *m, char *out, size_t cap)
+static void link_path(const sim_if_t *i, char *out, size_t cap)
 {
-    snprintf(out, cap, "%s/%s", m->sim->ports_dir, m->slot);
+    snprintf(out, cap, "%s/%s", i->m->sim->ports_dir, i->link);
 }
 
-void sim_port_publish(sim_module_t *m)
+void sim_if_publish(sim_if_t *i)
 {
-    if (!m->port || m->linked)
+    if (!i->port || i->linked)
         return;
     char path[1400], tmp[1500];
-    link_path(m, path, sizeof path);
-    snprintf(tmp, sizeof tmp, "%s/.%s.%d.tmp", m->sim->ports_dir, m->slot, (int)getpid());
+    link_path(i, path, sizeof path);
+    snprintf(tmp, sizeof tmp, "%s/.%s.%d.tmp", i->m->sim->ports_dir, i->link, (int)getpid());
     unlink(tmp);
-    if (symlink(m->pts, tmp) != 0 || rename(tmp, path) != 0) {
+    if (symlink(i->pts, tmp) != 0 || rename(tmp, path) != 0) {
         fprintf(stderr, "fota-sim: cannot publish %s: %s\n", path, strerror(errno));
         unlink(tmp);
         return;
     }
-    m->linked = 1;
-    m->hidden = 0;
-    sim_log(m, "port up %s", m->pts);
+    i->linked = 1;
+    i->port_up_ms = uv_now(i->m->sim->loop); /* the host can open it from now on */
+    sim_log(i->m, "port up %s%s%s", i->pts, i->m->n_ifs > 1 ? " " : "",
+            i->m->n_ifs > 1 ? i->link : "");
 }
 
-static void unpublish(sim_module_t *m)
+void sim_port_publish(sim_module_t *m)
 {
-    if (!m->linked)
+    m->hidden = 0;
+    if (m->n_ifs == 1)
+        sim_if_publish(&m->ifs[0]);
+    else
+        sim_layout_publish_shuffled(m);
+}
+
+static void unpublish(sim_if_t *i)
+{
+    if (!i->linked)
         return;
     char path[1400], target[256];
-    link_path(m, path, sizeof path);
+    link_path(i, path, sizeof path);
     ssize_t n = readlink(path, target, sizeof target - 1);
     if (n > 0) {
         target[n] = 0;
-        if (strcmp(target, m->pts) == 0)
+        if (strcmp(target, i->pts) == 0)
             unlink(path);
     }
-    m->linked = 0;
+    i->linked = 0;
 }
 
-static sim_port_t *spare_of(sim_module_t *m) { return m->spare; }
+static void if_reading(sim_if_t *i);
 
-/* Bring the port (back) up. publish=0 keeps the link away for a late USB port
- * (SPEC §4: the AT port can come up too late to see "START"). */
+static int if_up(sim_if_t *i)
+{
+    if (!i->port) {
+        sim_port_t *p = i->spare;
+        i->spare = NULL;
+        if (!p)
+            p = port_open(i);
+        if (!p)
+            return -1;
+        snprintf(i->pts, sizeof i->pts, "%s", ttyname(p->slave) ? ttyname(p->slave) : "");
+        i->port = p;
+    }
+    i->out.len = 0;
+    i->line_len = 0;
+    i->echo = 1; /* ATE0 is not persistent across a reboot */
+    i->port_up_ms = uv_now(i->m->sim->loop);
+    return 0;
+}
+
+/* Bring every interface (back) up. publish=0 keeps the links away for a late USB
+ * port (SPEC §4: the AT port can come up too late to see "START"). */
 int sim_port_up(sim_module_t *m, int publish)
 {
     if (m->gone)
         return -1;
-    if (!m->port) {
-        sim_port_t *p = spare_of(m);
-        m->spare = NULL;
-        if (!p)
-            p = port_open(m);
-        if (!p)
+    for (int k = 0; k < m->n_ifs; k++)
+        if (if_up(&m->ifs[k]) != 0)
             return -1;
-        snprintf(m->pts, sizeof m->pts, "%s", ttyname(p->slave) ? ttyname(p->slave) : m->pts);
-        m->port = p;
-    }
-    m->out.len = 0;
-    m->line_len = 0;
+    m->up = 1;
     m->mode = SIM_MODE_CMD;
-    m->port_up_ms = uv_now(m->sim->loop);
+    m->cur = m->at;
     if (publish)
         sim_port_publish(m);
     else
@@ -133,56 +155,72 @@ int sim_port_up(sim_module_t *m, int publish)
 void sim_port_down(sim_module_t *m, int really)
 {
     m->mode = SIM_MODE_OFF;
-    m->out.len = 0;
-    uv_timer_stop(&m->t_dribble);
     uv_timer_stop(&m->t_data);
+    for (int k = 0; k < m->n_ifs; k++) {
+        m->ifs[k].out.len = 0;
+        uv_timer_stop(&m->ifs[k].t_dribble);
+    }
     if (!m->fam->usb && !really) {
         sim_port_reading(m);
         return;
     }
-    if (!m->port)
+    if (!m->up)
         return;
-    unpublish(m);
-    if (!really && !spare_of(m))
-        m->spare = port_open(m); /* next pty first: its number differs */
+    sim_layout_stop(m);
     uv_timer_stop(&m->t_rate);
-    port_close(m->port);
-    m->port = NULL;
+    for (int k = 0; k < m->n_ifs; k++) {
+        sim_if_t *i = &m->ifs[k];
+        unpublish(i);
+        if (!really && !i->spare)
+            i->spare = port_open(i); /* next pty first: its number differs */
+        port_close(i->port);
+        i->port = NULL;
+    }
+    m->up = 0;
+    m->boots++;
     sim_log(m, "port down");
 }
 
-static void flush(sim_module_t *m);
+static void flush(sim_if_t *i);
 
 static void dribble_cb(uv_timer_t *t) { flush(t->data); }
 
-static void flush(sim_module_t *m)
+static void flush(sim_if_t *i)
 {
-    if (!m->port || m->out.len == 0) {
-        sim_port_reading(m);
+    if (!i->port || i->out.len == 0) {
+        if_reading(i);
         return;
     }
-    size_t n = m->f.split_writes ? 1 : m->out.len;
-    ssize_t w = write(m->port->master, m->out.p, n);
+    size_t n = i->m->f.split_writes ? 1 : i->out.len;
+    ssize_t w = write(i->port->master, i->out.p, n);
     if (w > 0) {
-        sim_buf_drop(&m->out, (size_t)w);
-        m->last_write_ms = uv_now(m->sim->loop);
+        sim_buf_drop(&i->out, (size_t)w);
+        i->last_write_ms = uv_now(i->m->sim->loop);
     }
-    if (m->f.split_writes && m->out.len > 0 && !uv_is_active((uv_handle_t *)&m->t_dribble)) {
-        uv_timer_start(&m->t_dribble, dribble_cb, 1, 0); /* each byte its own write */
+    if (i->m->f.split_writes && i->out.len > 0 && !uv_is_active((uv_handle_t *)&i->t_dribble)) {
+        uv_timer_start(&i->t_dribble, dribble_cb, 1, 0); /* each byte its own write */
         return;
     }
-    sim_port_reading(m);
+    if_reading(i);
 }
 
 void sim_out(sim_module_t *m, const void *p, size_t n)
 {
-    if (!m->port || m->hidden || m->mode == SIM_MODE_OFF)
+    sim_if_t *i = m->cur;
+    if (!i || !i->port || m->hidden || m->mode == SIM_MODE_OFF)
         return; /* nobody can hear a module whose port is not there */
-    if (m->out.len + n > OUT_CAP)
-        sim_buf_drop(&m->out, m->out.len + n - OUT_CAP);
-    sim_buf_add(&m->out, p, n);
-    if (!uv_is_active((uv_handle_t *)&m->t_dribble))
-        flush(m);
+    if (i->out.len + n > OUT_CAP)
+        sim_buf_drop(&i->out, i->out.len + n - OUT_CAP);
+    sim_buf_add(&i->out, p, n);
+    if (!uv_is_active((uv_handle_t *)&i->t_dribble))
+        flush(i);
+}
+
+/* NMEA: a full pty (nobody reading) drops the sentence, as a USB host would. */
+void sim_if_write_now(sim_if_t *i, const void *p, size_t n)
+{
+    if (i->port && !i->m->hidden && i->m->mode != SIM_MODE_OFF)
+        (void)!write(i->port->master, p, n);
 }
 
 static void garbage(sim_module_t *m)
@@ -246,18 +284,17 @@ static void rate_cb(uv_timer_t *t)
     sim_port_reading(m);
 }
 
-void sim_port_reading(sim_module_t *m)
+static void if_reading(sim_if_t *i)
 {
-    sim_port_t *p = m->port;
+    sim_port_t *p = i->port;
+    sim_module_t *m = i->m;
     if (!p)
         return;
     int ev = 0;
-    if (m->mode != SIM_MODE_OFF && !uv_is_active((uv_handle_t *)&m->t_rate))
-        ev |= UV_READABLE;
-    if (m->out.len > 0 && !uv_is_active((uv_handle_t *)&m->t_dribble))
+    if (m->mode == SIM_MODE_OFF || i != m->cur || !uv_is_active((uv_handle_t *)&m->t_rate))
+        ev |= UV_READABLE; /* while off: drain and drop what arrives */
+    if (i->out.len > 0 && !uv_is_active((uv_handle_t *)&i->t_dribble))
         ev |= UV_WRITABLE;
-    if (m->mode == SIM_MODE_OFF)
-        ev |= UV_READABLE; /* drain and drop what arrives while off */
     if (ev == p->events)
         return;
     p->events = ev;
@@ -265,6 +302,12 @@ void sim_port_reading(sim_module_t *m)
         uv_poll_start(&p->poll, ev, poll_cb);
     else
         uv_poll_stop(&p->poll);
+}
+
+void sim_port_reading(sim_module_t *m)
+{
+    for (int k = 0; k < m->n_ifs; k++)
+        if_reading(&m->ifs[k]);
 }
 
 static void dispatch(sim_module_t *m, const uint8_t *b, size_t n)
@@ -278,9 +321,34 @@ static void dispatch(sim_module_t *m, const uint8_t *b, size_t n)
     }
 }
 
-static void on_readable(sim_module_t *m)
+/* Input the module does not act on: DM and NMEA ports, a second AT port while the
+ * first is in data mode, anything while off or in the updater. */
+static int swallowed(sim_if_t *i)
 {
+    sim_module_t *m = i->m;
+    if (i->role == SIM_ROLE_DM || i->role == SIM_ROLE_NMEA || m->mode == SIM_MODE_OFF ||
+        m->mode == SIM_MODE_BUSY)
+        return 1;
+    return m->mode != SIM_MODE_CMD && i != m->cur;
+}
+
+static void on_readable(sim_if_t *i)
+{
+    sim_module_t *m = i->m;
     uint8_t buf[4096];
+    if (swallowed(i)) {
+        ssize_t n = read(i->port->master, buf, sizeof buf);
+        if (n > 0 && m->n_ifs > 1)
+            sim_log(m, "%s port %s swallowed %zd bytes", sim_role_name(i->role), i->link, n);
+        if (n > 0 && rate_limited(m) && i->role <= SIM_ROLE_MODEM) {
+            sim_if_t *keep = m->cur; /* stream data from a second AT port */
+            m->cur = i;
+            sim_layout_fota_cmd(m, "FILE: data");
+            m->cur = keep;
+        }
+        return;
+    }
+    m->cur = i; /* answers go back where the command came from */
     size_t want = sizeof buf;
     int limited = rate_limited(m);
     if (limited) {
@@ -299,7 +367,7 @@ static void on_readable(sim_module_t *m)
                 want = (size_t)m->tokens;
         }
     }
-    ssize_t n = read(m->port->master, buf, want);
+    ssize_t n = read(i->port->master, buf, want);
     if (n <= 0)
         return;
     size_t take = (size_t)n;
@@ -318,8 +386,8 @@ static void on_readable(sim_module_t *m)
 static void poll_cb(uv_poll_t *h, int status, int events)
 {
     sim_port_t *p = h->data;
-    sim_module_t *m = p->m;
-    if (m->port != p)
+    sim_if_t *i = p->i;
+    if (i->port != p)
         return;
     if (status < 0) {
         uv_poll_stop(h);
@@ -327,43 +395,45 @@ static void poll_cb(uv_poll_t *h, int status, int events)
         return;
     }
     if (events & UV_WRITABLE)
-        flush(m);
-    if (m->port == p && (events & UV_READABLE)) {
-        if (m->mode == SIM_MODE_OFF) {
-            uint8_t junk[4096];
-            (void)!read(p->master, junk, sizeof junk);
-            return;
-        }
-        on_readable(m);
-    }
+        flush(i);
+    if (i->port == p && (events & UV_READABLE))
+        on_readable(i);
 }
 
 int sim_module_init(sim_module_t *m)
 {
     uv_loop_t *loop = m->sim->loop;
-    uv_timer_init(loop, &m->t_dribble);
-    uv_timer_init(loop, &m->t_rate);
-    uv_timer_init(loop, &m->t_data);
-    uv_timer_init(loop, &m->t_step);
-    m->t_dribble.data = m;
-    m->t_rate.data = m;
-    m->t_data.data = m;
-    m->t_step.data = m;
+    uv_timer_t *mt[] = {&m->t_rate, &m->t_data, &m->t_step, &m->t_publish};
+    for (size_t k = 0; k < sizeof mt / sizeof mt[0]; k++) {
+        uv_timer_init(loop, mt[k]);
+        mt[k]->data = m;
+    }
+    for (int k = 0; k < m->n_ifs; k++) {
+        sim_if_t *i = &m->ifs[k];
+        i->m = m;
+        uv_timer_init(loop, &i->t_dribble);
+        uv_timer_init(loop, &i->t_nmea);
+        i->t_dribble.data = i->t_nmea.data = i;
+    }
     return sim_port_up(m, 1);
 }
 
 void sim_module_close(sim_module_t *m)
 {
-    unpublish(m);
-    sim_port_t *spare = spare_of(m);
-    if (spare)
-        port_close(spare);
-    m->spare = NULL;
-    if (m->port)
-        port_close(m->port);
-    m->port = NULL;
-    uv_close((uv_handle_t *)&m->t_dribble, NULL);
+    sim_layout_stop(m);
+    for (int k = 0; k < m->n_ifs; k++) {
+        sim_if_t *i = &m->ifs[k];
+        unpublish(i);
+        port_close(i->spare);
+        i->spare = NULL;
+        port_close(i->port);
+        i->port = NULL;
+        uv_close((uv_handle_t *)&i->t_dribble, NULL);
+        uv_close((uv_handle_t *)&i->t_nmea, NULL);
+    }
+    m->up = 0;
     uv_close((uv_handle_t *)&m->t_rate, NULL);
     uv_close((uv_handle_t *)&m->t_data, NULL);
     uv_close((uv_handle_t *)&m->t_step, NULL);
+    uv_close((uv_handle_t *)&m->t_publish, NULL);
 }

@@ -266,6 +266,51 @@ static void apply_variants(ctx_t *c, sim_module_t *m, yaml_node_t *map)
     }
 }
 
+/* `ports: hub | single` or a list of {interface: N, role: at|modem|dm|nmea} */
+static void apply_port(ctx_t *c, sim_module_t *m, yaml_node_t *item)
+{
+    int num = -1, role_set = 0;
+    sim_role_t role = SIM_ROLE_AT;
+    if (want_map(c, item, "ports[]"))
+        return;
+    FOR_PAIRS(c, item, k, v, key)
+    {
+        if (!strcmp(key, "interface")) {
+            if (get_int(c, v, key, &num) == 0 && (num < 0 || num > 15))
+                err_at(c, v, "'%s' wants 0..15", key);
+        } else if (!strcmp(key, "role")) {
+            const char *r = scalar(c, v, key);
+            if (r && sim_role_find(r, &role) != 0)
+                err_at(c, v, "unknown role '%s' (at, modem, dm, nmea)", r);
+            role_set = 1;
+        } else
+            err_at(c, k, "unknown key '%s' in a port (interface, role)", key);
+    }
+    if (num < 0 || !role_set)
+        err_at(c, item, "a port wants 'interface' and 'role'");
+    else if (m->n_spec >= SIM_MAX_IFS)
+        err_at(c, item, "at most %d ports", SIM_MAX_IFS);
+    else
+        m->spec[m->n_spec++] = (sim_if_spec_t){num, role};
+}
+
+static void apply_ports(ctx_t *c, sim_module_t *m, yaml_node_t *v)
+{
+    if (v->type == YAML_SCALAR_NODE) {
+        if (sim_layout_parse_name((const char *)v->data.scalar.value, &m->layout) != 0)
+            err_at(c, v, "'ports' wants hub, single or a list of {interface, role}");
+        return;
+    }
+    if (v->type != YAML_SEQUENCE_NODE) {
+        err_at(c, v, "'ports' wants hub, single or a list of {interface, role}");
+        return;
+    }
+    m->layout = SIM_LAYOUT_LIST;
+    m->n_spec = 0;
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
+        apply_port(c, m, yaml_document_get_node(c->doc, *it));
+}
+
 static void apply(ctx_t *c, sim_module_t *m, yaml_node_t *map, int is_default)
 {
     FOR_PAIRS(c, map, k, v, key)
@@ -301,6 +346,12 @@ static void apply(ctx_t *c, sim_module_t *m, yaml_node_t *map, int is_default)
             get_int(c, v, key, &m->cmee);
         else if (!strcmp(key, "tls_insecure"))
             get_bool(c, v, key, &m->tls_insecure);
+        else if (!strcmp(key, "sim_card"))
+            get_bool(c, v, key, &m->sim_card);
+        else if (!strcmp(key, "ports") && !(is_default && !m->fam->usb))
+            apply_ports(c, m, v); /* a default layout skips the UART modules */
+        else if (!strcmp(key, "ports"))
+            ;
         else if (!strcmp(key, "ca_file"))
             get_str(c, v, key, m->ca_file, sizeof m->ca_file);
         else if (!strcmp(key, "timing"))
@@ -372,6 +423,11 @@ static void add_modules(ctx_t *c, sim_t *s, yaml_node_t *defaults, yaml_node_t *
             }
             if (count > 1 && lookup(c, mn, "imei"))
                 sim_imei_make(m->imei, fam->tac, 100000u + (unsigned)s->n_mods * 7u);
+            const char *why = sim_layout_build(m);
+            if (why) {
+                yaml_node_t *pn = lookup(c, mn, "ports");
+                err_at(c, pn ? pn : mn, "%s", why);
+            }
             for (int j = 0; j < s->n_mods; j++)
                 if (!strcmp(s->mods[j]->slot, m->slot))
                     err_at(c, mn, "duplicate slot '%s'", m->slot);

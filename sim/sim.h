@@ -114,14 +114,49 @@ typedef enum {
 typedef struct sim sim_t;
 typedef struct sim_module sim_module_t;
 
+typedef struct { uint8_t *p; size_t len, cap; } sim_buf_t;
+
+/* What one USB interface of a module does (docs/simulator.md "Port layouts"). */
+typedef enum {
+    SIM_ROLE_AT,    /* the AT port: full interpreter, boot URCs */
+    SIM_ROLE_MODEM, /* a second full AT interpreter on the same module state */
+    SIM_ROLE_DM,    /* diagnostics: swallows everything, never answers */
+    SIM_ROLE_NMEA,  /* NMEA sentences once a second, input ignored */
+} sim_role_t;
+
+#define SIM_MAX_IFS 8
+
+typedef struct sim_if sim_if_t;
+
 typedef struct sim_port {
     uv_poll_t poll;
     int master, slave;
-    sim_module_t *m;
+    sim_if_t *i;
     int events;
 } sim_port_t;
 
-typedef struct { uint8_t *p; size_t len, cap; } sim_buf_t;
+/* One interface: its own pty incarnation, link, output queue, line and echo. */
+struct sim_if {
+    sim_module_t *m;
+    sim_role_t role;
+    int num;                /* USB interface number (the N of ":1.N") */
+    char link[200];         /* name in the ports directory */
+    sim_port_t *port;
+    sim_port_t *spare;      /* next pty, allocated before the old one closes */
+    char pts[64];
+    int linked;
+    uint64_t port_up_ms, last_write_ms; /* loop time; see fota.c must_wait_drain() */
+    sim_buf_t out;
+    uv_timer_t t_dribble, t_nmea;
+    char line[2048]; size_t line_len; int line_overflow;
+    int echo;
+};
+
+typedef struct { int num; sim_role_t role; } sim_if_spec_t;
+
+/* `ports:` of a module: today's single link, the family's hub layout, or a list */
+typedef enum { SIM_LAYOUT_SINGLE = 0, SIM_LAYOUT_HUB, SIM_LAYOUT_LIST } sim_layout_kind_t;
+
 
 struct sim_module {
     sim_t *sim;
@@ -130,7 +165,7 @@ struct sim_module {
     const sim_family_t *fam;
     char maker[32], model[64], imei[16], revision[96];
     uint64_t free_space, total_space, max_package;
-    int flow_control, echo, cmee;
+    int flow_control, cmee;
     sim_timing_t t;
     sim_faults_t f;
     sim_variants_t v;
@@ -138,20 +173,26 @@ struct sim_module {
 
     sim_file_t files[SIM_MAX_FILES];
 
-    /* port incarnation */
-    sim_port_t *port;
-    sim_port_t *spare;      /* next pty, allocated before the old one closes */
-    char pts[64];
-    int linked, hidden, gone;
-    uint64_t port_up_ms, drain_start_ms; /* loop time; see fota.c must_wait_drain() */
-    uint64_t last_write_ms;
-    sim_buf_t out;
-    uv_timer_t t_dribble, t_rate, t_data, t_step;
+    int sim_card;           /* 0: boots with +CPIN: NOT INSERTED */
+
+    /* interfaces (layout.c); `cur` is where output goes: the port whose command is
+     * being answered, the FOTA session's port for its URCs, `at` for boot URCs */
+    sim_layout_kind_t layout;
+    sim_if_spec_t spec[SIM_MAX_IFS]; int n_spec;
+    sim_if_t ifs[SIM_MAX_IFS]; int n_ifs;
+    sim_if_t *at, *cur, *fota_if;
+    int conflicts;          /* FOTA commands seen on a second port */
+    unsigned boots;         /* re-enumerations: seeds the publish order */
+    int pub_order[SIM_MAX_IFS], pub_next;
+    uv_timer_t t_publish;
+
+    int up, hidden, gone;
+    uint64_t drain_start_ms;
+    uv_timer_t t_rate, t_data, t_step;
     double tokens; uint64_t tokens_ns;
 
     /* command/data input */
     sim_mode_t mode;
-    char line[2048]; size_t line_len; int line_overflow;
     char upl_name[SIM_NAME_MAX + 1];
     size_t data_want, data_got, data_lost;
     sim_buf_t data;
@@ -184,6 +225,7 @@ struct sim {
     sim_module_t **mods; int n_mods;
     uv_signal_t sig_int, sig_term;
     volatile int abort_fetch;
+    int conflicts;          /* port conflicts of all modules (exit status 4) */
     uint64_t t0_ms;
 };
 
@@ -206,11 +248,13 @@ void sim_buf_drop(sim_buf_t *b, size_t n);
 void sim_buf_free(sim_buf_t *b);
 int sim_make_slot(char *out, size_t cap, const sim_family_t *f, int index);
 
-/* port.c */
+/* port.c: every interface of a module comes and goes together */
 int sim_port_up(sim_module_t *m, int publish);
 void sim_port_publish(sim_module_t *m);
 void sim_port_down(sim_module_t *m, int really);
-void sim_out(sim_module_t *m, const void *p, size_t n);
+void sim_out(sim_module_t *m, const void *p, size_t n); /* to m->cur */
+void sim_if_publish(sim_if_t *i);
+void sim_if_write_now(sim_if_t *i, const void *p, size_t n); /* unbuffered, drops if full */
 void sim_line(sim_module_t *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sim_port_reading(sim_module_t *m);
 int sim_module_init(sim_module_t *m);
@@ -247,6 +291,17 @@ sim_pkg_result_t sim_pkg_check(const sim_module_t *m, const uint8_t *p, size_t n
 int sim_pkg_build(const char *family, const char *from, const char *to, size_t size, int corrupt,
                   uint8_t **out, size_t *out_len);
 int sim_mkpkg_main(int argc, char **argv);
+
+/* layout.c */
+int sim_role_find(const char *name, sim_role_t *out);
+const char *sim_role_name(sim_role_t r);
+/* Builds m->ifs from m->layout/m->spec; NULL, or why the layout is refused. */
+const char *sim_layout_build(sim_module_t *m);
+const char *sim_layout_check(const sim_module_t *m);
+void sim_layout_publish_shuffled(sim_module_t *m);
+void sim_layout_stop(sim_module_t *m);
+void sim_layout_fota_cmd(sim_module_t *m, const char *cmd); /* conflict evidence */
+int sim_layout_parse_name(const char *v, sim_layout_kind_t *out);
 
 /* scenario.c */
 int sim_scenario_load(sim_t *s, const char *path);
