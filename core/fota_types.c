@@ -1,5 +1,6 @@
 #include "fota_types.h"
 
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
 
@@ -79,18 +80,45 @@ const char *fota_result_name(fota_result_t r)
     return "?";
 }
 
+/* Indexed by -code. The file ones say what to do, not only what happened. */
+static const char *const error_words[] = {
+    [-FOTA_OK] = "ok",
+    [-FOTA_E_NOMEM] = "out of memory",
+    [-FOTA_E_INVAL] = "invalid argument",
+    [-FOTA_E_IO] = "i/o error",
+    [-FOTA_E_NOENT] = "not found",
+    [-FOTA_E_RANGE] = "out of range",
+    [-FOTA_E_PARSE] = "parse error",
+    [-FOTA_E_STATE] = "wrong state",
+    [-FOTA_E_ACCES] = "permission denied",
+    [-FOTA_E_ISDIR] = "is a folder, not a file",
+    [-FOTA_E_NOTREG] = "not a regular file (a FIFO, device or socket)",
+    [-FOTA_E_TOOBIG] = "too large",
+    [-FOTA_E_EMPTY] = "empty (0 bytes)",
+    [-FOTA_E_NOTDIR] = "not a folder",
+};
+
 const char *fota_strerror(int code)
 {
-    switch (code) {
-    case FOTA_OK: return "ok";
-    case FOTA_E_NOMEM: return "out of memory";
-    case FOTA_E_INVAL: return "invalid argument";
-    case FOTA_E_IO: return "i/o error";
-    case FOTA_E_NOENT: return "not found";
-    case FOTA_E_RANGE: return "out of range";
-    case FOTA_E_PARSE: return "parse error";
-    case FOTA_E_STATE: return "wrong state";
-    case FOTA_E_ACCES: return "permission denied";
-    }
-    return "unknown error";
+    if (code > 0 || -(long)code >= (long)(sizeof error_words / sizeof *error_words) ||
+        !error_words[-code])
+        return "unknown error";
+    return error_words[-code];
+}
+
+static const struct {
+    int err, code;
+} errno_codes[] = {
+    {ENOENT, FOTA_E_NOENT}, {EACCES, FOTA_E_ACCES}, {EPERM, FOTA_E_ACCES},
+    {EROFS, FOTA_E_ACCES},  {EISDIR, FOTA_E_ISDIR}, {ENOTDIR, FOTA_E_NOTDIR},
+    {ENOMEM, FOTA_E_NOMEM}, {ENXIO, FOTA_E_NOTREG}, {EFBIG, FOTA_E_TOOBIG},
+    {ENAMETOOLONG, FOTA_E_RANGE},
+};
+
+int fota_error_from_errno(int err)
+{
+    for (size_t i = 0; i < sizeof errno_codes / sizeof *errno_codes; i++)
+        if (errno_codes[i].err == err)
+            return errno_codes[i].code;
+    return FOTA_E_IO;
 }

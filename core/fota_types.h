@@ -88,7 +88,16 @@ enum {
     FOTA_E_PARSE = -6,
     FOTA_E_STATE = -7,
     FOTA_E_ACCES = -8,   /* EACCES/EPERM: permission denied */
+    /* Why a file could not be read, in words a user can act on (fota_strerror). */
+    FOTA_E_ISDIR = -9,   /* a folder where a file was expected */
+    FOTA_E_NOTREG = -10, /* a FIFO, device or socket where a file was expected */
+    FOTA_E_TOOBIG = -11, /* over the size limit of its kind */
+    FOTA_E_EMPTY = -12,  /* 0 bytes where content is required */
+    FOTA_E_NOTDIR = -13, /* a file where a folder was expected */
 };
+/* One table from code to words; unknown codes read "unknown error". */
 const char *fota_strerror(int code);
+/* errno after a failed open/read/opendir -> the FOTA_E_ code that names it. */
+int fota_error_from_errno(int err);
 
 #endif

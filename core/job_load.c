@@ -290,11 +290,7 @@ int fota_job_load_file(const char *path, fota_job_t **out, fota_load_error_t *er
     size_t len;
     int rc = fota_yaml_read_file(path, &text, &len);
     if (rc) {
-        if (err) {
-            snprintf(err->file, sizeof err->file, "%s", path);
-            err->line = err->column = 0;
-            snprintf(err->message, sizeof err->message, "cannot read: %s", fota_strerror(rc));
-        }
+        fota_yaml_io_error(err, path, rc);
         return rc;
     }
     /* Package paths are relative to the job file's folder (SPEC §3). */

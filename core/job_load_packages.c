@@ -1,14 +1,15 @@
 /* Package bytes: every `file:` of a job read once into memory and hashed, so
  * every slot streams the same buffer and a wrong file is refused before the first
  * module is touched (SPEC §2 `check`, §3 `sha256:`). */
-#include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "job.h"
 #include "sha256.h"
+#include "yaml_doc.h"
 
 static int fail(const fota_job_t *j, const fota_package_t *pk, fota_load_error_t *err, int rc,
                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -28,29 +29,19 @@ static int fail(const fota_job_t *j, const fota_package_t *pk, fota_load_error_t
     return rc;
 }
 
+/* Regular files only (a FIFO would hang, /dev/zero never ends), and never empty:
+ * 0 bytes is no firmware, and every module would reject it after the transfer. */
 static int read_all(const char *path, uint8_t **data, size_t *size)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return errno == ENOENT ? FOTA_E_NOENT : FOTA_E_IO;
-    int rc = 0;
-    long n = -1;
-    if (fseek(f, 0, SEEK_END) == 0)
-        n = ftell(f);
-    if (n < 0 || fseek(f, 0, SEEK_SET) != 0)
-        rc = FOTA_E_IO; /* not a regular file */
-    uint8_t *buf = NULL;
-    if (!rc && !(buf = malloc(n ? (size_t)n : 1)))
-        rc = FOTA_E_NOMEM;
-    if (!rc && fread(buf, 1, (size_t)n, f) != (size_t)n)
-        rc = FOTA_E_IO;
-    fclose(f);
-    if (rc) {
-        free(buf);
+    char *buf;
+    int rc = fota_file_read(path, SIZE_MAX - 1, &buf, size);
+    if (rc)
         return rc;
+    if (*size == 0) {
+        free(buf);
+        return FOTA_E_EMPTY;
     }
-    *data = buf;
-    *size = (size_t)n;
+    *data = (uint8_t *)buf;
     return 0;
 }
 
@@ -88,8 +79,8 @@ int fota_job_load_packages(fota_job_t *j, fota_load_error_t *err)
             } else {
                 int rc = read_all(pk->file, &pk->data, &pk->size);
                 if (rc)
-                    return fail(j, pk, err, rc, "package file %.180s: %s", pk->file,
-                                fota_strerror(rc));
+                    return fail(j, pk, err, rc, "package file %.180s: %s%s", pk->file,
+                                fota_strerror(rc), fota_file_hint(rc));
                 fota_sha256_hex(pk->data, pk->size, pk->sha256_actual);
             }
             if (pk->sha256 && strcmp(pk->sha256, pk->sha256_actual) != 0)

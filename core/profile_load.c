@@ -3,6 +3,7 @@
  * error naming file:line:column, so a typo in a profile never silently changes how
  * a module is driven on the line. */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,11 +204,7 @@ int fota_profile_load_buffer(const char *name, const char *text, size_t len,
 
 static void io_error(fota_load_error_t *err, const char *path, int rc)
 {
-    if (!err)
-        return;
-    snprintf(err->file, sizeof err->file, "%s", path);
-    err->line = err->column = 0;
-    snprintf(err->message, sizeof err->message, "cannot read: %s", fota_strerror(rc));
+    fota_yaml_io_error(err, path, rc);
 }
 
 int fota_profile_load_file(const char *path, fota_profile_t **out, fota_load_error_t *err)
@@ -241,8 +238,9 @@ int fota_profile_set_load_dir(const char *dir, fota_profile_set_t *out, fota_loa
     memset(out, 0, sizeof *out);
     DIR *d = opendir(dir);
     if (!d) {
-        io_error(err, dir, FOTA_E_NOENT);
-        return FOTA_E_NOENT;
+        int rc = fota_error_from_errno(errno);
+        io_error(err, dir, rc);
+        return rc;
     }
     char **names = NULL;
     size_t n = 0, cap = 0;

@@ -1,12 +1,16 @@
 #include "yaml_doc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void set_err(fota_load_error_t *e, const char *file, size_t line0, size_t col0,
                     const char *msg)
@@ -90,45 +94,73 @@ yaml_node_t *fota_yaml_root(fota_yaml_t *y)
     return y->have_doc ? yaml_document_get_root_node(&y->doc) : NULL;
 }
 
-int fota_yaml_read_file(const char *path, char **text, size_t *len)
+int fota_file_read(const char *path, size_t max, char **data, size_t *len)
 {
-    *text = NULL;
+    *data = NULL;
     *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return errno == ENOENT ? FOTA_E_NOENT : FOTA_E_IO;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap + 1);
-    if (!buf) {
-        fclose(f);
-        return FOTA_E_NOMEM;
+    /* O_NONBLOCK: opening a FIFO for reading would wait for a writer forever. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return fota_error_from_errno(errno);
+    struct stat st;
+    int rc = 0;
+    if (fstat(fd, &st) != 0)
+        rc = fota_error_from_errno(errno);
+    else if (S_ISDIR(st.st_mode))
+        rc = FOTA_E_ISDIR;
+    else if (!S_ISREG(st.st_mode))
+        rc = FOTA_E_NOTREG; /* a FIFO never ends, /dev/zero never stops growing */
+    else if ((uintmax_t)st.st_size > max)
+        rc = FOTA_E_TOOBIG;
+    char *buf = NULL;
+    size_t size = rc ? 0 : (size_t)st.st_size, n = 0;
+    if (!rc && !(buf = malloc(size + 1)))
+        rc = FOTA_E_NOMEM;
+    while (!rc && n < size) {
+        ssize_t got = read(fd, buf + n, size - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            rc = fota_error_from_errno(errno);
+        else if (got == 0)
+            break; /* shrank while read: what is there */
+        else
+            n += (size_t)got;
     }
-    for (;;) {
-        if (n == cap) {
-            char *nb = realloc(buf, cap * 2 + 1);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return FOTA_E_NOMEM;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
+    close(fd);
+    if (rc) {
         free(buf);
-        return FOTA_E_IO;
+        return rc;
     }
     buf[n] = '\0';
-    *text = buf;
+    *data = buf;
     *len = n;
     return 0;
+}
+
+const char *fota_file_hint(int rc)
+{
+    switch (rc) {
+    case FOTA_E_ACCES: return " (check the file's owner and mode)";
+    case FOTA_E_TOOBIG: return " (a job or profile is at most 1 MiB)";
+    case FOTA_E_NOTREG: return "; give the path of an ordinary file";
+    default: return "";
+    }
+}
+
+void fota_yaml_io_error(fota_load_error_t *err, const char *path, int rc)
+{
+    if (!err)
+        return;
+    snprintf(err->file, sizeof err->file, "%s", path);
+    err->line = err->column = 0;
+    snprintf(err->message, sizeof err->message, "cannot read: %s%s", fota_strerror(rc),
+             fota_file_hint(rc));
+}
+
+int fota_yaml_read_file(const char *path, char **text, size_t *len)
+{
+    return fota_file_read(path, FOTA_YAML_MAX_BYTES, text, len);
 }
 
 const char *fota_yaml_scalar(const yaml_node_t *n)

@@ -27,8 +27,21 @@ yaml_node_t *fota_yaml_root(fota_yaml_t *y);
 int fota_yaml_fail(fota_yaml_t *y, const yaml_node_t *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Reads a whole file into a NUL-terminated buffer. */
+/* Reads a whole REGULAR file of at most max bytes into a NUL-terminated buffer.
+ * A FIFO, device or socket is refused without blocking (FOTA_E_NOTREG), a folder
+ * is FOTA_E_ISDIR, a larger file FOTA_E_TOOBIG; open errors map errno
+ * (fota_error_from_errno). Shared by the YAML loaders and the package reader. */
+int fota_file_read(const char *path, size_t max, char **data, size_t *len);
+
+/* Jobs and profiles are hand-written text: anything larger is a mistake
+ * (`--job /dev/zero`, a package given as the job). */
+#define FOTA_YAML_MAX_BYTES (1u << 20)
+/* fota_file_read with FOTA_YAML_MAX_BYTES. */
 int fota_yaml_read_file(const char *path, char **text, size_t *len);
+/* "path: cannot read: <why>" into err (no position: the file itself is wrong). */
+void fota_yaml_io_error(fota_load_error_t *err, const char *path, int rc);
+/* What to do about a file error, appended to fota_strerror's words ("" if nothing). */
+const char *fota_file_hint(int rc);
 
 /* Key schema of one mapping. After fota_yaml_map(), node holds the value node of
  * each key that was present (NULL otherwise) and key_node the key itself. */

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "profile.h"
@@ -192,6 +194,49 @@ static void folder_loads_sorted_and_names_the_broken_file(void **state)
     remove("pdir/c.yaml");
 }
 
+/* A FIFO named *.yaml hung the loader; a folder it may not read said "not found";
+ * a file given as the folder said "not found" too. */
+static void folders_and_files_that_are_not_what_they_seem(void **state)
+{
+    (void)state;
+    alarm(20); /* a FIFO blocked open() forever before: fail rather than hang */
+    mkdir("pfifo", 0755);
+    remove("pfifo/a.yaml");
+    assert_int_equal(mkfifo("pfifo/a.yaml", 0644), 0);
+    fota_profile_set_t s;
+    fota_load_error_t e;
+    char msg[600];
+    assert_int_equal(fota_profile_set_load_dir("pfifo", &s, &e), FOTA_E_NOTREG);
+    fota_load_error_format(&e, msg, sizeof msg);
+    assert_string_equal(msg, "pfifo/a.yaml: cannot read: not a regular file (a FIFO, device or "
+                             "socket); give the path of an ordinary file");
+    remove("pfifo/a.yaml");
+    write_file("pfifo/a.yaml", "x: 1\n");
+    assert_int_equal(fota_profile_set_load_dir("pfifo/a.yaml", &s, &e), FOTA_E_NOTDIR);
+    fota_load_error_format(&e, msg, sizeof msg);
+    assert_string_equal(msg, "pfifo/a.yaml: cannot read: not a folder");
+    alarm(0);
+
+    chmod("pfifo", 0);
+    pid_t pid = fork(); /* root reads anything: ask as nobody */
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+            _exit(3);
+        int rc = fota_profile_set_load_dir("pfifo", &s, &e);
+        fota_load_error_format(&e, msg, sizeof msg);
+        _exit(rc == FOTA_E_ACCES && strcmp(msg, "pfifo: cannot read: permission denied (check "
+                                                "the file's owner and mode)") == 0
+                  ? 0
+                  : 1);
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    chmod("pfifo", 0755);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -199,6 +244,7 @@ int main(void)
         cmocka_unit_test(bad_profiles_name_the_place),
         cmocka_unit_test(missing_file_and_folder),
         cmocka_unit_test(folder_loads_sorted_and_names_the_broken_file),
+        cmocka_unit_test(folders_and_files_that_are_not_what_they_seem),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
 /* The words stored in the database and printed in reports round-trip. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,11 +33,33 @@ static void error_classes_round_trip(void **state)
     assert_string_equal(fota_result_name(FOTA_RESULT_INTERRUPTED), "INTERRUPTED");
 }
 
+/* One table from errno to words: EACCES was "i/o error", EISDIR "out of memory". */
+static void file_errors_have_their_own_words(void **state)
+{
+    (void)state;
+    assert_int_equal(fota_error_from_errno(EACCES), FOTA_E_ACCES);
+    assert_int_equal(fota_error_from_errno(EPERM), FOTA_E_ACCES);
+    assert_int_equal(fota_error_from_errno(EISDIR), FOTA_E_ISDIR);
+    assert_int_equal(fota_error_from_errno(ENOENT), FOTA_E_NOENT);
+    assert_int_equal(fota_error_from_errno(ENOTDIR), FOTA_E_NOTDIR);
+    assert_int_equal(fota_error_from_errno(EIO), FOTA_E_IO);
+    assert_string_equal(fota_strerror(FOTA_E_ACCES), "permission denied");
+    assert_string_equal(fota_strerror(FOTA_E_ISDIR), "is a folder, not a file");
+    assert_string_equal(fota_strerror(FOTA_E_NOTREG),
+                        "not a regular file (a FIFO, device or socket)");
+    assert_string_equal(fota_strerror(FOTA_E_EMPTY), "empty (0 bytes)");
+    assert_string_equal(fota_strerror(-1000), "unknown error");
+    assert_string_equal(fota_strerror(5), "unknown error");
+    for (int c = 0; c >= FOTA_E_NOTDIR; c--)
+        assert_string_not_equal(fota_strerror(c), "unknown error");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(method_names_round_trip),
         cmocka_unit_test(error_classes_round_trip),
+        cmocka_unit_test(file_errors_have_their_own_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
