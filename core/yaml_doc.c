@@ -35,12 +35,46 @@ int fota_yaml_fail(fota_yaml_t *y, const yaml_node_t *n, const char *fmt, ...)
     return FOTA_E_PARSE;
 }
 
+/* libyaml composes any depth, and 100k nested '[' take it half a minute: read the
+ * events first and stop at the first collection deeper than FOTA_YAML_MAX_DEPTH.
+ * Syntax errors are left to yaml_parser_load, which reports them the same way. */
+static int check_depth(const char *file, const char *text, size_t len, fota_load_error_t *err)
+{
+    yaml_parser_t p;
+    if (!yaml_parser_initialize(&p))
+        return FOTA_E_NOMEM;
+    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+    int depth = 0, rc = 0;
+    for (bool done = false; !done && !rc;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&p, &ev))
+            break;
+        if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) {
+            if (++depth > FOTA_YAML_MAX_DEPTH) {
+                char msg[96];
+                snprintf(msg, sizeof msg, "nested deeper than %d levels", FOTA_YAML_MAX_DEPTH);
+                set_err(err, file, ev.start_mark.line, ev.start_mark.column, msg);
+                rc = FOTA_E_PARSE;
+            }
+        } else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) {
+            depth--;
+        }
+        done = ev.type == YAML_STREAM_END_EVENT;
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&p);
+    return rc;
+}
+
 int fota_yaml_open(fota_yaml_t *y, const char *file, const char *text, size_t len,
                    fota_load_error_t *err)
 {
     memset(y, 0, sizeof *y);
     y->file = file;
     y->err = err;
+    int drc = check_depth(file, text, len, err);
+    if (drc)
+        return drc;
     yaml_parser_t p;
     if (!yaml_parser_initialize(&p))
         return FOTA_E_NOMEM;

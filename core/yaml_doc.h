@@ -16,6 +16,10 @@ typedef struct {
     fota_load_error_t *err;  /* may be NULL */
 } fota_yaml_t;
 
+/* Nesting allowed in a job or profile (they use 4 levels); deeper is refused
+ * before libyaml composes it. */
+#define FOTA_YAML_MAX_DEPTH 64
+
 /* Parses text (one YAML document). A syntax error fills err with libyaml's problem
  * and its position. An empty input is an error at 1:1. */
 int fota_yaml_open(fota_yaml_t *y, const char *file, const char *text, size_t len,

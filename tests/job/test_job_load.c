@@ -7,7 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "job.h"
@@ -247,6 +249,41 @@ static void target_for_a_module(void **state)
     fota_job_free(j);
 }
 
+/* 100k nested '[' took libyaml 30 s to reject; stop at depth 64 with a position. */
+static void deep_nesting_refused_at_once(void **state)
+{
+    (void)state;
+    enum { N = 100000 };
+    char *text = malloc(N + 16);
+    assert_non_null(text);
+    memcpy(text, "name: ", 6);
+    memset(text + 6, '[', N);
+    text[6 + N] = '\0';
+    fota_job_t *j;
+    fota_load_error_t e;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(fota_job_load_buffer("deep.yaml", ".", text, N + 6, &j, &e), FOTA_E_PARSE);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    char msg[600];
+    fota_load_error_format(&e, msg, sizeof msg);
+    print_message("%s\n", msg);
+    /* The top mapping is level 1: the 64th '[' (column 70) is level 65. */
+    assert_string_equal(msg, "deep.yaml:1:70: nested deeper than 64 levels");
+    double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_true(s < 1.0);
+    /* 64 levels still load (and then fail on the schema, not on the depth). */
+    snprintf(text, N, "name: n\ntargets: ");
+    size_t l = strlen(text);
+    memset(text + l, '[', 63); /* + the top mapping = 64 levels */
+    memset(text + l + 63, ']', 63);
+    text[l + 126] = '\0';
+    assert_int_equal(fota_job_load_buffer("d64.yaml", ".", text, strlen(text), &j, &e),
+                     FOTA_E_PARSE);
+    assert_null(strstr(e.message, "nested deeper"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +292,7 @@ int main(void)
         cmocka_unit_test(bad_jobs_name_the_place),
         cmocka_unit_test(packages_read_once_and_checked),
         cmocka_unit_test(target_for_a_module),
+        cmocka_unit_test(deep_nesting_refused_at_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
