@@ -124,6 +124,7 @@ int sp_stop(simproc_t *p)
         kill(p->pid, SIGTERM);
         int st = 0;
         waitpid(p->pid, &st, 0);
+        p->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
         if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
             /* a crash or a sanitizer report (leak, overflow) in the simulator */
             fprintf(stderr, "fota-sim exited with status %#x; see %s/sim.log\n", st, p->dir);

@@ -9,6 +9,7 @@ typedef struct {
     pid_t pid;
     char dir[512];   /* temp dir: ports/ and scratch files */
     char ports[600];
+    int status;      /* fota-sim's exit code after sp_stop (-1: killed by a signal) */
 } simproc_t;
 
 typedef struct {
