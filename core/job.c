@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "job.h"
+#include "secret_mask.h"
 #include "sha256.h"
 
 static void free_package(fota_package_t *p)
@@ -102,8 +103,10 @@ static void check_url(issues_t *is, const fota_profile_t *p, const fota_method_p
     for (size_t i = 0; sep && i < m->n_schemes; i++)
         /* Case-insensitive: the seeds print "FTP://" and "ftp://" (001 §3.3.1.1). */
         scheme_ok |= strlen(m->schemes[i]) == sl && strncasecmp(m->schemes[i], u, sl) == 0;
+    char shown[256]; /* quoted masked: the password never reaches a message */
+    fota_secret_mask(u, shown, sizeof shown);
     if (!scheme_ok)
-        issue(is, pk->line, pk->column, "url '%.60s': %s accepts only %s%s%s%s%s URLs", u,
+        issue(is, pk->line, pk->column, "url '%.60s': %s accepts only %s%s%s%s%s URLs", shown,
               p->family, m->n_schemes > 0 ? m->schemes[0] : "",
               m->n_schemes > 1 ? ", " : "", m->n_schemes > 1 ? m->schemes[1] : "",
               m->n_schemes > 2 ? ", " : "", m->n_schemes > 2 ? m->schemes[2] : "");

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "job.h"
+#include "secret_mask.h"
 #include "yaml_doc.h"
 
 static void set_pos(const yaml_node_t *n, int *line, int *col)
@@ -82,7 +83,8 @@ static int read_package(fota_yaml_t *y, yaml_node_t *n, const char *dir, fota_ta
                                   "packages[].url: only method 'url' downloads from a URL; "
                                   "method '%s' needs 'file'",
                                   fota_method_name(t->method));
-        if ((rc = fota_yaml_str(y, f[URL].node, "packages[].url", &pk->url)))
+        if ((rc = fota_yaml_str(y, f[URL].node, "packages[].url", &pk->url)) ||
+            (rc = fota_yaml_at_safe(y, f[URL].node, "packages[].url", pk->url, true)))
             return rc;
         pk->name = base_name(pk->url);
     } else {
@@ -96,13 +98,23 @@ static int read_package(fota_yaml_t *y, yaml_node_t *n, const char *dir, fota_ta
         pk->file = resolve(dir, raw);
         pk->name = base_name(raw);
         free(raw);
+        /* local uploads the file under its name: AT+QFUPL="<name>". */
+        if (t->method == FOTA_METHOD_LOCAL && pk->name &&
+            (rc = fota_yaml_at_safe(y, f[FILE_].node, "packages[].file (its name goes to "
+                                                       "AT+QFUPL)",
+                                    pk->name, true)))
+            return rc;
     }
     if (!pk->name || (pk->file == NULL && pk->url == NULL))
         return FOTA_E_NOMEM;
     /* The base name is what AT+QFUPL stores and reports show: it cannot be empty. */
-    if (!pk->name[0])
+    if (!pk->name[0]) {
+        /* Quoted masked: the URL's password never reaches a message. */
+        char shown[256];
+        fota_secret_mask(pk->file ? pk->file : pk->url, shown, sizeof shown);
         return fota_yaml_fail(y, f[FILE_].node ? f[FILE_].node : f[URL].node,
-                              "packages[]: '%.80s' names no file", pk->file ? pk->file : pk->url);
+                              "packages[]: '%.80s' names no file", shown);
+    }
     if (f[SHA].node) {
         /* Format is checked with the bytes (fota_job_load_packages) and by
          * fota_job_validate, so the SPEC's "3f1c…" placeholder still parses. */
@@ -164,7 +176,8 @@ static int read_target(fota_yaml_t *y, yaml_node_t *n, const char *dir, fota_tar
         if (t->method != FOTA_METHOD_URL)
             return fota_yaml_fail(y, f[URL].key_node,
                                   "targets[].url: only method 'url' downloads from a URL");
-        if ((rc = fota_yaml_str(y, f[URL].node, "targets[].url", &pk->url)))
+        if ((rc = fota_yaml_str(y, f[URL].node, "targets[].url", &pk->url)) ||
+            (rc = fota_yaml_at_safe(y, f[URL].node, "targets[].url", pk->url, true)))
             return rc;
         set_pos(f[URL].node, &pk->line, &pk->column);
         pk->to = strdup(t->to);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "job.h"
+#include "secret_mask.h"
 #include "sha256.h"
 #include "yaml_doc.h"
 
@@ -21,10 +22,12 @@ static int fail(const fota_job_t *j, const fota_package_t *pk, fota_load_error_t
         snprintf(err->file, sizeof err->file, "%s", j->source);
         err->line = pk->line;
         err->column = pk->column;
+        char msg[sizeof err->message];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
+        fota_secret_mask(msg, err->message, sizeof err->message); /* never a password */
     }
     return rc;
 }

@@ -14,40 +14,64 @@ enum kind { K_STR, K_SIZE, K_UINT, K_INT, K_BOOL, K_SCHEMES };
 #define ALL (M(URL) | M(LOCAL) | M(STREAM) | M(QFUA) | M(QFAW))
 #define OFF(f) offsetof(fota_method_profile_t, f)
 
+/* at: the string goes into an AT command line, so CR, LF and other control bytes
+ * (and, for values placed inside quotes, '"') would cut or inject a command.
+ * ph/ph_in: the placeholder the station fills in, required for those methods. */
+enum at_use { AT_NO, AT_LINE, AT_QUOTED };
+
 static const struct key {
     const char *key;
     enum kind kind;
     size_t off;
     unsigned allowed, required;
     long lo, hi;
+    enum at_use at;
+    const char *ph;
+    unsigned ph_in;
 } keys[] = {
-    {"command", K_STR, OFF(command), ALL, ALL & ~M(QFAW), 0, 0},
-    {"reboot_after_download", K_BOOL, OFF(reboot_after_download), ALL, ALL, 0, 0},
-    {"reboot_after_end", K_BOOL, OFF(reboot_after_end), ALL, ALL, 0, 0},
+    {"command", K_STR, OFF(command), ALL, ALL & ~M(QFAW), 0, 0, AT_LINE, "{arg}",
+     M(URL) | M(LOCAL) | M(STREAM)},
+    {"reboot_after_download", K_BOOL, OFF(reboot_after_download), ALL, ALL, 0, 0, AT_NO, 0, 0},
+    {"reboot_after_end", K_BOOL, OFF(reboot_after_end), ALL, ALL, 0, 0, AT_NO, 0, 0},
     /* url */
-    {"max_url_len", K_SIZE, OFF(max_url_len), M(URL), M(URL), 8, 65535},
-    {"schemes", K_SCHEMES, OFF(schemes), M(URL), M(URL), 0, 0},
-    {"ftp_root_only", K_BOOL, OFF(ftp_root_only), M(URL), 0, 0, 0},
+    {"max_url_len", K_SIZE, OFF(max_url_len), M(URL), M(URL), 8, 65535, AT_NO, 0, 0},
+    {"schemes", K_SCHEMES, OFF(schemes), M(URL), M(URL), 0, 0, AT_NO, 0, 0},
+    {"ftp_root_only", K_BOOL, OFF(ftp_root_only), M(URL), 0, 0, 0, AT_NO, 0, 0},
     /* local */
-    {"local_prefix", K_STR, OFF(local_prefix), M(LOCAL), M(LOCAL), 0, 0},
-    {"max_name_len", K_SIZE, OFF(max_name_len), M(LOCAL), M(LOCAL), 1, 4096},
-    {"max_path_len", K_SIZE, OFF(max_path_len), M(LOCAL), M(LOCAL), 1, 4096},
-    {"upload_timeout", K_INT, OFF(upload_timeout_s), M(LOCAL), M(LOCAL), 1, 3600},
-    {"ack_block", K_SIZE, OFF(ack_block), M(LOCAL), 0, 1, 1 << 20},
+    {"local_prefix", K_STR, OFF(local_prefix), M(LOCAL), M(LOCAL), 0, 0, AT_QUOTED, 0, 0},
+    {"max_name_len", K_SIZE, OFF(max_name_len), M(LOCAL), M(LOCAL), 1, 4096, AT_NO, 0, 0},
+    {"max_path_len", K_SIZE, OFF(max_path_len), M(LOCAL), M(LOCAL), 1, 4096, AT_NO, 0, 0},
+    {"upload_timeout", K_INT, OFF(upload_timeout_s), M(LOCAL), M(LOCAL), 1, 3600, AT_NO, 0, 0},
+    {"ack_block", K_SIZE, OFF(ack_block), M(LOCAL), 0, 1, 1 << 20, AT_NO, 0, 0},
     /* stream / qfua */
-    {"flow_command", K_STR, OFF(flow_command), M(STREAM) | M(QFUA), 0, 0, 0},
-    {"flow_command_uart", K_STR, OFF(flow_command_uart), M(STREAM) | M(QFUA), 0, 0, 0},
-    {"require_flow", K_BOOL, OFF(require_flow), M(STREAM) | M(QFUA), 0, 0, 0},
-    {"rate_limit", K_UINT, OFF(rate_limit_bps), M(STREAM), 0, 1, 100000000},
-    {"min_write", K_SIZE, OFF(min_write), M(STREAM), 0, 1, 65536},
-    {"guard_ms", K_UINT, OFF(guard_ms), M(QFUA), M(QFUA), 0, 60000},
+    {"flow_command", K_STR, OFF(flow_command), M(STREAM) | M(QFUA), 0, 0, 0, AT_LINE, 0, 0},
+    {"flow_command_uart", K_STR, OFF(flow_command_uart), M(STREAM) | M(QFUA), 0, 0, 0, AT_LINE,
+     0, 0},
+    {"require_flow", K_BOOL, OFF(require_flow), M(STREAM) | M(QFUA), 0, 0, 0, AT_NO, 0, 0},
+    {"rate_limit", K_UINT, OFF(rate_limit_bps), M(STREAM), 0, 1, 100000000, AT_NO, 0, 0},
+    {"min_write", K_SIZE, OFF(min_write), M(STREAM), 0, 1, 65536, AT_NO, 0, 0},
+    {"guard_ms", K_UINT, OFF(guard_ms), M(QFUA), M(QFUA), 0, 60000, AT_NO, 0, 0},
     /* qfaw */
-    {"init_command", K_STR, OFF(init_command), M(QFAW), M(QFAW), 0, 0},
-    {"write_command", K_STR, OFF(write_command), M(QFAW), M(QFAW), 0, 0},
-    {"commit_command", K_STR, OFF(commit_command), M(QFAW), M(QFAW), 0, 0},
-    {"max_chunk_bytes", K_SIZE, OFF(max_chunk_bytes), M(QFAW), M(QFAW), 1, 65536},
+    {"init_command", K_STR, OFF(init_command), M(QFAW), M(QFAW), 0, 0, AT_LINE, 0, 0},
+    {"write_command", K_STR, OFF(write_command), M(QFAW), M(QFAW), 0, 0, AT_LINE, "{hex}",
+     M(QFAW)},
+    {"commit_command", K_STR, OFF(commit_command), M(QFAW), M(QFAW), 0, 0, AT_LINE, 0, 0},
+    {"max_chunk_bytes", K_SIZE, OFF(max_chunk_bytes), M(QFAW), M(QFAW), 1, 65536, AT_NO, 0, 0},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
+
+/* A command template or a value placed in one: one AT line, placeholder present. */
+static int check_at_string(fota_yaml_t *y, yaml_node_t *n, const char *what,
+                           const struct key *k, fota_method_t mt, const char *v)
+{
+    int rc = fota_yaml_at_safe(y, n, what, v, k->at == AT_QUOTED);
+    if (rc)
+        return rc;
+    if (k->ph && (k->ph_in >> mt & 1u) && !strstr(v, k->ph))
+        return fota_yaml_fail(y, n, "%s: '%.60s' has no %s placeholder for the station to fill in",
+                              what, v, k->ph);
+    return 0;
+}
 
 static int read_schemes(fota_yaml_t *y, yaml_node_t *n, fota_method_profile_t *m)
 {
@@ -95,6 +119,8 @@ static int read_method(fota_yaml_t *y, yaml_node_t *n, fota_method_t mt,
         switch (k[i]->kind) {
         case K_STR:
             rc = fota_yaml_str(y, f[i].node, fw, (char **)dst);
+            if (!rc && k[i]->at != AT_NO)
+                rc = check_at_string(y, f[i].node, fw, k[i], mt, *(char **)dst);
             break;
         case K_BOOL:
             rc = fota_yaml_bool(y, f[i].node, fw, (bool *)dst);

@@ -1,5 +1,7 @@
 #include "yaml_doc.h"
 
+#include "secret_mask.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -31,7 +33,10 @@ int fota_yaml_fail(fota_yaml_t *y, const yaml_node_t *n, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    set_err(y->err, y->file, n ? n->start_mark.line : 0, n ? n->start_mark.column : 0, msg);
+    /* Every loader message goes through here: a URL quoted in it loses its password. */
+    char masked[256];
+    fota_secret_mask(msg, masked, sizeof masked);
+    set_err(y->err, y->file, n ? n->start_mark.line : 0, n ? n->start_mark.column : 0, masked);
     return FOTA_E_PARSE;
 }
 
@@ -408,4 +413,22 @@ int fota_yaml_bool(fota_yaml_t *y, yaml_node_t *n, const char *what, bool *out)
     }
     return fota_yaml_fail(y, n, "%s: expected true or false, found %s%.40s%s", what,
                           s ? "'" : "", s ? s : type_name(n), s ? "'" : "");
+}
+
+int fota_yaml_at_safe(fota_yaml_t *y, yaml_node_t *n, const char *what, const char *s,
+                      bool quoted)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '\r' || *p == '\n')
+            return fota_yaml_fail(y, n, "%s: a line break (%s) would end the AT command early",
+                                  what, *p == '\r' ? "CR" : "LF");
+        if (*p < 0x20 || *p == 0x7f)
+            return fota_yaml_fail(y, n, "%s: control byte 0x%02x cannot be sent to a module",
+                                  what, *p);
+        if (quoted && *p == '"')
+            return fota_yaml_fail(y, n, "%s: a '\"' would end the quoted AT argument early "
+                                        "(write it as %%22 in a URL)",
+                                  what);
+    }
+    return 0;
 }

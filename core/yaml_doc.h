@@ -88,4 +88,9 @@ bool fota_yaml_is_unknown(const yaml_node_t *n);
 
 void fota_yaml_free_strv(char **v, size_t n);
 
+/* s goes to a module inside an AT command: refuses CR, LF and other control bytes,
+ * and '"' when quoted (it sits in "…"). Errors at node n. */
+int fota_yaml_at_safe(fota_yaml_t *y, yaml_node_t *n, const char *what, const char *s,
+                      bool quoted);
+
 #endif

@@ -284,6 +284,66 @@ static void deep_nesting_refused_at_once(void **state)
     free(text);
 }
 
+static void load_error(const char *text, char *msg, size_t len)
+{
+    fota_job_t *j = NULL;
+    fota_load_error_t e;
+    assert_int_equal(fota_job_load_buffer("job.yaml", ".", text, strlen(text), &j, &e),
+                     FOTA_E_PARSE);
+    assert_null(j);
+    fota_load_error_format(&e, msg, len);
+    print_message("%s\n", msg);
+}
+
+/* The loader's own messages quote values masked. */
+static void url_password_is_masked_in_load_errors(void **state)
+{
+    (void)state;
+    char msg[600];
+    load_error("name: n\ntargets:\n  - models: [RG500Q]\n    to: B\n    method: url\n"
+               "    packages:\n      - {url: 'ftp://u:Sup3rS3cretPW@10.0.0.1/'}\n",
+               msg, sizeof msg);
+    assert_string_equal(msg, "job.yaml:7:15: packages[]: 'ftp://u:***@10.0.0.1/' names no file");
+}
+
+/* What goes inside AT+QFOTADL="<url>" or AT+QFUPL="<name>" cannot end the quotes
+ * or the line: refused at load time, where it is written. */
+static void quotes_and_line_breaks_never_reach_the_module(void **state)
+{
+    (void)state;
+    char msg[600];
+    load_error("name: n\ntargets:\n  - family: EC200T\n    to: B\n    method: url\n"
+               "    url: \"http://h/a.bin\\\",5,\\\"x\"\n",
+               msg, sizeof msg);
+    assert_string_equal(msg, "job.yaml:6:10: targets[].url: a '\"' would end the quoted AT "
+                             "argument early (write it as %22 in a URL)");
+    load_error("name: n\ntargets:\n  - family: EC200T\n    to: B\n    method: url\n"
+               "    packages:\n      - {url: \"http://h/a.bin\\r\\nAT+QPOWD\"}\n",
+               msg, sizeof msg);
+    assert_string_equal(msg, "job.yaml:7:15: packages[].url: a line break (CR) would end the "
+                             "AT command early");
+    load_error("name: n\ntargets:\n  - family: EC200T\n    to: B\n    method: url\n"
+               "    url: \"http://h/a\\tb.bin\"\n",
+               msg, sizeof msg);
+    assert_string_equal(msg, "job.yaml:6:10: targets[].url: control byte 0x09 cannot be sent "
+                             "to a module");
+    load_error("name: n\ntargets:\n  - family: EG06xK\n    to: B\n    method: local\n"
+               "    packages:\n      - {file: 'pk/q\"x.pkg'}\n",
+               msg, sizeof msg);
+    assert_string_equal(msg, "job.yaml:7:16: packages[].file (its name goes to AT+QFUPL): a "
+                             "'\"' would end the quoted AT argument early (write it as %22 in "
+                             "a URL)");
+    /* A quote in a folder name is fine: only the base name is sent; stream sends none. */
+    fota_job_t *j;
+    fota_load_error_t e;
+    static const char ok[] = "name: n\ntargets:\n  - family: EC200T\n    to: B\n"
+                             "    method: stream\n    packages:\n      - {file: 'q\"x.pkg'}\n"
+                             "  - family: EG06xK\n    to: B\n    method: local\n"
+                             "    packages:\n      - {file: 'a\"b/x.pkg'}\n";
+    assert_int_equal(fota_job_load_buffer("ok.yaml", ".", ok, sizeof ok - 1, &j, &e), 0);
+    fota_job_free(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,6 +353,8 @@ int main(void)
         cmocka_unit_test(packages_read_once_and_checked),
         cmocka_unit_test(target_for_a_module),
         cmocka_unit_test(deep_nesting_refused_at_once),
+        cmocka_unit_test(url_password_is_masked_in_load_errors),
+        cmocka_unit_test(quotes_and_line_breaks_never_reach_the_module),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

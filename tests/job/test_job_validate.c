@@ -146,6 +146,20 @@ static void every_issue_is_reported(void **state)
     assert_int_equal(n, 7);
 }
 
+/* The URL's password never reaches a configuration error (check and run print them). */
+static void url_password_is_masked_in_issues(void **state)
+{
+    (void)state;
+    issues_t is;
+    int n = validate("name: n\ntargets:\n  - models: [RG500Q]\n    to: B\n    method: url\n"
+                     "    packages:\n      - {from: A, url: 'gopher://u:Sup3rS3cretPW@10.0.0.1/x.bin'}\n",
+                     &is);
+    assert_true(n >= 1);
+    assert_true(has(&is, "v.yaml:7:9:", "url 'gopher://u:***@10.0.0.1/x.bin': RG50xQ accepts only"));
+    for (int i = 0; i < is.n; i++)
+        assert_null(strstr(is.lines[i], "Sup3rS3cretPW"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -154,6 +168,7 @@ int main(void)
         cmocka_unit_test(ftp_subdirectory_on_ec200t),
         cmocka_unit_test(stream_on_a_family_without_it),
         cmocka_unit_test(every_issue_is_reported),
+        cmocka_unit_test(url_password_is_masked_in_issues),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

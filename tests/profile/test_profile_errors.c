@@ -69,7 +69,7 @@ static const struct bad_case {
     {"mapping where a string belongs", "family: {name: X}\n" "models: [A1]\n"
      "identify: {model: ATI, imei: AT+GSN}\nmodule_retries: 5\n" METHODS TIMEOUTS ERRORS,
      "t.yaml:1:9", "family: expected a string, found a mapping"},
-    {"boolean typo", HEAD "methods:\n  url:\n    command: x\n    max_url_len: 100\n"
+    {"boolean typo", HEAD "methods:\n  url:\n    command: X{arg}\n    max_url_len: 100\n"
                      "    schemes: [http]\n    reboot_after_download: maybe\n"
                      "    reboot_after_end: true\n" TIMEOUTS ERRORS,
      "t.yaml:12:28", "expected true or false"},
@@ -93,7 +93,7 @@ static const struct bad_case {
     {"range written backwards",
      HEAD METHODS TIMEOUTS "errors:\n  err:\n    - {code: 530-520, class: transient, meaning: x}\n",
      "t.yaml:17:14", "ends before it starts"},
-    {"unknown scheme", HEAD "methods:\n  url:\n    command: x\n    max_url_len: 100\n"
+    {"unknown scheme", HEAD "methods:\n  url:\n    command: X{arg}\n    max_url_len: 100\n"
                        "    schemes: [http, gopher]\n    reboot_after_download: true\n"
                        "    reboot_after_end: true\n" TIMEOUTS ERRORS,
      "t.yaml:11:21", "unknown scheme 'gopher'"},
@@ -110,6 +110,29 @@ static const struct bad_case {
     {"second document", HEAD METHODS TIMEOUTS ERRORS "---\nfamily: Y\n", "t.yaml:19:1",
      "only one YAML document"},
     {"empty file", "", "t.yaml:1:1", "empty document"},
+    /* A command template reaches the module: it must carry the station's argument
+     * and stay one AT line. */
+    {"command without {arg}", HEAD "methods:\n  url:\n    command: 'AT+QFOTADL=\"x\"'\n"
+                              "    max_url_len: 100\n    schemes: [http]\n"
+                              "    reboot_after_download: true\n    reboot_after_end: true\n"
+                              TIMEOUTS ERRORS,
+     "t.yaml:9:14", "methods.url.command: 'AT+QFOTADL=\"x\"' has no {arg} placeholder"},
+    {"command with CR", HEAD "methods:\n  url:\n    command: \"AT+QFOTADL={arg}\\rAT+CFUN=0\"\n"
+                        "    max_url_len: 100\n    schemes: [http]\n"
+                        "    reboot_after_download: true\n    reboot_after_end: true\n"
+                        TIMEOUTS ERRORS,
+     "t.yaml:9:14", "methods.url.command: a line break (CR) would end the AT command early"},
+    {"qfaw write_command without {hex}",
+     HEAD "methods:\n  qfaw:\n    init_command: AT+QFAI\n    write_command: AT+QFAW\n"
+          "    commit_command: AT+QFAU\n    max_chunk_bytes: 225\n"
+          "    reboot_after_download: true\n    reboot_after_end: true\n" TIMEOUTS ERRORS,
+     "t.yaml:10:20", "has no {hex} placeholder"},
+    {"local_prefix with a quote",
+     HEAD "methods:\n  local:\n    command: 'AT+QFOTADL=\"{arg}\"'\n"
+          "    local_prefix: '/ufs/\"'\n    max_name_len: 80\n    max_path_len: 80\n"
+          "    upload_timeout: 5\n    reboot_after_download: true\n    reboot_after_end: true\n"
+          TIMEOUTS ERRORS,
+     "t.yaml:10:19", "methods.local.local_prefix: a '\"' would end the quoted AT argument"},
 };
 
 static void bad_profiles_name_the_place(void **state)
