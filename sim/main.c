@@ -166,6 +166,12 @@ int main(int argc, char **argv)
         free_all(&sim);
         return rc;
     }
+    /* before the first link appears: a SIGTERM right after it must still clean up */
+    uv_signal_init(sim.loop, &sim.sig_int);
+    uv_signal_init(sim.loop, &sim.sig_term);
+    sim.sig_int.data = sim.sig_term.data = &sim;
+    uv_signal_start(&sim.sig_int, signal_cb, SIGINT);
+    uv_signal_start(&sim.sig_term, signal_cb, SIGTERM);
     for (int i = 0; i < sim.n_mods; i++) {
         if (sim_module_init(sim.mods[i]) != 0) {
             fprintf(stderr, "fota-sim: cannot create a pseudo-terminal: %s\n", strerror(errno));
@@ -174,11 +180,6 @@ int main(int argc, char **argv)
             return 3;
         }
     }
-    uv_signal_init(sim.loop, &sim.sig_int);
-    uv_signal_init(sim.loop, &sim.sig_term);
-    sim.sig_int.data = sim.sig_term.data = &sim;
-    uv_signal_start(&sim.sig_int, signal_cb, SIGINT);
-    uv_signal_start(&sim.sig_term, signal_cb, SIGTERM);
     printf("fota-sim: %d modules in %s (speed %g)\n", sim.n_mods, ports, speed);
     uv_run(sim.loop, UV_RUN_DEFAULT);
     free_all(&sim);

@@ -168,11 +168,14 @@ void sim_port_down(sim_module_t *m, int really)
         return;
     sim_layout_stop(m);
     uv_timer_stop(&m->t_rate);
+    /* every next pty first, then close the old ones: no interface comes back on
+     * a number any interface of this module had before */
+    for (int k = 0; k < m->n_ifs; k++)
+        if (!really && !m->ifs[k].spare)
+            m->ifs[k].spare = port_open(&m->ifs[k]);
     for (int k = 0; k < m->n_ifs; k++) {
         sim_if_t *i = &m->ifs[k];
         unpublish(i);
-        if (!really && !i->spare)
-            i->spare = port_open(i); /* next pty first: its number differs */
         port_close(i->port);
         i->port = NULL;
     }

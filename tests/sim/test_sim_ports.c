@@ -282,6 +282,48 @@ static void links_come_back_spread_over_real_time(void **state)
     assert_int_equal(sp_stop(&p), 0);
 }
 
+/* A station that chose the modem port: the session's URCs follow it there, the
+ * boot URCs stay on the AT port, and one port for everything is no conflict. */
+static void fota_over_the_modem_port(void **state)
+{
+    (void)state;
+    simproc_t p;
+    simconn_t at, modem;
+    assert_int_equal(sp_start_scenario(&p, "modules:\n  - {family: RG50xQ, ports: hub, timing: {reboot_s: 5}}\n", 4),
+                     0);
+    const char *pkg = sp_mkpkg(&p, "u.bin", "--family RG50xQ --from RG500QEAAAR11A06M4G --to RG500QEAAAR11A07M4G"
+                                            " --size 3000");
+    assert_non_null(pkg);
+    size_t n;
+    unsigned char *b = sp_slurp(pkg, &n);
+    assert_non_null(b);
+    open_if(&p, &at, HUB, 2);
+    open_if(&p, &modem, HUB, 3);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "AT+QFUPL=\"u.bin\",%zu,5", n);
+    assert_int_equal(sc_at(&modem, cmd, T), 2);
+    assert_int_equal(sc_write(&modem, b, n), 0);
+    free(b);
+    assert_int_equal(sc_expect(&modem, "OK\r\n", T), 0);
+    assert_int_equal(sc_at(&modem, "AT+QFOTADL=\"/cache/ufs/u.bin\"", T), 0);
+    assert_int_equal(sc_wait_gone(&modem, T), 0);
+    assert_int_equal(sc_wait_gone(&at, T), 0);
+    assert_int_equal(sc_reopen(&modem, T), 0);
+    assert_int_equal(sc_expect(&modem, "\r\n+QIND: \"FOTA\",\"START\"\r\n", T), 0);
+    assert_int_equal(sc_expect(&modem, "\r\n+QIND: \"FOTA\",\"END\",0\r\n", T), 0);
+    assert_int_equal(sc_wait_gone(&modem, T), 0);
+    assert_int_equal(sc_reopen(&modem, T), 0);
+    assert_int_equal(sc_reopen(&at, T), 0);
+    assert_int_equal(sc_expect(&at, "\r\n+QIND: PB DONE\r\n", T), 0);
+    assert_null(strstr(at.seen, "FOTA"));
+    assert_int_equal(sc_at(&modem, "AT+QGMR", T), 0);
+    assert_non_null(strstr(modem.seen, "RG500QEAAAR11A07M4G_"));
+    assert_null(strstr(modem.seen, "RDY"));
+    sc_close(&at);
+    sc_close(&modem);
+    assert_int_equal(sp_stop(&p), 0);
+}
+
 /* Every family: RDY and +CPIN: NOT INSERTED, nothing else, on every boot. */
 static void no_sim_card_boot(void **state)
 {
@@ -360,6 +402,7 @@ int main(void)
         cmocka_unit_test(fota_commands_on_two_ports_are_a_conflict),
         cmocka_unit_test(reboot_recreates_every_interface_on_new_ptys),
         cmocka_unit_test(links_come_back_spread_over_real_time),
+        cmocka_unit_test(fota_over_the_modem_port),
         cmocka_unit_test(no_sim_card_boot),
         cmocka_unit_test(layouts_refused_with_file_line_column),
     };
