@@ -1,16 +1,14 @@
 /* The terminal report: what an engineer reads at the line. Control characters
- * in stored text are shown as '?' so a hostile value cannot drive the terminal. */
+ * and invalid UTF-8 in stored text are shown as '?' (fota_term_text) so a hostile
+ * value cannot drive the terminal. */
 #include "report_model.h"
+#include "text_escape.h"
 
 #include <string.h>
 
 static void put_safe(FILE *f, const char *s, int width)
 {
-    int n = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++, n++)
-        putc_unlocked(*p < 0x20 || *p == 0x7F ? '?' : *p, f);
-    for (; n < width; n++)
-        putc_unlocked(' ', f);
+    fota_term_text(f, s, width);
 }
 
 static void pct(FILE *f, int64_t num, int64_t den)
@@ -56,12 +54,18 @@ void fota_report_write_text(const fota_report_t *r, FILE *f)
     fprintf(f, "FOTA Station report\n");
     fprintf(f, "Selection: batch ");
     put_safe(f, r->sel.batch ? r->sel.batch : "(all)", 0);
-    fprintf(f, ", since %s\n", r->sel.since ? r->sel.since : "(all time)");
+    fputs(", since ", f);
+    put_safe(f, r->sel.since ? r->sel.since : "(all time)", 0);
+    putc_unlocked('\n', f);
     if (r->attempts == 0) {
         fprintf(f, "No attempts match.\n");
         return;
     }
-    fprintf(f, "Attempts started %s .. %s\n", r->first_started, r->last_started);
+    fputs("Attempts started ", f);
+    put_safe(f, r->first_started, 0);
+    fputs(" .. ", f);
+    put_safe(f, r->last_started, 0);
+    putc_unlocked('\n', f);
 
     fprintf(f, "\nTotals\n");
     fprintf(f, "  attempts %lld: PASS %lld (noop %lld), FAIL %lld, SKIP %lld, INTERRUPTED %lld, running %lld\n",

@@ -153,3 +153,24 @@ void fota_json_str(FILE *f, const char *s)
     }
     putc_unlocked('"', f);
 }
+
+void fota_term_text(FILE *f, const char *s, int width)
+{
+    int cols = 0;
+    for (const unsigned char *p = (const unsigned char *)s; p && *p; cols++) {
+        int n = utf8_len(p);
+        /* U+0080..U+009F (C2 80..C2 9F) are the C1 controls in UTF-8: CSI too. */
+        bool c1 = n == 2 && p[0] == 0xC2 && p[1] < 0xA0;
+        if (n > 1 && !c1) {
+            fwrite(p, 1, (size_t)n, f);
+            p += n;
+            continue;
+        }
+        /* Invalid UTF-8 (a raw 0x9b is a CSI on 8-bit terminals), C0, DEL, C1. */
+        bool ctl = n == 0 || c1 || *p < 0x20 || *p == 0x7F;
+        putc_unlocked(ctl ? '?' : *p, f);
+        p += n > 1 ? n : 1;
+    }
+    for (; cols < width; cols++)
+        putc_unlocked(' ', f);
+}

@@ -24,4 +24,9 @@ void fota_html_text(FILE *f, const char *s);
 /* A JSON string literal, quotes included; invalid UTF-8 becomes U+FFFD. NULL -> null. */
 void fota_json_str(FILE *f, const char *s);
 
+/* Text for a terminal, padded with blanks to width columns (one per character):
+ * valid UTF-8 passes; control characters (C0, DEL, C1 in either form) and invalid
+ * UTF-8 bytes become '?', so a stored value cannot drive the terminal. */
+void fota_term_text(FILE *f, const char *s, int width);
+
 #endif

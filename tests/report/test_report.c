@@ -294,6 +294,33 @@ static void whole_scan_uses_the_module_indexes(void **state)
         fail_msg("failure scan sorts: %s", plan);
 }
 
+/* A stored value with a raw C1 byte (0x9b is CSI on an 8-bit terminal), its UTF-8
+ * form (C2 9B), an ESC and invalid UTF-8 reaches the terminal as '?'; real UTF-8
+ * text stays, and the columns still line up (one per character). */
+static void text_report_escapes_c1_and_invalid_utf8(void **state)
+{
+    (void)state;
+    fota_report_failed_t x = {
+        .imei = "865", .slot = "s\xc3\xa9", .model = "M\x9b" "2J", .result = "FAIL",
+        .error_class = "", .error_text = "a\x1b[2Jb\xc2\x9b" "c\xff\xfe\xe2\x82" "d \xe2\x82\xac"};
+    fota_report_t r;
+    memset(&r, 0, sizeof r);
+    r.attempts = 1;
+    r.failed = &x;
+    r.n_failed = 1;
+    r.sel.since = "2026\x9b" "1m";
+    char *doc = render(fota_report_write_text, &r);
+    print_message("%s", doc);
+    for (const unsigned char *p = (const unsigned char *)doc; *p; p++) {
+        if (*p == 0x1b || (*p >= 0x80 && *p <= 0x9f && p[-1] != 0xe2 && p[-1] != 0xc3))
+            fail_msg("raw control byte 0x%02x at offset %td", *p, (const char *)p - doc);
+    }
+    has(doc, "a?[2Jb?c????d \xe2\x82\xac\n"); /* ESC, C2 9B, FF, FE, cut E2 82; the euro stays */
+    has(doc, " s\xc3\xa9" "                             M?2J"); /* 30 columns for the slot */
+    has(doc, "since 2026?1m");
+    free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +333,7 @@ int main(void)
         cmocka_unit_test(since_selects_by_start_time),
         cmocka_unit_test(whole_scan_uses_the_module_indexes),
         cmocka_unit_test(nearest_rank_median_p95),
+        cmocka_unit_test(text_report_escapes_c1_and_invalid_utf8),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
