@@ -1,8 +1,9 @@
-/* The results database writer (SPEC §5). One connection, WAL, prepared
+/* The results database writer (docs/database.md). One connection, WAL, prepared
  * statements kept for the store's lifetime; the transcript is buffered and
  * written in batches because a commit per AT line would cost an fsync each. */
 #include "store.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,9 @@ struct fota_store {
     size_t n_ev, cap_ev, ev_bytes;
     int64_t (*now_ms)(void *ctx);
     void *now_ctx;
+    int last_rc;      /* extended SQLite code of the last failure */
+    int last_errno;   /* the system's errno behind it (ENOSPC, EROFS…) */
+    char last_msg[160];
 };
 
 static int64_t wall_clock(void *ctx)
@@ -182,10 +186,21 @@ static int bind_time(sqlite3_stmt *st, int idx, int64_t ms)
     return sqlite3_bind_text(st, idx, fota_iso_format(ms, buf), -1, SQLITE_TRANSIENT);
 }
 
+/* Remembers why the last call failed, before a ROLLBACK overwrites SQLite's
+ * own record of it: the station puts it in words ("disk full"). */
+static void note(fota_store_t *s)
+{
+    s->last_rc = sqlite3_extended_errcode(s->db);
+    s->last_errno = sqlite3_system_errno(s->db);
+    snprintf(s->last_msg, sizeof s->last_msg, "%s", sqlite3_errmsg(s->db));
+}
+
 /* Runs a statement to completion and resets it (bindings cleared too). */
-static int run(sqlite3_stmt *st)
+static int run(fota_store_t *s, sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        note(s);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return rc == SQLITE_DONE ? 0 : FOTA_E_IO;
@@ -219,7 +234,7 @@ int fota_store_attempt_begin(fota_store_t *s, const fota_attempt_t *a, int64_t *
         sqlite3_clear_bindings(st);
         return FOTA_E_NOMEM;
     }
-    if (run(st) < 0)
+    if (run(s, st) < 0)
         return FOTA_E_IO;
     if (id_out)
         *id_out = sqlite3_last_insert_rowid(s->db);
@@ -230,7 +245,7 @@ int fota_store_attempt_begin(fota_store_t *s, const fota_attempt_t *a, int64_t *
  * attempt does not exist or is already closed. */
 static int run_update(fota_store_t *s, sqlite3_stmt *st)
 {
-    if (run(st) < 0)
+    if (run(s, st) < 0)
         return FOTA_E_IO;
     return sqlite3_changes(s->db) == 1 ? 0 : FOTA_E_NOENT;
 }
@@ -259,7 +274,7 @@ static int write_events(fota_store_t *s)
         sqlite3_bind_int64(ev, 2, e->t_ms);
         sqlite3_bind_text(ev, 3, dirs[(unsigned)e->dir < 3 ? e->dir : 2], -1, SQLITE_STATIC);
         sqlite3_bind_text(ev, 4, e->text, -1, SQLITE_STATIC);
-        if (run(ev) < 0)
+        if (run(s, ev) < 0)
             return FOTA_E_IO;
     }
     /* One last_heard_at per attempt: its latest event (buffers are short). */
@@ -271,7 +286,7 @@ static int write_events(fota_store_t *s)
             continue;
         bind_time(heard, 1, s->ev[i].heard_ms);
         sqlite3_bind_int64(heard, 2, s->ev[i].attempt_id);
-        if (run(heard) < 0)
+        if (run(s, heard) < 0)
             return FOTA_E_IO;
     }
     return 0;
@@ -289,14 +304,22 @@ static void drop_events(fota_store_t *s)
  * there instead of failing half-way through a transaction. */
 static int tx_begin(fota_store_t *s)
 {
-    return sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : FOTA_E_IO;
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK)
+        return 0;
+    note(s);
+    return FOTA_E_IO;
 }
 
 static int tx_end(fota_store_t *s, int rc)
 {
-    if (rc == 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
-        return 0;
-    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    if (rc == 0) {
+        if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+            return 0;
+        note(s);
+    }
+    /* A failed COMMIT may have rolled back already (SQLITE_FULL does). */
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     return rc < 0 ? rc : FOTA_E_IO;
 }
 
@@ -346,36 +369,12 @@ int fota_store_attempt_finish(fota_store_t *s, int64_t id, const fota_attempt_t 
 {
     if (!s || !a)
         return FOTA_E_INVAL;
-    sqlite3_stmt *st = s->st[ST_FINISH];
-    const char *cls = a->error_class == FOTA_ERR_NONE ? NULL : fota_error_class_name(a->error_class);
-    int64_t fin = a->finished_at_ms > 0 ? a->finished_at_ms : s->now_ms(s->now_ctx);
-    int brc = bind_identity(s, st, id, a) | bind_text(st, 13, a->final_version) |
-              bind_time(st, 14, fin) |
-              sqlite3_bind_text(st, 15, fota_result_name(a->result), -1, SQLITE_STATIC) |
-              sqlite3_bind_int(st, 16, a->noop ? 1 : 0) | bind_text(st, 17, cls) |
-              sqlite3_bind_int(st, 18, a->error_code) | bind_text(st, 19, a->error_text) |
-              sqlite3_bind_int(st, 20, a->module_retries) | sqlite3_bind_int(st, 21, a->hops) |
-              sqlite3_bind_int64(st, 22, a->download_ms) |
-              sqlite3_bind_int64(st, 23, a->update_ms) |
-              sqlite3_bind_int64(st, 24, a->duration_ms);
-    if (brc != SQLITE_OK) {
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-        return FOTA_E_NOMEM;
-    }
     int rc = tx_begin(s);
-    if (rc < 0) {
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
+    if (rc < 0)
         return rc;
-    }
     rc = write_events(s);
     if (rc == 0)
-        rc = run_update(s, st);
-    else {
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-    }
+        rc = fota_store_attempt_close(s, id, a);
     rc = tx_end(s, rc);
     if (rc == 0)
         drop_events(s);
@@ -386,7 +385,7 @@ int fota_store_recover_interrupted(fota_store_t *s)
 {
     if (!s)
         return FOTA_E_INVAL;
-    if (run(s->st[ST_RECOVER]) < 0)
+    if (run(s, s->st[ST_RECOVER]) < 0)
         return FOTA_E_IO;
     return sqlite3_changes(s->db);
 }
@@ -405,9 +404,139 @@ int fota_store_latest_result(fota_store_t *s, const char *imei, fota_result_t *o
                : strcmp(r, "FAIL") == 0 ? FOTA_RESULT_FAIL
                                         : FOTA_RESULT_INTERRUPTED;
     } else if (rc != SQLITE_DONE) {
+        note(s);
         found = FOTA_E_IO;
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return found;
+}
+
+/* ---- the station's write queue --------------------------------------------- */
+
+void fota_store_set_busy_timeout(fota_store_t *s, int ms)
+{
+    sqlite3_busy_timeout(s->db, ms);
+}
+
+int fota_store_tx_begin(fota_store_t *s)
+{
+    return tx_begin(s);
+}
+
+int fota_store_tx_commit(fota_store_t *s)
+{
+    return tx_end(s, 0);
+}
+
+void fota_store_tx_rollback(fota_store_t *s)
+{
+    tx_end(s, FOTA_E_IO);
+}
+
+int fota_store_attempt_close(fota_store_t *s, int64_t id, const fota_attempt_t *a)
+{
+    sqlite3_stmt *st = s->st[ST_FINISH];
+    const char *cls = a->error_class == FOTA_ERR_NONE ? NULL : fota_error_class_name(a->error_class);
+    int64_t fin = a->finished_at_ms > 0 ? a->finished_at_ms : s->now_ms(s->now_ctx);
+    int brc = bind_identity(s, st, id, a) | bind_text(st, 13, a->final_version) |
+              bind_time(st, 14, fin) |
+              sqlite3_bind_text(st, 15, fota_result_name(a->result), -1, SQLITE_STATIC) |
+              sqlite3_bind_int(st, 16, a->noop ? 1 : 0) | bind_text(st, 17, cls) |
+              sqlite3_bind_int(st, 18, a->error_code) | bind_text(st, 19, a->error_text) |
+              sqlite3_bind_int(st, 20, a->module_retries) | sqlite3_bind_int(st, 21, a->hops) |
+              sqlite3_bind_int64(st, 22, a->download_ms) |
+              sqlite3_bind_int64(st, 23, a->update_ms) |
+              sqlite3_bind_int64(st, 24, a->duration_ms);
+    if (brc != SQLITE_OK) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return FOTA_E_NOMEM;
+    }
+    return run_update(s, st);
+}
+
+int fota_store_event_insert(fota_store_t *s, int64_t attempt_id, int64_t t_ms,
+                            fota_trace_dir_t dir, const char *text)
+{
+    static const char *const dirs[] = {"tx", "rx", "info"};
+    sqlite3_stmt *ev = s->st[ST_EVENT];
+    sqlite3_bind_int64(ev, 1, attempt_id);
+    sqlite3_bind_int64(ev, 2, t_ms);
+    sqlite3_bind_text(ev, 3, dirs[(unsigned)dir < 3 ? dir : 2], -1, SQLITE_STATIC);
+    if (bind_text(ev, 4, text) != SQLITE_OK) {
+        sqlite3_reset(ev);
+        sqlite3_clear_bindings(ev);
+        return FOTA_E_NOMEM;
+    }
+    return run(s, ev);
+}
+
+int fota_store_heard(fota_store_t *s, int64_t attempt_id, int64_t heard_ms)
+{
+    sqlite3_stmt *heard = s->st[ST_HEARD];
+    bind_time(heard, 1, heard_ms);
+    sqlite3_bind_int64(heard, 2, attempt_id);
+    return run(s, heard);
+}
+
+/* Rewriting user_version with its own value dirties page 1, so the commit really
+ * appends to the WAL and syncs it: a read-only file or folder, a read-only file
+ * system or a full disk fail here, not on the first module. The file's content
+ * and schema do not change. */
+int fota_store_check_writable(fota_store_t *s)
+{
+    int rc = tx_begin(s);
+    if (rc < 0)
+        return rc;
+    sqlite3_stmt *st;
+    int v = -1;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            v = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    char q[48];
+    snprintf(q, sizeof q, "PRAGMA user_version = %d", v);
+    if (v < 0 || sqlite3_exec(s->db, q, NULL, NULL, NULL) != SQLITE_OK) {
+        note(s);
+        return tx_end(s, FOTA_E_IO);
+    }
+    return tx_end(s, 0);
+}
+
+fota_store_err_t fota_store_last_error(const fota_store_t *s, char *words, size_t len)
+{
+    int prim = s->last_rc & 0xff, e = s->last_errno;
+    fota_store_err_t k = FOTA_STORE_ERR_IO;
+    if (s->last_rc == SQLITE_OK)
+        k = FOTA_STORE_ERR_NONE;
+    else if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
+        k = FOTA_STORE_ERR_BUSY;
+    else if (prim == SQLITE_FULL || e == ENOSPC || e == EDQUOT)
+        k = FOTA_STORE_ERR_FULL;
+    else if (prim == SQLITE_READONLY || prim == SQLITE_PERM || prim == SQLITE_CANTOPEN ||
+             e == EROFS || e == EACCES || e == EPERM)
+        k = FOTA_STORE_ERR_READONLY;
+    if (words && len) {
+        if (k == FOTA_STORE_ERR_NONE)
+            snprintf(words, len, "%s", fota_store_err_name(k));
+        else if (e)
+            snprintf(words, len, "%s (%s; %s)", fota_store_err_name(k), s->last_msg, strerror(e));
+        else
+            snprintf(words, len, "%s (%s)", fota_store_err_name(k), s->last_msg);
+    }
+    return k;
+}
+
+const char *fota_store_err_name(fota_store_err_t k)
+{
+    static const char *const names[] = {
+        [FOTA_STORE_ERR_NONE] = "ok",
+        [FOTA_STORE_ERR_BUSY] = "busy (another process holds the write lock)",
+        [FOTA_STORE_ERR_FULL] = "disk full",
+        [FOTA_STORE_ERR_READONLY] = "not writable (read-only file, folder or file system)",
+        [FOTA_STORE_ERR_IO] = "write error",
+    };
+    return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "write error";
 }

@@ -1,4 +1,4 @@
-/* The results database (SPEC §5): SQLite in WAL mode, the MES interface.
+/* The results database (docs/database.md): SQLite in WAL mode, the MES interface.
  * Every function returns 0 or a negative FOTA_E_* code; on error, errbuf (when
  * given) says what went wrong in words. */
 #ifndef FOTA_STORE_H
@@ -46,5 +46,35 @@ size_t fota_store_pending_events(const fota_store_t *s);
 #define FOTA_STORE_EVENT_BATCH 256
 #define FOTA_STORE_EVENT_BYTES (64 * 1024)
 #define FOTA_STORE_EVENT_AGE_MS 2000 /* oldest buffered line older than this */
+
+/* ---- the station's write queue (station/results.c) -------------------------
+ * The station queues its writes in memory and flushes them in one transaction
+ * with a zero busy timeout, so a lock held by another process never blocks its
+ * loop. These run inside the caller's fota_store_tx_begin/commit. */
+
+typedef enum {
+    FOTA_STORE_ERR_NONE,
+    FOTA_STORE_ERR_BUSY,     /* another connection holds the write lock */
+    FOTA_STORE_ERR_FULL,     /* SQLITE_FULL, ENOSPC, EDQUOT */
+    FOTA_STORE_ERR_READONLY, /* read-only file, folder or file system */
+    FOTA_STORE_ERR_IO,       /* anything else */
+} fota_store_err_t;
+
+void fota_store_set_busy_timeout(fota_store_t *s, int ms);
+int fota_store_tx_begin(fota_store_t *s); /* BEGIN IMMEDIATE */
+int fota_store_tx_commit(fota_store_t *s); /* rolls back when the COMMIT fails */
+void fota_store_tx_rollback(fota_store_t *s);
+/* The final columns of an attempt (no transaction of its own). */
+int fota_store_attempt_close(fota_store_t *s, int64_t id, const fota_attempt_t *a);
+/* One transcript line, unbuffered (no transaction of its own; text is masked). */
+int fota_store_event_insert(fota_store_t *s, int64_t attempt_id, int64_t t_ms,
+                            fota_trace_dir_t dir, const char *text);
+int fota_store_heard(fota_store_t *s, int64_t attempt_id, int64_t heard_ms);
+/* A write transaction that really writes (and syncs): 0 when the file takes writes. */
+int fota_store_check_writable(fota_store_t *s);
+/* Why the last failing call failed; words like "disk full (database or disk is
+ * full; No space left on device)". */
+fota_store_err_t fota_store_last_error(const fota_store_t *s, char *words, size_t len);
+const char *fota_store_err_name(fota_store_err_t k);
 
 #endif

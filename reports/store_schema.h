@@ -1,4 +1,4 @@
-/* Schema of the results database and its forward migrations (SPEC §5). */
+/* Schema of the results database and its forward migrations (docs/database.md). */
 #ifndef FOTA_STORE_SCHEMA_H
 #define FOTA_STORE_SCHEMA_H
 

@@ -122,6 +122,8 @@ size_t fota_dash_render(char *buf, size_t cap, const fota_dash_header_t *h,
     line(&o, color, color ? CSI "1m" : NULL, text, width);
     if (h->banner && *h->banner)
         line(&o, color, color ? CSI "1;31m" : NULL, h->banner, width);
+    if (h->db_banner && *h->db_banner)
+        line(&o, color, color ? CSI "1;31m" : NULL, h->db_banner, width);
     snprintf(text, sizeof text, "%-22s %-12s %-16s %-18s %-28s %8s  %s", "SLOT", "MODEL", "IMEI",
              "PHASE", "PROGRESS", "ELAPSED", "RESULT");
     line(&o, color, NULL, text, width);

@@ -37,6 +37,7 @@ typedef struct {
     const char *station;
     unsigned pass, fail, skip, running, queued;
     const char *banner;    /* pause reason, ModemManager warning; NULL none */
+    const char *db_banner; /* "results database busy for 12 s …"; NULL none */
 } fota_dash_header_t;
 
 /* Renders a full frame. Returns the length written (always NUL-terminated, truncated

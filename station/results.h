@@ -1,27 +1,88 @@
 /* The station's only door to the results database (reports/store.h), so the rest of
- * the station never sees SQLite. Every write that records a result commits before it
- * returns: the dashboard shows a result only after this said 0. */
+ * the station never sees SQLite.
+ *
+ * Writes never block the loop: begin / identify / event / finish are queued in
+ * memory, in order, and flushed from a libuv timer in one transaction with a zero
+ * busy timeout (everything queued in one loop iteration goes in one commit). A lock
+ * held by another process, a full disk or an I/O error leaves the queue as it is
+ * and is retried (every FOTA_RESULTS_RETRY_BUSY_MS / _FAIL_MS); nothing is dropped.
+ * A result is shown only once it is committed: the `committed` callback says so. */
 #ifndef FOTA_STATION_RESULTS_H
 #define FOTA_STATION_RESULTS_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <uv.h>
 
 #include "attempt.h"
 #include "at_chat.h"
+#include "store.h"
+
+#define FOTA_RESULTS_RETRY_BUSY_MS 200
+#define FOTA_RESULTS_RETRY_FAIL_MS 1000
+#define FOTA_RESULTS_EVENT_AGE_MS 2000   /* a lone transcript line waits at most this */
+#define FOTA_RESULTS_EVENT_BATCH 256
+#define FOTA_RESULTS_EVENT_BYTES (64 * 1024)
+/* While the database refuses writes for long, transcript lines beyond this much
+ * memory are dropped (counted); results never are. */
+#define FOTA_RESULTS_EVENT_CAP (32u * 1024 * 1024)
 
 typedef struct fota_results fota_results_t;
+/* One attempt's row: its id is known once the queued INSERT committed. */
+typedef struct fota_results_attempt fota_results_attempt_t;
 
-/* Opens (creates, migrates) the database and closes attempts a dead station left
- * running as INTERRUPTED; *recovered says how many. errbuf explains a failure. */
+typedef struct {
+    /* The row of `h` now exists (id known). */
+    void (*resolved)(void *attempt_ctx, fota_results_attempt_t *h);
+    /* The finish of `h` is committed: only now may it be shown or counted. The
+     * handle is released after this returns. */
+    void (*committed)(void *attempt_ctx, fota_results_attempt_t *h, const fota_attempt_t *a);
+    /* Busy / failing / writable again: see fota_results_health. */
+    void (*health)(void *ctx);
+} fota_results_cbs_t;
+
+/* Opens (creates, migrates) the database, closes attempts a dead station left
+ * running as INTERRUPTED (*recovered says how many), and checks that the file
+ * really takes a write. errbuf explains a failure in words. */
 int fota_results_open(const char *path, fota_results_t **out, int *recovered, char *errbuf,
                       size_t errlen);
+/* Starts the flush timer on `loop`; callbacks go to cbs with ctx. */
+void fota_results_attach(fota_results_t *r, uv_loop_t *loop, const fota_results_cbs_t *cbs,
+                         void *ctx);
+/* No callback after this; the timer handle is closed (before the loop ends). */
+void fota_results_detach(fota_results_t *r);
+/* Last flush, waiting up to busy_ms for a lock; then prints each result still not
+ * written (IMEI, result, class) to `out`. Returns how many were lost (>= 0). */
+int fota_results_drain(fota_results_t *r, int busy_ms, FILE *out);
 void fota_results_close(fota_results_t *r);
-int fota_results_begin(fota_results_t *r, const fota_attempt_t *a, int64_t *id);
-int fota_results_identify(fota_results_t *r, int64_t id, const fota_attempt_t *a);
-int fota_results_event(fota_results_t *r, int64_t id, int64_t t_ms, fota_trace_dir_t dir,
-                       const char *text);
-int fota_results_finish(fota_results_t *r, int64_t id, const fota_attempt_t *a);
-/* Rework: 1 and *out when the IMEI has a final result, 0 when never seen, <0 error. */
+
+/* Queues the running row; NULL only when out of memory. ctx goes to callbacks. */
+fota_results_attempt_t *fota_results_begin(fota_results_t *r, const fota_attempt_t *a, void *ctx);
+int64_t fota_results_attempt_id(const fota_results_attempt_t *h); /* -1 until resolved */
+int fota_results_identify(fota_results_t *r, fota_results_attempt_t *h, const fota_attempt_t *a);
+int fota_results_event(fota_results_t *r, fota_results_attempt_t *h, int64_t t_ms,
+                       fota_trace_dir_t dir, const char *text);
+/* Queues the final columns; `committed` fires when they are in the file. */
+int fota_results_finish(fota_results_t *r, fota_results_attempt_t *h, const fota_attempt_t *a);
+
+/* Rework: 1 and *out when the IMEI has a verdict (a queued one counts first), 0
+ * when never seen, FOTA_E_STATE when the database is busy (ask again), <0 error. */
 int fota_results_latest(fota_results_t *r, const char *imei, fota_result_t *out);
+
+typedef struct {
+    fota_store_err_t err;    /* NONE: writes go through */
+    int64_t since_ms;        /* when the current trouble began (uv_now) */
+    char words[256];         /* "disk full (database or disk is full; …)" */
+    size_t queued_results;   /* finishes waiting in memory */
+    size_t queued_ops;
+    unsigned long dropped_events;
+} fota_results_health_t;
+
+void fota_results_health(const fota_results_t *r, fota_results_health_t *h);
+/* Writes fail for a reason other than a lock: new modules must not start. */
+bool fota_results_failing(const fota_results_t *r);
+/* Anything still queued (the station waits for it before exiting). */
+bool fota_results_pending(const fota_results_t *r);
 
 #endif

@@ -10,6 +10,8 @@
 
 /* ---- attempt ---------------------------------------------------------------- */
 
+static void slot_release_flight(slot_t *s);
+
 static void slot_stamp(const slot_t *s, fota_attempt_t *a)
 {
     const station_t *st = s->st;
@@ -19,6 +21,35 @@ static void slot_stamp(const slot_t *s, fota_attempt_t *a)
               st->opts->operator_id ? st->opts->operator_id : "");
     fota_copy(a->slot, sizeof a->slot, s->name);
     fota_copy(a->port, sizeof a->port, s->link.target);
+}
+
+/* Until its INSERT commits, a row has no id: the transcript file is named "…--1.log"
+ * and renamed once the id is known (see slot_row_resolved). */
+static void slot_translog_open(slot_t *s, int64_t now)
+{
+    station_t *st = s->st;
+    s->translog_path[0] = '\0';
+    if (st->opts->log_dir)
+        s->translog = fota_translog_open(st->opts->log_dir, s->name, s->attempt_id, now,
+                                         s->translog_path, sizeof s->translog_path);
+}
+
+void slot_row_resolved(void *ctx, fota_results_attempt_t *h)
+{
+    slot_t *s = ctx;
+    if (s->att != h && s->recording != h)
+        return; /* the begin's own commit, before slot_begin holds the handle */
+    int64_t id = fota_results_attempt_id(h);
+    if (s->att == h)
+        s->attempt_id = id;
+    size_t n = strlen(s->translog_path);
+    if (n > 7 && strcmp(s->translog_path + n - 7, "--1.log") == 0) {
+        char to[sizeof s->translog_path + 24];
+        snprintf(to, sizeof to, "%.*s%lld.log", (int)(n - 6), s->translog_path, (long long)id);
+        if (rename(s->translog_path, to) == 0)
+            fota_copy(s->translog_path, sizeof s->translog_path, to);
+    }
+    station_log(s->st, "%s: attempt %lld recorded", s->name, (long long)id);
 }
 
 void slot_begin(slot_t *s)
@@ -37,25 +68,31 @@ void slot_begin(slot_t *s)
     int64_t now = station_now(st);
     a.started_at_ms = now;
     a.result = FOTA_RESULT_INTERRUPTED;
-    if (fota_results_begin(st->results, &a, &s->attempt_id) < 0) {
-        station_log(st, "%s: cannot record the attempt in the database; not starting", s->name);
+    /* Queued (committed at once when the database is free): a busy database never
+     * keeps a module from starting. */
+    s->att = fota_results_begin(st->results, &a, s);
+    if (!s->att) {
+        station_log(st, "%s: cannot record the attempt (out of memory); not starting", s->name);
         slot_port_drop(s);
         slot_set_state(s, SLOT_IGNORED, FOTA_DASH_IDLE);
         return;
     }
+    s->attempt_id = fota_results_attempt_id(s->att);
+    slot_release_flight(s); /* the previous module here, its verdict still recording */
     fota_machine_config_t cfg = st->mcfg;
     cfg.profile_hint = s->hint;
     s->m = fota_machine_new(&cfg);
     if (!s->m) {
+        /* Its row says INTERRUPTED: the module was never touched. */
+        a.finished_at_ms = now;
+        fota_copy(a.error_text, sizeof a.error_text, "station out of memory");
+        fota_results_finish(st->results, s->att, &a);
+        s->att = NULL;
         slot_port_drop(s);
         slot_set_state(s, SLOT_IGNORED, FOTA_DASH_IDLE);
         return;
     }
-    if (st->opts->log_dir) {
-        char path[512];
-        s->translog = fota_translog_open(st->opts->log_dir, s->name, s->attempt_id, now, path,
-                                         sizeof path);
-    }
+    slot_translog_open(s, now);
     s->started_ms = now;
     s->finished_ms = 0;
     s->model[0] = s->imei[0] = s->phase[0] = s->result[0] = '\0';
@@ -63,11 +100,15 @@ void slot_begin(slot_t *s)
         fota_copy(s->imei, sizeof s->imei, s->query.imei);
     s->percent = -1;
     s->queued = s->in_flight = s->wants_token = s->has_token = false;
-    s->finish_pending = false;
+    s->finish_pending = s->rework_wait = false;
     slot_set_state(s, SLOT_ACTIVE, FOTA_DASH_RUNNING);
     fota_copy(s->phase, sizeof s->phase, "identifying");
-    station_log(st, "%s: module found on %s, attempt %lld", s->name, s->link.target,
-                (long long)s->attempt_id);
+    if (s->attempt_id >= 0)
+        station_log(st, "%s: module found on %s, attempt %lld", s->name, s->link.target,
+                    (long long)s->attempt_id);
+    else
+        station_log(st, "%s: module found on %s, attempt queued (results database: %s)",
+                    s->name, s->link.target, fota_results_failing(st->results) ? "failing" : "busy");
     fota_machine_start(s->m, (uint64_t)now);
     slot_pump(s);
 }
@@ -84,6 +125,15 @@ void slot_identified(slot_t *s)
     if (st->opts->rework) {
         fota_result_t last;
         int found = fota_results_latest(st->results, a->imei, &last);
+        if (found == FOTA_E_STATE) {
+            /* The database is busy: the module waits rather than being decided on a
+             * guess (asked again every tick, slot_rework_retry). */
+            if (!s->rework_wait)
+                station_log(st, "%s: rework decision waits for the results database", s->name);
+            s->rework_wait = true;
+            return;
+        }
+        s->rework_wait = false;
         const char *skip = NULL;
         if (found == 1 && last == FOTA_RESULT_PASS)
             skip = "already passed";
@@ -91,7 +141,7 @@ void slot_identified(slot_t *s)
             skip = "not in database";
         fota_attempt_t id = *a;
         slot_stamp(s, &id);
-        fota_results_identify(st->results, s->attempt_id, &id);
+        fota_results_identify(st->results, s->att, &id);
         if (skip) {
             fota_machine_proceed(s->m, FOTA_SKIP, skip, (uint64_t)now);
             return;
@@ -99,7 +149,7 @@ void slot_identified(slot_t *s)
     } else {
         fota_attempt_t id = *a;
         slot_stamp(s, &id);
-        fota_results_identify(st->results, s->attempt_id, &id);
+        fota_results_identify(st->results, s->att, &id);
     }
     station_log(st, "%s: %s IMEI %s revision %s", s->name, a->model, a->imei, a->from_version);
     s->queued = true;
@@ -107,9 +157,20 @@ void slot_identified(slot_t *s)
     station_schedule(st);
 }
 
+void slot_rework_retry(slot_t *s)
+{
+    if (s->rework_wait && s->m)
+        slot_identified(s);
+}
+
 void slot_grant(slot_t *s)
 {
     station_t *st = s->st;
+    if (fota_results_failing(st->results)) {
+        /* Results cannot be written: no new upgrade starts until they can. */
+        s->queue_reason = "results database failing";
+        return;
+    }
     s->queued = false;
     s->in_flight = true;
     fota_sched_start(&st->sched, s->hub);
@@ -126,7 +187,7 @@ void slot_grant_token(slot_t *s)
     slot_pump(s);
 }
 
-static void slot_release(slot_t *s)
+static void slot_release_token(slot_t *s)
 {
     station_t *st = s->st;
     if (s->has_token) {
@@ -134,13 +195,22 @@ static void slot_release(slot_t *s)
         s->has_token = false;
     }
     s->wants_token = false;
-    if (s->in_flight) {
-        fota_sched_done(&st->sched, s->hub);
-        s->in_flight = false;
-    }
     s->queued = false;
 }
 
+/* A finished module counts against max_parallel / max_per_hub until its verdict is
+ * committed: a database that cannot keep up holds new starts back, and the line log
+ * never shows the next "upgrading" on a hub before the verdict that freed it. */
+static void slot_release_flight(slot_t *s)
+{
+    if (s->in_flight) {
+        fota_sched_done(&s->st->sched, s->hub);
+        s->in_flight = false;
+    }
+}
+
+/* The machine is done with the module: its verdict is queued for the database and
+ * the slot shows "recording…" until slot_committed. */
 void slot_finish(slot_t *s)
 {
     station_t *st = s->st;
@@ -153,14 +223,17 @@ void slot_finish(slot_t *s)
         a.started_at_ms = s->started_ms;
     if (!a.duration_ms)
         a.duration_ms = a.finished_at_ms - a.started_at_ms;
-    /* Committed before anything shows it (SPEC §5). */
-    int rc = fota_results_finish(st->results, s->attempt_id, &a);
-    if (rc < 0)
-        station_log(st, "%s: writing the result failed (%s)", s->name, fota_strerror(rc));
+    s->recording = s->att;
+    s->att = NULL;
+    if (fota_results_finish(st->results, s->recording, &a) < 0) {
+        station_log(st, "%s: cannot queue the result %s of %s (out of memory)", s->name,
+                    fota_result_name(a.result), a.imei);
+        s->recording = NULL;
+    }
     fota_machine_free(s->m);
     s->m = NULL;
     uv_timer_stop(&s->timer);
-    slot_release(s);
+    slot_release_token(s);
     if (s->translog) {
         fota_translog_line(s->translog, now, FOTA_TRACE_INFO, fota_result_name(a.result));
         fclose(s->translog);
@@ -170,44 +243,11 @@ void slot_finish(slot_t *s)
     fota_copy(s->imei, sizeof s->imei, a.imei);
     fota_copy(s->last_imei, sizeof s->last_imei, a.imei);
     s->finished_ms = now;
-    const char *cls = fota_error_class_name(a.error_class);
-    switch (a.result) {
-    case FOTA_RESULT_PASS:
-        st->pass++;
-        s->dash = FOTA_DASH_PASS;
-        snprintf(s->result, sizeof s->result, "%s%s", a.final_version, a.noop ? " (already)" : "");
-        break;
-    case FOTA_RESULT_FAIL:
-        st->fail++;
-        s->dash = FOTA_DASH_FAIL;
-        snprintf(s->result, sizeof s->result, "%s/%d %s", cls && *cls ? cls : "?", a.error_code,
-                 a.error_text);
-        break;
-    case FOTA_RESULT_SKIP:
-        st->skip++;
-        s->dash = FOTA_DASH_SKIP;
-        fota_copy(s->result, sizeof s->result, a.error_text);
-        break;
-    case FOTA_RESULT_INTERRUPTED:
-        st->interrupted++;
-        s->dash = FOTA_DASH_INTERRUPTED;
-        fota_copy(s->result, sizeof s->result, a.error_text);
-        break;
-    }
     s->state = SLOT_DONE;
     s->percent = -1;
-    s->last_dash = s->dash;
-    fota_copy(s->last_result, sizeof s->last_result, s->result);
-    if (a.result == FOTA_RESULT_PASS)
-        station_log(st, "%s: PASS %s %s -> %s%s", s->name, a.imei, a.from_version,
-                    a.final_version, a.noop ? " (already at target)" : "");
-    else
-        station_log(st, "%s: %s %s %s: %s", s->name, fota_result_name(a.result), a.imei,
-                    a.from_version, s->result);
-    if (fota_sched_result(&st->sched, a.result, a.error_class, a.error_code)) {
-        fota_sched_pause_reason(&st->sched, st->banner, sizeof st->banner);
-        station_log(st, "%s", st->banner);
-    }
+    s->dash = s->last_dash = FOTA_DASH_RUNNING;
+    fota_copy(s->phase, sizeof s->phase, "recording…");
+    s->result[0] = s->last_result[0] = '\0';
     /* The module stays in the slot until an operator swaps it: let go of the port. */
     slot_port_drop(s);
     if (a.error_class == FOTA_ERR_SWAPPED && s->present && !st->stopping) {
@@ -219,10 +259,67 @@ void slot_finish(slot_t *s)
     station_check_exit(st);
 }
 
+/* The verdict is in the file: only now is it counted, shown and logged. */
+void slot_committed(void *ctx, fota_results_attempt_t *h, const fota_attempt_t *a)
+{
+    slot_t *s = ctx;
+    station_t *st = s->st;
+    char res[sizeof s->result];
+    fota_dash_state_t dash = FOTA_DASH_PASS;
+    const char *cls = fota_error_class_name(a->error_class);
+    switch (a->result) {
+    case FOTA_RESULT_PASS:
+        st->pass++;
+        snprintf(res, sizeof res, "%s%s", a->final_version, a->noop ? " (already)" : "");
+        break;
+    case FOTA_RESULT_FAIL:
+        st->fail++;
+        dash = FOTA_DASH_FAIL;
+        snprintf(res, sizeof res, "%s/%d %s", cls && *cls ? cls : "?", a->error_code,
+                 a->error_text);
+        break;
+    case FOTA_RESULT_SKIP:
+        st->skip++;
+        dash = FOTA_DASH_SKIP;
+        fota_copy(res, sizeof res, a->error_text);
+        break;
+    case FOTA_RESULT_INTERRUPTED:
+    default:
+        st->interrupted++;
+        dash = FOTA_DASH_INTERRUPTED;
+        fota_copy(res, sizeof res, a->error_text);
+        break;
+    }
+    if (s->recording == h) {
+        s->recording = NULL;
+        if (!s->m)
+            slot_release_flight(s);
+        s->last_dash = dash;
+        fota_copy(s->last_result, sizeof s->last_result, res);
+        if (!s->m && s->state == SLOT_DONE) { /* not a new module in the slot meanwhile */
+            s->dash = dash;
+            fota_copy(s->result, sizeof s->result, res);
+        }
+    }
+    if (a->result == FOTA_RESULT_PASS)
+        station_log(st, "%s: PASS %s %s -> %s%s", s->name, a->imei, a->from_version,
+                    a->final_version, a->noop ? " (already at target)" : "");
+    else
+        station_log(st, "%s: %s %s %s: %s", s->name, fota_result_name(a->result), a->imei,
+                    a->from_version, res);
+    if (fota_sched_result(&st->sched, a->result, a->error_class, a->error_code)) {
+        fota_sched_pause_reason(&st->sched, st->banner, sizeof st->banner);
+        station_log(st, "%s", st->banner);
+    }
+    station_schedule(st);
+    station_check_exit(st);
+}
+
 void slot_trace(slot_t *s, fota_trace_dir_t dir, const char *text)
 {
     int64_t now = station_now(s->st);
-    fota_results_event(s->st->results, s->attempt_id, now, dir, text ? text : "");
+    if (s->att)
+        fota_results_event(s->st->results, s->att, now, dir, text ? text : "");
     fota_translog_line(s->translog, now, dir, text);
 }
 

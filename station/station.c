@@ -4,6 +4,7 @@
 #include "station.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,6 +19,7 @@
 #define RESCAN_MS 2000
 #define TICK_MS 250
 #define IDLE_SETTLE_MS 1000  /* --until-idle: no link change for this long */
+#define EXIT_BUSY_WAIT_MS 2000 /* last flush at exit: how long a lock may hold it */
 
 int64_t station_now(const station_t *st)
 {
@@ -105,7 +107,9 @@ void station_check_exit(station_t *st)
     if (st->stopped)
         return;
     unsigned finals = st->pass + st->fail + st->skip + st->interrupted;
-    bool busy = false;
+    /* A result still queued holds the exit while the database is merely busy (the
+     * lock will be let go); not while writes fail: those are listed at exit (3). */
+    bool busy = fota_results_pending(st->results) && !fota_results_failing(st->results);
     for (size_t i = 0; i < st->n_slots && !busy; i++)
         busy = slot_busy(st->slots[i]);
     if (st->stopping) {
@@ -129,13 +133,16 @@ static void tick_cb(uv_timer_t *t)
 {
     station_t *st = t->data;
     view_redraw(st);
+    station_db_tick(st);
     station_check_exit(st);
 }
 
 static void station_stop(station_t *st, const char *why)
 {
     if (st->stopping) {
-        /* Second signal: stop now (rows still running are recovered at next start). */
+        /* Second signal: stop now. Results not yet committed get one more try and are
+         * printed if that fails (exit 3); rows still running are recovered at the
+         * next start. */
         station_shutdown(st);
         return;
     }
@@ -156,13 +163,36 @@ static void ack(station_t *st)
     station_schedule(st);
 }
 
+typedef enum { SIG_STOP, SIG_ACK, SIG_IGNORE } sig_action_t;
+
+/* SIGHUP (the terminal or the ssh session went away) stops like SIGTERM: the running
+ * attempts end INTERRUPTED, never as rows without a result. SIGUSR2 has no meaning
+ * here; by default it would kill the process silently, so it is logged and ignored.
+ * SIGPIPE is ignored (fota_station_run): a closed stdout ends the console log only. */
+static const struct {
+    int signum;
+    const char *name;
+    sig_action_t action;
+} station_signals[] = {
+    {SIGINT, "SIGINT", SIG_STOP},   {SIGTERM, "SIGTERM", SIG_STOP},
+    {SIGHUP, "SIGHUP", SIG_STOP},   {SIGUSR1, "SIGUSR1", SIG_ACK},
+    {SIGUSR2, "SIGUSR2", SIG_IGNORE},
+};
+#define N_SIGNALS (sizeof station_signals / sizeof station_signals[0])
+
 static void signal_cb(uv_signal_t *h, int signum)
 {
     station_t *st = h->data;
-    if (signum == SIGUSR1)
-        ack(st);
-    else
-        station_stop(st, signum == SIGINT ? "SIGINT" : "SIGTERM");
+    size_t i = (size_t)(h - st->sigs);
+    (void)signum;
+    switch (station_signals[i].action) {
+    case SIG_ACK: ack(st); break;
+    case SIG_STOP: station_stop(st, station_signals[i].name); break;
+    case SIG_IGNORE:
+        station_log(st, "%s ignored (SIGINT, SIGTERM or SIGHUP stop the station, SIGUSR1 "
+                        "acknowledges a pause)", station_signals[i].name);
+        break;
+    }
 }
 
 static void key_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -203,9 +233,9 @@ static void station_shutdown(station_t *st)
     for (size_t i = 0; i < st->n_slots; i++)
         slot_close(st->slots[i]);
     uv_close((uv_handle_t *)&st->tick, handle_close_noop);
-    uv_close((uv_handle_t *)&st->sigint, handle_close_noop);
-    uv_close((uv_handle_t *)&st->sigterm, handle_close_noop);
-    uv_close((uv_handle_t *)&st->sigusr1, handle_close_noop);
+    for (size_t i = 0; i < N_SIGNALS; i++)
+        uv_close((uv_handle_t *)&st->sigs[i], handle_close_noop);
+    fota_results_detach(st->results);
     if (st->tty_in_open)
         uv_close((uv_handle_t *)&st->tty_in, handle_close_noop);
 }
@@ -215,6 +245,8 @@ int fota_station_run(const fota_cli_t *opts)
     station_t *st = calloc(1, sizeof *st);
     if (!st)
         return 3;
+    /* `fota-station run … | head`: a closed stdout must not kill the line. */
+    signal(SIGPIPE, SIG_IGN);
     int rc = fota_station_load(fota_cli_profiles_dir(opts), opts->job, &st->profiles, &st->job);
     if (rc) {
         fota_job_free(st->job);
@@ -234,7 +266,7 @@ int fota_station_run(const fota_cli_t *opts)
     int recovered = 0;
     char errbuf[256] = "";
     if (fota_results_open(opts->db, &st->results, &recovered, errbuf, sizeof errbuf) < 0) {
-        fprintf(stderr, "fota-station: database %s: %s\n", opts->db, errbuf);
+        fprintf(stderr, "fota-station: database %s: %s; not starting\n", opts->db, errbuf);
         fota_job_free(st->job);
         fota_profile_set_free(&st->profiles);
         free(st);
@@ -278,13 +310,12 @@ int fota_station_run(const fota_cli_t *opts)
     uv_timer_init(st->loop, &st->tick);
     st->tick.data = st;
     uv_timer_start(&st->tick, tick_cb, TICK_MS, TICK_MS);
-    uv_signal_init(st->loop, &st->sigint);
-    uv_signal_init(st->loop, &st->sigterm);
-    uv_signal_init(st->loop, &st->sigusr1);
-    st->sigint.data = st->sigterm.data = st->sigusr1.data = st;
-    uv_signal_start(&st->sigint, signal_cb, SIGINT);
-    uv_signal_start(&st->sigterm, signal_cb, SIGTERM);
-    uv_signal_start(&st->sigusr1, signal_cb, SIGUSR1);
+    for (size_t i = 0; i < N_SIGNALS; i++) {
+        uv_signal_init(st->loop, &st->sigs[i]);
+        st->sigs[i].data = st;
+        uv_signal_start(&st->sigs[i], signal_cb, station_signals[i].signum);
+    }
+    station_db_attach(st);
     if (st->dashboard && isatty(STDIN_FILENO) && uv_tty_init(st->loop, &st->tty_in, 0, 1) == 0) {
         st->tty_in_open = true;
         st->tty_in.data = st;
@@ -303,6 +334,13 @@ int fota_station_run(const fota_cli_t *opts)
     uv_run(st->loop, UV_RUN_DEFAULT);
 
     int code = st->exit_code ? st->exit_code : (st->fail || st->interrupted) ? 1 : 0;
+    /* Nothing lost silently: a result the database never took is printed, exit 3. */
+    int lost = fota_results_drain(st->results, EXIT_BUSY_WAIT_MS, stderr);
+    if (lost > 0) {
+        fprintf(stderr, "fota-station: %d result(s) above are NOT in the database %s\n", lost,
+                opts->db);
+        code = 3;
+    }
     fota_results_close(st->results);
     fota_sched_free(&st->sched);
     free(st->slots);

@@ -47,7 +47,11 @@ typedef struct slot {
     bool usb;                /* a real USB port: it always re-enumerates on reboot */
     /* machine */
     fota_machine_t *m;
-    int64_t attempt_id;
+    int64_t attempt_id;      /* -1 while its row waits in the results queue */
+    fota_results_attempt_t *att;       /* the attempt's row: its queued writes */
+    fota_results_attempt_t *recording; /* finished; verdict shown once committed */
+    bool rework_wait;        /* the rework read met a busy database: asked again */
+    char translog_path[512];
     FILE *translog;
     bool in_pump, pump_again, finish_pending;
     bool queued;             /* identified, waiting for a limit */
@@ -82,7 +86,10 @@ struct station {
     slot_t **slots;          /* sorted by name; never freed before exit */
     size_t n_slots;
     uv_timer_t tick;         /* dashboard redraw, exit checks */
-    uv_signal_t sigint, sigterm, sigusr1;
+    uv_signal_t sigs[5];     /* one per entry of station.c's signal table */
+    bool console_gone;       /* stdout closed (EPIPE): no more console log */
+    fota_store_err_t db_logged; /* the database trouble the line log told already */
+    int64_t db_busy_logged_ms;
     uv_tty_t tty_in;
     bool tty_in_open;
     bool dashboard;          /* live view (stdout is a terminal and not --no-dashboard) */
@@ -118,6 +125,10 @@ bool slot_busy(const slot_t *s);     /* probing or a machine in flight */
 void slot_identified(slot_t *s);     /* machine: IDENTIFIED */
 void slot_finish(slot_t *s);         /* machine: FINISH (after its pump) */
 void slot_trace(slot_t *s, fota_trace_dir_t dir, const char *text);
+/* results.c callbacks (ctx = the slot) and the rework retry (tick) */
+void slot_row_resolved(void *ctx, fota_results_attempt_t *h);
+void slot_committed(void *ctx, fota_results_attempt_t *h, const fota_attempt_t *a);
+void slot_rework_retry(slot_t *s);
 
 /* slot.c / slot_probe.c internals */
 void slot_pump(slot_t *s);            /* runs the machine's actions, re-arms its timer */
@@ -145,5 +156,11 @@ void slot_reopen_cb(uv_timer_t *t);
 /* view.c */
 void view_redraw(station_t *st);
 void view_final(station_t *st);
+
+/* station_db.c: the results database as the operator sees it */
+void station_db_attach(station_t *st);   /* callbacks, flush timer */
+void station_db_tick(station_t *st);     /* "busy for N s" in the log; rework retries */
+/* "results database busy for 12 s …" while writes wait or fail; false when fine. */
+bool station_db_banner(const station_t *st, char *buf, size_t len);
 
 #endif

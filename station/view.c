@@ -1,5 +1,6 @@
 /* What the operator sees: the live dashboard on a terminal, or one plain line per
  * event (stdout not a terminal, or --no-dashboard). */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,17 @@
 
 static char view_log[VIEW_LOG_LINES][256];
 static unsigned view_log_n;
+
+/* stdout closed (`| head`, EPIPE) or its terminal gone: the console log ends there,
+ * the run goes on (every result is in the database). Said once, on stderr. */
+static void view_flush(station_t *st)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return;
+    st->console_gone = true;
+    fprintf(stderr, "fota-station: stdout closed (%s); no more console log, the run goes on "
+                    "and records every result in the database\n", strerror(errno));
+}
 
 void station_log(station_t *st, const char *fmt, ...)
 {
@@ -33,8 +45,10 @@ void station_log(station_t *st, const char *fmt, ...)
         view_log_n++;
         return;
     }
+    if (st->console_gone)
+        return;
     printf("%s %s\n", t, msg);
-    fflush(stdout);
+    view_flush(st);
 }
 
 static size_t view_rows(station_t *st, fota_dash_row_t *rows, fota_dash_header_t *h)
@@ -108,7 +122,7 @@ static size_t view_fit(fota_dash_row_t *rows, size_t n, size_t max)
 
 void view_redraw(station_t *st)
 {
-    if (!st->dashboard)
+    if (!st->dashboard || st->console_gone)
         return;
     fota_dash_row_t *rows = calloc(st->n_slots + 1, sizeof *rows);
     if (!rows)
@@ -120,6 +134,8 @@ void view_redraw(station_t *st)
     h.fail = st->fail;
     h.skip = st->skip;
     h.banner = st->sched.paused ? st->banner : NULL;
+    char db[320];
+    h.db_banner = station_db_banner(st, db, sizeof db) ? db : NULL;
     size_t n = view_rows(st, rows, &h);
     int width = 0, height = 0;
     struct winsize ws;
@@ -131,7 +147,7 @@ void view_redraw(station_t *st)
     size_t shown = n;
     if (height > 0) {
         /* header, banner, column titles, "more" line, blank, logs: never scroll */
-        int room = height - 5 - (h.banner ? 1 : 0);
+        int room = height - 5 - (h.banner ? 1 : 0) - (h.db_banner ? 1 : 0);
         if ((int)n + (int)logs > room)
             logs = room - (int)n >= 2 ? (unsigned)(room - (int)n) : 2;
         int fit = room - (int)logs;
@@ -156,7 +172,7 @@ void view_redraw(station_t *st)
         for (unsigned i = first; i < view_log_n; i++)
             printf("%s%s", view_log[i % VIEW_LOG_LINES], eol);
         fputs(st->color ? "\x1b[J" : "", stdout);
-        fflush(stdout);
+        view_flush(st);
         free(buf);
     }
     free(rows);
@@ -165,10 +181,12 @@ void view_redraw(station_t *st)
 void view_final(station_t *st)
 {
     view_redraw(st);
+    if (st->console_gone)
+        return;
     unsigned done = st->pass + st->fail;
     char t[40];
     fota_iso_time(station_now(st), t, sizeof t);
     printf("%s done: pass %u, fail %u, skip %u, interrupted %u, yield %.1f%%\n", t, st->pass,
            st->fail, st->skip, st->interrupted, done ? 100.0 * st->pass / done : 0.0);
-    fflush(stdout);
+    view_flush(st);
 }

@@ -1,0 +1,83 @@
+/* The results database as the operator sees it: results.c queues every write and
+ * reports its health here; this says it once in the line log and keeps it on the
+ * dashboard's header while writes wait ("busy for N s") or fail ("disk full"). */
+#include <string.h>
+
+#include "station_int.h"
+
+/* A lock shorter than this is normal life (an MES reader's checkpoint, a backup
+ * step) and not worth a word. */
+#define DB_BUSY_SAY_MS 1000
+
+static int64_t trouble_s(const station_t *st, const fota_results_health_t *h)
+{
+    return ((int64_t)uv_now(st->loop) - h->since_ms) / 1000;
+}
+
+static void db_health(void *ctx)
+{
+    station_t *st = ctx;
+    fota_results_health_t h;
+    fota_results_health(st->results, &h);
+    if (h.err == FOTA_STORE_ERR_NONE) {
+        if (st->db_logged != FOTA_STORE_ERR_NONE)
+            station_log(st, "results database writable again after %lld s; the results kept in "
+                            "memory are recorded",
+                        (long long)trouble_s(st, &h));
+        st->db_logged = FOTA_STORE_ERR_NONE;
+        station_schedule(st); /* modules held back by a failing database may start */
+        return;
+    }
+    if (h.err == FOTA_STORE_ERR_BUSY || st->db_logged == h.err)
+        return; /* busy: said by station_db_tick once it lasts */
+    st->db_logged = h.err;
+    station_log(st,
+                "results database: %s. No new module starts (those running finish); %zu "
+                "result(s) kept in memory, retrying every %d s",
+                h.words, h.queued_results, FOTA_RESULTS_RETRY_FAIL_MS / 1000);
+}
+
+void station_db_attach(station_t *st)
+{
+    fota_results_cbs_t cbs = {slot_row_resolved, slot_committed, db_health};
+    fota_results_attach(st->results, st->loop, &cbs, st);
+}
+
+void station_db_tick(station_t *st)
+{
+    fota_results_health_t h;
+    fota_results_health(st->results, &h);
+    if (h.err == FOTA_STORE_ERR_BUSY && st->db_logged != FOTA_STORE_ERR_BUSY &&
+        (int64_t)uv_now(st->loop) - h.since_ms >= DB_BUSY_SAY_MS) {
+        st->db_logged = FOTA_STORE_ERR_BUSY;
+        station_log(st,
+                    "results database busy for %lld s (another process holds its write lock); "
+                    "the line goes on, %zu write(s) wait in memory",
+                    (long long)trouble_s(st, &h), h.queued_ops);
+    }
+    for (size_t i = 0; i < st->n_slots; i++)
+        slot_rework_retry(st->slots[i]);
+}
+
+bool station_db_banner(const station_t *st, char *buf, size_t len)
+{
+    fota_results_health_t h;
+    fota_results_health(st->results, &h);
+    if (h.err == FOTA_STORE_ERR_NONE)
+        return false;
+    long long s = (long long)trouble_s(st, &h);
+    if (h.err == FOTA_STORE_ERR_BUSY) {
+        if ((int64_t)uv_now(st->loop) - h.since_ms < DB_BUSY_SAY_MS)
+            return false;
+        snprintf(buf, len, "results database busy for %lld s (locked by another process); "
+                           "%zu result(s) waiting in memory", s, h.queued_results);
+    } else {
+        snprintf(buf, len, "RESULTS DATABASE %s for %lld s: no new module starts; %zu result(s) "
+                           "kept in memory, retrying", fota_store_err_name(h.err), s,
+                 h.queued_results);
+    }
+    if (h.dropped_events)
+        snprintf(buf + strlen(buf), len - strlen(buf), "; %lu transcript line(s) dropped",
+                 h.dropped_events);
+    return true;
+}
