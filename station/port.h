@@ -31,6 +31,10 @@ typedef struct {
     char device[128];     /* resolved device path (/dev/ttyUSB2, /dev/pts/7) */
 } fota_port_info_t;
 
+/* The device a ports-directory link leads to (/dev/ttyUSB2, /dev/pts/7), its links
+ * followed lexically (see port.c for why not realpath()). 0, FOTA_E_NOENT (missing
+ * or dangling) or FOTA_E_RANGE (longer than cap). */
+int fota_port_resolve(const char *path, char *out, size_t cap);
 /* Resolves `path` (usually a by-path symlink) and fills info. 0 or FOTA_E_NOENT. */
 int fota_port_describe(const char *path, fota_port_info_t *info);
 

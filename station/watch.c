@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "fota_types.h"
+#include "port.h"
 #include "util.h"
 
 #define WATCH_MAX_LINKS 512
@@ -52,7 +53,7 @@ int fota_watch_list(const char *dir, fota_link_t *out, size_t max, size_t *n)
             continue; /* vanished meanwhile, or a dangling link: no port there */
         if (!S_ISCHR(ts.st_mode))
             continue;
-        if (!realpath(path, real) || strlen(real) >= sizeof out->target)
+        if (fota_port_resolve(path, real, sizeof real) != 0 || strlen(real) >= sizeof out->target)
             continue;
         fota_link_t *l = &out[(*n)++];
         memset(l, 0, sizeof *l);

@@ -12,8 +12,10 @@
 #include <pty.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "fota_types.h"
 #include "port.h"
 
 typedef struct {
@@ -191,6 +193,54 @@ static void pty_is_described_as_not_usb(void **state)
     assert_int_equal(fota_port_describe("/nonexistent/port", &info), -4);
 }
 
+/* Ports-directory links are followed lexically (fota_port_resolve): udev's relative
+ * by-path link through a /dev node that is itself a link (as in umockdev's testbed,
+ * where realpath() is not usable) ends at the pty; fota-sim's absolute link too; a
+ * link reached through a symlinked directory, where ".." means something else than
+ * it reads, falls back to realpath(); a dangling link is no port. */
+static void by_path_links_resolve_lexically(void **state)
+{
+    fx_t *f = *state;
+    char root[] = "/tmp/fota-resolve-XXXXXX", p[512], q[512], out[256];
+    assert_non_null(mkdtemp(root));
+    snprintf(p, sizeof p, "%s/dev", root);
+    assert_int_equal(mkdir(p, 0755), 0);
+    snprintf(p, sizeof p, "%s/dev/serial", root);
+    assert_int_equal(mkdir(p, 0755), 0);
+    snprintf(p, sizeof p, "%s/dev/serial/by-path", root);
+    assert_int_equal(mkdir(p, 0755), 0);
+    snprintf(p, sizeof p, "%s/dev/ttyUSB2", root);
+    assert_int_equal(symlink(f->slave_name, p), 0);
+    snprintf(p, sizeof p, "%s/dev/serial/by-path/pci-0:1.2:1.2-port0", root);
+    assert_int_equal(symlink("../../ttyUSB2", p), 0);
+    assert_int_equal(fota_port_resolve(p, out, sizeof out), 0);
+    assert_string_equal(out, f->slave_name);
+    fota_port_info_t info;
+    assert_int_equal(fota_port_describe(p, &info), 0);
+    assert_string_equal(info.device, f->slave_name);
+    assert_int_equal(fota_port_resolve(p, out, 4), FOTA_E_RANGE);
+
+    snprintf(q, sizeof q, "%s/abs", root); /* fota-sim's shape */
+    assert_int_equal(symlink(f->slave_name, q), 0);
+    assert_int_equal(fota_port_resolve(q, out, sizeof out), 0);
+    assert_string_equal(out, f->slave_name);
+
+    snprintf(q, sizeof q, "%s/alias", root); /* alias/by-path/x: "../.." is not root/ */
+    snprintf(p, sizeof p, "%s/dev/serial", root);
+    assert_int_equal(symlink(p, q), 0);
+    snprintf(q, sizeof q, "%s/alias/by-path/pci-0:1.2:1.2-port0", root);
+    assert_int_equal(fota_port_resolve(q, out, sizeof out), 0);
+    assert_string_equal(out, f->slave_name);
+
+    snprintf(q, sizeof q, "%s/dangling", root);
+    assert_int_equal(symlink("../../ttyUSB9", q), 0);
+    assert_int_equal(fota_port_resolve(q, out, sizeof out), FOTA_E_NOENT);
+
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,6 +250,7 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(close_inside_data_stops_callbacks, setup, teardown),
         cmocka_unit_test_setup_teardown(pty_is_described_as_not_usb, setup, teardown),
+        cmocka_unit_test_setup_teardown(by_path_links_resolve_lexically, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

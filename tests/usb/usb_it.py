@@ -1,0 +1,177 @@
+#!/usr/bin/python3
+"""USB tests: fota-station inside a umockdev testbed of one hub (hub.umockdev).
+
+usb-hub (usb_hub.c) builds the testbed, makes the /dev/serial/by-path links udev
+would, relays each Quectel module's AT tty to a fota-sim module whose slot is that
+tty's by-path name, answers OK on the EC200T's modem port, keeps every other tty
+silent, and logs every byte the station writes to each tty (hub.tsv). The station
+runs inside the testbed with --ports /dev/serial/by-path, so its USB identity comes
+from the emulated sysfs through libserialport, as on a real line.
+Usage: usb_it.py --hub BIN --station BIN --sim BIN --source DIR --work DIR CASE...
+Exit 77 (skipped) when umockdev-run is not installed.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+import station_it  # noqa: E402  (Case, packages, job files, result rows)
+from station_it import FAMILIES, Fail, check  # noqa: E402
+
+BYPATH = "pci-0000:00:14.0-usb-0:1.{port}:1.{iface}-port0"
+# What hub.umockdev holds: hub port -> (family, USB id, tty interfaces, AT interface).
+MODULES = {
+    1: dict(family="RG50xQ", model="RM500Q-GL", usb="2c7c:0800", ifaces=(0, 1, 2, 3), at=2),
+    2: dict(family="EC200T", model="EC200T-CN", usb="2c7c:6026", ifaces=(0, 2, 3), at=2),
+    4: dict(family="EG06xK", model="EG065K-NA", usb="2c7c:0306", ifaces=(0, 1, 2, 3), at=2),
+}
+FTDI = BYPATH.format(port=3, iface=0)
+EC200T_MODEM = BYPATH.format(port=2, iface=3)  # answers AT too: not the lowest one
+ARGS = None
+
+
+def at_link(port):
+    return BYPATH.format(port=port, iface=MODULES[port]["at"])
+
+
+def start_sim(c):
+    """One fota-sim module per Quectel device, its slot the AT tty's by-path name."""
+    mods = [dict(slot=at_link(p), family=m["family"], model=m["model"]) for p, m in MODULES.items()]
+    scen = c.write("scenario.yaml", station_it.scenario_yaml(mods))
+    c.sim("--scenario", scen, expect_links=len(mods))
+
+
+def hub(c, *cmd, timeout=60):
+    """Runs cmd inside the testbed; returns (CompletedProcess, hub log rows)."""
+    log = os.path.join(c.dir, "hub.tsv")
+    argv = [ARGS.hub, "--testbed", os.path.join(ARGS.source, "tests", "usb", "hub.umockdev"),
+            "--sim-ports", c.ports, "--answer", EC200T_MODEM, "--log", log,
+            "--timeout", str(timeout), "--", *cmd]
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout + 20)
+    with open(os.path.join(c.dir, "hub.out"), "a") as f:
+        f.write(f"$ {' '.join(argv)}\n{r.stdout}{r.stderr}rc={r.returncode}\n")
+    if r.returncode == 77:
+        print(r.stderr.strip())
+        sys.exit(77)
+    rows = []
+    with open(log) as f:
+        for line in f:
+            t, kind, link, tty, peer, data = line.rstrip("\n").split("\t", 5)
+            rows.append(dict(t=float(t), kind=kind, link=link, tty=tty, peer=peer, data=data))
+    return r, rows
+
+
+def writes(rows, link):
+    return [w for w in rows if w["kind"] == "W" and w["link"] == link]
+
+
+def check_untouched(rows):
+    """Nothing is ever written to the FTDI adapter or to an interface the profile
+    says is not the AT port."""
+    quiet = [FTDI] + [BYPATH.format(port=p, iface=i) for p, m in MODULES.items()
+                      if m["family"] != "EC200T" for i in m["ifaces"] if i != m["at"]]
+    for link in quiet:
+        w = writes(rows, link)
+        check(not w, f"{link} must never be written to, got {sum(len(x['data']) for x in w)} "
+                     f"bytes: {w[:3]}")
+
+
+def case_probe(c):
+    """`fota-station probe --json` in the testbed lists each Quectel module once,
+    with IMEI, its USB id and AT interface 2, and never the FTDI adapter."""
+    start_sim(c)
+    r, rows = hub(c, ARGS.station, "probe", "--ports", "/dev/serial/by-path", "--profiles",
+                  os.path.join(ARGS.source, "profiles"), "--json")
+    check(r.returncode == 0, f"probe exit {r.returncode}: {r.stderr}")
+    mods = json.loads(r.stdout)
+    check(not [m for m in mods if m.get("usb") == "0403:6001" or m["slot"] == FTDI],
+          f"the FTDI adapter is listed: {mods}")
+    found = {m["imei"]: m for m in mods if m["imei"]}
+    check(len(found) == len(MODULES) and len([m for m in mods if m["imei"]]) == len(MODULES),
+          f"{len(MODULES)} modules, each once: {mods}")
+    for port, want in MODULES.items():
+        m = [m for m in found.values() if m["model"] == want["model"]]
+        check(len(m) == 1, f"{want['model']} listed once: {mods}")
+        m = m[0]
+        check(m.get("usb") == want["usb"] and m.get("interface") == want["at"],
+              f"{want['model']}: usb {want['usb']} interface {want['at']} expected: {m}")
+        check(m["profile"] == want["family"] and m["port"].startswith("/dev/ttyUSB"), f"{m}")
+        check(m["slot"].startswith(f"pci-0000:00:14.0-usb-0:1.{port}"), f"slot: {m}")
+    check_untouched(rows)
+
+
+def case_run(c):
+    """`fota-station run --until-idle` upgrades each module of the emulated hub
+    exactly once, through the re-enumerations of its reboots: one PASS row per
+    IMEI; the FTDI adapter, DM, NMEA and modem ports are never written to (the
+    EC200T's modem port only gets `AT` until its AT port is chosen)."""
+    start_sim(c)
+    _, targets = station_it.mixed_line_job(c)
+    targets = [t for t in targets if t["family"] in {m["family"] for m in MODULES.values()}]
+    job = c.write("job.yaml", station_it.job_yaml("usb-hub", targets,
+                                                  timeouts={"reboot": 20, "total": 120}))
+    r, rows = hub(c, ARGS.station, "run", "--job", job, "--db", c.db, "--ports",
+                  "/dev/serial/by-path", "--profiles", os.path.join(ARGS.source, "profiles"),
+                  "--no-dashboard", "--until-idle", "--log-dir", os.path.join(c.dir, "logs"),
+                  timeout=180)
+    check(r.returncode == 0, f"station exit {r.returncode}: {r.stdout[-2000:]}{r.stderr[-2000:]}")
+    res = c.rows()
+    by_imei = {}
+    for row in res:
+        by_imei.setdefault(row["imei"], []).append(row)
+    check(len(by_imei) == len(MODULES), f"{len(MODULES)} IMEIs expected: {res}")
+    for imei, rs in by_imei.items():
+        check(len(rs) == 1, f"{imei}: one attempt expected, got {len(rs)}: {rs}")
+        row = rs[0]
+        fam = FAMILIES[row["profile"] if "profile" in row and row["profile"] in FAMILIES
+                       else [m["family"] for m in MODULES.values() if m["model"] == row["model"]][0]]
+        check(row["result"] == "PASS" and row["final_version"] == fam["to"], f"PASS: {row}")
+        check(row["port"].startswith("/dev/ttyUSB"), f"port is the emulated tty: {row}")
+    check_untouched(rows)
+    reenum = [e for e in rows if e["kind"] == "E" and e["data"] == "sim link lost"]
+    check(len(reenum) >= len(MODULES), f"every module re-enumerated at least once: {reenum}")
+    # The EC200T's modem port: `AT` only, and nothing once its AT port was chosen.
+    at = writes(rows, at_link(2))
+    chosen = [w["t"] for w in at if w["data"] not in ("AT\\r", "")]
+    check(chosen, "the EC200T's AT port was used")
+    for w in writes(rows, EC200T_MODEM):
+        check(w["data"] == "AT\\r" and w["t"] < chosen[0],
+              f"EC200T modem port written to after its AT port was chosen: {w}")
+
+
+CASES = {"probe": case_probe, "run": case_run}
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser()
+    for a in ("--hub", "--station", "--sim", "--source", "--work"):
+        ap.add_argument(a, required=True)
+    ap.add_argument("cases", nargs="*")
+    ARGS = ap.parse_args()
+    if not shutil.which("umockdev-run"):
+        print("umockdev-run not found: USB tests skipped (scripts/install-deps.sh installs it)")
+        sys.exit(77)
+    station_it.ARGS = argparse.Namespace(station=ARGS.station, sim=ARGS.sim, source=ARGS.source,
+                                         work=ARGS.work)
+    failed = 0
+    for n in ARGS.cases or list(CASES):
+        c = station_it.Case(n)
+        t0 = time.time()
+        try:
+            CASES[n](c)
+            print(f"PASS {n} ({time.time() - t0:.1f}s)")
+        except Fail as e:
+            failed += 1
+            print(f"FAIL {n}: {e}\n  (work dir: {c.dir})")
+        finally:
+            c.close()
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
