@@ -187,6 +187,14 @@ const fota_profile_t *fota_profile_set_match_usb(const fota_profile_set_t *s, ui
     return NULL;
 }
 
+int fota_profile_usb_at_interface(const fota_profile_t *p, uint16_t pid)
+{
+    for (size_t j = 0; p && j < p->n_usb_products; j++)
+        if (p->usb_products[j] == pid)
+            return p->usb_at_interfaces[j];
+    return -1;
+}
+
 const fota_error_entry_t *fota_profile_lookup_error(const fota_profile_t *p, fota_table_id_t t,
                                                    int code)
 {

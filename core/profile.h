@@ -169,6 +169,9 @@ const fota_profile_t *fota_profile_set_find_family(const fota_profile_set_t *s, 
 const fota_profile_t *fota_profile_set_match_usb(const fota_profile_set_t *s, uint16_t vid,
                                                  uint16_t pid, int interface);
 
+/* The AT interface p lists for USB product pid: >= 0 known, -1 unknown or not listed. */
+int fota_profile_usb_at_interface(const fota_profile_t *p, uint16_t pid);
+
 /* Length of `entry` when it prefixes `model` (maker prefix stripped) at a word
  * boundary, else 0. Used by model matching here and in jobs. */
 size_t fota_profile_model_fit(const char *entry, const char *model);

@@ -328,7 +328,9 @@ int fota_port_open(uv_loop_t *loop, const char *path, const fota_port_cbs_t *cbs
         if (p->fd < 0) {
             int e = errno;
             free(p);
-            return e == ENOENT || e == ENXIO ? FOTA_E_NOENT : FOTA_E_IO;
+            return e == ENOENT || e == ENXIO ? FOTA_E_NOENT
+                   : e == EACCES || e == EPERM ? FOTA_E_ACCES
+                                               : FOTA_E_IO;
         }
         if (port_termios(p->fd, false) != 0) {
             close(p->fd);
@@ -350,6 +352,11 @@ int fota_port_open(uv_loop_t *loop, const char *path, const fota_port_cbs_t *cbs
     port_update_poll(p);
     *out = p;
     return 0;
+}
+
+void fota_port_set_cbs(fota_port_t *p, const fota_port_cbs_t *cbs)
+{
+    p->cbs = *cbs;
 }
 
 int fota_port_write(fota_port_t *p, const uint8_t *data, size_t n)

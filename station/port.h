@@ -40,6 +40,9 @@ int fota_port_describe(const char *path, fota_port_info_t *info);
 
 int fota_port_open(uv_loop_t *loop, const char *path, const fota_port_cbs_t *cbs,
                    fota_port_t **out);
+/* Hands an open port to another owner (the station chooses a module's AT port on
+ * one handle and keeps that same handle for the attempt). */
+void fota_port_set_cbs(fota_port_t *p, const fota_port_cbs_t *cbs);
 /* Copies the bytes into the write queue; written as the descriptor accepts them. */
 int fota_port_write(fota_port_t *p, const uint8_t *data, size_t n);
 /* Hardware flow control (RTS/CTS) on or off. */

@@ -1,42 +1,35 @@
-/* `fota-station probe`: which modules are present, without changing anything on
- * them: only ATI and AT+GSN are sent (echo is left as it is), every port at once in
- * one loop, each with its own timeout. */
+/* `fota-station probe`: which modules are present, one row per module (slot), without
+ * changing anything on them: only ATI and AT+GSN are sent (echo is left as it is),
+ * and only to the interfaces that may be an AT port (the same rule as `run`: the
+ * profile's AT interface when its USB IDs say, every interface otherwise; never a
+ * port of an unknown USB device). Every port at once, in one loop, each with its own
+ * timeout. The module's AT port is its lowest-numbered interface that answered; a
+ * module whose IMEI another row already has is listed as that module's other port. */
 #include "probe.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "by_path.h"
 #include "port.h"
+#include "probe_print.h"
 #include "profile.h"
 #include "query.h"
 #include "util.h"
 #include "watch.h"
 
-#define PROBE_MAX 512
 #define PROBE_CMD_TIMEOUT_MS 2000
 
 static const char *const probe_cmds[] = {"ATI", "AT+GSN"};
 
-typedef struct {
-    fota_link_t link;
-    fota_port_info_t info;
-    fota_port_t *port;
-    uv_timer_t timer;
-    fota_query_t q;
-    bool answered;
-    bool skipped;        /* USB interface that is not a known AT port */
-    const fota_profile_t *profile;
-    char note[64];
-} probe_item_t;
-
-static void probe_send(probe_item_t *it)
+static void probe_send(fota_probe_port_t *it)
 {
     char line[32];
     int n = snprintf(line, sizeof line, "%s\r", fota_query_command(&it->q));
     fota_port_write(it->port, (const uint8_t *)line, (size_t)n);
 }
 
-static void probe_end(probe_item_t *it)
+static void probe_end(fota_probe_port_t *it)
 {
     uv_timer_stop(&it->timer);
     if (it->port) {
@@ -47,7 +40,7 @@ static void probe_end(probe_item_t *it)
 
 static void probe_data(void *ctx, const uint8_t *d, size_t n)
 {
-    probe_item_t *it = ctx;
+    fota_probe_port_t *it = ctx;
     if (fota_query_feed(&it->q, d, n)) {
         it->answered = true;
         if (fota_query_done(&it->q)) {
@@ -61,7 +54,7 @@ static void probe_data(void *ctx, const uint8_t *d, size_t n)
 
 static void probe_gone(void *ctx, int err)
 {
-    probe_item_t *it = ctx;
+    fota_probe_port_t *it = ctx;
     (void)err;
     fota_copy(it->note, sizeof it->note, "port vanished");
     probe_end(it);
@@ -69,24 +62,9 @@ static void probe_gone(void *ctx, int err)
 
 static void probe_timeout(uv_timer_t *t)
 {
-    probe_item_t *it = t->data;
+    fota_probe_port_t *it = t->data;
     fota_copy(it->note, sizeof it->note, it->answered ? "AT+GSN: no answer" : "no answer");
     probe_end(it);
-}
-
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
 }
 
 static void noop_close(uv_handle_t *h)
@@ -94,20 +72,93 @@ static void noop_close(uv_handle_t *h)
     (void)h;
 }
 
+/* Groups the links by slot (hub port); links come sorted by name, so one slot's
+ * interfaces are next to each other. */
+static size_t probe_group(fota_probe_port_t *items, size_t n, fota_probe_module_t *mods)
+{
+    size_t nm = 0;
+    for (size_t i = 0; i < n; i++) {
+        fota_by_path_t place;
+        fota_by_path_parse(items[i].link.name, &place);
+        if (!nm || strcmp(mods[nm - 1].slot, place.slot) != 0) {
+            memset(&mods[nm], 0, sizeof mods[nm]);
+            fota_copy(mods[nm].slot, sizeof mods[nm].slot, place.slot);
+            mods[nm].first = i;
+            nm++;
+        }
+        mods[nm - 1].count++;
+        items[i].module = nm - 1;
+        items[i].num = place.interface;
+    }
+    return nm;
+}
+
+static void probe_start_port(uv_loop_t *loop, const fota_profile_set_t *set, fota_probe_port_t *it)
+{
+    uv_timer_init(loop, &it->timer);
+    it->timer.data = it;
+    fota_port_describe(it->link.target, &it->info);
+    if (it->info.usb) {
+        if (it->info.interface >= 0)
+            it->num = it->info.interface;
+        it->profile = fota_profile_set_match_usb(set, it->info.vid, it->info.pid, it->num);
+        if (!it->profile) {
+            it->skipped = true; /* DIAG, GPS, modem of a known module, or not a module */
+            return;
+        }
+    }
+    fota_query_init(&it->q, probe_cmds, 2);
+    fota_port_cbs_t cbs = {it, probe_data, NULL, probe_gone};
+    int rc = fota_port_open(loop, it->link.target, &cbs, &it->port);
+    if (rc < 0) {
+        it->port = NULL;
+        snprintf(it->note, sizeof it->note, "cannot open: %s", fota_strerror(rc));
+        return;
+    }
+    probe_send(it);
+    uv_timer_start(&it->timer, probe_timeout, PROBE_CMD_TIMEOUT_MS, PROBE_CMD_TIMEOUT_MS);
+}
+
+/* Each module's AT port, and whether its IMEI was already seen on an earlier row. */
+static void probe_decide(fota_probe_port_t *items, fota_probe_module_t *mods, size_t nm)
+{
+    for (size_t m = 0; m < nm; m++) {
+        fota_probe_module_t *mod = &mods[m];
+        mod->at = mod->alias_of = -1;
+        for (size_t i = mod->first; i < mod->first + mod->count; i++) {
+            fota_probe_port_t *it = &items[i];
+            if (it->skipped)
+                continue;
+            mod->listed = true;
+            if (it->answered && (mod->at < 0 || it->num < items[mod->at].num))
+                mod->at = (int)i;
+        }
+        if (mod->at < 0)
+            continue;
+        const char *imei = items[mod->at].q.imei;
+        for (size_t o = 0; imei[0] && o < m && mod->alias_of < 0; o++)
+            if (mods[o].at >= 0 && strcmp(items[mods[o].at].q.imei, imei) == 0)
+                mod->alias_of = (int)o;
+    }
+}
+
 int fota_probe_main(const char *ports, const char *profiles_dir, bool json, FILE *out)
 {
-    fota_link_t *links = calloc(PROBE_MAX, sizeof *links);
-    probe_item_t *items = calloc(PROBE_MAX, sizeof *items);
-    if (!links || !items) {
+    size_t cap = FOTA_PROBE_MAX, n = 0;
+    fota_link_t *links = calloc(cap, sizeof *links);
+    fota_probe_port_t *items = calloc(cap, sizeof *items);
+    fota_probe_module_t *mods = calloc(cap, sizeof *mods);
+    if (!links || !items || !mods) {
         free(links);
         free(items);
+        free(mods);
         return 3;
     }
-    size_t n = 0;
-    if (fota_watch_list(ports, links, PROBE_MAX, &n) < 0) {
+    if (fota_watch_list(ports, links, cap, &n) < 0) {
         fprintf(stderr, "fota-station probe: ports directory %s not found\n", ports);
         free(links);
         free(items);
+        free(mods);
         return 3;
     }
     fota_profile_set_t set = {0};
@@ -118,77 +169,16 @@ int fota_probe_main(const char *ports, const char *profiles_dir, bool json, FILE
         fprintf(stderr, "%s (profiles not matched)\n", msg);
         memset(&set, 0, sizeof set);
     }
+    for (size_t i = 0; i < n; i++)
+        items[i].link = links[i];
+    size_t nm = probe_group(items, n, mods);
     uv_loop_t loop;
     uv_loop_init(&loop);
-    for (size_t i = 0; i < n; i++) {
-        probe_item_t *it = &items[i];
-        it->link = links[i];
-        uv_timer_init(&loop, &it->timer);
-        it->timer.data = it;
-        fota_port_describe(it->link.target, &it->info);
-        if (it->info.usb) {
-            it->profile = fota_profile_set_match_usb(&set, it->info.vid, it->info.pid,
-                                                     it->info.interface);
-            if (!it->profile) {
-                it->skipped = true;
-                continue;
-            }
-        }
-        fota_query_init(&it->q, probe_cmds, 2);
-        fota_port_cbs_t cbs = {it, probe_data, NULL, probe_gone};
-        if (fota_port_open(&loop, it->link.target, &cbs, &it->port) < 0) {
-            it->port = NULL;
-            fota_copy(it->note, sizeof it->note, "cannot open");
-            continue;
-        }
-        probe_send(it);
-        uv_timer_start(&it->timer, probe_timeout, PROBE_CMD_TIMEOUT_MS, PROBE_CMD_TIMEOUT_MS);
-    }
+    for (size_t i = 0; i < n; i++)
+        probe_start_port(&loop, &set, &items[i]);
     uv_run(&loop, UV_RUN_DEFAULT);
-
-    if (json)
-        fputs("[", out);
-    else
-        fprintf(out, "%-34s %-14s %-18s %-16s %-26s %s\n", "SLOT", "PORT", "MODEL", "IMEI",
-                "REVISION", "PROFILE");
-    size_t shown = 0;
-    for (size_t i = 0; i < n; i++) {
-        probe_item_t *it = &items[i];
-        if (it->skipped)
-            continue;
-        const fota_profile_t *p = it->q.model[0] ? fota_profile_set_match_model(&set, it->q.model)
-                                                 : it->profile;
-        const char *fam = p ? p->family : "";
-        if (json) {
-            fputs(shown ? ",\n {" : "\n {", out);
-            fputs("\"slot\": ", out);
-            json_str(out, it->link.name);
-            fputs(", \"port\": ", out);
-            json_str(out, it->link.target);
-            fputs(", \"model\": ", out);
-            json_str(out, it->q.model);
-            fputs(", \"imei\": ", out);
-            json_str(out, it->q.imei);
-            fputs(", \"revision\": ", out);
-            json_str(out, it->q.revision);
-            fputs(", \"profile\": ", out);
-            json_str(out, fam);
-            fputs(", \"note\": ", out);
-            json_str(out, it->note);
-            if (it->info.usb)
-                fprintf(out, ", \"usb\": \"%04x:%04x\", \"interface\": %d", it->info.vid,
-                        it->info.pid, it->info.interface);
-            fputs("}", out);
-        } else {
-            fprintf(out, "%-34s %-14s %-18s %-16s %-26s %s%s%s\n", it->link.name, it->link.target,
-                    it->q.model[0] ? it->q.model : "-", it->q.imei[0] ? it->q.imei : "-",
-                    it->q.revision[0] ? it->q.revision : "-", *fam ? fam : "-",
-                    it->note[0] ? "  # " : "", it->note);
-        }
-        shown++;
-    }
-    if (json)
-        fputs(shown ? "\n]\n" : "]\n", out);
+    probe_decide(items, mods, nm);
+    fota_probe_print(out, json, &set, items, mods, nm);
     for (size_t i = 0; i < n; i++)
         uv_close((uv_handle_t *)&items[i].timer, noop_close);
     uv_run(&loop, UV_RUN_DEFAULT);
@@ -196,5 +186,6 @@ int fota_probe_main(const char *ports, const char *profiles_dir, bool json, FILE
     fota_profile_set_free(&set);
     free(links);
     free(items);
+    free(mods);
     return 0;
 }

@@ -119,9 +119,11 @@ void slot_pump(slot_t *s)
 void slot_timer_cb(uv_timer_t *t)
 {
     slot_t *s = t->data;
-    if (s->state == SLOT_PROBING) {
-        slot_probe_timeout(s);
-        return;
+    switch (s->state) {
+    case SLOT_SETTLING:
+    case SLOT_CHOOSING: slot_choose_timeout(s); return;
+    case SLOT_PROBING: slot_probe_timeout(s); return;
+    default: break;
     }
     if (s->m) {
         fota_machine_tick(s->m, (uint64_t)station_now(s->st));
@@ -137,10 +139,10 @@ void slot_reopen_cb(uv_timer_t *t)
     if (s->m)
         slot_open_for_machine(s);
     else
-        slot_probe_start(s); /* a new link whose tty was not ready, or a swapped module */
+        slot_settle_start(s); /* a probe cut by a reboot, or a swapped module */
 }
 
-static void slot_data(void *ctx, const uint8_t *d, size_t n)
+void slot_data(void *ctx, const uint8_t *d, size_t n)
 {
     slot_t *s = ctx;
     if (s->state == SLOT_PROBING) {
@@ -153,7 +155,7 @@ static void slot_data(void *ctx, const uint8_t *d, size_t n)
     }
 }
 
-static void slot_drained(void *ctx)
+void slot_drained(void *ctx)
 {
     slot_t *s = ctx;
     if (s->m && s->send_pending) {
@@ -163,7 +165,7 @@ static void slot_drained(void *ctx)
     }
 }
 
-static void slot_gone(void *ctx, int err)
+void slot_gone(void *ctx, int err)
 {
     slot_t *s = ctx;
     (void)err;
@@ -225,37 +227,38 @@ slot_t *slot_new(station_t *st, const char *name)
     uv_timer_init(st->loop, &s->timer);
     uv_timer_init(st->loop, &s->reopen);
     s->timer.data = s->reopen.data = s;
+    s->open_handles = 2;
     s->percent = -1;
     s->dash = FOTA_DASH_EMPTY;
     s->attempt_id = -1;
+    s->at = s->last_at_num = -1;
     return s;
 }
 
-void slot_link(slot_t *s, const fota_link_t *link)
+/* The AT port's own link appeared, changed (link) or went away (NULL). */
+static void slot_at_link(slot_t *s, const fota_link_t *link)
 {
     if (!link) {
-        s->present = false;
         uv_timer_stop(&s->reopen);
-        if (s->state == SLOT_PROBING) {
-            slot_port_drop(s);
-            uv_timer_stop(&s->timer);
-            slot_set_state(s, SLOT_EMPTY, FOTA_DASH_EMPTY);
-        } else if (s->m) {
+        if (s->m) {
             if (s->port) {
                 slot_port_drop(s);
                 fota_machine_port_gone(s->m, (uint64_t)station_now(s->st));
                 slot_pump(s);
             }
-        } else if (s->state == SLOT_IGNORED) {
+        } else if (s->state == SLOT_PROBING) {
+            slot_port_drop(s);
+            uv_timer_stop(&s->timer);
             slot_set_state(s, SLOT_EMPTY, FOTA_DASH_EMPTY);
-        } else if (s->state == SLOT_DONE) {
+        } else if (s->state == SLOT_DONE && !s->present) {
             /* The operator pulled the finished module; the row keeps its result
              * until a new one arrives. */
             s->state = SLOT_EMPTY;
+        } else if (s->state != SLOT_DONE) {
+            slot_set_state(s, SLOT_EMPTY, s->present ? FOTA_DASH_IDLE : FOTA_DASH_EMPTY);
         }
         return;
     }
-    s->present = true;
     s->link = *link;
     s->link_gen++;
     s->reopen_tries = 0;
@@ -270,11 +273,66 @@ void slot_link(slot_t *s, const fota_link_t *link)
         slot_open_for_machine(s);
         return;
     }
-    if (s->state == SLOT_PROBING)
-        slot_port_drop(s);
+    slot_settle_start(s);
+}
+
+static slot_if_t *slot_if_find(slot_t *s, const char *link_name, bool create)
+{
+    for (size_t i = 0; i < s->n_ifs; i++)
+        if (strcmp(s->ifs[i].link_name, link_name) == 0)
+            return &s->ifs[i];
+    if (!create || s->n_ifs == SLOT_MAX_IFS)
+        return NULL;
+    slot_if_t *f = &s->ifs[s->n_ifs++];
+    memset(f, 0, sizeof *f);
+    f->slot = s;
+    fota_copy(f->link_name, sizeof f->link_name, link_name);
+    return f;
+}
+
+void slot_if_event(slot_t *s, const char *link_name, int num, const fota_link_t *link)
+{
+    slot_if_t *f = slot_if_find(s, link_name, link != NULL);
+    if (!f) {
+        if (link)
+            station_log(s->st, "%s: more than %d ports on one module; %s ignored", s->name,
+                        SLOT_MAX_IFS, link_name);
+        return;
+    }
+    f->present = link != NULL;
+    if (link) {
+        f->link = *link;
+        fota_port_describe(link->target, &f->info);
+        /* sysfs knows the interface of a real USB port; the name tells for a pty. */
+        f->num = f->info.usb && f->info.interface >= 0 ? f->info.interface : num;
+    }
+    bool present = false;
+    for (size_t i = 0; i < s->n_ifs; i++)
+        present |= s->ifs[i].present;
+    s->present = present;
+    if (s->at >= 0 && f == &s->ifs[s->at] && (s->m || s->state == SLOT_PROBING ||
+                                               s->state == SLOT_DONE)) {
+        slot_at_link(s, link);
+        return;
+    }
+    if (s->m)
+        return; /* an attempt runs on the AT port: the other interfaces are never touched */
+    if (!link) {
+        if (f->port) { /* a candidate went away while the AT port was being chosen */
+            fota_port_close(f->port);
+            f->port = NULL;
+            f->answered = false;
+        }
+        if (!s->present && s->state != SLOT_DONE)
+            slot_settle_start(s); /* nothing left: back to empty */
+        else if (!s->present)
+            s->state = SLOT_EMPTY;
+        return;
+    }
     if (s->st->stopping)
         return;
-    slot_probe_start(s);
+    /* A new or changed interface of an idle slot: the module (re)appears. */
+    slot_settle_start(s);
 }
 
 void slot_abort(slot_t *s, const char *reason)
@@ -292,23 +350,26 @@ void slot_abort(slot_t *s, const char *reason)
 
 bool slot_busy(const slot_t *s)
 {
-    return s->state == SLOT_PROBING || s->m != NULL ||
+    return s->state == SLOT_SETTLING || s->state == SLOT_CHOOSING ||
+           s->state == SLOT_PROBING || s->m != NULL ||
            (s->present && s->state == SLOT_EMPTY && uv_is_active((const uv_handle_t *)&s->reopen));
 }
 
-static void slot_free_cb(uv_handle_t *h)
+/* The slot holds two handles; libuv runs their close callbacks in an order nobody
+ * may assume, so the slot is freed by whichever comes last. */
+static void slot_handle_closed_cb(uv_handle_t *h)
 {
     slot_t *s = h->data;
-    free(s);
-}
-
-static void slot_noop_close_cb(uv_handle_t *h)
-{
-    (void)h;
+    if (--s->open_handles == 0)
+        free(s);
 }
 
 void slot_close(slot_t *s)
 {
+    if (s->closing)
+        return;
+    s->closing = true;
+    slot_choose_cancel(s);
     slot_port_drop(s);
     if (s->translog) {
         fclose(s->translog);
@@ -318,6 +379,6 @@ void slot_close(slot_t *s)
         fota_machine_free(s->m);
         s->m = NULL;
     }
-    uv_close((uv_handle_t *)&s->reopen, slot_noop_close_cb);
-    uv_close((uv_handle_t *)&s->timer, slot_free_cb); /* closed after reopen: frees */
+    uv_close((uv_handle_t *)&s->reopen, slot_handle_closed_cb);
+    uv_close((uv_handle_t *)&s->timer, slot_handle_closed_cb);
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "station_int.h"
+#include "by_path.h"
 #include "check.h"
 #include "sysinfo.h"
 #include "util.h"
@@ -65,9 +66,12 @@ static void on_link(void *ctx, const char *name, const fota_link_t *link)
 {
     station_t *st = ctx;
     st->last_link_change_ms = station_now(st);
-    slot_t *s = station_slot(st, name, link != NULL);
+    /* All tty interfaces of one module (one hub port) are one slot. */
+    fota_by_path_t place;
+    fota_by_path_parse(name, &place);
+    slot_t *s = station_slot(st, place.slot, link != NULL);
     if (s)
-        slot_link(s, link);
+        slot_if_event(s, name, place.interface, link);
 }
 
 void station_schedule(station_t *st)

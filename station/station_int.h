@@ -19,30 +19,61 @@
 typedef struct station station_t;
 
 typedef enum {
-    SLOT_EMPTY,    /* no link */
-    SLOT_PROBING,  /* our own AT / AT+GSN before an attempt */
+    SLOT_EMPTY,    /* no link, or its AT port went away while nothing ran */
+    SLOT_SETTLING, /* a module appeared: its tty interfaces come up over a few seconds */
+    SLOT_CHOOSING, /* `AT` on the candidate interfaces: which one is the AT port */
+    SLOT_PROBING,  /* AT+GSN on the chosen AT port: which module is it */
     SLOT_ACTIVE,   /* a machine runs (its port may be away: reboot) */
     SLOT_DONE,     /* finished; waits for the module to be swapped */
-    SLOT_IGNORED,  /* not a module (no AT answer, unknown USB device) until the link changes */
+    SLOT_IGNORED,  /* not a module (no AT answer, unknown USB device) until a link changes */
+    SLOT_ALIAS,    /* another port of a module that another slot already owns (its IMEI) */
 } slot_state_t;
+
+/* Most Quectel modules show 4 to 6 tty interfaces; a composite device may show more. */
+#define SLOT_MAX_IFS 12
+
+struct slot;
+
+/* One tty interface of the module in a slot: one link in the ports directory. */
+typedef struct {
+    struct slot *slot;
+    char link_name[128];     /* its name in the ports directory */
+    int num;                 /* USB interface number; -1 for a link of no USB shape */
+    bool present;
+    fota_link_t link;
+    fota_port_info_t info;   /* USB identity (sysfs through libserialport), when USB */
+    /* while the AT port is being chosen (slot_choose.c) */
+    bool candidate;
+    fota_port_t *port;
+    fota_query_t query;      /* `AT` until OK */
+    bool answered;
+    int open_error;          /* last error opening it (reported once) */
+} slot_if_t;
 
 typedef struct slot {
     station_t *st;
-    char name[128];
+    char name[128];          /* the hub port (or the link's name when it has no USB shape) */
     char hub[128];
     slot_state_t state;
-    bool present;            /* the link exists */
-    fota_link_t link;
-    uint64_t link_gen;       /* +1 for every appearance / change of the link */
-    fota_port_t *port;
+    bool present;            /* at least one interface link exists */
+    slot_if_t ifs[SLOT_MAX_IFS];
+    size_t n_ifs;
+    int at;                  /* index in ifs of the module's AT port; -1 before the choice */
+    int last_at_num;         /* interface chosen for the previous module here: tried first */
+    fota_link_t link;        /* the AT port's link (a copy of ifs[at].link) */
+    uint64_t link_gen;       /* +1 for every appearance / change of the AT port's link */
+    fota_port_t *port;       /* the AT port, while probing or while a machine runs */
     uint64_t closed_gen;     /* link_gen when the machine asked CLOSE_PORT */
     bool await_new_link;     /* CLOSE_PORT: reopen only once the link changed */
-    uv_timer_t timer;        /* machine deadline, or probe timeout */
+    uv_timer_t timer;        /* settle, choice rounds, probe timeout, machine deadline */
     uv_timer_t reopen;       /* retry opening a link whose tty is not ready yet */
+    int open_handles;        /* timer + reopen until their close callbacks ran */
+    bool closing;
     int reopen_tries;
-    /* probe */
-    fota_query_t query;
-    int probe_tries;
+    /* choice and probe */
+    int64_t choose_started_ms;
+    int choose_round;
+    fota_query_t query;      /* AT+GSN on the chosen port */
     const fota_profile_t *hint;
     bool usb;                /* a real USB port: it always re-enumerates on reboot */
     /* machine */
@@ -114,14 +145,16 @@ void station_check_exit(station_t *st);
 
 /* slot.c */
 slot_t *slot_new(station_t *st, const char *name);
-void slot_link(slot_t *s, const fota_link_t *link); /* NULL: gone */
+/* A link of this slot appeared, changed (link != NULL) or went away (NULL). */
+void slot_if_event(slot_t *s, const char *link_name, int num, const fota_link_t *link);
 void slot_abort(slot_t *s, const char *reason);
 void slot_grant(slot_t *s);          /* scheduler: GO */
 void slot_grant_token(slot_t *s);    /* scheduler: transfer token */
-void slot_close(slot_t *s);          /* shutdown: close handles */
-bool slot_busy(const slot_t *s);     /* probing or a machine in flight */
+void slot_close(slot_t *s);          /* shutdown: close handles, free after their callbacks */
+bool slot_busy(const slot_t *s);     /* choosing, probing or a machine in flight */
 
 /* slot_attempt.c: the attempt's row and verdict */
+void slot_begin(slot_t *s);           /* a module answered: start its attempt */
 void slot_identified(slot_t *s);     /* machine: IDENTIFIED */
 void slot_finish(slot_t *s);         /* machine: FINISH (after its pump) */
 void slot_trace(slot_t *s, fota_trace_dir_t dir, const char *text);
@@ -130,28 +163,40 @@ void slot_row_resolved(void *ctx, fota_results_attempt_t *h);
 void slot_committed(void *ctx, fota_results_attempt_t *h, const fota_attempt_t *a);
 void slot_rework_retry(slot_t *s);
 
-/* slot.c / slot_probe.c internals */
-void slot_pump(slot_t *s);            /* runs the machine's actions, re-arms its timer */
-#define PROBE_TIMEOUT_MS 1500
-/* A real module enumerates on USB seconds before its AT interpreter answers. */
-#define PROBE_TRIES 20
+/* slot.c internals */
 #define REOPEN_DELAY_MS 100
 #define REOPEN_TRIES 30
 /* After CLOSE_PORT a USB module's link is removed and re-created (a new tty); a UART
- * module (seed 004's legacy GSM modules) keeps its tty across the reboot, so on a
- * port that is not USB a link still unchanged after this long is reopened as it is.
- * Never on USB: reopening the old tty before it drops would let the machine talk to
- * the module before its reboot (and see the old revision). */
+ * module (the legacy GSM modules) keeps its tty across the reboot, so on a port that
+ * is not USB a link still unchanged after this long is reopened as it is. Never on
+ * USB: reopening the old tty before it drops would let the machine talk to the
+ * module before its reboot (and see the old revision). */
 #define SAME_LINK_REOPEN_MS 2000
-void slot_begin(slot_t *s);           /* a module answered: start its attempt */
+void slot_pump(slot_t *s);            /* runs the machine's actions, re-arms its timer */
 void slot_port_drop(slot_t *s);
 int slot_port_open(slot_t *s);
 void slot_set_state(slot_t *s, slot_state_t st, fota_dash_state_t dash);
-void slot_probe_start(slot_t *s);
-void slot_probe_data(slot_t *s, const uint8_t *d, size_t n);
-void slot_probe_timeout(slot_t *s);
 void slot_timer_cb(uv_timer_t *t);
 void slot_reopen_cb(uv_timer_t *t);
+void slot_data(void *ctx, const uint8_t *d, size_t n);
+void slot_drained(void *ctx);
+void slot_gone(void *ctx, int err);
+
+/* slot_choose.c: which interface is the module's AT port */
+/* One `AT` round lasts this long; a silent port is asked again until timeouts.probe. */
+#define PROBE_TIMEOUT_MS 1500
+void slot_settle_start(slot_t *s);    /* (re)start the wait for a module's interfaces */
+void slot_choose_timeout(slot_t *s);  /* SETTLING: choose now; CHOOSING: round over */
+void slot_choose_cancel(slot_t *s);   /* close the candidates' ports */
+bool slot_if_is_candidate(slot_t *s, const slot_if_t *f); /* USB identity allows AT */
+
+/* slot_probe.c: AT+GSN on the chosen port, then start (or not) an attempt */
+void slot_probe_begin(slot_t *s);     /* s->port is open and answered AT */
+void slot_probe_data(slot_t *s, const uint8_t *d, size_t n);
+void slot_probe_timeout(slot_t *s);
+/* Another slot whose module has this IMEI (attempt in flight, or finished and still
+ * plugged in), or NULL. */
+slot_t *station_imei_owner(station_t *st, const char *imei, const slot_t *except);
 
 /* view.c */
 void view_redraw(station_t *st);

@@ -80,7 +80,8 @@ static void probe_lists_module_and_changes_nothing(void **state)
     m.stop = 1;
     pthread_join(th, NULL);
 
-    assert_non_null(strstr(out, "\"slot\": \"pci-0000:00:14.0-usb-0:1.3:1.2\""));
+    assert_non_null(strstr(out, "\"slot\": \"pci-0000:00:14.0-usb-0:1.3\""));
+    assert_non_null(strstr(out, "\"interface\": 2"));
     assert_non_null(strstr(out, "\"model\": \"RG500Q-EA\""));
     assert_non_null(strstr(out, "\"imei\": \"490154203237518\""));
     assert_non_null(strstr(out, "\"revision\": \"RG500QEAAAR11A06M4G\""));

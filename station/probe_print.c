@@ -1,0 +1,141 @@
+/* Printing probe's findings; see probe_print.h. */
+#include "probe_print.h"
+
+#include <string.h>
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20 || c == 0x7f)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+/* What the row says about the module beyond its identity. */
+static void module_note(const fota_probe_port_t *items, const fota_probe_module_t *mods,
+                        const fota_probe_module_t *m, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (m->alias_of >= 0) {
+        snprintf(buf, len, "another port of the module in %s", mods[m->alias_of].slot);
+        return;
+    }
+    if (m->at < 0) {
+        for (size_t i = m->first; i < m->first + m->count; i++)
+            if (!items[i].skipped && items[i].note[0]) {
+                snprintf(buf, len, "%s", items[i].note);
+                return;
+            }
+        snprintf(buf, len, "no answer");
+        return;
+    }
+    snprintf(buf, len, "%s", items[m->at].note);
+}
+
+static void json_ports(FILE *out, const fota_probe_port_t *items, const fota_probe_module_t *m)
+{
+    fputs(", \"ports\": [", out);
+    for (size_t i = m->first; i < m->first + m->count; i++) {
+        const fota_probe_port_t *it = &items[i];
+        fputs(i > m->first ? ", {\"link\": " : "{\"link\": ", out);
+        json_str(out, it->link.name);
+        fputs(", \"tty\": ", out);
+        json_str(out, it->link.target);
+        fprintf(out, ", \"interface\": %d, \"at\": %s, \"answers_at\": %s}", it->num,
+                (int)i == m->at ? "true" : "false", it->answered ? "true" : "false");
+    }
+    fputs("]", out);
+}
+
+static void print_json(FILE *out, const fota_profile_set_t *set, const fota_probe_port_t *items,
+                       const fota_probe_module_t *mods, size_t nm)
+{
+    fputs("[", out);
+    size_t shown = 0;
+    for (size_t k = 0; k < nm; k++) {
+        const fota_probe_module_t *m = &mods[k];
+        if (!m->listed)
+            continue;
+        const fota_probe_port_t *at = m->at >= 0 ? &items[m->at] : &items[m->first];
+        const fota_profile_t *p =
+            at->q.model[0] ? fota_profile_set_match_model(set, at->q.model) : at->profile;
+        char note[160];
+        module_note(items, mods, m, note, sizeof note);
+        fputs(shown++ ? ",\n {\"slot\": " : "\n {\"slot\": ", out);
+        json_str(out, m->slot);
+        fputs(", \"port\": ", out);
+        json_str(out, m->at >= 0 ? at->link.target : "");
+        fprintf(out, ", \"interface\": %d, \"model\": ", m->at >= 0 ? at->num : -1);
+        json_str(out, at->q.model);
+        fputs(", \"imei\": ", out);
+        json_str(out, at->q.imei);
+        fputs(", \"revision\": ", out);
+        json_str(out, at->q.revision);
+        fputs(", \"profile\": ", out);
+        json_str(out, p ? p->family : "");
+        fputs(", \"other_port_of\": ", out);
+        json_str(out, m->alias_of >= 0 ? mods[m->alias_of].slot : "");
+        fputs(", \"note\": ", out);
+        json_str(out, note);
+        if (at->info.usb)
+            fprintf(out, ", \"usb\": \"%04x:%04x\"", at->info.vid, at->info.pid);
+        json_ports(out, items, m);
+        fputs("}", out);
+    }
+    fputs(shown ? "\n]\n" : "]\n", out);
+}
+
+/* Control bytes in a link name never reach the operator's terminal raw. */
+static const char *printable(const char *s, char *buf, size_t len)
+{
+    size_t o = 0;
+    for (; *s && o + 5 < len; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7f)
+            o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+        else
+            buf[o++] = (char)c;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+static void print_table(FILE *out, const fota_profile_set_t *set, const fota_probe_port_t *items,
+                        const fota_probe_module_t *mods, size_t nm)
+{
+    fprintf(out, "%-34s %-14s %-5s %-18s %-16s %-26s %s\n", "SLOT", "PORT", "IFACE", "MODEL",
+            "IMEI", "REVISION", "PROFILE");
+    for (size_t k = 0; k < nm; k++) {
+        const fota_probe_module_t *m = &mods[k];
+        if (!m->listed)
+            continue;
+        const fota_probe_port_t *at = m->at >= 0 ? &items[m->at] : &items[m->first];
+        const fota_profile_t *p =
+            at->q.model[0] ? fota_profile_set_match_model(set, at->q.model) : at->profile;
+        char note[160], slot[512], iface[8] = "-";
+        module_note(items, mods, m, note, sizeof note);
+        if (m->at >= 0 && at->num >= 0)
+            snprintf(iface, sizeof iface, "%d", at->num);
+        fprintf(out, "%-34s %-14s %-5s %-18s %-16s %-26s %s%s%s\n",
+                printable(m->slot, slot, sizeof slot), m->at >= 0 ? at->link.target : "-", iface,
+                at->q.model[0] ? at->q.model : "-", at->q.imei[0] ? at->q.imei : "-",
+                at->q.revision[0] ? at->q.revision : "-", p ? p->family : "-",
+                note[0] ? "  # " : "", note);
+    }
+}
+
+void fota_probe_print(FILE *out, bool json, const fota_profile_set_t *set,
+                      const fota_probe_port_t *items, const fota_probe_module_t *mods, size_t nm)
+{
+    if (json)
+        print_json(out, set, items, mods, nm);
+    else
+        print_table(out, set, items, mods, nm);
+}

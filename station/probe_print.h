@@ -1,0 +1,43 @@
+/* `fota-station probe`'s findings and how they are printed (table or JSON). */
+#ifndef FOTA_STATION_PROBE_PRINT_H
+#define FOTA_STATION_PROBE_PRINT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <uv.h>
+
+#include "port.h"
+#include "profile.h"
+#include "query.h"
+#include "watch.h"
+
+#define FOTA_PROBE_MAX 4096
+
+/* One link (tty interface). */
+typedef struct {
+    fota_link_t link;
+    fota_port_info_t info;
+    int num;                 /* interface number (sysfs, else the name); -1 none */
+    size_t module;           /* index of its module */
+    fota_port_t *port;
+    uv_timer_t timer;
+    fota_query_t q;
+    bool answered;
+    bool skipped;            /* USB interface that is not an AT port: never opened */
+    const fota_profile_t *profile;
+    char note[64];
+} fota_probe_port_t;
+
+/* One slot (hub port): the module behind a group of links. */
+typedef struct {
+    char slot[128];
+    size_t first, count;     /* its links: items[first .. first+count) */
+    int at;                  /* item index of its AT port; -1 when none answered */
+    int alias_of;            /* module index with the same IMEI listed earlier; -1 */
+    bool listed;             /* at least one interface may be an AT port */
+} fota_probe_module_t;
+
+void fota_probe_print(FILE *out, bool json, const fota_profile_set_t *set,
+                      const fota_probe_port_t *items, const fota_probe_module_t *mods, size_t nm);
+
+#endif
