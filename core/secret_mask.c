@@ -21,7 +21,7 @@ static const char *last_at(const char *s, size_t n)
 /* RFC 3986 takes the userinfo up to the last '@' of the authority. A password
  * written by hand may also hold an unescaped '/' ("user:p@ss/w0rd@host/x"), which
  * RFC 3986 would end at the '/': so the '@' may also lie in the rest of the word
- * (up to a blank after the authority, a quote, CR or LF), provided the host after
+ * (up to a blank after the authority, a quote, CR, LF or "//"), provided the host after
  * it holds no blank. Masking a path's "@" too much is harmless; leaking is not.
  * The condition on the host keeps the rule idempotent (the masked text re-parses
  * to the same '@'). */
@@ -30,7 +30,9 @@ int fota_secret_find(const char *sep, const char **pw, size_t *pw_len)
     const char *auth = sep + 3;
     size_t al = authority_len(auth);
     size_t wl = al;
-    while (auth[wl] && !strchr(" \t\"\r\n", auth[wl]))
+    /* The word never runs into the next URL ("//"): masking that one could
+     * otherwise remove the blank that ended this word, and a second pass differ. */
+    while (auth[wl] && !strchr(" \t\"\r\n", auth[wl]) && !(auth[wl] == '/' && auth[wl + 1] == '/'))
         wl++;
     const char *at = last_at(auth, wl);
     if (at && at >= auth + al) {

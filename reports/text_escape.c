@@ -90,9 +90,9 @@ void fota_html_text(FILE *f, const char *s)
         return;
     for (const unsigned char *p = (const unsigned char *)s; *p;) {
         int n = utf8_len(p);
-        if (n == 0) {
+        if (n == 0 || (n == 2 && p[0] == 0xC2 && p[1] < 0xA0)) { /* invalid, or C1 */
             fputs("&#xFFFD;", f);
-            p++;
+            p += n ? n : 1;
             continue;
         }
         if (n > 1) {

@@ -16,4 +16,5 @@ mkdir -p "$corpus"
 seeds="fuzz/seeds/${target#fuzz_}"
 args=("$corpus")
 [ -d "$seeds" ] && args+=("$seeds")
-"$build/fuzz/$target" -max_total_time="$secs" -print_final_stats=1 "${args[@]}" 2>&1 | tail -20
+# -error_exitcode=1: libFuzzer's default (77) is ctest's SKIP code, so a crash read as "skipped".
+"$build/fuzz/$target" -max_total_time="$secs" -error_exitcode=1 -print_final_stats=1 "${args[@]}" 2>&1 | tail -20

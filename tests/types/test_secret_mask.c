@@ -38,6 +38,8 @@ static const struct {
     {"FTP://user:p@ss/w0rd@host/x.bin", "FTP://user:***@host/x.bin"},
     /* the text after a URL is not its password */
     {"ftp://u:p@h/x.bin: 530, mail ops@example.com", "ftp://u:***@h/x.bin: 530, mail ops@example.com"},
+    /* a word never runs into the next URL (found by fuzz_secret_mask: not idempotent) */
+    {"a://u:Pw only http://u:pass word1@h/x tail", "a://u:Pw only http://u:***@h/x tail"},
     /* already masked: unchanged */
     {"ftp://u:***@h/x", "ftp://u:***@h/x"},
 };
