@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""`fota-station check` on bad input, one case per run (input_it.py --help).
+
+Each case writes a job next to the shipped profiles and runs the real binary:
+the exit code is 2, stderr names the place and says what is wrong, nothing hangs
+and no password is printed."""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+SECRET = "Sup3rS3cretPW"
+
+
+def run_check(args, job, timeout=10):
+    p = subprocess.run([args.station, "check", "--job", job, "--profiles",
+                        os.path.join(args.source, "profiles")],
+                       capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout + p.stderr
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def expect(rc, out, want_rc, *wants, absent=()):
+    print(out)
+    ok = rc == want_rc and all(w in out for w in wants) and not any(a in out for a in absent)
+    if not ok:
+        print(f"FAIL: rc={rc} (want {want_rc}), want {wants}, absent {absent}")
+    return ok
+
+
+def case_password_masked(args, work):
+    head = "name: n\ntargets:\n  - models: [RG500Q]\n    to: B\n    method: url\n    packages:\n"
+    job = write(os.path.join(work, "job.yaml"),
+                head + f"      - {{from: A, url: 'gopher://u:{SECRET}@10.0.0.1/x.bin'}}\n")
+    rc, out = run_check(args, job)
+    ok = expect(rc, out, 2, "job.yaml:7:9: url 'gopher://u:***@10.0.0.1/x.bin'", absent=(SECRET,))
+    job = write(os.path.join(work, "job2.yaml"),
+                head + f"      - {{from: C, url: 'ftp://u:Space {SECRET}@10.0.0.1/'}}\n")
+    rc, out = run_check(args, job)
+    return ok and expect(rc, out, 2, "job2.yaml:7:24: packages[]: 'ftp://u:***@10.0.0.1/' names no file",
+                         absent=(SECRET,))
+
+
+def case_at_injection(args, work):
+    job = write(os.path.join(work, "job.yaml"),
+                "name: n\ntargets:\n  - family: EC200T\n    to: B\n    method: url\n"
+                "    url: \"http://h/a.bin\\\",5,\\\"x\"\n")
+    rc, out = run_check(args, job)
+    return expect(rc, out, 2, "job.yaml:6:10: targets[].url: a '\"' would end the quoted AT argument")
+
+
+def case_fifo_job(args, work):
+    fifo = os.path.join(work, "job.fifo")
+    os.mkfifo(fifo)
+    try:
+        rc, out = run_check(args, fifo, timeout=10)
+    except subprocess.TimeoutExpired:
+        print("FAIL: check hung on a FIFO")
+        return False
+    return expect(rc, out, 2, "cannot read: not a regular file")
+
+
+def case_dev_zero_package(args, work):
+    job = write(os.path.join(work, "job.yaml"),
+                "name: n\ntargets:\n  - family: EC200T\n    to: B\n    method: stream\n"
+                "    packages:\n      - {file: /dev/zero}\n")
+    rc, out = run_check(args, job)
+    return expect(rc, out, 2, "job.yaml:7:9: package file /dev/zero: not a regular file")
+
+
+CASES = {
+    "check_password_masked": case_password_masked,
+    "check_at_injection": case_at_injection,
+    "check_fifo_job": case_fifo_job,
+    "check_dev_zero_package": case_dev_zero_package,
+}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--station", required=True)
+    ap.add_argument("--source", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("case", choices=sorted(CASES))
+    args = ap.parse_args()
+    work = os.path.join(args.work, args.case)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    return 0 if CASES[args.case](args, work) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
