@@ -1,0 +1,221 @@
+#!/usr/bin/python3
+"""A real hub's shape: each simulated module publishes several tty interfaces (DM,
+NMEA, AT, modem) with by-path names, both AT and modem answer AT, and every reboot
+brings them back on new ptys in a shuffled order. The real fota-station must give
+each module exactly one attempt, on one port, with the hub port as its slot; and
+where the names hide the layout, the IMEI must. fota-sim's exit status is the
+evidence that no module got FOTA commands on two ports (it exits 4 on a conflict).
+Usage: hub_it.py --station BIN --sim BIN --source DIR --work DIR CASE...
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import station_it as it  # noqa: E402
+from station_it import (FAMILIES, SCEN_SPEED, SCEN_TIMING, Case, Fail, check,  # noqa: E402
+                        job_yaml, luhn_imei, mixed_line_job)
+
+ARGS = None
+HUB = "pci-0000:00:14.0-usb-0:1"
+
+
+def hub_slot(i):
+    return f"{HUB}.{i // 4 + 1}.{i % 4 + 1}"
+
+
+def scenario(mods):
+    import yaml
+    return yaml.safe_dump({"defaults": {"timing": SCEN_TIMING}, "modules": mods})
+
+
+def stop_sim(c, p):
+    """SIGTERM the simulator; its status tells whether any module saw FOTA commands
+    on two ports (4) or something else went wrong (not 0)."""
+    c.stop(p)
+    with open(os.path.join(c.dir, "sim.log"), errors="replace") as f:
+        log = f.read()
+    check("port conflicts: 0" in log, "fota-sim reports no module driven from two ports:\n" +
+          "\n".join(l for l in log.splitlines() if "conflict" in l or "two ports" in l))
+    check(p.returncode == 0, f"fota-sim exit {p.returncode}")
+
+
+def run_station(c, job, *extra, timeout=150):
+    cmd = [ARGS.station, "run", "--job", job, "--db", c.db, "--ports", c.ports,
+           "--profiles", os.path.join(ARGS.source, "profiles"), "--no-dashboard",
+           "--until-idle", *extra]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    with open(os.path.join(c.dir, "station.log"), "w") as f:
+        f.write(r.stdout + r.stderr)
+    return r
+
+
+def case_hub16(c):
+    """16 modules behind 64 interface links (RG50xQ and EG06xK with DM, NMEA, AT and
+    modem; EC200T, whose AT interface no rule names, with its modem port on the
+    lowest interface): 16 final rows, 16 slots, each a hub port, one IMEI each, no
+    module driven from two ports, through reboots that re-enumerate every port."""
+    pk, targets = mixed_line_job(c)
+    ec200t_ports = [{"interface": 0, "role": "dm"}, {"interface": 1, "role": "modem"},
+                    {"interface": 2, "role": "at"}, {"interface": 3, "role": "nmea"}]
+    plan = ["RG50xQ"] * 6 + ["EG06xK"] * 5 + ["EC200T"] * 5
+    mods = []
+    for i, fam in enumerate(plan):
+        m = {"family": fam, "slot": hub_slot(i), "imei": luhn_imei(f"8601230{i:07d}"),
+             "ports": ec200t_ports if fam == "EC200T" else "hub"}
+        mods.append(m)
+    sim = c.sim("--scenario", c.write("scenario.yaml", scenario(mods)), expect_links=64,
+                speed=SCEN_SPEED)
+    # The station's own default settle window (3 s): a hub's ports appear over time.
+    job = c.write("job.yaml", job_yaml("hub-16", [t for t in targets if t["family"] in plan],
+                                       limits={"max_parallel": 64, "max_per_hub": 4},
+                                       timeouts={"reboot": 20, "total": 150,
+                                                 "ports_settle": 3}))
+    r = run_station(c, job)
+    check(r.returncode == 0, f"station exit {r.returncode}: {r.stdout[-2000:]}{r.stderr[-1000:]}")
+    rows = c.rows()
+    check(len(rows) == 16, f"16 rows, got {len(rows)}: {[(x['slot'], x['port']) for x in rows]}")
+    check(sorted(x["slot"] for x in rows) == sorted(hub_slot(i) for i in range(16)),
+          f"slots are hub ports: {sorted(x['slot'] for x in rows)}")
+    check(len({x["imei"] for x in rows}) == 16, "one row per IMEI")
+    for x in rows:
+        check(x["result"] == "PASS" and x["final_version"] == FAMILIES[x["family"]]["to"],
+              f"PASS expected: {x['slot']} {x['result']} {x['error_class']} {x['error_text']}")
+        check(x["port"].startswith("/dev/pts/"), f"port keeps the tty used: {x['port']}")
+    # The AT port of each module, as the station chose it: interface 2 where the
+    # profile names it, the lowest that answers (the modem port, 1) for EC200T.
+    chosen = dict(re.findall(r"(\S+): AT port \S+ \(interface (\d+) of", r.stdout))
+    for i, fam in enumerate(plan):
+        want = "1" if fam == "EC200T" else "2"
+        got = chosen.get(hub_slot(i))
+        check(got in (None, want), f"{hub_slot(i)} {fam}: AT interface {got}, expected {want}")
+    check(sum(1 for i, f in enumerate(plan) if f == "EC200T" and chosen.get(hub_slot(i)) == "1") == 5,
+          f"every EC200T chose its lowest answering interface: {chosen}")
+    stop_sim(c, sim)
+
+
+class PlainNames(threading.Thread):
+    """Re-publishes a hub's links under names that hide the layout (`m3-if2`), the
+    way a UART adapter or an unknown hub would, following every re-enumeration."""
+
+    def __init__(self, src, dst):
+        super().__init__(daemon=True)
+        self.src, self.dst, self.done = src, dst, False
+        os.makedirs(dst, exist_ok=True)
+
+    def sync(self):
+        want = {}
+        for name in os.listdir(self.src):
+            m = re.match(r".*-usb-0:1\.(\d+)\.(\d+):1\.(\d+)-port0$", name)
+            if m:
+                try:
+                    want[f"m{m[1]}{m[2]}-if{m[3]}"] = os.readlink(os.path.join(self.src, name))
+                except OSError:
+                    pass
+        for name in os.listdir(self.dst):
+            path = os.path.join(self.dst, name)
+            if want.get(name) != os.readlink(path):
+                os.unlink(path)
+        for name, target in want.items():
+            path = os.path.join(self.dst, name)
+            if not os.path.lexists(path):
+                os.symlink(target, path)
+
+    def run(self):
+        while not self.done:
+            try:
+                self.sync()
+            except OSError:
+                pass
+            time.sleep(0.02)
+
+
+def case_same_imei_other_names(c):
+    """Links whose names do not show the hub (each interface its own slot): both AT
+    ports of a module answer with one IMEI, so the second is recorded as that
+    module's other port and gets no attempt: one row per module, no conflict."""
+    pk, targets = mixed_line_job(c)
+    mods = [{"family": "RG50xQ", "slot": hub_slot(i), "imei": luhn_imei(f"8601231{i:07d}"),
+             "ports": [{"interface": 2, "role": "at"}, {"interface": 3, "role": "modem"}]}
+            for i in range(3)]
+    src = os.path.join(c.dir, "hub")
+    sim = c.sim("--scenario", c.write("scenario.yaml", scenario(mods)), ports=src,
+                speed=SCEN_SPEED)
+    c.wait_links(6, src)
+    plain = PlainNames(src, c.ports)
+    plain.sync()
+    plain.start()
+    job = c.write("job.yaml", job_yaml("same-imei", [t for t in targets if t["family"] == "RG50xQ"],
+                                       timeouts={"reboot": 20, "total": 150}))
+    r = run_station(c, job)
+    plain.done = True
+    check(r.returncode == 0, f"station exit {r.returncode}: {r.stdout[-2000:]}")
+    rows = c.rows()
+    final = [x for x in rows if x["result"] in ("PASS", "FAIL")]
+    check(len(final) == 3 and all(x["result"] == "PASS" for x in final),
+          f"3 PASS rows: {[(x['slot'], x['result'], x['error_text']) for x in rows]}")
+    check(len({x["imei"] for x in final}) == 3, "one final row per IMEI")
+    check("is another port of module" in r.stdout, "the second port was recognised:\n" + r.stdout[-1500:])
+    stop_sim(c, sim)
+
+
+def case_no_sim_card(c):
+    """Lines often run without SIM cards: boots print RDY and +CPIN: NOT INSERTED
+    only. Every family still upgrades (hub layouts where the family has one)."""
+    pk, targets = mixed_line_job(c)
+    fams = ["RG50xQ", "EG06xK", "EC200T", "legacy-GSM"]
+    mods = [{"family": f, "slot": hub_slot(i), "imei": luhn_imei(f"8601232{i:07d}"),
+             "sim_card": False, **({} if f == "legacy-GSM" else {"ports": "hub"})}
+            for i, f in enumerate(fams)]
+    sim = c.sim("--scenario", c.write("scenario.yaml", scenario(mods)), expect_links=12,
+                speed=SCEN_SPEED)
+    job = c.write("job.yaml", job_yaml("no-sim", targets, timeouts={"reboot": 20, "total": 150}))
+    r = run_station(c, job)
+    rows = c.rows()
+    check(r.returncode == 0 and len(rows) == 4 and all(x["result"] == "PASS" for x in rows),
+          f"every family passes without SIM: {[(x['family'], x['result'], x['error_text']) for x in rows]}"
+          f"\n{r.stdout[-1500:]}")
+    for x in rows:
+        ev = it.Case.events(c, x["id"])
+        check(any("NOT INSERTED" in e for e in ev), f"{x['family']}: the no-SIM boot was seen")
+        check(not any("SMS DONE" in e for e in ev), f"{x['family']}: no SMS DONE without SIM")
+    stop_sim(c, sim)
+
+
+CASES = {k[5:]: v for k, v in dict(globals()).items() if k.startswith("case_")}
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--station", required=True)
+    ap.add_argument("--sim", required=True)
+    ap.add_argument("--source", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("cases", nargs="*")
+    ARGS = it.ARGS = ap.parse_args()
+    failed = 0
+    for n in ARGS.cases or list(CASES):
+        c = Case(n)
+        t0 = time.time()
+        try:
+            CASES[n](c)
+            print(f"PASS {n} ({time.time() - t0:.1f}s)")
+        except Exception as e:
+            failed += 1
+            print(f"FAIL {n}: {e}")
+            if not isinstance(e, Fail):
+                traceback.print_exc()
+            print(f"  (work dir: {c.dir})")
+        finally:
+            c.close()
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
