@@ -23,6 +23,7 @@ typedef struct {
     hub_dev_t *dev;
     char *name;          /* ttyUSB2 */
     char *link;          /* by-path name */
+    char *pts;           /* the pty behind the emulated node (/dev/pts/N) */
     char *iface;         /* sysfs path of its USB interface */
     peer_kind_t peer;
     int master;          /* umockdev's end of the emulated tty's pty */
@@ -56,12 +57,31 @@ struct hub_bed {
     int next_tty, next_devnum;
 };
 
-static void bed_log(hub_bed_t *b, char kind, const hub_tty_t *t, const char *what)
+static void bed_log(hub_bed_t *b, char kind, const hub_tty_t *t, size_t n, const char *what)
 {
     double s = (double)(g_get_monotonic_time() - b->t0) / G_USEC_PER_SEC;
-    fprintf(b->log, "%.3f\t%c\t%s\t%s\t%s\t%s\n", s, kind, t ? t->link : "-", t ? t->name : "-",
-            t ? peer_names[t->peer] : "-", what);
+    fprintf(b->log, "%.3f\t%c\t%s\t%s\t%s\t%zu\t%s\n", s, kind, t ? t->link : "-",
+            t ? t->name : "-", t ? peer_names[t->peer] : "-", n, what);
     fflush(b->log);
+}
+
+/* C-style escapes, every byte kept (NULs too): \r \n \\ \xNN. */
+static char *bed_escape(const unsigned char *d, size_t n)
+{
+    GString *s = g_string_sized_new(n + 8);
+    for (size_t i = 0; i < n; i++) {
+        if (d[i] == '\r')
+            g_string_append(s, "\\r");
+        else if (d[i] == '\n')
+            g_string_append(s, "\\n");
+        else if (d[i] == '\\')
+            g_string_append(s, "\\\\");
+        else if (d[i] >= 0x20 && d[i] < 0x7f)
+            g_string_append_c(s, (char)d[i]);
+        else
+            g_string_append_printf(s, "\\x%02x", d[i]);
+    }
+    return g_string_free(s, FALSE);
 }
 
 /* ---- peers ------------------------------------------------------------------ */
@@ -69,11 +89,9 @@ static void bed_log(hub_bed_t *b, char kind, const hub_tty_t *t, const char *wha
 static void tty_host_wrote(void *ctx, const unsigned char *d, size_t n)
 {
     hub_tty_t *t = ctx;
-    char *raw = g_strndup((const char *)d, n);
-    char *esc = g_strescape(raw, NULL); /* NULs cut it short: only the log suffers */
-    bed_log(t->bed, 'W', t, esc);
+    char *esc = bed_escape(d, n);
+    bed_log(t->bed, 'W', t, n, esc);
     g_free(esc);
-    g_free(raw);
     if (t->peer != PEER_AT)
         return;
     for (size_t i = 0; i < n; i++) {
@@ -84,13 +102,14 @@ static void tty_host_wrote(void *ctx, const unsigned char *d, size_t n)
         if (t->line->len > 0) {
             static const char ok[] = "\r\nOK\r\n";
             if (write(t->master, ok, sizeof ok - 1) < 0)
-                bed_log(t->bed, 'E', t, "reply lost");
+                bed_log(t->bed, 'E', t, 0, "reply lost");
         }
         g_string_truncate(t->line, 0);
     }
 }
 
 static void dev_sim_gone(void *ctx);
+static char *block_value(const char *block, const char *key);
 
 static char *sim_link_for(hub_bed_t *b, const char *link)
 {
@@ -120,14 +139,14 @@ static int tty_attach(hub_tty_t *t)
     /* Hold the slave open ourselves: with no slave open the master polls HUP
      * forever, and FIONREAD on it tells whether the host has read its input. */
     char *node = g_build_filename(b->root, dev, NULL);
-    char *pts = g_file_read_link(node, NULL);
-    t->hold = pts ? open(pts, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
+    g_free(t->pts);
+    t->pts = g_file_read_link(node, NULL);
+    t->hold = t->pts ? open(t->pts, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
     char *link = g_build_filename(b->root, BYPATH, t->link, NULL);
     char *target = g_strconcat("../../", t->name, NULL);
     int rc = t->master < 0 || t->hold < 0 || symlink(target, link) != 0 ? -1 : 0;
     g_free(dev);
     g_free(node);
-    g_free(pts);
     g_free(link);
     g_free(target);
     if (rc < 0)
@@ -152,7 +171,7 @@ static int tty_attach(hub_tty_t *t)
         t->down = hub_pipe_new(t->sim, t->master, &down);
     }
     t->up = hub_pipe_new(t->master, t->sim, &up);
-    bed_log(b, 'E', t, "attach");
+    bed_log(b, 'E', t, 0, "attach");
     return 0;
 }
 
@@ -175,7 +194,16 @@ static void tty_kill(hub_tty_t *t)
     if (t->sim >= 0)
         close(t->sim);
     t->hold = t->sim = -1;
-    bed_log(t->bed, 'E', t, "gone");
+    /* umockdev maps a pty back to its emulated device in dev/.ptymap and does not
+     * clean that up on removal; the kernel hands the freed pty number out again. */
+    if (t->pts) {
+        char *map = g_strdelimit(g_strdup(t->pts), "/", '_');
+        char *path = g_build_filename(t->bed->root, "dev", ".ptymap", map, NULL);
+        g_unlink(path);
+        g_free(path);
+        g_free(map);
+    }
+    bed_log(t->bed, 'E', t, 0, "gone");
 }
 
 static void tty_unlink(hub_tty_t *t)
@@ -199,6 +227,7 @@ static void tty_free(gpointer p)
     g_free(t->name);
     g_free(t->link);
     g_free(t->iface);
+    g_free(t->pts);
     g_free(t);
 }
 
@@ -261,11 +290,8 @@ static void dev_replug(hub_dev_t *d)
     }
     for (guint i = 0; i < d->ttys->len; i++) {
         hub_tty_t *t = g_ptr_array_index(d->ttys, i);
-        char *sys = g_strdup_printf("%s/%s/tty/%s", t->iface, t->name, t->name);
-        umockdev_testbed_uevent(b->tb, sys, "add"); /* what udev would have acted on */
-        g_free(sys);
         if (tty_attach(t) != 0)
-            bed_log(b, 'E', t, "attach failed");
+            bed_log(b, 'E', t, 0, "attach failed");
     }
     d->state = DEV_UP;
 }
@@ -278,6 +304,35 @@ static bool sim_link_back(hub_dev_t *d)
     g_free(target);
     g_free(p);
     return back;
+}
+
+static gint longer_first(gconstpointer a, gconstpointer b)
+{
+    return (int)strlen(*(char *const *)b) - (int)strlen(*(char *const *)a);
+}
+
+/* Removes the device and everything below it, children first: umockdev 0.17.16's
+ * remove_device() removes only the device's own links and node (a child's /dev
+ * node, class and bus links would stay, and re-adding the device then aborts on an
+ * existing bus link). No uevents: umockdev_testbed_uevent() from a process outside
+ * the preload fails ("uevent_sender_send: No such device": it looks the device up
+ * in the real /sys), and the station watches the by-path directory, not uevents. */
+static void dev_remove(hub_dev_t *d)
+{
+    GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
+    char **blocks = g_regex_split_simple("\n\n+", d->text->str, 0, 0);
+    for (char **bl = blocks; *bl; bl++) {
+        char *p = block_value(*bl, "P: ");
+        if (p)
+            g_ptr_array_add(paths, g_strconcat("/sys", p, NULL)); /* umockdev's syspath */
+        g_free(p);
+    }
+    g_strfreev(blocks);
+    g_ptr_array_sort(paths, longer_first);
+    for (guint i = 0; i < paths->len; i++) {
+        umockdev_testbed_remove_device(d->bed->tb, g_ptr_array_index(paths, i));
+    }
+    g_ptr_array_unref(paths);
 }
 
 static gboolean dev_tick(gpointer data)
@@ -298,7 +353,7 @@ static gboolean dev_tick(gpointer data)
             return G_SOURCE_CONTINUE;
         for (guint i = 0; i < d->ttys->len; i++)
             tty_kill(g_ptr_array_index(d->ttys, i));
-        umockdev_testbed_remove_device(d->bed->tb, d->syspath); /* sends "remove" uevents */
+        dev_remove(d);
         d->state = DEV_AWAY;
         return G_SOURCE_CONTINUE;
     }
@@ -321,7 +376,7 @@ static void dev_sim_gone(void *ctx)
         hub_tty_t *t = g_ptr_array_index(d->ttys, i);
         tty_unlink(t);
         if (t->sim >= 0)
-            bed_log(d->bed, 'E', t, "sim link lost");
+            bed_log(d->bed, 'E', t, 0, "sim link lost");
     }
     d->state = DEV_DRAIN;
     d->since = g_get_monotonic_time();

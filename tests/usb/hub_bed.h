@@ -7,7 +7,7 @@
  * Every byte the host writes to an emulated tty is logged; a USB device whose
  * fota-sim link goes away (a module rebooting) is removed from the testbed and,
  * when the link returns, added again with new ttyUSB numbers and device number, as
- * the kernel re-enumerates it. */
+ * the kernel re-enumerates it (by-path links removed and re-made; no uevents). */
 #ifndef FOTA_TESTS_USB_HUB_BED_H
 #define FOTA_TESTS_USB_HUB_BED_H
 
