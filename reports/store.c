@@ -91,10 +91,21 @@ static int64_t wall_clock(void *ctx)
     return fota_wall_ms();
 }
 
+static void note(fota_store_t *s);
+
+/* The reason in words first ("disk full", "not writable"), SQLite's after it. */
 static int fail(fota_store_t *s, sqlite3 *db, char *errbuf, size_t errlen, const char *what)
 {
-    if (errbuf)
-        snprintf(errbuf, errlen, "%s: %s", what, db ? sqlite3_errmsg(db) : "out of memory");
+    if (errbuf && db) {
+        char words[256];
+        note(s);
+        if (fota_store_last_error(s, words, sizeof words) == FOTA_STORE_ERR_NONE)
+            snprintf(errbuf, errlen, "%s", what);
+        else
+            snprintf(errbuf, errlen, "%s: %s", what, words);
+    } else if (errbuf) {
+        snprintf(errbuf, errlen, "%s: out of memory", what);
+    }
     fota_store_close(s);
     return FOTA_E_IO;
 }

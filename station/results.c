@@ -224,14 +224,14 @@ static int flush(fota_results_t *r, size_t max)
     bool was = r->err != FOTA_STORE_ERR_NONE;
     r->err = FOTA_STORE_ERR_NONE;
     r->words[0] = '\0';
+    if (was) /* before the verdicts: one of them may end the run */
+        health_changed(r);
     /* Callbacks may queue more (a new attempt) or detach (shutdown): pop first. */
     while (r->head && r->head != stop) {
         op_t *op = op_pop(r);
         done(r, op);
         op_free(r, op);
     }
-    if (was)
-        health_changed(r);
     if (r->head)
         arm(r, r->n_results || r->n_ops > r->n_events ? 0 : FOTA_RESULTS_EVENT_AGE_MS);
     if (r->n_events)

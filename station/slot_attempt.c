@@ -107,8 +107,7 @@ void slot_begin(slot_t *s)
         station_log(st, "%s: module found on %s, attempt %lld", s->name, s->link.target,
                     (long long)s->attempt_id);
     else
-        station_log(st, "%s: module found on %s, attempt queued (results database: %s)",
-                    s->name, s->link.target, fota_results_failing(st->results) ? "failing" : "busy");
+        station_log(st, "%s: module found on %s, attempt row queued", s->name, s->link.target);
     fota_machine_start(s->m, (uint64_t)now);
     slot_pump(s);
 }

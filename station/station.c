@@ -231,6 +231,10 @@ static void station_shutdown(station_t *st)
     st->stopped = true;
     if (st->tty_in_open)
         uv_tty_reset_mode(); /* before the last lines: raw mode has no CR on LF */
+    /* A loop that stalls (a blocking write, a slow disk) shows here, not as modules'
+     * timeouts: ticks come every TICK_MS on a responsive loop. */
+    station_log(st, "loop: longest gap between ticks %lld ms (expected %d)",
+                (long long)st->tick_max_gap_ms, TICK_MS);
     view_final(st);
     fota_watch_stop(st->watch);
     st->watch = NULL;

@@ -33,8 +33,8 @@ static void db_health(void *ctx)
     st->db_logged = h.err;
     station_log(st,
                 "results database: %s. No new module starts (those running finish); %zu "
-                "result(s) kept in memory, retrying every %d s",
-                h.words, h.queued_results, FOTA_RESULTS_RETRY_FAIL_MS / 1000);
+                "write(s), %zu of them result(s), kept in memory, retrying every %d s",
+                h.words, h.queued_ops, h.queued_results, FOTA_RESULTS_RETRY_FAIL_MS / 1000);
 }
 
 void station_db_attach(station_t *st)
@@ -45,6 +45,10 @@ void station_db_attach(station_t *st)
 
 void station_db_tick(station_t *st)
 {
+    int64_t now = (int64_t)uv_now(st->loop);
+    if (st->tick_last_ms && now - st->tick_last_ms > st->tick_max_gap_ms)
+        st->tick_max_gap_ms = now - st->tick_last_ms;
+    st->tick_last_ms = now;
     fota_results_health_t h;
     fota_results_health(st->results, &h);
     if (h.err == FOTA_STORE_ERR_BUSY && st->db_logged != FOTA_STORE_ERR_BUSY &&

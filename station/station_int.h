@@ -120,6 +120,8 @@ struct station {
     uv_signal_t sigs[5];     /* one per entry of station.c's signal table */
     bool console_gone;       /* stdout closed (EPIPE): no more console log */
     fota_store_err_t db_logged; /* the database trouble the line log told already */
+    int64_t tick_last_ms;    /* loop responsiveness: the longest gap between ticks */
+    int64_t tick_max_gap_ms;
     int64_t db_busy_logged_ms;
     uv_tty_t tty_in;
     bool tty_in_open;
