@@ -96,6 +96,7 @@ static const char *const error_words[] = {
     [-FOTA_E_TOOBIG] = "too large",
     [-FOTA_E_EMPTY] = "empty (0 bytes)",
     [-FOTA_E_NOTDIR] = "not a folder",
+    [-FOTA_E_NOTTY] = "not a terminal",
 };
 
 const char *fota_strerror(int code)
@@ -112,7 +113,7 @@ static const struct {
     {ENOENT, FOTA_E_NOENT}, {EACCES, FOTA_E_ACCES}, {EPERM, FOTA_E_ACCES},
     {EROFS, FOTA_E_ACCES},  {EISDIR, FOTA_E_ISDIR}, {ENOTDIR, FOTA_E_NOTDIR},
     {ENOMEM, FOTA_E_NOMEM}, {ENXIO, FOTA_E_NOTREG}, {EFBIG, FOTA_E_TOOBIG},
-    {ENAMETOOLONG, FOTA_E_RANGE},
+    {ENAMETOOLONG, FOTA_E_RANGE}, {ENOTTY, FOTA_E_NOTTY},
 };
 
 int fota_error_from_errno(int err)

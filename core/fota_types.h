@@ -94,6 +94,7 @@ enum {
     FOTA_E_TOOBIG = -11, /* over the size limit of its kind */
     FOTA_E_EMPTY = -12,  /* 0 bytes where content is required */
     FOTA_E_NOTDIR = -13, /* a file where a folder was expected */
+    FOTA_E_NOTTY = -14,  /* ENOTTY: a device that is not a terminal (a port that is none) */
 };
 /* One table from code to words; unknown codes read "unknown error". */
 const char *fota_strerror(int code);

@@ -328,14 +328,14 @@ int fota_port_open(uv_loop_t *loop, const char *path, const fota_port_cbs_t *cbs
         if (p->fd < 0) {
             int e = errno;
             free(p);
-            return e == ENOENT || e == ENXIO ? FOTA_E_NOENT
-                   : e == EACCES || e == EPERM ? FOTA_E_ACCES
-                                               : FOTA_E_IO;
+            /* Not there (yet): ENOENT, or ENXIO for a tty whose device is gone. */
+            return e == ENOENT || e == ENXIO ? FOTA_E_NOENT : fota_error_from_errno(e);
         }
         if (port_termios(p->fd, false) != 0) {
+            int err = errno == ENOTTY ? FOTA_E_NOTTY : FOTA_E_IO;
             close(p->fd);
             free(p);
-            return FOTA_E_IO;
+            return err; /* /dev/null and other devices that are no serial port */
         }
     }
     if (uv_poll_init(loop, &p->poll, p->fd) != 0) {

@@ -144,18 +144,17 @@ static void probe_decide(fota_probe_port_t *items, fota_probe_module_t *mods, si
 
 int fota_probe_main(const char *ports, const char *profiles_dir, bool json, FILE *out)
 {
-    size_t cap = FOTA_PROBE_MAX, n = 0;
-    fota_link_t *links = calloc(cap, sizeof *links);
-    fota_probe_port_t *items = calloc(cap, sizeof *items);
-    fota_probe_module_t *mods = calloc(cap, sizeof *mods);
-    if (!links || !items || !mods) {
-        free(links);
-        free(items);
-        free(mods);
+    size_t n = 0;
+    fota_link_t *links = NULL;
+    int rc = fota_watch_list(ports, &links, &n);
+    if (rc < 0) {
+        fprintf(stderr, "fota-station probe: ports directory %s: %s\n", ports,
+                rc == FOTA_E_NOENT ? "not found" : fota_strerror(rc));
         return 3;
     }
-    if (fota_watch_list(ports, links, cap, &n) < 0) {
-        fprintf(stderr, "fota-station probe: ports directory %s not found\n", ports);
+    fota_probe_port_t *items = calloc(n ? n : 1, sizeof *items);
+    fota_probe_module_t *mods = calloc(n ? n : 1, sizeof *mods);
+    if (!items || !mods) {
         free(links);
         free(items);
         free(mods);

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "util.h"
+
 static void json_str(FILE *f, const char *s)
 {
     fputc('"', f);
@@ -92,21 +94,6 @@ static void print_json(FILE *out, const fota_profile_set_t *set, const fota_prob
     fputs(shown ? "\n]\n" : "]\n", out);
 }
 
-/* Control bytes in a link name never reach the operator's terminal raw. */
-static const char *printable(const char *s, char *buf, size_t len)
-{
-    size_t o = 0;
-    for (; *s && o + 5 < len; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7f)
-            o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
-        else
-            buf[o++] = (char)c;
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
 static void print_table(FILE *out, const fota_profile_set_t *set, const fota_probe_port_t *items,
                         const fota_probe_module_t *mods, size_t nm)
 {
@@ -124,7 +111,7 @@ static void print_table(FILE *out, const fota_profile_set_t *set, const fota_pro
         if (m->at >= 0 && at->num >= 0)
             snprintf(iface, sizeof iface, "%d", at->num);
         fprintf(out, "%-34s %-14s %-5s %-18s %-16s %-26s %s%s%s\n",
-                printable(m->slot, slot, sizeof slot), m->at >= 0 ? at->link.target : "-", iface,
+                fota_printable(m->slot, slot, sizeof slot), m->at >= 0 ? at->link.target : "-", iface,
                 at->q.model[0] ? at->q.model : "-", at->q.imei[0] ? at->q.imei : "-",
                 at->q.revision[0] ? at->q.revision : "-", p ? p->family : "-",
                 note[0] ? "  # " : "", note);

@@ -11,8 +11,6 @@
 #include "query.h"
 #include "watch.h"
 
-#define FOTA_PROBE_MAX 4096
-
 /* One link (tty interface). */
 typedef struct {
     fota_link_t link;

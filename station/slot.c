@@ -223,6 +223,7 @@ slot_t *slot_new(station_t *st, const char *name)
         return NULL;
     s->st = st;
     fota_copy(s->name, sizeof s->name, name);
+    fota_printable(name, s->label, sizeof s->label);
     fota_hub_key(name, s->hub, sizeof s->hub);
     uv_timer_init(st->loop, &s->timer);
     uv_timer_init(st->loop, &s->reopen);

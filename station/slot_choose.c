@@ -115,6 +115,7 @@ void slot_settle_start(slot_t *s)
 /* ---- candidates' ports ------------------------------------------------------- */
 
 static void choose_decide(slot_t *s, bool round_over);
+static void choose_give_up(slot_t *s, const char *why);
 
 static void if_data(void *ctx, const uint8_t *d, size_t n)
 {
@@ -157,9 +158,19 @@ static bool if_open(slot_t *s, slot_if_t *f)
         return true;
     }
     f->port = NULL;
-    if (rc != f->open_error && rc != FOTA_E_NOENT) /* not there yet: next round */
-        station_log(s->st, "%s: cannot open %s: %s%s", s->name, f->link.target, fota_strerror(rc),
+    if (rc == FOTA_E_NOENT)
+        return false; /* the tty is not there yet: next round */
+    /* Permission denied, not a terminal: no later round changes that. Said once,
+     * counted in the summary; the interface is asked again only when its link
+     * changes. */
+    f->candidate = false;
+    if (rc != f->open_error) {
+        s->st->ports_unopened++;
+        char name[160];
+        station_log(s->st, "%s: cannot open %s (%s): %s%s", s->name, f->link.target,
+                    fota_printable(f->link_name, name, sizeof name), fota_strerror(rc),
                     open_advice(rc));
+    }
     f->open_error = rc;
     return false;
 }
@@ -186,10 +197,17 @@ static void choose_round(slot_t *s)
         fota_query_init(&f->query, at_cmd, 1);
         fota_port_write(f->port, (const uint8_t *)"AT\r", 3);
     }
+    bool left = false;
+    for (size_t i = 0; i < s->n_ifs; i++)
+        left |= s->ifs[i].candidate;
+    if (!left) {
+        choose_give_up(s, "no port that can be opened");
+        return;
+    }
     uv_timer_start(&s->timer, slot_timer_cb, PROBE_TIMEOUT_MS, 0);
 }
 
-static void choose_give_up(slot_t *s)
+static void choose_give_up(slot_t *s, const char *why)
 {
     slot_choose_cancel(s);
     slot_set_state(s, SLOT_IGNORED, FOTA_DASH_IDLE);
@@ -199,8 +217,8 @@ static void choose_give_up(slot_t *s)
         if (s->ifs[i].present)
             len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", len ? ", " : "",
                                     s->ifs[i].link.target);
-    snprintf(s->result, sizeof s->result, "no answer to AT: not a module port");
-    station_log(s->st, "%s: no answer to AT on %s; ignored until a link changes", s->name,
+    fota_copy(s->result, sizeof s->result, why);
+    station_log(s->st, "%s: %s (%s); ignored until a link changes", s->name, why,
                 list[0] ? list : "-");
     station_check_exit(s->st);
 }
@@ -289,7 +307,7 @@ void slot_choose_timeout(slot_t *s)
         return;
     unsigned limit = fota_timeouts_effective(s->hint, job_timeouts(s)).probe_ms;
     if (station_now(s->st) - s->choose_started_ms + PROBE_TIMEOUT_MS > (int64_t)limit) {
-        choose_give_up(s);
+        choose_give_up(s, "no answer to AT: not a module port");
         return;
     }
     s->choose_round++;

@@ -3,6 +3,7 @@
  * redraw tick, signals and the operator's keys. */
 #include "station.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -72,6 +73,16 @@ static void on_link(void *ctx, const char *name, const fota_link_t *link)
     slot_t *s = station_slot(st, place.slot, link != NULL);
     if (s)
         slot_if_event(s, name, place.interface, link);
+}
+
+static void on_watch_error(void *ctx, const char *dir, int err)
+{
+    station_t *st = ctx;
+    if (err)
+        station_log(st, "ports directory %s: %s; no module is seen until it can be read", dir,
+                    fota_strerror(err));
+    else
+        station_log(st, "ports directory %s readable again", dir);
 }
 
 void station_schedule(station_t *st)
@@ -263,14 +274,19 @@ int fota_station_run(const fota_cli_t *opts)
         return rc;
     }
     struct stat sb;
-    if (stat(opts->ports, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-        fprintf(stderr, "fota-station: ports directory %s: %s\n", opts->ports,
-                errno ? strerror(errno) : "not a directory");
+    DIR *ports_dir = NULL;
+    if (stat(opts->ports, &sb) != 0 || !S_ISDIR(sb.st_mode) ||
+        !(ports_dir = opendir(opts->ports))) {
+        int e = errno;
+        fprintf(stderr, "fota-station: ports directory %s: %s%s\n", opts->ports,
+                e ? strerror(e) : "not a directory",
+                e == EACCES ? " (run the station as a user that may read it)" : "");
         fota_job_free(st->job);
         fota_profile_set_free(&st->profiles);
         free(st);
         return 3;
     }
+    closedir(ports_dir);
     int recovered = 0;
     char errbuf[256] = "";
     if (fota_results_open(opts->db, &st->results, &recovered, errbuf, sizeof errbuf) < 0) {
@@ -338,6 +354,8 @@ int fota_station_run(const fota_cli_t *opts)
         fprintf(stderr, "fota-station: cannot watch %s\n", opts->ports);
         st->exit_code = 3;
         station_shutdown(st);
+    } else {
+        fota_watch_on_error(st->watch, on_watch_error);
     }
     uv_run(st->loop, UV_RUN_DEFAULT);
 

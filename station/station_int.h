@@ -53,6 +53,7 @@ typedef struct {
 typedef struct slot {
     station_t *st;
     char name[128];          /* the hub port (or the link's name when it has no USB shape) */
+    char label[160];         /* name for the screen: control bytes escaped (fota_printable) */
     char hub[128];
     slot_state_t state;
     bool present;            /* at least one interface link exists */
@@ -133,6 +134,7 @@ struct station {
     bool in_schedule, schedule_again;
     int64_t last_link_change_ms;
     unsigned pass, fail, skip, interrupted;
+    unsigned ports_unopened; /* ttys that could not be opened (permission, not a tty) */
     bool paused_logged;
     char banner[256];
     int64_t hr_base_ms;      /* epoch ms at start (see station_now) */

@@ -1,4 +1,5 @@
 /* Per-attempt transcripts; see translog.h. */
+#include <stdbool.h>
 #include "translog.h"
 
 #include <string.h>
@@ -23,7 +24,11 @@ FILE *fota_translog_open(const char *dir, const char *slot, int64_t attempt_id, 
     size_t i = 0;
     for (; slot[i] && i + 1 < sizeof safe; i++) {
         char c = slot[i];
-        safe[i] = (c == '/' || c == ' ' || c == ':') ? '_' : c;
+        /* A file name from a link's name: letters, digits, '.', '-' only (a name
+         * may hold '/', ':', blanks or control bytes). */
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  ((c == '.' || c == '-') && i > 0);
+        safe[i] = ok ? c : '_';
     }
     safe[i] = '\0';
     time_t s = (time_t)(now_ms / 1000);

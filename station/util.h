@@ -21,4 +21,9 @@ static inline int fota_copy(char *dst, size_t cap, const char *src)
     return whole;
 }
 
+/* src for a terminal or a log line: every byte outside printable ASCII (C0, DEL, C1,
+ * any byte of a multi-byte sequence) becomes \xNN, so a link's name or a module's
+ * reply cannot clear the screen or forge a line. Returns dst. */
+char *fota_printable(const char *src, char *dst, size_t cap);
+
 #endif

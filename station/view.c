@@ -29,11 +29,14 @@ static void view_flush(station_t *st)
 
 void station_log(station_t *st, const char *fmt, ...)
 {
-    char msg[512];
+    char raw[512], msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    /* Names and module text come from outside: no byte of theirs drives the terminal
+     * or starts a line of its own. */
+    fota_printable(raw, msg, sizeof msg);
     char t[40];
     fota_iso_time(station_now(st), t, sizeof t);
     if (st->dashboard) {
@@ -61,7 +64,7 @@ static size_t view_rows(station_t *st, fota_dash_row_t *rows, fota_dash_header_t
             continue;
         fota_dash_row_t *r = &rows[n++];
         memset(r, 0, sizeof *r);
-        r->slot = s->name;
+        r->slot = s->label;
         r->model = s->model;
         r->imei = s->imei;
         r->phase = s->phase;
@@ -188,5 +191,8 @@ void view_final(station_t *st)
     fota_iso_time(station_now(st), t, sizeof t);
     printf("%s done: pass %u, fail %u, skip %u, interrupted %u, yield %.1f%%\n", t, st->pass,
            st->fail, st->skip, st->interrupted, done ? 100.0 * st->pass / done : 0.0);
+    if (st->ports_unopened)
+        printf("%s %u port(s) could not be opened (see the lines above): their modules were "
+               "not seen\n", t, st->ports_unopened);
     view_flush(st);
 }

@@ -2,6 +2,7 @@
 #include "watch.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,7 +14,6 @@
 #include "port.h"
 #include "util.h"
 
-#define WATCH_MAX_LINKS 512
 
 struct fota_watch {
     uv_fs_event_t ev;
@@ -27,6 +27,8 @@ struct fota_watch {
     size_t n;
     int open_handles;
     bool have_ev;
+    int list_error;          /* last listing's error, reported once per change */
+    fota_watch_error_cb error_cb;
 };
 
 static int link_cmp(const void *a, const void *b)
@@ -34,37 +36,74 @@ static int link_cmp(const void *a, const void *b)
     return strcmp(((const fota_link_t *)a)->name, ((const fota_link_t *)b)->name);
 }
 
-int fota_watch_list(const char *dir, fota_link_t *out, size_t max, size_t *n)
+/* A directory entry that cannot be a link to a tty is skipped without a stat. */
+static bool maybe_port(const struct dirent *e)
 {
+    if (e->d_name[0] == '.')
+        return false;
+    return e->d_type == DT_LNK || e->d_type == DT_CHR || e->d_type == DT_UNKNOWN;
+}
+
+static int link_read(const char *dir, const char *name, fota_link_t *l)
+{
+    char path[PATH_MAX], real[PATH_MAX];
+    if (strlen(name) >= sizeof l->name ||
+        (size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+        return FOTA_E_RANGE;
+    struct stat ls, ts;
+    if (lstat(path, &ls) != 0 || stat(path, &ts) != 0)
+        return FOTA_E_NOENT; /* vanished meanwhile, or a dangling link: no port there */
+    if (!S_ISCHR(ts.st_mode))
+        return FOTA_E_NOENT;
+    if (fota_port_resolve(path, real, sizeof real) != 0 || strlen(real) >= sizeof l->target)
+        return FOTA_E_RANGE;
+    memset(l, 0, sizeof *l);
+    fota_copy(l->name, sizeof l->name, name);
+    fota_copy(l->target, sizeof l->target, real);
+    l->ino = (uint64_t)ls.st_ino;
+    l->ctime_ns = (uint64_t)ls.st_ctim.tv_sec * 1000000000u + (uint64_t)ls.st_ctim.tv_nsec;
+    l->rdev = (uint64_t)ts.st_rdev;
+    return 0;
+}
+
+int fota_watch_list(const char *dir, fota_link_t **out, size_t *n)
+{
+    *out = NULL;
     *n = 0;
     DIR *d = opendir(dir);
     if (!d)
-        return FOTA_E_NOENT;
+        return errno == EACCES || errno == EPERM ? FOTA_E_ACCES : FOTA_E_NOENT;
+    /* No limit on the folder's size: a real /dev/serial/by-path holds a few hundred
+     * links at most, and anything else in it is skipped cheaply. */
+    size_t cap = 0;
+    fota_link_t *v = NULL;
     struct dirent *e;
-    while ((e = readdir(d)) != NULL && *n < max) {
-        if (e->d_name[0] == '.')
+    int rc = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (!maybe_port(e))
             continue;
-        if (strlen(e->d_name) >= sizeof out->name)
-            continue;
-        char path[PATH_MAX], real[PATH_MAX];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat ls, ts;
-        if (lstat(path, &ls) != 0 || stat(path, &ts) != 0)
-            continue; /* vanished meanwhile, or a dangling link: no port there */
-        if (!S_ISCHR(ts.st_mode))
-            continue;
-        if (fota_port_resolve(path, real, sizeof real) != 0 || strlen(real) >= sizeof out->target)
-            continue;
-        fota_link_t *l = &out[(*n)++];
-        memset(l, 0, sizeof *l);
-        fota_copy(l->name, sizeof l->name, e->d_name);
-        fota_copy(l->target, sizeof l->target, real);
-        l->ino = (uint64_t)ls.st_ino;
-        l->ctime_ns = (uint64_t)ls.st_ctim.tv_sec * 1000000000u + (uint64_t)ls.st_ctim.tv_nsec;
-        l->rdev = (uint64_t)ts.st_rdev;
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            fota_link_t *nv = realloc(v, ncap * sizeof *nv);
+            if (!nv) {
+                rc = FOTA_E_NOMEM;
+                break;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        if (link_read(dir, e->d_name, &v[*n]) == 0)
+            (*n)++;
     }
     closedir(d);
-    qsort(out, *n, sizeof *out, link_cmp);
+    if (rc) {
+        free(v);
+        *n = 0;
+        return rc;
+    }
+    if (*n)
+        qsort(v, *n, sizeof *v, link_cmp);
+    *out = v;
     return 0;
 }
 
@@ -75,11 +114,14 @@ static bool link_same(const fota_link_t *a, const fota_link_t *b)
 
 void fota_watch_rescan(fota_watch_t *w)
 {
-    fota_link_t *now = calloc(WATCH_MAX_LINKS, sizeof *now);
-    if (!now)
-        return;
+    fota_link_t *now = NULL;
     size_t n = 0;
-    fota_watch_list(w->dir, now, WATCH_MAX_LINKS, &n);
+    int rc = fota_watch_list(w->dir, &now, &n);
+    if (rc == FOTA_E_NOMEM)
+        return; /* keep what we know; the next scan tries again */
+    if (rc != w->list_error && w->error_cb)
+        w->error_cb(w->ctx, w->dir, rc);
+    w->list_error = rc;
     /* Merge two sorted lists; report in name order. Swap the list in before the
      * callbacks so a callback that rescans sees a consistent state. */
     fota_link_t *old = w->links;
@@ -173,4 +215,9 @@ void fota_watch_stop(fota_watch_t *w)
 size_t fota_watch_count(const fota_watch_t *w)
 {
     return w->n;
+}
+
+void fota_watch_on_error(fota_watch_t *w, fota_watch_error_cb cb)
+{
+    w->error_cb = cb;
 }

@@ -32,7 +32,12 @@ void fota_watch_rescan(fota_watch_t *w);
 void fota_watch_stop(fota_watch_t *w);
 /* Links currently present. */
 size_t fota_watch_count(const fota_watch_t *w);
-/* Scans dir once without a loop (probe): fills up to max links sorted by name. */
-int fota_watch_list(const char *dir, fota_link_t *out, size_t max, size_t *n);
+/* Scans dir once without a loop (probe): *out (malloc'd, sorted by name, free() it)
+ * holds every link to a character device. FOTA_E_NOENT or FOTA_E_ACCES when the
+ * folder cannot be read. */
+int fota_watch_list(const char *dir, fota_link_t **out, size_t *n);
+/* Told when listing the folder starts or stops failing (err 0: readable again). */
+typedef void (*fota_watch_error_cb)(void *ctx, const char *dir, int err);
+void fota_watch_on_error(fota_watch_t *w, fota_watch_error_cb cb);
 
 #endif

@@ -650,7 +650,7 @@ def case_pause_and_limits(c):
         if len(parts) < 3 or not parts[1].endswith(":"):
             continue
         slot = parts[1][:-1]
-        hub = slot.rsplit(":", 1)[0].rsplit(".", 1)[0]
+        hub = slot.rsplit(".", 1)[0]  # the slot is the hub port: its hub drops the last port
         if parts[2].startswith("upgrading"):
             inflight.add(slot)
             hubs[hub] = hubs.get(hub, 0) + 1
@@ -786,9 +786,10 @@ def case_dashboard(c):
     check("%" in text and "[" in text, "progress bars")
 
 
-def run_on_pty(cmd, on_output, timeout=60):
+def run_on_pty(cmd, on_output, timeout=60, save=None):
     """Runs cmd with a pty as its terminal; on_output(text_so_far, write) is called
-    as output arrives and may type keys with write(bytes). Returns (rc, text)."""
+    as output arrives and may type keys with write(bytes). Returns (rc, text); the
+    text also goes to the file save, if given, however the run ends."""
     import pty
     import select
     master, slave = pty.openpty()
@@ -811,6 +812,9 @@ def run_on_pty(cmd, on_output, timeout=60):
         elif p.poll() is not None:
             break
     os.close(master)
+    if save:
+        with open(save, "wb") as f:
+            f.write(out)
     try:
         rc = p.wait(10)
     except subprocess.TimeoutExpired:
@@ -827,7 +831,9 @@ def case_dashboard_keys(c):
                     timeouts={"reboot": 10, "total": 60})
     bad = [{"family": "RG50xQ", "slot": slot_name(0),
             "faults": {"error": {"phase": "update", "code": 504, "at": 10}}}]
-    good = [{"family": "RG50xQ", "slot": slot_name(1)}]
+    # A second fota-sim numbers its modules from 0 too: the good module gets its own
+    # IMEI, or the station rightly takes it for another port of the bad one.
+    good = [{"family": "RG50xQ", "slot": slot_name(1), "imei": luhn_imei("86403205100901")}]
     c.sim("--scenario", c.write("scen-bad.yaml", scenario_yaml(bad)), expect_links=1,
           speed=SCEN_SPEED, log="sim-bad.log")
     state = {"inserted": False, "acked": False, "quit": False}
@@ -846,7 +852,8 @@ def case_dashboard_keys(c):
             state["quit"] = True
 
     rc, text = run_on_pty([ARGS.station, "run", "--job", job, "--db", c.db, "--ports", c.ports,
-                           "--profiles", os.path.join(ARGS.source, "profiles")], keys)
+                           "--profiles", os.path.join(ARGS.source, "profiles")], keys,
+                          save=os.path.join(c.dir, "dashboard.out"))
     with open(os.path.join(c.dir, "dashboard.out"), "w") as f:
         f.write(text)
     check(state["inserted"] and state["acked"] and state["quit"],
@@ -875,7 +882,7 @@ def case_dashboard_fail_stays(c):
     check("still in the slot" in text, "the module came back after its FAIL and was recognised")
     last = text.split("\x1b[H")[-1]
     # the slot table comes before the log lines in a frame: its row is the first match
-    line = [l for l in last.split("\n") if slot_name(0)[-12:] in l][:1]
+    line = [l for l in last.split("\n") if hub_port(slot_name(0))[-10:] in l][:1]
     check(line and "package/504" in line[0] and "idle" not in line[0],
           f"last frame keeps the verdict: {line}")
     check([r["result"] for r in c.rows()] == ["FAIL"], "one row, not two")
