@@ -15,7 +15,7 @@
  *   3. URC (urc_prefixes, or the profile through is_urc)      -> URC
  *   4. anything else                                          -> NOISE (traced)
  * Known URC lines win over "info line of a command without prefix": +QIND lines
- * arrive between a command and its OK (000 §3.3.1 example).
+ * arrive between a command and its OK (RG50xQ FOTA note §3.3.1 example).
  *
  * Re-entrancy (DESIGN-NOTES habit 8): callbacks may send the next command, reset
  * or free the chat; the in-flight state is cleared before the response callback, a

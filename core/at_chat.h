@@ -116,8 +116,8 @@ int fota_at_chat_send_expect(fota_at_chat_t *c, const char *cmd, const char *inf
                              unsigned timeout_ms, uint64_t now_ms);
 /* A "pseudo command" with nothing sent: completes (response callback) with the next
  * final result, or TIMEOUT. Needed after CONNECT (AT+QFUPL ends with
- * `+QFUPL: <size>,<checksum>` then OK) and for seed 004's AT+QFUA, which answers OK
- * and then a separate CONNECT line (004 §2.3.1). FOTA_E_STATE if busy. */
+ * `+QFUPL: <size>,<checksum>` then OK) and for the GSM FOTA note's AT+QFUA, which answers OK
+ * and then a separate CONNECT line (GSM FOTA note §2.3.1). FOTA_E_STATE if busy. */
 int fota_at_chat_wait(fota_at_chat_t *c, unsigned timeout_ms, uint64_t now_ms);
 int fota_at_chat_wait_expect(fota_at_chat_t *c, const char *info_prefix, unsigned timeout_ms,
                              uint64_t now_ms);

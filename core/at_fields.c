@@ -1,7 +1,7 @@
 /* Field iterator for AT arguments: `"FOTA","UPDATING",42`.
  * Tolerant by design, because the seeds print the same URC several ways:
- *   +QIND: "FOTA", "HTTPEnd", 0     blanks after commas (001 §3.3.1.2)
- *   +QIND: "FOTA","UPDATING", 1     blank before a number (003 §3.1)
+ *   +QIND: "FOTA", "HTTPEnd", 0     blanks after commas (EG06xK DFOTA note §3.3.1.2)
+ *   +QIND: "FOTA","UPDATING", 1     blank before a number (EC200T FOTA guide §3.1)
  *   "DOWNLOADING",57% / "RESTORE",1%  a '%' after numbers (SPEC §4, real modules)
  *   "Last upgrade was not finished,continue upgrade"  a comma inside quotes
  * `p == NULL` marks the iterator as exhausted. */

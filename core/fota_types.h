@@ -12,9 +12,9 @@
 typedef enum {
     FOTA_METHOD_URL,    /* AT+QFOTADL="ftp|http|https://…": module downloads itself */
     FOTA_METHOD_LOCAL,  /* AT+QFUPL upload to UFS, then AT+QFOTADL="<prefix><name>" */
-    FOTA_METHOD_STREAM, /* AT+QFOTADL="FILE:<length>" then raw bytes (EC200T, 003 §3.3) */
-    FOTA_METHOD_QFUA,   /* legacy AT+QFUA, CONNECT, raw bytes, +++ (004 §2.3.1) */
-    FOTA_METHOD_QFAW,   /* legacy AT+QFAI, AT+QFAW="<hex>"…, AT+QFAU (004 §2.3.2) */
+    FOTA_METHOD_STREAM, /* AT+QFOTADL="FILE:<length>" then raw bytes (EC200T, EC200T FOTA guide §3.3) */
+    FOTA_METHOD_QFUA,   /* legacy AT+QFUA, CONNECT, raw bytes, +++ (GSM FOTA note §2.3.1) */
+    FOTA_METHOD_QFAW,   /* legacy AT+QFAI, AT+QFAW="<hex>"…, AT+QFAU (GSM FOTA note §2.3.2) */
     FOTA_METHOD__COUNT
 } fota_method_t;
 

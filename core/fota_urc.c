@@ -40,7 +40,7 @@ static bool name_eq(const char *a, const char *b)
 
 /* ---- text patterns ------------------------------------------------------------
  * Literal text, case-insensitive; a run of blanks in the pattern matches any run
- * of blanks in the line, none included ("Update  percent = 7%", 004 §2.3.1, prints
+ * of blanks in the line, none included ("Update  percent = 7%", GSM FOTA note §2.3.1, prints
  * two blanks); "%d" skips blanks and captures an integer; "*" matches anything.
  * Only "%d" and "*" recurse, so the depth is bounded by the pattern, not the line;
  * a capture is kept only from the path that matched. */

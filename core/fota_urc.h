@@ -21,7 +21,7 @@ typedef struct {
 int fota_urc_parse(const fota_profile_t *p, const char *line, fota_urc_t *out);
 
 /* True when the line should be treated as unsolicited by the AT classifier
- * (FOTA/boot URCs and seed 004's text lines). */
+ * (FOTA/boot URCs and the GSM FOTA note's text lines). */
 bool fota_urc_is_unsolicited(const fota_profile_t *p, const char *line);
 
 #endif

@@ -57,7 +57,7 @@ typedef struct {
     char *command;          /* template, "{arg}" replaced: AT+QFOTADL="{arg}" */
     /* url */
     size_t max_url_len;     /* 512 RG50xQ, 100 EG06xK, 255 EC200T (bytes, whole URL) */
-    bool ftp_root_only;     /* EC200T: "Currently only root path is supported" (003 §3.1) */
+    bool ftp_root_only;     /* EC200T: "Currently only root path is supported" (EC200T FOTA guide §3.1) */
     char **schemes;         /* allowed, lowercase: "ftp","http","https" */
     size_t n_schemes;
     /* local */
@@ -68,9 +68,9 @@ typedef struct {
     size_t ack_block;       /* one 'A' per this many bytes in ack mode (1024) */
     /* stream / qfua */
     char *flow_command;     /* on a USB AT port: "AT+QCFG=\"usbifc\",2,2"; NULL = none */
-    char *flow_command_uart;/* on a physical UART: "AT+IFC=2,2" (003 §3.3); NULL = none */
+    char *flow_command_uart;/* on a physical UART: "AT+IFC=2,2" (EC200T FOTA guide §3.3); NULL = none */
     bool require_flow;      /* refuse to stream without hardware flow control */
-    unsigned rate_limit_bps;/* without flow control: bytes per second (15000, 003 §3.3) */
+    unsigned rate_limit_bps;/* without flow control: bytes per second (15000, EC200T FOTA guide §3.3) */
     size_t min_write;       /* without flow control: at least this many bytes per write (32) */
     unsigned guard_ms;      /* qfua: silence before and after "+++" */
     /* qfaw */
@@ -78,15 +78,15 @@ typedef struct {
     char *write_command;    /* "AT+QFAW=\"{hex}\"" */
     char *commit_command;   /* "AT+QFAU" */
     size_t max_chunk_bytes; /* payload bytes per AT+QFAW: 225 (= 450 hex chars, the
-                             * safe reading of 004 §2.3.2's "450 bytes") */
+                             * safe reading of GSM FOTA note §2.3.2's "450 bytes") */
     /* behaviour */
-    bool reboot_after_download; /* port drops between download and update (000 §3.3.1) */
+    bool reboot_after_download; /* port drops between download and update (RG50xQ FOTA note §3.3.1) */
     bool reboot_after_end;      /* module restarts after END / success line */
 } fota_method_profile_t;
 
 typedef struct {
     unsigned command_ms;   /* ordinary AT command (300 ms in the seeds; we allow more) */
-    unsigned reboot_ms;    /* first URC after a reboot: 90 s (000 §3.3.1, 001 §3.3.1.1) */
+    unsigned reboot_ms;    /* first URC after a reboot: 90 s (RG50xQ FOTA note §3.3.1, EG06xK DFOTA note §3.3.1.1) */
     unsigned download_ms;  /* AT+QFOTADL accepted → download end */
     unsigned stall_ms;     /* no progress change while updating */
     unsigned total_ms;     /* whole attempt */

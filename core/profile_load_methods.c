@@ -78,7 +78,7 @@ static int read_schemes(fota_yaml_t *y, yaml_node_t *n, fota_method_profile_t *m
     int rc = fota_yaml_str_list(y, n, "methods.url.schemes", &m->schemes, &m->n_schemes);
     for (size_t i = 0; !rc && i < m->n_schemes; i++) {
         const char *s = m->schemes[i];
-        /* Stored lowercase: the seeds print both FTP:// and ftp:// (001 §3.3.1.1). */
+        /* Stored lowercase: the seeds print both FTP:// and ftp:// (EG06xK DFOTA note §3.3.1.1). */
         for (char *c = m->schemes[i]; *c; c++)
             if (*c >= 'A' && *c <= 'Z')
                 *c = (char)(*c - 'A' + 'a');
@@ -148,8 +148,8 @@ static int read_method(fota_yaml_t *y, yaml_node_t *n, fota_method_t mt,
                               "%s.local_prefix: must be an absolute path like /cache/ufs/",
                               what);
     if (mt == FOTA_METHOD_QFUA && !m->require_flow)
-        /* AT+QFUA is the flow-controlled interface (004 §2.3.1): data is lost otherwise. */
-        return fota_yaml_fail(y, n, "%s: require_flow must be true for qfua (004 §2.3.1)",
+        /* AT+QFUA is the flow-controlled interface (GSM FOTA note §2.3.1): data is lost otherwise. */
+        return fota_yaml_fail(y, n, "%s: require_flow must be true for qfua (GSM FOTA note §2.3.1)",
                               what);
     return 0;
 }

@@ -146,7 +146,7 @@ static void cmd_qcfg(sim_module_t *m, const char *a)
         return error(m);
     while (*s == ' ')
         s++;
-    if (*s == 0 || *s == '?') { /* 003 §3.3 example reads with AT+QCFG="USBIFC"? */
+    if (*s == 0 || *s == '?') { /* EC200T FOTA guide §3.3 example reads with AT+QCFG="USBIFC"? */
         sim_line(m, "+QCFG: \"usbifc\",%d,%d", m->flow_control ? 2 : 0, m->flow_control ? 2 : 0);
         return ok(m);
     }
@@ -167,7 +167,7 @@ static void cmd_qfaw(sim_module_t *m, const char *a)
     if (m->fs != -1 || !arg_str(a, hex, sizeof hex))
         return error(m);
     size_t n = strlen(hex);
-    if (n == 0 || n % 2 || n / 2 > 450) /* 004 §2.3.2: at most 450 bytes per AT+QFAW */
+    if (n == 0 || n % 2 || n / 2 > 450) /* GSM FOTA note §2.3.2: at most 450 bytes per AT+QFAW */
         return error(m);
     uint8_t bin[450];
     for (size_t i = 0; i < n / 2; i++) {
@@ -296,7 +296,7 @@ static void exec_line(sim_module_t *m, char *line)
         return cmd_qcfg(m, args);
     if (!strcmp(name, "+QFOTADL") && usb) {
         if (is_test)
-            return ok(m); /* 000 §3.3 test command: OK */
+            return ok(m); /* RG50xQ FOTA note §3.3 test command: OK */
         if (!is_set || sim_fota_command(m, args) != 0)
             return error(m);
         return;
@@ -314,7 +314,7 @@ static void exec_line(sim_module_t *m, char *line)
         return ok(m);
     }
     if (!usb && !strcmp(name, "+QFUA") && !*rest) {
-        /* 004 §2.3.1: OK, then CONNECT, then raw data until +++ */
+        /* GSM FOTA note §2.3.1: OK, then CONNECT, then raw data until +++ */
         ok(m);
         sim_line(m, "CONNECT");
         sim_data_begin(m, SIM_MODE_QFUA, 0);

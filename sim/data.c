@@ -1,5 +1,5 @@
-/* Data mode: AT+QFUPL uploads, EC200T's FILE:<len> stream (003 §3.3) and the
- * legacy AT+QFUA raw stream ended by "+++" after a guard time (004 §2.3.1). */
+/* Data mode: AT+QFUPL uploads, EC200T's FILE:<len> stream (EC200T FOTA guide §3.3) and the
+ * legacy AT+QFUA raw stream ended by "+++" after a guard time (GSM FOTA note §2.3.1). */
 #include "sim.h"
 
 #include <stdio.h>

@@ -11,12 +11,12 @@ static const sim_family_t families[] = {
         .id = SIM_FAM_RG50XQ, .name = "RG50xQ",
         .def_model = "RG500Q-EA", .def_revision = "RG500QEAAAR11A06M4G", .tac = "86403205",
         .usb = 1,
-        .url_max = 512,                  /* 000 §3.3.1: "Maximum length is 512 bytes" */
-        .local_prefix = "/cache/ufs/",   /* 000 §3.3.3 */
-        .reboot_before_update = 1,       /* 000 §3.3.1: reboots after FTPEND */
+        .url_max = 512,                  /* RG50xQ FOTA note §3.3.1: "Maximum length is 512 bytes" */
+        .local_prefix = "/cache/ufs/",   /* RG50xQ FOTA note §3.3.3 */
+        .reboot_before_update = 1,       /* RG50xQ FOTA note §3.3.1: reboots after FTPEND */
         .default_flow = 1,               /* USB bulk endpoints throttle the host */
         .ftp = {"+QIND: \"FOTA\",\"FTPSTART\"", "+QIND: \"FOTA\",\"FTPEND\",%d"},
-        /* 000 §3.3.2 really prints "HTTPPEND" (table and example agree) */
+        /* RG50xQ FOTA note §3.3.2 really prints "HTTPPEND" (table and example agree) */
         .http = {"+QIND: \"FOTA\",\"HTTPSTART\"", "+QIND: \"FOTA\",\"HTTPPEND\",%d"},
         .https = {"+QIND: \"FOTA\",\"HTTPSSTART\"", "+QIND: \"FOTA\",\"HTTPSEND\",%d"},
         .start = "+QIND: \"FOTA\",\"START\"",
@@ -30,13 +30,13 @@ static const sim_family_t families[] = {
         .id = SIM_FAM_EG06XK, .name = "EG06xK",
         .def_model = "EG065K-NA", .def_revision = "EG065KNAAAR01A01M4G", .tac = "86769005",
         .usb = 1,
-        .url_max = 100,                      /* 001 §3.3.1.1: max 100 bytes */
-        .local_prefix = "/usrdata/cache/ufs/", /* 001 §3.3.1.3 */
+        .url_max = 100,                      /* EG06xK DFOTA note §3.3.1.1: max 100 bytes */
+        .local_prefix = "/usrdata/cache/ufs/", /* EG06xK DFOTA note §3.3.1.3 */
         .reboot_before_update = 1,
-        .check_before_reboot = 1,            /* 001 §3: 505 before recovery, package deleted */
+        .check_before_reboot = 1,            /* EG06xK DFOTA note §3: 505 before recovery, package deleted */
         .default_flow = 1,
         .ftp = {"+QIND: \"FOTA\",\"FTPSTART\"", "+QIND: \"FOTA\",\"FTPEND\",%d"},
-        /* 001 §3.3.1.2 example: `+QIND: "FOTA", "HTTPEnd", 0` (table says HTTPEPEND) */
+        /* EG06xK DFOTA note §3.3.1.2 example: `+QIND: "FOTA", "HTTPEnd", 0` (table says HTTPEPEND) */
         .http = {"+QIND: \"FOTA\",\"HTTPSTART\"", "+QIND: \"FOTA\",\"HTTPEnd\",%d"},
         .https = {"+QIND: \"FOTA\",\"HTTPSSTART\"", "+QIND: \"FOTA\",\"HTTPSEND\",%d"},
         .start = "+QIND: \"FOTA\",\"START\"",
@@ -51,10 +51,10 @@ static const sim_family_t families[] = {
         .id = SIM_FAM_EC200T, .name = "EC200T",
         .def_model = "EC200T-CN", .def_revision = "EC200TCNTCNMAR02A01M16", .tac = "86685905",
         .usb = 1,
-        .url_max = 255,       /* 003 §3.1 */
-        .file_stream = 1,     /* 003 §3.3 */
-        .ftp_root_only = 1,   /* 003 §3.1 <file_path>: "Currently only root path is supported" */
-        .default_flow = 0,    /* 003 §3.3: host must send AT+QCFG="usbifc",2,2 / AT+IFC=2,2 */
+        .url_max = 255,       /* EC200T FOTA guide §3.1 */
+        .file_stream = 1,     /* EC200T FOTA guide §3.3 */
+        .ftp_root_only = 1,   /* EC200T FOTA guide §3.1 <file_path>: "Currently only root path is supported" */
+        .default_flow = 0,    /* EC200T FOTA guide §3.3: host must send AT+QCFG="usbifc",2,2 / AT+IFC=2,2 */
         /* spacing as printed in 003's examples */
         .ftp = {"+QIND: \"FOTA\", \"FTPSTART\"", "+QIND: \"FOTA\",\"FTPEND\",%d"},
         .http = {"+QIND: \"FOTA\",\"HTTPSTART\"", "+QIND: \"FOTA\",\"HTTPEND\",%d"},
@@ -65,14 +65,14 @@ static const sim_family_t families[] = {
         .end = "+QIND: \"FOTA\",\"END\",%d",
         .downloading = "+QIND: \"FOTA\",\"DOWNLOADING\",%d",
         .restore = "+QIND: \"FOTA\",\"RESTORE\",%d",
-        .data_rate = 15e3,    /* 003 §3.3: "limited to 15kB/s" for NOR flash */
+        .data_rate = 15e3,    /* EC200T FOTA guide §3.3: "limited to 15kB/s" for NOR flash */
     },
     {
         .id = SIM_FAM_LEGACY, .name = "legacy-GSM", /* profiles/legacy-gsm.yaml */
         .def_model = "M95", .def_revision = "M95FAR02A08", .tac = "86221603",
         .usb = 0,             /* seed 004: a UART, no re-enumeration */
         .legacy_text = 1,
-        .default_flow = 0,    /* 004 §2.3.1: AT+QFUA needs hardware flow control set */
+        .default_flow = 0,    /* GSM FOTA note §2.3.1: AT+QFUA needs hardware flow control set */
         .data_rate = 11520,   /* 115200 baud 8N1 */
     },
 };
@@ -97,7 +97,7 @@ const sim_family_t *sim_family_find(const char *name)
 const sim_family_t *sim_family_get(sim_fam_id_t id) { return &families[id]; }
 
 /* Each family reports a package problem with a code from its OWN table:
- * RG50xQ 000 §5 Table 5, EG06xK 001 §4 Table 5, EC200T 003 §4.4 (only 504/506),
+ * RG50xQ RG50xQ FOTA note §5 Table 5, EG06xK EG06xK DFOTA note §4 Table 5, EC200T EC200T FOTA guide §4.4 (only 504/506),
  * legacy GSM prints "failed. status=<n>" (docs/package-format.md). */
 int sim_family_code(const sim_family_t *f, sim_pkg_result_t r)
 {
@@ -113,7 +113,7 @@ int sim_family_code(const sim_family_t *f, sim_pkg_result_t r)
     }
 }
 
-/* 000 §4 / §5: 502, 520-530 and 540-546 make the module reboot and retry. */
+/* RG50xQ FOTA note §4 / §5: 502, 520-530 and 540-546 make the module reboot and retry. */
 int sim_family_retryable(const sim_family_t *f, int err)
 {
     if (!f->usb)

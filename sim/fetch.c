@@ -73,7 +73,7 @@ static void work_cb(uv_work_t *w)
     curl_easy_cleanup(c);
 }
 
-/* EC200T has full tables (003 §4.1, §4.2); RG50xQ and EG06xK only know 601/701. */
+/* EC200T has full tables (EC200T FOTA guide §4.1, §4.2); RG50xQ and EG06xK only know 601/701. */
 static int map_error(const sim_module_t *m, const fetch_t *f)
 {
     int ftp = strncasecmp(f->url, "ftp", 3) == 0;

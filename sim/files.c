@@ -1,5 +1,5 @@
 /* The module's UFS: files uploaded with AT+QFUPL, listed by AT+QFLST, removed
- * by AT+QFDEL, and read by AT+QFOTADL="/cache/ufs/<name>" (000 §3.3.3). */
+ * by AT+QFDEL, and read by AT+QFOTADL="/cache/ufs/<name>" (RG50xQ FOTA note §3.3.3). */
 #include "sim.h"
 
 #include <stdlib.h>

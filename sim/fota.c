@@ -211,7 +211,7 @@ static void upd_step(sim_module_t *m)
         return;
     }
     if (f->power_loss_at >= 0 && pct >= f->power_loss_at && !m->power_loss_done) {
-        /* 000 §4 note: after a power failure the update continues, no retry counted */
+        /* RG50xQ FOTA note §4 note: after a power failure the update continues, no retry counted */
         sim_log(m, "power lost at %d%%", pct);
         m->power_loss_done = 1;
         m->resumed = 1;
@@ -265,13 +265,13 @@ static void upd_end(sim_module_t *m)
         snprintf(m->revision, sizeof m->revision, "%s", m->to_rev);
         sim_fota_free_pkg(m);
     } else if (sim_family_retryable(m->fam, code) && m->attempt < MAX_RETRIES) {
-        m->attempt++; /* 000 §4: reboot, find the upgrade flag, try again */
+        m->attempt++; /* RG50xQ FOTA note §4: reboot, find the upgrade flag, try again */
         m->boot_normal = 0;
     } else {
         if (m->fam->check_before_reboot && m->pkg_file[0])
-            sim_file_delete(m, m->pkg_file); /* 001 §3: the incorrect package is deleted */
+            sim_file_delete(m, m->pkg_file); /* EG06xK DFOTA note §3: the incorrect package is deleted */
         if (m->v.restore && sim_family_retryable(m->fam, code)) {
-            m->restoring = 1; /* 001 §3: restore to the original version */
+            m->restoring = 1; /* EG06xK DFOTA note §3: restore to the original version */
             m->boot_normal = 0;
         }
         sim_fota_free_pkg(m);
@@ -298,7 +298,7 @@ static void dl_end(sim_module_t *m)
     if (m->f.error_phase == SIM_PHASE_DOWNLOAD)
         code = m->f.error_code;
     if (m->method == SIM_M_LOCAL) {
-        /* EG06xK checked the version before recovery (001 §3) */
+        /* EG06xK checked the version before recovery (EG06xK DFOTA note §3) */
         sim_fota_urc(m, m->fam->end, sim_family_code(m->fam, SIM_PKG_PROJECT), 0);
         sim_file_delete(m, m->pkg_file);
         sim_fota_idle(m);
@@ -316,10 +316,10 @@ static void dl_end(sim_module_t *m)
         return;
     }
     if (m->fam->reboot_before_update) {
-        sim_fota_go(m, FS_TO_UPDATER, sim_ms(m, 0.5)); /* 000 §3.3.1: reboot after FTPEND */
+        sim_fota_go(m, FS_TO_UPDATER, sim_ms(m, 0.5)); /* RG50xQ FOTA note §3.3.1: reboot after FTPEND */
         return;
     }
-    m->mode = SIM_MODE_BUSY; /* EC200T: FTPEND then START, no reboot (003 §3.1) */
+    m->mode = SIM_MODE_BUSY; /* EC200T: FTPEND then START, no reboot (EC200T FOTA guide §3.1) */
     sim_fota_go(m, FS_UPD_START, sim_ms(m, 0.5));
 }
 

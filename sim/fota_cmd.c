@@ -50,7 +50,7 @@ int sim_fota_command(sim_module_t *m, const char *arg)
         return -1; /* 512 / 100 / 255 bytes by family */
     if (strncasecmp(u, "ftp://", 6) == 0) {
         if (f->ftp_root_only && !ftp_path_is_root(u))
-            return -1; /* 003 §3.1: only the root path */
+            return -1; /* EC200T FOTA guide §3.1: only the root path */
         m->method = SIM_M_FTP;
     } else if (strncasecmp(u, "http://", 7) == 0) {
         m->method = SIM_M_HTTP;
@@ -71,7 +71,7 @@ int sim_fota_command(sim_module_t *m, const char *arg)
     snprintf(m->url, sizeof m->url, "%s", u);
     m->spaced = f->comma_space_http && (m->method == SIM_M_HTTP || m->method == SIM_M_HTTPS);
     if (f->comma_space_http && m->method == SIM_M_LOCAL)
-        m->spaced = 2; /* 001 §3.3.1.3 example: `+QIND: "FOTA", "UPDATING",1` */
+        m->spaced = 2; /* EG06xK DFOTA note §3.3.1.3 example: `+QIND: "FOTA", "UPDATING",1` */
     m->attempt = 0;
     m->resume_pct = 0;
     m->resumed = 0;
@@ -114,10 +114,10 @@ void sim_fetch_done(sim_module_t *m, int err, uint8_t *data, size_t len)
     sim_fota_go(m, FS_DL_PROGRESS, 0);
 }
 
-/* EC200T FILE:<len> stream finished (003 §3.3): FILEEND then straight to START. */
+/* EC200T FILE:<len> stream finished (EC200T FOTA guide §3.3): FILEEND then straight to START. */
 void sim_fota_stream_done(sim_module_t *m, uint8_t *data, size_t len, int complete)
 {
-    int code = complete ? 0 : 500; /* 003 §4.3: 500 file download error */
+    int code = complete ? 0 : 500; /* EC200T FOTA guide §4.3: 500 file download error */
     if (m->f.error_phase == SIM_PHASE_FILE)
         code = m->f.error_code;
     sim_fota_urc(m, m->fam->file.end, code, 0);
@@ -136,7 +136,7 @@ void sim_fota_stream_done(sim_module_t *m, uint8_t *data, size_t len, int comple
     sim_fota_go(m, FS_UPD_START, sim_ms(m, 0.3));
 }
 
-/* Legacy AT+QFUA / AT+QFAU (004 §2.3): the data is in; "rebooting" on the UART. */
+/* Legacy AT+QFUA / AT+QFAU (GSM FOTA note §2.3): the data is in; "rebooting" on the UART. */
 void sim_fota_legacy_start(sim_module_t *m, uint8_t *data, size_t len)
 {
     sim_fota_free_pkg(m);

@@ -14,7 +14,7 @@ enum {
 
 enum { SIM_M_NONE, SIM_M_FTP, SIM_M_HTTP, SIM_M_HTTPS, SIM_M_LOCAL, SIM_M_FILE, SIM_M_LEGACY };
 
-#define MAX_RETRIES 5 /* 000 §4, 001 §3: the module itself retries five times */
+#define MAX_RETRIES 5 /* RG50xQ FOTA note §4, EG06xK DFOTA note §3: the module itself retries five times */
 
 void sim_fota_go(sim_module_t *m, int state, uint64_t ms);
 /* A +QIND line in this family's spelling plus the scenario's variants; the

@@ -1,6 +1,6 @@
 /* One module's serial port: a pseudo-terminal published as DIR/<slot> -> /dev/pts/N.
  *
- * A reboot of a USB module is a real re-enumeration (000 §3.3.1: "the USB port is
+ * A reboot of a USB module is a real re-enumeration (RG50xQ FOTA note §3.3.1: "the USB port is
  * re-initialized ... MCU should close and reopen it"): the link goes away, the pty
  * is closed (the station sees HUP/EIO), and a NEW pty is published later. The next
  * pty is allocated before the old one is closed so its number always differs.
@@ -150,7 +150,7 @@ int sim_port_up(sim_module_t *m, int publish)
     return 0;
 }
 
-/* Power off / reboot. A UART (seed 004) has no USB to re-enumerate: the port
+/* Power off / reboot. A UART (GSM FOTA note) has no USB to re-enumerate: the port
  * stays, the module just goes quiet, unless `really` (the port vanishes). */
 void sim_port_down(sim_module_t *m, int really)
 {
@@ -235,7 +235,7 @@ static void garbage(sim_module_t *m)
         sim_out(m, junk[k % 4], 3);
 }
 
-/* One response or URC line, framed <CR><LF>line<CR><LF> (000 §3.1.2). */
+/* One response or URC line, framed <CR><LF>line<CR><LF> (RG50xQ FOTA note §3.1.2). */
 void sim_line(sim_module_t *m, const char *fmt, ...)
 {
     char buf[1024];
@@ -358,7 +358,7 @@ static void on_readable(sim_if_t *i)
         refill(m);
         if (m->flow_control) {
             /* RTS/CTS: read no faster than the module stores, so the pty fills
-             * and the sender is throttled (004 §2.3.1, 003 §3.3). */
+             * and the sender is throttled (GSM FOTA note §2.3.1, EC200T FOTA guide §3.3). */
             if (m->tokens < 1) {
                 double wait_s = (1 - m->tokens) / sim_data_rate(m);
                 uint64_t ms = (uint64_t)(wait_s * 1000) + 1;

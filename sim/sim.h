@@ -40,18 +40,18 @@ typedef struct sim_family {
     sim_fam_id_t id;
     const char *name;          /* profile `family:` value */
     const char *def_model, *def_revision, *tac; /* defaults for --count */
-    int usb;                   /* 0: UART, no re-enumeration (seed 004) */
+    int usb;                   /* 0: UART, no re-enumeration (GSM FOTA note) */
     size_t url_max;            /* 512 / 100 / 255 */
     const char *local_prefix;  /* NULL: no local-file method */
-    int file_stream;           /* AT+QFOTADL="FILE:<len>" (seed 003 §3.3) */
-    int ftp_root_only;         /* seed 003 §3.1: "only root path is supported" */
-    int reboot_before_update;  /* 000 §3.3.1, 001 §3.3.1.1: reboot after download */
-    int check_before_reboot;   /* 001 §3: version checked before recovery, 505 */
-    int legacy_text;           /* QFUA/QFAW text progress (seed 004) */
+    int file_stream;           /* AT+QFOTADL="FILE:<len>" (seed EC200T FOTA guide §3.3) */
+    int ftp_root_only;         /* seed EC200T FOTA guide §3.1: "only root path is supported" */
+    int reboot_before_update;  /* RG50xQ FOTA note §3.3.1, EG06xK DFOTA note §3.3.1.1: reboot after download */
+    int check_before_reboot;   /* EG06xK DFOTA note §3: version checked before recovery, 505 */
+    int legacy_text;           /* QFUA/QFAW text progress (GSM FOTA note) */
     int default_flow;          /* flow control on at boot */
     sim_urc_pair_t ftp, http, https, file;
     const char *start, *updating, *end, *downloading, *restore;
-    int comma_space_http;      /* 001 §3.3.1.2 prints `"FOTA", "HTTPEnd", 0` */
+    int comma_space_http;      /* EG06xK DFOTA note §3.3.1.2 prints `"FOTA", "HTTPEnd", 0` */
     double data_rate;          /* default bytes/s in data mode (speed 1) */
 } sim_family_t;
 

@@ -9,9 +9,9 @@ static fota_phase_name_t phase_names[] = {
     { S("FILESTART"), FOTA_PHASE_DL_START, FOTA_TABLE__COUNT },
     { S("DOWNLOADING"), FOTA_PHASE_DL_PROGRESS, FOTA_TABLE__COUNT },
     { S("FTPEND"), FOTA_PHASE_DL_END, FOTA_TABLE_FTP },
-    { S("HTTPEND"), FOTA_PHASE_DL_END, FOTA_TABLE_HTTP },   /* 003 §3.2; "HTTPEnd" 001 */
-    { S("HTTPPEND"), FOTA_PHASE_DL_END, FOTA_TABLE_HTTP },  /* 000 §3.3.2 */
-    { S("HTTPEPEND"), FOTA_PHASE_DL_END, FOTA_TABLE_HTTP }, /* 001 §3.3.1.2 table */
+    { S("HTTPEND"), FOTA_PHASE_DL_END, FOTA_TABLE_HTTP },   /* EC200T FOTA guide §3.2; "HTTPEnd" 001 */
+    { S("HTTPPEND"), FOTA_PHASE_DL_END, FOTA_TABLE_HTTP },  /* RG50xQ FOTA note §3.3.2 */
+    { S("HTTPEPEND"), FOTA_PHASE_DL_END, FOTA_TABLE_HTTP }, /* EG06xK DFOTA note §3.3.1.2 table */
     { S("HTTPSEND"), FOTA_PHASE_DL_END, FOTA_TABLE_HTTP },
     { S("FILEEND"), FOTA_PHASE_DL_END, FOTA_TABLE_FILE },
     { S("START"), FOTA_PHASE_START, FOTA_TABLE__COUNT },
@@ -28,7 +28,7 @@ static fota_text_pattern_t text_patterns[] = {
     { S("+CFUN: 1"), FOTA_PHASE_BOOT, FOTA_TABLE__COUNT },
     { S("+QIND: SMS DONE"), FOTA_PHASE_BOOT, FOTA_TABLE__COUNT },
     { S("+QIND: PB DONE"), FOTA_PHASE_BOOT, FOTA_TABLE__COUNT },
-    /* seed 004 §2.3.1 */
+    /* seed GSM FOTA note §2.3.1 */
     { S("Finish data downloading, rebooting*"), FOTA_PHASE_REBOOTING, FOTA_TABLE__COUNT },
     { S("Quectel firmware update is processing*"), FOTA_PHASE_START, FOTA_TABLE__COUNT },
     { S("*RunFirmwareUpdate*"), FOTA_PHASE_START, FOTA_TABLE__COUNT },

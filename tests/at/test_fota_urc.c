@@ -136,7 +136,7 @@ static const urc_case_t qind_cases[] = {
     { "+QIND: PB DONE", FOTA_PHASE_BOOT, NOV, NOT },
 };
 
-/* What seed 004's modules print (004 §2.3.1/§2.3.2 and the team's failure text). */
+/* What the GSM FOTA note's modules print (GSM FOTA note §2.3.1/§2.3.2 and the team's failure text). */
 static const urc_case_t text_cases[] = {
     { "Finish data downloading, rebooting....   ", FOTA_PHASE_REBOOTING, NOV, NOT },
     { " Quectel firmware update is processing....", FOTA_PHASE_START, NOV, NOT },
@@ -222,7 +222,7 @@ static void shipped_qind_profiles_read_every_spelling(void **state)
         fota_profile_t *p = load(files[i]);
         check_cases(p, qind_cases, sizeof(qind_cases) / sizeof(qind_cases[0]));
         check_not_urcs(p);
-        /* seed 004's text is not theirs */
+        /* the GSM FOTA note's text is not theirs */
         fota_urc_t u;
         assert_int_equal(fota_urc_parse(p, " Update  percent = 1%", &u), -1);
         fota_profile_free(p);

@@ -61,7 +61,7 @@ static bool has(const issues_t *is, const char *where, const char *what)
     return false;
 }
 
-/* 101 bytes: one over EG06xK's 100 (001 §3.3.1.2), well under RG50xQ's 512. */
+/* 101 bytes: one over EG06xK's 100 (EG06xK DFOTA note §3.3.1.2), well under RG50xQ's 512. */
 #define URL101 "http://10.1.2.3:8080/" \
                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.zip"
 
@@ -101,7 +101,7 @@ static void ftp_subdirectory_on_ec200t(void **state)
                               &is),
                      1);
     assert_true(has(&is, "v.yaml:6:10:", "root folder"));
-    /* Over HTTP a subdirectory is fine (003 §3.2 has no such rule). */
+    /* Over HTTP a subdirectory is fine (EC200T FOTA guide §3.2 has no such rule). */
     assert_int_equal(validate("name: n\ntargets:\n  - family: EC200T\n    to: B\n    method: url\n"
                               "    url: 'http://h/Jun/B.bin'\n",
                               &is),

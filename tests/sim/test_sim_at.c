@@ -156,7 +156,7 @@ static void url_limits_per_family(void **state)
     simproc_t p;
     simconn_t c;
     char cmd[1200];
-    /* EG06xK: 100 bytes (001 §3.3.1.1) */
+    /* EG06xK: 100 bytes (EG06xK DFOTA note §3.3.1.1) */
     start_count(&p, "EG06xK", "1");
     assert_int_equal(sc_open(&c, sp_link(&p, SLOT0)), 0);
     char url[700] = "http://127.0.0.1:1/";
@@ -192,7 +192,7 @@ static void url_limits_per_family(void **state)
     sc_close(&c);
     assert_int_equal(sp_stop(&p), 0);
 
-    /* EC200T: 255 bytes, FTP root path only (003 §3.1), detailed ftp_err */
+    /* EC200T: 255 bytes, FTP root path only (EC200T FOTA guide §3.1), detailed ftp_err */
     start_count(&p, "EC200T", "1");
     assert_int_equal(sc_open(&c, sp_link(&p, SLOT0)), 0);
     assert_int_equal(sc_at(&c, "AT+QFOTADL=\"ftp://u:p@127.0.0.1:1/dir/EC200T.bin\"", T), 1);
@@ -204,7 +204,7 @@ static void url_limits_per_family(void **state)
     assert_int_equal(sc_at(&c, "AT+QFOTADL=\"FTP://u:p@127.0.0.1:1/EC200T.bin\"", T), 0);
     assert_int_equal(sc_expect(&c, "+QIND: \"FOTA\", \"FTPSTART\"", T), 0);
     assert_int_equal(sc_expect(&c, "+QIND: \"FOTA\",\"FTPEND\",605", 8000), 0); /* network error */
-    assert_int_equal(sc_at(&c, "AT+QCFG=\"USBIFC\"?", T), 0); /* 003 §3.3's own spelling */
+    assert_int_equal(sc_at(&c, "AT+QCFG=\"USBIFC\"?", T), 0); /* EC200T FOTA guide §3.3's own spelling */
     assert_non_null(strstr(c.seen, "+QCFG: \"usbifc\",0,0"));
     assert_int_equal(sc_at(&c, "AT+QCFG=\"usbifc\",2,2", T), 0);
     assert_int_equal(sc_at(&c, "AT+QCFG=\"usbifc\"", T), 0);
@@ -234,7 +234,7 @@ static void legacy_dialect(void **state)
     assert_int_equal(sc_at(&c, "AT+QFAW=\"00G1\"", T), 1); /* not hex */
     char big[1000] = "AT+QFAW=\"";
     for (int i = 0; i < 451; i++)
-        strcat(big, "AB"); /* 451 bytes: over the 450 limit (004 §2.3.2) */
+        strcat(big, "AB"); /* 451 bytes: over the 450 limit (GSM FOTA note §2.3.2) */
     strcat(big, "\"");
     assert_int_equal(sc_at(&c, big, T), 1);
     sc_close(&c);

@@ -76,7 +76,7 @@ static int upload(simconn_t *c, const char *name, const char *path)
     return sc_expect(c, "OK\r\n", T);
 }
 
-/* 001 §3: after five failed retries EG06xK restores the original version. */
+/* EG06xK DFOTA note §3: after five failed retries EG06xK restores the original version. */
 static void eg06xk_gives_up_and_restores(void **state)
 {
     (void)state;

@@ -166,7 +166,7 @@ static void package_checks_use_family_codes(void **state)
 #define EG_R1 "EG065KNAAAR01A01M4G"
 #define EG_R2 "EG065KNAAAR01A02M4G"
 
-/* 001 §3: the version is checked before recovery; a mismatch is reported with
+/* EG06xK DFOTA note §3: the version is checked before recovery; a mismatch is reported with
  * 505 and the package deleted, no reboot. */
 static void eg06xk_mismatch_deleted_before_reboot(void **state)
 {
@@ -202,7 +202,7 @@ static void count_in(const char *hay, const char *needle, int *n)
         (*n)++;
 }
 
-/* 000 §4: END,520 reboots and retries; success on retry 2. Another module never
+/* RG50xQ FOTA note §4: END,520 reboots and retries; success on retry 2. Another module never
  * succeeds: five retries, then it gives up and boots the old revision. */
 static void transient_failures_retry_then_give_up(void **state)
 {
@@ -255,7 +255,7 @@ static void transient_failures_retry_then_give_up(void **state)
 }
 
 /* Power lost at 40 %: the port disappears for a while, the update resumes
- * (000 §4 note; SPEC §4 "Last upgrade was not finished,continue upgrade"). */
+ * (RG50xQ FOTA note §4 note; SPEC §4 "Last upgrade was not finished,continue upgrade"). */
 static void power_loss_resumes(void **state)
 {
     (void)state;

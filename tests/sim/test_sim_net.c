@@ -124,7 +124,7 @@ static void http_download_per_family(void **state)
     const char *argv[] = {PY, "-m", "http.server", ps, "--bind", "127.0.0.1", "--directory", www, NULL};
     assert_int_equal(spawn(argv, port), 0);
 
-    /* RG50xQ: HTTPSTART, progress, "HTTPPEND" (000 §3.3.2), reboot, update, reboot */
+    /* RG50xQ: HTTPSTART, progress, "HTTPPEND" (RG50xQ FOTA note §3.3.2), reboot, update, reboot */
     assert_int_equal(sc_open(&c, sp_link(&p, "rg")), 0);
     snprintf(cmd, sizeof cmd, "AT+QFOTADL=\"http://127.0.0.1:%d/missing.bin\"", port);
     assert_int_equal(sc_at(&c, cmd, T), 0);
@@ -140,7 +140,7 @@ static void http_download_per_family(void **state)
     expect_reenum_boot(&c, RG_A07);
     sc_close(&c);
 
-    /* EC200T: HTTPEND then START on the same port (003 §3.2), its own http_err */
+    /* EC200T: HTTPEND then START on the same port (EC200T FOTA guide §3.2), its own http_err */
     assert_int_equal(sc_open(&c, sp_link(&p, "ec")), 0);
     snprintf(cmd, sizeof cmd, "AT+QFOTADL=\"http://127.0.0.1:%d/nope.bin\"", port);
     assert_int_equal(sc_at(&c, cmd, T), 0);
@@ -194,7 +194,7 @@ static void ftp_download_credentials_and_paths(void **state)
     expect_reenum_boot(&c, EC_R2);
     sc_close(&c);
 
-    /* EG06xK downloads a package of another project: 505 before any reboot (001 §3) */
+    /* EG06xK downloads a package of another project: 505 before any reboot (EG06xK DFOTA note §3) */
     assert_int_equal(sc_open(&c, sp_link(&p, "eg")), 0);
     snprintf(cmd, sizeof cmd, "AT+QFOTADL=\"ftp://user:pass@127.0.0.1:%d/rg.bin\"", port);
     assert_int_equal(sc_at(&c, cmd, T), 0);

@@ -1,5 +1,5 @@
-/* Packages streamed over the AT port: EC200T's FILE:<len> (003 §3.3) and the
- * legacy AT+QFUA / AT+QFAI+QFAW+QFAU (004 §2.3), with and without flow control. */
+/* Packages streamed over the AT port: EC200T's FILE:<len> (EC200T FOTA guide §3.3) and the
+ * legacy AT+QFUA / AT+QFAI+QFAW+QFAU (GSM FOTA note §2.3), with and without flow control. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -86,7 +86,7 @@ static void ec200t_file_stream_with_flow_control(void **state)
 }
 
 /* Without flow control a sender faster than the module loses bytes: FILEEND,500.
- * A corrupt image that arrives whole fails the MD5 check: END,506 (003 §4.4). */
+ * A corrupt image that arrives whole fails the MD5 check: END,506 (EC200T FOTA guide §4.4). */
 static void ec200t_file_stream_loss_and_md5(void **state)
 {
     (void)state;
@@ -152,7 +152,7 @@ static void expect_legacy_success(simconn_t *c, const char *rev)
     assert_non_null(strstr(c->seen, want));
 }
 
-/* 004 §2.3.1: AT+QFUA, OK, CONNECT, raw data, +++ after a guard time. A UART
+/* GSM FOTA note §2.3.1: AT+QFUA, OK, CONNECT, raw data, +++ after a guard time. A UART
  * does not re-enumerate: the same port carries the update and the boot lines. */
 static void legacy_qfua_with_guard_time(void **state)
 {
@@ -226,14 +226,14 @@ static void qfaw_send(simconn_t *c, const uint8_t *b, size_t n)
         char cmd[600] = "AT+QFAW=\"";
         size_t k = n - off < 225 ? n - off : 225;
         for (size_t i = 0; i < k; i++)
-            sprintf(cmd + strlen(cmd), "%02X", b[off + i]); /* 004 §2.3.2 conversion */
+            sprintf(cmd + strlen(cmd), "%02X", b[off + i]); /* GSM FOTA note §2.3.2 conversion */
         strcat(cmd, "\"");
         assert_int_equal(sc_at(c, cmd, T), 0);
     }
     assert_int_equal(sc_at(c, "AT+QFAU", T), 0);
 }
 
-/* 004 §2.3.2: AT+QFAI, AT+QFAW="<hex>" chunks, AT+QFAU; a package for another
+/* GSM FOTA note §2.3.2: AT+QFAI, AT+QFAW="<hex>" chunks, AT+QFAU; a package for another
  * family is refused with the failed status line and the firmware is unchanged. */
 static void legacy_qfaw(void **state)
 {
