@@ -1,5 +1,5 @@
 /* Field iterator for AT arguments: `"FOTA","UPDATING",42`.
- * Tolerant by design, because the seeds print the same URC several ways:
+ * Tolerant by design, because the Quectel notes print the same URC several ways:
  *   +QIND: "FOTA", "HTTPEnd", 0     blanks after commas (EG06xK DFOTA note §3.3.1.2)
  *   +QIND: "FOTA","UPDATING", 1     blank before a number (EC200T FOTA guide §3.1)
  *   "DOWNLOADING",57% / "RESTORE",1%  a '%' after numbers (SPEC §4, real modules)

@@ -2,7 +2,7 @@
  * fota_at_framer_t, so any split of the input (one byte at a time, 64 KiB at once,
  * a CRLF torn across two reads) yields the same frames (DESIGN-NOTES habit 2).
  *
- * Line ends: the seeds frame every response as <CR><LF>text<CR><LF> (RG50xQ FOTA note §3.1.2),
+ * Line ends: the Quectel notes frame every response as <CR><LF>text<CR><LF> (RG50xQ FOTA note §3.1.2),
  * but a module rebooting, a legacy firmware or garbage on the line can send a lone
  * CR or a lone LF. So CR and LF each end a line, and empty lines (carrying nothing)
  * are not reported: that alone makes a CRLF, torn or not, count once, with no state

@@ -1,6 +1,6 @@
 /* Package chains (SPEC §3): from a module's revision to the target through delta
  * packages (A05→A06→A07), shortest first; a full image (no `from`) only when no
- * delta chain exists, since deltas are what the seeds' modules are built for
+ * delta chain exists, since deltas are what the modules in the Quectel notes are built for
  * (RG50xQ FOTA note §1: "only contains the difference") and a full image is larger. */
 #include <ctype.h>
 #include <stdlib.h>

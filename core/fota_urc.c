@@ -5,7 +5,7 @@
  * Two shapes:
  *   <urc_prefix> "<urc_tag>","<name>"[,<n>[%]]   000/001/003: +QIND: "FOTA",…
  *       the name matched case-insensitively with blanks ignored ("HTTPEnd",
- *       "HTTPPEND", "HTTPEPEND" are all spellings the seeds print for one phase)
+ *       "HTTPPEND", "HTTPEPEND" are all spellings the Quectel notes print for one phase)
  *   a whole text line against the profile's patterns      004: "Update  percent = 7%"
  *       and boot URCs (RDY, +CPIN: READY, +QIND: SMS DONE, …) */
 #include "fota_urc.h"

@@ -1,7 +1,7 @@
 /* Turns an unsolicited line into a phase, using the profile's tables:
  *   +QIND: "FOTA","HTTPEnd", 0      -> DL_END, value 0, table http
  *   +QIND: "FOTA","UPDATING",57%    -> UPDATING, value 57
- *   Update  percent = 7%            -> UPDATING, value 7 (seed 004 text patterns)
+ *   Update  percent = 7%            -> UPDATING, value 7 (GSM FOTA note text patterns)
  *   RDY / +CPIN: READY / …          -> BOOT
  * Tolerant by design: any case, blanks after commas, a '%' after numbers. */
 #ifndef FOTA_URC_H

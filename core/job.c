@@ -101,7 +101,7 @@ static void check_url(issues_t *is, const fota_profile_t *p, const fota_method_p
     size_t sl = sep ? (size_t)(sep - u) : 0;
     bool scheme_ok = false;
     for (size_t i = 0; sep && i < m->n_schemes; i++)
-        /* Case-insensitive: the seeds print "FTP://" and "ftp://" (EG06xK DFOTA note §3.3.1.1). */
+        /* Case-insensitive: the Quectel notes print "FTP://" and "ftp://" (EG06xK DFOTA note §3.3.1.1). */
         scheme_ok |= strlen(m->schemes[i]) == sl && strncasecmp(m->schemes[i], u, sl) == 0;
     char shown[256]; /* quoted masked: the password never reaches a message */
     fota_secret_mask(u, shown, sizeof shown);

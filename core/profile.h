@@ -12,7 +12,7 @@
 /* One row of an error table: a code or an inclusive range (520–530). */
 typedef struct {
     int lo, hi;                 /* lo == hi for a single code */
-    char *meaning;              /* the seed's wording */
+    char *meaning;              /* the note's wording */
     fota_error_class_t cls;     /* download | package | space | transient | fatal */
 } fota_error_entry_t;
 
@@ -43,7 +43,7 @@ typedef struct {
 const char *fota_table_name(fota_table_id_t t);
 int fota_table_from_name(const char *s, fota_table_id_t *out); /* 0 or -1 */
 
-/* A plain text line (seed 004, boot URCs) mapped to a phase. Pattern syntax:
+/* A plain text line (GSM FOTA note, boot URCs) mapped to a phase. Pattern syntax:
  * literal text matched case-insensitively with runs of blanks folded; "%d" captures
  * an integer (the phase value); "*" matches anything. Whole-line match. */
 typedef struct {
@@ -85,7 +85,7 @@ typedef struct {
 } fota_method_profile_t;
 
 typedef struct {
-    unsigned command_ms;   /* ordinary AT command (300 ms in the seeds; we allow more) */
+    unsigned command_ms;   /* ordinary AT command (300 ms in the Quectel notes; we allow more) */
     unsigned reboot_ms;    /* first URC after a reboot: 90 s (RG50xQ FOTA note §3.3.1, EG06xK DFOTA note §3.3.1.1) */
     unsigned download_ms;  /* AT+QFOTADL accepted → download end */
     unsigned stall_ms;     /* no progress change while updating */
@@ -118,7 +118,7 @@ typedef struct {
     char *imei_fallback_command;
     char *revision_command;  /* optional "AT+QGMR"; NULL when absent */
     /* FOTA; urc_prefix/urc_tag are NULL for a family without +QIND URCs (legacy
-     * GSM, seed 004, reports plain text lines only: see text_patterns) */
+     * GSM, per the GSM FOTA note, reports plain text lines only: see text_patterns) */
     char *urc_prefix;        /* "+QIND:" */
     char *urc_tag;           /* "FOTA" */
     fota_phase_name_t *phase_names;

@@ -78,7 +78,7 @@ static int read_schemes(fota_yaml_t *y, yaml_node_t *n, fota_method_profile_t *m
     int rc = fota_yaml_str_list(y, n, "methods.url.schemes", &m->schemes, &m->n_schemes);
     for (size_t i = 0; !rc && i < m->n_schemes; i++) {
         const char *s = m->schemes[i];
-        /* Stored lowercase: the seeds print both FTP:// and ftp:// (EG06xK DFOTA note §3.3.1.1). */
+        /* Stored lowercase: the Quectel notes print both FTP:// and ftp:// (EG06xK DFOTA note §3.3.1.1). */
         for (char *c = m->schemes[i]; *c; c++)
             if (*c >= 'A' && *c <= 'Z')
                 *c = (char)(*c - 'A' + 'a');

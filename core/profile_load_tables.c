@@ -96,7 +96,7 @@ int fota_profile_read_text_patterns(fota_yaml_t *y, yaml_node_t *n, fota_profile
     return 0;
 }
 
-/* "520" or "520-530" (inclusive range, as the seeds print 520–530). */
+/* "520" or "520-530" (inclusive range, as the Quectel notes print 520–530). */
 static int read_code(fota_yaml_t *y, yaml_node_t *n, int *lo, int *hi)
 {
     const char *s = fota_yaml_scalar(n);

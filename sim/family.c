@@ -1,4 +1,4 @@
-/* The four module families of the seeds, as data: URC spellings, limits,
+/* The four module families of the Quectel notes, as data: URC spellings, limits,
  * error tables and where each one reboots. */
 #include "sim.h"
 
@@ -70,7 +70,7 @@ static const sim_family_t families[] = {
     {
         .id = SIM_FAM_LEGACY, .name = "legacy-GSM", /* profiles/legacy-gsm.yaml */
         .def_model = "M95", .def_revision = "M95FAR02A08", .tac = "86221603",
-        .usb = 0,             /* seed 004: a UART, no re-enumeration */
+        .usb = 0,             /* GSM FOTA note: a UART, no re-enumeration */
         .legacy_text = 1,
         .default_flow = 0,    /* GSM FOTA note §2.3.1: AT+QFUA needs hardware flow control set */
         .data_rate = 11520,   /* 115200 baud 8N1 */
@@ -82,7 +82,7 @@ const sim_family_t *sim_family_find(const char *name)
     for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
         if (strcasecmp(families[i].name, name) == 0)
             return &families[i];
-    /* accept the seeds' other spellings */
+    /* accept the Quectel notes' other spellings */
     if (!strcasecmp(name, "RM5xxQ") || !strcasecmp(name, "RG50xQ/RM5xxQ"))
         return &families[0];
     if (!strcasecmp(name, "Ex120K") || !strcasecmp(name, "EM060K"))

@@ -14,10 +14,10 @@
 #define SIM_NAME_MAX 80 /* AT+QFUPL names are at most 80 bytes (SPEC §4) */
 
 typedef enum {
-    SIM_FAM_RG50XQ,  /* seed 000 */
-    SIM_FAM_EG06XK,  /* seed 001 */
-    SIM_FAM_EC200T,  /* seed 003 */
-    SIM_FAM_LEGACY,  /* seed 004 */
+    SIM_FAM_RG50XQ,  /* RG50xQ FOTA note */
+    SIM_FAM_EG06XK,  /* EG06xK DFOTA note */
+    SIM_FAM_EC200T,  /* EC200T FOTA guide */
+    SIM_FAM_LEGACY,  /* GSM FOTA note */
 } sim_fam_id_t;
 
 /* What a package check or a download failure means, mapped to each family's own
@@ -43,8 +43,8 @@ typedef struct sim_family {
     int usb;                   /* 0: UART, no re-enumeration (GSM FOTA note) */
     size_t url_max;            /* 512 / 100 / 255 */
     const char *local_prefix;  /* NULL: no local-file method */
-    int file_stream;           /* AT+QFOTADL="FILE:<len>" (seed EC200T FOTA guide §3.3) */
-    int ftp_root_only;         /* seed EC200T FOTA guide §3.1: "only root path is supported" */
+    int file_stream;           /* AT+QFOTADL="FILE:<len>" (EC200T FOTA guide §3.3) */
+    int ftp_root_only;         /* EC200T FOTA guide §3.1: "only root path is supported" */
     int reboot_before_update;  /* RG50xQ FOTA note §3.3.1, EG06xK DFOTA note §3.3.1.1: reboot after download */
     int check_before_reboot;   /* EG06xK DFOTA note §3: version checked before recovery, 505 */
     int legacy_text;           /* QFUA/QFAW text progress (GSM FOTA note) */

@@ -28,7 +28,7 @@ static fota_text_pattern_t text_patterns[] = {
     { S("+CFUN: 1"), FOTA_PHASE_BOOT, FOTA_TABLE__COUNT },
     { S("+QIND: SMS DONE"), FOTA_PHASE_BOOT, FOTA_TABLE__COUNT },
     { S("+QIND: PB DONE"), FOTA_PHASE_BOOT, FOTA_TABLE__COUNT },
-    /* seed GSM FOTA note §2.3.1 */
+    /* GSM FOTA note §2.3.1 */
     { S("Finish data downloading, rebooting*"), FOTA_PHASE_REBOOTING, FOTA_TABLE__COUNT },
     { S("Quectel firmware update is processing*"), FOTA_PHASE_START, FOTA_TABLE__COUNT },
     { S("*RunFirmwareUpdate*"), FOTA_PHASE_START, FOTA_TABLE__COUNT },

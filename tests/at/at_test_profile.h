@@ -1,4 +1,4 @@
-/* A hand-built profile with the seeds' URC spellings and the GSM FOTA note's text lines, so
+/* A hand-built profile with the Quectel notes' URC spellings and the GSM FOTA note's text lines, so
  * the AT layer is tested without the YAML loader (and the fuzz target can use it). */
 #ifndef AT_TEST_PROFILE_H
 #define AT_TEST_PROFILE_H

@@ -286,7 +286,7 @@ static void wait_from_a_callback_takes_the_rest_of_the_chunk(void **state)
     rec_t r;
     fota_at_chat_t *c = make(&r);
     r.wait_on_response = true;
-    /* seed GSM FOTA note §2.3.1: AT+QFUA answers OK, then CONNECT, here in one read; wait()
+    /* GSM FOTA note §2.3.1: AT+QFUA answers OK, then CONNECT, here in one read; wait()
      * sends nothing, so the CONNECT in the same chunk is its final result */
     assert_int_equal(fota_at_chat_send(c, "AT+QFUA", 300, 0), 0);
     feed(c, "AT+QFUA\r\r\nOK\r\n\r\nCONNECT\r\n", 0);

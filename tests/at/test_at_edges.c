@@ -75,7 +75,7 @@ static const edge_t edges[] = {
     { "expected prefix wins over an always-URC prefix",
       ">x +QIND: AT+QIND?\n< +QIND: \"FOTA\",\"END\",0\n< OK\n"
       "= info +QIND: \"FOTA\",\"END\",0\n= response OK lines=1\n" },
-    { "seed 004: AT+QFUA answers OK, then CONNECT on its own line",
+    { "GSM FOTA note: AT+QFUA answers OK, then CONNECT on its own line",
       "> AT+QFUA\n< OK\n>w\n< CONNECT\n= response OK lines=0\n= response CONNECT lines=0\n" },
     { "one command in flight",
       "> AT\n> AT+GSN\n< OK\n= send-failed -7\n= response OK lines=0\n" },

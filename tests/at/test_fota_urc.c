@@ -1,4 +1,4 @@
-/* Field iterator and URC parser: every spelling the seeds and the field show, in
+/* Field iterator and URC parser: every spelling the Quectel notes and the field show, in
  * the hand-built profile and in each shipped YAML profile. */
 #include <setjmp.h>
 #include <stdarg.h>

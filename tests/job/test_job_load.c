@@ -37,7 +37,7 @@ static const char spec_example[] =
     "  max_transfers: 16         # modules streaming a package over their AT port at once\n"
     "  max_per_hub: 4            # in flight per USB hub (power budget)\n"
     "  stop_after_same_failures: 5   # pause new starts after N consecutive identical failures\n"
-    "timeouts:                   # seconds; defaults come from the profile (the seeds' values)\n"
+    "timeouts:                   # seconds; defaults come from the profile (the Quectel notes' values)\n"
     "  command: 5\n"
     "  reboot: 90                # first URC after a module reboot\n"
     "  download: 900\n"

@@ -1,4 +1,4 @@
-/* The four shipped profiles (profiles/<family>.yaml) load and say what the seeds say:
+/* The four shipped profiles (profiles/<family>.yaml) load and say what the Quectel notes say:
  * complete error tables, model and USB matching, per-method rules. */
 #include <setjmp.h>
 #include <stdarg.h>
