@@ -73,7 +73,7 @@ static const char *strip_ufs(const char *name)
 static void cmd_qfupl(sim_module_t *m, const char *a)
 {
     char name[256];
-    long size = 10240, timeout = 5, ack = 0; /* SPEC §4: defaults 10240 bytes, 5 s */
+    long size = 10240, timeout = 5, ack = 0; /* module defaults: 10240 bytes, 5 s */
     const char *s = arg_str(a, name, sizeof name);
     if (!s) {
         sim_at_cme(m, 400);
@@ -87,7 +87,7 @@ static void cmd_qfupl(sim_module_t *m, const char *a)
         return sim_at_cme(m, 400);
     const char *n = strip_ufs(name);
     if (!*n || strlen(n) > SIM_NAME_MAX || size < 0 || timeout <= 0)
-        return sim_at_cme(m, 400); /* names are at most 80 bytes (SPEC §4) */
+        return sim_at_cme(m, 400); /* names are at most 80 bytes, as on real modules */
     if (sim_file_find(m, n))
         return sim_at_cme(m, 407);
     if ((uint64_t)size + sim_file_used(m) > m->free_space)
@@ -182,7 +182,7 @@ static void cmd_qfaw(sim_module_t *m, const char *a)
 
 static void identify(sim_module_t *m)
 {
-    sim_line(m, "%s", m->maker); /* SPEC §4: some firmwares print "Quectel_Ltd" */
+    sim_line(m, "%s", m->maker); /* some firmwares print "Quectel_Ltd" */
     sim_line(m, "%s", m->model);
     sim_line(m, "Revision: %s", m->revision);
     ok(m);
@@ -235,7 +235,7 @@ static void exec_line(sim_module_t *m, char *line)
         return ok(m);
     }
     if (!strcmp(name, "+QGMR")) {
-        /* SPEC §4: AT+QGMR adds a suffix (RM510QGLAAR11A03M4G_01.001.01.001) */
+        /* real modules: AT+QGMR adds a suffix (RM510QGLAAR11A03M4G_01.001.01.001) */
         sim_line(m, usb ? "%s_01.001.01.001" : "%s", m->revision);
         return ok(m);
     }

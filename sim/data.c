@@ -50,7 +50,7 @@ static void qfupl_finish(sim_module_t *m)
         sim_at_cme(m, 413);
         return;
     }
-    sim_line(m, "+QFUPL: %zu,%x", len, ck); /* lowercase hex, no padding (SPEC §4) */
+    sim_line(m, "+QFUPL: %zu,%x", len, ck); /* lowercase hex, no padding, as real modules print it */
     sim_at_final(m, "OK");
     sim_port_reading(m);
 }

@@ -136,11 +136,11 @@ void sim_module_defaults(sim_module_t *m, const sim_family_t *f, int index)
     m->flow_control = f->default_flow;
     m->sim_card = 1;
     m->cmee = 1;
-    m->t.reboot_s = 30;        /* SPEC §4: reboot about 30 s */
+    m->t.reboot_s = 30;        /* a real reboot takes about 30 s */
     m->t.boot_urc_s = 0.3;
-    m->t.download_rate = 200e3;/* ~1 min for a 12 MB delta (SPEC §4) */
+    m->t.download_rate = 200e3;/* ~1 min for a 12 MB delta, as reported for real modules */
     m->t.download_min_s = 2;
-    m->t.update_s = 480;       /* flashing about 8 min (SPEC §4) */
+    m->t.update_s = 480;       /* flashing about 8 min on real modules */
     m->t.update_step = 1;
     m->t.data_rate = 0;
     m->t.data_timeout_s = 10;

@@ -66,7 +66,7 @@ void sim_fota_urc(sim_module_t *m, const char *fmt, int value, int progress)
     else
         snprintf(a, sizeof a, "%s", fmt);
     if (progress && m->v.percent_sign)
-        strncat(a, "%", sizeof a - strlen(a) - 1); /* SPEC §4: "DOWNLOADING",57% */
+        strncat(a, "%", sizeof a - strlen(a) - 1); /* some firmwares: "DOWNLOADING",57% */
     const char *src = a;
     if (m->spaced || m->v.comma_space) {
         size_t j = 0;
@@ -249,7 +249,7 @@ static void upd_end(sim_module_t *m)
 {
     int code = m->end_code;
     if (m->hidden)
-        sim_port_publish(m); /* a very late port sees only the bare END (SPEC §4) */
+        sim_port_publish(m); /* a very late port sees only the bare END (real modules do) */
     if (m->fam->legacy_text) {
         if (code == 0)
             sim_line(m, " Quectel firmware update success. status=0");

@@ -84,7 +84,7 @@ int sim_fota_command(sim_module_t *m, const char *arg)
             sim_fota_go(m, FS_DL_END, sim_ms(m, 0.5));
             return 0;
         }
-        /* SPEC §4: with a local package the port drops right after the OK */
+        /* as on real modules: with a local package the port drops right after the OK */
         sim_fota_go(m, FS_TO_UPDATER, 5);
         return 0;
     }

@@ -1,5 +1,5 @@
 /* fota-sim: a line of simulated Quectel modules, one pseudo-terminal each,
- * published as DIR/<slot> -> /dev/pts/N (SPEC §7). */
+ * published as DIR/<slot> -> /dev/pts/N (docs/simulator.md). */
 #include "sim.h"
 
 #include <curl/curl.h>

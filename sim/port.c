@@ -131,7 +131,7 @@ static int if_up(sim_if_t *i)
 }
 
 /* Bring every interface (back) up. publish=0 keeps the links away for a late USB
- * port (SPEC §4: the AT port can come up too late to see "START"). */
+ * port (on real modules the AT port can come up too late to see "START"). */
 int sim_port_up(sim_module_t *m, int publish)
 {
     if (m->gone)

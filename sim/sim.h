@@ -2,7 +2,7 @@
  *
  * The simulator models the MODULE, not the station: nothing here is shared with
  * core/ (AT framer, FOTA state machine), so a station bug cannot hide behind a
- * simulator bug of the same shape (issue 3, SPEC §7). */
+ * simulator bug of the same shape (issue 3; docs/simulator.md). */
 #ifndef FOTA_SIM_H
 #define FOTA_SIM_H
 
@@ -11,7 +11,7 @@
 #include <uv.h>
 
 #define SIM_MAX_FILES 16
-#define SIM_NAME_MAX 80 /* AT+QFUPL names are at most 80 bytes (SPEC §4) */
+#define SIM_NAME_MAX 80 /* AT+QFUPL names are at most 80 bytes on real modules */
 
 typedef enum {
     SIM_FAM_RG50XQ,  /* RG50xQ FOTA note */
@@ -80,7 +80,7 @@ typedef struct {
 } sim_faults_t;
 
 typedef struct {
-    int https_urcs;     /* "HTTPSSTART" / "HTTPSEND" for https:// (SPEC §4) */
+    int https_urcs;     /* "HTTPSSTART" / "HTTPSEND" for https:// (some firmwares) */
     int downloading;    /* "DOWNLOADING",n during the download */
     int percent_sign;   /* "UPDATING",57% */
     int restore;        /* "RESTORE",n when giving up */

@@ -39,7 +39,7 @@ int sim_luhn_ok(const char *imei)
 }
 
 /* 16-bit XOR of big-endian byte pairs; an odd last byte is the high byte
- * (fwupd fu-dfota-updater, SPEC §4 "+QFUPL: 1939,4f64"). */
+ * (fwupd fu-dfota-updater; a real module prints "+QFUPL: 1939,4f64"). */
 uint16_t sim_qfupl_checksum(const uint8_t *p, size_t n)
 {
     uint16_t c = 0;
@@ -111,7 +111,7 @@ void sim_buf_free(sim_buf_t *b)
 }
 
 /* The shape of /dev/serial/by-path/: one hub per 4 modules, interface 2 is the
- * primary AT port of RG50xQ/EG06xK (SPEC §4); the legacy UART sits behind a
+ * primary AT port of RG50xQ/EG06xK (ModemManager's port rules); the legacy UART sits behind a
  * USB-serial adapter on interface 0. */
 int sim_make_slot(char *out, size_t cap, const sim_family_t *f, int index)
 {

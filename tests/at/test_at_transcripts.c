@@ -1,6 +1,6 @@
 /* Every AT example of the four Quectel notes (tests/at/transcripts/) through framer, chat and
  * URC parser: fed whole, byte by byte, and cut at every byte boundary (nghttp2's
- * feed sequences, DESIGN-NOTES habit 10); each run must report exactly the events
+ * feed sequences); each run must report exactly the events
  * the transcript lists. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -101,7 +101,7 @@ typedef struct {
 #define NOV (-1)
 #define NOT FOTA_TABLE__COUNT
 
-/* What the +QIND families print (000, 001, 003, SPEC §4 field variants). */
+/* What the +QIND families print (the RG50xQ, EG06xK and EC200T notes, and variants seen on real modules). */
 static const urc_case_t qind_cases[] = {
     { "+QIND: \"FOTA\",\"FTPSTART\"", FOTA_PHASE_DL_START, NOV, NOT },
     { "+QIND: \"FOTA\",\"FTPEND\",0", FOTA_PHASE_DL_END, 0, FOTA_TABLE_FTP },

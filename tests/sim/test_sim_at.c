@@ -132,7 +132,7 @@ static void qfupl_ack_checksum_and_file_store(void **state)
     memset(longname + 10, 'n', 81);
     strcpy(longname + 91, "\",10");
     assert_int_equal(sc_at(&c, longname, T), 1);
-    /* odd length without ack mode, and the checksum of a known pattern (SPEC §4 form) */
+    /* odd length without ack mode, and the checksum of a known pattern (as real modules print it) */
     assert_int_equal(sc_at(&c, "AT+QFUPL=\"b\",3", T), 2);
     sc_write(&c, "\x12\x34\x56", 3);
     assert_int_equal(sc_expect(&c, "\r\n+QFUPL: 3,4434\r\n\r\nOK\r\n", T), 0);

@@ -54,7 +54,7 @@ static void forced_codes_and_download_stall(void **state)
     assert_int_equal(sc_at(&c, "AT", T), 0); /* still answers AT: only the download is stuck */
     sc_close(&c);
 
-    assert_int_equal(sc_open(&c, sp_link(&p, "ltd")), 0); /* SPEC §4's ATI variant */
+    assert_int_equal(sc_open(&c, sp_link(&p, "ltd")), 0); /* ATI's "Quectel_Ltd" variant */
     assert_int_equal(sc_at(&c, "ATI", T), 0);
     assert_non_null(strstr(c.seen, "\r\nQuectel_Ltd\r\n\r\nQuectel_RM510Q-GL\r\n"));
     sc_close(&c);

@@ -1,4 +1,4 @@
-/* FOTA as the simulated modules run it (seeds 000/001/003, SPEC §4): local
+/* FOTA as the simulated modules run it (RG50xQ, EG06xK and EC200T notes, and real-module behaviour): local
  * packages over QFUPL, reboots as re-enumerations (the link comes back to a new
  * pty), boot URCs, the module's package checks with each family's codes, its
  * own retries, power loss and resume, and the scenario's faults. */
@@ -93,7 +93,7 @@ static void rg50xq_local_update_reenumerates_twice(void **state)
     assert_int_equal(sc_at(&c, "ATE0", T), 0);
     upload(&c, "a06-a07.bin", pkg);
     assert_int_equal(sc_at(&c, "AT+QFOTADL=\"/cache/ufs/a06-a07.bin\"", T), 0);
-    /* SPEC §4: with a local package the port drops right after the OK */
+    /* as on real modules: with a local package the port drops right after the OK */
     expect_reenumeration(&c);
     assert_int_equal(sc_expect(&c, "\r\n+QIND: \"FOTA\",\"START\"\r\n", T), 0);
     assert_int_equal(sc_expect(&c, "\r\n+QIND: \"FOTA\",\"UPDATING\",1\r\n", T), 0);
@@ -255,7 +255,7 @@ static void transient_failures_retry_then_give_up(void **state)
 }
 
 /* Power lost at 40 %: the port disappears for a while, the update resumes
- * (RG50xQ FOTA note §4 note; SPEC §4 "Last upgrade was not finished,continue upgrade"). */
+ * (RG50xQ FOTA note §4 note; real modules print "Last upgrade was not finished,continue upgrade"). */
 static void power_loss_resumes(void **state)
 {
     (void)state;
