@@ -1,5 +1,5 @@
 /* AT chat: one command in flight per port, each with its own timeout, its
- * information lines collected, URCs delivered apart (DESIGN-NOTES habits 2 and 5).
+ * information lines collected, URCs delivered apart, so a late reply is never taken for the next command's.
  *
  * Classifier order for each received line:
  *   1. echo of the command in flight          -> ECHO (traced, not an info line)
@@ -10,14 +10,14 @@
  *        written only after the chunk being fed, so the rest of that chunk is not
  *        its reply; once the module is known to echo,
  *        only after the echo: anything before it is a late reply to an older
- *        command (ModemManager's hazard, DESIGN-NOTES habit 5).
+ *        command (a hazard ModemManager documents).
  *        With an expected info prefix, only lines with that prefix are info lines.
  *   3. URC (urc_prefixes, or the profile through is_urc)      -> URC
  *   4. anything else                                          -> NOISE (traced)
  * Known URC lines win over "info line of a command without prefix": +QIND lines
  * arrive between a command and its OK (RG50xQ FOTA note §3.3.1 example).
  *
- * Re-entrancy (DESIGN-NOTES habit 8): callbacks may send the next command, reset
+ * Re-entrancy (close before free, as libuv and gatchat do): callbacks may send the next command, reset
  * or free the chat; the in-flight state is cleared before the response callback, a
  * reset discards the rest of the chunk being fed, a free is deferred until the
  * outermost call returns. */
@@ -342,7 +342,7 @@ static int start(fota_at_chat_t *c, const char *cmd, const char *info_prefix,
     c->echo_seen = false;
     /* Sent from a callback of feed(): the rest of that chunk was read before the
      * command was written, so none of it can answer the command (a reply counts
-     * only once the command's CR has been written, DESIGN-NOTES habit 2). */
+     * only once the command's CR has been written). */
     c->unwritten = cmd && c->feeding > 0;
     c->deadline = now_ms + timeout_ms;
     if (cmd) {

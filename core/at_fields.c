@@ -2,7 +2,7 @@
  * Tolerant by design, because the Quectel notes print the same URC several ways:
  *   +QIND: "FOTA", "HTTPEnd", 0     blanks after commas (EG06xK DFOTA note §3.3.1.2)
  *   +QIND: "FOTA","UPDATING", 1     blank before a number (EC200T FOTA guide §3.1)
- *   "DOWNLOADING",57% / "RESTORE",1%  a '%' after numbers (SPEC §4, real modules)
+ *   "DOWNLOADING",57% / "RESTORE",1%  a '%' after numbers (real modules)
  *   "Last upgrade was not finished,continue upgrade"  a comma inside quotes
  * `p == NULL` marks the iterator as exhausted. */
 #include "at_chat.h"

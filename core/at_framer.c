@@ -1,6 +1,6 @@
 /* AT framer: bytes -> lines and ack bytes. The whole state lives in
  * fota_at_framer_t, so any split of the input (one byte at a time, 64 KiB at once,
- * a CRLF torn across two reads) yields the same frames (DESIGN-NOTES habit 2).
+ * a CRLF torn across two reads) yields the same frames.
  *
  * Line ends: the Quectel notes frame every response as <CR><LF>text<CR><LF> (RG50xQ FOTA note §3.1.2),
  * but a module rebooting, a legacy firmware or garbage on the line can send a lone
@@ -57,7 +57,7 @@ void fota_at_framer_feed(fota_at_framer_t *f, const uint8_t *data, size_t n, fot
         }
         if (b == '\0')
             continue;
-        /* AT+QFUPL ack mode (DESIGN-NOTES habit 12, fwupd): the module answers each
+        /* AT+QFUPL ack mode (as fwupd's Quectel updater uses it): the module answers each
          * block with a single 'A' that is not framed as a line. Only a lone 'A' with
          * nothing buffered counts, so a line that merely starts later with 'A'
          * ("+QFUPL: …" never does) is unaffected. */

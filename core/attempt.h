@@ -1,4 +1,4 @@
-/* One module visit (SPEC §5 `attempts` row) as plain data. The FOTA machine fills
+/* One module visit (an `attempts` row, docs/database.md) as plain data. The FOTA machine fills
  * it; the station stamps slot/batch/operator and hands it to reports/store. */
 #ifndef FOTA_ATTEMPT_H
 #define FOTA_ATTEMPT_H

@@ -1,4 +1,4 @@
-/* Package chains (SPEC §3): from a module's revision to the target through delta
+/* Package chains: from a module's revision to the target through delta
  * packages (A05→A06→A07), shortest first; a full image (no `from`) only when no
  * delta chain exists, since deltas are what the modules in the Quectel notes are built for
  * (RG50xQ FOTA note §1: "only contains the difference") and a full image is larger. */
@@ -9,7 +9,7 @@
 
 #include "job.h"
 
-/* Length of s without an AT+QGMR suffix like "_01.001.01.001" (SPEC §4) and
+/* Length of s without an AT+QGMR suffix like "_01.001.01.001" (real modules) and
  * without surrounding blanks. */
 static size_t core_len(const char *s, const char **start)
 {

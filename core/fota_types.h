@@ -43,7 +43,7 @@ const char *fota_phase_name(fota_phase_t p);
 int fota_phase_from_name(const char *s, fota_phase_t *out);
 
 /* error_class column values. The first five come from the profiles' error tables
- * (SPEC §4); the rest are the station's own verdicts. */
+ * (docs/profiles.md); the rest are the station's own verdicts. */
 typedef enum {
     FOTA_ERR_NONE,
     FOTA_ERR_DOWNLOAD,   /* module could not fetch the package (ftp_err/http_err/file_err) */

@@ -1,5 +1,5 @@
 /* Unsolicited FOTA and boot lines -> phases, using only the profile's data
- * (DESIGN-NOTES habit 3): the URC prefix and tag, the phase spelling table and the
+ * (spellings are data, not code): the URC prefix and tag, the phase spelling table and the
  * text patterns. No family name appears here; a new spelling is a YAML edit.
  *
  * Two shapes:

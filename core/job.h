@@ -1,4 +1,4 @@
-/* A production order (SPEC §3): targets, package chains, limits, timeouts.
+/* A production order (docs/profiles.md): targets, package chains, limits, timeouts.
  * Loaded from the job YAML by job_load.c; errors name file:line:column. */
 #ifndef FOTA_JOB_H
 #define FOTA_JOB_H

@@ -1,4 +1,4 @@
-/* Job YAML → fota_job_t (SPEC §3). Structure only: whether families, methods and
+/* Job YAML → fota_job_t (format: docs/profiles.md). Structure only: whether families, methods and
  * URLs fit the profiles is fota_job_validate()'s business, package bytes are
  * fota_job_load_packages()'s. Errors name file:line:column. */
 #include <stdio.h>
@@ -77,7 +77,7 @@ static int read_package(fota_yaml_t *y, yaml_node_t *n, const char *dir, fota_ta
         return fota_yaml_fail(y, f[FILE_].node ? f[URL].key_node : n,
                               "packages[]: give exactly one of 'file' or 'url'");
     if (f[URL].node) {
-        /* The module fetches a URL itself: only method url can use one (SPEC §3). */
+        /* The module fetches a URL itself: only method url can use one. */
         if (t->method != FOTA_METHOD_URL)
             return fota_yaml_fail(y, f[URL].key_node,
                                   "packages[].url: only method 'url' downloads from a URL; "
@@ -117,7 +117,7 @@ static int read_package(fota_yaml_t *y, yaml_node_t *n, const char *dir, fota_ta
     }
     if (f[SHA].node) {
         /* Format is checked with the bytes (fota_job_load_packages) and by
-         * fota_job_validate, so the SPEC's "3f1c…" placeholder still parses. */
+         * fota_job_validate, so a "3f1c…" placeholder copied from an example still parses. */
         if ((rc = fota_yaml_str(y, f[SHA].node, "packages[].sha256", &pk->sha256)))
             return rc;
         lower(pk->sha256);
@@ -171,7 +171,7 @@ static int read_target(fota_yaml_t *y, yaml_node_t *n, const char *dir, fota_tar
             return rc;
     }
     if (f[URL].node) {
-        /* A bare url: one full image for any revision (SPEC §3). */
+        /* A bare url: one full image for any revision. */
         fota_package_t *pk = &t->packages[t->n_packages++];
         if (t->method != FOTA_METHOD_URL)
             return fota_yaml_fail(y, f[URL].key_node,
@@ -280,7 +280,7 @@ int fota_job_load_buffer(const char *name, const char *dir, const char *text, si
         fota_yaml_close(&y);
         return FOTA_E_NOMEM;
     }
-    /* SPEC §3 defaults. */
+    /* Documented defaults (docs/profiles.md). */
     j->limits = (fota_limits_t){.max_parallel = 64, .max_transfers = 16, .max_per_hub = 4,
                                 .stop_after_same_failures = 5};
     j->timeouts.ports_settle_ms = j->timeouts.probe_ms = FOTA_TIMEOUT_UNSET;
@@ -306,7 +306,7 @@ int fota_job_load_file(const char *path, fota_job_t **out, fota_load_error_t *er
         fota_yaml_io_error(err, path, rc);
         return rc;
     }
-    /* Package paths are relative to the job file's folder (SPEC §3). */
+    /* Package paths are relative to the job file's folder. */
     const char *slash = strrchr(path, '/');
     char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
     rc = dir ? fota_job_load_buffer(path, dir, text, len, out, err) : FOTA_E_NOMEM;

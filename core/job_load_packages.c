@@ -1,6 +1,6 @@
 /* Package bytes: every `file:` of a job read once into memory and hashed, so
  * every slot streams the same buffer and a wrong file is refused before the first
- * module is touched (SPEC §2 `check`, §3 `sha256:`). */
+ * module is touched (`fota-station check`, a package's `sha256:`). */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>

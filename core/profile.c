@@ -92,7 +92,7 @@ void fota_profile_set_free(fota_profile_set_t *s)
     s->n = 0;
 }
 
-/* ATI may print the maker into the model ("Quectel_BC660K-GL", SPEC §4). */
+/* ATI may print the maker into the model ("Quectel_BC660K-GL" on real modules). */
 static const char *strip_maker(const char *m)
 {
     while (*m == ' ' || *m == '\t')

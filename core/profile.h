@@ -1,4 +1,4 @@
-/* A module family as data (SPEC §4): everything family-specific the engine needs.
+/* A module family as data (docs/profiles.md): everything family-specific the engine needs.
  * Loaded from profiles/<family>.yaml by profile_load.c. Adding a family is adding a
  * YAML file; the engine never branches on a family's name.
  *

@@ -1,4 +1,4 @@
-/* Profile YAML → fota_profile_t (SPEC §4; schema in docs/profiles.md).
+/* Profile YAML → fota_profile_t (schema in docs/profiles.md).
  * Strict: an unknown key, a wrong type, a missing field or a duplicate key is an
  * error naming file:line:column, so a typo in a profile never silently changes how
  * a module is driven on the line. */

@@ -1,4 +1,4 @@
-/* AT+QFUPL's end-of-upload check (SPEC §4, fwupd's Quectel DFOTA updater): the
+/* AT+QFUPL's end-of-upload check (real modules, fwupd's Quectel DFOTA updater): the
  * module answers "+QFUPL: <size>,<checksum>" where checksum is the 16-bit XOR of
  * the file's big-endian byte pairs, an odd last byte taken as a pair's high byte,
  * printed in lowercase hex without padding ("+QFUPL: 1939,4f64"). */

@@ -1,4 +1,4 @@
-/* SHA-256 (FIPS 180-2) for package checksums in job files (SPEC §3 `sha256:`).
+/* SHA-256 (FIPS 180-2) for package checksums in job files (`sha256:`).
  * None of the project's libraries (libyaml, libuv, SQLite, libserialport, libcurl)
  * exposes a hash, so this small implementation is checked against the FIPS 180-2
  * vectors and sha256sum in tests/job/. */

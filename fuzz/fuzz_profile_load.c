@@ -1,7 +1,7 @@
 /* Profile and job loaders on arbitrary bytes: never crash, leak or read out of
  * bounds; either the object comes back or an error with a position. Both loaders
  * share core/yaml_doc.c, so one target (seeded with the shipped profiles and the
- * SPEC §3 job) covers both without a second smoke run in ctest. */
+ * example job in fuzz/seeds/profile_load/) covers both without a second smoke run in ctest. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,7 @@
 """HTTP, HTTPS and FTP servers on 127.0.0.1 for the demo and the tests.
 
 Serves one folder (read only) the way a factory's package server would, so
-fota-sim's modules really download their URL packages (SPEC §7). Every server
+fota-sim's modules really download their URL packages (docs/simulator.md). Every server
 binds port 0 (a free port chosen by the kernel); once all three listen, the
 ports are written to STATE/servers.env (atomically), which is what
 scripts/test-servers.sh waits for. The HTTPS certificate is self-signed for

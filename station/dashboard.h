@@ -1,7 +1,8 @@
 /* The operator's live view: one line per slot under a header of counts, rendered
  * into a buffer (so tests read exactly what the operator sees) and redrawn in place
- * with cursor addressing: home, each line then erase-to-end-of-line, erase below.
- * No full-screen clear, so no flicker at 4 redraws per second. */
+ * with cursor addressing: home, each line erased then written, erase below. No
+ * full-screen clear, so no flicker at 4 redraws per second; sized to the terminal
+ * so it never scrolls (dashboard.c renders lines, dash_layout.c orders and fits). */
 #ifndef FOTA_STATION_DASHBOARD_H
 #define FOTA_STATION_DASHBOARD_H
 
@@ -35,15 +36,44 @@ typedef struct {
 typedef struct {
     const char *batch;
     const char *station;
-    unsigned pass, fail, skip, running, queued;
+    unsigned pass, fail, skip, running, queued, interrupted;
+    const char *yield_label; /* "first-pass yield" (NULL) or "rework yield" */
     const char *banner;    /* pause reason, ModemManager warning; NULL none */
     const char *db_banner; /* "results database busy for 12 s …"; NULL none */
 } fota_dash_header_t;
 
-/* Renders a full frame. Returns the length written (always NUL-terminated, truncated
- * to cap). width = terminal columns (lines are cut to fit). */
-size_t fota_dash_render(char *buf, size_t cap, const fota_dash_header_t *h,
-                        const fota_dash_row_t *rows, size_t n, bool color, int width);
+/* One frame: the header, the slot table and the newest log lines under it. */
+typedef struct {
+    const fota_dash_header_t *h;
+    const fota_dash_row_t *rows; /* in display order (fota_dash_sort) */
+    size_t n;
+    const char *const *log;      /* oldest first */
+    size_t n_log;
+    int width;                   /* terminal columns; 0: no limit */
+    int height;                  /* terminal lines; 0: no limit (one line per slot) */
+    bool color;                  /* a terminal: cursor addressing and colours */
+} fota_dash_frame_t;
+
+/* Renders a full frame into buf (always NUL-terminated, truncated to cap); returns
+ * its length. On a terminal (height > 0) the frame never scrolls: at most height - 1
+ * lines, each cut to width characters (a line in the last column would wrap); when
+ * the slots outnumber the lines, FAIL rows stay and the rest collapse to one line
+ * per hub. */
+size_t fota_dash_render(char *buf, size_t cap, const fota_dash_frame_t *f);
+
+/* Display order: FAIL and INTERRUPTED first (the modules to pull), then running,
+ * queued and probing, then the rest; within each, natural order of the hub-relative
+ * label (1.2 before 1.10). */
+void fota_dash_sort(fota_dash_row_t *rows, size_t n);
+/* The slot as the screen shows it: the hub-relative part of a by-path hub port
+ * ("1.3.2" of "pci-0000:00:14.0-usb-0:1.3.2"), or the whole name when it has no
+ * USB shape. The full name stays in the log and the database. */
+const char *fota_dash_short_label(const char *slot);
+/* strcmp with digit runs compared as numbers. */
+int fota_dash_natcmp(const char *a, const char *b);
+/* The yield shown in the header: PASS / (PASS + FAIL + INTERRUPTED), the report's
+ * first-pass yield for the modules of this run: "75.0% (3/4)", or "-". */
+void fota_dash_yield(char *buf, size_t cap, unsigned pass, unsigned fail, unsigned interrupted);
 /* "[#########...........]  45%" into buf (bar of `cells` cells). */
 void fota_dash_bar(char *buf, size_t cap, int percent, int cells);
 /* "1:05" / "1:02:03" */

@@ -356,7 +356,7 @@ PROFILE_FILES = {"RG50xQ": "rg50xq.yaml", "EG06xK": "eg06xk.yaml", "EC200T": "ec
 
 
 def profile_error(family, table, code):
-    """(class, meaning) of a code as the family's profile lists it (SPEC §4)."""
+    """(class, meaning) of a code as the family's profile lists it."""
     import yaml
     with open(os.path.join(ARGS.source, "profiles", PROFILE_FILES[family])) as f:
         prof = yaml.safe_load(f)

@@ -1,4 +1,4 @@
-/* Package chains (SPEC §3): which packages a module at revision X gets, in order. */
+/* Package chains: which packages a module at revision X gets, in order. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>

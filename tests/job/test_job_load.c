@@ -1,4 +1,4 @@
-/* Job files (SPEC §3): the example parses, defaults apply, mistakes are named by
+/* Job files (docs/profiles.md): the example parses, defaults apply, mistakes are named by
  * file:line:column, package files are read once and their sha256 checked. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +15,7 @@
 #include "job.h"
 #include "sha256.h"
 
-/* SPEC §3, verbatim (including the "3f1c…" placeholder). */
+/* A typical first job, with the "3f1c…" sha256 placeholder people copy from examples. */
 static const char spec_example[] =
     "name: line3-2026-11-rg500q-a07        # batch name (default for --batch)\n"
     "station: line3-st07                   # station id recorded on every row\n"

@@ -1,5 +1,5 @@
 /* fota_job_validate against the shipped profiles: every issue is reported, each
- * at the place in the job file where it is written (SPEC §2 `check`). */
+ * at the place in the job file where it is written (what `fota-station check` promises). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>

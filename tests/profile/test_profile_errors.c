@@ -1,5 +1,5 @@
 /* A mistake in a profile is reported at the exact file:line:column of the offending
- * node, with a message that says what is wrong (SPEC §2: exit 2 names the place). */
+ * node, with a message that says what is wrong (exit 2 names the place). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

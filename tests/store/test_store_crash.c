@@ -1,4 +1,4 @@
-/* SPEC §5: "A station killed mid-run loses nothing it had committed; on restart,
+/* docs/database.md: "A station killed mid-run loses nothing it had committed; on restart,
  * attempts left running are closed as INTERRUPTED." A real process is SIGKILLed
  * with the database open (no atexit, no close, WAL not checkpointed). */
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* SPEC §5: "an MES reader never blocks the station". A second process holds a
+/* docs/database.md: an MES reader never blocks the station. A second process holds a
  * read transaction (its snapshot) open for the whole run, querying all the
  * time, while the station writes attempts and transcripts, enough to trigger
  * WAL auto-checkpoints. Every write succeeds and none waits on the reader. */
