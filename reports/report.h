@@ -1,4 +1,4 @@
-/* `fota-station report` (SPEC §6): pass/fail reports from the results database.
+/* `fota-station report` (docs/database.md, "Reports"): pass/fail reports from the results database.
  * The station's CLI dispatches `fota-station report …` here with argv[0] =
  * "report". Exit codes: 0 ok, 2 usage, 3 database unreadable (or output file
  * unwritable). */

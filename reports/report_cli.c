@@ -1,5 +1,5 @@
 /* `fota-station report [--db FILE] [--batch NAME] [--since ISO8601]
- *  [--format text|csv|json|html] [-o FILE]` (SPEC §2, §6). */
+ *  [--format text|csv|json|html] [-o FILE]` (docs/database.md, "Reports"). */
 #include "report.h"
 
 #include <stdio.h>

@@ -1,5 +1,6 @@
-/* CSV for the MES: one row per attempt, every SPEC §5 column in SPEC order,
- * streamed straight from the database (a million rows need no memory). */
+/* CSV for the MES: one row per attempt, every `attempts` column in the order
+ * docs/database.md lists them, streamed straight from the database (a million
+ * rows need no memory). */
 #include "report_model.h"
 
 #include <string.h>

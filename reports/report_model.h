@@ -83,7 +83,7 @@ double fota_report_yield(int64_t num, int64_t den);
 void fota_report_write_text(const fota_report_t *r, FILE *f);
 void fota_report_write_json(const fota_report_t *r, FILE *f);
 void fota_report_write_html(const fota_report_t *r, FILE *f);
-/* One row per attempt, every SPEC §5 column; streams from the database. */
+/* One row per attempt, every `attempts` column (docs/database.md); streams from the database. */
 int fota_report_write_csv(sqlite3 *db, const fota_report_sel_t *sel, FILE *f, char *errbuf,
                           size_t errlen);
 

@@ -1,4 +1,4 @@
-/* `fota-station check` (SPEC §2): profiles and a job validated exactly as `run`
+/* `fota-station check` (docs/station.md): profiles and a job validated exactly as `run`
  * would load them, packages read and hashed. */
 #ifndef FOTA_STATION_CHECK_H
 #define FOTA_STATION_CHECK_H

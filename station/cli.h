@@ -1,4 +1,4 @@
-/* Command-line options of `fota-station run|probe|check` (SPEC §2). Parsing is kept
+/* Command-line options of `fota-station run|probe|check` (docs/station.md). Parsing is kept
  * apart from running so the rules (required --job, numbers, defaults) are tested. */
 #ifndef FOTA_STATION_CLI_H
 #define FOTA_STATION_CLI_H

@@ -1,4 +1,4 @@
-/* The job's limits (SPEC §3 `limits:`) as plain bookkeeping, no I/O, so the
+/* The job's limits (`limits:`, docs/profiles.md) as plain bookkeeping, no I/O, so the
  * scheduling rules are unit-tested on their own:
  *   max_parallel   modules past identification and not finished, station-wide
  *   max_per_hub    the same, per USB hub (power budget); a slot's hub is its by-path

@@ -1,4 +1,4 @@
-/* `fota-station probe` (SPEC §2). */
+/* `fota-station probe` (docs/station.md). */
 #ifndef FOTA_STATION_PROBE_H
 #define FOTA_STATION_PROBE_H
 

@@ -55,7 +55,7 @@ static void query_info(fota_query_t *q, const char *cmd, char *l)
             snprintf(q->revision, sizeof q->revision, "%s", v);
         } else if (q->ati_lines == 0) {
             snprintf(q->manufacturer, sizeof q->manufacturer, "%s", l);
-            /* "Quectel_BC660K-GL" on one line: maker and model together (SPEC §4). */
+            /* "Quectel_BC660K-GL" on one line: maker and model together (some firmwares). */
             if (strncasecmp(l, "Quectel_", 8) == 0 && strncasecmp(l, "Quectel_Ltd", 11) != 0)
                 snprintf(q->model, sizeof q->model, "%s", l);
             q->ati_lines++;

@@ -1,5 +1,5 @@
 /* A few plain AT commands before (or instead of) an upgrade: `AT` to see that a port
- * that is not a known USB device answers like a module (SPEC §2), `AT+GSN` to tell a
+ * that is not a known USB device answers like a module (docs/station.md), `AT+GSN` to tell a
  * new module from the one that just finished in the same slot, and `ATI` + `AT+GSN`
  * for `probe`. Sans-I/O: the caller writes query_command() + "\r", feeds the bytes read
  * and owns the timer. Echo is tolerated (it is never switched off: probe changes

@@ -2,7 +2,7 @@
  * machine, whose actions are executed here (our own AT probe: slot_probe.c). Re-entrancy: a slot can be
  * torn down from inside its own callbacks (the port's gone callback, a FINISH in the
  * middle of a pump); the machine is freed only at the end of the outermost pump and
- * the port only through libuv's close callback (DESIGN-NOTES 8). */
+ * the port only through libuv's close callback: close before free. */
 #include <stdlib.h>
 #include <string.h>
 

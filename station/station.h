@@ -1,4 +1,4 @@
-/* `fota-station run`: the whole line in one libuv loop (SPEC §2). */
+/* `fota-station run`: the whole line in one libuv loop (docs/station.md). */
 #ifndef FOTA_STATION_STATION_H
 #define FOTA_STATION_STATION_H
 
