@@ -116,6 +116,23 @@ def case_control_bytes_in_names(c):
           f"the database keeps the exact name: {[(x['slot'], x['result']) for x in rows]}")
 
 
+def case_silent_port_probe_time(c):
+    """A tty that never answers is asked `AT` for the job's timeouts.probe (here 3 s)
+    and then ignored: the figure is a field, and the station says what it did."""
+    import pty
+    master, slave = pty.openpty()
+    os.makedirs(c.ports, exist_ok=True)
+    os.symlink(os.ttyname(slave), os.path.join(c.ports, "uart-adapter-0"))
+    job = local_job(c, "silent", timeouts={"probe": 3})
+    t0 = time.time()
+    r = subprocess.run(station_cmd(c, job), capture_output=True, text=True, timeout=60)
+    took = time.time() - t0
+    os.close(master)
+    os.close(slave)
+    check(r.returncode == 0 and "no answer to AT" in r.stdout, f"{r.returncode}: {r.stdout[-600:]}")
+    check(3 <= took < 8, f"asked for timeouts.probe (3 s), then ignored: took {took:.1f}s")
+
+
 CASES = {k[5:]: v for k, v in dict(globals()).items() if k.startswith("case_")}
 
 
