@@ -41,7 +41,7 @@ static fota_store_t *fresh(const char *name)
     return s;
 }
 
-/* SPEC §5 names these columns as a contract, in this order. */
+/* docs/database.md names these columns as a contract, in this order. */
 static const char *const spec_columns[] = {
     "id", "batch", "station", "operator", "slot", "port", "imei", "model", "family",
     "from_version", "to_version", "final_version", "method", "package_names", "package_sha256",
