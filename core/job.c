@@ -101,7 +101,8 @@ static void check_url(issues_t *is, const fota_profile_t *p, const fota_method_p
     size_t sl = sep ? (size_t)(sep - u) : 0;
     bool scheme_ok = false;
     for (size_t i = 0; sep && i < m->n_schemes; i++)
-        /* Case-insensitive: the Quectel notes print "FTP://" and "ftp://" (EG06xK DFOTA note §3.3.1.1). */
+        /* Case-insensitive: Quectel's notes print both "FTP://" and "ftp://"
+         * (EG06xK DFOTA note §3.3.1.1). */
         scheme_ok |= strlen(m->schemes[i]) == sl && strncasecmp(m->schemes[i], u, sl) == 0;
     char shown[256]; /* quoted masked: the password never reaches a message */
     fota_secret_mask(u, shown, sizeof shown);
@@ -118,8 +119,9 @@ static void check_url(issues_t *is, const fota_profile_t *p, const fota_method_p
         const char *path = strchr(sep + 3, '/');
         if (path && strchr(path + 1, '/'))
             issue(is, pk->line, pk->column,
-                  "url path '%.60s': %s only fetches files from the FTP server's root "
-                  "folder (EC200T FOTA guide §3.1)",
+                  "url path '%.60s': %s fetches FTP files only from the server's root "
+                  "folder; put the package in the root folder (ftp://host/FILE) or "
+                  "serve it over HTTP",
                   path, p->family);
     }
 }

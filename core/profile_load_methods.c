@@ -148,8 +148,12 @@ static int read_method(fota_yaml_t *y, yaml_node_t *n, fota_method_t mt,
                               "%s.local_prefix: must be an absolute path like /cache/ufs/",
                               what);
     if (mt == FOTA_METHOD_QFUA && !m->require_flow)
-        /* AT+QFUA is the flow-controlled interface (GSM FOTA note §2.3.1): data is lost otherwise. */
-        return fota_yaml_fail(y, n, "%s: require_flow must be true for qfua (GSM FOTA note §2.3.1)",
+        /* AT+QFUA is the flow-controlled interface (GSM FOTA note §2.3.1): data is
+         * lost otherwise. */
+        return fota_yaml_fail(y, n,
+                              "%s: qfua streams the package without pauses and loses data "
+                              "without hardware flow control; set require_flow: true, or "
+                              "use method qfaw on a line without flow control",
                               what);
     return 0;
 }
