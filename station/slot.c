@@ -342,10 +342,12 @@ void slot_abort(slot_t *s, const char *reason)
         fota_machine_abort(s->m, reason, (uint64_t)station_now(s->st));
         slot_pump(s);
     }
-    if (s->state == SLOT_PROBING) {
+    if (s->state == SLOT_SETTLING || s->state == SLOT_CHOOSING || s->state == SLOT_PROBING) {
+        /* Nothing started on this module yet: let go of its ports. */
+        slot_choose_cancel(s);
         slot_port_drop(s);
         uv_timer_stop(&s->timer);
-        slot_set_state(s, SLOT_EMPTY, FOTA_DASH_EMPTY);
+        slot_set_state(s, SLOT_EMPTY, s->present ? FOTA_DASH_IDLE : FOTA_DASH_EMPTY);
     }
 }
 

@@ -187,6 +187,27 @@ def case_no_sim_card(c):
     stop_sim(c, sim)
 
 
+def case_stop_while_settling(c):
+    """SIGINT while a newly plugged module's ports settle: nothing has started on it,
+    so the station lets go of it and exits at once (not after the settle window)."""
+    import signal
+    pk, targets = mixed_line_job(c)
+    mods = [{"family": "EC200T", "slot": hub_slot(0), "ports": "hub"}]
+    c.sim("--scenario", c.write("scenario.yaml", scenario(mods)), expect_links=3, speed=SCEN_SPEED)
+    job = c.write("job.yaml", job_yaml("settle-stop", [t for t in targets if t["family"] == "EC200T"],
+                                       timeouts={"ports_settle": 20}))
+    cmd = [ARGS.station, "run", "--job", job, "--db", c.db, "--ports", c.ports,
+           "--profiles", os.path.join(ARGS.source, "profiles"), "--no-dashboard"]
+    st = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    c.procs.append(st)
+    time.sleep(1.5)
+    t0 = time.time()
+    st.send_signal(signal.SIGINT)
+    out, _ = st.communicate(timeout=30)
+    check(time.time() - t0 < 3, f"exited {time.time() - t0:.1f}s after SIGINT:\n{out[-600:]}")
+    check(st.returncode == 0 and c.rows() == [], f"nothing started, nothing recorded: {st.returncode}")
+
+
 CASES = {k[5:]: v for k, v in dict(globals()).items() if k.startswith("case_")}
 
 
