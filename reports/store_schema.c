@@ -164,6 +164,15 @@ static const char *const steps[] = {
     "    (SELECT count(*) FROM batch_modules m WHERE m.batch = COALESCE(b.batch, '')"
     "       AND m.first_result = 'PASS') AS first_pass"
     "  FROM (SELECT DISTINCT batch FROM attempts) b);",
+
+    /* 5 -> 6: what has reached the central PostgreSQL (`ship`, `run --central`).
+     * One row per finished attempt whose row and events the central database
+     * committed; written after that commit, so a crash in between only ships
+     * the attempt again, which the central key (station, local id) absorbs.
+     * A table rather than a column: the station's own writes never touch it. */
+    "CREATE TABLE central_shipped ("
+    "  attempt_id INTEGER PRIMARY KEY," /* attempts.id */
+    "  shipped_at TEXT NOT NULL);",
 };
 
 _Static_assert(sizeof steps / sizeof steps[0] == FOTA_STORE_SCHEMA_VERSION,

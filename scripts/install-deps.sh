@@ -7,7 +7,8 @@ pkgs=(build-essential cmake pkg-config clang
       libcmocka-dev                                            # unit tests
       libcurl4-openssl-dev                                     # fota-sim's real downloads
       python3 python3-pyftpdlib openssl sqlite3 valgrind   # test servers, checks
-      umockdev libumockdev-dev libglib2.0-dev)                 # USB tests under an emulated sysfs
+      umockdev libumockdev-dev libglib2.0-dev                  # USB tests under an emulated sysfs
+      libpq-dev postgresql postgresql-client)                  # central database, its tests
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "store.h"
+#include "store_schema.h"
 #include "store_test_util.h"
 
 #define T0 1763900000000LL /* 2025-11-23T12:13:20.000Z */
@@ -54,7 +55,7 @@ static void schema_is_the_contract(void **state)
     (void)state;
     fota_store_t *s = fresh("schema.db");
     sqlite3 *r = tu_reader("schema.db");
-    assert_int_equal(tu_int(r, "PRAGMA user_version"), 5);
+    assert_int_equal(tu_int(r, "PRAGMA user_version"), FOTA_STORE_SCHEMA_VERSION);
     assert_text(r, "PRAGMA journal_mode", "wal");
     size_t n = sizeof spec_columns / sizeof spec_columns[0];
     for (size_t i = 0; i < n; i++) {
@@ -113,7 +114,7 @@ static void v1_file_migrates_and_keeps_rows(void **state)
     char err[256] = "";
     assert_int_equal(fota_store_open("v1.db", &s, err, sizeof err), 0);
     sqlite3 *r = tu_reader("v1.db");
-    assert_int_equal(tu_int(r, "PRAGMA user_version"), 5);
+    assert_int_equal(tu_int(r, "PRAGMA user_version"), FOTA_STORE_SCHEMA_VERSION);
     assert_int_equal(tu_int(r, "SELECT count(*) FROM attempts"), 3);
     assert_int_equal(tu_int(r, "SELECT count(*) FROM events WHERE attempt_id = 1"), 2);
     assert_text(r, "SELECT error_text FROM attempts WHERE id = 1", "FTP unknown error");

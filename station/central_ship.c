@@ -1,0 +1,367 @@
+#include "central_ship.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "fota_types.h"
+#include "iso_time.h"
+#include "store_schema.h"
+
+struct fota_ship {
+    sqlite3 *db;
+    int64_t low;        /* every attempt with id <= low is finished and shipped */
+    char host[128];     /* station name for rows written without one */
+    char *buf;          /* COPY text being built */
+    size_t len, cap;
+    int64_t *ids;
+    size_t n_ids, cap_ids;
+};
+
+/* The attempts columns in the central table's order after (station, local_id). */
+static const char attempt_cols[] =
+    "batch, operator, slot, port, imei, model, family, from_version, to_version,"
+    " final_version, method, package_names, package_sha256, started_at, finished_at, result,"
+    " noop, error_class, error_code, error_text, module_retries, hops, download_ms, update_ms,"
+    " duration_ms, last_heard_at";
+#define N_ATTEMPT_COLS 26
+
+/* Finished, not shipped, after the known-shipped prefix; oldest first. */
+static const char pick_sql[] =
+    "SELECT COALESCE(NULLIF(station, ''), ?2), id, %s FROM attempts a"
+    " WHERE result IS NOT NULL AND id > ?1"
+    " AND NOT EXISTS (SELECT 1 FROM central_shipped s WHERE s.attempt_id = a.id)"
+    " ORDER BY id LIMIT ?3";
+
+static int buf_reserve(fota_ship_t *s, size_t more)
+{
+    if (s->len + more <= s->cap)
+        return 0;
+    size_t cap = s->cap ? s->cap : 1 << 16;
+    while (cap < s->len + more)
+        cap *= 2;
+    char *n = realloc(s->buf, cap);
+    if (!n)
+        return -1;
+    s->buf = n;
+    s->cap = cap;
+    return 0;
+}
+
+/* Length of a valid UTF-8 sequence at p (1..4), or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *p)
+{
+    if (p[0] < 0x80)
+        return 1;
+    size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : 0;
+    if (n == 0 || p[0] > 0xf4)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+        (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+        return 0; /* overlong, surrogate, beyond U+10FFFF */
+    return n;
+}
+
+/* One COPY text field. A module's transcript may hold any byte; PostgreSQL
+ * takes only UTF-8, so an invalid byte becomes U+FFFD (one stuck row would
+ * otherwise stop the station's shipping for good). */
+static int put_field(fota_ship_t *s, const unsigned char *t, char sep)
+{
+    size_t n = t ? strlen((const char *)t) : 0;
+    if (buf_reserve(s, 3 * n + 4) < 0)
+        return -1;
+    char *o = s->buf + s->len;
+    if (!t) {
+        memcpy(o, "\\N", 2);
+        o += 2;
+    }
+    for (size_t i = 0; i < n;) {
+        unsigned char ch = t[i];
+        size_t k = utf8_len(t + i);
+        if (k == 0) {
+            memcpy(o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+            continue;
+        }
+        if (k > 1) {
+            memcpy(o, t + i, k);
+            o += k;
+            i += k;
+            continue;
+        }
+        const char *esc = ch == '\\' ? "\\\\" : ch == '\t' ? "\\t" : ch == '\n' ? "\\n"
+                        : ch == '\r' ? "\\r" : NULL;
+        if (esc) {
+            memcpy(o, esc, 2);
+            o += 2;
+        } else {
+            *o++ = (char)ch;
+        }
+        i++;
+    }
+    *o++ = sep;
+    s->len = (size_t)(o - s->buf);
+    return 0;
+}
+
+int fota_ship_open(const char *db_path, fota_ship_t **out, char *errbuf, size_t errlen)
+{
+    *out = NULL;
+    fota_ship_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return FOTA_E_NOMEM;
+    if (access(db_path, R_OK | W_OK) != 0) {
+        snprintf(errbuf, errlen, "cannot read and write %s", db_path);
+        free(s);
+        return FOTA_E_IO;
+    }
+    if (sqlite3_open_v2(db_path, &s->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        snprintf(errbuf, errlen, "%s", sqlite3_errmsg(s->db));
+        fota_ship_close(s);
+        return FOTA_E_IO;
+    }
+    /* Not the station's loop: waiting for the station's short commits is fine;
+     * ours (one small INSERT per round) are as short for the station. */
+    sqlite3_busy_timeout(s->db, 5000);
+    int rc = fota_store_schema_migrate(s->db, errbuf, errlen);
+    if (rc < 0) {
+        fota_ship_close(s);
+        return rc;
+    }
+    if (gethostname(s->host, sizeof s->host - 1) != 0 || !s->host[0])
+        snprintf(s->host, sizeof s->host, "station");
+    *out = s;
+    return 0;
+}
+
+void fota_ship_close(fota_ship_t *s)
+{
+    if (!s)
+        return;
+    sqlite3_close(s->db);
+    free(s->buf);
+    free(s->ids);
+    free(s);
+}
+
+static int push_id(fota_ship_t *s, int64_t id)
+{
+    if (s->n_ids == s->cap_ids) {
+        size_t cap = s->cap_ids ? 2 * s->cap_ids : 256;
+        int64_t *n = realloc(s->ids, cap * sizeof *n);
+        if (!n)
+            return -1;
+        s->ids = n;
+        s->cap_ids = cap;
+    }
+    s->ids[s->n_ids++] = id;
+    return 0;
+}
+
+/* The picked attempts as COPY text in s->buf, their ids in s->ids, their
+ * stations in stations[] (parallel to ids, owned by the caller to free). */
+static int read_attempts(fota_ship_t *s, int max, char ***stations)
+{
+    char sql[1024];
+    snprintf(sql, sizeof sql, pick_sql, attempt_cols);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, s->low);
+    sqlite3_bind_text(st, 2, s->host, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, max);
+    char **names = calloc((size_t)max, sizeof *names);
+    int rc = names ? 0 : -1, step = SQLITE_DONE;
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        names[s->n_ids] = strdup((const char *)sqlite3_column_text(st, 0));
+        if (!names[s->n_ids] || push_id(s, sqlite3_column_int64(st, 1)) < 0) {
+            rc = -1;
+            break;
+        }
+        for (int i = 0; i < 2 + N_ATTEMPT_COLS && rc == 0; i++)
+            rc = put_field(s, sqlite3_column_text(st, i), i == 1 + N_ATTEMPT_COLS ? '\n' : '\t');
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = -1;
+    sqlite3_finalize(st);
+    *stations = names;
+    return rc;
+}
+
+static int read_events(fota_ship_t *s, char **stations, int64_t *n_events)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT attempt_id, rowid, t_ms, dir, text FROM events"
+                           " WHERE attempt_id = ?1 ORDER BY rowid",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    int rc = 0;
+    for (size_t k = 0; k < s->n_ids && rc == 0; k++) {
+        sqlite3_bind_int64(st, 1, s->ids[k]);
+        int step = SQLITE_DONE;
+        while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+            rc = put_field(s, (const unsigned char *)stations[k], '\t');
+            for (int i = 0; i < 5 && rc == 0; i++)
+                rc = put_field(s, sqlite3_column_text(st, i), i == 4 ? '\n' : '\t');
+            (*n_events)++;
+        }
+        if (rc == 0 && step != SQLITE_DONE)
+            rc = -1;
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int pg_ok(PGconn *c, const char *sql)
+{
+    PGresult *r = PQexec(c, sql);
+    ExecStatusType t = PQresultStatus(r);
+    PQclear(r);
+    return t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK ? 0 : -1;
+}
+
+static int pg_copy(PGconn *c, const char *sql, const char *data, size_t len)
+{
+    PGresult *r = PQexec(c, sql);
+    ExecStatusType t = PQresultStatus(r);
+    PQclear(r);
+    if (t != PGRES_COPY_IN)
+        return -1;
+    int rc = 0;
+    for (size_t off = 0; off < len && rc == 0;) {
+        size_t n = len - off > (1u << 20) ? (1u << 20) : len - off;
+        rc = PQputCopyData(c, data + off, (int)n) == 1 ? 0 : -1;
+        off += n;
+    }
+    if (PQputCopyEnd(c, rc ? "aborted" : NULL) != 1)
+        rc = -1;
+    r = PQgetResult(c);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        rc = -1;
+    PQclear(r);
+    while ((r = PQgetResult(c)))
+        PQclear(r);
+    return rc;
+}
+
+/* The central transaction: both COPYs into session-local staging tables, then
+ * the idempotent inserts. */
+static int central_put(PGconn *c, const char *att, size_t att_len, const char *ev, size_t ev_len)
+{
+    char sql[1024];
+    if (pg_ok(c, "BEGIN") < 0 ||
+        pg_ok(c, "CREATE TEMP TABLE IF NOT EXISTS ship_attempts (LIKE attempts INCLUDING DEFAULTS)"
+                 " ON COMMIT DELETE ROWS") < 0 ||
+        pg_ok(c, "CREATE TEMP TABLE IF NOT EXISTS ship_events (LIKE events) ON COMMIT DELETE ROWS") < 0)
+        goto fail;
+    snprintf(sql, sizeof sql, "COPY ship_attempts (station, local_id, %s) FROM STDIN", attempt_cols);
+    if (pg_copy(c, sql, att, att_len) < 0 ||
+        pg_copy(c, "COPY ship_events (station, attempt_id, seq, t_ms, dir, text) FROM STDIN", ev,
+                ev_len) < 0 ||
+        pg_ok(c, "INSERT INTO attempts SELECT * FROM ship_attempts ON CONFLICT DO NOTHING") < 0 ||
+        pg_ok(c, "INSERT INTO events SELECT * FROM ship_events ON CONFLICT DO NOTHING") < 0 ||
+        pg_ok(c, "COMMIT") < 0)
+        goto fail;
+    return 0;
+fail:
+    if (PQstatus(c) == CONNECTION_OK)
+        pg_ok(c, "ROLLBACK");
+    return -1;
+}
+
+/* After the central commit: remember what arrived, and move the shipped prefix
+ * when nothing finished is left behind it. */
+static void mark_shipped(fota_ship_t *s, bool all_taken)
+{
+    char now[FOTA_ISO_LEN];
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    fota_iso_format((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, now);
+    sqlite3_stmt *st;
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return; /* shipped again next round: harmless */
+    if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO central_shipped VALUES (?1, ?2)", -1, &st,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+        for (size_t k = 0; k < s->n_ids; k++) {
+            sqlite3_bind_int64(st, 1, s->ids[k]);
+            sqlite3_step(st);
+            sqlite3_reset(st);
+        }
+        sqlite3_finalize(st);
+    }
+    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return;
+    }
+    if (!all_taken)
+        return;
+    /* Everything finished after low is shipped now: low moves up to just
+     * before the oldest running attempt (or the newest attempt). */
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT COALESCE((SELECT min(id) - 1 FROM attempts WHERE result IS NULL),"
+                           " (SELECT max(id) FROM attempts), 0)",
+                           -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > s->low)
+            s->low = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+}
+
+int fota_ship_round(fota_ship_t *s, PGconn *c, int max, int64_t *events_out, char *errbuf,
+                    size_t errlen)
+{
+    s->len = 0;
+    s->n_ids = 0;
+    *events_out = 0;
+    char **stations = NULL;
+    /* One read snapshot: the attempts and their events agree. */
+    int rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+    if (rc == 0)
+        rc = read_attempts(s, max, &stations);
+    size_t att_len = s->len;
+    if (rc == 0)
+        rc = read_events(s, stations, events_out);
+    if (rc < 0)
+        snprintf(errbuf, errlen, "reading the station's file: %s", sqlite3_errmsg(s->db));
+    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    for (size_t k = 0; stations && k < s->n_ids; k++)
+        free(stations[k]);
+    free(stations);
+    if (rc < 0)
+        return FOTA_E_IO;
+    if (s->n_ids == 0) {
+        mark_shipped(s, true);
+        return 0;
+    }
+    if (central_put(c, s->buf, att_len, s->buf + att_len, s->len - att_len) < 0) {
+        snprintf(errbuf, errlen, "%s", PQerrorMessage(c));
+        return FOTA_E_IO;
+    }
+    mark_shipped(s, s->n_ids < (size_t)max);
+    return (int)s->n_ids;
+}
+
+int64_t fota_ship_backlog(fota_ship_t *s)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT count(*) FROM attempts a WHERE result IS NOT NULL AND id > ?1"
+                           " AND NOT EXISTS (SELECT 1 FROM central_shipped s"
+                           " WHERE s.attempt_id = a.id)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, s->low);
+    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return n;
+}
