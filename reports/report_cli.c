@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 
+#include "central_report.h"
 #include "fota_types.h"
 #include "iso_time.h"
 #include "report_model.h"
@@ -16,12 +17,16 @@
 enum { EXIT_USAGE = 2, EXIT_DB = 3 };
 
 static const char usage[] =
-    "usage: fota-station report [--db FILE] [--batch NAME] [--since ISO8601]\n"
+    "usage: fota-station report [--db FILE | --central DSN [--station NAME]]\n"
+    "                           [--batch NAME] [--since ISO8601]\n"
     "                           [--format text|csv|json|html] [-o FILE]\n"
     "\n"
     "Pass/fail report from the results database (read only; safe while the\n"
     "station runs).\n"
     "  --db FILE       results database (default results.db)\n"
+    "  --central DSN   the central PostgreSQL instead (libpq string or URI); the\n"
+    "                  text report ends with each station's shipping lag\n"
+    "  --station NAME  with --central: only this station\n"
     "  --batch NAME    only this batch\n"
     "  --since TIME    only attempts started at or after TIME (ISO 8601, e.g.\n"
     "                  2025-11-23 or 2025-11-23T08:00:00Z; no zone = UTC)\n"
@@ -82,7 +87,7 @@ static sqlite3 *open_db(const char *path)
 int fota_report_main(int argc, char **argv)
 {
     const char *db_path = "results.db", *batch = NULL, *since_arg = NULL, *format = "text",
-               *out_path = NULL;
+               *out_path = NULL, *central = NULL, *station = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int m;
@@ -94,6 +99,8 @@ int fota_report_main(int argc, char **argv)
             (m = option(argc, argv, &i, "--batch", &batch)) ||
             (m = option(argc, argv, &i, "--since", &since_arg)) ||
             (m = option(argc, argv, &i, "--format", &format)) ||
+            (m = option(argc, argv, &i, "--central", &central)) ||
+            (m = option(argc, argv, &i, "--station", &station)) ||
             (m = option(argc, argv, &i, "-o", &out_path)) ||
             (m = option(argc, argv, &i, "--output", &out_path))) {
             if (m < 0)
@@ -121,9 +128,22 @@ int fota_report_main(int argc, char **argv)
         sel.since = fota_iso_format(ms, since);
     }
 
-    sqlite3 *db = open_db(db_path);
-    if (!db)
+    if (station && !central) {
+        fputs("fota-station report: --station needs --central\n", stderr);
+        return EXIT_USAGE;
+    }
+    char err[512] = "";
+    fota_central_sel_t csel = {.station = station, .batch = batch, .since = sel.since};
+    sqlite3 *db = NULL;
+    if (central) {
+        db_path = "central database"; /* for messages: never the DSN itself */
+        if (fota_central_report_db(central, &csel, &db, err, sizeof err) < 0) {
+            fprintf(stderr, "fota-station report: central database: %s\n", err);
+            return EXIT_DB;
+        }
+    } else if (!(db = open_db(db_path))) {
         return EXIT_DB;
+    }
     FILE *f = stdout;
     if (out_path && !(f = fopen(out_path, "w"))) {
         fprintf(stderr, "fota-station report: cannot write %s\n", out_path);
@@ -135,7 +155,6 @@ int fota_report_main(int argc, char **argv)
     static char obuf[1 << 18];
     if (f != stdout)
         setvbuf(f, obuf, _IOFBF, sizeof obuf);
-    char err[512] = "";
     int rc = 0;
     if (strcmp(format, "csv") == 0) {
         rc = fota_report_write_csv(db, &sel, f, err, sizeof err);
@@ -150,6 +169,8 @@ int fota_report_main(int argc, char **argv)
             else
                 fota_report_write_html(r, f);
             fota_report_free(r);
+            if (format[0] == 't' && central)
+                rc = fota_central_write_lag(central, &csel, f, err, sizeof err);
         }
     }
     sqlite3_close(db);
