@@ -151,7 +151,7 @@ static int read_method(fota_yaml_t *y, yaml_node_t *n, fota_method_t mt,
         /* AT+QFUA is the flow-controlled interface (GSM FOTA note §2.3.1): data is
          * lost otherwise. */
         return fota_yaml_fail(y, n,
-                              "%s: qfua streams the package without pauses and loses data "
+                              "%s: AT+QFUA streams the package without pauses and loses data "
                               "without hardware flow control; set require_flow: true, or "
                               "use method qfaw on a line without flow control",
                               what);
