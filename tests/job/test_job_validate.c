@@ -100,7 +100,10 @@ static void ftp_subdirectory_on_ec200t(void **state)
                               "    url: 'ftp://test:test@124.74.41.170:21/Jun/B.bin'\n",
                               &is),
                      1);
-    assert_true(has(&is, "v.yaml:6:10:", "root folder"));
+    /* The message says what to do, not which document says so. */
+    assert_true(has(&is, "v.yaml:6:10:", "only from the server's root folder; put the package "
+                                         "in the root folder (ftp://host/FILE) or serve it "
+                                         "over HTTP"));
     /* Over HTTP a subdirectory is fine (EC200T FOTA guide §3.2 has no such rule). */
     assert_int_equal(validate("name: n\ntargets:\n  - family: EC200T\n    to: B\n    method: url\n"
                               "    url: 'http://h/Jun/B.bin'\n",

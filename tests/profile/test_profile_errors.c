@@ -133,6 +133,14 @@ static const struct bad_case {
           "    upload_timeout: 5\n    reboot_after_download: true\n    reboot_after_end: true\n"
           TIMEOUTS ERRORS,
      "t.yaml:10:19", "methods.local.local_prefix: a '\"' would end the quoted AT argument"},
+    /* The engineer learns what to change, not where the rule came from. */
+    {"qfua without flow control",
+     HEAD "methods:\n  qfua:\n    command: AT+QFUA\n    require_flow: false\n"
+          "    guard_ms: 1000\n    reboot_after_download: false\n    reboot_after_end: true\n"
+          TIMEOUTS ERRORS,
+     "t.yaml:9:5", "AT+QFUA streams the package without pauses and loses data without "
+                   "hardware flow control; set require_flow: true, or use "
+                   "method qfaw"},
 };
 
 static void bad_profiles_name_the_place(void **state)
