@@ -3,10 +3,10 @@
  * text patterns. No family name appears here; a new spelling is a YAML edit.
  *
  * Two shapes:
- *   <urc_prefix> "<urc_tag>","<name>"[,<n>[%]]   000/001/003: +QIND: "FOTA",…
+ *   <urc_prefix> "<urc_tag>","<name>"[,<n>[%]]   RG50xQ/EG06xK/EC200T: +QIND: "FOTA",…
  *       the name matched case-insensitively with blanks ignored ("HTTPEnd",
  *       "HTTPPEND", "HTTPEPEND" are all spellings the Quectel notes print for one phase)
- *   a whole text line against the profile's patterns      004: "Update  percent = 7%"
+ *   a whole text line against the profile's patterns      legacy GSM: "Update  percent = 7%"
  *       and boot URCs (RDY, +CPIN: READY, +QIND: SMS DONE, …) */
 #include "fota_urc.h"
 #include "at_result.h"

@@ -57,9 +57,9 @@ static void table_sizes_match_the_seeds(void **state)
         const char *family;
         size_t n[FOTA_TABLE__COUNT]; /* rows incl. code 0; ranges are one row */
     } want[] = {
-        {"RG50xQ", {2, 2, 0, 9}},   /* 000 Tables 3–5 */
-        {"EG06xK", {2, 2, 0, 8}},   /* 001 Tables 3–5 */
-        {"EC200T", {31, 31, 2, 3}}, /* 003 Tables 1–4: 601–630, 701–730 */
+        {"RG50xQ", {2, 2, 0, 9}},   /* RG50xQ FOTA note Tables 3–5 */
+        {"EG06xK", {2, 2, 0, 8}},   /* EG06xK DFOTA note Tables 3–5 */
+        {"EC200T", {31, 31, 2, 3}}, /* EC200T FOTA guide Tables 1–4: 601–630, 701–730 */
         {"legacy-GSM", {0, 0, 0, 1}},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
@@ -92,7 +92,7 @@ static void meanings_and_classes(void **state)
     assert_int_equal(fota_profile_lookup_error(rg, FOTA_TABLE_FTP, 601)->cls, FOTA_ERR_DOWNLOAD);
     assert_int_equal(fota_profile_lookup_error(eg, FOTA_TABLE_ERR, 505)->cls, FOTA_ERR_PACKAGE);
     assert_int_equal(fota_profile_lookup_error(eg, FOTA_TABLE_ERR, 510)->cls, FOTA_ERR_PACKAGE);
-    assert_null(fota_profile_lookup_error(eg, FOTA_TABLE_ERR, 550)); /* 001 has no 550 */
+    assert_null(fota_profile_lookup_error(eg, FOTA_TABLE_ERR, 550)); /* the EG06xK DFOTA note has no 550 */
     assert_string_equal(fota_profile_lookup_error(ec, FOTA_TABLE_HTTP, 714)->meaning,
                         "HTTP(S) DNS error");
     assert_string_equal(fota_profile_lookup_error(ec, FOTA_TABLE_FTP, 625)->meaning,

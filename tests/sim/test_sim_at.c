@@ -1,4 +1,4 @@
-/* fota-sim's AT dialect per family (seeds 000/001/003/004), spoken over its ptys
+/* fota-sim's AT dialect per family (as each family's Quectel note describes it), spoken over its ptys
  * by a scripted client: identification, echo, file store, QFUPL checksum and
  * ack mode, URL limits, flow-control settings, links removed on SIGTERM. */
 #include <setjmp.h>
