@@ -33,32 +33,32 @@ static void run_all_plans(const char *name, const fota_profile_t *p)
     at_script_free(s);
 }
 
-static void seed000(void **state)
+static void rg50xq_note(void **state)
 {
     (void)state;
-    run_all_plans("seed000_rg50xq.txt", at_test_profile());
+    run_all_plans("rg50xq_fota_note.txt", at_test_profile());
 }
 
-static void seed001(void **state)
+static void eg06xk_note(void **state)
 {
     (void)state;
-    run_all_plans("seed001_eg06xk.txt", at_test_profile());
+    run_all_plans("eg06xk_dfota_note.txt", at_test_profile());
 }
 
-static void seed003(void **state)
+static void ec200t_note(void **state)
 {
     (void)state;
-    run_all_plans("seed003_ec200t.txt", at_test_profile());
+    run_all_plans("ec200t_fota_guide.txt", at_test_profile());
 }
 
-static void seed004(void **state)
+static void legacy_gsm_note(void **state)
 {
     (void)state;
-    run_all_plans("seed004_legacy.txt", at_test_profile());
+    run_all_plans("legacy_gsm_fota_note.txt", at_test_profile());
 }
 
 /* The same transcripts against the shipped YAML profile of each family: the
- * real phase tables must read every spelling its seed prints. */
+ * real phase tables must read every spelling its note prints. */
 static void run_with_real_profile(const char *transcript, const char *yaml)
 {
     char path[1024];
@@ -74,41 +74,41 @@ static void run_with_real_profile(const char *transcript, const char *yaml)
     fota_profile_free(p);
 }
 
-static void seed000_real_profile(void **state)
+static void rg50xq_note_real_profile(void **state)
 {
     (void)state;
-    run_with_real_profile("seed000_rg50xq.txt", "rg50xq.yaml");
+    run_with_real_profile("rg50xq_fota_note.txt", "rg50xq.yaml");
 }
 
-static void seed001_real_profile(void **state)
+static void eg06xk_note_real_profile(void **state)
 {
     (void)state;
-    run_with_real_profile("seed001_eg06xk.txt", "eg06xk.yaml");
+    run_with_real_profile("eg06xk_dfota_note.txt", "eg06xk.yaml");
 }
 
-static void seed003_real_profile(void **state)
+static void ec200t_note_real_profile(void **state)
 {
     (void)state;
-    run_with_real_profile("seed003_ec200t.txt", "ec200t.yaml");
+    run_with_real_profile("ec200t_fota_guide.txt", "ec200t.yaml");
 }
 
-static void seed004_real_profile(void **state)
+static void legacy_gsm_note_real_profile(void **state)
 {
     (void)state;
-    run_with_real_profile("seed004_legacy.txt", "legacy-gsm.yaml");
+    run_with_real_profile("legacy_gsm_fota_note.txt", "legacy-gsm.yaml");
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(seed000),
-        cmocka_unit_test(seed001),
-        cmocka_unit_test(seed003),
-        cmocka_unit_test(seed004),
-        cmocka_unit_test(seed000_real_profile),
-        cmocka_unit_test(seed001_real_profile),
-        cmocka_unit_test(seed003_real_profile),
-        cmocka_unit_test(seed004_real_profile),
+        cmocka_unit_test(rg50xq_note),
+        cmocka_unit_test(eg06xk_note),
+        cmocka_unit_test(ec200t_note),
+        cmocka_unit_test(legacy_gsm_note),
+        cmocka_unit_test(rg50xq_note_real_profile),
+        cmocka_unit_test(eg06xk_note_real_profile),
+        cmocka_unit_test(ec200t_note_real_profile),
+        cmocka_unit_test(legacy_gsm_note_real_profile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
