@@ -18,7 +18,7 @@
 #include "at_chat.h"
 #include "fota_urc.h"
 
-/* The tests' hand-built profile (every seed spelling, the GSM FOTA note's text patterns):
+/* The tests' hand-built profile (every spelling in the Quectel notes, the GSM FOTA note's text patterns):
  * one definition shared with tests/at, compiled into this target directly because
  * the fuzz build has only core/. */
 #include "../tests/at/at_test_profile.c"

@@ -2,7 +2,7 @@
  *
  * The simulator models the MODULE, not the station: nothing here is shared with
  * core/ (AT framer, FOTA state machine), so a station bug cannot hide behind a
- * simulator bug of the same shape (issue 3; docs/simulator.md). */
+ * simulator bug of the same shape (docs/simulator.md). */
 #ifndef FOTA_SIM_H
 #define FOTA_SIM_H
 
