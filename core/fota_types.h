@@ -12,7 +12,7 @@
 typedef enum {
     FOTA_METHOD_URL,    /* AT+QFOTADL="ftp|http|https://…": module downloads itself */
     FOTA_METHOD_LOCAL,  /* AT+QFUPL upload to UFS, then AT+QFOTADL="<prefix><name>" */
-    FOTA_METHOD_STREAM, /* AT+QFOTADL="FILE:<length>" then raw bytes (EC200T, EC200T FOTA guide §3.3) */
+    FOTA_METHOD_STREAM, /* AT+QFOTADL="FILE:<length>" then raw bytes (EC200T FOTA guide §3.3) */
     FOTA_METHOD_QFUA,   /* legacy AT+QFUA, CONNECT, raw bytes, +++ (GSM FOTA note §2.3.1) */
     FOTA_METHOD_QFAW,   /* legacy AT+QFAI, AT+QFAW="<hex>"…, AT+QFAU (GSM FOTA note §2.3.2) */
     FOTA_METHOD__COUNT

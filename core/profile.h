@@ -86,7 +86,8 @@ typedef struct {
 
 typedef struct {
     unsigned command_ms;   /* ordinary AT command (300 ms in the Quectel notes; we allow more) */
-    unsigned reboot_ms;    /* first URC after a reboot: 90 s (RG50xQ FOTA note §3.3.1, EG06xK DFOTA note §3.3.1.1) */
+    unsigned reboot_ms;    /* first URC after a reboot: 90 s (RG50xQ FOTA note §3.3.1,
+                            * EG06xK DFOTA note §3.3.1.1) */
     unsigned download_ms;  /* AT+QFOTADL accepted → download end */
     unsigned stall_ms;     /* no progress change while updating */
     unsigned total_ms;     /* whole attempt */

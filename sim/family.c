@@ -53,7 +53,7 @@ static const sim_family_t families[] = {
         .usb = 1,
         .url_max = 255,       /* EC200T FOTA guide §3.1 */
         .file_stream = 1,     /* EC200T FOTA guide §3.3 */
-        .ftp_root_only = 1,   /* EC200T FOTA guide §3.1 <file_path>: "Currently only root path is supported" */
+        .ftp_root_only = 1,   /* "Currently only root path is supported" (EC200T FOTA guide §3.1) */
         .default_flow = 0,    /* EC200T FOTA guide §3.3: host must send AT+QCFG="usbifc",2,2 / AT+IFC=2,2 */
         /* spacing as printed in 003's examples */
         .ftp = {"+QIND: \"FOTA\", \"FTPSTART\"", "+QIND: \"FOTA\",\"FTPEND\",%d"},
@@ -97,7 +97,8 @@ const sim_family_t *sim_family_find(const char *name)
 const sim_family_t *sim_family_get(sim_fam_id_t id) { return &families[id]; }
 
 /* Each family reports a package problem with a code from its OWN table:
- * RG50xQ RG50xQ FOTA note §5 Table 5, EG06xK EG06xK DFOTA note §4 Table 5, EC200T EC200T FOTA guide §4.4 (only 504/506),
+ * RG50xQ FOTA note §5 Table 5, EG06xK DFOTA note §4 Table 5, EC200T FOTA guide §4.4
+ * (only 504/506),
  * legacy GSM prints "failed. status=<n>" (docs/package-format.md). */
 int sim_family_code(const sim_family_t *f, sim_pkg_result_t r)
 {

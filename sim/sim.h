@@ -45,7 +45,8 @@ typedef struct sim_family {
     const char *local_prefix;  /* NULL: no local-file method */
     int file_stream;           /* AT+QFOTADL="FILE:<len>" (EC200T FOTA guide §3.3) */
     int ftp_root_only;         /* EC200T FOTA guide §3.1: "only root path is supported" */
-    int reboot_before_update;  /* RG50xQ FOTA note §3.3.1, EG06xK DFOTA note §3.3.1.1: reboot after download */
+    int reboot_before_update;  /* reboot after download (RG50xQ FOTA note §3.3.1,
+                                * EG06xK DFOTA note §3.3.1.1) */
     int check_before_reboot;   /* EG06xK DFOTA note §3: version checked before recovery, 505 */
     int legacy_text;           /* QFUA/QFAW text progress (GSM FOTA note) */
     int default_flow;          /* flow control on at boot */
