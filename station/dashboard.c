@@ -1,8 +1,10 @@
 /* Dashboard rendering; see dashboard.h. */
 #include "dashboard.h"
+#include "dash_layout.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CSI "\x1b["
@@ -54,9 +56,19 @@ void fota_dash_elapsed(char *buf, size_t cap, int64_t ms)
         snprintf(buf, cap, "%ld:%02ld", s / 60, s % 60);
 }
 
+void fota_dash_yield(char *buf, size_t cap, unsigned pass, unsigned fail, unsigned interrupted)
+{
+    unsigned den = pass + fail + interrupted;
+    if (den)
+        snprintf(buf, cap, "%.1f%% (%u/%u)", 100.0 * pass / den, pass, den);
+    else
+        snprintf(buf, cap, "-");
+}
+
 typedef struct {
     char *buf;
     size_t cap, len;
+    int lines;
 } out_t;
 
 static void put(out_t *o, const char *fmt, ...)
@@ -74,18 +86,46 @@ static void put(out_t *o, const char *fmt, ...)
         o->len = o->cap - 1;
 }
 
-/* One visible line: cut to width, then erase what an older, longer frame left. */
-static void line(out_t *o, bool color, const char *colour, const char *text, int width)
+/* Appends s to dst (of cap bytes, *len used) as exactly w characters: cut, then
+ * padded (w < 0: all of s, no padding). Characters, not bytes: a UTF-8 sequence is
+ * one column; control bytes become '?' so no text from a module drives the
+ * terminal or breaks the line. */
+static void col(char *dst, size_t cap, size_t *len, const char *s, int w, bool right)
 {
-    int n = (int)strlen(text);
-    if (width > 0 && n > width)
-        n = width;
-    if (color && colour)
-        put(o, "%s%.*s" CSI "0m" CSI "K\r\n", colour, n, text);
-    else if (color)
-        put(o, "%.*s" CSI "K\r\n", n, text);
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    int chars = 0;
+    for (const unsigned char *q = p; *q && (w < 0 || chars < w); q++)
+        chars += (*q & 0xc0) != 0x80;
+    int pad = w > chars ? w - chars : 0;
+    if (right)
+        for (; pad > 0 && *len + 1 < cap; pad--)
+            dst[(*len)++] = ' ';
+    for (int c = 0; *p && *len + 4 < cap;) {
+        bool lead = (*p & 0xc0) != 0x80;
+        if (lead && w >= 0 && c == w)
+            break;
+        c += lead;
+        dst[(*len)++] = (char)(*p < 0x20 || *p == 0x7f ? '?' : *p);
+        p++;
+    }
+    for (; pad > 0 && *len + 1 < cap; pad--)
+        dst[(*len)++] = ' ';
+    dst[*len] = '\0';
+}
+
+/* One visible line, cut to the width. On a terminal the line is erased first and
+ * then written: a line ending in the last column leaves the cursor on it, where an
+ * erase-to-end would eat its last character. */
+static void line(out_t *o, const fota_dash_frame_t *f, const char *colour, const char *text)
+{
+    char cut[1024];
+    size_t n = 0;
+    col(cut, sizeof cut, &n, text, f->width > 0 ? f->width : -1, false);
+    if (f->color)
+        put(o, CSI "K%s%s%s\r\n", colour ? colour : "", cut, colour ? CSI "0m" : "");
     else
-        put(o, "%.*s\n", n, text);
+        put(o, "%s\n", cut);
+    o->lines++;
 }
 
 static const char *state_colour(fota_dash_state_t s)
@@ -102,58 +142,187 @@ static const char *state_colour(fota_dash_state_t s)
     }
 }
 
-size_t fota_dash_render(char *buf, size_t cap, const fota_dash_header_t *h,
-                        const fota_dash_row_t *rows, size_t n, bool color, int width)
+/* Column widths per terminal width: the first entry whose min_width fits. A zero
+ * width drops the column; bar 0 shows the percent alone. The result takes the rest. */
+typedef struct {
+    int min_width, slot, model, imei, phase, bar, elapsed;
+} layout_t;
+
+static const layout_t layouts[] = {
+    {140, 12, 12, 16, 22, 20, 8},
+    {110, 10, 12, 16, 18, 10, 7},
+    {0, 9, 0, 16, 13, 0, 6},
+};
+
+static const layout_t *layout_for(int width)
 {
-    out_t o = {buf, cap, 0};
+    size_t i = 0;
+    while (width > 0 && width < layouts[i].min_width)
+        i++;
+    return &layouts[i];
+}
+
+static void titles(char *t, size_t cap, const layout_t *L)
+{
+    size_t n = 0;
+    t[0] = '\0';
+    col(t, cap, &n, "SLOT", L->slot, false);
+    col(t, cap, &n, " ", 1, false);
+    if (L->model) {
+        col(t, cap, &n, "MODEL", L->model, false);
+        col(t, cap, &n, " ", 1, false);
+    }
+    col(t, cap, &n, "IMEI", L->imei, false);
+    col(t, cap, &n, " ", 1, false);
+    col(t, cap, &n, "PHASE", L->phase, false);
+    col(t, cap, &n, " ", 1, false);
+    col(t, cap, &n, L->bar ? "PROGRESS" : "DONE", L->bar ? L->bar + 7 : 4, false);
+    col(t, cap, &n, "TIME", L->elapsed + 1, true);
+    col(t, cap, &n, "  RESULT", -1, false);
+}
+
+static void slot_text(char *t, size_t cap, const layout_t *L, const fota_dash_row_t *r)
+{
+    bool running = r->state == FOTA_DASH_RUNNING;
+    char bar[160], el[32];
+    if (L->bar)
+        fota_dash_bar(bar, sizeof bar, running ? r->percent : -1, L->bar);
+    else if (running && r->percent >= 0)
+        snprintf(bar, sizeof bar, "%3d%%", r->percent > 100 ? 100 : r->percent);
+    else
+        bar[0] = '\0';
+    fota_dash_elapsed(el, sizeof el, r->elapsed_ms);
+    size_t n = 0;
+    t[0] = '\0';
+    col(t, cap, &n, fota_dash_short_label(r->slot), L->slot, false);
+    col(t, cap, &n, " ", 1, false);
+    if (L->model) {
+        col(t, cap, &n, r->model, L->model, false);
+        col(t, cap, &n, " ", 1, false);
+    }
+    col(t, cap, &n, r->imei, L->imei, false);
+    col(t, cap, &n, " ", 1, false);
+    col(t, cap, &n, running && r->phase && *r->phase ? r->phase : fota_dash_state_name(r->state),
+        L->phase, false);
+    col(t, cap, &n, " ", 1, false);
+    col(t, cap, &n, bar, L->bar ? L->bar + 7 : 4, false);
+    col(t, cap, &n, el, L->elapsed + 1, true);
+    col(t, cap, &n, "  ", 2, false);
+    col(t, cap, &n, r->result, -1, false); /* why it failed / waits */
+}
+
+/* "hub 1.3   4 slots: FAIL 1  running 2  PASS 1", worst state first. */
+static fota_dash_state_t hub_text(char *t, size_t cap, const layout_t *L,
+                                  const fota_dash_item_t *it)
+{
+    char name[64];
+    snprintf(name, sizeof name, "hub %s", *it->hub ? it->hub : "other");
+    size_t n = 0;
+    t[0] = '\0';
+    col(t, cap, &n, name, L->slot > 10 ? L->slot : 10, false);
+    char c[64];
+    snprintf(c, sizeof c, " %u slot%s:", it->slots, it->slots == 1 ? "" : "s");
+    col(t, cap, &n, c, -1, false);
+    fota_dash_state_t worst = FOTA_DASH_EMPTY;
+    bool first = true;
+    for (size_t i = 0; i < FOTA_DASH_N_STATES; i++) {
+        fota_dash_state_t s = fota_dash_severity[i];
+        if (!it->count[s])
+            continue;
+        if (first)
+            worst = s;
+        first = false;
+        snprintf(c, sizeof c, "  %s %u", fota_dash_state_name(s), it->count[s]);
+        col(t, cap, &n, c, -1, false);
+    }
+    return worst;
+}
+
+static void header(out_t *o, const fota_dash_frame_t *f)
+{
+    const fota_dash_header_t *h = f->h;
+    char y[48], text[512];
+    fota_dash_yield(y, sizeof y, h->pass, h->fail, h->interrupted);
+    /* counts and yield first: what must survive an 80-column cut */
+    snprintf(text, sizeof text,
+             "FOTA  pass %u  fail %u  %s %s  running %u  queued %u  skip %u  |  batch %s  "
+             "station %s",
+             h->pass, h->fail, h->yield_label ? h->yield_label : "first-pass yield", y,
+             h->running, h->queued, h->skip, h->batch ? h->batch : "-",
+             h->station ? h->station : "-");
+    line(o, f, f->color ? CSI "1m" : NULL, text);
+    if (h->banner && *h->banner)
+        line(o, f, f->color ? CSI "1;31m" : NULL, h->banner);
+    if (h->db_banner && *h->db_banner)
+        line(o, f, f->color ? CSI "1;31m" : NULL, h->db_banner);
+}
+
+/* Lines for the table and the log: a terminal keeps its last line free (a newline
+ * there would scroll); the table gets priority, the log keeps 2 lines if it can. */
+static void budget(const fota_dash_frame_t *f, int used, size_t *room, size_t *logs)
+{
+    *room = f->n;
+    *logs = f->n_log;
+    if (f->height <= 0)
+        return;
+    int avail = f->height - 1 - used - 1; /* - the column titles */
+    if (avail < 1)
+        avail = 1;
+    int n = (int)f->n, want = (int)f->n_log;
+    if (n + (want ? 1 + want : 0) <= avail)
+        return;
+    int l = avail - n - 1 > 2 ? avail - n - 1 : 2;
+    if (l > want)
+        l = want;
+    int r = avail - (l ? 1 + l : 0);
+    if (r < 1) {
+        l = 0;
+        r = avail;
+    }
+    *room = (size_t)r;
+    *logs = (size_t)l;
+}
+
+size_t fota_dash_render(char *buf, size_t cap, const fota_dash_frame_t *f)
+{
+    out_t o = {buf, cap, 0, 0};
     if (cap)
         buf[0] = '\0';
-    if (color)
-        put(&o, CSI "H"); /* home; every line erases its own tail */
-    unsigned done = h->pass + h->fail;
+    if (f->color)
+        put(&o, CSI "H"); /* home; every line erases itself */
+    header(&o, f);
+    const layout_t *L = layout_for(f->width);
     char text[1024];
-    char yield[16] = "-";
-    if (done)
-        snprintf(yield, sizeof yield, "%.1f%%", 100.0 * h->pass / done);
-    snprintf(text, sizeof text,
-             "FOTA Station  batch %s  station %s  |  pass %u  fail %u  skip %u  running %u  queued %u  yield %s",
-             h->batch ? h->batch : "-", h->station ? h->station : "-", h->pass, h->fail, h->skip,
-             h->running, h->queued, yield);
-    line(&o, color, color ? CSI "1m" : NULL, text, width);
-    if (h->banner && *h->banner)
-        line(&o, color, color ? CSI "1;31m" : NULL, h->banner, width);
-    if (h->db_banner && *h->db_banner)
-        line(&o, color, color ? CSI "1;31m" : NULL, h->db_banner, width);
-    snprintf(text, sizeof text, "%-22s %-12s %-16s %-18s %-28s %8s  %s", "SLOT", "MODEL", "IMEI",
-             "PHASE", "PROGRESS", "ELAPSED", "RESULT");
-    line(&o, color, NULL, text, width);
-    for (size_t i = 0; i < n; i++) {
-        const fota_dash_row_t *r = &rows[i];
-        char bar[64], el[32], phase[64];
-        fota_dash_bar(bar, sizeof bar, r->state == FOTA_DASH_RUNNING ? r->percent : -1, 20);
-        fota_dash_elapsed(el, sizeof el, r->elapsed_ms);
-        snprintf(phase, sizeof phase, "%s",
-                 r->state == FOTA_DASH_RUNNING && r->phase && *r->phase ? r->phase
-                                                                         : fota_dash_state_name(r->state));
-        const char *res = "";
-        char resbuf[320];
-        if (r->state >= FOTA_DASH_PASS && r->state <= FOTA_DASH_INTERRUPTED) {
-            snprintf(resbuf, sizeof resbuf, "%s%s%s", fota_dash_state_name(r->state),
-                     r->result && *r->result ? " " : "", r->result ? r->result : "");
-            res = resbuf;
-        } else if (r->result && *r->result) {
-            res = r->result; /* why a queued module waits */
-        }
-        /* Slot names are long by-path strings: show their tail, which differs. */
-        const char *slot = r->slot ? r->slot : "";
-        size_t sl = strlen(slot);
-        if (sl > 22)
-            slot += sl - 22;
-        snprintf(text, sizeof text, "%-22s %-12.12s %-16.16s %-18.18s %-28s %8s  %s", slot,
-                 r->model ? r->model : "", r->imei ? r->imei : "", phase, bar, el, res);
-        line(&o, color, state_colour(r->state), text, width);
+    titles(text, sizeof text, L);
+    line(&o, f, NULL, text);
+    size_t room, logs, more;
+    budget(f, o.lines - 1, &room, &logs);
+    fota_dash_item_t *items = malloc((2 * f->n + 1) * sizeof *items);
+    size_t k = items ? fota_dash_plan(f->rows, f->n, room, items, &more) : 0;
+    for (size_t i = 0; i < k; i++) {
+        fota_dash_state_t s = items[i].row ? items[i].row->state : FOTA_DASH_EMPTY;
+        if (items[i].row)
+            slot_text(text, sizeof text, L, items[i].row);
+        else
+            s = hub_text(text, sizeof text, L, &items[i]);
+        line(&o, f, f->color ? state_colour(s) : NULL, text);
     }
-    if (color)
+    if (items && more) {
+        snprintf(text, sizeof text, "... %zu more hubs (enlarge the terminal to see them)", more);
+        line(&o, f, NULL, text);
+    }
+    free(items);
+    if (f->height > 0 && k + (more ? 1 : 0) < room) {
+        /* hubs took fewer lines than the slots would have: the log gets them */
+        size_t spare = room - k - (more ? 1 : 0) + logs;
+        logs = spare < f->n_log ? spare : f->n_log;
+    }
+    if (logs) {
+        line(&o, f, NULL, "");
+        for (size_t i = f->n_log - logs; i < f->n_log; i++)
+            line(&o, f, NULL, f->log[i]);
+    }
+    if (f->color)
         put(&o, CSI "J"); /* erase whatever an older, longer frame left below */
     return o.len;
 }

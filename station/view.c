@@ -91,38 +91,6 @@ static size_t view_rows(station_t *st, fota_dash_row_t *rows, fota_dash_header_t
     return n;
 }
 
-/* More slots than terminal lines: the ones that need eyes first (running, queued,
- * failed), in slot order within each group; a scrolling frame would break the
- * in-place redraw. */
-static int row_rank(const fota_dash_row_t *r)
-{
-    switch (r->state) {
-    case FOTA_DASH_RUNNING:
-    case FOTA_DASH_QUEUED:
-    case FOTA_DASH_PROBING: return 0;
-    case FOTA_DASH_FAIL:
-    case FOTA_DASH_INTERRUPTED: return 1;
-    default: return 2;
-    }
-}
-
-static size_t view_fit(fota_dash_row_t *rows, size_t n, size_t max)
-{
-    if (n <= max)
-        return n;
-    fota_dash_row_t *tmp = malloc(n * sizeof *tmp);
-    if (!tmp)
-        return max;
-    size_t k = 0;
-    for (int rank = 0; rank <= 2; rank++)
-        for (size_t i = 0; i < n; i++)
-            if (row_rank(&rows[i]) == rank)
-                tmp[k++] = rows[i];
-    memcpy(rows, tmp, n * sizeof *rows);
-    free(tmp);
-    return max;
-}
-
 void view_redraw(station_t *st)
 {
     if (!st->dashboard || st->console_gone)
@@ -136,45 +104,31 @@ void view_redraw(station_t *st)
     h.pass = st->pass;
     h.fail = st->fail;
     h.skip = st->skip;
+    h.interrupted = st->interrupted;
+    /* a rework run's modules all failed before: its yield is not a first pass */
+    h.yield_label = st->opts->rework ? "rework yield" : "first-pass yield";
     h.banner = st->sched.paused ? st->banner : NULL;
     char db[320];
     h.db_banner = station_db_banner(st, db, sizeof db) ? db : NULL;
     size_t n = view_rows(st, rows, &h);
-    int width = 0, height = 0;
+    fota_dash_sort(rows, n);
+    const char *log[VIEW_LOG_LINES];
+    unsigned first = view_log_n > VIEW_LOG_LINES ? view_log_n - VIEW_LOG_LINES : 0;
+    size_t n_log = 0;
+    for (unsigned i = first; i < view_log_n; i++)
+        log[n_log++] = view_log[i % VIEW_LOG_LINES];
+    fota_dash_frame_t f = {.h = &h, .rows = rows, .n = n, .log = log, .n_log = n_log,
+                           .color = st->color};
     struct winsize ws;
     if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
-        width = ws.ws_col;
-        height = ws.ws_row;
+        f.width = ws.ws_col;
+        f.height = ws.ws_row;
     }
-    unsigned logs = VIEW_LOG_LINES;
-    size_t shown = n;
-    if (height > 0) {
-        /* header, banner, column titles, "more" line, blank, logs: never scroll */
-        int room = height - 5 - (h.banner ? 1 : 0) - (h.db_banner ? 1 : 0);
-        if ((int)n + (int)logs > room)
-            logs = room - (int)n >= 2 ? (unsigned)(room - (int)n) : 2;
-        int fit = room - (int)logs;
-        if (fit < 1)
-            fit = 1;
-        shown = view_fit(rows, n, (size_t)fit);
-    }
-    size_t cap = 512 * (n + 16);
+    size_t cap = 1100 * (n + VIEW_LOG_LINES + 8);
     char *buf = malloc(cap);
     if (buf) {
-        fota_dash_render(buf, cap, &h, rows, shown, st->color, width);
-        /* Drop the trailing "erase below" so the log lines follow, then add it. */
-        size_t len = strlen(buf);
-        if (len >= 3 && strcmp(buf + len - 3, "\x1b[J") == 0)
-            buf[len -= 3] = '\0';
+        size_t len = fota_dash_render(buf, cap, &f);
         fwrite(buf, 1, len, stdout);
-        const char *eol = st->color ? "\x1b[K\r\n" : "\n";
-        if (shown < n)
-            printf("... %zu more slots (enlarge the terminal to see them)%s", n - shown, eol);
-        fputs(eol, stdout);
-        unsigned first = view_log_n > logs ? view_log_n - logs : 0;
-        for (unsigned i = first; i < view_log_n; i++)
-            printf("%s%s", view_log[i % VIEW_LOG_LINES], eol);
-        fputs(st->color ? "\x1b[J" : "", stdout);
         view_flush(st);
         free(buf);
     }
@@ -186,11 +140,12 @@ void view_final(station_t *st)
     view_redraw(st);
     if (st->console_gone)
         return;
-    unsigned done = st->pass + st->fail;
-    char t[40];
+    char t[40], y[48];
     fota_iso_time(station_now(st), t, sizeof t);
-    printf("%s done: pass %u, fail %u, skip %u, interrupted %u, yield %.1f%%\n", t, st->pass,
-           st->fail, st->skip, st->interrupted, done ? 100.0 * st->pass / done : 0.0);
+    fota_dash_yield(y, sizeof y, st->pass, st->fail, st->interrupted);
+    printf("%s done: pass %u, fail %u, skip %u, interrupted %u, %s %s\n", t, st->pass,
+           st->fail, st->skip, st->interrupted,
+           st->opts->rework ? "rework yield" : "first-pass yield", y);
     if (st->ports_unopened)
         printf("%s %u port(s) could not be opened (see the lines above): their modules were "
                "not seen\n", t, st->ports_unopened);

@@ -843,8 +843,8 @@ def case_dashboard_keys(c):
             c.sim("--scenario", c.write("scen-good.yaml", scenario_yaml(good)), speed=SCEN_SPEED,
                   log="sim-good.log")
             state["inserted"] = True
-        elif state["inserted"] and not state["acked"] and text.rfind("queued") > text.rfind("PAUSED: 1") \
-                and "paused" in text[text.rfind("PAUSED: 1"):]:
+        elif state["inserted"] and not state["acked"] and "PAUSED: 1" in text.split("\x1b[H")[-1] \
+                and re.search(r"queued[^\n]*paused", text.split("\x1b[H")[-1]):
             write(b"a")
             state["acked"] = True
         elif state["acked"] and not state["quit"] and "pass 1  fail 1" in text:
@@ -882,7 +882,10 @@ def case_dashboard_fail_stays(c):
     check("still in the slot" in text, "the module came back after its FAIL and was recognised")
     last = text.split("\x1b[H")[-1]
     # the slot table comes before the log lines in a frame: its row is the first match
-    line = [l for l in last.split("\n") if hub_port(slot_name(0))[-10:] in l][:1]
+    # (its hub-relative label: 1.1.1)
+    short = hub_port(slot_name(0)).split("-usb-0:")[1] + " "
+    line = [l for l in last.split("\n")
+            if re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", l).startswith(short)][:1]
     check(line and "package/504" in line[0] and "idle" not in line[0],
           f"last frame keeps the verdict: {line}")
     check([r["result"] for r in c.rows()] == ["FAIL"], "one row, not two")

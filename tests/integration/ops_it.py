@@ -1,0 +1,222 @@
+#!/usr/bin/python3
+"""The operator's day: the real fota-station against fota-sim in a real terminal
+(tmux) of the sizes a line PC has, and what `cmake --install` lays down.
+
+- tmux_<cols>x<rows>: the live dashboard in a tmux pane of that size, captured
+  every 0.2 s: the header is on the first line of every capture, nothing ever
+  scrolled into tmux's history, no line is wider than the pane (wrapped lines are
+  joined back before measuring), FAIL rows come first, slots are hub-relative.
+- quit_asks: `q` with modules in flight asks once; `a` without a pause answers.
+- install_files: sysusers.d, the unit pointing at the prefix's binary, man pages.
+- version, man_matches_help, profiles_not_found: --version, man pages against
+  --help, and the words of a station that finds no profiles.
+Usage: ops_it.py --station BIN --sim BIN --source DIR --work DIR [--build-dir DIR
+--cmake CMAKE] [--captures DIR] CASE...
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import station_it as it  # noqa: E402
+from station_it import (SCEN_SPEED, Case, Fail, check, job_yaml, local_job,  # noqa: E402
+                        luhn_imei, run_on_pty, scenario_yaml)
+
+ARGS = None
+HUB = "pci-0000:00:14.0-usb-0:1"
+HEADER = "FOTA"
+
+
+def hub_link(i):
+    """The by-path link of module i: 4 ports per hub, hubs 1.1 .. 1.N."""
+    return f"{HUB}.{i // 4 + 1}.{i % 4 + 1}:1.2"
+
+
+def line_modules(n, failing):
+    """n RG50xQ modules on hub ports; those in `failing` end in FAIL 504 early."""
+    mods = []
+    for i in range(n):
+        m = {"family": "RG50xQ", "slot": hub_link(i), "imei": luhn_imei(f"8640320{i:07d}")}
+        if i in failing:
+            m["faults"] = {"error": {"phase": "update", "code": 504, "at": 10}}
+        mods.append(m)
+    return mods
+
+
+class Tmux:
+    """One private tmux server (its own socket) with one pane of a fixed size."""
+
+    def __init__(self, c, cols, rows):
+        self.sock = os.path.join(c.dir, "tmux.sock")
+        self.cols, self.rows = cols, rows
+
+    def tmux(self, *args, check_rc=True):
+        r = subprocess.run(["tmux", "-S", self.sock, *args], capture_output=True, text=True,
+                           timeout=10)
+        if check_rc and r.returncode != 0:
+            raise Fail(f"tmux {' '.join(args)}: {r.stderr}")
+        return r.stdout
+
+    def start(self, cmd):
+        env_cmd = "exec " + " ".join(f"'{a}'" for a in cmd)
+        self.tmux("-f", "/dev/null", "new-session", "-d", "-s", "ops", "-x", str(self.cols),
+                  "-y", str(self.rows), env_cmd)
+        self.tmux("set-option", "-g", "remain-on-exit", "on")
+        self.tmux("set-option", "-g", "status", "off")
+        # the server sizes the window from the client; none is attached: force it
+        self.tmux("resize-window", "-t", "ops", "-x", str(self.cols), "-y", str(self.rows),
+                  check_rc=False)
+
+    def capture(self):
+        """The visible pane, wrapped lines joined back (so a wrap shows as width)."""
+        text = self.tmux("capture-pane", "-p", "-J", "-t", "ops")
+        return [l.rstrip() for l in text.split("\n")[:-1]]
+
+    def history(self):
+        return int(self.tmux("display-message", "-p", "-t", "ops", "#{history_size}").strip())
+
+    def dead(self):
+        return self.tmux("display-message", "-p", "-t", "ops", "#{pane_dead}").strip() == "1"
+
+    def size(self):
+        return self.tmux("display-message", "-p", "-t", "ops",
+                         "#{pane_width}x#{pane_height}").strip()
+
+    def keys(self, *k):
+        self.tmux("send-keys", "-t", "ops", *k)
+
+    def kill(self):
+        self.tmux("kill-server", check_rc=False)
+
+
+def dashboard_in_tmux(c, cols, rows, n=24, failing=(5, 13, 22), seconds=90):
+    """Runs the station on a line of n modules in a cols x rows tmux pane until it
+    exits; returns the list of captures (each a list of lines)."""
+    job = local_job(c, "ops-line", limits={"max_parallel": 12, "max_per_hub": 0,
+                                           "stop_after_same_failures": 0},
+                    timeouts={"reboot": 10, "total": 80})
+    c.sim("--scenario", c.write("scen.yaml", scenario_yaml(line_modules(n, set(failing)))),
+          expect_links=n, speed=SCEN_SPEED)
+    t = Tmux(c, cols, rows)
+    caps = []
+    try:
+        t.start([ARGS.station, "run", "--job", job, "--db", c.db, "--ports", c.ports,
+                 "--profiles", os.path.join(ARGS.source, "profiles"), "--until-idle"])
+        check(t.size() == f"{cols}x{rows}", f"pane is {t.size()}, wanted {cols}x{rows}")
+        end = time.time() + seconds
+        while time.time() < end and not t.dead():
+            cap = t.capture()
+            hist = t.history()
+            if not t.dead() and (caps or any(cap)):  # from the first frame on
+                caps.append((cap, hist))
+            time.sleep(0.2)
+        check(t.dead(), f"station did not finish within {seconds}s")
+        final = t.capture()
+    finally:
+        t.kill()
+    save = os.path.join(c.dir, "captures.txt")
+    with open(save, "w") as f:
+        for cap, hist in caps:
+            f.write(f"--- history {hist}\n" + "\n".join(cap) + "\n")
+        f.write("--- final\n" + "\n".join(final) + "\n")
+    if ARGS.captures:
+        os.makedirs(ARGS.captures, exist_ok=True)
+        shutil.copy(save, os.path.join(ARGS.captures, f"{c.name}.txt"))
+    return caps, final
+
+
+def check_frames(caps, cols, rows, min_caps=10):
+    check(len(caps) >= min_caps, f"only {len(caps)} captures while running")
+    for k, (cap, hist) in enumerate(caps):
+        where = f"capture {k}:\n" + "\n".join(cap)
+        # a frame still being written may miss its tail, never its first line
+        check(cap and cap[0].startswith(HEADER) and "pass " in cap[0] and "yield" in cap[0],
+              f"header with counts and yield on the first line, {where}")
+        check(hist == 0, f"the screen scrolled ({hist} lines in history), {where}")
+        # the summary printed after the last frame, when the dashboard is over, may wrap
+        wide = [l for l in cap if len(l) > cols and " done: pass " not in l]
+        check(not wide, f"{len(wide)} line(s) wider than {cols}: {wide[:2]}")
+        check(len(cap) <= rows, f"{len(cap)} lines in a {rows}-line pane")
+
+
+def slot_lines(cap):
+    """Rows of the slot table (they start with a hub-relative label like 1.2.3)."""
+    return [l for l in cap if re.match(r"^1\.\d+\.\d+ ", l)]
+
+
+def case_tmux(c, cols, rows):
+    caps, final = dashboard_in_tmux(c, cols, rows)
+    if ARGS.record_only:
+        return
+    check_frames(caps, cols, rows)
+    # Once a module failed, FAIL rows lead the table on every later frame.
+    seen_fail = False
+    for cap, _ in caps:
+        table = slot_lines(cap)
+        fails = [i for i, l in enumerate(table) if " FAIL" in l]
+        if fails:
+            seen_fail = True
+            check(fails == list(range(len(fails))), f"FAIL rows first: {table}")
+    check(seen_fail, "a FAIL row was on the dashboard")
+    check(any(slot_lines(cap) for cap, _ in caps), "hub-relative slot labels (1.h.p)")
+    check(not any("usb-0:" in l for cap, _ in caps for l in slot_lines(cap)),
+          "no by-path tail in the slot column")
+    rows_db = c.rows()
+    check(len(rows_db) == 24 and sum(r["result"] == "FAIL" for r in rows_db) == 3,
+          f"24 rows, 3 FAIL: {[(r['slot'], r['result']) for r in rows_db]}")
+    check(all(r["slot"].startswith(HUB) for r in rows_db), "the DB keeps the full hub path")
+
+
+def case_tmux_80x24(c):
+    """80x24: the smallest supported terminal."""
+    case_tmux(c, 80, 24)
+
+
+def case_tmux_160x50(c):
+    """160x50: a wide terminal; every slot fits."""
+    case_tmux(c, 160, 50)
+
+
+CASES = {k[5:]: v for k, v in dict(globals()).items() if k.startswith("case_") and
+         k != "case_tmux"}
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--station", required=True)
+    ap.add_argument("--sim", required=True)
+    ap.add_argument("--source", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--build-dir")
+    ap.add_argument("--cmake", default="cmake")
+    ap.add_argument("--captures", help="also copy each case's tmux captures here")
+    ap.add_argument("--record-only", action="store_true",
+                    help="tmux cases: keep the captures, check nothing (before/after notes)")
+    ap.add_argument("cases", nargs="*")
+    ARGS = it.ARGS = ap.parse_args()
+    failed = 0
+    for n in ARGS.cases or list(CASES):
+        c = Case(n)
+        t0 = time.time()
+        try:
+            CASES[n](c)
+            print(f"PASS {n} ({time.time() - t0:.1f}s)")
+        except Exception as e:
+            failed += 1
+            print(f"FAIL {n}: {e}")
+            if not isinstance(e, Fail):
+                traceback.print_exc()
+            print(f"  (work dir: {c.dir})")
+        finally:
+            c.close()
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
