@@ -170,8 +170,10 @@ static void station_stop(station_t *st, const char *why)
 
 static void ack(station_t *st)
 {
-    if (!st->sched.paused)
+    if (!st->sched.paused) {
+        station_log(st, "a: nothing to acknowledge, the line is not paused");
         return;
+    }
     fota_sched_ack(&st->sched);
     st->banner[0] = '\0';
     station_log(st, "operator acknowledged the pause: starting modules again");
@@ -218,6 +220,22 @@ static void key_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     *buf = uv_buf_init(b, sizeof b);
 }
 
+/* One key must not abort a hub's worth of upgrades: with modules in flight, q asks
+ * once and the second q stops (they end INTERRUPTED). ^C stops at once, as SIGINT. */
+static void quit_key(station_t *st)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < st->n_slots; i++)
+        n += st->slots[i]->m != NULL;
+    if (n && !st->quit_asked && !st->stopping) {
+        st->quit_asked = true;
+        station_log(st, "q again to abort %u module%s in flight (recorded INTERRUPTED)", n,
+                    n == 1 ? "" : "s");
+        return;
+    }
+    station_stop(st, "operator quit");
+}
+
 static void key_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     station_t *st = s->data;
@@ -225,7 +243,9 @@ static void key_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         char c = buf->base[i];
         if (c == 'a' || c == 'A')
             ack(st);
-        else if (c == 'q' || c == 'Q' || c == 3 /* ^C in raw mode */)
+        else if (c == 'q' || c == 'Q')
+            quit_key(st);
+        else if (c == 3) /* ^C in raw mode */
             station_stop(st, "operator quit");
     }
 }

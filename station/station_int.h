@@ -136,6 +136,7 @@ struct station {
     unsigned pass, fail, skip, interrupted;
     unsigned ports_unopened; /* ttys that could not be opened (permission, not a tty) */
     bool paused_logged;
+    bool quit_asked;         /* q pressed once with modules in flight */
     char banner[256];
     int64_t hr_base_ms;      /* epoch ms at start (see station_now) */
     uint64_t hr_base_ns;

@@ -182,6 +182,41 @@ def case_tmux_160x50(c):
     case_tmux(c, 160, 50)
 
 
+def case_quit_asks(c):
+    """`a` with no pause answers in one line; `q` with two modules in flight asks
+    once ("q again to abort 2 modules in flight") and the station keeps going; the
+    second `q` stops it and both attempts end INTERRUPTED."""
+    job = local_job(c, "quit", timeouts={"reboot": 10, "total": 120})
+    mods = [{"family": "RG50xQ", "slot": hub_link(i), "imei": luhn_imei(f"8640321{i:07d}"),
+             "timing": {"update_s": 60, "reboot_s": 2}} for i in range(2)]
+    c.sim("--scenario", c.write("scen.yaml", scenario_yaml(mods)), expect_links=2, speed=1)
+    st = {"a": 0, "q1": 0, "q2": 0}
+
+    def keys(text, write):
+        last = text.split("\x1b[H")[-1]
+        if not st["a"] and "running 2" in last:
+            write(b"a")
+            st["a"] = len(text)
+        elif st["a"] and not st["q1"] and "not paused" in text[st["a"]:]:
+            write(b"q")
+            st["q1"] = len(text)
+        elif st["q1"] and not st["q2"] and "q again to abort 2 modules in flight" in text:
+            # a few more frames: the station did not stop on the first q
+            if text.count("\x1b[H", st["q1"]) >= 3:
+                check("stopping" not in text, "the first q stopped the station")
+                write(b"q")
+                st["q2"] = len(text)
+
+    rc, text = run_on_pty([ARGS.station, "run", "--job", job, "--db", c.db, "--ports", c.ports,
+                           "--profiles", os.path.join(ARGS.source, "profiles")], keys,
+                          timeout=90, save=os.path.join(c.dir, "dashboard.out"))
+    check(st["a"] and st["q1"] and st["q2"], f"a answered, q asked, q again: {st}")
+    check("operator quit: stopping" in text[st["q2"]:], "the second q stops")
+    rows = c.rows()
+    check(len(rows) == 2 and all(r["result"] == "INTERRUPTED" for r in rows),
+          f"both attempts INTERRUPTED: {[r['result'] for r in rows]}")
+
+
 CASES = {k[5:]: v for k, v in dict(globals()).items() if k.startswith("case_") and
          k != "case_tmux"}
 
