@@ -143,6 +143,15 @@ static void effective_timeouts(machine_t *m, const fota_profile_t *p)
 }
 
 
+/* The profile's quiet windows; the built-in ones before ATI chose a profile. */
+const fota_quiet_t *m_quiet(const machine_t *m)
+{
+    static const fota_quiet_t dflt = {FOTA_QUIET_BOOT_DEFAULT_MS, FOTA_QUIET_RESYNC_DEFAULT_MS,
+                                      FOTA_QUIET_GIVE_UP_DEFAULT_MS};
+    const fota_profile_t *p = m->profile ? m->profile : m->cfg.profile_hint;
+    return p ? &p->quiet : &dflt;
+}
+
 void m_use_profile(machine_t *m, const fota_profile_t *p)
 {
     m->profile = p;
@@ -157,6 +166,13 @@ fota_machine_t *fota_machine_new(const fota_machine_config_t *cfg)
     if (!m)
         return NULL;
     m->cfg = *cfg;
+    /* The action queue exists from the start, so its reserve for FINISH does too. */
+    m->qcap = 16;
+    m->q = malloc(m->qcap * sizeof *m->q);
+    if (!m->q) {
+        free(m);
+        return NULL;
+    }
     fota_at_chat_cbs_t cbs = {
         .ctx = m,
         .write = cb_write,
@@ -167,6 +183,7 @@ fota_machine_t *fota_machine_new(const fota_machine_config_t *cfg)
     };
     m->chat = fota_at_chat_new(&cbs, generic_urcs, cb_is_urc);
     if (!m->chat) {
+        free(m->q);
         free(m);
         return NULL;
     }

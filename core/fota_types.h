@@ -61,6 +61,7 @@ typedef enum {
     FOTA_ERR_VERIFY,     /* END,0 but ATI shows another revision than expected */
     FOTA_ERR_SWAPPED,    /* IMEI changed across a reboot: another module in the slot */
     FOTA_ERR_PROTOCOL,   /* replies that make no sense (bad IMEI, garbage instead of ATI) */
+    FOTA_ERR_INTERNAL,   /* the station itself failed (out of memory), not the module */
     FOTA_ERR__COUNT
 } fota_error_class_t;
 

@@ -25,18 +25,31 @@ void m_enter(machine_t *m)
     }
 }
 
-void m_emit(machine_t *m, const fota_action_t *a, const void *copy, size_t copy_len)
+/* The last slots of the queue are kept for the actions that end a visit
+ * (TRANSFER_END, FINISH): out of memory, the station still hears the verdict
+ * and gets its transfer token back. */
+#define QUEUE_RESERVE 2
+
+static bool queue_room(machine_t *m, fota_action_kind_t kind)
 {
-    if (m->qlen == m->qcap) {
-        size_t cap = m->qcap ? m->qcap * 2 : 16;
-        machine_action_t *q = realloc(m->q, cap * sizeof *q);
-        if (!q) {
-            m->oom = true;
-            return;
-        }
+    bool ending = kind == FOTA_ACT_FINISH || kind == FOTA_ACT_TRANSFER_END;
+    if (m->qlen + QUEUE_RESERVE < m->qcap || (ending && m->qlen < m->qcap))
+        return true;
+    size_t cap = m->qcap ? m->qcap * 2 : 16;
+    machine_action_t *q = realloc(m->q, cap * sizeof *q);
+    if (q) {
         m->q = q;
         m->qcap = cap;
+        return true;
     }
+    m->oom = true;
+    return ending && m->qlen < m->qcap;
+}
+
+void m_emit(machine_t *m, const fota_action_t *a, const void *copy, size_t copy_len)
+{
+    if (!queue_room(m, a->kind))
+        return;
     machine_action_t *e = &m->q[m->qlen];
     e->a = *a;
     e->owned = NULL;
@@ -56,6 +69,15 @@ void m_emit(machine_t *m, const fota_action_t *a, const void *copy, size_t copy_
             e->a.text = buf;
     }
     m->qlen++;
+}
+
+/* An action was lost for want of memory: the visit cannot go on as the module
+ * expects (a command or a data block may be missing), so it ends now, as a FAIL
+ * of the station's own, never left hanging. */
+void m_check_oom(machine_t *m)
+{
+    if (m->oom && m->state != MS_FINISHED)
+        mf_fail(m, FOTA_ERR_INTERNAL, 0, m->now, "out of memory");
 }
 
 void m_trace(machine_t *m, fota_trace_dir_t dir, const char *fmt, ...)
@@ -125,6 +147,7 @@ void m_set_state(machine_t *m, machine_state_t s, uint64_t timeout_at)
 
 bool fota_machine_next_action(fota_machine_t *m, fota_action_t *out)
 {
+    m_check_oom(m);
     if (m->qhead == m->qlen)
         return false;
     machine_action_t *e = &m->q[m->qhead++];

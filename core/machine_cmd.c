@@ -30,8 +30,8 @@ static void cmd_issue(machine_t *m, uint64_t now)
     else
         rc = fota_at_chat_send_expect(m->chat, m->cmd, m->cmd_prefix, m->cmd_timeout, now);
     if (rc < 0)
-        mf_fail(m, FOTA_ERR_PROTOCOL, 0, now, "cannot send %s: %s",
-                m->cmd ? m->cmd : "(wait)", fota_strerror(rc));
+        mf_fail(m, rc == FOTA_E_NOMEM ? FOTA_ERR_INTERNAL : FOTA_ERR_PROTOCOL, 0, now,
+                "cannot send %s: %s", m->cmd ? m->cmd : "(wait)", fota_strerror(rc));
 }
 
 static void cmd_set(machine_t *m, const char *cmd, const char *expect, unsigned timeout_ms,
@@ -72,7 +72,8 @@ static void resync_send(machine_t *m, uint64_t now)
         fota_at_chat_cancel(m->chat);
     int rc = fota_at_chat_send(m->chat, "AT", m->to.command_ms, now);
     if (rc < 0)
-        mf_fail(m, FOTA_ERR_PROTOCOL, 0, now, "cannot send AT: %s", fota_strerror(rc));
+        mf_fail(m, rc == FOTA_E_NOMEM ? FOTA_ERR_INTERNAL : FOTA_ERR_PROTOCOL, 0, now,
+                "cannot send AT: %s", fota_strerror(rc));
 }
 
 void m_resync(machine_t *m, uint64_t until, uint64_t now)
@@ -87,7 +88,7 @@ static void resync_response(machine_t *m, const fota_at_response_t *r, uint64_t 
 {
     if (r->final != FOTA_AT_FINAL_TIMEOUT) {
         m->resync = RESYNC_QUIET;
-        m->t_aux = m_after(now, FOTA_MACHINE_RESYNC_QUIET_MS);
+        m->t_aux = m_after(now, m_quiet(m)->resync_ms);
         return;
     }
     if (m->resync_until) {

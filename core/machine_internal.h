@@ -25,15 +25,6 @@
 #define FOTA_MACHINE_MAX_HOPS 16
 /* A command gets this many tries (each after a resync) before FAIL timeout. */
 #define FOTA_MACHINE_CMD_TRIES 3
-/* After the resync AT's OK, stay quiet this long: a late reply still on its way is
- * dropped as noise, never taken for the next command's (DESIGN-NOTES habit 5). */
-#define FOTA_MACHINE_RESYNC_QUIET_MS 300u
-/* After a reboot, probe with AT once the boot URCs (RDY … PB DONE) have been quiet
- * this long, or this long after the port came back without any. */
-#define FOTA_MACHINE_BOOT_QUIET_MS 1500u
-/* After a transient END and the reboot, boot URCs with no START for this long mean
- * the module gave up and booted normally (000 §4): check its revision. */
-#define FOTA_MACHINE_GIVEUP_QUIET_MS 5000u
 /* Data block written per SEND with hardware flow control (the tty paces it). */
 #define FOTA_MACHINE_FLOW_BLOCK 4096u
 
@@ -102,7 +93,6 @@ struct fota_machine {
 
     /* plan */
     fota_error_class_t plan_cls;    /* verdict computed before IDENTIFIED */
-    int plan_code;
     char plan_text[256];
     bool plan_noop;
     const fota_package_t *chain[FOTA_MACHINE_MAX_HOPS];
@@ -165,6 +155,7 @@ typedef fota_machine_t machine_t;
 void m_enter(machine_t *m);        /* every input: frees popped buffers once drained */
 void m_hold_release(machine_t *m);
 void m_emit(machine_t *m, const fota_action_t *a, const void *copy, size_t copy_len);
+void m_check_oom(machine_t *m);   /* an action was lost: FAIL internal */
 void m_trace(machine_t *m, fota_trace_dir_t dir, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void m_progress(machine_t *m, fota_phase_t phase, int percent, const char *fmt, ...)
@@ -190,6 +181,7 @@ void m_resync(machine_t *m, uint64_t until, uint64_t now);
 uint64_t m_after(uint64_t now, unsigned ms);
 const char *m_state_name(machine_state_t s);
 void m_use_profile(machine_t *m, const fota_profile_t *p); /* sets timeouts too */
+const fota_quiet_t *m_quiet(const machine_t *m);
 
 /* ---- machine_ident.c -------------------------------------------------------- */
 void mi_start(machine_t *m, probe_purpose_t purpose, bool sync_first, uint64_t now);

@@ -89,7 +89,7 @@ static void qfaw_chunk(machine_t *m, uint64_t now)
     size_t b = left < m->mp->max_chunk_bytes ? left : m->mp->max_chunk_bytes;
     char *h = malloc(2 * b + 1);
     if (!h) {
-        mf_fail(m, FOTA_ERR_PROTOCOL, 0, now, "out of memory");
+        mf_fail(m, FOTA_ERR_INTERNAL, 0, now, "out of memory");
         return;
     }
     const uint8_t *d = m->pkg->data + m->off;
@@ -101,7 +101,7 @@ static void qfaw_chunk(machine_t *m, uint64_t now)
     char *cmd = mp_command(or_default(m->mp->write_command, "AT+QFAW=\"{hex}\""), h);
     free(h);
     if (!cmd) {
-        mf_fail(m, FOTA_ERR_PROTOCOL, 0, now, "out of memory");
+        mf_fail(m, FOTA_ERR_INTERNAL, 0, now, "out of memory");
         return;
     }
     m->block = b;

@@ -170,7 +170,7 @@ static void result(machine_t *m, const fota_at_response_t *r, uint64_t now)
     size_t n = strlen(prefix) + strlen(name_of(m)) + 1;
     char *path = malloc(n);
     if (!path) {
-        mf_fail(m, FOTA_ERR_PROTOCOL, 0, now, "out of memory");
+        mf_fail(m, FOTA_ERR_INTERNAL, 0, now, "out of memory");
         return;
     }
     snprintf(path, n, "%s%s", prefix, name_of(m));

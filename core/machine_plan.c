@@ -214,7 +214,7 @@ void mp_plan(machine_t *m)
 void mp_go(machine_t *m, uint64_t now)
 {
     if (m->plan_cls != FOTA_ERR_NONE) {
-        mf_fail(m, m->plan_cls, m->plan_code, now, "%s", m->plan_text);
+        mf_fail(m, m->plan_cls, 0, now, "%s", m->plan_text);
         return;
     }
     if (m->plan_noop) {

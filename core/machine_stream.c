@@ -17,7 +17,7 @@ static void step_cmd(machine_t *m, uint64_t now)
     snprintf(len, sizeof len, "%zu", m->pkg->size);
     char *cmd = mp_command(m->mp->command ? m->mp->command : "AT+QFOTADL=\"FILE:{arg}\"", len);
     if (!cmd) {
-        mf_fail(m, FOTA_ERR_PROTOCOL, 0, now, "out of memory");
+        mf_fail(m, FOTA_ERR_INTERNAL, 0, now, "out of memory");
         return;
     }
     m->step = SS_CMD;

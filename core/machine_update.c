@@ -24,7 +24,7 @@ void mu_fota_command(machine_t *m, const char *arg, uint64_t now)
 {
     char *cmd = mp_command(m->mp->command, arg);
     if (!cmd) {
-        mf_fail(m, FOTA_ERR_PROTOCOL, 0, now, "out of memory");
+        mf_fail(m, FOTA_ERR_INTERNAL, 0, now, "out of memory");
         return;
     }
     m_set_state(m, MS_FOTA_CMD, UINT64_MAX);
@@ -128,7 +128,7 @@ static void on_end(machine_t *m, const fota_urc_t *u, uint64_t now)
          * old firmware may still answer. A UART module reboots behind its port:
          * probe once its lines have been quiet. */
         m->t_aux = port_drops(m, m->mp->reboot_after_end) ? UINT64_MAX
-                                                          : m_after(now, FOTA_MACHINE_BOOT_QUIET_MS);
+                                                          : m_after(now, m_quiet(m)->boot_ms);
         m_set_state(m, MS_DONE_REBOOT, m_after(now, m->to.reboot_ms));
         return;
     }
@@ -270,15 +270,15 @@ void mu_urc(machine_t *m, const fota_urc_t *u, const char *line, uint64_t now)
     case FOTA_PHASE_BOOT:
         m->boot_seen = true;
         if (m->state == MS_RETRY_REBOOT && m->port_present)
-            m->t_aux = m_after(now, FOTA_MACHINE_GIVEUP_QUIET_MS);
+            m->t_aux = m_after(now, m_quiet(m)->give_up_ms);
         else if (m->state == MS_DONE_REBOOT && m->port_present)
-            m->t_aux = m_after(now, FOTA_MACHINE_BOOT_QUIET_MS);
+            m->t_aux = m_after(now, m_quiet(m)->boot_ms);
         return;
     case FOTA_PHASE_REBOOTING:
         /* 004: "Finish data downloading, rebooting...." before the update, and
          * "Rebooting...." after "update success". */
         if (m->state == MS_DONE_REBOOT && !port_drops(m, m->mp->reboot_after_end))
-            m->t_aux = m_after(now, FOTA_MACHINE_BOOT_QUIET_MS);
+            m->t_aux = m_after(now, m_quiet(m)->boot_ms);
         else if (m->state == MS_UPDATE && !m->end_seen)
             m->t_state = m_after(now, m->to.reboot_ms);
         return;
@@ -380,7 +380,7 @@ void mu_port_back(machine_t *m, uint64_t now)
         return;
     case MS_DONE_REBOOT:
         m->t_state = m_after(now, m->to.reboot_ms);
-        m->t_aux = m_after(now, FOTA_MACHINE_BOOT_QUIET_MS);
+        m->t_aux = m_after(now, m_quiet(m)->boot_ms);
         return;
     case MS_PORT_LOST:
         mi_start(m, m->decided ? PROBE_RECOVER : PROBE_INITIAL, true, now);

@@ -102,6 +102,16 @@ typedef struct {
 #define FOTA_PORTS_SETTLE_DEFAULT_MS 3000u
 #define FOTA_PROBE_DEFAULT_MS 30000u
 
+/* The FOTA machine's quiet windows (profile `quiet:`, optional, seconds). */
+#define FOTA_QUIET_BOOT_DEFAULT_MS 1500u
+#define FOTA_QUIET_RESYNC_DEFAULT_MS 300u
+#define FOTA_QUIET_GIVE_UP_DEFAULT_MS 5000u
+typedef struct {
+    unsigned boot_ms;    /* after a reboot: boot lines quiet this long, then probe with AT */
+    unsigned resync_ms;  /* after a resync AT's OK: late replies are dropped meanwhile */
+    unsigned give_up_ms; /* after END,<transient>: boot lines and no START this long = gave up */
+} fota_quiet_t;
+
 typedef struct {
     char *family;            /* "RG50xQ" */
     char *source;            /* file the profile came from (for messages) */
@@ -130,6 +140,7 @@ typedef struct {
     fota_method_profile_t methods[FOTA_METHOD__COUNT];
     fota_error_table_t tables[FOTA_TABLE__COUNT];
     fota_timeouts_t timeouts;
+    fota_quiet_t quiet;
 } fota_profile_t;
 
 typedef struct {

@@ -129,17 +129,35 @@ static int read_timeouts(fota_yaml_t *y, yaml_node_t *n, fota_profile_t *p)
     return rc;
 }
 
+/* Optional `quiet:` mapping; today's fixed waits are the defaults. */
+static int read_quiet(fota_yaml_t *y, yaml_node_t *n, fota_profile_t *p)
+{
+    fota_yaml_field_t f[] = {{"boot", false, 0, 0}, {"resync", false, 0, 0},
+                             {"give_up", false, 0, 0}};
+    unsigned *dst[] = {&p->quiet.boot_ms, &p->quiet.resync_ms, &p->quiet.give_up_ms};
+    const unsigned hi[] = {60000, 10000, 600000};
+    int rc = n ? fota_yaml_map(y, n, f, 3, "quiet") : 0;
+    for (size_t i = 0; n && !rc && i < 3; i++) {
+        if (!f[i].node)
+            continue;
+        char what[40];
+        snprintf(what, sizeof what, "quiet.%s", f[i].key);
+        rc = fota_yaml_seconds(y, f[i].node, what, 0, hi[i], dst[i]);
+    }
+    return rc;
+}
+
 static int read_profile(fota_yaml_t *y, fota_profile_t *p)
 {
     enum { FAMILY, MODELS, USB, IDENT, URC, RETRIES, PHASES, PATTERNS, METHODS, TIMEOUTS,
-           ERRORS, NF };
+           ERRORS, QUIET, NF };
     fota_yaml_field_t f[NF] = {
         [FAMILY] = {"family", true, 0, 0},       [MODELS] = {"models", true, 0, 0},
         [USB] = {"usb", false, 0, 0},            [IDENT] = {"identify", true, 0, 0},
         [URC] = {"urc", false, 0, 0},            [RETRIES] = {"module_retries", true, 0, 0},
         [PHASES] = {"phase_names", false, 0, 0}, [PATTERNS] = {"text_patterns", false, 0, 0},
         [METHODS] = {"methods", true, 0, 0},     [TIMEOUTS] = {"timeouts", true, 0, 0},
-        [ERRORS] = {"errors", true, 0, 0},
+        [ERRORS] = {"errors", true, 0, 0},       [QUIET] = {"quiet", false, 0, 0},
     };
     yaml_node_t *root = fota_yaml_root(y);
     int rc = fota_yaml_map(y, root, f, NF, "profile");
@@ -174,6 +192,8 @@ static int read_profile(fota_yaml_t *y, fota_profile_t *p)
         return rc;
     if ((rc = read_timeouts(y, f[TIMEOUTS].node, p)))
         return rc;
+    if ((rc = read_quiet(y, f[QUIET].node, p)))
+        return rc;
     return fota_profile_read_errors(y, f[ERRORS].node, p);
 }
 
@@ -191,6 +211,8 @@ int fota_profile_load_buffer(const char *name, const char *text, size_t len,
         return FOTA_E_NOMEM;
     }
     p->at_interface = -1;
+    p->quiet = (fota_quiet_t){FOTA_QUIET_BOOT_DEFAULT_MS, FOTA_QUIET_RESYNC_DEFAULT_MS,
+                              FOTA_QUIET_GIVE_UP_DEFAULT_MS};
     p->source = strdup(name ? name : "<input>");
     rc = p->source ? read_profile(&y, p) : FOTA_E_NOMEM;
     fota_yaml_close(&y);

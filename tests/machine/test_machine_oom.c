@@ -1,0 +1,159 @@
+/* What review found silent: an allocation that fails inside the machine ends the
+ * visit as FAIL `internal` (not `protocol`, never a slot left hanging), and the
+ * profile's quiet windows are read instead of fixed constants.
+ * malloc/realloc are wrapped at link time (-Wl,--wrap): `fail_allocs` makes every
+ * allocation fail while it is set; only machine calls run meanwhile. */
+#include "fake_module.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RG_A06 "RG500QEAAAR11A06M4G"
+#define RG_A07 "RG500QEAAAR11A07M4G"
+#define EC_OLD "EC200TCNTCNMAR02A01M16"
+#define EC_NEW "EC200TCNTCNMAR02A02M16"
+#define URL "https://example.com/rg-a06-a07.zip"
+
+static int fail_allocs;
+
+void *__real_malloc(size_t n);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_realloc(void *p, size_t n);
+
+void *__wrap_malloc(size_t n)
+{
+    return fail_allocs ? NULL : __real_malloc(n);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+    return fail_allocs ? NULL : __real_realloc(p, n);
+}
+
+static void feed_line_without_memory(h_t *h, const char *line)
+{
+    char buf[256];
+    int n = snprintf(buf, sizeof buf, "\r\n%s\r\n", line);
+    fail_allocs = 1;
+    fota_machine_feed(h->m, (const uint8_t *)buf, (size_t)n, h->now);
+    fail_allocs = 0;
+}
+
+/* AT+QFOTADL's OK arrives while memory is short: its trace and progress words are
+ * lost, so the attempt ends at once as FAIL internal with a FINISH. */
+static void oom_in_url_download_fails_internal(void **state)
+{
+    (void)state;
+    h_t h;
+    h_setup(&h, "RG50xQ", FOTA_METHOD_URL, RG_A07);
+    h_pkg(&h, RG_A06, RG_A07, "rg.zip", URL, 0);
+    h_start(&h);
+    h_ident(&h, "RG500Q", RG_A06, H_IMEI);
+    h_expect_tx(&h, "AT+QFOTADL=\"" URL "\"");
+    feed_line_without_memory(&h, "OK");
+    h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_INTERNAL, 0);
+    assert_int_equal(h.n_finish, 1);
+    assert_string_equal(h_attempt(&h)->error_text, "out of memory");
+    assert_string_equal(fota_error_class_name(FOTA_ERR_INTERNAL), "internal");
+    h_teardown(&h);
+}
+
+/* Streaming holds the station's transfer token: out of memory at FILESTART, the
+ * token still comes back (TRANSFER_END) before the FINISH. */
+static void oom_while_streaming_returns_the_token(void **state)
+{
+    (void)state;
+    h_t h;
+    h_setup(&h, "EC200T", FOTA_METHOD_STREAM, EC_NEW);
+    h_pkg(&h, EC_OLD, EC_NEW, "ec.bin", NULL, 20000);
+    h_start(&h);
+    h_ident(&h, "EC200T", EC_OLD, H_IMEI);
+    h_cmd(&h, "AT+QCFG=\"usbifc\",2,2", "OK", NULL);
+    h_expect_tx(&h, "AT+QFOTADL=\"FILE:20000\"");
+    h_rx(&h, "OK");
+    assert_int_equal(h.n_grants, 1);
+    feed_line_without_memory(&h, "+QIND: \"FOTA\",\"FILESTART\"");
+    h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_INTERNAL, 0);
+    assert_int_equal(h.n_transfer_end, h.n_grants);
+    assert_int_equal(h.n_finish, 1);
+    h_teardown(&h);
+}
+
+/* A plan that fails (config) carries no module code: error_code is 0. */
+static void plan_failure_has_no_code(void **state)
+{
+    (void)state;
+    h_t h;
+    h_setup(&h, "EC200T", FOTA_METHOD_URL, EC_NEW);
+    h_pkg(&h, EC_OLD, EC_NEW, "a.bin", "ftp://u:p@host:21/dir/a.bin", 0);
+    h_start(&h);
+    h_ident(&h, "EC200T", EC_OLD, H_IMEI);
+    h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_CONFIG, 0);
+    h_teardown(&h);
+}
+
+static char *profile_with(const char *extra)
+{
+    FILE *f = fopen(FOTA_SOURCE_DIR "/profiles/rg50xq.yaml", "rb");
+    assert_non_null(f);
+    static char buf[65536];
+    size_t n = fread(buf, 1, sizeof buf - 1 - strlen(extra), f);
+    fclose(f);
+    buf[n] = '\0';
+    strcat(buf, extra);
+    return buf;
+}
+
+/* From END,0 to the AT probe: returns how long after the last boot URC it came. */
+static uint64_t boot_quiet_seen(h_t *h)
+{
+    h_pkg(h, RG_A06, RG_A07, "rg.zip", URL, 0);
+    h_start(h);
+    h_ident(h, "RG500Q", RG_A06, H_IMEI);
+    h_cmd(h, "AT+QFOTADL=\"" URL "\"", "OK", NULL);
+    h_rx(h, "+QIND: \"FOTA\",\"HTTPEND\",0");
+    h_gone(h);
+    h_advance(h, 1000);
+    h_back(h);
+    h_rx(h, "+QIND: \"FOTA\",\"START\"");
+    h_rx(h, "+QIND: \"FOTA\",\"END\",0");
+    h_gone(h);
+    h_advance(h, 1000);
+    h_back(h);
+    h_rx(h, "RDY");
+    uint64_t t0 = h->now;
+    h_wait_tx(h, "AT", 200000);
+    return h->now - t0;
+}
+
+static void boot_quiet_is_the_profiles(void **state)
+{
+    (void)state;
+    h_t h;
+    h_setup(&h, "RG50xQ", FOTA_METHOD_URL, RG_A07);
+    assert_int_equal(h.profile->quiet.boot_ms, 1500);
+    assert_int_equal(h.profile->quiet.resync_ms, 300);
+    assert_int_equal(h.profile->quiet.give_up_ms, 5000);
+    assert_int_equal(boot_quiet_seen(&h), 1500);
+    h_teardown(&h);
+
+    h_setup_yaml(&h, profile_with("quiet:\n  boot: 0.25\n  resync: 0.1\n  give_up: 2\n"),
+                 FOTA_METHOD_URL, RG_A07);
+    assert_int_equal(h.profile->quiet.resync_ms, 100);
+    assert_int_equal(h.profile->quiet.give_up_ms, 2000);
+    assert_int_equal(boot_quiet_seen(&h), 250);
+    h_teardown(&h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(oom_in_url_download_fails_internal),
+        cmocka_unit_test(oom_while_streaming_returns_the_token),
+        cmocka_unit_test(plan_failure_has_no_code),
+        cmocka_unit_test(boot_quiet_is_the_profiles),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
