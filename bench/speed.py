@@ -144,8 +144,10 @@ def batch_case(env, n, speed):
     st = env.station(d, job, sample=[s.pid for s in sims])
     env.stop_sims(sims)
     rows = st["rows"]
-    slowest = max((r["duration_ms"] for r in rows), default=0) / 1000.0
+    worst = max(rows, key=lambda r: r["duration_ms"])
+    slowest = worst["duration_ms"] / 1000.0
     res = dict(n=n, sims=len(sims), wall=st["wall"], slowest=slowest,
+               slowest_kind=f"{worst['model']} {worst['method']}",
                passed=sum(r["result"] == "PASS" for r in rows), rows=len(rows),
                cpu=st["cpu"], maxrss_kb=st["maxrss_kb"])
     res.update(lib.update_window_cost(os.path.join(d, "logs"), st["samples"], len(sims)))
@@ -174,9 +176,14 @@ def main():
         if "batch" in parts:
             print(f"\n## batch overhead and station cost (fota-sim --speed {args.batch_speed:g}, "
                   f"at most {args.per_sim} modules per fota-sim)\n")
+            # Reference: one module of each of the 8 kinds, so every kind's own time
+            # with next to nothing else running, measured in this run.
+            ref = batch_case(env, len(lib.BATCH_KINDS), args.batch_speed)
+            print(f"reference: {len(lib.BATCH_KINDS)} modules, one of each kind: slowest "
+                  f"{ref['slowest']:.2f} s ({ref['slowest_kind']}), wall {ref['wall']:.2f} s\n")
             print(lib.BATCH_HEAD)
             for n in [int(x) for x in args.batch_sizes.split(",")]:
-                print(lib.batch_row(batch_case(env, n, args.batch_speed)), flush=True)
+                print(lib.batch_row(batch_case(env, n, args.batch_speed), ref), flush=True)
     finally:
         env.close()
         srv.shutdown()

@@ -112,6 +112,19 @@ def scenario_yaml(mods):
     return "\n".join(y) + "\n"
 
 
+def proc_hwm_kb(pid):
+    """Peak resident set (VmHWM) of a running process in KiB; wait4's ru_maxrss would
+    also count the forking Python's pages before exec."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 def proc_cpu(pid):
     """utime + stime of a process in seconds, None once it is gone."""
     try:
@@ -178,13 +191,14 @@ class Env:
         log = open(os.path.join(d, "station.log"), "wb")
         t0 = time.time()
         p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-        samples, stop = [], threading.Event()
+        samples, stop, hwm = [], threading.Event(), [0]
         watchdog = threading.Timer(900, lambda: p.kill())
         watchdog.start()
 
         def sampler():
             while not stop.is_set():
                 samples.append((time.time(), proc_cpu(p.pid), [proc_cpu(s) for s in sample]))
+                hwm[0] = max(hwm[0], proc_hwm_kb(p.pid) or 0)
                 stop.wait(0.2)
         th = threading.Thread(target=sampler, daemon=True)
         th.start()
@@ -196,10 +210,10 @@ class Env:
         watchdog.cancel()
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
         con.row_factory = sqlite3.Row
-        rows = [dict(r) for r in con.execute("SELECT result, duration_ms, slot FROM attempts")]
+        rows = [dict(r) for r in con.execute("SELECT result, duration_ms, slot, model, method FROM attempts")]
         con.close()
         return dict(rows=rows, wall=wall, rc=p.returncode, cpu=ru.ru_utime + ru.ru_stime,
-                    maxrss_kb=ru.ru_maxrss, samples=samples)
+                    maxrss_kb=hwm[0], samples=samples)
 
     def close(self):
         self.stop_sims(self.procs)
@@ -270,15 +284,16 @@ def ratio_row(r):
             f"| {_f(rmax, '.3f')} | {r['st_pass']}/{r['n']}, {r['peer_pass']}/{r['n']} |")
 
 
-BATCH_HEAD = ("| modules | fota-sim processes | batch wall s | slowest module s | **wall / slowest** "
-              "| PASS | station CPU, whole run s | update window s | **station CPU / wall in "
+BATCH_HEAD = ("| modules | fota-sim processes | batch wall s | slowest module s (kind) | **wall / slowest** "
+              "| wall / slowest of the reference | PASS | station CPU, whole run s | update window s | **station CPU / wall in "
               "window** | **peak RSS MiB** | busiest fota-sim CPU / wall in window |\n"
-              "|---|---|---|---|---|---|---|---|---|---|---|")
+              "|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
-def batch_row(r):
+def batch_row(r, ref):
     pct = lambda x: "–" if x is None else f"{100 * x:.1f} %"  # noqa: E731
-    return (f"| {r['n']} | {r['sims']} | {r['wall']:.2f} | {r['slowest']:.2f} "
-            f"| **{r['wall'] / r['slowest']:.3f}** | {r['passed']}/{r['n']} | {r['cpu']:.2f} "
+    return (f"| {r['n']} | {r['sims']} | {r['wall']:.2f} | {r['slowest']:.2f} ({r['slowest_kind']}) "
+            f"| **{r['wall'] / r['slowest']:.3f}** | {r['wall'] / ref['slowest']:.3f} "
+            f"| {r['passed']}/{r['n']} | {r['cpu']:.2f} "
             f"| {_f(r.get('win'), '.1f')} | **{pct(r.get('st_share'))}** "
             f"| **{r['maxrss_kb'] / 1024:.1f}** | {pct(r.get('sim_max'))} |")
