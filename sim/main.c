@@ -11,6 +11,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#ifndef FOTA_VERSION
+#define FOTA_VERSION "unknown"
+#endif
+
 static void usage(FILE *f)
 {
     fputs("usage: fota-sim --ports DIR --scenario SCENARIO.yaml [--speed F] [--verbose]\n"
@@ -23,6 +27,7 @@ static void usage(FILE *f)
           "its links. Families: RG50xQ, EG06xK, EC200T, legacy-GSM.\n"
           "  --speed F    divide every module delay by F (a 15-minute upgrade in seconds)\n"
           "  --verbose    one line per module event on stdout\n"
+          "  --version    print the version (git description of the build) and exit\n"
           "  --ports-layout hub  every module publishes its family's USB interfaces\n"
           "               (DM, NMEA, AT, modem) as <hub port>:1.<n>-port0\n"
           "Exit status 4: FOTA commands reached two ports of one module (see stderr).\n"
@@ -108,7 +113,8 @@ int main(int argc, char **argv)
         {"revision", required_argument, 0, 'r'}, {"model", required_argument, 0, 'm'},
         {"speed", required_argument, 0, 'S'},   {"verbose", no_argument, 0, 'v'},
         {"ports-layout", required_argument, 0, 'L'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+        {"help", no_argument, 0, 'h'},          {"version", no_argument, 0, 'V'},
+        {0, 0, 0, 0}};
     const char *ports = NULL, *scenario = NULL, *family = NULL, *rev = NULL, *model = NULL;
     const char *layout = NULL;
     int count = -1, verbose = 0, c;
@@ -138,6 +144,7 @@ int main(int argc, char **argv)
         case 'L': layout = optarg; break;
         case 'v': verbose = 1; break;
         case 'h': usage(stdout); return 0;
+        case 'V': puts("fota-sim " FOTA_VERSION); return 0;
         default: usage(stderr); return 2;
         }
     }

@@ -5,14 +5,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <limits.h>
 #include <stdio.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#ifndef FOTA_PROFILES_INSTALL_DIR
-#define FOTA_PROFILES_INSTALL_DIR "/usr/local/share/fota-station/profiles"
-#endif
 
 static void cli_defaults(fota_cli_t *o)
 {
@@ -47,7 +40,8 @@ void fota_cli_usage_main(FILE *f)
           "  report  pass/fail report from the results database (or the central one)\n"
           "  ship    ship a results database to a central PostgreSQL\n"
           "\n"
-          "`fota-station <command> --help` describes each command's options.\n"
+          "`fota-station <command> --help` describes each command's options;\n"
+          "`fota-station --version` prints the version (git description of the build).\n"
           "exit codes: 0 all passed, 1 a module failed, 2 usage/configuration error,\n"
           "3 runtime fault (database unwritable, no ports directory)\n",
           f);
@@ -60,7 +54,8 @@ void fota_cli_usage_run(FILE *f)
           "  --job FILE          production order: targets, packages, limits (required)\n"
           "  --db FILE           results database (default results.db)\n"
           "  --ports DIR         one symlink per module AT port (default /dev/serial/by-path)\n"
-          "  --profiles DIR      module family profiles (default: installed, then ./profiles)\n"
+          "  --profiles DIR      module family profiles (default: $FOTA_PROFILES, installed,\n"
+          "                      ./profiles, the source tree's for a build-tree binary)\n"
           "  --batch NAME        batch recorded on every row (default: the job's name)\n"
           "  --operator ID       operator recorded on every row\n"
           "  --until-idle        exit once every present module has a final result\n"
@@ -71,7 +66,8 @@ void fota_cli_usage_run(FILE *f)
           "  --rework            only upgrade modules whose latest result is not PASS\n"
           "  --allow-new         with --rework: also upgrade modules never seen before\n"
           "\n"
-          "Keys on the dashboard: a = acknowledge a pause after repeated failures, q = quit.\n"
+          "Keys on the dashboard: a = acknowledge a pause after repeated failures,\n"
+          "q = quit (asks once while modules are in flight: q again aborts them).\n"
           "SIGUSR1 acknowledges too; SIGINT/SIGTERM stop (running attempts: INTERRUPTED).\n",
           f);
 }
@@ -198,29 +194,4 @@ int fota_cli_parse_check(fota_cli_t *o, int argc, char **argv, FILE *err)
         {NULL, 0, NULL, 0},
     };
     return cli_parse(o, argc, argv, err, opts, "check");
-}
-
-const char *fota_cli_profiles_dir(const fota_cli_t *o)
-{
-    if (o->profiles)
-        return o->profiles;
-    struct stat st;
-    if (stat(FOTA_PROFILES_INSTALL_DIR, &st) == 0 && S_ISDIR(st.st_mode))
-        return FOTA_PROFILES_INSTALL_DIR;
-    /* Installed under another prefix than configured (cmake --install --prefix):
-     * <bindir>/../share/fota-station/profiles next to the binary itself. */
-    static char rel[PATH_MAX];
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(rel, sizeof rel, "%.*s/../share/fota-station/profiles", PATH_MAX - 40, exe);
-            if (stat(rel, &st) == 0 && S_ISDIR(st.st_mode))
-                return rel;
-        }
-    }
-    return "profiles";
 }

@@ -38,8 +38,10 @@ void fota_cli_usage_run(FILE *f);
 void fota_cli_usage_probe(FILE *f);
 void fota_cli_usage_check(FILE *f);
 
-/* Profiles directory: --profiles, else the compiled-in install path when it exists,
- * else ./profiles. */
+/* Profiles directory (station/profiles_dir.c): --profiles, else $FOTA_PROFILES, else
+ * the first that exists of the compiled-in install path, <bindir>/../share/...,
+ * ./profiles and, for a binary in its build tree, the source tree's; when none
+ * does, says on stderr which were tried and how to choose. */
 const char *fota_cli_profiles_dir(const fota_cli_t *o);
 
 #endif

@@ -258,7 +258,8 @@ static void header(out_t *o, const fota_dash_frame_t *f)
 }
 
 /* Lines for the table and the log: a terminal keeps its last line free (a newline
- * there would scroll); the table gets priority, the log keeps 2 lines if it can. */
+ * there would scroll). Every slot on its own line when they fit (the log gets what
+ * is left); otherwise the table collapses (fota_dash_plan) and the log keeps 2. */
 static void budget(const fota_dash_frame_t *f, int used, size_t *room, size_t *logs)
 {
     *room = f->n;
@@ -269,12 +270,12 @@ static void budget(const fota_dash_frame_t *f, int used, size_t *room, size_t *l
     if (avail < 1)
         avail = 1;
     int n = (int)f->n, want = (int)f->n_log;
-    if (n + (want ? 1 + want : 0) <= avail)
-        return;
-    int l = avail - n - 1 > 2 ? avail - n - 1 : 2;
+    int l = n <= avail ? avail - n - 1 : 2; /* the blank line above the log */
     if (l > want)
         l = want;
-    int r = avail - (l ? 1 + l : 0);
+    if (l < 0)
+        l = 0;
+    int r = n <= avail ? n : avail - (l ? 1 + l : 0);
     if (r < 1) {
         l = 0;
         r = avail;

@@ -9,8 +9,16 @@
 #include "report.h"
 #include "station.h"
 
+#ifndef FOTA_VERSION
+#define FOTA_VERSION "unknown"
+#endif
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+        puts("fota-station " FOTA_VERSION);
+        return 0;
+    }
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fota_cli_usage_main(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

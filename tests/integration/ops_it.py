@@ -164,12 +164,20 @@ def case_tmux(c, cols, rows):
             check(fails == list(range(len(fails))), f"FAIL rows first: {table}")
     check(seen_fail, "a FAIL row was on the dashboard")
     check(any(slot_lines(cap) for cap, _ in caps), "hub-relative slot labels (1.h.p)")
+    hubs = any(l.startswith("hub 1.") for cap, _ in caps for l in cap)
+    # 24 slots, the header, the titles and the free last line need 27 lines
+    check(hubs == (rows < 27), f"one line per hub exactly when the slots do not fit: {hubs}")
     check(not any("usb-0:" in l for cap, _ in caps for l in slot_lines(cap)),
           "no by-path tail in the slot column")
     rows_db = c.rows()
     check(len(rows_db) == 24 and sum(r["result"] == "FAIL" for r in rows_db) == 3,
           f"24 rows, 3 FAIL: {[(r['slot'], r['result']) for r in rows_db]}")
     check(all(r["slot"].startswith(HUB) for r in rows_db), "the DB keeps the full hub path")
+    # one yield, shown the same way on the dashboard and in the report
+    check(any("first-pass yield 87.5% (21/24)" in l for l in final),
+          f"dashboard's yield at the end: {final[:1]}")
+    r = subprocess.run([ARGS.station, "report", "--db", c.db], capture_output=True, text=True)
+    check(re.search(r"first-pass yield +87\.5%", r.stdout), f"report's yield: {r.stdout[:600]}")
 
 
 def case_tmux_80x24(c):
@@ -177,9 +185,19 @@ def case_tmux_80x24(c):
     case_tmux(c, 80, 24)
 
 
+def case_tmux_120x40(c):
+    """120x40: the middle layout (model column, percent without bar)."""
+    case_tmux(c, 120, 40)
+
+
 def case_tmux_160x50(c):
     """160x50: a wide terminal; every slot fits."""
     case_tmux(c, 160, 50)
+
+
+def case_tmux_160x60(c):
+    """160x60: every slot and the whole log fit."""
+    case_tmux(c, 160, 60)
 
 
 def case_quit_asks(c):
@@ -217,6 +235,153 @@ def case_quit_asks(c):
           f"both attempts INTERRUPTED: {[r['result'] for r in rows]}")
 
 
+def installed(c):
+    """cmake --install into a fresh prefix; returns the prefix."""
+    check(ARGS.build_dir, "--build-dir not given")
+    prefix = os.path.join(c.dir, "prefix")
+    r = subprocess.run([ARGS.cmake, "--install", ARGS.build_dir, "--prefix", prefix],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, f"cmake --install: {r.stdout}{r.stderr}")
+    return prefix
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def case_install_files(c):
+    """What a first-time install needs, laid down by `cmake --install --prefix X`
+    (checked without systemd): the unit runs X's binary, as the user and group the
+    sysusers.d file creates, and no longer waits for systemd-udev-settle; the udev
+    rule's group is that group; the man pages are installed."""
+    prefix = installed(c)
+    unit = read(os.path.join(prefix, "lib/systemd/system/fota-station.service"))
+    execs = re.findall(r"^ExecStart=(\S+)", unit, re.M)
+    check(execs == [os.path.join(prefix, "bin/fota-station")],
+          f"the unit runs the prefix's binary: {execs}")
+    check(os.access(execs[0], os.X_OK), f"{execs[0]} is installed and executable")
+    check("udev-settle" not in unit.replace("# No wait for udev to settle (systemd-udev-settle "
+                                            "is deprecated)", ""),
+          "no systemd-udev-settle dependency")
+    check(not re.search(r"^(After|Wants|Requires)=.*udev-settle", unit, re.M), unit)
+    user = re.search(r"^User=(\S+)", unit, re.M)[1]
+    group = re.search(r"^Group=(\S+)", unit, re.M)[1]
+    sysusers = read(os.path.join(prefix, "lib/sysusers.d/fota-station.conf"))
+    lines = [l.split() for l in sysusers.splitlines() if l.strip() and not l.startswith("#")]
+    check(["g", group, "-"] in [l[:3] for l in lines], f"sysusers creates group {group}: {lines}")
+    u = [l for l in lines if l[0] == "u" and l[1] == user]
+    check(u and u[0][2] == f"-:{group}", f"sysusers creates user {user} in {group}: {lines}")
+    rule = read(os.path.join(prefix, "lib/udev/rules.d/70-fota-station.rules"))
+    check(f'GROUP="{group}"' in rule, f"the udev rule gives the ports to {group}")
+    for m in ("fota-station.1", "fota-sim.1"):
+        check(os.path.exists(os.path.join(prefix, "share/man/man1", m)), f"man page {m}")
+    # systemd-sysusers itself, on an empty root: the user and group the unit names
+    if shutil.which("systemd-sysusers"):
+        root = os.path.join(c.dir, "root")
+        os.makedirs(os.path.join(root, "etc"))
+        for f in ("passwd", "group", "shadow", "gshadow"):
+            open(os.path.join(root, "etc", f), "w").close()
+        r = subprocess.run(["systemd-sysusers", f"--root={root}",
+                            os.path.join(prefix, "lib/sysusers.d/fota-station.conf")],
+                           capture_output=True, text=True)
+        check(r.returncode == 0, f"systemd-sysusers: {r.stderr}")
+        groups = {l.split(":")[0]: l.split(":")[2] for l in read(os.path.join(root, "etc/group")).split()}
+        users = [l.split(":") for l in read(os.path.join(root, "etc/passwd")).splitlines()]
+        check(group in groups, f"group {group} created: {groups}")
+        check([u for u in users if u[0] == user and u[3] == groups[group]],
+              f"user {user} with primary group {group}: {users}")
+    else:
+        print("  (systemd-sysusers not installed: the file's lines were checked only)")
+
+
+def version_of(binary):
+    r = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10)
+    check(r.returncode == 0, f"{binary} --version: exit {r.returncode} {r.stderr}")
+    return r.stdout.strip()
+
+
+def case_version(c):
+    """Both binaries say their version and the git description they were built
+    from (the same one)."""
+    st, sim = version_of(ARGS.station), version_of(ARGS.sim)
+    m = re.fullmatch(r"fota-station (\d+\.\d+\.\d+) \(git (\S+)\)", st)
+    check(m, f"fota-station --version: {st!r}")
+    check(sim == "fota-sim " + st[len("fota-station "):], f"fota-sim --version: {sim!r}")
+    git = subprocess.run(["git", "-C", ARGS.source, "rev-parse", "--short", "HEAD"],
+                         capture_output=True, text=True)
+    if git.returncode == 0 and m[2] != "unknown":
+        # built from some commit of this repository (maybe an older one)
+        r = subprocess.run(["git", "-C", ARGS.source, "cat-file", "-e",
+                            m[2].replace("-dirty", "").split("-g")[-1] + "^{commit}"])
+        check(r.returncode == 0, f"{m[2]} names a commit of {ARGS.source}")
+
+
+def help_options(text):
+    return set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*|-o|-h)(?![\w-])", text))
+
+
+def man_text(name):
+    raw = read(os.path.join(ARGS.source, "docs/man", name))
+    return re.sub(r"\\f[BIRP]", "", raw).replace("\\-", "-")
+
+
+def case_man_matches_help(c):
+    """Every option and command in every --help is described in the man page, so
+    the pages cannot fall behind the binaries."""
+    main = subprocess.run([ARGS.station, "--help"], capture_output=True, text=True).stdout
+    commands = re.findall(r"^  ([a-z]+)  ", main, re.M)
+    check(len(commands) >= 4, f"commands in --help: {commands}")
+    man = man_text("fota-station.1")
+    missing = [f"--version"] if "--version" not in man else []
+    for cmd in commands:
+        check(f".SS {cmd}" in man, f"fota-station.1 has no section for command {cmd}")
+        h = subprocess.run([ARGS.station, cmd, "--help"], capture_output=True, text=True)
+        missing += [f"{cmd} {o}" for o in sorted(help_options(h.stdout)) if o not in man]
+    check(not missing, f"fota-station.1 lacks: {missing}")
+    man = man_text("fota-sim.1")
+    missing = []
+    for args in (["--help"], ["mkpkg", "--help"]):
+        h = subprocess.run([ARGS.sim, *args], capture_output=True, text=True)
+        opts = help_options(h.stdout + h.stderr)
+        check(len(opts) >= 3, f"fota-sim {args}: {opts}")
+        missing += [o for o in sorted(opts) if o not in man]
+    check(not missing, f"fota-sim.1 lacks: {missing}")
+    for name in ("fota-station.1", "fota-sim.1"):
+        r = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-z",
+                            os.path.join(ARGS.source, "docs/man", name)],
+                           capture_output=True, text=True)
+        check(r.returncode == 0 and not r.stderr.strip(), f"groff on {name}: {r.stderr}")
+
+
+def case_profiles_not_found(c):
+    """A copy of the binary outside any tree finds no profiles and says which
+    folders it tried and how to choose one; the build-tree binary, run from
+    another folder, finds the source tree's profiles; FOTA_PROFILES chooses."""
+    import tempfile
+    # outside the build tree (the work folder is inside it)
+    outside = tempfile.mkdtemp(prefix="fota-ops-")
+    c.servers.append(lambda: shutil.rmtree(outside, ignore_errors=True))
+    lone = os.path.join(outside, "bin", "fota-station")
+    os.makedirs(os.path.dirname(lone))
+    shutil.copy(ARGS.station, lone)
+    env = {k: v for k, v in os.environ.items() if k != "FOTA_PROFILES"}
+    r = subprocess.run([lone, "check"], capture_output=True, text=True, cwd=outside, env=env)
+    if os.path.isdir("/usr/local/share/fota-station/profiles"):
+        print("  (a station is installed in /usr/local: the lone binary finds its profiles)")
+    else:
+        check(r.returncode == 2, f"exit {r.returncode}: {r.stdout}{r.stderr}")
+        check("tried" in r.stderr and "/share/fota-station/profiles" in r.stderr and
+              "--profiles DIR" in r.stderr and "FOTA_PROFILES" in r.stderr,
+              f"says what was tried and how to choose: {r.stderr}")
+    r = subprocess.run([ARGS.station, "check"], capture_output=True, text=True, cwd=c.dir, env=env)
+    check(r.returncode == 0 and "profile(s) ok" in r.stdout,
+          f"build-tree binary from another folder: {r.stdout}{r.stderr}")
+    env["FOTA_PROFILES"] = os.path.join(ARGS.source, "profiles")
+    r = subprocess.run([lone, "check"], capture_output=True, text=True, cwd=c.dir, env=env)
+    check(r.returncode == 0 and "profile(s) ok" in r.stdout, f"FOTA_PROFILES: {r.stdout}{r.stderr}")
+
+
 CASES = {k[5:]: v for k, v in dict(globals()).items() if k.startswith("case_") and
          k != "case_tmux"}
 
@@ -235,6 +400,9 @@ def main():
                     help="tmux cases: keep the captures, check nothing (before/after notes)")
     ap.add_argument("cases", nargs="*")
     ARGS = it.ARGS = ap.parse_args()
+    for k in ("station", "sim", "source", "work", "build_dir", "captures"):
+        if getattr(ARGS, k):
+            setattr(ARGS, k, os.path.abspath(getattr(ARGS, k)))
     failed = 0
     for n in ARGS.cases or list(CASES):
         c = Case(n)

@@ -143,7 +143,7 @@ static void frame_fits_every_terminal(void **state)
         assert_memory_equal(t, "1.11.1 ", 7);
         t = strchr(t, '\n') + 1;
         assert_memory_equal(t, "1.16.4 ", 7);
-        if (sizes[k][1] < 64 + 8) /* more slots than lines: one line per hub */
+        if (sizes[k][1] < 64 + 4) /* more slots than lines: one line per hub */
             assert_non_null(strstr(vis, "\nhub 1.2 "));
         else
             assert_null(strstr(vis, "\nhub "));
