@@ -2,6 +2,7 @@
 #include "dash_layout.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,55 +95,110 @@ static int item_cmp(const void *pa, const void *pb)
                             ((const fota_dash_item_t *)pb)->hub);
 }
 
-/* One summary per hub, in natural order, after `first` items already in place. */
-static size_t plan_hubs(const fota_dash_row_t *rows, size_t n, fota_dash_item_t *items,
-                        size_t first)
+/* Every hub of the rows after the first `skip` (those are shown by name), with its
+ * counts over all its slots; in natural order. `expanded` counts its rows still
+ * to be shown one by one. Returns the number of hubs. */
+static size_t plan_hubs(const fota_dash_row_t *rows, size_t n, size_t skip,
+                        fota_dash_item_t *hubs, unsigned *expanded)
 {
-    size_t k = first;
+    size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        char hub[sizeof items->hub];
+        char hub[sizeof hubs->hub];
         hub_of(&rows[i], hub, sizeof hub);
-        size_t j = first;
-        while (j < k && strcmp(items[j].hub, hub) != 0)
+        size_t j = 0;
+        while (j < k && strcmp(hubs[j].hub, hub) != 0)
             j++;
         if (j == k) {
-            memset(&items[k], 0, sizeof items[k]);
-            memcpy(items[k].hub, hub, sizeof hub);
+            memset(&hubs[k], 0, sizeof hubs[k]);
+            memcpy(hubs[k].hub, hub, sizeof hub);
             k++;
         }
-        items[j].count[rows[i].state]++;
-        items[j].slots++;
+        hubs[j].count[rows[i].state]++;
+        hubs[j].slots++;
     }
-    qsort(items + first, k - first, sizeof *items, item_cmp);
-    return k - first;
+    qsort(hubs, k, sizeof *hubs, item_cmp);
+    for (size_t j = 0; j < k; j++)
+        expanded[j] = 0;
+    for (size_t i = skip; i < n; i++) {
+        char hub[sizeof hubs->hub];
+        hub_of(&rows[i], hub, sizeof hub);
+        for (size_t j = 0; j < k; j++)
+            if (strcmp(hubs[j].hub, hub) == 0) {
+                expanded[j]++;
+                break;
+            }
+    }
+    return k;
+}
+
+static bool hub_busy(const fota_dash_item_t *h)
+{
+    return h->count[FOTA_DASH_RUNNING] || h->count[FOTA_DASH_QUEUED] ||
+           h->count[FOTA_DASH_PROBING] || h->count[FOTA_DASH_FAIL] ||
+           h->count[FOTA_DASH_INTERRUPTED];
+}
+
+/* The next hub to fold into one line: quiet hubs (nothing running, nothing
+ * failed) before busy ones, then the one that frees most lines; -1 when folding
+ * frees nothing. */
+static long next_fold(const fota_dash_item_t *hubs, const unsigned *expanded, size_t k)
+{
+    long best = -1;
+    for (size_t j = 0; j < k; j++) {
+        if (expanded[j] < 2)
+            continue;
+        if (best < 0 || hub_busy(&hubs[best]) > hub_busy(&hubs[j]) ||
+            (hub_busy(&hubs[best]) == hub_busy(&hubs[j]) && expanded[j] > expanded[best]))
+            best = (long)j;
+    }
+    return best;
+}
+
+static bool in_hub(const fota_dash_row_t *r, const char *hub)
+{
+    char h[40];
+    hub_of(r, h, sizeof h);
+    return strcmp(h, hub) == 0;
 }
 
 size_t fota_dash_plan(const fota_dash_row_t *rows, size_t n, size_t room,
                       fota_dash_item_t *items, size_t *more)
 {
     *more = 0;
-    if (n <= room) {
-        for (size_t i = 0; i < n; i++) {
-            memset(&items[i], 0, sizeof items[i]);
-            items[i].row = &rows[i];
-        }
-        return n;
-    }
-    /* The failed modules by name (the operator pulls them), at most half the room;
-     * everything else counted per hub. */
+    /* The failed modules by name (the operator pulls them), at most half the room. */
     size_t fails = 0;
-    while (fails < n && fails < room / 2 && row_rank(rows[fails].state) == 0) {
-        memset(&items[fails], 0, sizeof items[fails]);
-        items[fails].row = &rows[fails];
+    while (fails < n && (n <= room || fails < room / 2) && row_rank(rows[fails].state) == 0)
         fails++;
+    fota_dash_item_t *hubs = items + n + 1; /* scratch: the caller gave room for 2 n + 1 */
+    unsigned *expanded = calloc(n + 1, sizeof *expanded);
+    size_t k = expanded ? plan_hubs(rows, n, fails, hubs, expanded) : 0;
+    bool *folded = calloc(k + 1, sizeof *folded);
+    size_t lines = n;
+    /* Fold hubs into one line each, quiet ones first, until the table fits. */
+    for (long j; folded && lines > room && (j = next_fold(hubs, expanded, k)) >= 0;) {
+        lines -= expanded[j] - 1;
+        expanded[j] = 0;
+        folded[j] = true;
     }
-    size_t hubs = plan_hubs(rows, n, items, fails);
-    size_t fit = room > fails ? room - fails : 0;
-    if (hubs > fit) {
-        fit = fit ? fit - 1 : 0; /* the last line says how many hubs are left out */
-        *more = hubs - fit;
-    } else {
-        fit = hubs;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool by_name = i < fails;
+        for (size_t j = 0; !by_name && j < k; j++)
+            if (!folded[j] && in_hub(&rows[i], hubs[j].hub))
+                by_name = true;
+        if (by_name || !folded) {
+            memset(&items[m], 0, sizeof items[m]);
+            items[m++].row = &rows[i];
+        }
     }
-    return fails + fit;
+    for (size_t j = 0; folded && j < k; j++)
+        if (folded[j])
+            memmove(&items[m++], &hubs[j], sizeof *hubs);
+    free(expanded);
+    free(folded);
+    if (m > room) {
+        *more = m - (room ? room - 1 : 0); /* the last line says how many are left out */
+        m = room ? room - 1 : 0;
+    }
+    return m;
 }

@@ -15,8 +15,11 @@ typedef struct {
     unsigned slots;
 } fota_dash_item_t;
 
-/* Fills items (room for 2 n + 1) with at most `room` lines for the n sorted rows;
- * *more = hubs left out. Returns the number of items. */
+/* Fills items (room for 2 n + 1: the second half is scratch) with at most `room`
+ * lines for the n sorted rows: every slot by name when they fit; otherwise the
+ * failed slots by name (at most half the room), then hubs folded into one line
+ * each, quiet hubs first, until the rest fits. *more = lines left out. Returns the
+ * number of items. */
 size_t fota_dash_plan(const fota_dash_row_t *rows, size_t n, size_t room,
                       fota_dash_item_t *items, size_t *more);
 /* States from the worst (FAIL) to the most quiet (empty): a hub line lists its

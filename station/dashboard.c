@@ -309,7 +309,7 @@ size_t fota_dash_render(char *buf, size_t cap, const fota_dash_frame_t *f)
         line(&o, f, f->color ? state_colour(s) : NULL, text);
     }
     if (items && more) {
-        snprintf(text, sizeof text, "... %zu more hubs (enlarge the terminal to see them)", more);
+        snprintf(text, sizeof text, "... %zu more lines (enlarge the terminal to see them)", more);
         line(&o, f, NULL, text);
     }
     free(items);
