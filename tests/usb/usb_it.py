@@ -39,10 +39,15 @@ def at_link(port):
 
 
 def start_sim(c):
-    """One fota-sim module per Quectel device, its slot the AT tty's by-path name."""
-    mods = [dict(slot=at_link(p), family=m["family"], model=m["model"]) for p, m in MODULES.items()]
+    """One fota-sim module per Quectel device, its slot the AT tty's by-path name.
+    The update phase lasts seconds (80 s at --speed 10): the emulated re-enumeration
+    takes real time (the harness removes and re-adds the USB device), and an update
+    faster than that would end while the station cannot see the module, which no
+    real module does (a real update takes minutes)."""
+    mods = [dict(slot=at_link(p), family=m["family"], model=m["model"],
+                 timing=dict(station_it.SCEN_TIMING, update_s=80)) for p, m in MODULES.items()]
     scen = c.write("scenario.yaml", station_it.scenario_yaml(mods))
-    c.sim("--scenario", scen, expect_links=len(mods))
+    c.sim("--scenario", scen, expect_links=len(mods), speed=station_it.SCEN_SPEED)
 
 
 def hub(c, *cmd, timeout=60):
