@@ -13,11 +13,11 @@ static void arm_timeout(sim_module_t *m)
     double s;
     if (m->mode == SIM_MODE_QFUPL)
         s = m->upl_timeout_s * 1000; /* the station's own <timeout>: real seconds */
-    else if (m->mode == SIM_MODE_FILE) {
-        s = (double)sim_ms(m, m->t.data_timeout_s);
-        if (s < 300)
-            s = 300;
-    } else
+    else if (m->mode == SIM_MODE_FILE)
+        /* Real seconds, not scaled by --speed: the silence it measures is the
+         * host's (a loaded station PC pausing its writes), not the module's. */
+        s = m->t.data_timeout_s * 1000;
+    else
         return;
     uv_timer_start(&m->t_data, data_timeout_cb, (uint64_t)s, 0);
 }

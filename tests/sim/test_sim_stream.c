@@ -95,7 +95,7 @@ static void ec200t_file_stream_loss_and_md5(void **state)
     start_scenario(&p,
                    "defaults: {family: EC200T, revision: " EC_R1 "}\n"
                    "modules:\n"
-                   "  - {slot: lossy, timing: {data_rate: 5}}\n"
+                   "  - {slot: lossy, timing: {data_rate: 5, data_timeout_s: 1}}\n"
                    "  - {slot: md5}\n",
                    2);
     const char *pkg = sp_mkpkg(&p, "fw.bin", "--family EC200T --to " EC_R2 " --size 30000");
