@@ -910,7 +910,7 @@ def case_kill_restart(c):
     check(len(before) == 2 and all(r["result"] is None for r in before), f"running rows: {before}")
     r = c.station(job, "--until-idle", check_rc=0)
     rows = c.rows()
-    check(len(rows) == 4, f"two recovered + two new rows: {rows}")
+    check(len(rows) == 4, f"two recovered + two new rows: {rows}\n{r.stdout}")
     check([x["result"] for x in rows[:2]] == ["INTERRUPTED", "INTERRUPTED"], f"{rows[:2]}")
     check(all(x["result"] == "PASS" for x in rows[2:]), f"{rows[2:]}")
     check(sorted(x["imei"] for x in rows[2:]) == sorted(x["imei"] for x in rows[:2]),
