@@ -150,6 +150,43 @@ static void frame_fits_every_terminal(void **state)
     }
 }
 
+/* 24 slots on 6 hubs at 80x24 (18 table lines): only as many hubs fold as needed,
+ * quiet ones (all PASS) first, so the running modules keep their own lines. */
+static void quiet_hubs_fold_first(void **state)
+{
+    (void)state;
+    static fota_dash_row_t r[24];
+    static char names[24][64];
+    for (int i = 0; i < 24; i++) {
+        snprintf(names[i], sizeof names[i], "pci-0000:00:14.0-usb-0:1.%d.%d", i / 4 + 1, i % 4 + 1);
+        r[i] = (fota_dash_row_t){.slot = names[i], .imei = "864000000000001", .percent = 50,
+                                 .elapsed_ms = 1000,
+                                 .state = i == 5 ? FOTA_DASH_FAIL : i < 12 ? FOTA_DASH_PASS
+                                                                           : FOTA_DASH_RUNNING};
+    }
+    fota_dash_sort(r, 24);
+    const char *log[3] = {"a", "b", "c"};
+    fota_dash_header_t h = {.pass = 11, .fail = 1, .running = 12};
+    fota_dash_frame_t f = {.h = &h, .rows = r, .n = 24, .log = log, .n_log = 3, .width = 80,
+                           .height = 24, .color = true};
+    static char buf[100000], vis[100000];
+    fota_dash_render(buf, sizeof buf, &f);
+    int widest;
+    assert_true(visible(buf, vis, sizeof vis, &widest) <= 23);
+    /* hubs 1.1 and 1.3 are all PASS: folded; hub 1.2 holds the FAIL: not folded
+     * while quiet hubs remain; every running slot (hubs 1.4 to 1.6) by name */
+    assert_non_null(strstr(vis, "\nhub 1.1 "));
+    assert_non_null(strstr(vis, "\nhub 1.3 "));
+    assert_null(strstr(vis, "\nhub 1.4 "));
+    assert_non_null(strstr(vis, "\n1.2.2 "));
+    for (int i = 12; i < 24; i++) {
+        char want[16];
+        snprintf(want, sizeof want, "\n1.%d.%d ", i / 4 + 1, i % 4 + 1);
+        assert_non_null(strstr(vis, want));
+    }
+    assert_null(strstr(vis, "more lines"));
+}
+
 static void natural_order_failures_first(void **state)
 {
     (void)state;
@@ -214,6 +251,7 @@ int main(void)
         cmocka_unit_test(plain_frame_has_counts_progress_and_meaning),
         cmocka_unit_test(terminal_frame_redraws_in_place),
         cmocka_unit_test(frame_fits_every_terminal),
+        cmocka_unit_test(quiet_hubs_fold_first),
         cmocka_unit_test(natural_order_failures_first),
         cmocka_unit_test(yield_counts_interrupted),
         cmocka_unit_test(small_buffer_is_truncated_not_overflowed),
