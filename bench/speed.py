@@ -14,6 +14,8 @@ A benchmark, not a test: it prints figures and never fails on them. Three parts
          methods in one `run --until-idle`, fota-sim split over processes of at
          most --per-sim modules sharing one ports folder (distinct slots and
          IMEIs). Figure: batch wall time / the slowest module's duration_ms.
+         Then the same line on fresh simulators, driven by one fota-peer per
+         kind at once: station wall / peer wall.
   cost   For the batches of 128 and more: the station's CPU time / wall time
          while every module is in the update phase (from each module's log:
          last START to first END), its peak RSS (wait4 ru_maxrss), and the
@@ -61,6 +63,8 @@ def parse_args():
     ap.add_argument("--ratio-sizes", default="1,64")
     ap.add_argument("--batch-sizes", default="1,16,64,128,256")
     ap.add_argument("--per-sim", type=int, default=64, help="modules per fota-sim process (batches)")
+    ap.add_argument("--no-peer-batch", dest="peer_batch", action="store_false",
+                    help="skip the peer's run of each batch")
     ap.add_argument("--settle", default="0.3", help="job timeouts.ports_settle (s)")
     ap.add_argument("--work", default=None)
     ap.add_argument("--build-dir", default=os.path.join(REPO, "build-bench"))
@@ -92,6 +96,52 @@ def serve(root):
     return srv, f"http://127.0.0.1:{srv.server_address[1]}"
 
 
+def peer_cmd(env, ports, t, speed, links=None):
+    """fota-peer for one target (family, method, to, pkg, url)."""
+    guard_ms = int(max(1000.0 / speed, 20) * 1.25) + 10  # fota-sim's guard, with margin
+    cmd = [env.peer, "--ports", ports, "--family", t["family"], "--method", t["method"],
+           "--to", t["to"], "--package", t["pkg"], "--name", os.path.basename(t["pkg"]),
+           "--guard-ms", str(guard_ms), "--line-rate", f"{11520 * speed:g}", "--timeout", "120"]
+    if t.get("url"):
+        cmd += ["--url", t["url"]]
+    if links:
+        cmd += ["--links", links]
+    return cmd
+
+
+def peer_times(out):
+    """PASS modules' durations (ms) from fota-peer's output."""
+    rows = [l.split("\t") for l in out.splitlines() if l.startswith("PEER\t")]
+    return [int(r[4]) for r in rows if r[3] == "PASS"]
+
+
+def peer_batch(env, d, kinds, sim_args, speed):
+    """The same mixed line on fresh simulators, driven by one fota-peer per kind at
+    once: wall time from the first start to the last exit, and the slowest module."""
+    sims = env.start_sims(d, "peer", sim_args, speed, len(kinds))
+    ports = os.path.join(d, "ports-peer")
+    procs = []
+    t0 = time.time()
+    for k, t in enumerate(lib.batch_targets(env)):
+        mine = [os.path.join(ports, m["slot"]) for i, m in enumerate(kinds)
+                if i % len(lib.BATCH_KINDS) == k]
+        if not mine:
+            continue
+        links = os.path.join(d, f"peer-links-{k}.txt")
+        with open(links, "w") as f:
+            f.write("\n".join(mine) + "\n")
+        t = dict(t, family=lib.BATCH_KINDS[k][1])
+        procs.append(subprocess.Popen(peer_cmd(env, ports, t, speed, links),
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    outs = [p.communicate()[0] for p in procs]
+    wall = time.time() - t0
+    env.stop_sims(sims)
+    with open(os.path.join(d, "peer.out"), "w") as f:
+        f.write("".join(outs))
+    ms = [x for o in outs for x in peer_times(o)]
+    return dict(peer_wall=wall, peer_slowest=max(ms, default=0) / 1000.0, peer_pass=len(ms))
+
+
 def ratio_case(env, method, n, speed):
     """One method, n modules: station run, then the peer on a fresh simulator."""
     family, kind, size = RATIO_METHODS[method]
@@ -110,17 +160,10 @@ def ratio_case(env, method, n, speed):
     st_ms = [r["duration_ms"] for r in st["rows"] if r["result"] == "PASS"]
     # peer, fresh simulator of the same shape
     sims = env.start_sims(d, "peer", [["--count", str(n), "--family", family]], speed, n)
-    guard_ms = int(max(1000.0 / speed, 20) * 1.25) + 10  # fota-sim's guard, with margin
-    cmd = [env.peer, "--ports", os.path.join(d, "ports-peer"), "--family", family,
-           "--method", method, "--to", fam["to"], "--package", pkg,
-           "--name", os.path.basename(pkg), "--guard-ms", str(guard_ms),
-           "--line-rate", str(11520 * speed), "--timeout", "120"]
-    if url:
-        cmd += ["--url", url]
-    p = subprocess.run(cmd, capture_output=True, text=True)
+    p = subprocess.run(peer_cmd(env, os.path.join(d, "ports-peer"), dict(target, **fam), speed),
+                       capture_output=True, text=True)
     env.stop_sims(sims)
-    peer_rows = [l.split("\t") for l in p.stdout.splitlines() if l.startswith("PEER\t")]
-    peer_ms = [int(r[4]) for r in peer_rows if r[3] == "PASS"]
+    peer_ms = peer_times(p.stdout)
     with open(os.path.join(d, "peer.out"), "w") as f:
         f.write(p.stdout + p.stderr)
     return dict(method=method, family=family, n=n, st_pass=len(st_ms), peer_pass=len(peer_ms),
@@ -129,7 +172,7 @@ def ratio_case(env, method, n, speed):
                 st_max=max(st_ms, default=None), peer_max=max(peer_ms, default=None))
 
 
-def batch_case(env, n, speed):
+def batch_case(env, n, speed, peer=True):
     d = os.path.join(env.work, f"batch-{n}")
     os.makedirs(d)
     kinds = lib.batch_kinds(env, n)
@@ -151,6 +194,8 @@ def batch_case(env, n, speed):
                passed=sum(r["result"] == "PASS" for r in rows), rows=len(rows),
                cpu=st["cpu"], maxrss_kb=st["maxrss_kb"])
     res.update(lib.update_window_cost(os.path.join(d, "logs"), st["samples"], len(sims)))
+    if peer and env.args.peer_batch:
+        res.update(peer_batch(env, d, kinds, sim_args, speed))
     return res
 
 
@@ -178,7 +223,7 @@ def main():
                   f"at most {args.per_sim} modules per fota-sim)\n")
             # Reference: one module of each of the 8 kinds, so every kind's own time
             # with next to nothing else running, measured in this run.
-            ref = batch_case(env, len(lib.BATCH_KINDS), args.batch_speed)
+            ref = batch_case(env, len(lib.BATCH_KINDS), args.batch_speed, peer=False)
             print(f"reference: {len(lib.BATCH_KINDS)} modules, one of each kind: slowest "
                   f"{ref['slowest']:.2f} s ({ref['slowest_kind']}), wall {ref['wall']:.2f} s\n")
             print(lib.BATCH_HEAD)

@@ -286,8 +286,9 @@ def ratio_row(r):
 
 BATCH_HEAD = ("| modules | fota-sim processes | batch wall s | slowest module s (kind) | **wall / slowest** "
               "| wall / slowest of the reference | PASS | station CPU, whole run s | update window s | **station CPU / wall in "
-              "window** | **peak RSS MiB** | busiest fota-sim CPU / wall in window |\n"
-              "|---|---|---|---|---|---|---|---|---|---|---|---|")
+              "window** | **peak RSS MiB** | busiest fota-sim CPU / wall in window "
+              "| peer wall s (slowest s, PASS) | station wall / peer wall |\n"
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def batch_row(r, ref):
@@ -296,4 +297,6 @@ def batch_row(r, ref):
             f"| **{r['wall'] / r['slowest']:.3f}** | {r['wall'] / ref['slowest']:.3f} "
             f"| {r['passed']}/{r['n']} | {r['cpu']:.2f} "
             f"| {_f(r.get('win'), '.1f')} | **{pct(r.get('st_share'))}** "
-            f"| **{r['maxrss_kb'] / 1024:.1f}** | {pct(r.get('sim_max'))} |")
+            f"| **{r['maxrss_kb'] / 1024:.1f}** | {pct(r.get('sim_max'))} "
+            + (f"| {r['peer_wall']:.2f} ({r['peer_slowest']:.2f}, {r['peer_pass']}/{r['n']}) "
+               f"| {r['wall'] / r['peer_wall']:.3f} |" if "peer_wall" in r else "| – | – |"))

@@ -221,7 +221,7 @@ static int verdict(const char *line)
         return 1; /* legacy */
     if (strstr(line, "update failed"))
         return -1;
-    const char *e = strstr(line, "END\"");
+    const char *e = strcasestr(line, "END\""); /* EG06xK spells "HTTPEnd" */
     if (!e)
         return 0;
     const char *v = e + 4;

@@ -2,8 +2,10 @@
  *
  *   fota-peer --ports DIR --family F --method M --to REV --package FILE
  *             [--url URL] [--name UPLOAD_NAME] [--guard-ms N] [--line-rate BYTES_PER_S]
- *             [--timeout S]
+ *             [--timeout S] [--links FILE]
  *
+ * --links FILE: only the links listed in FILE (one path a line) instead of every
+ * link in DIR, so that several peers can share one mixed line.
  * Prints one line per module, tab-separated:
  *   PEER <link> <imei> PASS|FAIL <duration_ms> <reason>
  * where duration runs from opening the port to the verified revision (the span
@@ -81,6 +83,8 @@ static int usage(void)
     return 2;
 }
 
+static const char *links_file;
+
 static int parse(int argc, char **argv, peer_job_t *j, const char **ports, const char **pkg)
 {
     const char *family = NULL;
@@ -96,6 +100,7 @@ static int parse(int argc, char **argv, peer_job_t *j, const char **ports, const
         else if (!strcmp(k, "--guard-ms")) j->guard_ms = (unsigned)atoi(v);
         else if (!strcmp(k, "--line-rate")) j->line_rate = atof(v);
         else if (!strcmp(k, "--timeout")) j->timeout_s = (unsigned)atoi(v);
+        else if (!strcmp(k, "--links")) links_file = v;
         else return -1;
     }
     for (size_t i = 0; family && i < sizeof FAMILIES / sizeof FAMILIES[0]; i++)
@@ -110,28 +115,45 @@ static int parse(int argc, char **argv, peer_job_t *j, const char **ports, const
     return 0;
 }
 
+static int add_module(module_t **mods, size_t *n, const peer_job_t *j, const char *dir,
+                      const char *name)
+{
+    module_t *nm = realloc(*mods, (*n + 1) * sizeof **mods);
+    if (!nm)
+        return -1;
+    *mods = nm;
+    memset(&nm[*n], 0, sizeof nm[*n]);
+    nm[*n].job = j;
+    snprintf(nm[*n].port.link, sizeof nm[*n].port.link, "%s%s%s", dir, dir[0] ? "/" : "", name);
+    (*n)++;
+    return 0;
+}
+
+/* Every link in the ports folder, or those --links names. */
 static module_t *list_modules(const char *ports, const peer_job_t *j, size_t *count)
 {
+    module_t *mods = NULL;
+    *count = 0;
+    if (links_file) {
+        FILE *f = fopen(links_file, "r");
+        char line[4096];
+        while (f && fgets(line, sizeof line, f)) {
+            line[strcspn(line, "\r\n")] = 0;
+            if (line[0] && add_module(&mods, count, j, "", line) != 0)
+                break;
+        }
+        if (f)
+            fclose(f);
+        return mods;
+    }
     DIR *dir = opendir(ports);
     if (!dir)
         return NULL;
-    module_t *mods = NULL;
-    size_t n = 0;
     struct dirent *e;
-    while ((e = readdir(dir))) {
-        if (e->d_name[0] == '.')
-            continue;
-        module_t *nm = realloc(mods, (n + 1) * sizeof *mods);
-        if (!nm)
+    while ((e = readdir(dir)))
+        if (e->d_name[0] != '.' && add_module(&mods, count, j, ports, e->d_name) != 0)
             break;
-        mods = nm;
-        memset(&mods[n], 0, sizeof mods[n]);
-        mods[n].job = j;
-        snprintf(mods[n].port.link, sizeof mods[n].port.link, "%s/%s", ports, e->d_name);
-        n++;
-    }
     closedir(dir);
-    *count = n;
     return mods;
 }
 
