@@ -79,10 +79,18 @@ void fota_central_scrub(const char *dsn, const char *msg, char *out, size_t outl
     if (opts)
         PQconninfoFree(opts);
     mask_keyword(tmp);
+    /* libpq's messages run over several lines ("…\n\tThis probably means…"):
+     * one line each in a log, blanks collapsed. */
+    size_t w = 0;
+    for (size_t r = 0; tmp[r]; r++) {
+        char ch = tmp[r] == '\n' || tmp[r] == '\r' || tmp[r] == '\t' ? ' ' : tmp[r];
+        if (ch != ' ' || (w > 0 && tmp[w - 1] != ' '))
+            tmp[w++] = ch;
+    }
+    while (w > 0 && tmp[w - 1] == ' ')
+        w--;
+    tmp[w] = '\0';
     fota_secret_mask(tmp, out, outlen);
-    size_t len = strlen(out);
-    while (len && (out[len - 1] == '\n' || out[len - 1] == '\r'))
-        out[--len] = '\0';
 }
 
 PGconn *fota_central_connect(const char *dsn, char *errbuf, size_t errlen)

@@ -27,8 +27,9 @@
 
 #define ROUND_ATTEMPTS 500   /* one central transaction: ~500 attempts, ~10k events */
 #define BACKOFF_MIN_MS 1000
-#define BACKOFF_MAX_MS 30000
+#define BACKOFF_MAX_MS 10000 /* a server back is seen within 10 s */
 #define REPORT_EVERY_MS 5000 /* --follow: "shipped" at most this often */
+#define PING_MS 5000         /* idle: check the link this often */
 
 static volatile sig_atomic_t stop_now, drain;
 
@@ -80,6 +81,7 @@ typedef struct {
     int64_t offline_since; /* 0 while connected or never tried */
     int backoff_ms;
     int64_t shipped, events, last_report_ms;
+    int64_t last_ok_ms;    /* last time the server answered */
 } shipper_t;
 
 static void say_offline(shipper_t *sh, const char *why)
@@ -111,6 +113,7 @@ static int connect_central(shipper_t *sh)
     fflush(stdout);
     sh->offline_since = 0;
     sh->backoff_ms = BACKOFF_MIN_MS;
+    sh->last_ok_ms = now_ms();
     return 0;
 }
 
@@ -135,12 +138,27 @@ static int step(shipper_t *sh)
     char err[512] = "";
     int64_t ev = 0;
     int n = fota_ship_round(sh->ship, sh->pg, ROUND_ATTEMPTS, &ev, err, sizeof err);
+    if (n > 0)
+        sh->last_ok_ms = now_ms();
+    if (n == 0 && now_ms() - sh->last_ok_ms >= PING_MS) {
+        /* Nothing to ship: ask the server anyway, so a link that went down
+         * while idle shows as offline before the next result needs it. */
+        PGresult *r = PQexec(sh->pg, "SELECT 1");
+        bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+        PQclear(r);
+        if (!ok) {
+            snprintf(err, sizeof err, "%s", PQerrorMessage(sh->pg));
+            n = -1;
+        } else {
+            sh->last_ok_ms = now_ms();
+        }
+    }
     if (n >= 0) {
         sh->shipped += n;
         sh->events += ev;
         return n == ROUND_ATTEMPTS ? 1 : 0;
     }
-    if (PQstatus(sh->pg) == CONNECTION_OK && strncmp(err, "reading", 7) == 0) {
+    if (strncmp(err, "reading", 7) == 0) {
         fprintf(stderr, "fota-station ship: %s\n", err);
         return -2;
     }
@@ -225,6 +243,8 @@ int fota_ship_main(int argc, char **argv)
     const char *parent = getenv("FOTA_SHIP_PARENT");
     if (parent && (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != (pid_t)atol(parent)))
         return 0;
+    if (parent)
+        dup2(STDOUT_FILENO, STDERR_FILENO); /* one pipe to the station, never its screen */
     struct sigaction sa = {.sa_handler = on_signal};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);

@@ -17,6 +17,7 @@ typedef struct {
     const char *batch;      /* NULL: the job's name */
     const char *operator_id;
     const char *log_dir;
+    const char *central;    /* run --central DSN: ship to the central PostgreSQL */
     bool until_idle;
     long expect;            /* -1: not given */
     long max_parallel;      /* -1: the job's */

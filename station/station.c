@@ -14,6 +14,7 @@
 
 #include "station_int.h"
 #include "by_path.h"
+#include "central_conn.h"
 #include "check.h"
 #include "sysinfo.h"
 #include "util.h"
@@ -255,11 +256,19 @@ static void handle_close_noop(uv_handle_t *h)
     (void)h;
 }
 
+#define CENTRAL_DRAIN_MS 5000 /* at exit: the shipper's last round */
+
+static void central_log(void *ctx, const char *line)
+{
+    station_log(ctx, "%s", line);
+}
+
 static void station_shutdown(station_t *st)
 {
     if (st->stopped)
         return;
     st->stopped = true;
+    fota_central_link_stop(st->central, CENTRAL_DRAIN_MS);
     if (st->tty_in_open)
         uv_tty_reset_mode(); /* before the last lines: raw mode has no CR on LF */
     /* A loop that stalls (a blocking write, a slow disk) shows here, not as modules'
@@ -360,6 +369,14 @@ int fota_station_run(const fota_cli_t *opts)
         uv_signal_start(&st->sigs[i], signal_cb, station_signals[i].signum);
     }
     station_db_attach(st);
+    if (opts->central) {
+        char label[256];
+        fota_central_label(opts->central, label, sizeof label);
+        station_log(st, "central database %s: shipping finished attempts from %s", label, opts->db);
+        if (fota_central_link_start(st->loop, opts->db, opts->central, central_log, st,
+                                    &st->central) < 0)
+            station_log(st, "central database: cannot start the shipper (out of memory)");
+    }
     if (st->dashboard && isatty(STDIN_FILENO) && uv_tty_init(st->loop, &st->tty_in, 0, 1) == 0) {
         st->tty_in_open = true;
         st->tty_in.data = st;
@@ -388,6 +405,7 @@ int fota_station_run(const fota_cli_t *opts)
         code = 3;
     }
     fota_results_close(st->results);
+    fota_central_link_free(st->central);
     fota_sched_free(&st->sched);
     free(st->slots);
     fota_job_free(st->job);

@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include "at_chat.h" /* fota_trace_dir_t, used by fota_machine.h */
+#include "central_link.h"
 #include "cli.h"
 #include "dashboard.h"
 #include "fota_machine.h"
@@ -111,6 +112,7 @@ struct station {
     fota_profile_set_t profiles;
     fota_job_t *job;
     fota_results_t *results;
+    fota_central_link_t *central; /* run --central: the shipper (NULL without) */
     fota_watch_t *watch;
     fota_sched_t sched;
     fota_machine_config_t mcfg;

@@ -1,0 +1,371 @@
+#!/usr/bin/python3
+"""Central PostgreSQL: real fota-station processes against fota-sim lines, shipping
+to a real PostgreSQL that each case starts (pgserver.py: initdb + pg_ctl on a
+free port on 127.0.0.1, as the postgres user when run as root).
+
+Cases: three_stations (three lines ship to one server; the central rows and
+transcripts equal the three SQLite files), outage (the server is stopped for 20 s
+while modules finish: the line does not pause, every row arrives once),
+sigkill (station and shipper SIGKILLed while shipping a backlog; the restart
+ships the rest, no duplicates), password (the DSN's password is in no output,
+log, transcript or database, nor in error messages of either DSN form).
+Usage: central_it.py --station BIN --sim BIN --source DIR --work DIR CASE...
+"""
+import argparse
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+sys.path.insert(0, HERE)
+import station_it as it  # noqa: E402
+from station_it import (FAMILIES, SCEN_SPEED, Case, Fail, check, job_yaml,  # noqa: E402
+                        luhn_imei, scenario_yaml, slot_name)
+import pgserver  # noqa: E402
+
+ARGS = None
+COLS = ("batch, operator, slot, port, imei, model, family, from_version, to_version, final_version,"
+        " method, package_names, package_sha256, started_at, finished_at, result, noop,"
+        " error_class, error_code, error_text, module_retries, hops, download_ms, update_ms,"
+        " duration_ms, last_heard_at")
+
+
+# ---- helpers -------------------------------------------------------------------
+
+def rg_package(c):
+    fam = FAMILIES["RG50xQ"]
+    path, _ = c.mkpkg("RG50xQ", fam["rev"], fam["to"], "a06-a07.zip")
+    return fam, path
+
+
+def station_job(c, fam, path, station, name="central"):
+    return c.write(f"job-{station}.yaml", job_yaml(
+        name, [dict(family="RG50xQ", to=fam["to"], method="local",
+                    packages=[{"from": fam["rev"], "to": fam["to"], "file": path}])],
+        timeouts={"reboot": 10, "total": 60}, station=station))
+
+
+def line(c, tag, imeis, faults=None):
+    """A fota-sim line of RG50xQ modules in its own ports folder."""
+    mods = [{"family": "RG50xQ", "slot": slot_name(i), "imei": m} for i, m in enumerate(imeis)]
+    for i, f in (faults or {}).items():
+        mods[i]["faults"] = f
+    scen = c.write(f"scen-{tag}.yaml", scenario_yaml(mods))
+    ports = os.path.join(c.dir, f"ports-{tag}")
+    return c.sim("--scenario", scen, expect_links=len(imeis), ports=ports, log=f"sim-{tag}.log",
+                 speed=SCEN_SPEED), ports
+
+
+def run_cmd(c, job, db, ports, *extra):
+    return [ARGS.station, "run", "--job", job, "--db", db, "--ports", ports, "--profiles",
+            os.path.join(ARGS.source, "profiles"), "--no-dashboard", *extra]
+
+
+def start(c, cmd, log):
+    out = open(os.path.join(c.dir, log), "w")
+    p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+    c.procs.append(p)
+    return p
+
+
+def local_rows(db):
+    con = sqlite3.connect(db)
+    con.text_factory = lambda b: b.decode("utf-8", "replace")
+    rows = con.execute(f"SELECT id, {COLS} FROM attempts WHERE result IS NOT NULL ORDER BY id").fetchall()
+    ev = con.execute("SELECT e.attempt_id, e.rowid, e.t_ms, e.dir, e.text FROM events e JOIN attempts a"
+                     " ON a.id = e.attempt_id WHERE a.result IS NOT NULL ORDER BY e.rowid").fetchall()
+    con.close()
+    norm = lambda r: [None if v is None else str(v) for v in r]  # noqa: E731
+    return [norm(r) for r in rows], [norm(r) for r in ev]
+
+
+def central_rows(pg, station):
+    rows = pg.psql(f"SELECT local_id, {COLS} FROM attempts WHERE station = '{station}' ORDER BY local_id")
+    ev = pg.psql(f"SELECT attempt_id, seq, t_ms, dir, text FROM events WHERE station = '{station}'"
+                 " ORDER BY seq")
+    return rows, ev
+
+
+def wait_for(what, cond, timeout=30, step=0.2):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = cond()
+        if v:
+            return v
+        time.sleep(step)
+    raise Fail(f"timed out waiting for {what}")
+
+
+def same_as_file(pg, db, station):
+    """The central rows and transcript of a station equal its file, column by column."""
+    lr, le = local_rows(db)
+    cr, ce = central_rows(pg, station)
+    check(len(lr) > 0, f"{station}: the file has finished attempts")
+    check(cr == lr, f"{station}: central attempts differ from the file\nfile:    {lr}\ncentral: {cr}")
+    check(ce == le, f"{station}: central events differ ({len(ce)} vs {len(le)} lines)")
+    return len(lr), len(le)
+
+
+def count(pg, sql):
+    try:
+        return int(pg.psql(sql)[0][0])
+    except RuntimeError as e:
+        if "does not exist" in str(e):
+            return 0  # the first shipper has not created the schema yet
+        raise
+
+
+def finish(p, timeout=60):
+    try:
+        return p.wait(timeout)
+    except subprocess.TimeoutExpired:
+        raise Fail("station did not exit")
+
+
+# ---- cases -----------------------------------------------------------------------
+
+def case_three_stations(c):
+    """Three lines, three stations, one server: every finished attempt and its
+    transcript arrive, equal to each station's SQLite file; the cross-station
+    views count a module once; report --central agrees with the files."""
+    pg = pgserver.PgServer()
+    c.servers.append(pg.close)
+    fam, path = rg_package(c)
+    procs = []
+    for k in range(3):
+        imeis = [luhn_imei(f"3569380356{k}{i:03d}") for i in range(3)]
+        faults = {2: {"error": {"phase": "update", "code": 504, "at": 20}}} if k == 0 else None
+        _, ports = line(c, f"s{k}", imeis, faults)
+        job = station_job(c, fam, path, f"line{k}")
+        db = os.path.join(c.dir, f"line{k}.db")
+        procs.append((start(c, run_cmd(c, job, db, ports, "--until-idle", "--central", pg.dsn()),
+                            f"station{k}.log"), db, f"line{k}"))
+    for p, db, name in procs:
+        rc = finish(p)
+        check(rc in (0, 1), f"{name}: exit {rc}")
+    total = 0
+    for p, db, name in procs:
+        n, e = same_as_file(pg, db, name)
+        check(n == 3 and e > 10, f"{name}: 3 attempts with transcripts, got {n}/{e}")
+        total += n
+    check(count(pg, "SELECT count(*) FROM attempts") == total == 9, "9 rows centrally")
+    bs = pg.psql("SELECT modules, pass, fail, stations FROM batch_summary WHERE batch = 'central'")
+    check(bs == [["9", "8", "1", "3"]], f"batch_summary across stations: {bs}")
+    lr = count(pg, "SELECT count(*) FROM latest_results")
+    check(lr == 9, f"latest_results: one row per IMEI: {lr}")
+    r = subprocess.run([ARGS.station, "report", "--central", pg.dsn(), "--format", "json"],
+                       capture_output=True, text=True)
+    check(r.returncode == 0 and '"modules": 9' in r.stdout.replace(" ", "").replace('"modules":9', '"modules": 9'),
+          f"report --central: {r.returncode} {r.stdout[:400]} {r.stderr}")
+    r = subprocess.run([ARGS.station, "report", "--central", pg.dsn(), "--station", "line0"],
+                       capture_output=True, text=True)
+    check(r.returncode == 0 and "attempts 3:" in r.stdout and "Shipping lag by station" in r.stdout
+          and "line0" in r.stdout and "line1" not in r.stdout.split("Shipping lag")[1],
+          f"report --central --station line0: {r.stdout}{r.stderr}")
+    # Re-shipping changes nothing: the files say what was shipped, the key absorbs the rest.
+    r = subprocess.run([ARGS.station, "ship", "--db", procs[0][1], "--central", pg.dsn()],
+                       capture_output=True, text=True)
+    check(r.returncode == 0 and "shipped 0 attempt(s)" in r.stdout, f"ship again: {r.stdout}{r.stderr}")
+    con = sqlite3.connect(procs[1][1])
+    con.execute("DELETE FROM central_shipped")  # as if every record of shipping was lost
+    con.commit()
+    con.close()
+    r = subprocess.run([ARGS.station, "ship", "--db", procs[1][1], "--central", pg.dsn()],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, f"ship after losing the records: {r.stdout}{r.stderr}")
+    check(count(pg, "SELECT count(*) FROM attempts") == 9, "no duplicate after re-shipping")
+    same_as_file(pg, procs[1][1], "line1")
+
+
+def case_outage(c):
+    """The server stops for 20 s while modules finish: the line goes on (results
+    are committed locally at the usual pace), the shipper backs off and retries,
+    and after the restart every row arrives exactly once."""
+    pg = pgserver.PgServer()
+    c.servers.append(pg.close)
+    fam, path = rg_package(c)
+    job = station_job(c, fam, path, "outage")
+    first = [luhn_imei(f"4901542032{i:04d}") for i in range(3)]
+    second = [luhn_imei(f"4901542033{i:04d}") for i in range(3)]
+    a, ports = line(c, "a", first)
+    st = start(c, run_cmd(c, job, c.db, ports, "--central", pg.dsn()), "station.log")
+    wait_for("3 rows shipped", lambda: count(pg, "SELECT count(*) FROM attempts") == 3, 60)
+    pg.stop()
+    t_stop = time.time()
+    c.stop(a)
+    time.sleep(0.5)
+    scen = c.write("scen-b.yaml", scenario_yaml(
+        [{"family": "RG50xQ", "slot": slot_name(i), "imei": m} for i, m in enumerate(second)]))
+    c.sim("--scenario", scen, expect_links=3, ports=ports, log="sim-b.log", speed=SCEN_SPEED)
+
+    def done_locally():
+        try:
+            return len([r for r in c.rows() if r["result"]]) >= 6
+        except sqlite3.Error:
+            return False
+    wait_for("the second three finish while the server is down", done_locally, 18)
+    t_done = time.time() - t_stop
+    check(t_done < 20, f"the line went on during the outage ({t_done:.1f}s)")
+    rows = c.rows()
+    d1 = max(r["duration_ms"] for r in rows[:3])
+    d2 = max(r["duration_ms"] for r in rows[3:])
+    check(d2 < d1 * 1.5 + 1500, f"no slow-down while offline: {d1} ms before, {d2} ms during")
+    time.sleep(max(0.0, 20 - (time.time() - t_stop)))
+    pg.start()
+    # The shipper retries with a backoff of at most 10 s.
+    wait_for("all 6 rows centrally", lambda: count(pg, "SELECT count(*) FROM attempts") == 6, 25)
+    st.send_signal(signal.SIGTERM)
+    rc = finish(st, 30)
+    check(rc == 0, f"station exit {rc}")
+    same_as_file(pg, c.db, "outage")
+    with open(os.path.join(c.dir, "station.log")) as f:
+        log = f.read()
+    check("central: offline since" in log and log.count("central: connected") >= 2,
+          f"the line log tells the outage and the reconnection:\n{log}")
+
+
+def fill_backlog(c, db, n, events):
+    """n finished attempts with a transcript each, as an older station left them."""
+    con = sqlite3.connect(db)
+    con.execute("BEGIN")
+    for i in range(n):
+        cur = con.execute(
+            "INSERT INTO attempts (batch, station, imei, model, started_at, finished_at, result,"
+            " last_heard_at, duration_ms) VALUES ('old', 'kill', ?, 'RG500Q-EA', ?, ?, 'PASS', ?, 1000)",
+            (luhn_imei(f"35{i:012d}"), f"2025-11-20T08:00:00.{i % 1000:03d}Z",
+             "2025-11-20T08:00:01.000Z", "2025-11-20T08:00:01.000Z"))
+        con.executemany("INSERT INTO events VALUES (?, ?, 'rx', ?)",
+                        [(cur.lastrowid, 1763625600000 + j, f"line {j} \u00e9\t\\ \"q\"") for j in range(events)])
+    con.commit()
+    con.close()
+
+
+def children(pid):
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(d))
+            except (OSError, IndexError, ValueError):
+                pass
+    return out
+
+
+def case_sigkill(c):
+    """A station and its shipper SIGKILLed while shipping a 20,000-attempt backlog;
+    the restarted station ships the rest: nothing missing, nothing twice."""
+    pg = pgserver.PgServer()
+    c.servers.append(pg.close)
+    fam, path = rg_package(c)
+    job = station_job(c, fam, path, "kill")
+    os.makedirs(os.path.join(c.dir, "empty"))
+    r = subprocess.run(run_cmd(c, job, c.db, os.path.join(c.dir, "empty"), "--until-idle"),
+                       capture_output=True, text=True)
+    check(r.returncode == 0, f"empty run creates the file: {r.stdout}{r.stderr}")
+    fill_backlog(c, c.db, 20000, 5)
+    imeis = [luhn_imei(f"3539180578{i:04d}") for i in range(2)]
+    _, ports = line(c, "k", imeis)
+    st = start(c, run_cmd(c, job, c.db, ports, "--central", pg.dsn()), "station1.log")
+    wait_for("shipping under way", lambda: 0 < count(pg, "SELECT count(*) FROM attempts") < 20000, 60, 0.05)
+    kids = children(st.pid)
+    os.kill(st.pid, signal.SIGKILL)
+    for k in kids:
+        try:
+            os.kill(k, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    st.wait()
+    part = count(pg, "SELECT count(*) FROM attempts")
+    check(part < 20000, f"killed mid-way ({part} shipped)")
+    r = subprocess.run(run_cmd(c, job, c.db, ports, "--until-idle", "--central", pg.dsn()),
+                       capture_output=True, text=True, timeout=120)
+    with open(os.path.join(c.dir, "station2.log"), "w") as f:
+        f.write(r.stdout + r.stderr)
+    check(r.returncode in (0, 1), f"restart: {r.returncode} {r.stderr[-2000:]}")
+    wait_for("everything shipped", lambda: count(pg, "SELECT count(*) FROM attempts") ==
+             len(local_rows(c.db)[0]), 30)
+    n, e = same_as_file(pg, c.db, "kill")
+    check(n >= 20000 + 2 and e >= 100000, f"{n} attempts, {e} events")
+    check(count(pg, "SELECT count(*) FROM (SELECT imei FROM attempts GROUP BY station, local_id"
+                    " HAVING count(*) > 1) d") == 0, "no duplicates")
+
+
+def case_password(c):
+    """The DSN's password appears in no output, log, transcript, nor either
+    database, and not in the errors of a bad URI or keyword DSN."""
+    pg = pgserver.PgServer()
+    c.servers.append(pg.close)
+    fam, path = rg_package(c)
+    job = station_job(c, fam, path, "pw")
+    _, ports = line(c, "p", [luhn_imei("86095004123456")])
+    logs = os.path.join(c.dir, "logs")
+    outs = []
+    for form in ("uri", "kv"):
+        r = subprocess.run(run_cmd(c, job, c.db, ports, "--until-idle", "--log-dir", logs,
+                                   "--central", pg.dsn(form)), capture_output=True, text=True)
+        outs.append(r.stdout + r.stderr)
+        check("central: connected to fota@127.0.0.1" in r.stdout, f"run --central ({form}): {r.stdout}")
+    bad = [pg.dsn("uri").replace(str(pg.port), "1"), pg.dsn("kv").replace(str(pg.port), "1"),
+           pg.dsn("uri").replace("fota?", "nosuchdb?"), pg.dsn("kv") + " bogus=1",
+           pg.dsn("uri") + "&bogus=1"]
+    for d in bad:
+        for cmd in (["report", "--central", d], ["ship", "--db", c.db, "--central", d]):
+            r = subprocess.run([ARGS.station, *cmd], capture_output=True, text=True)
+            outs.append(r.stdout + r.stderr)
+            check(r.returncode == 3, f"{cmd[0]} with a bad DSN exits 3: {r.returncode} {r.stderr}")
+    r = subprocess.run([ARGS.station, "report", "--central", pg.dsn()], capture_output=True, text=True)
+    outs.append(r.stdout + r.stderr)
+    pw = pgserver.PASSWORD
+    for i, o in enumerate(outs):
+        check(pw not in o, f"password in output {i}: {o}")
+    check("***" in "".join(outs[2:]) or "failed" in "".join(outs[2:]), "errors were shown")
+    for root, _, files in os.walk(c.dir):
+        for f in files:
+            path = os.path.join(root, f)
+            if os.path.islink(path) or not os.path.isfile(path):
+                continue  # the ports folder's links lead to the modules' ptys
+            with open(path, "rb") as fh:
+                check(pw.encode() not in fh.read(), f"password in {path}")
+    check(pw not in pg.dump(), "password in the central database")
+    check(count(pg, "SELECT count(*) FROM attempts") == 2, "both runs shipped")
+
+
+CASES = {k[5:]: v for k, v in dict(globals()).items() if k.startswith("case_")}
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--station", required=True)
+    ap.add_argument("--sim", required=True)
+    ap.add_argument("--source", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("cases", nargs="*")
+    ARGS = it.ARGS = ap.parse_args()
+    failed = 0
+    for n in ARGS.cases or list(CASES):
+        c = Case(n)
+        t0 = time.time()
+        try:
+            CASES[n](c)
+            print(f"PASS {n} ({time.time() - t0:.1f}s)")
+        except Exception as e:
+            failed += 1
+            print(f"FAIL {n}: {e}")
+            if not isinstance(e, Fail):
+                traceback.print_exc()
+            print(f"  (work dir: {c.dir})")
+        finally:
+            c.close()
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
