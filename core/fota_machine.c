@@ -1,6 +1,8 @@
-/* The machine's frame: public API, timers and the AT chat glue. The action queue
- * is machine_actions.c, the command runner machine_cmd.c, and what each state
- * does lives in the other machine_*.c files. */
+/* The machine's frame: the public API, the lifecycle and the AT chat glue.
+ * Phases report an outcome to fota_machine_next(), whose one switch picks the
+ * next phase (docs/machine.md draws it). Inputs reach the phase the current state
+ * belongs to through the phase table below; a command's reply goes straight to the
+ * callback that sent it (machine_cmd.c). */
 #include "machine_internal.h"
 
 #include <stdio.h>
@@ -12,34 +14,107 @@ static const char *const generic_urcs[] = {
     "+QIND:", "RDY", "+CPIN:", "+QUSIM:", "+CFUN:", NULL,
 };
 
-static const char *const state_names[] = {
-    [MS_NEW] = "new",
-    [MS_IDENT] = "identify",
-    [MS_WAIT_PROCEED] = "wait-proceed",
-    [MS_WAIT_TRANSFER] = "wait-transfer",
-    [MS_LOCAL] = "local-prepare",
-    [MS_UPLOAD] = "upload",
-    [MS_STREAM] = "stream",
-    [MS_QFUA] = "qfua",
-    [MS_QFAW] = "qfaw",
-    [MS_FOTA_CMD] = "fota-command",
-    [MS_DOWNLOAD] = "download",
-    [MS_REBOOT_DL] = "reboot-after-download",
-    [MS_UPDATE] = "update",
-    [MS_RETRY_REBOOT] = "module-retry",
-    [MS_DONE_REBOOT] = "reboot-after-update",
-    [MS_PORT_LOST] = "port-lost",
-    [MS_FINISHED] = "finished",
+typedef enum { PH_NONE, PH_IDENTIFY, PH_DECIDE, PH_TRANSFER, PH_UPDATE, PH_PORT_LOST } phase_t;
+
+static const phase_t phase_of[MS__COUNT] = {
+    [MS_NEW] = PH_NONE,
+    [MS_IDENT] = PH_IDENTIFY,
+    [MS_WAIT_PROCEED] = PH_DECIDE,
+    [MS_WAIT_TRANSFER] = PH_TRANSFER,
+    [MS_LOCAL] = PH_TRANSFER,
+    [MS_UPLOAD] = PH_TRANSFER,
+    [MS_STREAM] = PH_TRANSFER,
+    [MS_QFUA] = PH_TRANSFER,
+    [MS_QFAW] = PH_TRANSFER,
+    [MS_TRANSFER] = PH_TRANSFER,
+    [MS_FOTA_CMD] = PH_UPDATE,
+    [MS_DOWNLOAD] = PH_UPDATE,
+    [MS_REBOOT_DL] = PH_UPDATE,
+    [MS_UPDATE] = PH_UPDATE,
+    [MS_RETRY_REBOOT] = PH_UPDATE,
+    [MS_DONE_REBOOT] = PH_UPDATE,
+    [MS_PORT_LOST] = PH_PORT_LOST,
+    [MS_FINISHED] = PH_NONE,
 };
 
-const char *m_state_name(machine_state_t s)
+/* ---- the port-lost phase: small enough to live in the frame -------------------- */
+
+static void port_lost_wait(machine_t *m, uint64_t now)
 {
-    return (unsigned)s < sizeof state_names / sizeof *state_names ? state_names[s] : "?";
+    machine_action_transfer_end(m); /* outside a FOTA phase the token goes back */
+    m->t_aux = UINT64_MAX;
+    machine_state_set(m, MS_PORT_LOST, machine_state_after(now, m->to.reboot_ms));
 }
 
-uint64_t m_after(uint64_t now, unsigned ms)
+static void port_lost_back(machine_t *m, uint64_t now)
 {
-    return now + (uint64_t)ms;
+    fota_machine_next(m, OUTCOME_PORT_BACK, now);
+}
+
+static void port_lost_timeout(machine_t *m, uint64_t now)
+{
+    machine_finish_fail(m, FOTA_ERR_PORT, 0, now,
+                        "port vanished and did not come back within %u s",
+                        m->to.reboot_ms / 1000);
+}
+
+/* What each phase does with an input; NULL: nothing. */
+typedef struct {
+    bool (*urc)(machine_t *m, const fota_urc_t *u, const char *line, uint64_t now);
+    void (*timeout)(machine_t *m, uint64_t now);   /* t_state ran out */
+    void (*timer)(machine_t *m, uint64_t now);     /* t_aux ran out */
+    void (*port_gone)(machine_t *m, uint64_t now);
+    void (*port_back)(machine_t *m, uint64_t now);
+    void (*sent)(machine_t *m, uint64_t now);
+    void (*ack)(machine_t *m, uint64_t now);
+} phase_ops_t;
+
+static const phase_ops_t phases[] = {
+    [PH_NONE] = {0},
+    [PH_IDENTIFY] = {.urc = phase_identify_urc, .port_gone = phase_identify_port_gone},
+    [PH_DECIDE] = {0}, /* a port gone meanwhile: GO waits for it (phase_plan_go) */
+    [PH_TRANSFER] = {.urc = phase_transfer_urc, .timeout = phase_transfer_timeout,
+                     .timer = phase_transfer_timer, .port_gone = phase_transfer_port_gone,
+                     .sent = phase_transfer_sent, .ack = phase_transfer_ack},
+    [PH_UPDATE] = {.urc = phase_update_urc, .timeout = phase_update_timeout,
+                   .timer = phase_update_timer, .port_gone = phase_update_port_gone,
+                   .port_back = phase_update_port_back},
+    [PH_PORT_LOST] = {.timeout = port_lost_timeout, .port_back = port_lost_back},
+};
+
+static const phase_ops_t *phase_ops(const machine_t *m)
+{
+    return &phases[phase_of[m->state]];
+}
+
+/* ---- the lifecycle ---------------------------------------------------------------- */
+
+void fota_machine_next(machine_t *m, machine_outcome_t o, uint64_t now)
+{
+    if (m->state == MS_FINISHED)
+        return;
+    switch (o) {
+    case OUTCOME_IDENTIFIED: phase_plan_decide(m, now); return;
+    case OUTCOME_GO: phase_plan_go(m, now); return;
+    case OUTCOME_RECOVERED: phase_plan_recover(m, now); return;
+    case OUTCOME_HOP: phase_transfer_start(m, now); return;
+    case OUTCOME_GRANTED: phase_transfer_begin(m, now); return;
+    case OUTCOME_TAKE_OVER: phase_update_command(m, now); return;
+    case OUTCOME_DELIVERED: phase_update_delivered(m, now); return;
+    case OUTCOME_RESTARTED: phase_identify_start(m, PROBE_VERIFY, true, now); return;
+    case OUTCOME_GAVE_UP: phase_identify_start(m, PROBE_GIVEUP, true, now); return;
+    case OUTCOME_REBOOTING:
+        phase_update_wait_reboot(
+            m, m->ident.purpose == PROBE_VERIFY ? MS_DONE_REBOOT : MS_RETRY_REBOOT, now);
+        return;
+    case OUTCOME_RETRYING: phase_update_retrying(m, now); return;
+    case OUTCOME_READ_BACK: phase_plan_judge(m, now); return;
+    case OUTCOME_VERIFIED: phase_plan_next_hop(m, now); return;
+    case OUTCOME_PORT_LOST: port_lost_wait(m, now); return;
+    case OUTCOME_PORT_BACK:
+        phase_identify_start(m, m->decided ? PROBE_RECOVER : PROBE_INITIAL, true, now);
+        return;
+    }
 }
 
 static uint64_t min64(uint64_t a, uint64_t b)
@@ -47,29 +122,22 @@ static uint64_t min64(uint64_t a, uint64_t b)
     return a < b ? a : b;
 }
 
-/* ---- chat callbacks --------------------------------------------------------- */
-
-/* The chat callbacks carry no time: the current input's now_ms is kept here. */
-static uint64_t cur_now(machine_t *m);
-static void set_now(machine_t *m, uint64_t now);
+/* ---- chat callbacks (they fire inside an input: its now_ms is m->now) ---------- */
 
 static void cb_write(void *ctx, const uint8_t *data, size_t len)
 {
-    machine_t *m = ctx;
-    m_send_copy(m, data, len);
+    machine_action_send_copy(ctx, data, len);
 }
 
 static void cb_response(void *ctx, const fota_at_response_t *r)
 {
     machine_t *m = ctx;
-    m_on_response(m, r, cur_now(m));
+    machine_cmd_on_response(m, r, m->now);
 }
 
 static const fota_profile_t *urc_profile(machine_t *m)
 {
-    if (m->profile)
-        return m->profile;
-    return m->cfg.profile_hint;
+    return m->profile ? m->profile : m->cfg.profile_hint;
 }
 
 static bool cb_is_urc(void *ctx, const char *line)
@@ -85,78 +153,46 @@ static bool cb_is_urc(void *ctx, const char *line)
     return false;
 }
 
+/* A URC goes to the current phase; one that hands over to the next phase (the
+ * package delivered, a retry starting) is offered to that phase as well. */
 static void cb_urc(void *ctx, const char *line)
 {
     machine_t *m = ctx;
-    uint64_t now = cur_now(m);
-    if (m->state == MS_FINISHED)
-        return;
     const fota_profile_t *p = urc_profile(m);
     fota_urc_t u;
     if (!p || fota_urc_parse(p, line, &u) != 0)
         return; /* unknown URC: traced by the chat, no meaning to us */
-    if (m->state == MS_STREAM)
-        mst_urc(m, &u, now);
-    else
-        mu_urc(m, &u, line, now);
+    for (int handovers = 0; handovers < 3 && m->state != MS_FINISHED; handovers++) {
+        machine_state_t before = m->state;
+        const phase_ops_t *ph = phase_ops(m);
+        if (!ph->urc || ph->urc(m, &u, line, m->now) || m->state == before)
+            return;
+    }
 }
 
 static void cb_ack(void *ctx)
 {
     machine_t *m = ctx;
-    if (m->state == MS_UPLOAD)
-        ml_ack(m, cur_now(m));
+    if (phase_ops(m)->ack)
+        phase_ops(m)->ack(m, m->now);
 }
 
 static void cb_trace(void *ctx, fota_trace_dir_t dir, const char *text)
 {
     machine_t *m = ctx;
-    /* AT+QFAW carries up to 450 hex digits per command (004 §2.3.2): the events
-     * table keeps the command's head and its size, not the whole package again. */
+    /* AT+QFAW carries up to 450 hex digits per command (Quectel's FOTA application
+     * note for its GSM/GPRS modules, §2.3.2): the events table keeps the command's
+     * head and its size, not the whole package again. */
     size_t n = strlen(text);
-    if (n > 160 && m->state == MS_QFAW) {
-        m_trace(m, dir, "%.40s... (%zu chars)", text, n);
+    if (n > 160 && phase_of[m->state] == PH_TRANSFER &&
+        phase_transfer_method(m->method)->long_commands) {
+        machine_action_trace(m, dir, "%.40s... (%zu chars)", text, n);
         return;
     }
-    m_trace(m, dir, "%s", text);
-}
-
-/* now_ms of the input being processed (the callbacks fire inside it). */
-static uint64_t cur_now(machine_t *m)
-{
-    return m->now;
-}
-
-static void set_now(machine_t *m, uint64_t now)
-{
-    m->now = now;
+    machine_action_trace(m, dir, "%s", text);
 }
 
 /* ---- public API --------------------------------------------------------------- */
-
-static void effective_timeouts(machine_t *m, const fota_profile_t *p)
-{
-    const fota_timeouts_t *o = m->cfg.timeouts_override;
-    if (!o && m->cfg.job)
-        o = &m->cfg.job->timeouts;
-    m->to = fota_timeouts_effective(p, o);
-}
-
-
-/* The profile's quiet windows; the built-in ones before ATI chose a profile. */
-const fota_quiet_t *m_quiet(const machine_t *m)
-{
-    static const fota_quiet_t dflt = {FOTA_QUIET_BOOT_DEFAULT_MS, FOTA_QUIET_RESYNC_DEFAULT_MS,
-                                      FOTA_QUIET_GIVE_UP_DEFAULT_MS};
-    const fota_profile_t *p = m->profile ? m->profile : m->cfg.profile_hint;
-    return p ? &p->quiet : &dflt;
-}
-
-void m_use_profile(machine_t *m, const fota_profile_t *p)
-{
-    m->profile = p;
-    effective_timeouts(m, p);
-}
 
 fota_machine_t *fota_machine_new(const fota_machine_config_t *cfg)
 {
@@ -167,30 +203,22 @@ fota_machine_t *fota_machine_new(const fota_machine_config_t *cfg)
         return NULL;
     m->cfg = *cfg;
     /* The action queue exists from the start, so its reserve for FINISH does too. */
-    m->qcap = 16;
-    m->q = malloc(m->qcap * sizeof *m->q);
-    if (!m->q) {
-        free(m);
-        return NULL;
-    }
+    m->queue.cap = 16;
+    m->queue.v = malloc(m->queue.cap * sizeof *m->queue.v);
     fota_at_chat_cbs_t cbs = {
-        .ctx = m,
-        .write = cb_write,
-        .response = cb_response,
-        .urc = cb_urc,
-        .ack = cb_ack,
-        .trace = cb_trace,
+        .ctx = m, .write = cb_write, .response = cb_response,
+        .urc = cb_urc, .ack = cb_ack, .trace = cb_trace,
     };
-    m->chat = fota_at_chat_new(&cbs, generic_urcs, cb_is_urc);
+    m->chat = m->queue.v ? fota_at_chat_new(&cbs, generic_urcs, cb_is_urc) : NULL;
     if (!m->chat) {
-        free(m->q);
+        free(m->queue.v);
         free(m);
         return NULL;
     }
-    effective_timeouts(m, cfg->profile_hint);
+    machine_state_timeouts(m, cfg->profile_hint); /* the USB hint's until ATI names the model */
     m->state = MS_NEW;
     m->t_state = m->t_aux = m->t_total = UINT64_MAX;
-    m->percent = -1;
+    m->upd.percent = -1;
     m->att.result = FOTA_RESULT_INTERRUPTED;
     return m;
 }
@@ -200,33 +228,36 @@ void fota_machine_free(fota_machine_t *m)
     if (!m)
         return;
     fota_at_chat_free(m->chat);
-    for (size_t i = m->qhead; i < m->qlen; i++)
-        free(m->q[i].owned);
-    m_hold_release(m);
-    free(m->hold);
-    free(m->q);
-    free(m->cmd);
-    free(m->cmd_prefix);
+    machine_action_free(m);
+    machine_cmd_free(m);
+    free(m->method_state);
+    free(m->upd.arg);
     free(m);
+}
+
+/* Every input starts here: popped buffers are freed, the time is kept for the
+ * chat callbacks. */
+static void enter(machine_t *m, uint64_t now)
+{
+    machine_action_enter(m);
+    m->now = now;
 }
 
 void fota_machine_start(fota_machine_t *m, uint64_t now_ms)
 {
-    m_enter(m);
-    set_now(m, now_ms);
+    enter(m, now_ms);
     if (m->state != MS_NEW)
         return;
     m->started_ms = now_ms;
     m->port_present = true;
     /* The total timeout runs from GO: time spent waiting for the station's limits
      * (max_parallel, max_transfers) is the station's, not the module's. */
-    mi_start(m, PROBE_INITIAL, false, now_ms);
+    phase_identify_start(m, PROBE_INITIAL, false, now_ms);
 }
 
 void fota_machine_feed(fota_machine_t *m, const uint8_t *data, size_t n, uint64_t now_ms)
 {
-    m_enter(m);
-    set_now(m, now_ms);
+    enter(m, now_ms);
     if (m->state == MS_FINISHED || m->state == MS_NEW || !m->port_present)
         return;
     fota_at_chat_feed(m->chat, data, n, now_ms);
@@ -234,8 +265,7 @@ void fota_machine_feed(fota_machine_t *m, const uint8_t *data, size_t n, uint64_
 
 void fota_machine_tick(fota_machine_t *m, uint64_t now_ms)
 {
-    m_enter(m);
-    set_now(m, now_ms);
+    enter(m, now_ms);
     if (m->state == MS_FINISHED || m->state == MS_NEW)
         return;
     if (m->port_present)
@@ -243,119 +273,104 @@ void fota_machine_tick(fota_machine_t *m, uint64_t now_ms)
     if (m->state == MS_FINISHED)
         return;
     if (now_ms >= m->t_total) {
-        mf_fail(m, FOTA_ERR_TIMEOUT, 0, now_ms, "total timeout (%u s) in %s",
-                m->to.total_ms / 1000, m_state_name(m->state));
+        machine_finish_fail(m, FOTA_ERR_TIMEOUT, 0, now_ms, "total timeout (%u s) in %s",
+                            m->to.total_ms / 1000, machine_state_label(m->state));
         return;
     }
     if (now_ms >= m->t_aux) {
         m->t_aux = UINT64_MAX;
-        if (m->resync == RESYNC_QUIET)
-            m_resync_done(m, now_ms);
-        else if (m->state == MS_STREAM)
-            mst_aux(m, now_ms);
-        else if (m->state == MS_QFUA)
-            mlg_aux(m, now_ms);
-        else
-            mu_aux(m, now_ms);
+        if (m->cmd.resync == RESYNC_QUIET)
+            machine_cmd_quiet_over(m, now_ms);
+        else if (m->port_present && phase_ops(m)->timer)
+            phase_ops(m)->timer(m, now_ms);
     }
     if (m->state == MS_FINISHED)
         return;
     if (now_ms >= m->t_state) {
         m->t_state = UINT64_MAX;
-        mu_state_timeout(m, now_ms);
+        if (phase_ops(m)->timeout)
+            phase_ops(m)->timeout(m, now_ms);
     }
 }
 
 void fota_machine_port_gone(fota_machine_t *m, uint64_t now_ms)
 {
-    m_enter(m);
-    set_now(m, now_ms);
+    enter(m, now_ms);
     if (m->state == MS_FINISHED || m->state == MS_NEW)
         return;
     bool was = m->port_present;
     m->port_present = false;
-    m->awaiting_sent = false;
-    m->awaiting_ack = false;
-    m->resync = RESYNC_NONE;
+    m->cmd.resync = RESYNC_NONE;
     m->t_aux = UINT64_MAX;
     fota_at_chat_reset(m->chat);
     fota_at_chat_set_ack_mode(m->chat, false);
     if (was)
-        m_trace(m, FOTA_TRACE_INFO, "port gone in %s", m_state_name(m->state));
-    mu_port_gone(m, now_ms);
+        machine_action_trace(m, FOTA_TRACE_INFO, "port gone in %s",
+                             machine_state_label(m->state));
+    if (phase_ops(m)->port_gone)
+        phase_ops(m)->port_gone(m, now_ms);
 }
 
 void fota_machine_port_back(fota_machine_t *m, uint64_t now_ms)
 {
-    m_enter(m);
-    set_now(m, now_ms);
+    enter(m, now_ms);
     if (m->state == MS_FINISHED || m->state == MS_NEW || m->port_present)
         return;
     m->port_present = true;
     fota_at_chat_reset(m->chat); /* a rebooted module echoes again */
-    m_trace(m, FOTA_TRACE_INFO, "port back in %s", m_state_name(m->state));
-    mu_port_back(m, now_ms);
+    machine_action_trace(m, FOTA_TRACE_INFO, "port back in %s", machine_state_label(m->state));
+    if (phase_ops(m)->port_back)
+        phase_ops(m)->port_back(m, now_ms);
 }
 
 void fota_machine_sent(fota_machine_t *m, uint64_t now_ms)
 {
-    m_enter(m);
-    set_now(m, now_ms);
-    if (m->state == MS_FINISHED || !m->awaiting_sent)
-        return;
-    m->awaiting_sent = false;
-    switch (m->state) {
-    case MS_UPLOAD: ml_sent(m, now_ms); break;
-    case MS_STREAM: mst_sent(m, now_ms); break;
-    case MS_QFUA: mlg_sent(m, now_ms); break;
-    default: break;
-    }
+    enter(m, now_ms);
+    if (phase_ops(m)->sent)
+        phase_ops(m)->sent(m, now_ms);
 }
 
 void fota_machine_proceed(fota_machine_t *m, fota_decision_t d, const char *reason, uint64_t now_ms)
 {
-    m_enter(m);
-    set_now(m, now_ms);
+    enter(m, now_ms);
     if (m->state != MS_WAIT_PROCEED)
         return;
     if (d == FOTA_SKIP) {
         snprintf(m->att.error_text, sizeof m->att.error_text, "%s", reason ? reason : "skipped");
-        m_trace(m, FOTA_TRACE_INFO, "station: skip (%s)", m->att.error_text);
-        mf_finish(m, FOTA_RESULT_SKIP, now_ms);
+        machine_action_trace(m, FOTA_TRACE_INFO, "station: skip (%s)", m->att.error_text);
+        machine_finish_result(m, FOTA_RESULT_SKIP, now_ms);
         return;
     }
     m->decided = true;
-    mp_go(m, now_ms);
+    fota_machine_next(m, OUTCOME_GO, now_ms);
 }
 
 void fota_machine_transfer_granted(fota_machine_t *m, uint64_t now_ms)
 {
-    m_enter(m);
-    set_now(m, now_ms);
+    enter(m, now_ms);
     if (m->state != MS_WAIT_TRANSFER) {
         /* Asked before the port vanished (or finished since): give it back at once. */
         fota_action_t a = {.kind = FOTA_ACT_TRANSFER_END};
-        m_emit(m, &a, NULL, 0);
+        machine_action_emit(m, &a, NULL, 0);
         return;
     }
     m->transfer_held = true;
     if (m->total_left)
-        m->t_total = m_after(now_ms, 0) + m->total_left; /* the total resumes */
+        m->t_total = now_ms + m->total_left; /* the total resumes */
     m->total_left = 0;
-    mp_method_begin(m, now_ms);
+    fota_machine_next(m, OUTCOME_GRANTED, now_ms);
 }
 
 void fota_machine_abort(fota_machine_t *m, const char *reason, uint64_t now_ms)
 {
-    m_enter(m);
-    set_now(m, now_ms);
+    enter(m, now_ms);
     if (m->state == MS_FINISHED)
         return;
     if (m->state == MS_NEW)
         m->started_ms = now_ms;
     snprintf(m->att.error_text, sizeof m->att.error_text, "%s", reason ? reason : "aborted");
-    m_trace(m, FOTA_TRACE_INFO, "station: abort (%s)", m->att.error_text);
-    mf_finish(m, FOTA_RESULT_INTERRUPTED, now_ms);
+    machine_action_trace(m, FOTA_TRACE_INFO, "station: abort (%s)", m->att.error_text);
+    machine_finish_result(m, FOTA_RESULT_INTERRUPTED, now_ms);
 }
 
 uint64_t fota_machine_deadline(const fota_machine_t *m)
@@ -380,5 +395,15 @@ const fota_attempt_t *fota_machine_attempt(const fota_machine_t *m)
 
 const char *fota_machine_state_name(const fota_machine_t *m)
 {
-    return m_state_name(m->state);
+    return machine_state_label(m->state);
+}
+
+/* An action was lost for want of memory: the visit cannot go on as the module
+ * expects (a command or a data block may be missing), so it ends now as a FAIL of
+ * the station's own, never left hanging (FINISH has a reserved queue slot). */
+bool fota_machine_next_action(fota_machine_t *m, fota_action_t *out)
+{
+    if (machine_action_lost(m) && m->state != MS_FINISHED)
+        machine_finish_fail(m, FOTA_ERR_INTERNAL, 0, m->now, "out of memory");
+    return machine_action_pop(m, out);
 }

@@ -19,8 +19,9 @@
  *   (and, without flow control, not before the rate limit allows; see deadline).
  *   sent() when no data block is outstanding is harmless.
  * - Reboots: the machine keeps reading until the station reports port_gone()
- *   (a module may still print END,505 before its reboot, 001 §3) and sends nothing
- *   to a USB module after END before port_back(). It does not emit CLOSE_PORT.
+ *   (a module may still print END,505 before its reboot: Quectel EG06xK&Ex120K&EM060K
+ *   Series DFOTA Application Note, §3) and sends nothing to a USB module after END
+ *   before port_back(). It does not emit CLOSE_PORT.
  * - IDENTIFIED: the attempt already holds imei, model, family, from/to version,
  *   method and package names; the verdict (unknown model, no package, config) is
  *   only applied after proceed(GO), so the station may SKIP first (rework).
@@ -88,7 +89,8 @@ void fota_machine_port_gone(fota_machine_t *m, uint64_t now_ms);
 void fota_machine_port_back(fota_machine_t *m, uint64_t now_ms);
 /* The station finished writing the last SEND (flow control / rate limits pace data). */
 void fota_machine_sent(fota_machine_t *m, uint64_t now_ms);
-void fota_machine_proceed(fota_machine_t *m, fota_decision_t d, const char *reason, uint64_t now_ms);
+void fota_machine_proceed(fota_machine_t *m, fota_decision_t d, const char *reason,
+                          uint64_t now_ms);
 void fota_machine_transfer_granted(fota_machine_t *m, uint64_t now_ms);
 /* Station gives up on the module (shutdown): FINISH with INTERRUPTED. */
 void fota_machine_abort(fota_machine_t *m, const char *reason, uint64_t now_ms);

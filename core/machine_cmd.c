@@ -1,8 +1,9 @@
-/* The command runner: one command in flight, its own timeout; after a timeout
- * plain AT until OK, a quiet window, then the command again, so a late reply is
- * never taken for the next command's (DESIGN-NOTES habit 5). Replies reach the
- * handler of the state that sent the command; a reply after the state moved on
- * is dropped. */
+/* machine_cmd_*: the command runner. One command in flight with its own timeout
+ * and its reply callback (gatchat's g_at_chat_send(…, GAtResultFunc, user_data)):
+ * the reply goes to whoever asked. After a timeout: plain AT until OK, a quiet
+ * window (the profile's quiet.resync), then the command again, so a late reply is
+ * never taken for the next command's. Whoever stops caring about a reply cancels
+ * it; a reply that comes after the visit moved to another state is dropped. */
 #include "machine_internal.h"
 
 #include <stdlib.h>
@@ -19,137 +20,166 @@ static char *dup_or_null(const char *s)
     return d;
 }
 
+static fota_error_class_t send_error_class(int rc)
+{
+    return rc == FOTA_E_NOMEM ? FOTA_ERR_INTERNAL : FOTA_ERR_PROTOCOL;
+}
+
 static void cmd_issue(machine_t *m, uint64_t now)
 {
+    machine_cmd_t *c = &m->cmd;
     if (fota_at_chat_busy(m->chat))
         fota_at_chat_cancel(m->chat); /* a reply we no longer want: its lines are noise */
     int rc;
-    if (m->cmd_is_wait)
-        rc = m->cmd_prefix ? fota_at_chat_wait_expect(m->chat, m->cmd_prefix, m->cmd_timeout, now)
-                           : fota_at_chat_wait(m->chat, m->cmd_timeout, now);
+    if (c->is_wait)
+        rc = c->prefix ? fota_at_chat_wait_expect(m->chat, c->prefix, c->timeout, now)
+                       : fota_at_chat_wait(m->chat, c->timeout, now);
     else
-        rc = fota_at_chat_send_expect(m->chat, m->cmd, m->cmd_prefix, m->cmd_timeout, now);
+        rc = fota_at_chat_send_expect(m->chat, c->line, c->prefix, c->timeout, now);
     if (rc < 0)
-        mf_fail(m, rc == FOTA_E_NOMEM ? FOTA_ERR_INTERNAL : FOTA_ERR_PROTOCOL, 0, now,
-                "cannot send %s: %s", m->cmd ? m->cmd : "(wait)", fota_strerror(rc));
+        machine_finish_fail(m, send_error_class(rc), 0, now, "cannot send %s: %s",
+                            c->line ? c->line : "(wait)", fota_strerror(rc));
 }
 
-static void cmd_set(machine_t *m, const char *cmd, const char *expect, unsigned timeout_ms,
-                    bool is_wait)
+static bool cmd_set(machine_t *m, const char *cmd, const char *expect, unsigned timeout_ms,
+                    bool is_wait, machine_reply_fn reply, void *ctx, uint64_t now)
 {
-    free(m->cmd);
-    free(m->cmd_prefix);
-    m->cmd = dup_or_null(cmd);
-    m->cmd_prefix = dup_or_null(expect);
-    m->cmd_timeout = timeout_ms;
-    m->cmd_is_wait = is_wait;
-    m->cmd_tries = 0;
-    m->cmd_state = m->state;
-    m->resync = RESYNC_NONE;
+    machine_cmd_t *c = &m->cmd;
+    free(c->line);
+    free(c->prefix);
+    c->line = dup_or_null(cmd);
+    c->prefix = dup_or_null(expect);
+    c->timeout = timeout_ms;
+    c->is_wait = is_wait;
+    c->tries = 0;
+    c->reply = reply;
+    c->ctx = ctx;
+    c->asked_in = m->state;
+    c->resync = RESYNC_NONE;
+    if ((cmd && !c->line) || (expect && !c->prefix)) {
+        machine_finish_fail(m, FOTA_ERR_INTERNAL, 0, now, "out of memory");
+        return false;
+    }
+    return true;
 }
 
-void m_cmd_t(machine_t *m, const char *cmd, const char *expect, unsigned timeout_ms, uint64_t now)
+void machine_cmd_send_t(machine_t *m, const char *cmd, const char *expect, unsigned timeout_ms,
+                        machine_reply_fn reply, void *ctx, uint64_t now)
 {
-    cmd_set(m, cmd, expect, timeout_ms, false);
-    cmd_issue(m, now);
+    if (cmd_set(m, cmd, expect, timeout_ms, false, reply, ctx, now))
+        cmd_issue(m, now);
 }
 
-void m_cmd(machine_t *m, const char *cmd, const char *expect, uint64_t now)
+void machine_cmd_send(machine_t *m, const char *cmd, const char *expect, machine_reply_fn reply,
+                      void *ctx, uint64_t now)
 {
-    m_cmd_t(m, cmd, expect, m->to.command_ms, now);
+    machine_cmd_send_t(m, cmd, expect, m->to.command_ms, reply, ctx, now);
 }
 
-void m_wait(machine_t *m, const char *expect, unsigned timeout_ms, uint64_t now)
+void machine_cmd_wait(machine_t *m, const char *expect, unsigned timeout_ms,
+                      machine_reply_fn reply, void *ctx, uint64_t now)
 {
-    cmd_set(m, NULL, expect, timeout_ms, true);
-    cmd_issue(m, now);
+    if (cmd_set(m, NULL, expect, timeout_ms, true, reply, ctx, now))
+        cmd_issue(m, now);
+}
+
+void machine_cmd_cancel(machine_t *m)
+{
+    fota_at_chat_cancel(m->chat);
+    m->cmd.reply = NULL;
+    m->cmd.resync = RESYNC_NONE;
+}
+
+void machine_cmd_free(machine_t *m)
+{
+    free(m->cmd.line);
+    free(m->cmd.prefix);
 }
 
 static void resync_send(machine_t *m, uint64_t now)
 {
-    m->resync = RESYNC_AT;
+    m->cmd.resync = RESYNC_AT;
     if (fota_at_chat_busy(m->chat))
         fota_at_chat_cancel(m->chat);
     int rc = fota_at_chat_send(m->chat, "AT", m->to.command_ms, now);
     if (rc < 0)
-        mf_fail(m, rc == FOTA_E_NOMEM ? FOTA_ERR_INTERNAL : FOTA_ERR_PROTOCOL, 0, now,
-                "cannot send AT: %s", fota_strerror(rc));
+        machine_finish_fail(m, send_error_class(rc), 0, now, "cannot send AT: %s",
+                            fota_strerror(rc));
 }
 
-void m_resync(machine_t *m, uint64_t until, uint64_t now)
+void machine_cmd_resync(machine_t *m, uint64_t until, machine_reply_fn reply, void *ctx,
+                        uint64_t now)
 {
-    cmd_set(m, NULL, NULL, m->to.command_ms, false);
-    m->resync_until = until;
+    if (!cmd_set(m, NULL, NULL, m->to.command_ms, false, reply, ctx, now))
+        return;
+    m->cmd.resync_until = until;
     resync_send(m, now);
 }
 
 /* A plain AT answered: the line is in step. Quiet window, then go on. */
 static void resync_response(machine_t *m, const fota_at_response_t *r, uint64_t now)
 {
+    machine_cmd_t *c = &m->cmd;
     if (r->final != FOTA_AT_FINAL_TIMEOUT) {
-        m->resync = RESYNC_QUIET;
-        m->t_aux = m_after(now, m_quiet(m)->resync_ms);
+        c->resync = RESYNC_QUIET;
+        m->t_aux = machine_state_after(now, machine_state_quiet(m)->resync_ms);
         return;
     }
-    if (m->resync_until) {
-        if (now >= m->resync_until) {
-            mf_fail(m, FOTA_ERR_TIMEOUT, 0, now, "no answer to AT in %s",
-                    m_state_name(m->state));
+    if (c->resync_until) {
+        if (now >= c->resync_until) {
+            machine_finish_fail(m, FOTA_ERR_TIMEOUT, 0, now, "no answer to AT in %s",
+                                machine_state_label(m->state));
             return;
         }
-    } else if (++m->cmd_tries >= FOTA_MACHINE_CMD_TRIES) {
-        mf_fail(m, FOTA_ERR_TIMEOUT, 0, now, "no answer to %s after %d tries",
-                m->cmd ? m->cmd : "AT", m->cmd_tries);
+    } else if (++c->tries >= FOTA_MACHINE_CMD_TRIES) {
+        machine_finish_fail(m, FOTA_ERR_TIMEOUT, 0, now, "no answer to %s after %d tries",
+                            c->line ? c->line : "AT", c->tries);
         return;
     }
     resync_send(m, now);
 }
 
-void m_resync_done(machine_t *m, uint64_t now)
+void machine_cmd_quiet_over(machine_t *m, uint64_t now)
 {
-    m->resync = RESYNC_NONE;
-    if (m->cmd || m->cmd_is_wait) {
-        m_trace(m, FOTA_TRACE_INFO, "resynchronised: retrying %s", m->cmd ? m->cmd : "wait");
+    machine_cmd_t *c = &m->cmd;
+    c->resync = RESYNC_NONE;
+    if (c->line || c->is_wait) {
+        machine_action_trace(m, FOTA_TRACE_INFO, "resynchronised: retrying %s",
+                             c->line ? c->line : "wait");
         cmd_issue(m, now);
         return;
     }
-    if (m->state == MS_IDENT)
-        mi_synced(m, now);
+    /* A resync of its own (after a reboot): the asker hears the line is in step. */
+    static const fota_at_response_t synced = {.final = FOTA_AT_FINAL_OK, .final_text = "OK"};
+    machine_reply_fn reply = c->reply;
+    c->reply = NULL;
+    if (reply)
+        reply(m, c->ctx, &synced, now);
 }
 
-static void dispatch_response(machine_t *m, const fota_at_response_t *r, uint64_t now)
+void machine_cmd_on_response(machine_t *m, const fota_at_response_t *r, uint64_t now)
 {
-    switch (m->state) {
-    case MS_IDENT: mi_response(m, r, now); break;
-    case MS_LOCAL:
-    case MS_UPLOAD: ml_response(m, r, now); break;
-    case MS_STREAM: mst_response(m, r, now); break;
-    case MS_QFUA:
-    case MS_QFAW: mlg_response(m, r, now); break;
-    case MS_FOTA_CMD: mu_fota_response(m, r, now); break;
-    default: break; /* a reply nobody waits for any more */
-    }
-}
-
-void m_on_response(machine_t *m, const fota_at_response_t *r, uint64_t now)
-{
+    machine_cmd_t *c = &m->cmd;
     if (m->state == MS_FINISHED)
         return;
-    if (m->resync == RESYNC_AT) {
+    if (c->resync == RESYNC_AT) {
         resync_response(m, r, now);
         return;
     }
-    if (m->state != m->cmd_state)
-        return; /* the state moved on (a URC decided): this reply is stale */
-    if (r->final == FOTA_AT_FINAL_TIMEOUT && !m->cmd_is_wait) {
-        if (++m->cmd_tries >= FOTA_MACHINE_CMD_TRIES) {
-            mf_fail(m, FOTA_ERR_TIMEOUT, 0, now, "no answer to %s after %d tries",
-                    m->cmd ? m->cmd : "?", m->cmd_tries);
+    if (m->state != c->asked_in)
+        return; /* the visit moved on without it (a URC decided): the reply is stale */
+    if (r->final == FOTA_AT_FINAL_TIMEOUT && !c->is_wait) {
+        if (++c->tries >= FOTA_MACHINE_CMD_TRIES) {
+            machine_finish_fail(m, FOTA_ERR_TIMEOUT, 0, now, "no answer to %s after %d tries",
+                                c->line ? c->line : "?", c->tries);
             return;
         }
-        m->resync_until = 0;
+        c->resync_until = 0;
         resync_send(m, now);
         return;
     }
-    dispatch_response(m, r, now);
+    machine_reply_fn reply = c->reply;
+    c->reply = NULL; /* one reply per command */
+    if (reply)
+        reply(m, c->ctx, r, now);
 }

@@ -1,38 +1,40 @@
-/* The end of a visit: the attempt row's verdict (SPEC §5) and the FINISH action.
- * A module error code keeps its class and meaning from the profile's table
- * (SPEC §4); the station's own verdicts carry their reason as text. */
+/* machine_finish_*: the end of a visit, the attempt row's verdict
+ * (docs/database.md) and the FINISH action. A module error code keeps its class
+ * and meaning from the profile's error table (docs/profiles.md); the station's own
+ * verdicts carry their reason as text. */
 #include "machine_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-void mf_finish(machine_t *m, fota_result_t result, uint64_t now)
+void machine_finish_result(machine_t *m, fota_result_t result, uint64_t now)
 {
     if (m->state == MS_FINISHED)
         return;
-    m_transfer_end(m);
+    machine_action_transfer_end(m);
     m->att.result = result;
     m->att.duration_ms = (int64_t)(now - m->started_ms);
-    if (!m->att.final_version[0] && m->revision[0] && m->have_identity)
-        snprintf(m->att.final_version, sizeof m->att.final_version, "%s", m->revision);
+    if (!m->att.final_version[0] && m->ident.revision[0] && m->ident.have)
+        snprintf(m->att.final_version, sizeof m->att.final_version, "%s", m->ident.revision);
     if (result == FOTA_RESULT_PASS) {
         m->att.error_class = FOTA_ERR_NONE;
         m->att.error_code = 0;
         m->att.error_text[0] = '\0';
     }
-    m_trace(m, FOTA_TRACE_INFO, "result %s%s%s%s%s", fota_result_name(result),
-            m->att.error_class ? " " : "", fota_error_class_name(m->att.error_class),
-            m->att.error_text[0] ? ": " : "", m->att.error_text);
+    machine_action_trace(m, FOTA_TRACE_INFO, "result %s%s%s%s%s", fota_result_name(result),
+                         m->att.error_class ? " " : "", fota_error_class_name(m->att.error_class),
+                         m->att.error_text[0] ? ": " : "", m->att.error_text);
     fota_at_chat_reset(m->chat);
-    m->resync = RESYNC_NONE;
+    m->cmd.resync = RESYNC_NONE;
     m->state = MS_FINISHED;
     m->t_state = m->t_aux = m->t_total = UINT64_MAX;
     fota_action_t a = {.kind = FOTA_ACT_FINISH};
-    m_emit(m, &a, NULL, 0);
+    machine_action_emit(m, &a, NULL, 0);
 }
 
-void mf_fail(machine_t *m, fota_error_class_t cls, int code, uint64_t now, const char *fmt, ...)
+void machine_finish_fail(machine_t *m, fota_error_class_t cls, int code, uint64_t now,
+                         const char *fmt, ...)
 {
     if (m->state == MS_FINISHED)
         return;
@@ -42,26 +44,26 @@ void mf_fail(machine_t *m, fota_error_class_t cls, int code, uint64_t now, const
     va_start(ap, fmt);
     vsnprintf(m->att.error_text, sizeof m->att.error_text, fmt, ap);
     va_end(ap);
-    mf_finish(m, FOTA_RESULT_FAIL, now);
+    machine_finish_result(m, FOTA_RESULT_FAIL, now);
 }
 
-void mf_fail_code(machine_t *m, fota_table_id_t table, int code, fota_error_class_t fallback,
-                  uint64_t now)
+void machine_finish_fail_code(machine_t *m, fota_table_id_t table, int code,
+                              fota_error_class_t fallback, uint64_t now)
 {
     const fota_error_entry_t *e = fota_profile_lookup_error(m->profile, table, code);
     fota_error_class_t cls = e && e->cls != FOTA_ERR_NONE ? e->cls : fallback;
     if (e && e->meaning)
-        mf_fail(m, cls, code, now, "%s", e->meaning);
+        machine_finish_fail(m, cls, code, now, "%s", e->meaning);
     else
-        mf_fail(m, cls, code, now, "error %d (not in the profile's %s table)", code,
-                fota_table_name(table));
+        machine_finish_fail(m, cls, code, now, "error %d (not in the profile's %s table)", code,
+                            fota_table_name(table));
 }
 
-void mf_pass(machine_t *m, bool noop, uint64_t now)
+void machine_finish_pass(machine_t *m, bool noop, uint64_t now)
 {
     m->att.noop = noop;
-    if (m->revision[0])
-        snprintf(m->att.final_version, sizeof m->att.final_version, "%s", m->revision);
-    m_progress(m, FOTA_PHASE_NONE, 100, noop ? "already at target" : "done");
-    mf_finish(m, FOTA_RESULT_PASS, now);
+    if (m->ident.revision[0])
+        snprintf(m->att.final_version, sizeof m->att.final_version, "%s", m->ident.revision);
+    machine_action_progress(m, FOTA_PHASE_NONE, 100, noop ? "already at target" : "done");
+    machine_finish_result(m, FOTA_RESULT_PASS, now);
 }

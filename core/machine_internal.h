@@ -1,19 +1,27 @@
-/* Inside the FOTA machine: the state every machine_*.c file shares. Not a public
- * header: the station sees only fota_machine.h.
+/* Inside the FOTA machine: what its files share. Not a public header: the
+ * station sees only fota_machine.h. Read docs/machine.md first.
  *
- * The machine is split by idea (DESIGN-NOTES habit 11):
- *   fota_machine.c      public API, timers, chat glue
- *   machine_actions.c   the action queue (SEND, TRACE, PROGRESS, TRANSFER_*, …)
- *   machine_cmd.c       command runner: one in flight, timeout, resync, retry
- *   machine_ident.c     ATE0/ATI/AT+GSN/AT+QGMR (first identification and every
- *                       verification after a reboot)
- *   machine_plan.c      profile choice, package chain, method rules (URL length,
- *                       schemes, EC200T root-only FTP) checked before anything is sent
- *   machine_local.c     AT+QFLST/QFDEL/QFLDS/QFUPL upload in ack mode
- *   machine_stream.c    AT+QFOTADL="FILE:<len>" stream (003 §3.3)
- *   machine_legacy.c    AT+QFUA raw stream, AT+QFAI/QFAW/QFAU hex chunks (004)
- *   machine_update.c    download, reboots, update, module retries, power loss
- *   machine_finish.c    the attempt's verdict and FINISH
+ * The frame (fota_machine.c) owns the lifecycle. Each phase reports an outcome
+ * through fota_machine_next(); one switch there picks the next phase. Inputs
+ * (URCs, timers, port events) reach the current phase through the frame's phase
+ * table, and a command's reply reaches the callback that sent it.
+ *
+ *   fota_machine.c     public API, the outcome switch, the phase table, chat glue
+ *   machine_state.c    machine_state_*   the state, its name, clocks, the profile
+ *   machine_action.c   machine_action_*  the action queue (SEND, TRACE, FINISH…)
+ *   machine_cmd.c      machine_cmd_*     one command in flight, its reply callback,
+ *                                        timeout → resync → retry
+ *   machine_finish.c   machine_finish_*  the attempt's verdict and FINISH
+ *   phase_identify.c   phase_identify_*  ATE0/ATI/AT+GSN/AT+QGMR (first time and
+ *                                        after every reboot)
+ *   phase_plan.c       phase_plan_*      profile, package chain, rules checked
+ *                                        before anything is sent; hop verdicts
+ *   phase_transfer.c   phase_transfer_*  transfer token, the method table
+ *   method_<name>.c    method_<name>_*   one upgrade method each (url, local,
+ *                                        stream, qfua, qfaw): an ops table entry
+ *   method_common.c    method_common_*   what the methods share
+ *   phase_update.c     phase_update_*    AT+QFOTADL, download, reboots, update,
+ *                                        module retries, power loss
  */
 #ifndef FOTA_MACHINE_INTERNAL_H
 #define FOTA_MACHINE_INTERNAL_H
@@ -28,6 +36,7 @@
 /* Data block written per SEND with hardware flow control (the tty paces it). */
 #define FOTA_MACHINE_FLOW_BLOCK 4096u
 
+/* Where the visit is; each state belongs to one phase (fota_machine.c). */
 typedef enum {
     MS_NEW,
     MS_IDENT,          /* ATE0, ATI, AT+GSN, AT+QGMR (probe: see purpose) */
@@ -38,14 +47,16 @@ typedef enum {
     MS_STREAM,         /* flow control, AT+QFOTADL="FILE:n", FILESTART, data, FILEEND */
     MS_QFUA,           /* flow control, AT+QFUA, OK, CONNECT, data, +++ */
     MS_QFAW,           /* AT+QFAI, AT+QFAW="<hex>"…, AT+QFAU */
+    MS_TRANSFER,       /* any other method's transfer (a new method needs no state here) */
     MS_FOTA_CMD,       /* AT+QFOTADL sent: OK only means accepted */
     MS_DOWNLOAD,       /* module fetching the package: FTPSTART … FTPEND,<err> */
-    MS_REBOOT_DL,      /* reboot between download and update (000 §3.3.1) */
+    MS_REBOOT_DL,      /* reboot between download and update */
     MS_UPDATE,         /* START, UPDATING n, END,<err> */
-    MS_RETRY_REBOOT,   /* END,<transient>: module reboots and retries (000 §4) */
+    MS_RETRY_REBOOT,   /* END,<transient>: module reboots and retries */
     MS_DONE_REBOOT,    /* END,0: module restarts into the new firmware */
     MS_PORT_LOST,      /* port vanished outside a FOTA phase: wait for it */
     MS_FINISHED,
+    MS__COUNT
 } machine_state_t;
 
 typedef enum {
@@ -55,16 +66,119 @@ typedef enum {
     PROBE_RECOVER,  /* port came back outside a FOTA phase: re-plan from its revision */
 } probe_purpose_t;
 
+/* What a phase reports to the frame; fota_machine_next() picks what follows. */
+typedef enum {
+    OUTCOME_IDENTIFIED,  /* identify (first time): identity read → plan, ask the station */
+    OUTCOME_GO,          /* station said GO → plan's verdict or the first hop */
+    OUTCOME_RECOVERED,   /* identify after a lost port → plan again from its revision */
+    OUTCOME_HOP,         /* plan: hop m->plan.hop to run → transfer (token first) */
+    OUTCOME_GRANTED,     /* transfer token held or not needed → the method begins */
+    OUTCOME_TAKE_OVER,   /* method: module takes over with AT+QFOTADL (m->upd.arg) → update */
+    OUTCOME_DELIVERED,   /* method: package on the module → update waits for the updater */
+    OUTCOME_RESTARTED,   /* update: END,0 and the restart is over → identify (verify) */
+    OUTCOME_GAVE_UP,     /* update: END,<transient>, no new START → identify (give up) */
+    OUTCOME_REBOOTING,   /* identify (verify / give up): the port dropped again → update */
+    OUTCOME_RETRYING,    /* identify (verify / give up): the module retries after all → update */
+    OUTCOME_READ_BACK,   /* identify (verify / give up): revision read → plan judges the hop */
+    OUTCOME_VERIFIED,    /* plan: hop reached its target → next hop or PASS */
+    OUTCOME_PORT_LOST,   /* port gone where no phase can ride it out → wait for it */
+    OUTCOME_PORT_BACK,   /* port back after that → identify (recover) */
+} machine_outcome_t;
+
 typedef enum {
     RESYNC_NONE,
     RESYNC_AT,      /* plain AT in flight */
     RESYNC_QUIET,   /* OK seen: quiet window before the command is retried */
 } resync_t;
 
+typedef struct fota_machine machine_t;
+
+/* A command's reply goes to whoever sent it (gatchat's GAtResultFunc). */
+typedef void (*machine_reply_fn)(machine_t *m, void *ctx, const fota_at_response_t *r,
+                                 uint64_t now);
+
+/* An upgrade method: one file, one entry in phase_transfer.c's table indexed by
+ * fota_method_t. Its private state (state_size bytes, zeroed at every hop) is
+ * m->method_state; only its file knows the type. Missing ops do nothing. */
+typedef struct {
+    size_t state_size;
+    /* Rules checked before anything is sent; false: why[] says why (FAIL config). */
+    bool (*precheck)(machine_t *m, const fota_package_t *pkg, char *why, size_t n);
+    bool streams;                                      /* needs the transfer token */
+    bool module_downloads;                             /* AT+QFOTADL's OK starts a download */
+    bool long_commands;                                /* trace commands by head and size */
+    void (*begin)(machine_t *m, uint64_t now);         /* token held (or not needed) */
+    machine_reply_fn response;                         /* replies to its commands */
+    /* URC while it transfers; false: not its business, the frame offers it on. */
+    bool (*urc)(machine_t *m, const fota_urc_t *u, const char *line, uint64_t now);
+    void (*sent)(machine_t *m, uint64_t now);          /* station wrote its data block */
+    void (*ack)(machine_t *m, uint64_t now);           /* 'A' in AT+QFUPL ack mode */
+    void (*timer)(machine_t *m, uint64_t now);         /* its m->t_aux ran out */
+} machine_method_t;
+
 typedef struct {
     fota_action_t a;
     void *owned;    /* buffer behind a.data / a.text, freed after it is popped */
-} machine_action_t;
+} machine_queued_t;
+
+/* identify: who is on the port */
+typedef enum { ID_SYNC, ID_ATE0, ID_ATI, ID_GSN, ID_CGSN, ID_QGMR } ident_step_t;
+typedef struct {
+    probe_purpose_t purpose;
+    ident_step_t step;
+    char model[64];
+    char revision[96];
+    char imei[32];
+    char known_imei[32];            /* from the first identification */
+    bool have;                      /* a first identification happened */
+} machine_ident_t;
+
+/* plan: what to do with the module */
+typedef struct {
+    fota_error_class_t cls;         /* verdict computed before IDENTIFIED */
+    char text[256];
+    bool noop;
+    const fota_package_t *chain[FOTA_MACHINE_MAX_HOPS];
+    int n_hops;
+    int hop;                        /* index of the hop in progress */
+} machine_plan_t;
+
+/* the command runner */
+typedef struct {
+    char *line;                     /* command in flight (for retries) */
+    char *prefix;                   /* its info prefix, or NULL */
+    unsigned timeout;
+    bool is_wait;                   /* fota_at_chat_wait, nothing sent */
+    int tries;
+    machine_reply_fn reply;         /* who asked */
+    void *ctx;
+    machine_state_t asked_in;       /* replies after the state moved on are stale */
+    resync_t resync;
+    uint64_t resync_until;          /* 0: FOTA_MACHINE_CMD_TRIES bound instead */
+} machine_cmd_t;
+
+/* update: from AT+QFOTADL to the verified revision */
+typedef struct {
+    char *arg;                      /* AT+QFOTADL's argument (URL, local path) */
+    uint64_t upd_start_ms;
+    int percent;                    /* last UPDATING/RESTORE value, -1 none */
+    fota_phase_t last_phase;
+    bool end_seen;                  /* legacy: END seen, next REBOOTING is the final one */
+    int last_code;                  /* last transient END code */
+    fota_error_class_t last_cls;
+    char last_text[256];
+    bool retry_pending;             /* a transient END was seen; next START is a retry */
+    bool first_urc_wait;            /* MS_UPDATE: no FOTA URC yet since (re)boot */
+} machine_update_t;
+
+/* the action queue */
+typedef struct {
+    machine_queued_t *v;
+    size_t head, len, cap;
+    void **hold;                    /* popped buffers, freed at the next input */
+    size_t nhold, holdcap;
+    bool oom;                       /* an action was lost: the visit ends FAIL internal */
+} machine_queue_t;
 
 struct fota_machine {
     fota_machine_config_t cfg;
@@ -75,7 +189,6 @@ struct fota_machine {
     fota_attempt_t att;
 
     machine_state_t state;
-    int step;                       /* sub-step inside the state */
     bool port_present;
     bool decided;                   /* station said GO */
     bool transfer_held;             /* TRANSFER_BEGIN granted, END not yet emitted */
@@ -83,168 +196,128 @@ struct fota_machine {
     uint64_t started_ms;
     uint64_t now;                   /* now_ms of the input being processed */
 
-    /* identification */
-    probe_purpose_t purpose;
-    char model[64];
-    char revision[96];
-    char imei[32];
-    char known_imei[32];            /* from the first identification */
-    bool have_identity;
-
-    /* plan */
-    fota_error_class_t plan_cls;    /* verdict computed before IDENTIFIED */
-    char plan_text[256];
-    bool plan_noop;
-    const fota_package_t *chain[FOTA_MACHINE_MAX_HOPS];
-    int n_hops;
-    int hop;                        /* index of the hop in progress */
     fota_method_t method;
     const fota_method_profile_t *mp;
+    const fota_package_t *pkg;      /* the hop's package */
+    void *method_state;             /* the method's private state */
+    uint64_t dl_start_ms;           /* the package started on its way to the module */
 
-    /* command runner */
-    char *cmd;                      /* command in flight (for retries) */
-    char *cmd_prefix;               /* its info prefix, or NULL */
-    unsigned cmd_timeout;
-    bool cmd_is_wait;               /* fota_at_chat_wait, nothing sent */
-    int cmd_tries;
-    machine_state_t cmd_state;      /* state that issued it: replies after a change are dropped */
-    resync_t resync;
-    uint64_t resync_until;          /* 0: FOTA_MACHINE_CMD_TRIES bound instead */
-
-    /* data transfer (local / stream / qfua / qfaw) */
-    const fota_package_t *pkg;
-    size_t off;                     /* bytes handed to SEND so far */
-    size_t block;                   /* size of the block in flight */
-    bool awaiting_sent;
-    bool awaiting_ack;
-    uint64_t xfer_start_ms;
-    int xfer_percent;
-
-    /* update */
-    uint64_t dl_start_ms;
-    uint64_t upd_start_ms;
-    int percent;                    /* last UPDATING/RESTORE value, -1 none */
-    fota_phase_t last_phase;
-    bool fota_seen;                 /* a FOTA URC since the last reboot */
-    bool boot_seen;                 /* a boot URC since the last reboot */
-    bool end_seen;                  /* legacy: END seen, next REBOOTING is the final one */
-    int last_code;                  /* last transient END code */
-    fota_error_class_t last_cls;
-    char last_text[256];
-    int retry_pending;              /* a transient END was seen; next START is a retry */
-    bool first_urc_wait;            /* MS_UPDATE: no FOTA URC yet since (re)boot */
-    bool pkg_delivered;             /* legacy: +++ / AT+QFAU sent, text lines follow */
+    machine_ident_t ident;
+    machine_plan_t plan;
+    machine_cmd_t cmd;
+    machine_update_t upd;
+    machine_queue_t queue;
 
     /* timers (UINT64_MAX = off) */
     uint64_t t_state;               /* the state's own timeout */
     uint64_t t_aux;                 /* pacing, guard times, quiet windows */
     uint64_t t_total;               /* from GO; paused while waiting for a token */
     uint64_t total_left;            /* total time left while waiting for a token */
-
-    /* actions */
-    machine_action_t *q;
-    size_t qhead, qlen, qcap;
-    void **hold;                    /* popped buffers, freed at the next input */
-    size_t nhold, holdcap;
-    bool oom;
 };
 
-typedef fota_machine_t machine_t;
+/* ---- fota_machine.c: the frame ------------------------------------------------ */
+/* A phase's outcome: the frame picks the next phase (docs/machine.md's diagram). */
+void fota_machine_next(machine_t *m, machine_outcome_t o, uint64_t now);
 
-/* ---- machine_actions.c ------------------------------------------------------ */
-void m_enter(machine_t *m);        /* every input: frees popped buffers once drained */
-void m_hold_release(machine_t *m);
-void m_emit(machine_t *m, const fota_action_t *a, const void *copy, size_t copy_len);
-void m_check_oom(machine_t *m);   /* an action was lost: FAIL internal */
-void m_trace(machine_t *m, fota_trace_dir_t dir, const char *fmt, ...)
+/* ---- machine_state.c ----------------------------------------------------------- */
+uint64_t machine_state_after(uint64_t now, unsigned ms);
+const char *machine_state_label(machine_state_t s);
+void machine_state_set(machine_t *m, machine_state_t s, uint64_t timeout_at);
+void machine_state_timeouts(machine_t *m, const fota_profile_t *p);
+void machine_state_use_profile(machine_t *m, const fota_profile_t *p); /* sets timeouts too */
+const fota_quiet_t *machine_state_quiet(const machine_t *m);
+
+/* ---- machine_action.c ---------------------------------------------------------- */
+void machine_action_enter(machine_t *m);   /* every input: frees popped buffers once drained */
+void machine_action_free(machine_t *m);
+bool machine_action_pop(machine_t *m, fota_action_t *out);
+bool machine_action_lost(const machine_t *m);  /* an action was dropped (out of memory) */
+void machine_action_emit(machine_t *m, const fota_action_t *a, const void *copy, size_t copy_len);
+void machine_action_trace(machine_t *m, fota_trace_dir_t dir, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void m_progress(machine_t *m, fota_phase_t phase, int percent, const char *fmt, ...)
+void machine_action_progress(machine_t *m, fota_phase_t phase, int percent, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-void m_send_data(machine_t *m, const uint8_t *data, size_t len); /* no copy: package bytes */
-void m_send_copy(machine_t *m, const void *data, size_t len);
-void m_set_flow(machine_t *m, bool on);
-void m_transfer_begin(machine_t *m);
-void m_transfer_end(machine_t *m);
-void m_set_state(machine_t *m, machine_state_t s, uint64_t timeout_at);
-/* ---- machine_cmd.c ------------------------------------------------------------ */
-void m_on_response(machine_t *m, const fota_at_response_t *r, uint64_t now);
-void m_resync_done(machine_t *m, uint64_t now); /* quiet window over */
+void machine_action_send_data(machine_t *m, const uint8_t *data, size_t len); /* no copy */
+void machine_action_send_copy(machine_t *m, const void *data, size_t len);
+void machine_action_set_flow(machine_t *m, bool on);
+void machine_action_transfer_begin(machine_t *m);
+void machine_action_transfer_end(machine_t *m);
+
+/* ---- machine_cmd.c ------------------------------------------------------------- */
 /* Sends cmd (expect = info prefix or NULL) with the profile's command timeout;
- * the reply reaches the state's handler; timeouts resync and retry. */
-void m_cmd(machine_t *m, const char *cmd, const char *expect, uint64_t now);
-void m_cmd_t(machine_t *m, const char *cmd, const char *expect, unsigned timeout_ms, uint64_t now);
+ * the final reply reaches reply(m, ctx, r, now); timeouts resync and retry. */
+void machine_cmd_send(machine_t *m, const char *cmd, const char *expect, machine_reply_fn reply,
+                      void *ctx, uint64_t now);
+void machine_cmd_send_t(machine_t *m, const char *cmd, const char *expect, unsigned timeout_ms,
+                        machine_reply_fn reply, void *ctx, uint64_t now);
 /* Waits for a final result with nothing sent (after CONNECT, QFUA's CONNECT). */
-void m_wait(machine_t *m, const char *expect, unsigned timeout_ms, uint64_t now);
-/* Plain AT until OK, then the quiet window, then on_synced for the state. */
-void m_resync(machine_t *m, uint64_t until, uint64_t now);
-/* ---- fota_machine.c --------------------------------------------------------- */
-uint64_t m_after(uint64_t now, unsigned ms);
-const char *m_state_name(machine_state_t s);
-void m_use_profile(machine_t *m, const fota_profile_t *p); /* sets timeouts too */
-const fota_quiet_t *m_quiet(const machine_t *m);
+void machine_cmd_wait(machine_t *m, const char *expect, unsigned timeout_ms,
+                      machine_reply_fn reply, void *ctx, uint64_t now);
+/* Plain AT until OK (until `until`), the quiet window, then reply(OK). */
+void machine_cmd_resync(machine_t *m, uint64_t until, machine_reply_fn reply, void *ctx,
+                        uint64_t now);
+void machine_cmd_on_response(machine_t *m, const fota_at_response_t *r, uint64_t now);
+void machine_cmd_quiet_over(machine_t *m, uint64_t now);
+/* Forget the command in flight: no reply will come (its late lines are noise). */
+void machine_cmd_cancel(machine_t *m);
+void machine_cmd_free(machine_t *m);
 
-/* ---- machine_ident.c -------------------------------------------------------- */
-void mi_start(machine_t *m, probe_purpose_t purpose, bool sync_first, uint64_t now);
-void mi_response(machine_t *m, const fota_at_response_t *r, uint64_t now);
-void mi_synced(machine_t *m, uint64_t now);
-
-/* ---- machine_plan.c --------------------------------------------------------- */
-/* Fills plan_* and the attempt's to_version/method/packages from the identity. */
-void mp_plan(machine_t *m);
-/* GO: noop PASS, plan failure, or start hop m->hop. */
-void mp_go(machine_t *m, uint64_t now);
-/* Starts the current hop's method (transfer token first when it streams). */
-void mp_start_hop(machine_t *m, uint64_t now);
-void mp_method_begin(machine_t *m, uint64_t now); /* token held (or not needed) */
-void mp_recover(machine_t *m, uint64_t now);
-/* The flow-control command: the USB AT port's, else the UART's (003 §3.3). */
-const char *mp_flow_command(const fota_method_profile_t *mp);
-const char *mp_package_name(const fota_package_t *p);
-/* Builds profile command template with {arg}/{hex} replaced; malloc'd. */
-char *mp_command(const char *tmpl, const char *arg);
-
-/* ---- machine_local.c -------------------------------------------------------- */
-void ml_begin(machine_t *m, uint64_t now);
-void ml_response(machine_t *m, const fota_at_response_t *r, uint64_t now);
-void ml_ack(machine_t *m, uint64_t now);
-void ml_sent(machine_t *m, uint64_t now);
-
-/* ---- machine_stream.c ------------------------------------------------------- */
-void mst_begin(machine_t *m, uint64_t now);
-void mst_response(machine_t *m, const fota_at_response_t *r, uint64_t now);
-void mst_urc(machine_t *m, const fota_urc_t *u, uint64_t now);
-void mst_sent(machine_t *m, uint64_t now);
-void mst_aux(machine_t *m, uint64_t now);
-
-/* ---- machine_legacy.c ------------------------------------------------------- */
-void mlg_qfua_begin(machine_t *m, uint64_t now);
-void mlg_qfaw_begin(machine_t *m, uint64_t now);
-void mlg_response(machine_t *m, const fota_at_response_t *r, uint64_t now);
-void mlg_sent(machine_t *m, uint64_t now);
-void mlg_aux(machine_t *m, uint64_t now);
-void ml_aux(machine_t *m, uint64_t now);
-
-/* ---- machine_update.c ------------------------------------------------------- */
-/* AT+QFOTADL="<arg>" (url, local): accepted → download / reboot wait. */
-void mu_fota_command(machine_t *m, const char *arg, uint64_t now);
-void mu_fota_response(machine_t *m, const fota_at_response_t *r, uint64_t now);
-/* The package is on the module (FILEEND,0, +++ sent, AT+QFAU OK…). */
-void mu_download_done(machine_t *m, uint64_t now);
-void mu_urc(machine_t *m, const fota_urc_t *u, const char *line, uint64_t now);
-void mu_port_gone(machine_t *m, uint64_t now);
-void mu_port_back(machine_t *m, uint64_t now);
-void mu_state_timeout(machine_t *m, uint64_t now);
-void mu_aux(machine_t *m, uint64_t now);
-/* Verification outcome for PROBE_VERIFY / PROBE_GIVEUP (identity read). */
-void mu_verified(machine_t *m, uint64_t now);
-
-/* ---- machine_finish.c ------------------------------------------------------- */
-void mf_fail(machine_t *m, fota_error_class_t cls, int code, uint64_t now, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+/* ---- machine_finish.c ---------------------------------------------------------- */
+void machine_finish_fail(machine_t *m, fota_error_class_t cls, int code, uint64_t now,
+                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* FAIL with a module error code: class and text from the profile's table. */
-void mf_fail_code(machine_t *m, fota_table_id_t table, int code, fota_error_class_t fallback,
-                  uint64_t now);
-void mf_pass(machine_t *m, bool noop, uint64_t now);
-void mf_finish(machine_t *m, fota_result_t result, uint64_t now);
+void machine_finish_fail_code(machine_t *m, fota_table_id_t table, int code,
+                              fota_error_class_t fallback, uint64_t now);
+void machine_finish_pass(machine_t *m, bool noop, uint64_t now);
+void machine_finish_result(machine_t *m, fota_result_t result, uint64_t now);
+
+/* ---- phase_identify.c ---------------------------------------------------------- */
+void phase_identify_start(machine_t *m, probe_purpose_t purpose, bool sync_first, uint64_t now);
+bool phase_identify_urc(machine_t *m, const fota_urc_t *u, const char *line, uint64_t now);
+void phase_identify_port_gone(machine_t *m, uint64_t now);
+
+/* ---- phase_plan.c -------------------------------------------------------------- */
+void phase_plan_decide(machine_t *m, uint64_t now);   /* plan, then IDENTIFIED */
+void phase_plan_go(machine_t *m, uint64_t now);
+void phase_plan_recover(machine_t *m, uint64_t now);
+void phase_plan_judge(machine_t *m, uint64_t now);    /* revision read after a hop */
+void phase_plan_next_hop(machine_t *m, uint64_t now);
+
+/* ---- phase_transfer.c ---------------------------------------------------------- */
+const machine_method_t *phase_transfer_method(fota_method_t method);
+/* The method's rules for one package, before anything is sent (false: why[]). */
+bool phase_transfer_precheck(machine_t *m, const fota_package_t *pkg, char *why, size_t n);
+void phase_transfer_start(machine_t *m, uint64_t now);  /* token first if it streams */
+void phase_transfer_begin(machine_t *m, uint64_t now);  /* the method's begin */
+bool phase_transfer_urc(machine_t *m, const fota_urc_t *u, const char *line, uint64_t now);
+void phase_transfer_sent(machine_t *m, uint64_t now);
+void phase_transfer_ack(machine_t *m, uint64_t now);
+void phase_transfer_timer(machine_t *m, uint64_t now);
+void phase_transfer_timeout(machine_t *m, uint64_t now);
+void phase_transfer_port_gone(machine_t *m, uint64_t now);
+
+/* ---- method_common.c: what the methods share -------------------------------- */
+const char *method_common_flow_command(const fota_method_profile_t *mp);
+const char *method_common_package_name(const fota_package_t *p);
+/* Profile command template with {arg}/{hex} replaced; malloc'd. */
+char *method_common_command(const char *tmpl, const char *arg);
+/* "<verb> 3/7 KiB" every 5 % (and at the end) of off/size. */
+void method_common_progress(machine_t *m, const char *verb, size_t off, int *last_percent);
+/* The package is on the module: token back, update follows. */
+void method_common_delivered(machine_t *m, uint64_t now);
+/* The module takes over with AT+QFOTADL="<arg>" (url, local). */
+void method_common_take_over(machine_t *m, const char *arg, uint64_t now);
+
+
+/* ---- phase_update.c ------------------------------------------------------------ */
+void phase_update_command(machine_t *m, uint64_t now);   /* AT+QFOTADL="<upd.arg>" */
+void phase_update_delivered(machine_t *m, uint64_t now); /* wait for the updater */
+void phase_update_wait_reboot(machine_t *m, machine_state_t s, uint64_t now);
+void phase_update_retrying(machine_t *m, uint64_t now);  /* the URC follows */
+bool phase_update_urc(machine_t *m, const fota_urc_t *u, const char *line, uint64_t now);
+void phase_update_port_gone(machine_t *m, uint64_t now);
+void phase_update_port_back(machine_t *m, uint64_t now);
+void phase_update_timeout(machine_t *m, uint64_t now);
+void phase_update_timer(machine_t *m, uint64_t now);
 
 #endif

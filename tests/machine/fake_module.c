@@ -286,7 +286,7 @@ void h_expect_no_tx(h_t *h)
 void h_raw(h_t *h, const char *bytes, size_t n)
 {
     if (h->bytewise) {
-        /* every split of the input must give the same result (nghttp2's habit) */
+        /* every split of the input must give the same result (as nghttp2 tests it) */
         for (size_t i = 0; i < n; i++) {
             fota_machine_feed(h->m, (const uint8_t *)bytes + i, 1, h->now);
             h_pump(h);

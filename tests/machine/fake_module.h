@@ -82,7 +82,7 @@ void h_advance(h_t *h, uint64_t ms);
 void h_gone(h_t *h);
 void h_back(h_t *h);  /* a rebooted module echoes again */
 
-/* ATE0, ATI (model, revision), AT+GSN (imei): a module answering like the seeds. */
+/* ATE0, ATI (model, revision), AT+GSN (imei): a module answering like the Quectel notes show. */
 void h_ident(h_t *h, const char *model, const char *revision, const char *imei);
 /* After a reboot: wait for the AT probe, answer it, then h_ident. */
 void h_verify(h_t *h, const char *model, const char *revision, const char *imei);

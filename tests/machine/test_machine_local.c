@@ -1,6 +1,7 @@
-/* method local (000 §3.3.3, 001 §3.3.1.3) in fwupd's order: AT+QFLST, AT+QFDEL
- * of a stale file, AT+QFLDS free space, AT+QFUPL in ack mode with the XOR
- * checksum, then AT+QFOTADL="<prefix><name>" and the port drop right after OK. */
+/* method local (Quectel RG50xQ&RM5xxQ Series FOTA Application Note, §3.3.3, Quectel
+ * EG06xK&Ex120K&EM060K Series DFOTA Application Note, §3.3.1.3) in fwupd's order:
+ * AT+QFLST, AT+QFDEL of a stale file, AT+QFLDS free space, AT+QFUPL in ack mode with the
+ * XOR checksum, then AT+QFOTADL="<prefix><name>" and the port drop right after OK. */
 #include "fake_module.h"
 #include "qfupl_checksum.h"
 
@@ -81,7 +82,8 @@ static void local_upload_pass(bool bytewise)
     qfupl_reply(&h, p, 0, 0);
     assert_int_equal(h.n_transfer_end, 1); /* the token is free before the update */
     h_cmd(&h, "AT+QFOTADL=\"/cache/ufs/" NAME "\"", "OK", NULL);
-    /* the port drops right after OK (000 §3.3.3) */
+    /* the port drops right after OK (Quectel RG50xQ&RM5xxQ Series FOTA Application Note,
+     * §3.3.3) */
     assert_string_equal(fota_machine_state_name(h.m), "reboot-after-download");
     finish_update(&h, "RG500Q", A07);
     h_expect_result(&h, FOTA_RESULT_PASS, FOTA_ERR_NONE, 0);
@@ -99,8 +101,9 @@ static void rg50xq_local_upload_passes(void **state)
     local_upload_pass(true); /* acks and replies split at every byte */
 }
 
-/* EG06xK keeps its UFS under /usrdata/cache/ufs/ (001 §3.3.1.3); a size that is
- * a multiple of the block size ends with a full block. */
+/* EG06xK keeps its UFS under /usrdata/cache/ufs/ (Quectel EG06xK&Ex120K&EM060K Series
+ * DFOTA Application Note, §3.3.1.3); a size that is a multiple of the block size ends
+ * with a full block. */
 static void eg06xk_local_uses_its_prefix(void **state)
 {
     (void)state;

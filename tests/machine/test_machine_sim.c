@@ -73,8 +73,8 @@ static void world_start_faults(world_t *w, const char *family, fota_method_t met
     fota_load_error_t err;
     assert_int_equal(fota_profile_set_load_dir(FOTA_SOURCE_DIR "/profiles", &w->profiles, &err), 0);
     char args[512];
-    snprintf(args, sizeof args, "--family %s %s%s --to %s --size %zu", family, from ? "--from " : "",
-             from ? from : "", to, size);
+    snprintf(args, sizeof args, "--family %s %s%s --to %s --size %zu", family,
+             from ? "--from " : "", from ? from : "", to, size);
     const char *pkg = sp_mkpkg(&w->sim, "pkg.bin", args);
     assert_non_null(pkg);
     load_file(pkg, &w->pkg);
@@ -285,7 +285,9 @@ static void expect(const fota_attempt_t *a, fota_result_t r, fota_error_class_t 
                  fota_result_name(r), fota_error_class_name(cls), code, transcript);
 }
 
-/* The simulator's own reading of 000 §4 / 001 §3, met by the machine's. */
+/* The simulator's own reading of Quectel RG50xQ&RM5xxQ Series FOTA Application Note, §4 /
+ * Quectel EG06xK&Ex120K&EM060K Series DFOTA Application Note, §3, met by the machine's.
+ */
 static void sim_faults_give_the_expected_verdicts(void **state)
 {
     (void)state;

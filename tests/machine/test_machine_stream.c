@@ -1,6 +1,6 @@
-/* method stream: EC200T's AT+QFOTADL="FILE:<length>" (003 §3.3), with hardware
- * flow control (AT+QCFG="usbifc",2,2 + RTS/CTS) or paced at 15 kB/s in writes of
- * at least 32 bytes without it. */
+/* method stream: EC200T's AT+QFOTADL="FILE:<length>" (Quectel EC200T&UC200T FOTA User
+ * Guide, §3.3), with hardware flow control (AT+QCFG="usbifc",2,2 + RTS/CTS) or paced at
+ * 15 kB/s in writes of at least 32 bytes without it. */
 #include "fake_module.h"
 
 #include <stdio.h>
@@ -51,7 +51,8 @@ static void stream_with_flow_control_passes(void **state)
     assert_memory_equal(h.data, p->data, p->size);
     assert_int_equal(h.n_transfer_end, 1);
     h_rx(&h, "+QIND: \"FOTA\", \"FILEEND\", 0");
-    assert_string_equal(fota_machine_state_name(h.m), "update"); /* START follows on the same port */
+    assert_string_equal(fota_machine_state_name(h.m),
+                        "update"); /* START follows on the same port */
     finish(&h);
     h_expect_result(&h, FOTA_RESULT_PASS, FOTA_ERR_NONE, 0);
     assert_string_equal(h_attempt(&h)->method, "stream");
@@ -79,7 +80,7 @@ static void stream_without_flow_control_is_paced(void **state)
     while (h.ndata < size) {
         uint64_t before = h.now;
         h_advance(&h, 100);
-        /* never ahead of 15 kB/s (003 §3.3) */
+        /* never ahead of 15 kB/s (Quectel EC200T&UC200T FOTA User Guide, §3.3) */
         /* one block of a tenth of a second ahead at most (the last one carries the
          * short tail with it) */
         assert_true(h.ndata <= (h.now - t0) * mp->rate_limit_bps / 1000 + mp->rate_limit_bps / 10 +
@@ -128,7 +129,8 @@ static void error_to_file_command_fails_rejected(void **state)
     h_teardown(&h);
 }
 
-/* Every END code of EC200T's table after a stream (504, 506: 003 §4.4). */
+/* Every END code of EC200T's table after a stream (504, 506: Quectel EC200T&UC200T FOTA
+ * User Guide, §4.4). */
 static void stream_end_codes_fail_with_meaning(void **state)
 {
     (void)state;

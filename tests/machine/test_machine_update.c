@@ -1,7 +1,8 @@
 /* After the package reached the module: the reboot into the updater, the update,
- * END codes of every family's table, module-side retries (000 §4, 001 §3), power
- * loss, stalls, reboot timeouts, the final verification, module swaps and chains
- * of several deltas in one visit. */
+ * END codes of every family's table, module-side retries (Quectel RG50xQ&RM5xxQ Series
+ * FOTA Application Note, §4, Quectel EG06xK&Ex120K&EM060K Series DFOTA Application Note,
+ * §3), power loss, stalls, reboot timeouts, the final verification, module swaps and
+ * chains of several deltas in one visit. */
 #include "fake_module.h"
 
 #include <stdio.h>
@@ -173,7 +174,8 @@ static void transient_then_success_on_retry_k(void **state)
 }
 
 /* Five failed tries: the module deletes its flag and boots the old firmware
- * (000 §4): boot URCs, no START; ATI shows the old revision. */
+ * (Quectel RG50xQ&RM5xxQ Series FOTA Application Note, §4): boot URCs, no START; ATI
+ * shows the old revision. */
 static void five_failures_then_module_gives_up(void **state)
 {
     (void)state;
@@ -218,7 +220,7 @@ static void retries_beyond_profile_limit_fail(void **state)
 }
 
 /* Power loss at 40 %: the port vanishes mid-update and comes back; the module
- * resumes (000 §4 note). Not a module retry. */
+ * resumes (Quectel RG50xQ&RM5xxQ Series FOTA Application Note, §4 note). Not a module retry. */
 static void power_loss_mid_update_resumes(void **state)
 {
     (void)state;
@@ -342,7 +344,7 @@ static void port_drop_without_dl_end_is_the_download_reboot(void **state)
 }
 
 /* EG06xK checks the package version before it reboots into recovery and reports
- * 505 on the still-open port (001 §3). */
+ * 505 on the still-open port (Quectel EG06xK&Ex120K&EM060K Series DFOTA Application Note, §3). */
 static void eg06xk_version_check_before_reboot_fails_package(void **state)
 {
     (void)state;
@@ -362,8 +364,9 @@ static void eg06xk_version_check_before_reboot_fails_package(void **state)
     h_teardown(&h);
 }
 
-/* After its last failed try the module restores the original firmware (001 §3):
- * RESTORE is no retry, and the verdict is the last END code. */
+/* After its last failed try the module restores the original firmware (Quectel
+ * EG06xK&Ex120K&EM060K Series DFOTA Application Note, §3): RESTORE is no retry, and the
+ * verdict is the last END code. */
 static void restore_after_last_failure_fails_with_last_code(void **state)
 {
     (void)state;
@@ -387,7 +390,7 @@ static void restore_after_last_failure_fails_with_last_code(void **state)
     h_teardown(&h);
 }
 
-/* A05 -> A06 -> A07 -> A08 in one visit, each hop verified (SPEC §3). */
+/* A05 -> A06 -> A07 -> A08 in one visit, each hop verified (docs/station.md). */
 static void three_hop_chain_each_verified(void **state)
 {
     (void)state;

@@ -1,6 +1,8 @@
 /* method url on every +QIND family: the module downloads the package itself.
- * Transcripts follow the seeds' examples (000 §3.3.1/§3.3.2, 001 §3.3.1.1/2,
- * 003 §3.1/§3.2), including their spellings (HTTPPEND, "HTTPEnd", blanks). */
+ * Transcripts follow the Quectel notes' examples (Quectel RG50xQ&RM5xxQ Series FOTA
+ * Application Note, §3.3.1/§3.3.2, Quectel EG06xK&Ex120K&EM060K Series DFOTA Application
+ * Note, §3.3.1.1/2, Quectel EC200T&UC200T FOTA User Guide, §3.1/§3.2), including their
+ * spellings (HTTPPEND, "HTTPEnd", blanks). */
 #include "fake_module.h"
 
 #include <stdio.h>
@@ -23,7 +25,7 @@ static void rx_fota(h_t *h, const char *rest)
 }
 
 /* From AT+QFOTADL's OK to a verified PASS on a family that reboots between
- * download and update (000 §3.3.1). */
+ * download and update (Quectel RG50xQ&RM5xxQ Series FOTA Application Note, §3.3.1). */
 static void rg_url_run(h_t *h, const char *url, const char *start, const char *end)
 {
     char cmd[700];
@@ -87,7 +89,7 @@ static void rg50xq_ftp_url_passes_and_masks_password(void **state)
     assert_true(a->download_ms >= 60000 && a->download_ms < 70000);
     assert_true(a->update_ms >= 4000);
     assert_true(a->duration_ms > a->download_ms + a->update_ms);
-    /* SPEC §5: a URL's password is never stored */
+    /* a URL's password is never stored (docs/database.md) */
     assert_false(h_trace_has(&h, "test:test@"));
     assert_true(h_trace_has(&h, "ftp://test:***@124.74.41.170"));
     assert_int_equal(h.flow, -1);
@@ -116,7 +118,7 @@ static void rg50xq_http_url_tolerates_httppend_spelling(void **state)
     h_t h;
     h_setup(&h, "RG50xQ", FOTA_METHOD_URL, RG_A07);
     h_pkg(&h, RG_A06, RG_A07, "update.zip", "http://www.quectel.com:100/update.zip", 0);
-    /* 000 §3.3.2 prints "HTTPPEND" */
+    /* Quectel RG50xQ&RM5xxQ Series FOTA Application Note, §3.3.2 prints "HTTPPEND" */
     rg_url_run(&h, "http://www.quectel.com:100/update.zip", "\"HTTPSTART\"", "\"HTTPPEND\",0");
     h_expect_result(&h, FOTA_RESULT_PASS, FOTA_ERR_NONE, 0);
     h_teardown(&h);
@@ -153,7 +155,8 @@ static void rg50xq_https_url_with_downloading_percent(void **state)
     h_teardown(&h);
 }
 
-/* 001 §3.3.1.2's example: blanks after commas and "HTTPEnd". */
+/* Quectel EG06xK&Ex120K&EM060K Series DFOTA Application Note, §3.3.1.2's example: blanks
+ * after commas and "HTTPEnd". */
 static void eg06xk_http_url_tolerates_blanks_and_case(void **state)
 {
     (void)state;
@@ -184,7 +187,8 @@ static void eg06xk_http_url_tolerates_blanks_and_case(void **state)
     h_teardown(&h);
 }
 
-/* EC200T: START follows FTPEND on the same port, no reboot in between (003 §3.1). */
+/* EC200T: START follows FTPEND on the same port, no reboot in between (Quectel
+ * EC200T&UC200T FOTA User Guide, §3.1). */
 static void ec200t_ftp_root_url_passes_without_reboot_after_download(void **state)
 {
     (void)state;
@@ -245,7 +249,7 @@ static void url_too_long_for_each_family_fails_config(void **state)
         size_t limit = probe.profile->methods[FOTA_METHOD_URL].max_url_len;
         h_teardown(&probe);
         assert_true(limit > 20 && limit < 1000);
-        /* exactly one byte over the family's limit (512 / 100 / 255, SPEC §4) */
+        /* exactly one byte over the family's limit (512 / 100 / 255, docs/profiles.md) */
         char url[1100];
         int n = snprintf(url, sizeof url, "http://10.1.2.3/");
         while ((size_t)n < limit + 1)
@@ -303,7 +307,7 @@ static void error_to_qfotadl_fails_rejected(void **state)
 }
 
 /* Every nonzero code of every download table of every family: FAIL with the
- * table's class and meaning (SPEC §4). */
+ * table's class and meaning (docs/profiles.md). */
 static void every_download_error_code_fails_with_its_meaning(void **state)
 {
     (void)state;
@@ -373,7 +377,7 @@ static void download_that_never_ends_times_out(void **state)
     h_teardown(&h);
 }
 
-/* The job's timeouts override the profile's (SPEC §3). */
+/* The job's timeouts override the profile's (docs/profiles.md). */
 static void job_timeouts_override_profile(void **state)
 {
     (void)state;

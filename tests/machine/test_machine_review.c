@@ -81,6 +81,26 @@ static void oom_while_streaming_returns_the_token(void **state)
     h_teardown(&h);
 }
 
+/* The next command cannot even be built (ATI answered, AT+GSN needs a copy):
+ * FAIL internal at once, not a protocol error and not a wait for a reply. */
+static void oom_building_a_command_fails_internal(void **state)
+{
+    (void)state;
+    h_t h;
+    h_setup(&h, "RG50xQ", FOTA_METHOD_URL, RG_A07);
+    h_pkg(&h, RG_A06, RG_A07, "rg.zip", URL, 0);
+    h_start(&h);
+    h_cmd(&h, "ATE0", "OK", NULL);
+    h_expect_tx(&h, "ATI");
+    h_rx(&h, "Quectel");
+    h_rx(&h, "RG500Q");
+    h_rx(&h, "Revision: " RG_A06);
+    feed_line_without_memory(&h, "OK");
+    h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_INTERNAL, 0);
+    assert_int_equal(h.n_finish, 1);
+    h_teardown(&h);
+}
+
 /* A plan that fails (config) carries no module code: error_code is 0. */
 static void plan_failure_has_no_code(void **state)
 {
@@ -94,15 +114,22 @@ static void plan_failure_has_no_code(void **state)
     h_teardown(&h);
 }
 
-static char *profile_with(const char *extra)
+/* profiles/rg50xq.yaml with each "<from>" replaced by "<to>" (pairs, NULL-ended). */
+static char *profile_edited(const char *const *pairs)
 {
     FILE *f = fopen(FOTA_SOURCE_DIR "/profiles/rg50xq.yaml", "rb");
     assert_non_null(f);
     static char buf[65536];
-    size_t n = fread(buf, 1, sizeof buf - 1 - strlen(extra), f);
+    size_t n = fread(buf, 1, sizeof buf - 256, f);
     fclose(f);
     buf[n] = '\0';
-    strcat(buf, extra);
+    for (; pairs[0]; pairs += 2) {
+        char *at = strstr(buf, pairs[0]);
+        assert_non_null(at);
+        size_t from = strlen(pairs[0]), to = strlen(pairs[1]);
+        memmove(at + to, at + from, strlen(at + from) + 1);
+        memcpy(at, pairs[1], to);
+    }
     return buf;
 }
 
@@ -128,6 +155,8 @@ static uint64_t boot_quiet_seen(h_t *h)
     return h->now - t0;
 }
 
+/* Defaults and the shipped profile agree on today's values; a profile's own
+ * quiet.boot is what the machine waits after the boot lines. */
 static void boot_quiet_is_the_profiles(void **state)
 {
     (void)state;
@@ -139,8 +168,9 @@ static void boot_quiet_is_the_profiles(void **state)
     assert_int_equal(boot_quiet_seen(&h), 1500);
     h_teardown(&h);
 
-    h_setup_yaml(&h, profile_with("quiet:\n  boot: 0.25\n  resync: 0.1\n  give_up: 2\n"),
-                 FOTA_METHOD_URL, RG_A07);
+    static const char *const faster[] = {"boot: 1.5", "boot: 0.25", "resync: 0.3", "resync: 0.1",
+                                         "give_up: 5", "give_up: 2", NULL};
+    h_setup_yaml(&h, profile_edited(faster), FOTA_METHOD_URL, RG_A07);
     assert_int_equal(h.profile->quiet.resync_ms, 100);
     assert_int_equal(h.profile->quiet.give_up_ms, 2000);
     assert_int_equal(boot_quiet_seen(&h), 250);
@@ -152,6 +182,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(oom_in_url_download_fails_internal),
         cmocka_unit_test(oom_while_streaming_returns_the_token),
+        cmocka_unit_test(oom_building_a_command_fails_internal),
         cmocka_unit_test(plan_failure_has_no_code),
         cmocka_unit_test(boot_quiet_is_the_profiles),
     };

@@ -1,0 +1,118 @@
+/* phase_transfer_*: getting the hop's package to the module. The upgrade methods
+ * are a table indexed by fota_method_t (fwupd's modem plugin picks an updater
+ * class the same way); each entry lives in its own method_<name>.c, and what the
+ * methods share is method_common.c. This file holds the transfer token
+ * (max_transfers) and hands the phase's inputs to the method. */
+#include "machine_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One row per upgrade method; a new method is one more file and one more row. */
+extern const machine_method_t method_url, method_local, method_stream, method_qfua, method_qfaw;
+
+static const machine_method_t *const methods[FOTA_METHOD__COUNT] = {
+    [FOTA_METHOD_URL] = &method_url,
+    [FOTA_METHOD_LOCAL] = &method_local,
+    [FOTA_METHOD_STREAM] = &method_stream,
+    [FOTA_METHOD_QFUA] = &method_qfua,
+    [FOTA_METHOD_QFAW] = &method_qfaw,
+};
+
+const machine_method_t *phase_transfer_method(fota_method_t method)
+{
+    return (unsigned)method < FOTA_METHOD__COUNT ? methods[method] : NULL;
+}
+
+static const machine_method_t *current(const machine_t *m)
+{
+    return methods[m->method];
+}
+
+bool phase_transfer_precheck(machine_t *m, const fota_package_t *pkg, char *why, size_t n)
+{
+    const machine_method_t *ops = current(m);
+    if (ops->streams && (!pkg->data || pkg->size == 0)) {
+        snprintf(why, n, "package %s is not loaded (method %s needs its bytes)",
+                 method_common_package_name(pkg), fota_method_name(m->method));
+        return false;
+    }
+    return !ops->precheck || ops->precheck(m, pkg, why, n);
+}
+
+/* A hop starts: fresh method state; the transfer token first when it streams. */
+void phase_transfer_start(machine_t *m, uint64_t now)
+{
+    const fota_package_t *pkg = m->plan.chain[m->plan.hop];
+    const machine_method_t *ops = current(m);
+    m->pkg = pkg;
+    m->upd.percent = -1;
+    m->upd.end_seen = false;
+    m->upd.retry_pending = false;
+    free(m->method_state);
+    m->method_state = calloc(1, ops->state_size ? ops->state_size : 1);
+    if (!m->method_state) {
+        machine_finish_fail(m, FOTA_ERR_INTERNAL, 0, now, "out of memory");
+        return;
+    }
+    machine_action_trace(m, FOTA_TRACE_INFO, "hop %d/%d: %s -> %s with %s (%s)",
+                         m->plan.hop + 1, m->plan.n_hops, pkg->from ? pkg->from : m->ident.revision,
+                         pkg->to ? pkg->to : m->target->to, method_common_package_name(pkg),
+                         fota_method_name(m->method));
+    if (ops->streams && !m->transfer_held) {
+        /* max_transfers: the station lets only so many modules stream at once. */
+        machine_state_set(m, MS_WAIT_TRANSFER, UINT64_MAX);
+        /* Queueing for a token is the station's time: the total pauses. */
+        if (m->t_total != UINT64_MAX) {
+            m->total_left = m->t_total > now ? m->t_total - now : 1;
+            m->t_total = UINT64_MAX;
+        }
+        machine_action_transfer_begin(m);
+        return;
+    }
+    fota_machine_next(m, OUTCOME_GRANTED, now);
+}
+
+void phase_transfer_begin(machine_t *m, uint64_t now)
+{
+    current(m)->begin(m, now);
+}
+
+bool phase_transfer_urc(machine_t *m, const fota_urc_t *u, const char *line, uint64_t now)
+{
+    if (m->state == MS_WAIT_TRANSFER || !current(m)->urc)
+        return true; /* boot noise while preparing */
+    return current(m)->urc(m, u, line, now);
+}
+
+void phase_transfer_sent(machine_t *m, uint64_t now)
+{
+    if (m->state != MS_WAIT_TRANSFER && current(m)->sent)
+        current(m)->sent(m, now);
+}
+
+void phase_transfer_ack(machine_t *m, uint64_t now)
+{
+    if (m->state != MS_WAIT_TRANSFER && current(m)->ack)
+        current(m)->ack(m, now);
+}
+
+void phase_transfer_timer(machine_t *m, uint64_t now)
+{
+    if (m->state != MS_WAIT_TRANSFER && current(m)->timer)
+        current(m)->timer(m, now);
+}
+
+void phase_transfer_timeout(machine_t *m, uint64_t now)
+{
+    machine_finish_fail(m, FOTA_ERR_TIMEOUT, 0, now, "transfer not finished within %u s",
+                        m->to.download_ms / 1000);
+}
+
+/* A transfer cannot ride out a lost port: the token goes back; once the port is
+ * back the module is read again and the plan goes on from its revision. */
+void phase_transfer_port_gone(machine_t *m, uint64_t now)
+{
+    fota_machine_next(m, OUTCOME_PORT_LOST, now);
+}
