@@ -47,6 +47,10 @@ typedef struct {
     char *dir;           /* its folder: package paths are relative to it */
     char *name;          /* batch name */
     char *station;
+    /* rework_offline: with run --rework --central and the central database out
+     * of reach, false (refuse, the default) holds modules queued; true (local)
+     * decides on this station's own history, with a warning. */
+    bool rework_offline_local;
     fota_target_t *targets;
     size_t n_targets;
     fota_limits_t limits;

@@ -235,11 +235,11 @@ static int read_timeouts(fota_yaml_t *y, yaml_node_t *n, fota_job_timeouts_t *t)
 
 static int read_job(fota_yaml_t *y, fota_job_t *j)
 {
-    enum { NAME, STATION, TARGETS, LIMITS, TIMEOUTS, NF };
+    enum { NAME, STATION, TARGETS, LIMITS, TIMEOUTS, REWORK_OFFLINE, NF };
     fota_yaml_field_t f[NF] = {
         [NAME] = {"name", true, 0, 0},       [STATION] = {"station", false, 0, 0},
         [TARGETS] = {"targets", true, 0, 0}, [LIMITS] = {"limits", false, 0, 0},
-        [TIMEOUTS] = {"timeouts", false, 0, 0},
+        [TIMEOUTS] = {"timeouts", false, 0, 0}, [REWORK_OFFLINE] = {"rework_offline", false, 0, 0},
     };
     int rc = fota_yaml_map(y, fota_yaml_root(y), f, NF, "job");
     if (rc)
@@ -264,6 +264,17 @@ static int read_job(fota_yaml_t *y, fota_job_t *j)
         return rc;
     if (f[TIMEOUTS].node && (rc = read_timeouts(y, f[TIMEOUTS].node, &j->timeouts)))
         return rc;
+    if (f[REWORK_OFFLINE].node) {
+        char *v = NULL;
+        if ((rc = fota_yaml_str(y, f[REWORK_OFFLINE].node, "rework_offline", &v)))
+            return rc;
+        bool local = strcmp(v, "local") == 0, refuse = strcmp(v, "refuse") == 0;
+        free(v);
+        if (!local && !refuse)
+            return fota_yaml_fail(y, f[REWORK_OFFLINE].node,
+                                  "rework_offline: must be refuse (the default) or local");
+        j->rework_offline_local = local;
+    }
     return 0;
 }
 

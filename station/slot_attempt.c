@@ -101,6 +101,8 @@ void slot_begin(slot_t *s)
     s->percent = -1;
     s->queued = s->in_flight = s->wants_token = s->has_token = false;
     s->finish_pending = s->rework_wait = false;
+    s->central_ask = 0;
+    s->central_warned = false;
     slot_set_state(s, SLOT_ACTIVE, FOTA_DASH_RUNNING);
     fota_copy(s->phase, sizeof s->phase, "identifying");
     if (s->attempt_id >= 0)
@@ -123,11 +125,12 @@ void slot_identified(slot_t *s)
      * never taken for the module's latest result. */
     if (st->opts->rework) {
         fota_result_t last;
-        int found = fota_results_latest(st->results, a->imei, &last);
+        int found = st->rework_central ? slot_central_latest(s, a->imei, &last)
+                                       : fota_results_latest(st->results, a->imei, &last);
         if (found == FOTA_E_STATE) {
             /* The database is busy: the module waits rather than being decided on a
              * guess (asked again every tick, slot_rework_retry). */
-            if (!s->rework_wait)
+            if (!s->rework_wait && !st->rework_central)
                 station_log(st, "%s: rework decision waits for the results database", s->name);
             s->rework_wait = true;
             return;

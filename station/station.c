@@ -369,6 +369,9 @@ int fota_station_run(const fota_cli_t *opts)
         uv_signal_start(&st->sigs[i], signal_cb, station_signals[i].signum);
     }
     station_db_attach(st);
+    if (opts->central && opts->rework && !(st->rework_central = fota_central_rework_new(st->loop,
+                                                                                    opts->central)))
+        station_log(st, "central database: out of memory; rework decisions from this station only");
     if (opts->central) {
         char label[256];
         fota_central_label(opts->central, label, sizeof label);
@@ -406,6 +409,7 @@ int fota_station_run(const fota_cli_t *opts)
     }
     fota_results_close(st->results);
     fota_central_link_free(st->central);
+    fota_central_rework_free(st->rework_central);
     fota_sched_free(&st->sched);
     free(st->slots);
     fota_job_free(st->job);

@@ -8,6 +8,7 @@
 
 #include "at_chat.h" /* fota_trace_dir_t, used by fota_machine.h */
 #include "central_link.h"
+#include "central_rework.h"
 #include "cli.h"
 #include "dashboard.h"
 #include "fota_machine.h"
@@ -84,6 +85,11 @@ typedef struct slot {
     fota_results_attempt_t *att;       /* the attempt's row: its queued writes */
     fota_results_attempt_t *recording; /* finished; verdict shown once committed */
     bool rework_wait;        /* the rework read met a busy database: asked again */
+    int central_ask;         /* --rework --central: 0 not asked, 1 asked, 2 answered */
+    int central_found;       /* the answer: 1 found, 0 never seen, -1 unreachable */
+    fota_result_t central_result;
+    int64_t central_retry_ms; /* unreachable + refuse: ask again from then on */
+    bool central_warned;      /* rework_offline: local warning logged */
     char translog_path[512];
     FILE *translog;
     bool in_pump, pump_again, finish_pending;
@@ -113,6 +119,7 @@ struct station {
     fota_job_t *job;
     fota_results_t *results;
     fota_central_link_t *central; /* run --central: the shipper (NULL without) */
+    fota_central_rework_t *rework_central; /* --rework --central: look-ups */
     fota_watch_t *watch;
     fota_sched_t sched;
     fota_machine_config_t mcfg;
@@ -169,6 +176,8 @@ void slot_trace(slot_t *s, fota_trace_dir_t dir, const char *text);
 void slot_row_resolved(void *ctx, fota_results_attempt_t *h);
 void slot_committed(void *ctx, fota_results_attempt_t *h, const fota_attempt_t *a);
 void slot_rework_retry(slot_t *s);
+/* central_decide.c: like fota_results_latest, from the central database first. */
+int slot_central_latest(slot_t *s, const char *imei, fota_result_t *out);
 
 /* slot.c internals */
 #define REOPEN_DELAY_MS 100

@@ -337,6 +337,62 @@ def case_password(c):
     check(count(pg, "SELECT count(*) FROM attempts") == 2, "both runs shipped")
 
 
+def case_rework(c):
+    """A rework bench with an empty file and --central: an IMEI that passed on
+    line2 is skipped, one that failed on line1 is flashed again. With the server
+    down, rework_offline decides: refuse (default) holds the modules untouched,
+    local decides from the bench's own (empty) history with a warning."""
+    pg = pgserver.PgServer()
+    c.servers.append(pg.close)
+    fam, path = rg_package(c)
+    failed, passed = luhn_imei("35209900176148"), luhn_imei("35209900176149")
+    fault = {0: {"error": {"phase": "update", "code": 504, "at": 20}}}
+    for k, imei, f in ((1, failed, fault), (2, passed, None)):
+        sim, ports = line(c, f"l{k}", [imei], f)
+        job = station_job(c, fam, path, f"line{k}")
+        r = subprocess.run(run_cmd(c, job, os.path.join(c.dir, f"line{k}.db"), ports, "--until-idle",
+                                   "--central", pg.dsn()), capture_output=True, text=True)
+        check(r.returncode == (1 if f else 0), f"line{k}: {r.returncode} {r.stdout[-1500:]}")
+        c.stop(sim)
+    check(pg.psql("SELECT station, result FROM latest_results ORDER BY station") ==
+          [["line1", "FAIL"], ["line2", "PASS"]], "history shipped")
+    bench = station_job(c, fam, path, "bench")
+    _, ports = line(c, "bench", [failed, passed])
+    db = os.path.join(c.dir, "bench.db")
+    r = subprocess.run(run_cmd(c, bench, db, ports, "--until-idle", "--rework", "--central", pg.dsn()),
+                       capture_output=True, text=True, timeout=120)
+    check(r.returncode == 0, f"bench: {r.returncode} {r.stdout[-2000:]}")
+    got = {x["imei"]: x for x in c.rows(db)}
+    check(got[passed]["result"] == "SKIP" and got[passed]["error_text"] == "already passed",
+          f"passed on line2: skipped: {got[passed]}")
+    check(got[failed]["result"] == "PASS" and got[failed]["final_version"] == fam["to"],
+          f"failed on line1: flashed again: {got[failed]}")
+
+    pg.stop()
+    _, ports2 = line(c, "bench2", [luhn_imei("35209900176150")])
+    db2 = os.path.join(c.dir, "bench-refuse.db")
+    p = start(c, run_cmd(c, bench, db2, ports2, "--until-idle", "--rework", "--central", pg.dsn()),
+              "refuse.log")
+    time.sleep(8)
+    check(p.poll() is None, "refuse: the held module keeps the bench waiting")
+    rows = c.rows(db2)
+    check(len(rows) == 1 and rows[0]["result"] is None, f"refuse: nothing decided: {rows}")
+    p.send_signal(signal.SIGTERM)
+    finish(p, 30)
+    with open(os.path.join(c.dir, "refuse.log")) as f:
+        log = f.read()
+    check("central database unreachable for the rework decision" in log, f"refuse log: {log[-1500:]}")
+    check(pgserver.PASSWORD not in log, "no password in the log")
+    local = c.write("job-local.yaml", open(bench).read() + "rework_offline: local\n")
+    db3 = os.path.join(c.dir, "bench-local.db")
+    r = subprocess.run(run_cmd(c, local, db3, ports2, "--until-idle", "--rework", "--central", pg.dsn()),
+                       capture_output=True, text=True, timeout=60)
+    rows = c.rows(db3)
+    check(len(rows) == 1 and rows[0]["result"] == "SKIP" and rows[0]["error_text"] == "not in database",
+          f"local: the bench's own history decides: {rows} {r.stdout[-1500:]}")
+    check("WARNING: central database offline" in r.stdout, f"local: warned: {r.stdout[-1500:]}")
+
+
 CASES = {k[5:]: v for k, v in dict(globals()).items() if k.startswith("case_")}
 
 
