@@ -40,9 +40,10 @@ static const char *name_of(machine_t *m)
     return method_common_package_name(m->pkg);
 }
 
+/* The module's wait for data (required by the loader, 1..3600 s). */
 static unsigned upload_timeout_s(machine_t *m)
 {
-    return m->mp->upload_timeout_s ? (unsigned)m->mp->upload_timeout_s : 5;
+    return (unsigned)m->mp->upload_timeout_s;
 }
 
 static void step_space(machine_t *m, uint64_t now)

@@ -1,7 +1,8 @@
 /* method_qfaw: legacy GSM delta FOTA without flow control (Quectel's FOTA
  * application note for its GSM/GPRS modules, §2.3.2): AT+QFAI, AT+QFAW="<HEX>"
  * per chunk of at most max_chunk_bytes (uppercase hex, the note's "%02X"),
- * AT+QFAU; the module then prints text lines. */
+ * AT+QFAU; the module then prints text lines. The commands are the profile's (the
+ * loader requires all three). */
 #include "machine_internal.h"
 
 #include <stdio.h>
@@ -23,11 +24,6 @@ static void on_reply(machine_t *m, void *ctx, const fota_at_response_t *r, uint6
 static qfaw_t *st(machine_t *m)
 {
     return m->method_state;
-}
-
-static const char *or_default(const char *c, const char *d)
-{
-    return c && *c ? c : d;
 }
 
 static bool method_qfaw_precheck(machine_t *m, const fota_package_t *pkg, char *why, size_t n)
@@ -53,7 +49,7 @@ static char *chunk_command(machine_t *m, size_t b)
         h[2 * i + 1] = hex[d[i] & 15];
     }
     h[2 * b] = '\0';
-    char *cmd = method_common_command(or_default(m->mp->write_command, "AT+QFAW=\"{hex}\""), h);
+    char *cmd = method_common_command(m->mp->write_command, h);
     free(h);
     return cmd;
 }
@@ -80,7 +76,7 @@ static void method_qfaw_begin(machine_t *m, uint64_t now)
     st(m)->percent = -1;
     m->dl_start_ms = now;
     st(m)->step = QW_INIT;
-    machine_cmd_send(m, or_default(m->mp->init_command, "AT+QFAI"), NULL, on_reply, NULL, now);
+    machine_cmd_send(m, m->mp->init_command, NULL, on_reply, NULL, now);
 }
 
 static void chunk_taken(machine_t *m, uint64_t now)
@@ -94,7 +90,7 @@ static void chunk_taken(machine_t *m, uint64_t now)
     }
     s->step = QW_COMMIT;
     s->delivered = true; /* progress lines may race AT+QFAU's OK */
-    machine_cmd_send(m, or_default(m->mp->commit_command, "AT+QFAU"), NULL, on_reply, NULL, now);
+    machine_cmd_send(m, m->mp->commit_command, NULL, on_reply, NULL, now);
 }
 
 static void on_reply(machine_t *m, void *ctx, const fota_at_response_t *r, uint64_t now)

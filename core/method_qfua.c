@@ -26,11 +26,6 @@ static qfua_t *st(machine_t *m)
     return m->method_state;
 }
 
-static unsigned guard_ms(machine_t *m)
-{
-    return m->mp->guard_ms ? m->mp->guard_ms : 1000;
-}
-
 static bool method_qfua_precheck(machine_t *m, const fota_package_t *pkg, char *why, size_t n)
 {
     (void)pkg;
@@ -45,8 +40,7 @@ static bool method_qfua_precheck(machine_t *m, const fota_package_t *pkg, char *
 static void qfua_cmd(machine_t *m, uint64_t now)
 {
     st(m)->step = QU_INIT;
-    const char *c = m->mp->command && *m->mp->command ? m->mp->command : "AT+QFUA";
-    machine_cmd_send(m, c, NULL, on_reply, NULL, now);
+    machine_cmd_send(m, m->mp->command, NULL, on_reply, NULL, now); /* loader requires it */
 }
 
 static void method_qfua_begin(machine_t *m, uint64_t now)
@@ -86,9 +80,10 @@ static void method_qfua_sent(machine_t *m, uint64_t now)
         send_block(m);
         return;
     }
-    /* Silence before "+++" so the module does not take it for data. */
+    /* Silence before "+++" so the module does not take it for data (the
+     * profile's guard_ms; 0 is a configured value: no guard). */
     s->step = QU_GUARD1;
-    m->t_aux = machine_state_after(now, guard_ms(m));
+    m->t_aux = machine_state_after(now, m->mp->guard_ms);
 }
 
 static void method_qfua_timer(machine_t *m, uint64_t now)
@@ -100,7 +95,7 @@ static void method_qfua_timer(machine_t *m, uint64_t now)
         machine_action_trace(m, FOTA_TRACE_TX, "+++");
         s->delivered = true; /* text lines may start during the guard time */
         s->step = QU_GUARD2;
-        m->t_aux = machine_state_after(now, guard_ms(m));
+        m->t_aux = machine_state_after(now, m->mp->guard_ms);
         return;
     }
     if (s->step == QU_GUARD2)

@@ -32,8 +32,7 @@ static void step_cmd(machine_t *m, uint64_t now)
 {
     char len[32];
     snprintf(len, sizeof len, "%zu", m->pkg->size);
-    char *cmd = method_common_command(
-        m->mp->command ? m->mp->command : "AT+QFOTADL=\"FILE:{arg}\"", len);
+    char *cmd = method_common_command(m->mp->command, len); /* the loader requires it */
     if (!cmd) {
         machine_finish_fail(m, FOTA_ERR_INTERNAL, 0, now, "out of memory");
         return;

@@ -26,8 +26,7 @@ static void on_fota_reply(machine_t *m, void *ctx, const fota_at_response_t *r, 
 /* The module takes over: AT+QFOTADL="<upd.arg>" (url, local). */
 void phase_update_command(machine_t *m, uint64_t now)
 {
-    const char *tmpl = m->mp->command && *m->mp->command ? m->mp->command : "AT+QFOTADL=\"{arg}\"";
-    char *cmd = method_common_command(tmpl, m->upd.arg);
+    char *cmd = method_common_command(m->mp->command, m->upd.arg); /* loader requires it */
     if (!cmd) {
         machine_finish_fail(m, FOTA_ERR_INTERNAL, 0, now, "out of memory");
         return;

@@ -114,10 +114,12 @@ static void plan_failure_has_no_code(void **state)
     h_teardown(&h);
 }
 
-/* profiles/rg50xq.yaml with each "<from>" replaced by "<to>" (pairs, NULL-ended). */
-static char *profile_edited(const char *const *pairs)
+/* profiles/<file> with each "<from>" replaced by "<to>" (pairs, NULL-ended). */
+static char *profile_edited(const char *file, const char *const *pairs)
 {
-    FILE *f = fopen(FOTA_SOURCE_DIR "/profiles/rg50xq.yaml", "rb");
+    char path[512];
+    snprintf(path, sizeof path, "%s/profiles/%s", FOTA_SOURCE_DIR, file);
+    FILE *f = fopen(path, "rb");
     assert_non_null(f);
     static char buf[65536];
     size_t n = fread(buf, 1, sizeof buf - 256, f);
@@ -170,10 +172,34 @@ static void boot_quiet_is_the_profiles(void **state)
 
     static const char *const faster[] = {"boot: 1.5", "boot: 0.25", "resync: 0.3", "resync: 0.1",
                                          "give_up: 5", "give_up: 2", NULL};
-    h_setup_yaml(&h, profile_edited(faster), FOTA_METHOD_URL, RG_A07);
+    h_setup_yaml(&h, profile_edited("rg50xq.yaml", faster), FOTA_METHOD_URL, RG_A07);
     assert_int_equal(h.profile->quiet.resync_ms, 100);
     assert_int_equal(h.profile->quiet.give_up_ms, 2000);
     assert_int_equal(boot_quiet_seen(&h), 250);
+    h_teardown(&h);
+}
+
+/* A configured guard_ms: 0 is no guard time (it used to become 1000 ms): "+++"
+ * follows the data at once, and the text lines are the update's right after. */
+static void qfua_guard_zero_means_no_guard(void **state)
+{
+    (void)state;
+    static const char *const no_guard[] = {"guard_ms: 1000", "guard_ms: 0", NULL};
+    h_t h;
+    h_setup_yaml(&h, profile_edited("legacy-gsm.yaml", no_guard), FOTA_METHOD_QFUA,
+                 "M95FAR02A08");
+    assert_int_equal(h.profile->methods[FOTA_METHOD_QFUA].guard_ms, 0);
+    fota_package_t *p = h_pkg(&h, "M95FAR02A07", "M95FAR02A08", "m95.bin", NULL, 5000);
+    h_start(&h);
+    h_ident(&h, "M95", "M95FAR02A07", H_IMEI);
+    h_cmd(&h, h.profile->methods[FOTA_METHOD_QFUA].flow_command_uart, "OK", NULL);
+    h_cmd(&h, "AT+QFUA", "OK", NULL);
+    h_rx(&h, "CONNECT");
+    assert_int_equal(h.ndata, p->size);
+    h_advance(&h, 0);
+    assert_int_equal(h.ndata, p->size + 3);
+    assert_memory_equal(h.data + p->size, "+++", 3);
+    assert_int_equal(h.n_transfer_end, 1);
     h_teardown(&h);
 }
 
@@ -185,6 +211,7 @@ int main(void)
         cmocka_unit_test(oom_building_a_command_fails_internal),
         cmocka_unit_test(plan_failure_has_no_code),
         cmocka_unit_test(boot_quiet_is_the_profiles),
+        cmocka_unit_test(qfua_guard_zero_means_no_guard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
