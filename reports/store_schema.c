@@ -169,8 +169,10 @@ static const char *const steps[] = {
      * One row per finished attempt whose row and events the central database
      * committed; written after that commit, so a crash in between only ships
      * the attempt again, which the central key (station, local id) absorbs.
-     * A table rather than a column: the station's own writes never touch it. */
-    "CREATE TABLE central_shipped ("
+     * A table rather than a column: the station's own writes never touch it.
+     * IF NOT EXISTS: `ship` beside an older station creates it without
+     * bumping the version (central_ship.c), so that station keeps opening it. */
+    "CREATE TABLE IF NOT EXISTS central_shipped ("
     "  attempt_id INTEGER PRIMARY KEY," /* attempts.id */
     "  shipped_at TEXT NOT NULL);",
 };

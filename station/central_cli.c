@@ -90,8 +90,11 @@ static void say_offline(shipper_t *sh, const char *why)
     fota_central_scrub(sh->dsn, why, clean, sizeof clean);
     if (!sh->offline_since)
         sh->offline_since = now_ms();
-    printf("central: offline since %s: %s; retrying in %d s\n",
-           fota_iso_format(sh->offline_since, iso), clean, sh->backoff_ms / 1000);
+    if (sh->follow && !drain)
+        printf("central: offline since %s: %s; retrying in %d s\n",
+               fota_iso_format(sh->offline_since, iso), clean, sh->backoff_ms / 1000);
+    else
+        printf("central: offline since %s: %s\n", fota_iso_format(sh->offline_since, iso), clean);
     fflush(stdout);
 }
 

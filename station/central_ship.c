@@ -130,7 +130,26 @@ int fota_ship_open(const char *db_path, fota_ship_t **out, char *errbuf, size_t 
     /* Not the station's loop: waiting for the station's short commits is fine;
      * ours (one small INSERT per round) are as short for the station. */
     sqlite3_busy_timeout(s->db, 5000);
-    int rc = fota_store_schema_migrate(s->db, errbuf, errlen);
+    /* Beside an older station (`ship --follow` as its own service) the file
+     * keeps its version, or that station would refuse it as "newer than this
+     * build": only central_shipped is added, as schema step 6 defines it. A
+     * file older than version 2 (no last_heard_at) is migrated first. */
+    sqlite3_stmt *st;
+    int version = 0, rc = 0;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            version = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    if (version < 2)
+        rc = fota_store_schema_migrate(s->db, errbuf, errlen);
+    else if (sqlite3_exec(s->db,
+                          "CREATE TABLE IF NOT EXISTS central_shipped ("
+                          " attempt_id INTEGER PRIMARY KEY, shipped_at TEXT NOT NULL)",
+                          NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(errbuf, errlen, "%s", sqlite3_errmsg(s->db));
+        rc = FOTA_E_IO;
+    }
     if (rc < 0) {
         fota_ship_close(s);
         return rc;
