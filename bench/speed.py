@@ -192,8 +192,9 @@ def batch_case(env, n, speed, peer=True):
     st = env.station(d, job, sample=[s.pid for s in sims])
     env.stop_sims(sims)
     rows = st["rows"]
-    worst = max(rows, key=lambda r: r["duration_ms"])
-    slowest = worst["duration_ms"] / 1000.0
+    worst = max(rows, key=lambda r: r["duration_ms"] or 0,
+                default=dict(duration_ms=0, model="no row", method=f"(station exit {st['rc']})"))
+    slowest = (worst["duration_ms"] or 0) / 1000.0 or float("nan")
     res = dict(n=n, sims=len(sims), wall=st["wall"], slowest=slowest,
                slowest_kind=f"{worst['model']} {worst['method']}",
                passed=sum(r["result"] == "PASS" for r in rows), rows=len(rows),
