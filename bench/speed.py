@@ -177,8 +177,8 @@ def ratio_case(env, method, n, speed):
                 st_max=max(st_ms, default=None), peer_max=max(peer_ms, default=None))
 
 
-def batch_case(env, n, speed, peer=True):
-    d = os.path.join(env.work, f"batch-{n}")
+def batch_case(env, n, speed, peer=True, tag=""):
+    d = os.path.join(env.work, f"batch-{n}{tag}")
     os.makedirs(d)
     kinds = lib.batch_kinds(env, n)
     sim_args = []
@@ -229,7 +229,7 @@ def main():
                   f"at most {args.per_sim} modules per fota-sim)\n")
             # Reference: one module of each of the 8 kinds, so every kind's own time
             # with next to nothing else running, measured in this run.
-            ref = batch_case(env, len(lib.BATCH_KINDS), args.batch_speed, peer=False)
+            ref = batch_case(env, len(lib.BATCH_KINDS), args.batch_speed, peer=False, tag="-ref")
             print(f"reference: {len(lib.BATCH_KINDS)} modules, one of each kind: slowest "
                   f"{ref['slowest']:.2f} s ({ref['slowest_kind']}), wall {ref['wall']:.2f} s\n")
             print(lib.BATCH_HEAD)
