@@ -41,6 +41,7 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "bench"))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import speed_lib as lib  # noqa: E402
 
 # method -> (family, package kind, package size) for the ratio runs; the
