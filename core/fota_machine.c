@@ -20,6 +20,7 @@ static const phase_t phase_of[MS__COUNT] = {
     [MS_NEW] = PH_NONE,
     [MS_IDENT] = PH_IDENTIFY,
     [MS_WAIT_PROCEED] = PH_DECIDE,
+    [MS_HOP_SETTLE] = PH_TRANSFER,
     [MS_WAIT_TRANSFER] = PH_TRANSFER,
     [MS_LOCAL] = PH_TRANSFER,
     [MS_UPLOAD] = PH_TRANSFER,
@@ -162,6 +163,8 @@ static void cb_urc(void *ctx, const char *line)
     fota_urc_t u;
     if (!p || fota_urc_parse(p, line, &u) != 0)
         return; /* unknown URC: traced by the chat, no meaning to us */
+    if (u.phase == FOTA_PHASE_BOOT)
+        m->upd.last_boot_ms = m->now; /* the next hop waits for these to settle */
     for (int handovers = 0; handovers < 3 && m->state != MS_FINISHED; handovers++) {
         machine_state_t before = m->state;
         const phase_ops_t *ph = phase_ops(m);

@@ -56,6 +56,8 @@ static bool cmd_set(machine_t *m, const char *cmd, const char *expect, unsigned 
     c->ctx = ctx;
     c->asked_in = m->state;
     c->resync = RESYNC_NONE;
+    c->resync_until = 0;
+    c->resync_missed = false;
     if ((cmd && !c->line) || (expect && !c->prefix)) {
         machine_finish_fail(m, FOTA_ERR_INTERNAL, 0, now, "out of memory");
         return false;
@@ -101,7 +103,10 @@ static void resync_send(machine_t *m, uint64_t now)
     m->cmd.resync = RESYNC_AT;
     if (fota_at_chat_busy(m->chat))
         fota_at_chat_cancel(m->chat);
-    int rc = fota_at_chat_send(m->chat, "AT", m->to.command_ms, now);
+    unsigned timeout = m->cmd.resync_until && m->to.command_ms > FOTA_MACHINE_BOOT_POLL_MS
+                           ? FOTA_MACHINE_BOOT_POLL_MS
+                           : m->to.command_ms;
+    int rc = fota_at_chat_send(m->chat, "AT", timeout, now);
     if (rc < 0)
         machine_finish_fail(m, send_error_class(rc), 0, now, "cannot send AT: %s",
                             fota_strerror(rc));
@@ -113,6 +118,7 @@ void machine_cmd_resync(machine_t *m, uint64_t until, machine_reply_fn reply, vo
     if (!cmd_set(m, NULL, NULL, m->to.command_ms, false, reply, ctx, now))
         return;
     m->cmd.resync_until = until;
+    m->cmd.resync_missed = false;
     resync_send(m, now);
 }
 
@@ -121,10 +127,17 @@ static void resync_response(machine_t *m, const fota_at_response_t *r, uint64_t 
 {
     machine_cmd_t *c = &m->cmd;
     if (r->final != FOTA_AT_FINAL_TIMEOUT) {
+        if (!c->resync_missed && !c->line && !c->is_wait) {
+            /* A sync of its own whose first AT answered: no reply of an earlier
+             * command can still be on its way, so there is nothing to let pass. */
+            machine_cmd_quiet_over(m, now);
+            return;
+        }
         c->resync = RESYNC_QUIET;
         m->t_aux = machine_state_after(now, machine_state_quiet(m)->resync_ms);
         return;
     }
+    c->resync_missed = true;
     if (c->resync_until) {
         if (now >= c->resync_until) {
             machine_finish_fail(m, FOTA_ERR_TIMEOUT, 0, now, "no answer to AT in %s",

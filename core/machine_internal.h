@@ -33,6 +33,10 @@
 #define FOTA_MACHINE_MAX_HOPS 16
 /* A command gets this many tries (each after a resync) before FAIL timeout. */
 #define FOTA_MACHINE_CMD_TRIES 3
+/* After a reboot the module is polled with AT this often until it answers: a
+ * module that is up answers within milliseconds, one still booting says nothing,
+ * so a short poll costs nothing and a fixed wait would be idle time. */
+#define FOTA_MACHINE_BOOT_POLL_MS 500u
 /* Data block written per SEND with hardware flow control (the tty paces it). */
 #define FOTA_MACHINE_FLOW_BLOCK 4096u
 
@@ -41,6 +45,7 @@ typedef enum {
     MS_NEW,
     MS_IDENT,          /* ATE0, ATI, AT+GSN, AT+QGMR (probe: see purpose) */
     MS_WAIT_PROCEED,   /* IDENTIFIED emitted; station decides GO/SKIP */
+    MS_HOP_SETTLE,     /* next hop: the module's boot lines must settle before a FOTA command */
     MS_WAIT_TRANSFER,  /* TRANSFER_BEGIN emitted; waiting for the token */
     MS_LOCAL,          /* AT+QFLST / AT+QFDEL / AT+QFLDS / AT+QFUPL command phase */
     MS_UPLOAD,         /* AT+QFUPL data blocks, one 'A' per block */
@@ -155,6 +160,7 @@ typedef struct {
     machine_state_t asked_in;       /* replies after the state moved on are stale */
     resync_t resync;
     uint64_t resync_until;          /* 0: FOTA_MACHINE_CMD_TRIES bound instead */
+    bool resync_missed;             /* an AT of this resync timed out: its OK may come late */
 } machine_cmd_t;
 
 /* update: from AT+QFOTADL to the verified revision */
@@ -169,6 +175,7 @@ typedef struct {
     char last_text[256];
     bool retry_pending;             /* a transient END was seen; next START is a retry */
     bool first_urc_wait;            /* MS_UPDATE: no FOTA URC yet since (re)boot */
+    uint64_t last_boot_ms;          /* when the last boot line (RDY … PB DONE) arrived */
 } machine_update_t;
 
 /* the action queue */

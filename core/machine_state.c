@@ -7,6 +7,7 @@ static const char *const names[MS__COUNT] = {
     [MS_NEW] = "new",
     [MS_IDENT] = "identify",
     [MS_WAIT_PROCEED] = "wait-proceed",
+    [MS_HOP_SETTLE] = "boot-settle",
     [MS_WAIT_TRANSFER] = "wait-transfer",
     [MS_LOCAL] = "local-prepare",
     [MS_UPLOAD] = "upload",
@@ -53,7 +54,7 @@ void machine_state_timeouts(machine_t *m, const fota_profile_t *p)
 const fota_quiet_t *machine_state_quiet(const machine_t *m)
 {
     static const fota_quiet_t dflt = {FOTA_QUIET_BOOT_DEFAULT_MS, FOTA_QUIET_RESYNC_DEFAULT_MS,
-                                      FOTA_QUIET_GIVE_UP_DEFAULT_MS};
+                                      FOTA_QUIET_GIVE_UP_DEFAULT_MS, FOTA_QUIET_HOP_DEFAULT_MS};
     const fota_profile_t *p = m->profile ? m->profile : m->cfg.profile_hint;
     return p ? &p->quiet : &dflt;
 }

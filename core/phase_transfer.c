@@ -42,8 +42,28 @@ bool phase_transfer_precheck(machine_t *m, const fota_package_t *pkg, char *why,
 }
 
 /* A hop starts: fresh method state; the transfer token first when it streams. */
+/* A chain's next hop follows the verification of the last one, which runs while
+ * the module is still printing its boot lines; a module that is still booting
+ * refuses a FOTA command (ERROR). The hop waits until those lines have been
+ * quiet for quiet.hop; the first hop and the verification never wait. */
+static bool hop_settle(machine_t *m, uint64_t now)
+{
+    if (m->plan.hop == 0 || !m->upd.last_boot_ms)
+        return false;
+    uint64_t ready = m->upd.last_boot_ms + machine_state_quiet(m)->hop_ms;
+    if (now >= ready)
+        return false;
+    if (m->state != MS_HOP_SETTLE)
+        machine_action_trace(m, FOTA_TRACE_INFO, "waiting for the module's boot lines to settle");
+    machine_state_set(m, MS_HOP_SETTLE, machine_state_after(now, m->to.reboot_ms));
+    m->t_aux = ready;
+    return true;
+}
+
 void phase_transfer_start(machine_t *m, uint64_t now)
 {
+    if (hop_settle(m, now))
+        return;
     const fota_package_t *pkg = m->plan.chain[m->plan.hop];
     const machine_method_t *ops = current(m);
     m->pkg = pkg;
@@ -81,6 +101,11 @@ void phase_transfer_begin(machine_t *m, uint64_t now)
 
 bool phase_transfer_urc(machine_t *m, const fota_urc_t *u, const char *line, uint64_t now)
 {
+    if (m->state == MS_HOP_SETTLE) {
+        if (u->phase == FOTA_PHASE_BOOT) /* still booting: wait on from this line */
+            m->t_aux = machine_state_after(now, machine_state_quiet(m)->hop_ms);
+        return true;
+    }
     if (m->state == MS_WAIT_TRANSFER || !current(m)->urc)
         return true; /* boot noise while preparing */
     return current(m)->urc(m, u, line, now);
@@ -88,18 +113,23 @@ bool phase_transfer_urc(machine_t *m, const fota_urc_t *u, const char *line, uin
 
 void phase_transfer_sent(machine_t *m, uint64_t now)
 {
-    if (m->state != MS_WAIT_TRANSFER && current(m)->sent)
+    if (m->state != MS_WAIT_TRANSFER && m->state != MS_HOP_SETTLE && current(m)->sent)
         current(m)->sent(m, now);
 }
 
 void phase_transfer_ack(machine_t *m, uint64_t now)
 {
-    if (m->state != MS_WAIT_TRANSFER && current(m)->ack)
+    if (m->state != MS_WAIT_TRANSFER && m->state != MS_HOP_SETTLE && current(m)->ack)
         current(m)->ack(m, now);
 }
 
 void phase_transfer_timer(machine_t *m, uint64_t now)
 {
+    if (m->state == MS_HOP_SETTLE) {
+        m->t_aux = UINT64_MAX;
+        phase_transfer_start(m, now);
+        return;
+    }
     if (m->state != MS_WAIT_TRANSFER && current(m)->timer)
         current(m)->timer(m, now);
 }

@@ -133,10 +133,11 @@ static void on_end(machine_t *m, const fota_urc_t *u, uint64_t now)
         machine_action_progress(m, FOTA_PHASE_END, 100, "update done, module restarting");
         /* Ask nothing before a USB module's port went away and came back: the
          * old firmware may still answer. A UART module reboots behind its port:
-         * probe once its lines have been quiet. */
+         * it is asked once its boot lines appear (reboot_urc); this later probe
+         * only covers a module that prints none. */
         m->t_aux = port_drops(m, m->mp->reboot_after_end)
                        ? UINT64_MAX
-                       : machine_state_after(now, machine_state_quiet(m)->boot_ms);
+                       : machine_state_after(now, machine_state_quiet(m)->give_up_ms);
         machine_state_set(m, MS_DONE_REBOOT, machine_state_after(now, m->to.reboot_ms));
         return;
     }
@@ -259,10 +260,9 @@ static void reboot_urc(machine_t *m, const fota_urc_t *u, uint64_t now)
         return;
     }
     /* GSM/GPRS note: "Finish data downloading, rebooting...." before the update,
-     * and "Rebooting...." after "update success". */
-    if (m->state == MS_DONE_REBOOT && !port_drops(m, m->mp->reboot_after_end))
-        m->t_aux = machine_state_after(now, q->boot_ms);
-    else if (m->state == MS_UPDATE && !m->upd.end_seen)
+     * and "Rebooting...." after "update success": the old firmware is still
+     * running then, so "Rebooting...." arms nothing; the boot lines after it do. */
+    if (m->state == MS_UPDATE && !m->upd.end_seen)
         m->t_state = machine_state_after(now, m->to.reboot_ms);
 }
 

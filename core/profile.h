@@ -103,13 +103,15 @@ typedef struct {
 #define FOTA_PROBE_DEFAULT_MS 30000u
 
 /* The FOTA machine's quiet windows (profile `quiet:`, optional, seconds). */
-#define FOTA_QUIET_BOOT_DEFAULT_MS 1500u
+#define FOTA_QUIET_BOOT_DEFAULT_MS 0u
 #define FOTA_QUIET_RESYNC_DEFAULT_MS 300u
 #define FOTA_QUIET_GIVE_UP_DEFAULT_MS 5000u
+#define FOTA_QUIET_HOP_DEFAULT_MS 1500u
 typedef struct {
-    unsigned boot_ms;    /* after a reboot: boot lines quiet this long, then probe with AT */
+    unsigned boot_ms;    /* after a reboot: silence before the first AT poll (0: poll at once) */
     unsigned resync_ms;  /* after a resync AT's OK: late replies are dropped meanwhile */
     unsigned give_up_ms; /* after END,<transient>: boot lines and no START this long = gave up */
+    unsigned hop_ms;     /* chains: boot lines quiet this long before the next hop's command */
 } fota_quiet_t;
 
 typedef struct {

@@ -133,11 +133,12 @@ static int read_timeouts(fota_yaml_t *y, yaml_node_t *n, fota_profile_t *p)
 static int read_quiet(fota_yaml_t *y, yaml_node_t *n, fota_profile_t *p)
 {
     fota_yaml_field_t f[] = {{"boot", false, 0, 0}, {"resync", false, 0, 0},
-                             {"give_up", false, 0, 0}};
-    unsigned *dst[] = {&p->quiet.boot_ms, &p->quiet.resync_ms, &p->quiet.give_up_ms};
-    const unsigned hi[] = {60000, 10000, 600000};
-    int rc = n ? fota_yaml_map(y, n, f, 3, "quiet") : 0;
-    for (size_t i = 0; n && !rc && i < 3; i++) {
+                             {"give_up", false, 0, 0}, {"hop", false, 0, 0}};
+    unsigned *dst[] = {&p->quiet.boot_ms, &p->quiet.resync_ms, &p->quiet.give_up_ms,
+                       &p->quiet.hop_ms};
+    const unsigned hi[] = {60000, 10000, 600000, 60000};
+    int rc = n ? fota_yaml_map(y, n, f, 4, "quiet") : 0;
+    for (size_t i = 0; n && !rc && i < 4; i++) {
         if (!f[i].node)
             continue;
         char what[40];
@@ -212,7 +213,7 @@ int fota_profile_load_buffer(const char *name, const char *text, size_t len,
     }
     p->at_interface = -1;
     p->quiet = (fota_quiet_t){FOTA_QUIET_BOOT_DEFAULT_MS, FOTA_QUIET_RESYNC_DEFAULT_MS,
-                              FOTA_QUIET_GIVE_UP_DEFAULT_MS};
+                              FOTA_QUIET_GIVE_UP_DEFAULT_MS, FOTA_QUIET_HOP_DEFAULT_MS};
     p->source = strdup(name ? name : "<input>");
     rc = p->source ? read_profile(&y, p) : FOTA_E_NOMEM;
     fota_yaml_close(&y);

@@ -407,7 +407,13 @@ static void three_hop_chain_each_verified(void **state)
     for (int hop = 0; hop < 3; hop++) {
         char cmd[128];
         snprintf(cmd, sizeof cmd, "AT+QFOTADL=\"http://10.1.2.3/a0%d-a0%d.zip\"", 5 + hop, 6 + hop);
-        h_cmd(&h, cmd, "OK", NULL);
+        /* The next hop waits until the verified module's boot lines have been
+         * quiet for quiet.hop: a module still booting refuses AT+QFOTADL. */
+        uint64_t verified = h.now;
+        h_wait_tx(&h, cmd, 5000);
+        if (hop > 0)
+            assert_int_equal(h.now - verified, h.profile->quiet.hop_ms);
+        h_rx(&h, "OK");
         fota(&h, "\"HTTPEND\",0");
         reboot(&h, 10000);
         fota(&h, "\"START\"");
@@ -477,9 +483,16 @@ static void slow_module_after_reboot_is_probed_until_it_answers(void **state)
     fota(&h, "\"START\"");
     fota_end(&h, 0);
     reboot(&h, 20000);
-    h_wait_tx(&h, "AT", 10000);
-    h_advance(&h, h.profile->timeouts.command_ms); /* no answer */
-    h_wait_tx(&h, "AT", 10000);
+    h_wait_tx(&h, "AT", 0); /* asked at once, no fixed wait */
+    /* Still booting, silent for 5 s: asked again every half second, not every
+     * command timeout (5 s), so it is heard within 0.5 s of coming up. */
+    h_advance(&h, 5000);
+    int polls = 0;
+    while (h.txhead != h.ntx) {
+        h_wait_tx(&h, "AT", 0);
+        polls++;
+    }
+    assert_in_range(polls, 9, 11);
     h_rx(&h, "OK");
     h_ident(&h, "RG500Q", A07, H_IMEI);
     h_expect_result(&h, FOTA_RESULT_PASS, FOTA_ERR_NONE, 0);
