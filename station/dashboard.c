@@ -244,11 +244,14 @@ static void header(out_t *o, const fota_dash_frame_t *f)
     char y[48], text[512];
     fota_dash_yield(y, sizeof y, h->pass, h->fail, h->interrupted);
     /* counts and yield first: what must survive an 80-column cut */
+    char link[96] = "";
+    if (h->central && *h->central)
+        snprintf(link, sizeof link, "  |  %s", h->central);
     snprintf(text, sizeof text,
-             "FOTA  pass %u  fail %u  %s %s  running %u  queued %u  skip %u  |  batch %s  "
+             "FOTA  pass %u  fail %u  %s %s  running %u  queued %u  skip %u%s  |  batch %s  "
              "station %s",
              h->pass, h->fail, h->yield_label ? h->yield_label : "first-pass yield", y,
-             h->running, h->queued, h->skip, h->batch ? h->batch : "-",
+             h->running, h->queued, h->skip, link, h->batch ? h->batch : "-",
              h->station ? h->station : "-");
     line(o, f, f->color ? CSI "1m" : NULL, text);
     if (h->banner && *h->banner)

@@ -40,6 +40,7 @@ typedef struct {
     const char *yield_label; /* "first-pass yield" (NULL) or "rework yield" */
     const char *banner;    /* pause reason, ModemManager warning; NULL none */
     const char *db_banner; /* "results database busy for 12 s …"; NULL none */
+    const char *central;   /* "central: connected" / "…behind by N" / "…offline since T"; NULL none */
 } fota_dash_header_t;
 
 /* One frame: the header, the slot table and the newest log lines under it. */

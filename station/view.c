@@ -110,6 +110,8 @@ void view_redraw(station_t *st)
     h.banner = st->sched.paused ? st->banner : NULL;
     char db[320];
     h.db_banner = station_db_banner(st, db, sizeof db) ? db : NULL;
+    char link[80];
+    h.central = st->central && fota_central_link_state(st->central, link, sizeof link) ? link : NULL;
     size_t n = view_rows(st, rows, &h);
     fota_dash_sort(rows, n);
     const char *log[VIEW_LOG_LINES];

@@ -76,6 +76,21 @@ static void plain_frame_has_counts_progress_and_meaning(void **state)
     assert_int_equal(count_lines(buf), 5);      /* header + column titles + 3 slots */
 }
 
+/* run --central: the header says how the link to the central database stands. */
+static void header_shows_the_central_link(void **state)
+{
+    (void)state;
+    fota_dash_header_t h = {.batch = "b1", .station = "st7", .pass = 3,
+                            .central = "central: offline since 08:01:02"};
+    fota_dash_frame_t f = {.h = &h, .rows = rows, .n = 3, .width = 160};
+    char buf[8192];
+    fota_dash_render(buf, sizeof buf, &f);
+    assert_non_null(strstr(buf, "skip 0  |  central: offline since 08:01:02  |  batch b1"));
+    h.central = NULL;
+    fota_dash_render(buf, sizeof buf, &f);
+    assert_null(strstr(buf, "central"));
+}
+
 static void terminal_frame_redraws_in_place(void **state)
 {
     (void)state;
@@ -249,6 +264,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(plain_frame_has_counts_progress_and_meaning),
+        cmocka_unit_test(header_shows_the_central_link),
         cmocka_unit_test(terminal_frame_redraws_in_place),
         cmocka_unit_test(frame_fits_every_terminal),
         cmocka_unit_test(quiet_hubs_fold_first),
