@@ -288,52 +288,45 @@ static void station_shutdown(station_t *st)
         uv_close((uv_handle_t *)&st->tty_in, handle_close_noop);
 }
 
-int fota_station_run(const fota_cli_t *opts)
+/* The ports directory must exist and be readable before any module is touched: a
+ * watch on a missing directory would only ever report an empty line. */
+static int station_check_ports_dir(const char *ports)
 {
-    station_t *st = calloc(1, sizeof *st);
-    if (!st)
-        return 3;
-    /* `fota-station run … | head`: a closed stdout must not kill the line. */
-    signal(SIGPIPE, SIG_IGN);
-    int rc = fota_station_load(fota_cli_profiles_dir(opts), opts->job, &st->profiles, &st->job);
-    if (rc) {
-        fota_job_free(st->job);
-        fota_profile_set_free(&st->profiles);
-        free(st);
-        return rc;
-    }
     struct stat sb;
     DIR *ports_dir = NULL;
-    if (stat(opts->ports, &sb) != 0 || !S_ISDIR(sb.st_mode) ||
-        !(ports_dir = opendir(opts->ports))) {
+    if (stat(ports, &sb) != 0 || !S_ISDIR(sb.st_mode) || !(ports_dir = opendir(ports))) {
         int e = errno;
-        fprintf(stderr, "fota-station: ports directory %s: %s%s\n", opts->ports,
+        fprintf(stderr, "fota-station: ports directory %s: %s%s\n", ports,
                 e ? strerror(e) : "not a directory",
                 e == EACCES ? " (run the station as a user that may read it)" : "");
-        fota_job_free(st->job);
-        fota_profile_set_free(&st->profiles);
-        free(st);
-        return 3;
+        return -1;
     }
     closedir(ports_dir);
-    int recovered = 0;
-    char errbuf[256] = "";
-    if (fota_results_open(opts->db, &st->results, &recovered, errbuf, sizeof errbuf) < 0) {
-        fprintf(stderr, "fota-station: database %s: %s; not starting\n", opts->db, errbuf);
-        fota_job_free(st->job);
-        fota_profile_set_free(&st->profiles);
-        free(st);
-        return 3;
-    }
-    if (opts->log_dir && mkdir(opts->log_dir, 0775) != 0 && errno != EEXIST) {
-        fprintf(stderr, "fota-station: --log-dir %s: %s\n", opts->log_dir, strerror(errno));
-        fota_results_close(st->results);
-        fota_job_free(st->job);
-        fota_profile_set_free(&st->profiles);
-        free(st);
-        return 3;
-    }
+    return 0;
+}
 
+static int station_open_results(station_t *st, const char *db, int *recovered)
+{
+    char errbuf[256] = "";
+    if (fota_results_open(db, &st->results, recovered, errbuf, sizeof errbuf) < 0) {
+        fprintf(stderr, "fota-station: database %s: %s; not starting\n", db, errbuf);
+        return -1;
+    }
+    return 0;
+}
+
+static int station_make_log_dir(const char *log_dir)
+{
+    if (log_dir && mkdir(log_dir, 0775) != 0 && errno != EEXIST) {
+        fprintf(stderr, "fota-station: --log-dir %s: %s\n", log_dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Clock base, line limits and the machine's configuration: nothing here can fail. */
+static void station_init_state(station_t *st, const fota_cli_t *opts)
+{
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     st->hr_base_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -350,7 +343,10 @@ int fota_station_run(const fota_cli_t *opts)
     st->mcfg.timeouts_override = &st->job->timeouts;
     st->dashboard = !opts->no_dashboard && isatty(STDOUT_FILENO);
     st->color = st->dashboard;
+}
 
+static void station_log_start(station_t *st, int recovered)
+{
     if (recovered > 0)
         station_log(st, "%d attempt(s) left running by an earlier station closed as INTERRUPTED",
                     recovered);
@@ -358,8 +354,11 @@ int fota_station_run(const fota_cli_t *opts)
         station_log(st, "WARNING: ModemManager is running. It probes new AT ports and breaks an "
                         "upgrade in progress; install the udev rule (ID_MM_DEVICE_IGNORE) or stop it.");
     station_log(st, "job %s: %zu target(s), batch %s, ports %s, database %s", st->job->source,
-                st->job->n_targets, st->batch ? st->batch : "-", opts->ports, opts->db);
+                st->job->n_targets, st->batch ? st->batch : "-", st->opts->ports, st->opts->db);
+}
 
+static void station_start_tick_and_signals(station_t *st)
+{
     uv_timer_init(st->loop, &st->tick);
     st->tick.data = st;
     uv_timer_start(&st->tick, tick_cb, TICK_MS, TICK_MS);
@@ -368,7 +367,12 @@ int fota_station_run(const fota_cli_t *opts)
         st->sigs[i].data = st;
         uv_signal_start(&st->sigs[i], signal_cb, station_signals[i].signum);
     }
-    station_db_attach(st);
+}
+
+/* The central database is optional: failing to reach it never stops the line. */
+static void station_start_central(station_t *st)
+{
+    const fota_cli_t *opts = st->opts;
     if (opts->central && opts->rework && !(st->rework_central = fota_central_rework_new(st->loop,
                                                                                     opts->central)))
         station_log(st, "central database: out of memory; rework decisions from this station only");
@@ -380,6 +384,11 @@ int fota_station_run(const fota_cli_t *opts)
                                     &st->central) < 0)
             station_log(st, "central database: cannot start the shipper (out of memory)");
     }
+}
+
+/* The operator's keys are read only when the dashboard owns a real terminal. */
+static void station_start_keys(station_t *st)
+{
     if (st->dashboard && isatty(STDIN_FILENO) && uv_tty_init(st->loop, &st->tty_in, 0, 1) == 0) {
         st->tty_in_open = true;
         st->tty_in.data = st;
@@ -388,33 +397,79 @@ int fota_station_run(const fota_cli_t *opts)
     }
     if (st->dashboard)
         fputs("\x1b[2J", stdout); /* once, before the first frame; never again */
+}
 
+static void station_start_watch(station_t *st)
+{
     st->last_link_change_ms = station_now(st);
-    if (fota_watch_start(st->loop, opts->ports, RESCAN_MS, on_link, st, &st->watch) < 0) {
-        fprintf(stderr, "fota-station: cannot watch %s\n", opts->ports);
+    if (fota_watch_start(st->loop, st->opts->ports, RESCAN_MS, on_link, st, &st->watch) < 0) {
+        fprintf(stderr, "fota-station: cannot watch %s\n", st->opts->ports);
         st->exit_code = 3;
         station_shutdown(st);
     } else {
         fota_watch_on_error(st->watch, on_watch_error);
     }
-    uv_run(st->loop, UV_RUN_DEFAULT);
+}
 
+/* After the loop: the exit code, with every result the database never took printed. */
+static int station_exit_code(station_t *st)
+{
     int code = st->exit_code ? st->exit_code : (st->fail || st->interrupted) ? 1 : 0;
     /* Nothing lost silently: a result the database never took is printed, exit 3. */
     int lost = fota_results_drain(st->results, EXIT_BUSY_WAIT_MS, stderr);
     if (lost > 0) {
         fprintf(stderr, "fota-station: %d result(s) above are NOT in the database %s\n", lost,
-                opts->db);
+                st->opts->db);
         code = 3;
     }
-    fota_results_close(st->results);
+    return code;
+}
+
+/* What the loop's run needed; every handle on the loop is closed by now. */
+static void station_release_loop(station_t *st)
+{
     fota_central_link_free(st->central);
     fota_central_rework_free(st->rework_central);
     fota_sched_free(&st->sched);
     free(st->slots);
+    uv_loop_close(st->loop);
+}
+
+/* Each step that can fail jumps to the label that undoes what came before it. */
+int fota_station_run(const fota_cli_t *opts)
+{
+    station_t *st = calloc(1, sizeof *st);
+    if (!st)
+        return 3;
+    /* `fota-station run … | head`: a closed stdout must not kill the line. */
+    signal(SIGPIPE, SIG_IGN);
+    int rc = fota_station_load(fota_cli_profiles_dir(opts), opts->job, &st->profiles, &st->job);
+    if (rc)
+        goto free_config;
+    rc = 3;
+    int recovered = 0;
+    if (station_check_ports_dir(opts->ports) < 0 ||
+        station_open_results(st, opts->db, &recovered) < 0)
+        goto free_config;
+    if (station_make_log_dir(opts->log_dir) < 0)
+        goto close_results;
+
+    station_init_state(st, opts);
+    station_log_start(st, recovered);
+    station_start_tick_and_signals(st);
+    station_db_attach(st);
+    station_start_central(st);
+    station_start_keys(st);
+    station_start_watch(st);
+    uv_run(st->loop, UV_RUN_DEFAULT);
+
+    rc = station_exit_code(st);
+    station_release_loop(st);
+close_results:
+    fota_results_close(st->results);
+free_config:
     fota_job_free(st->job);
     fota_profile_set_free(&st->profiles);
-    uv_loop_close(st->loop);
     free(st);
-    return code;
+    return rc;
 }
