@@ -124,7 +124,6 @@ typedef struct {
 
 static void scan_free(scan_t *sc)
 {
-    fota_strmap_free(sc->pareto_keys);
     free(sc->cur.imei);
     fota_strmap_free(sc->model.map);
     fota_strmap_free(sc->rev.map);
@@ -133,6 +132,15 @@ static void scan_free(scan_t *sc)
     for (int i = 0; i < FOTA_DUR__COUNT; i++)
         free(sc->dur[i].v);
     failed_clear(&sc->cur.pending);
+    if (sc->pareto) { /* still here only when the load failed before handing it over */
+        size_t np = (size_t)fota_strmap_count(sc->pareto_keys);
+        for (size_t i = 0; i < np; i++) {
+            free(sc->pareto[i].error_class);
+            free(sc->pareto[i].meaning);
+        }
+        free(sc->pareto);
+    }
+    fota_strmap_free(sc->pareto_keys);
 }
 
 static int count_pareto(scan_t *sc, sqlite3_stmt *st)
@@ -348,6 +356,75 @@ static int time_span(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t *r
     return rc;
 }
 
+/* Prepares both cursors on the selection and walks the attempts once, in IMEI
+ * order; the statements stay in `rows` and sc->fail for the caller to finalise
+ * (after it has read the connection's error message). */
+static int scan_attempts(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t *r, scan_t *sc,
+                         sqlite3_stmt **rows)
+{
+    char sql[512], fsql[512], where[128];
+    fota_report_where(sel, where, sizeof where);
+    snprintf(sql, sizeof sql, "%s%s ORDER BY imei, id", scan_sql, where);
+    snprintf(fsql, sizeof fsql, "%s%s%s ORDER BY imei, id", fail_sql, where[0] ? " AND" : "",
+             where[0] ? where + sizeof " WHERE" - 1 : "");
+    if (sqlite3_prepare_v2(db, sql, -1, rows, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, fsql, -1, &sc->fail, NULL) != SQLITE_OK)
+        return FOTA_E_IO;
+    fota_report_bind(*rows, sel);
+    fota_report_bind(sc->fail, sel);
+    sc->fail_step = sqlite3_step(sc->fail);
+    int step;
+    while ((step = sqlite3_step(*rows)) == SQLITE_ROW)
+        if (scan_row(r, sc, *rows) < 0)
+            return sc->fail_step == SQLITE_ROW ? FOTA_E_NOMEM : FOTA_E_IO;
+    return step == SQLITE_DONE ? 0 : FOTA_E_IO;
+}
+
+/* Hands the per-model, per-revision and failure-Pareto tallies over to the report,
+ * each in its display order. */
+static int report_take_groups(fota_report_t *r, scan_t *sc)
+{
+    if (fota_groups_finish(&sc->model, &r->by_model, &r->n_model) < 0 ||
+        fota_groups_finish(&sc->rev, &r->by_revision, &r->n_revision) < 0)
+        return FOTA_E_NOMEM;
+    r->n_pareto = (size_t)fota_strmap_count(sc->pareto_keys);
+    r->pareto = sc->pareto;
+    sc->pareto = NULL;
+    if (r->n_pareto)
+        qsort(r->pareto, r->n_pareto, sizeof *r->pareto, cmp_pareto);
+    r->pareto_total = r->n[FOTA_R_FAIL];
+    return 0;
+}
+
+/* A failed row stored without a reason gets its code's meaning from the rows that
+ * had one, so the rework list always says why. */
+static int failed_fill_reasons(fota_report_t *r)
+{
+    for (size_t k = 0; k < r->n_failed; k++) {
+        fota_report_failed_t *x = &r->failed[k];
+        for (size_t i = 0; i < r->n_pareto && !x->error_text[0]; i++) {
+            const fota_report_pareto_t *p = &r->pareto[i];
+            if (p->error_code == x->error_code && strcmp(p->error_class, x->error_class) == 0 &&
+                p->meaning[0]) {
+                free(x->error_text);
+                if (!(x->error_text = strdup(p->meaning)))
+                    return FOTA_E_NOMEM;
+            }
+        }
+    }
+    return 0;
+}
+
+static void report_take_durations(fota_report_t *r, scan_t *sc)
+{
+    for (int d = 0; d < FOTA_DUR__COUNT; d++)
+        fota_dur_summarise(&sc->dur[d], &r->dur[d]);
+    r->total_ms = sc->dur[FOTA_DUR_TOTAL].v;
+    r->n_total_ms = sc->dur[FOTA_DUR_TOTAL].n;
+    sc->dur[FOTA_DUR_TOTAL].v = NULL;
+}
+
+/* Every figure of the report from one pass over the selected attempts. */
 int fota_report_load(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t **out, char *errbuf,
                      size_t errlen)
 {
@@ -361,36 +438,15 @@ int fota_report_load(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t **
     sc.pareto_keys = fota_strmap_new();
     sc.model.map = fota_strmap_new();
     sc.rev.map = fota_strmap_new();
-    char sql[512], fsql[512], where[128];
-    fota_report_where(sel, where, sizeof where);
-    snprintf(sql, sizeof sql, "%s%s ORDER BY imei, id", scan_sql, where);
-    snprintf(fsql, sizeof fsql, "%s%s%s ORDER BY imei, id", fail_sql, where[0] ? " AND" : "",
-             where[0] ? where + sizeof " WHERE" - 1 : "");
-    sqlite3_stmt *st = NULL;
-    int rc = 0;
+    sqlite3_stmt *rows = NULL;
+    int rc = FOTA_E_IO;
     /* One read transaction: every figure comes from the same snapshot even
      * while the station keeps writing, and both cursors see the same rows. */
     if (!sc.pareto_keys || !sc.model.map || !sc.rev.map ||
-        sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, fsql, -1, &sc.fail, NULL) != SQLITE_OK) {
-        rc = FOTA_E_IO;
+        sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         goto out;
-    }
-    fota_report_bind(st, sel);
-    fota_report_bind(sc.fail, sel);
-    sc.fail_step = sqlite3_step(sc.fail);
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW)
-        if (scan_row(r, &sc, st) < 0) {
-            rc = sc.fail_step == SQLITE_ROW ? FOTA_E_NOMEM : FOTA_E_IO;
-            goto out;
-        }
-    if (step != SQLITE_DONE) {
-        rc = FOTA_E_IO;
+    if ((rc = scan_attempts(db, sel, r, &sc, &rows)) < 0)
         goto out;
-    }
-
     if (module_close(r, &sc) < 0) {
         rc = FOTA_E_NOMEM;
         goto out;
@@ -402,54 +458,16 @@ int fota_report_load(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t **
     /* Failed list in the order the failing attempts ran. */
     if (r->n_failed)
         qsort(r->failed, r->n_failed, sizeof *r->failed, cmp_failed);
-
-    if (fota_groups_finish(&sc.model, &r->by_model, &r->n_model) < 0 ||
-        fota_groups_finish(&sc.rev, &r->by_revision, &r->n_revision) < 0) {
-        rc = FOTA_E_NOMEM;
+    if ((rc = report_take_groups(r, &sc)) < 0 || (rc = failed_fill_reasons(r)) < 0)
         goto out;
-    }
-    r->n_pareto = (size_t)fota_strmap_count(sc.pareto_keys);
-    r->pareto = sc.pareto;
-    sc.pareto = NULL;
-    if (r->n_pareto)
-        qsort(r->pareto, r->n_pareto, sizeof *r->pareto, cmp_pareto);
-    r->pareto_total = r->n[FOTA_R_FAIL];
-    /* A failed row stored without a reason gets its code's meaning from the
-     * rows that had one, so the rework list always says why. */
-    for (size_t k = 0; k < r->n_failed; k++) {
-        fota_report_failed_t *x = &r->failed[k];
-        for (size_t i = 0; i < r->n_pareto && !x->error_text[0]; i++) {
-            const fota_report_pareto_t *p = &r->pareto[i];
-            if (p->error_code == x->error_code && strcmp(p->error_class, x->error_class) == 0 &&
-                p->meaning[0]) {
-                free(x->error_text);
-                if (!(x->error_text = strdup(p->meaning))) {
-                    rc = FOTA_E_NOMEM;
-                    goto out;
-                }
-            }
-        }
-    }
-    for (int d = 0; d < FOTA_DUR__COUNT; d++)
-        fota_dur_summarise(&sc.dur[d], &r->dur[d]);
-    r->total_ms = sc.dur[FOTA_DUR_TOTAL].v;
-    r->n_total_ms = sc.dur[FOTA_DUR_TOTAL].n;
-    sc.dur[FOTA_DUR_TOTAL].v = NULL;
+    report_take_durations(r, &sc);
 out:
     if (rc < 0 && errbuf)
         snprintf(errbuf, errlen, "reading attempts: %s",
                  rc == FOTA_E_NOMEM ? "out of memory" : sqlite3_errmsg(db));
-    sqlite3_finalize(st);
+    sqlite3_finalize(rows);
     sqlite3_finalize(sc.fail);
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-    if (sc.pareto) {
-        size_t np = (size_t)fota_strmap_count(sc.pareto_keys);
-        for (size_t i = 0; i < np; i++) {
-            free(sc.pareto[i].error_class);
-            free(sc.pareto[i].meaning);
-        }
-        free(sc.pareto);
-    }
     scan_free(&sc);
     if (rc < 0) {
         fota_report_free(r);
