@@ -263,7 +263,8 @@ static void groups_table(FILE *f, const char *title, const fota_report_group_t *
     fputs("</table>", f);
 }
 
-void fota_report_write_html(const fota_report_t *r, FILE *f)
+/* Document head with the inline style sheet, title and the selection shown. */
+static void html_head(FILE *f, const fota_report_t *r)
 {
     fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
@@ -275,10 +276,10 @@ void fota_report_write_html(const fota_report_t *r, FILE *f)
     if (r->attempts)
         fprintf(f, " &middot; attempts started %s &ndash; %s", r->first_started, r->last_started);
     fputs("</div>", f);
-    if (r->attempts == 0) {
-        fputs("<p class=\"empty\">No attempts match.</p></main></body></html>\n", f);
-        return;
-    }
+}
+
+static void html_tiles(FILE *f, const fota_report_t *r)
+{
     fputs("<div class=\"tiles\">", f);
     tile(f, "", "attempts", r->attempts, 0, false);
     tile(f, "", "modules", r->modules, 0, false);
@@ -289,17 +290,22 @@ void fota_report_write_html(const fota_report_t *r, FILE *f)
     tile(f, "", "SKIP", r->n[FOTA_R_SKIP], 0, false);
     tile(f, "", "interrupted", r->n[FOTA_R_INTERRUPTED], 0, false);
     tile(f, r->n_failed ? "bad" : "good", "to rework", (int64_t)r->n_failed, 0, false);
-    fputs("</div><h2>Charts</h2><div class=\"charts\"><div class=\"card\"><h3>Yield</h3>", f);
+    fputs("</div>", f);
+}
+
+static void html_charts(FILE *f, const fota_report_t *r)
+{
+    fputs("<h2>Charts</h2><div class=\"charts\"><div class=\"card\"><h3>Yield</h3>", f);
     yield_chart(f, r);
     fputs("</div><div class=\"card\"><h3>Failure Pareto</h3>", f);
     pareto_chart(f, r);
     fputs("</div><div class=\"card\"><h3>Duration histogram</h3>", f);
     histogram(f, r);
     fputs("</div></div>", f);
+}
 
-    groups_table(f, "By model", r->by_model, r->n_model, false);
-    groups_table(f, "By revision", r->by_revision, r->n_revision, true);
-
+static void html_pareto_table(FILE *f, const fota_report_t *r)
+{
     fprintf(f, "<h2>Failure Pareto (%lld FAIL attempts)</h2>", (long long)r->pareto_total);
     if (r->n_pareto) {
         fputs("<table><tr><th class=\"n\">#</th><th>class</th><th class=\"n\">code</th>"
@@ -323,7 +329,10 @@ void fota_report_write_html(const fota_report_t *r, FILE *f)
     } else {
         fputs("<p class=\"empty\">No failures.</p>", f);
     }
+}
 
+static void html_durations_table(FILE *f, const fota_report_t *r)
+{
     fputs("<h2>Durations of PASS attempts</h2><table><tr><th>phase</th><th class=\"n\">n</th>"
           "<th class=\"n\">median</th><th class=\"n\">p95</th><th class=\"n\">max</th></tr>", f);
     for (int d = 0; d < FOTA_DUR__COUNT; d++) {
@@ -336,7 +345,11 @@ void fota_report_write_html(const fota_report_t *r, FILE *f)
             fputs("<td class=\"n\">&ndash;</td><td class=\"n\">&ndash;</td><td class=\"n\">&ndash;</td></tr>", f);
     }
     fputs("</table>", f);
+}
 
+/* The modules whose latest attempt did not pass: what the rework bench picks up. */
+static void html_rework_table(FILE *f, const fota_report_t *r)
+{
     fprintf(f, "<h2>Modules to rework (%zu)</h2>", r->n_failed);
     if (r->n_failed) {
         fputs("<table><tr><th>IMEI</th><th>slot</th><th>model</th><th>batch</th><th>result</th>"
@@ -368,5 +381,21 @@ void fota_report_write_html(const fota_report_t *r, FILE *f)
     } else {
         fputs("<p class=\"empty\">Every module passed.</p>", f);
     }
+}
+
+void fota_report_write_html(const fota_report_t *r, FILE *f)
+{
+    html_head(f, r);
+    if (r->attempts == 0) {
+        fputs("<p class=\"empty\">No attempts match.</p></main></body></html>\n", f);
+        return;
+    }
+    html_tiles(f, r);
+    html_charts(f, r);
+    groups_table(f, "By model", r->by_model, r->n_model, false);
+    groups_table(f, "By revision", r->by_revision, r->n_revision, true);
+    html_pareto_table(f, r);
+    html_durations_table(f, r);
+    html_rework_table(f, r);
     fputs("</main></body></html>\n", f);
 }
