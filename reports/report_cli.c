@@ -84,107 +84,178 @@ static sqlite3 *open_db(const char *path)
     return db;
 }
 
-int fota_report_main(int argc, char **argv)
+typedef struct {
+    const char *db_path, *batch, *since_arg, *format, *out_path, *central, *station;
+} report_args_t;
+
+/* One entry per --format. csv has no writer here: it streams rows straight from the
+ * database instead of loading the summary. */
+typedef struct {
+    const char *name;
+    void (*write)(const fota_report_t *r, FILE *f);
+} report_format_t;
+
+static const report_format_t report_formats[] = {
+    {"text", fota_report_write_text},
+    {"csv", NULL},
+    {"json", fota_report_write_json},
+    {"html", fota_report_write_html},
+};
+
+static const report_format_t *report_format_find(const char *name)
 {
-    const char *db_path = "results.db", *batch = NULL, *since_arg = NULL, *format = "text",
-               *out_path = NULL, *central = NULL, *station = NULL;
+    for (size_t i = 0; i < sizeof report_formats / sizeof report_formats[0]; i++)
+        if (strcmp(name, report_formats[i].name) == 0)
+            return &report_formats[i];
+    return NULL;
+}
+
+/* 0: parsed; 1: --help printed (exit 0); -1: usage error, already reported. */
+static int report_parse_args(int argc, char **argv, report_args_t *a)
+{
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        const char *arg = argv[i];
         int m;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             fputs(usage, stdout);
-            return 0;
+            return 1;
         }
-        if ((m = option(argc, argv, &i, "--db", &db_path)) ||
-            (m = option(argc, argv, &i, "--batch", &batch)) ||
-            (m = option(argc, argv, &i, "--since", &since_arg)) ||
-            (m = option(argc, argv, &i, "--format", &format)) ||
-            (m = option(argc, argv, &i, "--central", &central)) ||
-            (m = option(argc, argv, &i, "--station", &station)) ||
-            (m = option(argc, argv, &i, "-o", &out_path)) ||
-            (m = option(argc, argv, &i, "--output", &out_path))) {
+        if ((m = option(argc, argv, &i, "--db", &a->db_path)) ||
+            (m = option(argc, argv, &i, "--batch", &a->batch)) ||
+            (m = option(argc, argv, &i, "--since", &a->since_arg)) ||
+            (m = option(argc, argv, &i, "--format", &a->format)) ||
+            (m = option(argc, argv, &i, "--central", &a->central)) ||
+            (m = option(argc, argv, &i, "--station", &a->station)) ||
+            (m = option(argc, argv, &i, "-o", &a->out_path)) ||
+            (m = option(argc, argv, &i, "--output", &a->out_path))) {
             if (m < 0)
-                return EXIT_USAGE;
+                return -1;
             continue;
         }
-        fprintf(stderr, "fota-station report: unknown argument '%s'\n%s", a, usage);
-        return EXIT_USAGE;
+        fprintf(stderr, "fota-station report: unknown argument '%s'\n%s", arg, usage);
+        return -1;
     }
-    if (strcmp(format, "text") && strcmp(format, "csv") && strcmp(format, "json") &&
-        strcmp(format, "html")) {
-        fprintf(stderr, "fota-station report: --format must be text, csv, json or html, not '%s'\n",
-                format);
-        return EXIT_USAGE;
-    }
-    char since[FOTA_ISO_LEN];
-    fota_report_sel_t sel = {.batch = batch, .since = NULL};
-    if (since_arg) {
-        int64_t ms;
-        if (fota_iso_parse(since_arg, &ms) != 0) {
-            fprintf(stderr, "fota-station report: --since '%s' is not an ISO 8601 time "
-                            "(e.g. 2025-11-23 or 2025-11-23T08:00:00Z)\n", since_arg);
-            return EXIT_USAGE;
-        }
-        sel.since = fota_iso_format(ms, since);
-    }
+    return 0;
+}
 
-    if (station && !central) {
-        fputs("fota-station report: --station needs --central\n", stderr);
-        return EXIT_USAGE;
+/* The values the options' syntax cannot check: the format's name, the --since time
+ * (normalised into `since`, which sel->since then points at) and --station's need
+ * for --central. */
+static int report_check_args(const report_args_t *a, const report_format_t **fmt,
+                             fota_report_sel_t *sel, char since[FOTA_ISO_LEN])
+{
+    if (!(*fmt = report_format_find(a->format))) {
+        fprintf(stderr, "fota-station report: --format must be text, csv, json or html, not '%s'\n",
+                a->format);
+        return -1;
     }
-    char err[512] = "";
-    fota_central_sel_t csel = {.station = station, .batch = batch, .since = sel.since};
-    sqlite3 *db = NULL;
-    if (central) {
-        db_path = "central database"; /* for messages: never the DSN itself */
-        if (fota_central_report_db(central, &csel, &db, err, sizeof err) < 0) {
-            fprintf(stderr, "fota-station report: central database: %s\n", err);
-            return EXIT_DB;
+    if (a->since_arg) {
+        int64_t ms;
+        if (fota_iso_parse(a->since_arg, &ms) != 0) {
+            fprintf(stderr, "fota-station report: --since '%s' is not an ISO 8601 time "
+                            "(e.g. 2025-11-23 or 2025-11-23T08:00:00Z)\n", a->since_arg);
+            return -1;
         }
-    } else if (!(db = open_db(db_path))) {
-        return EXIT_DB;
+        sel->since = fota_iso_format(ms, since);
     }
+    if (a->station && !a->central) {
+        fputs("fota-station report: --station needs --central\n", stderr);
+        return -1;
+    }
+    return 0;
+}
+
+/* The results file, or the central database's rows copied into one; NULL reported. */
+static sqlite3 *report_open_source(report_args_t *a, const fota_central_sel_t *csel, char *err,
+                                   size_t errlen)
+{
+    if (!a->central)
+        return open_db(a->db_path);
+    sqlite3 *db = NULL;
+    a->db_path = "central database"; /* for messages: never the DSN itself */
+    if (fota_central_report_db(a->central, csel, &db, err, errlen) < 0) {
+        fprintf(stderr, "fota-station report: central database: %s\n", err);
+        return NULL;
+    }
+    return db;
+}
+
+static FILE *report_open_output(const char *out_path)
+{
     FILE *f = stdout;
     if (out_path && !(f = fopen(out_path, "w"))) {
         fprintf(stderr, "fota-station report: cannot write %s\n", out_path);
-        sqlite3_close(db);
-        return EXIT_DB;
+        return NULL;
     }
     /* Big writes for big reports; only on our own stream, before its first
      * byte (C11 7.21.5.6): stdout may have been used by the caller. */
     static char obuf[1 << 18];
     if (f != stdout)
         setvbuf(f, obuf, _IOFBF, sizeof obuf);
-    int rc = 0;
-    if (strcmp(format, "csv") == 0) {
-        rc = fota_report_write_csv(db, &sel, f, err, sizeof err);
-    } else {
-        fota_report_t *r;
-        rc = fota_report_load(db, &sel, &r, err, sizeof err);
-        if (rc == 0) {
-            if (format[0] == 't')
-                fota_report_write_text(r, f);
-            else if (format[0] == 'j')
-                fota_report_write_json(r, f);
-            else
-                fota_report_write_html(r, f);
-            fota_report_free(r);
-            if (format[0] == 't' && central)
-                rc = fota_central_write_lag(central, &csel, f, err, sizeof err);
-        }
-    }
-    sqlite3_close(db);
+    return f;
+}
+
+/* Nonzero when anything written to f may not have reached it. */
+static int report_close_output(FILE *f)
+{
     int werr = ferror(f);
     if (f != stdout)
         werr |= fclose(f);
     else
         werr |= fflush(f);
+    return werr;
+}
+
+static int report_write(sqlite3 *db, const report_format_t *fmt, const fota_report_sel_t *sel,
+                        const report_args_t *a, const fota_central_sel_t *csel, FILE *f, char *err,
+                        size_t errlen)
+{
+    if (!fmt->write)
+        return fota_report_write_csv(db, sel, f, err, errlen);
+    fota_report_t *r;
+    int rc = fota_report_load(db, sel, &r, err, errlen);
+    if (rc != 0)
+        return rc;
+    fmt->write(r, f);
+    fota_report_free(r);
+    /* The text report ends with each station's shipping lag. */
+    if (fmt->write == fota_report_write_text && a->central)
+        rc = fota_central_write_lag(a->central, csel, f, err, errlen);
+    return rc;
+}
+
+int fota_report_main(int argc, char **argv)
+{
+    report_args_t a = {.db_path = "results.db", .format = "text"};
+    int parsed = report_parse_args(argc, argv, &a);
+    if (parsed != 0)
+        return parsed > 0 ? 0 : EXIT_USAGE;
+    const report_format_t *fmt;
+    char since[FOTA_ISO_LEN];
+    fota_report_sel_t sel = {.batch = a.batch, .since = NULL};
+    if (report_check_args(&a, &fmt, &sel, since) < 0)
+        return EXIT_USAGE;
+
+    char err[512] = "";
+    fota_central_sel_t csel = {.station = a.station, .batch = a.batch, .since = sel.since};
+    sqlite3 *db = report_open_source(&a, &csel, err, sizeof err);
+    if (!db)
+        return EXIT_DB;
+    FILE *f = report_open_output(a.out_path);
+    if (!f) {
+        sqlite3_close(db);
+        return EXIT_DB;
+    }
+    int rc = report_write(db, fmt, &sel, &a, &csel, f, err, sizeof err);
+    sqlite3_close(db);
+    int werr = report_close_output(f);
     if (rc < 0) {
-        fprintf(stderr, "fota-station report: %s: %s\n", db_path, err);
+        fprintf(stderr, "fota-station report: %s: %s\n", a.db_path, err);
         return EXIT_DB;
     }
     if (werr) {
-        fprintf(stderr, "fota-station report: error writing %s\n", out_path ? out_path : "output");
+        fprintf(stderr, "fota-station report: error writing %s\n",
+                a.out_path ? a.out_path : "output");
         return EXIT_DB;
     }
     return 0;
