@@ -49,7 +49,8 @@ static void groups(FILE *f, const char *title, const fota_report_group_t *g, siz
     }
 }
 
-void fota_report_write_text(const fota_report_t *r, FILE *f)
+/* Title and the selection the figures below are for. */
+static void text_head(FILE *f, const fota_report_t *r)
 {
     fprintf(f, "FOTA Station report\n");
     fprintf(f, "Selection: batch ");
@@ -57,10 +58,11 @@ void fota_report_write_text(const fota_report_t *r, FILE *f)
     fputs(", since ", f);
     put_safe(f, r->sel.since ? r->sel.since : "(all time)", 0);
     putc_unlocked('\n', f);
-    if (r->attempts == 0) {
-        fprintf(f, "No attempts match.\n");
-        return;
-    }
+}
+
+/* When the selected attempts ran, the counts by result and the two yields. */
+static void text_totals(FILE *f, const fota_report_t *r)
+{
     fputs("Attempts started ", f);
     put_safe(f, r->first_started, 0);
     fputs(" .. ", f);
@@ -78,10 +80,10 @@ void fota_report_write_text(const fota_report_t *r, FILE *f)
     pct(f, r->final_pass, r->modules);
     fprintf(f, " (%lld), retested %lld, still failing %zu\n", (long long)r->final_pass,
             (long long)r->retested_modules, r->n_failed);
+}
 
-    groups(f, "By model", r->by_model, r->n_model, false);
-    groups(f, "By revision", r->by_revision, r->n_revision, true);
-
+static void text_pareto(FILE *f, const fota_report_t *r)
+{
     fprintf(f, "\nFailure Pareto (%lld FAIL attempts)\n", (long long)r->pareto_total);
     if (r->n_pareto)
         fprintf(f, "  %3s %-14s %6s %7s %6s %6s  %s\n", "#", "class", "code", "count", "%", "cum%",
@@ -98,7 +100,10 @@ void fota_report_write_text(const fota_report_t *r, FILE *f)
         put_safe(f, p->meaning, 0);
         putc_unlocked('\n', f);
     }
+}
 
+static void text_durations(FILE *f, const fota_report_t *r)
+{
     fprintf(f, "\nDurations of PASS attempts (s)\n");
     fprintf(f, "  %-10s %8s %9s %9s %9s\n", "phase", "n", "median", "p95", "max");
     for (int d = 0; d < FOTA_DUR__COUNT; d++) {
@@ -110,31 +115,52 @@ void fota_report_write_text(const fota_report_t *r, FILE *f)
         else
             fprintf(f, " %9s %9s %9s\n", "-", "-", "-");
     }
+}
 
+static void text_rework_row(FILE *f, const fota_report_failed_t *x)
+{
+    char cc[64];
+    if (x->error_class[0] || x->error_code)
+        snprintf(cc, sizeof cc, "%s/%lld", x->error_class[0] ? x->error_class : "-",
+                 (long long)x->error_code);
+    else
+        snprintf(cc, sizeof cc, "-");
+    fputs("  ", f);
+    put_safe(f, x->imei[0] ? x->imei : "(unknown)", 17);
+    putc_unlocked(' ', f);
+    put_safe(f, x->slot, 30);
+    putc_unlocked(' ', f);
+    put_safe(f, x->model, 12);
+    putc_unlocked(' ', f);
+    put_safe(f, x->result, 11);
+    putc_unlocked(' ', f);
+    put_safe(f, cc, 22);
+    fprintf(f, " %7lld  ", (long long)x->retests);
+    put_safe(f, x->error_text, 0);
+    putc_unlocked('\n', f);
+}
+
+static void text_rework(FILE *f, const fota_report_t *r)
+{
     fprintf(f, "\nModules to rework (latest verdict not PASS): %zu\n", r->n_failed);
     if (r->n_failed)
         fprintf(f, "  %-17s %-30s %-12s %-11s %-22s %7s  %s\n", "IMEI", "slot", "model", "result",
                 "class/code", "retests", "reason");
-    for (size_t i = 0; i < r->n_failed; i++) {
-        const fota_report_failed_t *x = &r->failed[i];
-        char cc[64];
-        if (x->error_class[0] || x->error_code)
-            snprintf(cc, sizeof cc, "%s/%lld", x->error_class[0] ? x->error_class : "-",
-                     (long long)x->error_code);
-        else
-            snprintf(cc, sizeof cc, "-");
-        fputs("  ", f);
-        put_safe(f, x->imei[0] ? x->imei : "(unknown)", 17);
-        putc_unlocked(' ', f);
-        put_safe(f, x->slot, 30);
-        putc_unlocked(' ', f);
-        put_safe(f, x->model, 12);
-        putc_unlocked(' ', f);
-        put_safe(f, x->result, 11);
-        putc_unlocked(' ', f);
-        put_safe(f, cc, 22);
-        fprintf(f, " %7lld  ", (long long)x->retests);
-        put_safe(f, x->error_text, 0);
-        putc_unlocked('\n', f);
+    for (size_t i = 0; i < r->n_failed; i++)
+        text_rework_row(f, &r->failed[i]);
+}
+
+void fota_report_write_text(const fota_report_t *r, FILE *f)
+{
+    text_head(f, r);
+    if (r->attempts == 0) {
+        fprintf(f, "No attempts match.\n");
+        return;
     }
+    text_totals(f, r);
+    groups(f, "By model", r->by_model, r->n_model, false);
+    groups(f, "By revision", r->by_revision, r->n_revision, true);
+    text_pareto(f, r);
+    text_durations(f, r);
+    text_rework(f, r);
 }
