@@ -30,9 +30,11 @@ static void str_or_null(FILE *f, const char *s)
     fota_json_str(f, s && s[0] ? s : NULL);
 }
 
-void fota_report_write_json(const fota_report_t *r, FILE *f)
+/* Each section writes its own key and value; fota_report_write_json puts the
+ * separators between them. */
+static void json_selection(FILE *f, const fota_report_t *r)
 {
-    fputs("{\n  \"selection\": {\"batch\": ", f);
+    fputs("\"selection\": {\"batch\": ", f);
     fota_json_str(f, r->sel.batch);
     fputs(", \"since\": ", f);
     fota_json_str(f, r->sel.since);
@@ -40,7 +42,12 @@ void fota_report_write_json(const fota_report_t *r, FILE *f)
     str_or_null(f, r->first_started);
     fputs(", \"last_started_at\": ", f);
     str_or_null(f, r->last_started);
-    fprintf(f, "},\n  \"totals\": {\"attempts\": %lld, \"pass\": %lld, \"noop\": %lld, "
+    fputc('}', f);
+}
+
+static void json_totals(FILE *f, const fota_report_t *r)
+{
+    fprintf(f, "\"totals\": {\"attempts\": %lld, \"pass\": %lld, \"noop\": %lld, "
                "\"fail\": %lld, \"skip\": %lld, \"interrupted\": %lld, \"running\": %lld, "
                "\"modules\": %lld, \"first_pass\": %lld, \"final_pass\": %lld, "
                "\"retested_modules\": %lld, \"first_pass_yield\": ",
@@ -52,7 +59,12 @@ void fota_report_write_json(const fota_report_t *r, FILE *f)
     yield(f, r->first_pass, r->modules);
     fputs(", \"final_yield\": ", f);
     yield(f, r->final_pass, r->modules);
-    fputs("},\n  \"by_model\": [", f);
+    fputc('}', f);
+}
+
+static void json_by_model(FILE *f, const fota_report_t *r)
+{
+    fputs("\"by_model\": [", f);
     for (size_t i = 0; i < r->n_model; i++) {
         fputs(i ? ",\n    {\"model\": " : "\n    {\"model\": ", f);
         str_or_null(f, r->by_model[i].key);
@@ -60,7 +72,13 @@ void fota_report_write_json(const fota_report_t *r, FILE *f)
         counts(f, &r->by_model[i]);
         fputc('}', f);
     }
-    fputs("],\n  \"by_revision\": [", f);
+    fputc(']', f);
+}
+
+/* A revision group's key is "from\x1fto"; a key without the separator has no "to". */
+static void json_by_revision(FILE *f, const fota_report_t *r)
+{
+    fputs("\"by_revision\": [", f);
     for (size_t i = 0; i < r->n_revision; i++) {
         const char *k = r->by_revision[i].key, *sep = strchr(k, '\x1f');
         char from[256];
@@ -73,7 +91,12 @@ void fota_report_write_json(const fota_report_t *r, FILE *f)
         counts(f, &r->by_revision[i]);
         fputc('}', f);
     }
-    fputs("],\n  \"pareto\": [", f);
+    fputc(']', f);
+}
+
+static void json_pareto(FILE *f, const fota_report_t *r)
+{
+    fputs("\"pareto\": [", f);
     int64_t cum = 0;
     for (size_t i = 0; i < r->n_pareto; i++) {
         const fota_report_pareto_t *p = &r->pareto[i];
@@ -85,7 +108,12 @@ void fota_report_write_json(const fota_report_t *r, FILE *f)
         fprintf(f, ", \"count\": %lld, \"share\": %.4f, \"cumulative\": %.4f}", (long long)p->count,
                 (double)p->count / (double)r->pareto_total, (double)cum / (double)r->pareto_total);
     }
-    fputs("],\n  \"durations_ms\": {", f);
+    fputc(']', f);
+}
+
+static void json_durations(FILE *f, const fota_report_t *r)
+{
+    fputs("\"durations_ms\": {", f);
     for (int d = 0; d < FOTA_DUR__COUNT; d++) {
         const fota_report_dur_t *x = &r->dur[d];
         fprintf(f, "%s\"%s\": {\"n\": %lld", d ? ", " : "", fota_report_dur_names[d], (long long)x->n);
@@ -95,26 +123,50 @@ void fota_report_write_json(const fota_report_t *r, FILE *f)
         else
             fputs(", \"median\": null, \"p95\": null, \"min\": null, \"max\": null}", f);
     }
-    fputs("},\n  \"failed\": [", f);
+    fputc('}', f);
+}
+
+static void json_failed_row(FILE *f, const fota_report_failed_t *x)
+{
+    fprintf(f, "{\"attempt_id\": %lld, \"imei\": ", (long long)x->id);
+    str_or_null(f, x->imei);
+    fputs(", \"slot\": ", f);
+    str_or_null(f, x->slot);
+    fputs(", \"model\": ", f);
+    str_or_null(f, x->model);
+    fputs(", \"batch\": ", f);
+    str_or_null(f, x->batch);
+    fputs(", \"result\": ", f);
+    str_or_null(f, x->result);
+    fputs(", \"error_class\": ", f);
+    str_or_null(f, x->error_class);
+    fprintf(f, ", \"error_code\": %lld, \"reason\": ", (long long)x->error_code);
+    str_or_null(f, x->error_text);
+    fputs(", \"finished_at\": ", f);
+    str_or_null(f, x->finished_at);
+    fprintf(f, ", \"retests\": %lld}", (long long)x->retests);
+}
+
+static void json_failed(FILE *f, const fota_report_t *r)
+{
+    fputs("\"failed\": [", f);
     for (size_t i = 0; i < r->n_failed; i++) {
-        const fota_report_failed_t *x = &r->failed[i];
-        fprintf(f, "%s\n    {\"attempt_id\": %lld, \"imei\": ", i ? "," : "", (long long)x->id);
-        str_or_null(f, x->imei);
-        fputs(", \"slot\": ", f);
-        str_or_null(f, x->slot);
-        fputs(", \"model\": ", f);
-        str_or_null(f, x->model);
-        fputs(", \"batch\": ", f);
-        str_or_null(f, x->batch);
-        fputs(", \"result\": ", f);
-        str_or_null(f, x->result);
-        fputs(", \"error_class\": ", f);
-        str_or_null(f, x->error_class);
-        fprintf(f, ", \"error_code\": %lld, \"reason\": ", (long long)x->error_code);
-        str_or_null(f, x->error_text);
-        fputs(", \"finished_at\": ", f);
-        str_or_null(f, x->finished_at);
-        fprintf(f, ", \"retests\": %lld}", (long long)x->retests);
+        fputs(i ? ",\n    " : "\n    ", f);
+        json_failed_row(f, &r->failed[i]);
     }
-    fputs("]\n}\n", f);
+    fputc(']', f);
+}
+
+static void (*const json_sections[])(FILE *f, const fota_report_t *r) = {
+    json_selection, json_totals, json_by_model, json_by_revision,
+    json_pareto,    json_durations, json_failed,
+};
+
+void fota_report_write_json(const fota_report_t *r, FILE *f)
+{
+    for (size_t i = 0; i < sizeof json_sections / sizeof json_sections[0]; i++) {
+        fputs(i ? ",\n  " : "{\n  ", f);
+        json_sections[i](f, r);
+    }
+    fputs("\n}\n", f);
 }
