@@ -14,6 +14,12 @@
 
 static void slot_open_for_machine(slot_t *s);
 
+void slot_set_state(slot_t *s, slot_state_t st, fota_dash_state_t dash)
+{
+    s->state = st;
+    s->dash = dash;
+}
+
 static void slot_arm(slot_t *s)
 {
     if (!s->m) {

@@ -25,12 +25,6 @@ static void probe_send(slot_t *s)
     uv_timer_start(&s->timer, slot_timer_cb, 2 * PROBE_TIMEOUT_MS, 0);
 }
 
-void slot_set_state(slot_t *s, slot_state_t st, fota_dash_state_t dash)
-{
-    s->state = st;
-    s->dash = dash;
-}
-
 slot_t *station_imei_owner(station_t *st, const char *imei, const slot_t *except)
 {
     if (!imei || !imei[0])
