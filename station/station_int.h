@@ -153,9 +153,16 @@ struct station {
 };
 
 int64_t station_now(const station_t *st);
-void station_log(station_t *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void station_schedule(station_t *st);
 void station_check_exit(station_t *st);
+
+/* station_log.c */
+#define STATION_LOG_LINES 6 /* kept for the dashboard, under its table */
+void station_log(station_t *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Flushes stdout; a failure ends the console log (st->console_gone), not the run. */
+void station_console_flush(station_t *st);
+/* The last STATION_LOG_LINES dashboard messages, oldest first; returns how many. */
+size_t station_log_recent(const char *out[STATION_LOG_LINES]);
 
 /* slot.c */
 slot_t *slot_new(station_t *st, const char *name);

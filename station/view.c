@@ -1,7 +1,5 @@
 /* What the operator sees: the live dashboard on a terminal, or one plain line per
  * event (stdout not a terminal, or --no-dashboard). */
-#include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -10,49 +8,6 @@
 #include "station_int.h"
 #include "translog.h"
 #include "util.h"
-
-#define VIEW_LOG_LINES 6
-
-static char view_log[VIEW_LOG_LINES][256];
-static unsigned view_log_n;
-
-/* stdout closed (`| head`, EPIPE) or its terminal gone: the console log ends there,
- * the run goes on (every result is in the database). Said once, on stderr. */
-static void view_flush(station_t *st)
-{
-    if (fflush(stdout) == 0 && !ferror(stdout))
-        return;
-    st->console_gone = true;
-    fprintf(stderr, "fota-station: stdout closed (%s); no more console log, the run goes on "
-                    "and records every result in the database\n", strerror(errno));
-}
-
-void station_log(station_t *st, const char *fmt, ...)
-{
-    char raw[512], msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(raw, sizeof raw, fmt, ap);
-    va_end(ap);
-    /* Names and module text come from outside: no byte of theirs drives the terminal
-     * or starts a line of its own. */
-    fota_printable(raw, msg, sizeof msg);
-    char t[40];
-    fota_iso_time(station_now(st), t, sizeof t);
-    if (st->dashboard) {
-        /* Under the table, the last few messages (a pause's reason among them). */
-        char *l = view_log[view_log_n % VIEW_LOG_LINES];
-        memcpy(l, t + 11, 8); /* hh:mm:ss */
-        l[8] = ' ';
-        fota_copy(l + 9, sizeof view_log[0] - 9, msg);
-        view_log_n++;
-        return;
-    }
-    if (st->console_gone)
-        return;
-    printf("%s %s\n", t, msg);
-    view_flush(st);
-}
 
 static size_t view_rows(station_t *st, fota_dash_row_t *rows, fota_dash_header_t *h)
 {
@@ -114,11 +69,8 @@ void view_redraw(station_t *st)
     h.central = st->central && fota_central_link_state(st->central, link, sizeof link) ? link : NULL;
     size_t n = view_rows(st, rows, &h);
     fota_dash_sort(rows, n);
-    const char *log[VIEW_LOG_LINES];
-    unsigned first = view_log_n > VIEW_LOG_LINES ? view_log_n - VIEW_LOG_LINES : 0;
-    size_t n_log = 0;
-    for (unsigned i = first; i < view_log_n; i++)
-        log[n_log++] = view_log[i % VIEW_LOG_LINES];
+    const char *log[STATION_LOG_LINES];
+    size_t n_log = station_log_recent(log);
     fota_dash_frame_t f = {.h = &h, .rows = rows, .n = n, .log = log, .n_log = n_log,
                            .color = st->color};
     struct winsize ws;
@@ -126,12 +78,12 @@ void view_redraw(station_t *st)
         f.width = ws.ws_col;
         f.height = ws.ws_row;
     }
-    size_t cap = 1100 * (n + VIEW_LOG_LINES + 8);
+    size_t cap = 1100 * (n + STATION_LOG_LINES + 8);
     char *buf = malloc(cap);
     if (buf) {
         size_t len = fota_dash_render(buf, cap, &f);
         fwrite(buf, 1, len, stdout);
-        view_flush(st);
+        station_console_flush(st);
         free(buf);
     }
     free(rows);
@@ -151,5 +103,5 @@ void view_final(station_t *st)
     if (st->ports_unopened)
         printf("%s %u port(s) could not be opened (see the lines above): their modules were "
                "not seen\n", t, st->ports_unopened);
-    view_flush(st);
+    station_console_flush(st);
 }
