@@ -179,6 +179,9 @@ static int ship_loop(shipper_t *sh)
     for (;;) {
         if (stop_now)
             return 0;
+        /* A drain asked while a round ran may have missed the last results: only
+         * a round that began after the request may end the shipper. */
+        bool draining = drain;
         int r = step(sh);
         if (r == -2)
             return 3;
@@ -192,9 +195,10 @@ static int ship_loop(shipper_t *sh)
         report(sh, false);
         if (r == 1)
             continue;
-        if (!sh->follow || drain)
+        if (!sh->follow || draining)
             return 0;
-        nap(sh->interval_ms);
+        if (!drain)
+            nap(sh->interval_ms);
     }
 }
 

