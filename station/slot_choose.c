@@ -306,7 +306,7 @@ void slot_choose_timeout(slot_t *s)
     if (s->state != SLOT_CHOOSING)
         return;
     unsigned limit = fota_timeouts_effective(s->hint, job_timeouts(s)).probe_ms;
-    if (station_now(s->st) - s->choose_started_ms + PROBE_TIMEOUT_MS > (int64_t)limit) {
+    if (station_now(s->st) - s->choose_started_ms >= (int64_t)limit) {
         choose_give_up(s, "no answer to AT: not a module port");
         return;
     }

@@ -61,8 +61,11 @@ def finish(p, timeout=60):
     return rc, text_of(p.out), text_of(p.err)
 
 
-def line_sim(c, n, faults=None):
+def line_sim(c, n, faults=None, update_s=None):
     mods = [{"family": "RG50xQ", "slot": slot_name(i)} for i in range(n)]
+    if update_s:  # a longer update: the test acts while the modules are still at it
+        for m in mods:
+            m["timing"] = dict(it.SCEN_TIMING, update_s=update_s)
     c.sim("--scenario", c.write("scen.yaml", scenario_yaml(mods)), expect_links=n, speed=SCEN_SPEED)
 
 
@@ -167,7 +170,9 @@ def disk_full_run(c, recover):
     m = Mount(c, "disk", "4m")  # room for the file and its WAL until filled
     db = os.path.join(m.path, "results.db")
     job = local_job(c, "full", timeouts={"reboot": 10, "total": 60})
-    line_sim(c, 3)
+    # 4 s updates: the disk fills, is said full and (recover) is freed again while
+    # the modules are still updating, whatever the machine's speed.
+    line_sim(c, 3, update_s=40)
     p = start(c, job, "--until-idle", db=db)
     wait_for("three running rows", lambda: os.path.exists(db) and len(rows_of(c, db)) == 3)
     m.fill()
