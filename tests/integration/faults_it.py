@@ -6,7 +6,6 @@ and a valgrind run (libuv is not instrumented, so ASan misses use-after-free
 through its handles). Root is needed for the tmpfs mounts (the sandbox runs as
 root). Usage: faults_it.py --station BIN --sim BIN --source DIR --work DIR CASE...
 """
-import argparse
 import os
 import re
 import signal
@@ -14,7 +13,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import station_it as it  # noqa: E402
@@ -351,31 +349,8 @@ CASES = {k[5:]: v for k, v in dict(globals()).items() if k.startswith("case_")}
 
 def main():
     global ARGS
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--station", required=True)
-    ap.add_argument("--sim", required=True)
-    ap.add_argument("--source", required=True)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--build-dir")
-    ap.add_argument("--cmake", default="cmake")
-    ap.add_argument("cases", nargs="*")
-    ARGS = it.ARGS = ap.parse_args()
-    failed = 0
-    for n in ARGS.cases or list(CASES):
-        c = Case(n)
-        t0 = time.time()
-        try:
-            CASES[n](c)
-            print(f"PASS {n} ({time.time() - t0:.1f}s)")
-        except Exception as e:
-            failed += 1
-            print(f"FAIL {n}: {e}")
-            if not isinstance(e, Fail):
-                traceback.print_exc()
-            print(f"  (work dir: {c.dir})")
-        finally:
-            c.close()
-    sys.exit(1 if failed else 0)
+    ARGS = it.arg_parser().parse_args()
+    it.run_cases(CASES, ARGS)
 
 
 if __name__ == "__main__":

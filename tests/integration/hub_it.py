@@ -7,19 +7,17 @@ where the names hide the layout, the IMEI must. fota-sim's exit status is the
 evidence that no module got FOTA commands on two ports (it exits 4 on a conflict).
 Usage: hub_it.py --station BIN --sim BIN --source DIR --work DIR CASE...
 """
-import argparse
 import os
 import re
 import subprocess
 import sys
 import threading
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import station_it as it  # noqa: E402
-from station_it import (FAMILIES, SCEN_SPEED, SCEN_TIMING, Case, Fail, check,  # noqa: E402
-                        job_yaml, luhn_imei, mixed_line_job)
+from station_it import (FAMILIES, SCEN_SPEED, SCEN_TIMING, check, job_yaml,  # noqa: E402
+                        luhn_imei, mixed_line_job)
 
 ARGS = None
 HUB = "pci-0000:00:14.0-usb-0:1"
@@ -217,29 +215,8 @@ CASES = {k[5:]: v for k, v in dict(globals()).items() if k.startswith("case_")}
 
 def main():
     global ARGS
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--station", required=True)
-    ap.add_argument("--sim", required=True)
-    ap.add_argument("--source", required=True)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("cases", nargs="*")
-    ARGS = it.ARGS = ap.parse_args()
-    failed = 0
-    for n in ARGS.cases or list(CASES):
-        c = Case(n)
-        t0 = time.time()
-        try:
-            CASES[n](c)
-            print(f"PASS {n} ({time.time() - t0:.1f}s)")
-        except Exception as e:
-            failed += 1
-            print(f"FAIL {n}: {e}")
-            if not isinstance(e, Fail):
-                traceback.print_exc()
-            print(f"  (work dir: {c.dir})")
-        finally:
-            c.close()
-    sys.exit(1 if failed else 0)
+    ARGS = it.arg_parser().parse_args()
+    it.run_cases(CASES, ARGS)
 
 
 if __name__ == "__main__":

@@ -13,18 +13,16 @@
 Usage: ops_it.py --station BIN --sim BIN --source DIR --work DIR [--build-dir DIR
 --cmake CMAKE] [--captures DIR] CASE...
 """
-import argparse
 import os
 import re
 import shutil
 import subprocess
 import sys
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import station_it as it  # noqa: E402
-from station_it import (SCEN_SPEED, Case, Fail, check, job_yaml, local_job,  # noqa: E402
+from station_it import (SCEN_SPEED, Fail, check, local_job,  # noqa: E402
                         luhn_imei, run_on_pty, scenario_yaml)
 
 ARGS = None
@@ -393,37 +391,15 @@ CASES = {k[5:]: v for k, v in dict(globals()).items() if k.startswith("case_") a
 
 def main():
     global ARGS
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--station", required=True)
-    ap.add_argument("--sim", required=True)
-    ap.add_argument("--source", required=True)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--build-dir")
-    ap.add_argument("--cmake", default="cmake")
+    ap = it.arg_parser()
     ap.add_argument("--captures", help="also copy each case's tmux captures here")
     ap.add_argument("--record-only", action="store_true",
                     help="tmux cases: keep the captures, check nothing (before/after notes)")
-    ap.add_argument("cases", nargs="*")
-    ARGS = it.ARGS = ap.parse_args()
+    ARGS = ap.parse_args()
     for k in ("station", "sim", "source", "work", "build_dir", "captures"):
         if getattr(ARGS, k):
             setattr(ARGS, k, os.path.abspath(getattr(ARGS, k)))
-    failed = 0
-    for n in ARGS.cases or list(CASES):
-        c = Case(n)
-        t0 = time.time()
-        try:
-            CASES[n](c)
-            print(f"PASS {n} ({time.time() - t0:.1f}s)")
-        except Exception as e:
-            failed += 1
-            print(f"FAIL {n}: {e}")
-            if not isinstance(e, Fail):
-                traceback.print_exc()
-            print(f"  (work dir: {c.dir})")
-        finally:
-            c.close()
-    sys.exit(1 if failed else 0)
+    it.run_cases(CASES, ARGS)
 
 
 if __name__ == "__main__":

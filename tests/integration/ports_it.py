@@ -5,18 +5,15 @@ terminal control bytes. The real fota-station against fota-sim; the permission
 cases run the station as the unprivileged user `nobody` (root opens anything).
 Usage: ports_it.py --station BIN --sim BIN --source DIR --work DIR CASE...
 """
-import argparse
 import os
 import re
 import subprocess
 import sys
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import station_it as it  # noqa: E402
-from station_it import (FAMILIES, SCEN_SPEED, Case, Fail, check, job_yaml,  # noqa: E402
-                        local_job, luhn_imei, scenario_yaml)
+from station_it import FAMILIES, check, job_yaml, local_job  # noqa: E402
 
 ARGS = None
 
@@ -138,29 +135,8 @@ CASES = {k[5:]: v for k, v in dict(globals()).items() if k.startswith("case_")}
 
 def main():
     global ARGS
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--station", required=True)
-    ap.add_argument("--sim", required=True)
-    ap.add_argument("--source", required=True)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("cases", nargs="*")
-    ARGS = it.ARGS = ap.parse_args()
-    failed = 0
-    for n in ARGS.cases or list(CASES):
-        c = Case(n)
-        t0 = time.time()
-        try:
-            CASES[n](c)
-            print(f"PASS {n} ({time.time() - t0:.1f}s)")
-        except Exception as e:
-            failed += 1
-            print(f"FAIL {n}: {e}")
-            if not isinstance(e, Fail):
-                traceback.print_exc()
-            print(f"  (work dir: {c.dir})")
-        finally:
-            c.close()
-    sys.exit(1 if failed else 0)
+    ARGS = it.arg_parser().parse_args()
+    it.run_cases(CASES, ARGS)
 
 
 if __name__ == "__main__":

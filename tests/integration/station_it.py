@@ -951,8 +951,8 @@ CASES.update({k[5:]: v for k, v in dict(globals()).items()
               if k.startswith("case_") and k[5:] not in CASES})
 
 
-def main():
-    global ARGS
+def arg_parser():
+    """The options every *_it.py driver takes; a driver may add its own."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--station", required=True)
     ap.add_argument("--sim", required=True)
@@ -961,14 +961,20 @@ def main():
     ap.add_argument("--build-dir")
     ap.add_argument("--cmake", default="cmake")
     ap.add_argument("cases", nargs="*")
-    ARGS = ap.parse_args()
-    names = ARGS.cases or list(CASES)
+    return ap
+
+
+def run_cases(cases, args):
+    """Runs the named cases (all of them when none is named), each in its own Case
+    that is cleaned up however it ends; exits 1 when any failed."""
+    global ARGS
+    ARGS = args
     failed = 0
-    for n in names:
+    for n in args.cases or list(cases):
         c = Case(n)
         t0 = time.time()
         try:
-            CASES[n](c)
+            cases[n](c)
             print(f"PASS {n} ({time.time() - t0:.1f}s)")
         except Exception as e:
             failed += 1
@@ -979,6 +985,10 @@ def main():
         finally:
             c.close()
     sys.exit(1 if failed else 0)
+
+
+def main():
+    run_cases(CASES, arg_parser().parse_args())
 
 
 if __name__ == "__main__":

@@ -10,17 +10,15 @@ from the emulated sysfs through libserialport, as on a real line.
 Usage: usb_it.py --hub BIN --station BIN --sim BIN --source DIR --work DIR CASE...
 Exit 77 (skipped) when umockdev-run is not installed.
 """
-import argparse
 import json
 import os
 import shutil
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 import station_it  # noqa: E402  (Case, packages, job files, result rows)
-from station_it import FAMILIES, Fail, check  # noqa: E402
+from station_it import FAMILIES, check  # noqa: E402
 
 BYPATH = "pci-0000:00:14.0-usb-0:1.{port}:1.{iface}-port0"
 # What hub.umockdev holds: hub port -> (family, USB id, tty interfaces, AT interface).
@@ -154,29 +152,13 @@ CASES = {"probe": case_probe, "run": case_run}
 
 def main():
     global ARGS
-    ap = argparse.ArgumentParser()
-    for a in ("--hub", "--station", "--sim", "--source", "--work"):
-        ap.add_argument(a, required=True)
-    ap.add_argument("cases", nargs="*")
+    ap = station_it.arg_parser()
+    ap.add_argument("--hub", required=True)
     ARGS = ap.parse_args()
     if not shutil.which("umockdev-run"):
         print("umockdev-run not found: USB tests skipped (scripts/install-deps.sh installs it)")
         sys.exit(77)
-    station_it.ARGS = argparse.Namespace(station=ARGS.station, sim=ARGS.sim, source=ARGS.source,
-                                         work=ARGS.work)
-    failed = 0
-    for n in ARGS.cases or list(CASES):
-        c = station_it.Case(n)
-        t0 = time.time()
-        try:
-            CASES[n](c)
-            print(f"PASS {n} ({time.time() - t0:.1f}s)")
-        except Fail as e:
-            failed += 1
-            print(f"FAIL {n}: {e}\n  (work dir: {c.dir})")
-        finally:
-            c.close()
-    sys.exit(1 if failed else 0)
+    station_it.run_cases(CASES, ARGS)
 
 
 if __name__ == "__main__":
