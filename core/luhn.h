@@ -1,5 +1,5 @@
 /* IMEI sanity: 15 decimal digits whose last one is the Luhn check digit
- * (3GPP TS 23.003 §6.2.1). A module answering AT+GSN with anything else is
+ * (3GPP TS 23.003, section 6.2.1). A module answering AT+GSN with anything else is
  * talking nonsense (error_class protocol), never an identity to record. */
 #ifndef FOTA_LUHN_H
 #define FOTA_LUHN_H
