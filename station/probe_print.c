@@ -41,6 +41,18 @@ static void module_note(const fota_probe_port_t *items, const fota_probe_module_
     snprintf(buf, len, "%s", items[m->at].note);
 }
 
+/* The port that speaks for a module (its AT port, else its first link) and the
+ * profile its model (or its USB IDs) names. */
+static const fota_probe_port_t *module_port(const fota_profile_set_t *set,
+                                            const fota_probe_port_t *items,
+                                            const fota_probe_module_t *m,
+                                            const fota_profile_t **profile)
+{
+    const fota_probe_port_t *at = m->at >= 0 ? &items[m->at] : &items[m->first];
+    *profile = at->q.model[0] ? fota_profile_set_match_model(set, at->q.model) : at->profile;
+    return at;
+}
+
 static void json_ports(FILE *out, const fota_probe_port_t *items, const fota_probe_module_t *m)
 {
     fputs(", \"ports\": [", out);
@@ -65,9 +77,8 @@ static void print_json(FILE *out, const fota_profile_set_t *set, const fota_prob
         const fota_probe_module_t *m = &mods[k];
         if (!m->listed)
             continue;
-        const fota_probe_port_t *at = m->at >= 0 ? &items[m->at] : &items[m->first];
-        const fota_profile_t *p =
-            at->q.model[0] ? fota_profile_set_match_model(set, at->q.model) : at->profile;
+        const fota_profile_t *p;
+        const fota_probe_port_t *at = module_port(set, items, m, &p);
         char note[160];
         module_note(items, mods, m, note, sizeof note);
         fputs(shown++ ? ",\n {\"slot\": " : "\n {\"slot\": ", out);
@@ -103,9 +114,8 @@ static void print_table(FILE *out, const fota_profile_set_t *set, const fota_pro
         const fota_probe_module_t *m = &mods[k];
         if (!m->listed)
             continue;
-        const fota_probe_port_t *at = m->at >= 0 ? &items[m->at] : &items[m->first];
-        const fota_profile_t *p =
-            at->q.model[0] ? fota_profile_set_match_model(set, at->q.model) : at->profile;
+        const fota_profile_t *p;
+        const fota_probe_port_t *at = module_port(set, items, m, &p);
         char note[160], slot[512], iface[8] = "-";
         module_note(items, mods, m, note, sizeof note);
         if (m->at >= 0 && at->num >= 0)
