@@ -499,6 +499,43 @@ static void slow_module_after_reboot_is_probed_until_it_answers(void **state)
     h_teardown(&h);
 }
 
+/* A healthy module after its final reboot costs no idle time: on the fake clock
+ * the first AT is written the moment the port is back, the boot URCs come while
+ * it waits, and the commands that verify the revision follow the module's first
+ * answer at the same instant, for every family. No silence is waited for. */
+static void verification_follows_the_boot_with_no_idle_gap(void **state)
+{
+    (void)state;
+    for (size_t f = 0; f < sizeof fams / sizeof *fams; f++) {
+        h_t h;
+        to_updater(&h, &fams[f]);
+        fota(&h, "\"START\"");
+        fota_end(&h, 0);
+        h_gone(&h);
+        h_advance(&h, 20000);
+        h_back(&h);
+        uint64_t back = h.now;
+        h_advance(&h, 0); /* the deadline it set for now: a zero timer on the loop */
+        h_expect_tx(&h, "AT");
+        assert_int_equal(h.now, back);
+        h_advance(&h, 100); /* the module boots: its URCs, then the answer */
+        boot_urcs(&h);
+        uint64_t booted = h.now;
+        h_rx(&h, "OK");
+        h_advance(&h, 0);
+        char rev[160];
+        snprintf(rev, sizeof rev, "Revision: %s", fams[f].to);
+        h_expect_tx(&h, "ATE0");
+        assert_int_equal(h.now, booted);
+        h_rx(&h, "OK");
+        h_cmd(&h, "ATI", "Quectel", fams[f].model, rev, "", "OK", NULL);
+        h_cmd(&h, "AT+GSN", H_IMEI, "", "OK", NULL);
+        assert_int_equal(h.now, booted);
+        h_expect_result(&h, FOTA_RESULT_PASS, FOTA_ERR_NONE, 0);
+        h_teardown(&h);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -518,6 +555,7 @@ int main(void)
         cmocka_unit_test(eg06xk_version_check_before_reboot_fails_package),
         cmocka_unit_test(restore_after_last_failure_fails_with_last_code),
         cmocka_unit_test(three_hop_chain_each_verified),
+        cmocka_unit_test(verification_follows_the_boot_with_no_idle_gap),
         cmocka_unit_test(chain_stops_at_a_hop_that_does_not_verify),
         cmocka_unit_test(total_timeout_fails_timeout),
         cmocka_unit_test(slow_module_after_reboot_is_probed_until_it_answers),
