@@ -17,15 +17,18 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: fota-sim --ports DIR --scenario SCENARIO.yaml [--speed F] [--verbose]\n"
+    fputs("usage: fota-sim --ports DIR --scenario SCENARIO.yaml [--speed F] [--data-rate B|max]\n"
+          "                [--verbose]\n"
           "       fota-sim --ports DIR --count N --family NAME [--revision REV] [--model M]\n"
-          "                [--ports-layout hub|single] [--speed F] [--verbose]\n"
+          "                [--ports-layout hub|single] [--speed F] [--data-rate B|max] [--verbose]\n"
           "       fota-sim mkpkg --family F [--from REV] --to REV [--size BYTES] [--corrupt] -o FILE\n"
           "\n"
           "Creates one pseudo-terminal per simulated module and links it as DIR/<slot>,\n"
           "the shape of /dev/serial/by-path/. Runs until SIGINT/SIGTERM, then removes\n"
           "its links. Families: RG50xQ, EG06xK, EC200T, legacy-GSM.\n"
           "  --speed F    divide every module delay by F (a 15-minute upgrade in seconds)\n"
+          "  --data-rate B|max  bytes/s every module stores in data mode (scaled by\n"
+          "               --speed like the scenario's data_rate); max: no limit but the pty's\n"
           "  --verbose    one line per module event on stdout\n"
           "  --version    print the version (git description of the build) and exit\n"
           "  --ports-layout hub  every module publishes its family's USB interfaces\n"
@@ -112,14 +115,15 @@ int main(int argc, char **argv)
         {"count", required_argument, 0, 'n'},   {"family", required_argument, 0, 'f'},
         {"revision", required_argument, 0, 'r'}, {"model", required_argument, 0, 'm'},
         {"speed", required_argument, 0, 'S'},   {"verbose", no_argument, 0, 'v'},
-        {"ports-layout", required_argument, 0, 'L'},
+        {"ports-layout", required_argument, 0, 'L'}, {"data-rate", required_argument, 0, 'D'},
         {"help", no_argument, 0, 'h'},          {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     const char *ports = NULL, *scenario = NULL, *family = NULL, *rev = NULL, *model = NULL;
     const char *layout = NULL;
     int count = -1, verbose = 0, c;
-    double speed = 1;
-    while ((c = getopt_long(argc, argv, "p:s:n:f:r:m:S:L:vh", opts, NULL)) != -1) {
+    double speed = 1, data_rate = 0;
+    int data_max = 0;
+    while ((c = getopt_long(argc, argv, "p:s:n:f:r:m:S:L:D:vh", opts, NULL)) != -1) {
         char *e;
         switch (c) {
         case 'p': ports = optarg; break;
@@ -142,6 +146,17 @@ int main(int argc, char **argv)
             }
             break;
         case 'L': layout = optarg; break;
+        case 'D':
+            if (strcmp(optarg, "max") == 0) {
+                data_max = 1;
+                break;
+            }
+            data_rate = strtod(optarg, &e);
+            if (*e || !(data_rate > 0)) {
+                fprintf(stderr, "fota-sim: --data-rate wants bytes/s or max, got '%s'\n", optarg);
+                return 2;
+            }
+            break;
         case 'v': verbose = 1; break;
         case 'h': usage(stdout); return 0;
         case 'V': puts("fota-sim " FOTA_VERSION); return 0;
@@ -165,6 +180,8 @@ int main(int argc, char **argv)
     memset(&sim, 0, sizeof sim);
     sim.loop = uv_default_loop();
     sim.speed = speed;
+    sim.data_rate = data_rate;
+    sim.data_max = data_max;
     sim.verbose = verbose;
     snprintf(sim.ports_dir, sizeof sim.ports_dir, "%s", ports);
     sim.t0_ms = uv_now(sim.loop);

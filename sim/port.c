@@ -256,12 +256,16 @@ void sim_line(sim_module_t *m, const char *fmt, ...)
 
 double sim_data_rate(const sim_module_t *m)
 {
-    double r = m->t.data_rate > 0 ? m->t.data_rate : m->fam->data_rate;
+    double r = m->sim->data_rate > 0 ? m->sim->data_rate
+               : m->t.data_rate > 0  ? m->t.data_rate
+                                     : m->fam->data_rate;
     return r * m->sim->speed;
 }
 
 static int rate_limited(const sim_module_t *m)
 {
+    if (m->sim->data_max)
+        return 0; /* --data-rate max: the pty is the only limit */
     return m->mode == SIM_MODE_QFUPL || m->mode == SIM_MODE_FILE || m->mode == SIM_MODE_QFUA;
 }
 

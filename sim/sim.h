@@ -221,6 +221,8 @@ struct sim {
     uv_loop_t *loop;
     char ports_dir[1024];
     double speed;
+    double data_rate;       /* --data-rate B/s for every module (0: each module's own) */
+    int data_max;           /* --data-rate max: data mode reads as fast as the pty allows */
     int verbose;
     int stopping;
     sim_module_t **mods; int n_mods;

@@ -271,6 +271,56 @@ static void legacy_qfaw(void **state)
     assert_int_equal(sp_stop(&p), 0);
 }
 
+/* --data-rate max (bench/stream.py): a module whose own rate would lose most of a
+ * stream sent without flow control (5 B/s x speed 1000) takes a whole 1 MB package
+ * at the pty's pace: FILEEND,0, the update runs, and it takes well under the 200 s
+ * the module's own rate would need. */
+static void data_rate_max_lifts_the_module_rate(void **state)
+{
+    (void)state;
+    simproc_t p;
+    simconn_t c;
+    memset(&p, 0, sizeof p);
+    assert_int_equal(sp_prepare(&p), 0);
+    const char *yaml = sp_write_file(&p, "scenario.yaml",
+                                     "modules:\n"
+                                     "  - {slot: ec, family: EC200T, revision: " EC_R1
+                                     ", timing: {data_rate: 5, data_timeout_s: 1}}\n");
+    assert_non_null(yaml);
+    char path[1024];
+    snprintf(path, sizeof path, "%s", yaml);
+    const char *args[] = {"--scenario", path, "--speed", "1000", "--data-rate", "max", NULL};
+    assert_int_equal(sp_start(&p, 1, args), 0);
+    const char *pkg = sp_mkpkg(&p, "fw.bin", "--family EC200T --to " EC_R2 " --size 1000000");
+    size_t n;
+    uint8_t *b = slurp(pkg, &n);
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "AT+QFOTADL=\"FILE:%zu\"", n);
+    assert_int_equal(sc_open(&c, sp_link(&p, "ec")), 0);
+    assert_int_equal(sc_at(&c, cmd, T), 0); /* no flow control asked for */
+    assert_int_equal(sc_expect(&c, "FILESTART\"\r\n", T), 0);
+    double t0 = now_s();
+    assert_int_equal(sc_write(&c, b, n), 0);
+    assert_int_equal(sc_expect(&c, "+QIND: \"FOTA\", \"FILEEND\", 0\r\n", T), 0);
+    assert_true(now_s() - t0 < 5);
+    assert_int_equal(sc_expect(&c, "+QIND: \"FOTA\",\"END\",0\r\n", T), 0);
+    free(b);
+    sc_close(&c);
+    assert_int_equal(sp_stop(&p), 0);
+}
+
+/* A rate that is neither a number nor max is refused before any pty is made. */
+static void data_rate_rejects_junk(void **state)
+{
+    (void)state;
+    simproc_t p;
+    memset(&p, 0, sizeof p);
+    assert_int_equal(sp_prepare(&p), 0);
+    const char *args[] = {"--count", "1", "--family", "EC200T", "--data-rate", "fast", NULL};
+    assert_int_not_equal(sp_start(&p, 1, args), 0);
+    sp_stop(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -278,6 +328,8 @@ int main(void)
         cmocka_unit_test(ec200t_file_stream_loss_and_md5),
         cmocka_unit_test(legacy_qfua_with_guard_time),
         cmocka_unit_test(legacy_qfaw),
+        cmocka_unit_test(data_rate_max_lifts_the_module_rate),
+        cmocka_unit_test(data_rate_rejects_junk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
