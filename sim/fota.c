@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/ioctl.h>
+#include <time.h>
 
 static void step_cb(uv_timer_t *t);
 
@@ -245,6 +246,23 @@ static void upd_step(sim_module_t *m)
     sim_fota_go(m, FS_UPD_STEP, sim_ms(m, m->t.update_s * step / 100.0));
 }
 
+/* Benchmarks only (bench/loop_latency.py): FOTA_SIM_TRACE names a file that gets
+ * "<CLOCK_REALTIME ns> <IMEI> end <code>" when the update's end is written. */
+static void trace_end(const sim_module_t *m, int code)
+{
+    const char *path = getenv("FOTA_SIM_TRACE");
+    if (!path || !*path)
+        return;
+    FILE *f = fopen(path, "a");
+    if (!f)
+        return;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    fprintf(f, "%lld %s end %d\n", (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec, m->imei,
+            code);
+    fclose(f);
+}
+
 static void upd_end(sim_module_t *m)
 {
     int code = m->end_code;
@@ -259,6 +277,7 @@ static void upd_end(sim_module_t *m)
     } else {
         sim_fota_urc(m, m->fam->end, code, 0);
     }
+    trace_end(m, code);
     sim_log(m, "update end %d (attempt %d)", code, m->attempt);
     m->boot_normal = 1;
     if (code == 0) {

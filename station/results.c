@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "results_trace.h"
 #include "store.h"
 #include "text_escape.h"
 
@@ -35,6 +36,7 @@ typedef struct op {
     fota_trace_dir_t dir;
     char *text;               /* EVENT, masked */
     fota_attempt_t *a;        /* BEGIN, IDENTIFY, FINISH */
+    uint64_t queued_ns;       /* FOTA_RESULTS_TRACE only */
 } op_t;
 
 struct fota_results {
@@ -54,6 +56,7 @@ struct fota_results {
     uint64_t err_since;
     char words[256];
     unsigned long dropped;
+    FILE *trace;              /* FOTA_RESULTS_TRACE (benchmarks), else NULL */
 };
 
 /* The most ops one transaction carries, so one flush stays short after a long stall. */
@@ -183,9 +186,19 @@ static int write_heard(fota_results_t *r, op_t *stop)
     return 0;
 }
 
-static void done(fota_results_t *r, op_t *op)
+static void trace(fota_results_t *r, const op_t *op, uint64_t commit_ns)
+{
+    if (op->kind == OP_FINISH)
+        fota_results_trace_line(r->trace, "finish", op->h, op->a->imei, op->queued_ns, commit_ns);
+    else if (op->kind == OP_EVENT && fota_results_trace_is_end(op->text))
+        fota_results_trace_line(r->trace, "end-event", op->h, NULL, op->queued_ns, commit_ns);
+}
+
+static void done(fota_results_t *r, op_t *op, uint64_t commit_ns)
 {
     bool cb = r->attached;
+    if (r->trace)
+        trace(r, op, commit_ns);
     if (op->kind == OP_BEGIN) {
         op->h->id = op->h->tx_id;
         if (cb && r->cbs.resolved)
@@ -221,6 +234,7 @@ static int flush(fota_results_t *r, size_t max)
                 op->h->tx_id = -1;
         return trouble(r);
     }
+    uint64_t commit_ns = r->trace ? fota_results_trace_now_ns() : 0;
     bool was = r->err != FOTA_STORE_ERR_NONE;
     r->err = FOTA_STORE_ERR_NONE;
     r->words[0] = '\0';
@@ -229,7 +243,7 @@ static int flush(fota_results_t *r, size_t max)
     /* Callbacks may queue more (a new attempt) or detach (shutdown): pop first. */
     while (r->head && r->head != stop) {
         op_t *op = op_pop(r);
-        done(r, op);
+        done(r, op, commit_ns);
         op_free(r, op);
     }
     if (r->head)
@@ -258,6 +272,8 @@ static int enqueue(fota_results_t *r, op_kind_t kind, fota_results_attempt_t *h,
         *op->a = *a;
     op->kind = kind;
     op->h = h;
+    if (r->trace)
+        op->queued_ns = fota_results_trace_now_ns();
     h->refs++;
     if (r->tail)
         r->tail->next = op;
@@ -312,6 +328,7 @@ void fota_results_attach(fota_results_t *r, uv_loop_t *loop, const fota_results_
     uv_timer_init(loop, &r->timer);
     r->timer.data = r;
     r->attached = true;
+    r->trace = fota_results_trace_open();
     /* Never wait for another process's lock on the loop: fail, queue, retry. */
     fota_store_set_busy_timeout(r->store, 0);
     if (r->head)
@@ -364,6 +381,8 @@ void fota_results_close(fota_results_t *r)
         r->live = h->next;
         free(h);
     }
+    if (r->trace)
+        fclose(r->trace);
     fota_store_close(r->store);
     free(r);
 }

@@ -283,7 +283,7 @@ static void station_shutdown(station_t *st)
     uv_close((uv_handle_t *)&st->tick, handle_close_noop);
     for (size_t i = 0; i < N_SIGNALS; i++)
         uv_close((uv_handle_t *)&st->sigs[i], handle_close_noop);
-    fota_results_detach(st->results);
+    station_db_detach(st); /* and the loop-lateness instrument (loop_lag.h) */
     if (st->tty_in_open)
         uv_close((uv_handle_t *)&st->tty_in, handle_close_noop);
 }

@@ -3,6 +3,7 @@
  * dashboard's header while writes wait ("busy for N s") or fail ("disk full"). */
 #include <string.h>
 
+#include "loop_lag.h"
 #include "station_int.h"
 
 /* A lock shorter than this is normal life (an MES reader's checkpoint, a backup
@@ -41,6 +42,14 @@ void station_db_attach(station_t *st)
 {
     fota_results_cbs_t cbs = {slot_row_resolved, slot_committed, db_health};
     fota_results_attach(st->results, st->loop, &cbs, st);
+    st->loop_lag = fota_loop_lag_start(st->loop);
+}
+
+void station_db_detach(station_t *st)
+{
+    fota_loop_lag_stop(st->loop_lag, stderr);
+    st->loop_lag = NULL;
+    fota_results_detach(st->results);
 }
 
 void station_db_tick(station_t *st)

@@ -150,6 +150,7 @@ struct station {
     int64_t hr_base_ms;      /* epoch ms at start (see station_now) */
     uint64_t hr_base_ns;
     int exit_code;
+    struct fota_loop_lag *loop_lag; /* FOTA_LOOP_LAG_MS benchmarks only, else NULL */
 };
 
 int64_t station_now(const station_t *st);
@@ -227,6 +228,7 @@ void view_final(station_t *st);
 
 /* station_db.c: the results database as the operator sees it */
 void station_db_attach(station_t *st);   /* callbacks, flush timer */
+void station_db_detach(station_t *st);   /* before the loop ends */
 void station_db_tick(station_t *st);     /* "busy for N s" in the log; rework retries */
 /* "results database busy for 12 s …" while writes wait or fail; false when fine. */
 bool station_db_banner(const station_t *st, char *buf, size_t len);
