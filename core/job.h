@@ -60,11 +60,18 @@ typedef struct {
 int fota_job_load_file(const char *path, fota_job_t **out, fota_load_error_t *err);
 int fota_job_load_buffer(const char *name, const char *dir, const char *text, size_t len,
                          fota_job_t **out, fota_load_error_t *err);
+/* The same, listing every independent error (profile.h: fota_load_errors_t). */
+int fota_job_load_file_all(const char *path, fota_job_t **out, fota_load_errors_t *errs);
+int fota_job_load_buffer_all(const char *name, const char *dir, const char *text, size_t len,
+                             fota_job_t **out, fota_load_errors_t *errs);
 void fota_job_free(fota_job_t *j);
 
 /* Reads every file: package into memory and hashes it; a missing file or a sha256
  * mismatch is an error naming the job file's line of that package. */
 int fota_job_load_packages(fota_job_t *j, fota_load_error_t *err);
+/* The same, going on past a bad package so that every one is listed; returns the
+ * first error's code. */
+int fota_job_load_packages_all(fota_job_t *j, fota_load_errors_t *errs);
 
 /* Checks the job against the profiles (families/models exist, the method is
  * supported by that family, URLs fit its rules). All errors are reported through

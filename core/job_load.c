@@ -52,8 +52,51 @@ static void lower(char *s)
             *s = (char)(*s - 'A' + 'a');
 }
 
+/* The package's url: only method url fetches one (the module downloads it). */
+static int read_package_url(fota_yaml_t *y, yaml_node_t *key, yaml_node_t *n,
+                            const fota_target_t *t, fota_package_t *pk)
+{
+    if (t->method != FOTA_METHOD_URL)
+        return fota_yaml_fail(y, key,
+                              "packages[].url: only method 'url' downloads from a URL; "
+                              "method '%s' needs 'file'",
+                              fota_method_name(t->method));
+    int rc = fota_yaml_str(y, n, "packages[].url", &pk->url);
+    if (!rc)
+        rc = fota_yaml_at_safe(y, n, "packages[].url", pk->url, true);
+    if (!rc && !(pk->name = base_name(pk->url)))
+        rc = FOTA_E_NOMEM;
+    return rc;
+}
+
+/* The package's file, relative to the job's folder; method url cannot use one. */
+static int read_package_file(fota_yaml_t *y, yaml_node_t *key, yaml_node_t *n, const char *dir,
+                             const fota_target_t *t, fota_package_t *pk)
+{
+    if (t->method == FOTA_METHOD_URL)
+        return fota_yaml_fail(y, key,
+                              "packages[].file: method 'url' needs 'url' (the module "
+                              "downloads the package itself)");
+    char *raw;
+    int rc = fota_yaml_str(y, n, "packages[].file", &raw);
+    if (rc)
+        return rc;
+    pk->file = resolve(dir, raw);
+    pk->name = base_name(raw);
+    free(raw);
+    if (!pk->file || !pk->name)
+        return FOTA_E_NOMEM;
+    /* local uploads the file under its name: AT+QFUPL="<name>". */
+    if (t->method == FOTA_METHOD_LOCAL)
+        rc = fota_yaml_at_safe(y, n, "packages[].file (its name goes to AT+QFUPL)", pk->name,
+                               true);
+    return rc;
+}
+
+/* method_ok: the target's method is known; checks that depend on it are skipped
+ * otherwise (the unknown method is reported once, on the target). */
 static int read_package(fota_yaml_t *y, yaml_node_t *n, const char *dir, fota_target_t *t,
-                        fota_package_t *pk)
+                        bool method_ok, fota_package_t *pk)
 {
     enum { FROM, TO, FILE_, URL, SHA, NF };
     fota_yaml_field_t f[NF] = {
@@ -62,67 +105,85 @@ static int read_package(fota_yaml_t *y, yaml_node_t *n, const char *dir, fota_ta
         [SHA] = {"sha256", false, 0, 0},
     };
     int rc = fota_yaml_map(y, n, f, NF, "packages[]");
-    if (rc)
+    if (n->type != YAML_MAPPING_NODE)
         return rc;
     set_pos(n, &pk->line, &pk->column);
-    if (f[FROM].node && (rc = fota_yaml_str(y, f[FROM].node, "packages[].from", &pk->from)))
-        return rc;
+    if (f[FROM].node)
+        fota_yaml_stop(&rc, fota_yaml_str(y, f[FROM].node, "packages[].from", &pk->from));
     if (f[TO].node)
-        rc = fota_yaml_str(y, f[TO].node, "packages[].to", &pk->to);
-    else if (!(pk->to = strdup(t->to))) /* a package leads to the target unless told */
-        rc = FOTA_E_NOMEM;
-    if (rc)
-        return rc;
-    if (!!f[FILE_].node == !!f[URL].node)
-        return fota_yaml_fail(y, f[FILE_].node ? f[URL].key_node : n,
-                              "packages[]: give exactly one of 'file' or 'url'");
-    if (f[URL].node) {
-        /* The module fetches a URL itself: only method url can use one. */
-        if (t->method != FOTA_METHOD_URL)
-            return fota_yaml_fail(y, f[URL].key_node,
-                                  "packages[].url: only method 'url' downloads from a URL; "
-                                  "method '%s' needs 'file'",
-                                  fota_method_name(t->method));
-        if ((rc = fota_yaml_str(y, f[URL].node, "packages[].url", &pk->url)) ||
-            (rc = fota_yaml_at_safe(y, f[URL].node, "packages[].url", pk->url, true)))
-            return rc;
-        pk->name = base_name(pk->url);
-    } else {
-        if (t->method == FOTA_METHOD_URL)
-            return fota_yaml_fail(y, f[FILE_].key_node,
-                                  "packages[].file: method 'url' needs 'url' (the module "
-                                  "downloads the package itself)");
-        char *raw;
-        if ((rc = fota_yaml_str(y, f[FILE_].node, "packages[].file", &raw)))
-            return rc;
-        pk->file = resolve(dir, raw);
-        pk->name = base_name(raw);
-        free(raw);
-        /* local uploads the file under its name: AT+QFUPL="<name>". */
-        if (t->method == FOTA_METHOD_LOCAL && pk->name &&
-            (rc = fota_yaml_at_safe(y, f[FILE_].node, "packages[].file (its name goes to "
-                                                       "AT+QFUPL)",
-                                    pk->name, true)))
-            return rc;
-    }
-    if (!pk->name || (pk->file == NULL && pk->url == NULL))
+        fota_yaml_stop(&rc, fota_yaml_str(y, f[TO].node, "packages[].to", &pk->to));
+    else if (t->to && !(pk->to = strdup(t->to))) /* a package leads to the target unless told */
         return FOTA_E_NOMEM;
+    if (f[SHA].node &&
+        !fota_yaml_stop(&rc, fota_yaml_str(y, f[SHA].node, "packages[].sha256", &pk->sha256)))
+        /* Format is checked with the bytes (fota_job_load_packages) and by
+         * fota_job_validate, so a "3f1c…" placeholder copied from an example still parses. */
+        lower(pk->sha256);
+    if (!!f[FILE_].node == !!f[URL].node) {
+        fota_yaml_stop(&rc, fota_yaml_fail(y, f[FILE_].node ? f[URL].key_node : n,
+                                           "packages[]: give exactly one of 'file' or 'url'"));
+        return rc;
+    }
+    if (!method_ok)
+        return rc;
+    int r = f[URL].node ? read_package_url(y, f[URL].key_node, f[URL].node, t, pk)
+                        : read_package_file(y, f[FILE_].key_node, f[FILE_].node, dir, t, pk);
+    if (fota_yaml_stop(&rc, r) || r)
+        return rc;
     /* The base name is what AT+QFUPL stores and reports show: it cannot be empty. */
     if (!pk->name[0]) {
         /* Quoted masked: the URL's password never reaches a message. */
         char shown[256];
         fota_secret_mask(pk->file ? pk->file : pk->url, shown, sizeof shown);
-        return fota_yaml_fail(y, f[FILE_].node ? f[FILE_].node : f[URL].node,
-                              "packages[]: '%.80s' names no file", shown);
+        fota_yaml_stop(&rc, fota_yaml_fail(y, f[FILE_].node ? f[FILE_].node : f[URL].node,
+                                           "packages[]: '%.80s' names no file", shown));
     }
-    if (f[SHA].node) {
-        /* Format is checked with the bytes (fota_job_load_packages) and by
-         * fota_job_validate, so a "3f1c…" placeholder copied from an example still parses. */
-        if ((rc = fota_yaml_str(y, f[SHA].node, "packages[].sha256", &pk->sha256)))
-            return rc;
-        lower(pk->sha256);
-    }
+    return rc;
+}
+
+/* A bare `url:` on the target: one full image for any revision. */
+static int read_bare_url(fota_yaml_t *y, fota_yaml_field_t *url, fota_target_t *t,
+                         fota_package_t *pk)
+{
+    if (t->method != FOTA_METHOD_URL)
+        return fota_yaml_fail(y, url->key_node,
+                              "targets[].url: only method 'url' downloads from a URL");
+    set_pos(url->node, &pk->line, &pk->column);
+    int rc = fota_yaml_str(y, url->node, "targets[].url", &pk->url);
+    if (!rc)
+        rc = fota_yaml_at_safe(y, url->node, "targets[].url", pk->url, true);
+    if (rc)
+        return rc;
+    pk->name = base_name(pk->url);
+    if (!pk->name || (t->to && !(pk->to = strdup(t->to))))
+        return FOTA_E_NOMEM;
     return 0;
+}
+
+/* The target's packages: list and bare url, read after its method (method_ok). */
+static int read_packages(fota_yaml_t *y, yaml_node_t *target, fota_yaml_field_t *list,
+                         fota_yaml_field_t *url, const char *dir, bool method_ok,
+                         fota_target_t *t)
+{
+    if (!list->node && !url->node)
+        return fota_yaml_fail(y, target, "targets[]: needs 'packages' or 'url'");
+    size_t cnt = 0;
+    int rc = list->node ? fota_yaml_seq(y, list->node, "targets[].packages", &cnt) : 0;
+    if (!rc && list->node && cnt == 0)
+        rc = fota_yaml_fail(y, list->node, "targets[].packages: the list is empty");
+    size_t total = cnt + (url->node ? 1 : 0);
+    if (!total)
+        return rc;
+    if (!(t->packages = calloc(total, sizeof *t->packages)))
+        return FOTA_E_NOMEM;
+    t->n_packages = total;
+    for (size_t i = 0; i < cnt; i++)
+        if (fota_yaml_stop(&rc, read_package(y, fota_yaml_item(y, list->node, i), dir, t,
+                                             method_ok, &t->packages[i])))
+            return rc;
+    if (url->node && method_ok)
+        fota_yaml_stop(&rc, read_bare_url(y, url, t, &t->packages[cnt]));
+    return rc;
 }
 
 static int read_target(fota_yaml_t *y, yaml_node_t *n, const char *dir, fota_target_t *t)
@@ -134,58 +195,27 @@ static int read_target(fota_yaml_t *y, yaml_node_t *n, const char *dir, fota_tar
         [PACKAGES] = {"packages", false, 0, 0}, [URL] = {"url", false, 0, 0},
     };
     int rc = fota_yaml_map(y, n, f, NF, "targets[]");
-    if (rc)
+    if (n->type != YAML_MAPPING_NODE)
         return rc;
     set_pos(n, &t->line, &t->column);
     if (!!f[MODELS].node == !!f[FAMILY].node)
-        return fota_yaml_fail(y, f[MODELS].node ? f[FAMILY].key_node : n,
-                              "targets[]: give exactly one of 'models' or 'family'");
-    if (f[MODELS].node &&
-        (rc = fota_yaml_str_list(y, f[MODELS].node, "targets[].models", &t->models,
-                                 &t->n_models)))
-        return rc;
-    if (f[FAMILY].node && (rc = fota_yaml_str(y, f[FAMILY].node, "targets[].family", &t->family)))
-        return rc;
-    if ((rc = fota_yaml_str(y, f[TO].node, "targets[].to", &t->to)))
-        return rc;
+        rc = fota_yaml_fail(y, f[MODELS].node ? f[FAMILY].key_node : n,
+                            "targets[]: give exactly one of 'models' or 'family'");
+    else if (f[MODELS].node)
+        fota_yaml_stop(&rc, fota_yaml_str_list(y, f[MODELS].node, "targets[].models",
+                                               &t->models, &t->n_models));
+    else
+        fota_yaml_stop(&rc, fota_yaml_str(y, f[FAMILY].node, "targets[].family", &t->family));
+    fota_yaml_stop(&rc, fota_yaml_str(y, f[TO].node, "targets[].to", &t->to));
     const char *m = fota_yaml_scalar(f[METHOD].node);
-    if (!m || fota_method_from_name(m, &t->method) != 0)
-        return fota_yaml_fail(y, f[METHOD].node,
-                              "targets[].method: unknown method '%.40s' (expected one of: url, "
-                              "local, stream, qfua, qfaw)",
-                              m ? m : "");
-    if (!f[PACKAGES].node && !f[URL].node)
-        return fota_yaml_fail(y, n, "targets[]: needs 'packages' or 'url'");
-    size_t cnt = 0;
-    if (f[PACKAGES].node && (rc = fota_yaml_seq(y, f[PACKAGES].node, "targets[].packages", &cnt)))
-        return rc;
-    if (f[PACKAGES].node && cnt == 0)
-        return fota_yaml_fail(y, f[PACKAGES].node, "targets[].packages: the list is empty");
-    size_t total = cnt + (f[URL].node ? 1 : 0);
-    if (!(t->packages = calloc(total, sizeof *t->packages)))
-        return FOTA_E_NOMEM;
-    for (size_t i = 0; i < cnt; i++) {
-        t->n_packages = i + 1;
-        if ((rc = read_package(y, fota_yaml_item(y, f[PACKAGES].node, i), dir, t,
-                               &t->packages[i])))
-            return rc;
-    }
-    if (f[URL].node) {
-        /* A bare url: one full image for any revision. */
-        fota_package_t *pk = &t->packages[t->n_packages++];
-        if (t->method != FOTA_METHOD_URL)
-            return fota_yaml_fail(y, f[URL].key_node,
-                                  "targets[].url: only method 'url' downloads from a URL");
-        if ((rc = fota_yaml_str(y, f[URL].node, "targets[].url", &pk->url)) ||
-            (rc = fota_yaml_at_safe(y, f[URL].node, "targets[].url", pk->url, true)))
-            return rc;
-        set_pos(f[URL].node, &pk->line, &pk->column);
-        pk->to = strdup(t->to);
-        pk->name = base_name(pk->url);
-        if (!pk->to || !pk->name)
-            return FOTA_E_NOMEM;
-    }
-    return 0;
+    bool method_ok = m && fota_method_from_name(m, &t->method) == 0;
+    if (!method_ok)
+        fota_yaml_stop(&rc, fota_yaml_fail(y, f[METHOD].node,
+                                           "targets[].method: unknown method '%.40s' (expected "
+                                           "one of: url, local, stream, qfua, qfaw)",
+                                           m ? m : ""));
+    fota_yaml_stop(&rc, read_packages(y, n, &f[PACKAGES], &f[URL], dir, method_ok, t));
+    return rc;
 }
 
 static int read_limits(fota_yaml_t *y, yaml_node_t *n, fota_limits_t *l)
@@ -199,14 +229,13 @@ static int read_limits(fota_yaml_t *y, yaml_node_t *n, fota_limits_t *l)
     /* max_per_hub 0 = unlimited, stop_after_same_failures 0 = never (job.h). */
     static const long lo[] = {1, 1, 0, 0};
     int rc = fota_yaml_map(y, n, f, 4, "limits");
-    for (size_t i = 0; !rc && i < 4; i++) {
+    for (size_t i = 0; i < 4; i++) {
         if (!f[i].node)
             continue;
         char what[48];
         snprintf(what, sizeof what, "limits.%s", f[i].key);
         long v;
-        rc = fota_yaml_long(y, f[i].node, what, lo[i], 100000, &v);
-        if (!rc)
+        if (!fota_yaml_stop(&rc, fota_yaml_long(y, f[i].node, what, lo[i], 100000, &v)))
             *dst[i] = (unsigned)v;
     }
     return rc;
@@ -223,13 +252,45 @@ static int read_timeouts(fota_yaml_t *y, yaml_node_t *n, fota_job_timeouts_t *t)
                        &t->total_ms,   &t->ports_settle_ms, &t->probe_ms};
     const unsigned hi[] = {86400000, 86400000, 86400000, 86400000, 86400000, 60000, 600000};
     int rc = fota_yaml_map(y, n, f, 7, "timeouts");
-    for (size_t i = 0; !rc && i < 7; i++) {
+    for (size_t i = 0; i < 7; i++) {
         if (!f[i].node)
             continue;
         char what[48];
         snprintf(what, sizeof what, "timeouts.%s", f[i].key);
-        rc = fota_yaml_seconds(y, f[i].node, what, 0, hi[i], dst[i]); /* 0 = profile's */
+        /* 0 = the profile's value */
+        fota_yaml_stop(&rc, fota_yaml_seconds(y, f[i].node, what, 0, hi[i], dst[i]));
     }
+    return rc;
+}
+
+static int read_rework_offline(fota_yaml_t *y, yaml_node_t *n, fota_job_t *j)
+{
+    char *v = NULL;
+    int rc = fota_yaml_str(y, n, "rework_offline", &v);
+    if (rc)
+        return rc;
+    bool local = strcmp(v, "local") == 0, refuse = strcmp(v, "refuse") == 0;
+    free(v);
+    if (!local && !refuse)
+        return fota_yaml_fail(y, n, "rework_offline: must be refuse (the default) or local");
+    j->rework_offline_local = local;
+    return 0;
+}
+
+static int read_targets(fota_yaml_t *y, yaml_node_t *n, fota_job_t *j)
+{
+    size_t cnt = 0;
+    int rc = fota_yaml_seq(y, n, "targets", &cnt);
+    if (rc)
+        return rc;
+    if (cnt == 0)
+        return fota_yaml_fail(y, n, "targets: the list is empty");
+    if (!(j->targets = calloc(cnt, sizeof *j->targets)))
+        return FOTA_E_NOMEM;
+    j->n_targets = cnt;
+    for (size_t i = 0; i < cnt; i++)
+        if (fota_yaml_stop(&rc, read_target(y, fota_yaml_item(y, n, i), j->dir, &j->targets[i])))
+            break;
     return rc;
 }
 
@@ -241,49 +302,30 @@ static int read_job(fota_yaml_t *y, fota_job_t *j)
         [TARGETS] = {"targets", true, 0, 0}, [LIMITS] = {"limits", false, 0, 0},
         [TIMEOUTS] = {"timeouts", false, 0, 0}, [REWORK_OFFLINE] = {"rework_offline", false, 0, 0},
     };
-    int rc = fota_yaml_map(y, fota_yaml_root(y), f, NF, "job");
-    if (rc)
+    yaml_node_t *root = fota_yaml_root(y);
+    int rc = fota_yaml_map(y, root, f, NF, "job");
+    if (root->type != YAML_MAPPING_NODE)
         return rc;
-    if ((rc = fota_yaml_str(y, f[NAME].node, "name", &j->name)))
-        return rc;
-    if (f[STATION].node && (rc = fota_yaml_str(y, f[STATION].node, "station", &j->station)))
-        return rc;
-    size_t cnt;
-    if ((rc = fota_yaml_seq(y, f[TARGETS].node, "targets", &cnt)))
-        return rc;
-    if (cnt == 0)
-        return fota_yaml_fail(y, f[TARGETS].node, "targets: the list is empty");
-    if (!(j->targets = calloc(cnt, sizeof *j->targets)))
-        return FOTA_E_NOMEM;
-    for (size_t i = 0; i < cnt; i++) {
-        j->n_targets = i + 1;
-        if ((rc = read_target(y, fota_yaml_item(y, f[TARGETS].node, i), j->dir, &j->targets[i])))
-            return rc;
-    }
-    if (f[LIMITS].node && (rc = read_limits(y, f[LIMITS].node, &j->limits)))
-        return rc;
-    if (f[TIMEOUTS].node && (rc = read_timeouts(y, f[TIMEOUTS].node, &j->timeouts)))
-        return rc;
-    if (f[REWORK_OFFLINE].node) {
-        char *v = NULL;
-        if ((rc = fota_yaml_str(y, f[REWORK_OFFLINE].node, "rework_offline", &v)))
-            return rc;
-        bool local = strcmp(v, "local") == 0, refuse = strcmp(v, "refuse") == 0;
-        free(v);
-        if (!local && !refuse)
-            return fota_yaml_fail(y, f[REWORK_OFFLINE].node,
-                                  "rework_offline: must be refuse (the default) or local");
-        j->rework_offline_local = local;
-    }
-    return 0;
+    /* Independent sections: each is read whatever the others held. */
+    fota_yaml_stop(&rc, fota_yaml_str(y, f[NAME].node, "name", &j->name));
+    if (f[STATION].node)
+        fota_yaml_stop(&rc, fota_yaml_str(y, f[STATION].node, "station", &j->station));
+    fota_yaml_stop(&rc, read_targets(y, f[TARGETS].node, j));
+    if (f[LIMITS].node)
+        fota_yaml_stop(&rc, read_limits(y, f[LIMITS].node, &j->limits));
+    if (f[TIMEOUTS].node)
+        fota_yaml_stop(&rc, read_timeouts(y, f[TIMEOUTS].node, &j->timeouts));
+    if (f[REWORK_OFFLINE].node)
+        fota_yaml_stop(&rc, read_rework_offline(y, f[REWORK_OFFLINE].node, j));
+    return rc;
 }
 
-int fota_job_load_buffer(const char *name, const char *dir, const char *text, size_t len,
-                         fota_job_t **out, fota_load_error_t *err)
+int fota_job_load_buffer_all(const char *name, const char *dir, const char *text, size_t len,
+                             fota_job_t **out, fota_load_errors_t *errs)
 {
     *out = NULL;
     fota_yaml_t y;
-    int rc = fota_yaml_open(&y, name, text, len, err);
+    int rc = fota_yaml_open(&y, name, text, len, errs);
     if (rc)
         return rc;
     fota_job_t *j = calloc(1, sizeof *j);
@@ -297,9 +339,10 @@ int fota_job_load_buffer(const char *name, const char *dir, const char *text, si
     j->timeouts.ports_settle_ms = j->timeouts.probe_ms = FOTA_TIMEOUT_UNSET;
     j->source = strdup(name ? name : "<input>");
     j->dir = strdup(dir ? dir : ".");
-    rc = j->source && j->dir ? read_job(&y, j) : FOTA_E_NOMEM;
+    rc = fota_yaml_done(&y, j->source && j->dir ? read_job(&y, j) : FOTA_E_NOMEM);
     fota_yaml_close(&y);
     if (rc) {
+        /* Never half-used: one wrong value refuses the whole job. */
         fota_job_free(j);
         return rc;
     }
@@ -307,21 +350,35 @@ int fota_job_load_buffer(const char *name, const char *dir, const char *text, si
     return 0;
 }
 
-int fota_job_load_file(const char *path, fota_job_t **out, fota_load_error_t *err)
+int fota_job_load_buffer(const char *name, const char *dir, const char *text, size_t len,
+                         fota_job_t **out, fota_load_error_t *err)
+{
+    fota_load_errors_t l = {.n = 0};
+    return fota_load_errors_first(&l, fota_job_load_buffer_all(name, dir, text, len, out, &l),
+                                  err);
+}
+
+int fota_job_load_file_all(const char *path, fota_job_t **out, fota_load_errors_t *errs)
 {
     *out = NULL;
     char *text;
     size_t len;
     int rc = fota_yaml_read_file(path, &text, &len);
     if (rc) {
-        fota_yaml_io_error(err, path, rc);
+        fota_yaml_io_error(errs, path, rc);
         return rc;
     }
     /* Package paths are relative to the job file's folder. */
     const char *slash = strrchr(path, '/');
     char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
-    rc = dir ? fota_job_load_buffer(path, dir, text, len, out, err) : FOTA_E_NOMEM;
+    rc = dir ? fota_job_load_buffer_all(path, dir, text, len, out, errs) : FOTA_E_NOMEM;
     free(dir);
     free(text);
     return rc;
+}
+
+int fota_job_load_file(const char *path, fota_job_t **out, fota_load_error_t *err)
+{
+    fota_load_errors_t l = {.n = 0};
+    return fota_load_errors_first(&l, fota_job_load_file_all(path, out, &l), err);
 }

@@ -12,23 +12,20 @@
 #include "sha256.h"
 #include "yaml_doc.h"
 
-static int fail(const fota_job_t *j, const fota_package_t *pk, fota_load_error_t *err, int rc,
+static int fail(const fota_job_t *j, const fota_package_t *pk, fota_load_errors_t *errs, int rc,
                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static int fail(const fota_job_t *j, const fota_package_t *pk, fota_load_error_t *err, int rc,
+/* Lists an error at the package's place in the job file; returns rc. */
+static int fail(const fota_job_t *j, const fota_package_t *pk, fota_load_errors_t *errs, int rc,
                 const char *fmt, ...)
 {
-    if (err) {
-        snprintf(err->file, sizeof err->file, "%s", j->source);
-        err->line = pk->line;
-        err->column = pk->column;
-        char msg[sizeof err->message];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
-        va_end(ap);
-        fota_secret_mask(msg, err->message, sizeof err->message); /* never a password */
-    }
+    char msg[sizeof errs->v[0].message], masked[sizeof msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fota_secret_mask(msg, masked, sizeof masked); /* never a password */
+    fota_load_errors_add(errs, j->source, pk->line, pk->column, masked);
     return rc;
 }
 
@@ -62,35 +59,50 @@ static const fota_package_t *same_file(const fota_job_t *j, const fota_package_t
     return NULL;
 }
 
+/* One package: its bytes read (or shared) and hashed, its sha256 compared. */
+static int load_one(fota_job_t *j, fota_package_t *pk, fota_load_errors_t *errs)
+{
+    if (pk->sha256 && !fota_sha256_hex_valid(pk->sha256))
+        return fail(j, pk, errs, FOTA_E_PARSE, "sha256 of %.80s: '%.70s' is not 64 hex digits",
+                    pk->name, pk->sha256);
+    if (!pk->file || pk->data)
+        return 0;
+    const fota_package_t *o = same_file(j, pk);
+    if (o) {
+        pk->data = o->data;
+        pk->size = o->size;
+        pk->data_borrowed = true;
+        memcpy(pk->sha256_actual, o->sha256_actual, sizeof pk->sha256_actual);
+    } else {
+        int rc = read_all(pk->file, &pk->data, &pk->size);
+        if (rc)
+            return fail(j, pk, errs, rc, "package file %.180s: %s%s", pk->file,
+                        fota_strerror(rc), fota_file_hint(rc));
+        fota_sha256_hex(pk->data, pk->size, pk->sha256_actual);
+    }
+    if (pk->sha256 && strcmp(pk->sha256, pk->sha256_actual) != 0)
+        return fail(j, pk, errs, FOTA_E_PARSE,
+                    "sha256 mismatch for %.60s: the job says %.64s, the file has %s", pk->name,
+                    pk->sha256, pk->sha256_actual);
+    return 0;
+}
+
+int fota_job_load_packages_all(fota_job_t *j, fota_load_errors_t *errs)
+{
+    int rc = 0;
+    for (size_t t = 0; t < j->n_targets; t++)
+        for (size_t i = 0; i < j->targets[t].n_packages; i++) {
+            int r = load_one(j, &j->targets[t].packages[i], errs);
+            if (r && (!rc || r == FOTA_E_NOMEM))
+                rc = r;
+            if (rc == FOTA_E_NOMEM)
+                return rc;
+        }
+    return rc;
+}
+
 int fota_job_load_packages(fota_job_t *j, fota_load_error_t *err)
 {
-    for (size_t t = 0; t < j->n_targets; t++) {
-        for (size_t i = 0; i < j->targets[t].n_packages; i++) {
-            fota_package_t *pk = &j->targets[t].packages[i];
-            if (pk->sha256 && !fota_sha256_hex_valid(pk->sha256))
-                return fail(j, pk, err, FOTA_E_PARSE,
-                            "sha256 of %.80s: '%.70s' is not 64 hex digits", pk->name,
-                            pk->sha256);
-            if (!pk->file || pk->data)
-                continue;
-            const fota_package_t *o = same_file(j, pk);
-            if (o) {
-                pk->data = o->data;
-                pk->size = o->size;
-                pk->data_borrowed = true;
-                memcpy(pk->sha256_actual, o->sha256_actual, sizeof pk->sha256_actual);
-            } else {
-                int rc = read_all(pk->file, &pk->data, &pk->size);
-                if (rc)
-                    return fail(j, pk, err, rc, "package file %.180s: %s%s", pk->file,
-                                fota_strerror(rc), fota_file_hint(rc));
-                fota_sha256_hex(pk->data, pk->size, pk->sha256_actual);
-            }
-            if (pk->sha256 && strcmp(pk->sha256, pk->sha256_actual) != 0)
-                return fail(j, pk, err, FOTA_E_PARSE,
-                            "sha256 mismatch for %.60s: the job says %.64s, the file has %s",
-                            pk->name, pk->sha256, pk->sha256_actual);
-        }
-    }
-    return 0;
+    fota_load_errors_t l = {.n = 0};
+    return fota_load_errors_first(&l, fota_job_load_packages_all(j, &l), err);
 }

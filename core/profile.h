@@ -160,16 +160,39 @@ typedef struct {
 /* Formats "file:line:column: message" into buf. */
 void fota_load_error_format(const fota_load_error_t *e, char *buf, size_t len);
 
+/* Every independent error a loader found, in file order, bounded: a broken file
+ * says all that is wrong with it in one go, and a file of garbage cannot flood the
+ * screen. The *_all loaders append to it (zero it first); the single-error ones
+ * keep v[0]. A YAML syntax error ends its file's list: its message says so. */
+#define FOTA_LOAD_ERRORS_MAX 20
+typedef struct {
+    fota_load_error_t v[FOTA_LOAD_ERRORS_MAX];
+    size_t n;    /* listed in v */
+    size_t more; /* found after the list was full: "and N more" */
+} fota_load_errors_t;
+
+/* Appends one error (line and column 1-based; 0 = the file as a whole). */
+void fota_load_errors_add(fota_load_errors_t *l, const char *file, int line, int column,
+                          const char *message);
+/* For the single-error API: l's first error into *err (when both exist), then rc. */
+int fota_load_errors_first(const fota_load_errors_t *l, int rc, fota_load_error_t *err);
+
 int fota_profile_load_file(const char *path, fota_profile_t **out, fota_load_error_t *err);
 int fota_profile_load_buffer(const char *name, const char *text, size_t len,
                              fota_profile_t **out, fota_load_error_t *err);
+int fota_profile_load_file_all(const char *path, fota_profile_t **out, fota_load_errors_t *errs);
+int fota_profile_load_buffer_all(const char *name, const char *text, size_t len,
+                                 fota_profile_t **out, fota_load_errors_t *errs);
 void fota_profile_free(fota_profile_t *p);
 
 /* p's timeouts (built-in ones when p is NULL) with a job's overrides applied. */
 fota_timeouts_t fota_timeouts_effective(const fota_profile_t *p, const fota_timeouts_t *job);
 
-/* Loads every *.yaml in dir (sorted by name). Stops at the first error. */
+/* Loads every *.yaml in dir (sorted by name). Any error refuses the whole set; the
+ * _all form goes on through the other files so that every error is listed. */
 int fota_profile_set_load_dir(const char *dir, fota_profile_set_t *out, fota_load_error_t *err);
+int fota_profile_set_load_dir_all(const char *dir, fota_profile_set_t *out,
+                                  fota_load_errors_t *errs);
 void fota_profile_set_free(fota_profile_set_t *s);
 
 /* Model as ATI prints it ("Quectel_RG500Q-EA", "RM510Q-GL") → profile, or NULL.

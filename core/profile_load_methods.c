@@ -76,19 +76,74 @@ static int check_at_string(fota_yaml_t *y, yaml_node_t *n, const char *what,
 static int read_schemes(fota_yaml_t *y, yaml_node_t *n, fota_method_profile_t *m)
 {
     int rc = fota_yaml_str_list(y, n, "methods.url.schemes", &m->schemes, &m->n_schemes);
-    for (size_t i = 0; !rc && i < m->n_schemes; i++) {
+    for (size_t i = 0; i < m->n_schemes; i++) {
         const char *s = m->schemes[i];
         /* Stored lowercase: the Quectel notes print both FTP:// and ftp:// (EG06xK DFOTA note §3.3.1.1). */
         for (char *c = m->schemes[i]; *c; c++)
             if (*c >= 'A' && *c <= 'Z')
                 *c = (char)(*c - 'A' + 'a');
         if (strcmp(s, "ftp") && strcmp(s, "http") && strcmp(s, "https"))
-            return fota_yaml_fail(y, fota_yaml_item(y, n, i),
-                                  "methods.url.schemes: unknown scheme '%.20s' (expected ftp, "
-                                  "http or https)",
-                                  s);
+            fota_yaml_stop(&rc, fota_yaml_fail(y, fota_yaml_item(y, n, i),
+                                               "methods.url.schemes: unknown scheme '%.20s' "
+                                               "(expected ftp, http or https)",
+                                               s));
     }
     return rc;
+}
+
+/* One key of a method's mapping into m, by its table entry. */
+static int read_key(fota_yaml_t *y, yaml_node_t *n, const struct key *k, fota_method_t mt,
+                    const char *what, fota_method_profile_t *m)
+{
+    char fw[96];
+    snprintf(fw, sizeof fw, "%s.%s", what, k->key);
+    void *dst = (char *)m + k->off;
+    long v = 0;
+    int rc = 0;
+    switch (k->kind) {
+    case K_STR:
+        rc = fota_yaml_str(y, n, fw, (char **)dst);
+        if (!rc && k->at != AT_NO)
+            rc = check_at_string(y, n, fw, k, mt, *(char **)dst);
+        break;
+    case K_BOOL:
+        rc = fota_yaml_bool(y, n, fw, (bool *)dst);
+        break;
+    case K_SCHEMES:
+        rc = read_schemes(y, n, m);
+        break;
+    case K_SIZE:
+    case K_UINT:
+    case K_INT:
+        rc = fota_yaml_long(y, n, fw, k->lo, k->hi, &v);
+        if (k->kind == K_SIZE)
+            *(size_t *)dst = (size_t)v;
+        else if (k->kind == K_UINT)
+            *(unsigned *)dst = (unsigned)v;
+        else
+            *(int *)dst = (int)v;
+        break;
+    }
+    return rc;
+}
+
+/* Rules across a method's keys, checked only on values that read cleanly. */
+static int check_method(fota_yaml_t *y, yaml_node_t *n, fota_method_t mt, const char *what,
+                        const fota_method_profile_t *m, bool flow_ok)
+{
+    if (mt == FOTA_METHOD_LOCAL && m->local_prefix && m->local_prefix[0] != '/')
+        return fota_yaml_fail(y, n,
+                              "%s.local_prefix: must be an absolute path like /cache/ufs/",
+                              what);
+    if (mt == FOTA_METHOD_QFUA && flow_ok && !m->require_flow)
+        /* AT+QFUA is the flow-controlled interface (GSM FOTA note §2.3.1): data is
+         * lost otherwise. */
+        return fota_yaml_fail(y, n,
+                              "%s: AT+QFUA streams the package without pauses and loses data "
+                              "without hardware flow control; set require_flow: true, or "
+                              "use method qfaw on a line without flow control",
+                              what);
+    return 0;
 }
 
 static int read_method(fota_yaml_t *y, yaml_node_t *n, fota_method_t mt,
@@ -106,56 +161,21 @@ static int read_method(fota_yaml_t *y, yaml_node_t *n, fota_method_t mt,
     char what[64];
     snprintf(what, sizeof what, "methods.%s", fota_method_name(mt));
     int rc = fota_yaml_map(y, n, f, nf, what);
-    if (rc)
+    if (!n || n->type != YAML_MAPPING_NODE)
         return rc;
     m->supported = true;
+    bool flow_ok = true; /* require_flow absent (false) or read cleanly */
     for (size_t i = 0; i < nf; i++) {
         if (!f[i].node)
             continue;
-        char fw[96];
-        snprintf(fw, sizeof fw, "%s.%s", what, k[i]->key);
-        void *dst = (char *)m + k[i]->off;
-        long v = 0;
-        switch (k[i]->kind) {
-        case K_STR:
-            rc = fota_yaml_str(y, f[i].node, fw, (char **)dst);
-            if (!rc && k[i]->at != AT_NO)
-                rc = check_at_string(y, f[i].node, fw, k[i], mt, *(char **)dst);
-            break;
-        case K_BOOL:
-            rc = fota_yaml_bool(y, f[i].node, fw, (bool *)dst);
-            break;
-        case K_SCHEMES:
-            rc = read_schemes(y, f[i].node, m);
-            break;
-        case K_SIZE:
-        case K_UINT:
-        case K_INT:
-            rc = fota_yaml_long(y, f[i].node, fw, k[i]->lo, k[i]->hi, &v);
-            if (k[i]->kind == K_SIZE)
-                *(size_t *)dst = (size_t)v;
-            else if (k[i]->kind == K_UINT)
-                *(unsigned *)dst = (unsigned)v;
-            else
-                *(int *)dst = (int)v;
-            break;
-        }
-        if (rc)
+        int r = read_key(y, f[i].node, k[i], mt, what, m);
+        if (r && strcmp(k[i]->key, "require_flow") == 0)
+            flow_ok = false;
+        if (fota_yaml_stop(&rc, r))
             return rc;
     }
-    if (mt == FOTA_METHOD_LOCAL && m->local_prefix[0] != '/')
-        return fota_yaml_fail(y, n,
-                              "%s.local_prefix: must be an absolute path like /cache/ufs/",
-                              what);
-    if (mt == FOTA_METHOD_QFUA && !m->require_flow)
-        /* AT+QFUA is the flow-controlled interface (GSM FOTA note §2.3.1): data is
-         * lost otherwise. */
-        return fota_yaml_fail(y, n,
-                              "%s: AT+QFUA streams the package without pauses and loses data "
-                              "without hardware flow control; set require_flow: true, or "
-                              "use method qfaw on a line without flow control",
-                              what);
-    return 0;
+    fota_yaml_stop(&rc, check_method(y, n, mt, what, m, flow_ok));
+    return rc;
 }
 
 int fota_profile_read_methods(fota_yaml_t *y, yaml_node_t *n, fota_profile_t *p)
@@ -164,17 +184,17 @@ int fota_profile_read_methods(fota_yaml_t *y, yaml_node_t *n, fota_profile_t *p)
     for (int i = 0; i < FOTA_METHOD__COUNT; i++)
         f[i] = (fota_yaml_field_t){fota_method_name((fota_method_t)i), false, 0, 0};
     int rc = fota_yaml_map(y, n, f, FOTA_METHOD__COUNT, "methods");
-    if (rc)
+    if (!n || n->type != YAML_MAPPING_NODE)
         return rc;
     bool any = false;
     for (int i = 0; i < FOTA_METHOD__COUNT; i++) {
         if (!f[i].node)
             continue;
-        if ((rc = read_method(y, f[i].node, (fota_method_t)i, &p->methods[i])))
-            return rc;
         any = true;
+        if (fota_yaml_stop(&rc, read_method(y, f[i].node, (fota_method_t)i, &p->methods[i])))
+            return rc;
     }
-    if (!any)
+    if (!any && !rc)
         return fota_yaml_fail(y, n, "methods: at least one method must be listed");
-    return 0;
+    return rc;
 }

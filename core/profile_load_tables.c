@@ -29,37 +29,59 @@ int fota_yaml_table(fota_yaml_t *y, yaml_node_t *n, const char *what, fota_table
                           what, s ? s : "");
 }
 
+static int read_phase_name(fota_yaml_t *y, yaml_node_t *n, fota_phase_name_t *pn)
+{
+    fota_yaml_field_t f[] = {{"name", true, 0, 0}, {"phase", true, 0, 0}, {"table", false, 0, 0}};
+    int rc = fota_yaml_map(y, n, f, 3, "phase_names[]");
+    fota_yaml_stop(&rc, fota_yaml_str(y, f[0].node, "phase_names[].name", &pn->name));
+    int phase_rc = fota_yaml_phase(y, f[1].node, "phase_names[].phase", &pn->phase);
+    fota_yaml_stop(&rc, phase_rc);
+    pn->table = FOTA_TABLE__COUNT;
+    if (f[2].node)
+        fota_yaml_stop(&rc, fota_yaml_table(y, f[2].node, "phase_names[].table", &pn->table));
+    /* DL_END and END carry a result code: without its table the code means nothing. */
+    if (!f[2].node && !phase_rc && (pn->phase == FOTA_PHASE_DL_END || pn->phase == FOTA_PHASE_END))
+        fota_yaml_stop(&rc, fota_yaml_fail(y, f[1].node,
+                                           "phase_names[]: phase '%s' carries a code and "
+                                           "needs 'table'",
+                                           fota_phase_name(pn->phase)));
+    return rc;
+}
+
 /* phase_names:
  *   - {name: HTTPPEND, phase: dl_end, table: http_err}            */
 int fota_profile_read_phase_names(fota_yaml_t *y, yaml_node_t *n, fota_profile_t *p)
 {
     size_t cnt;
     int rc = fota_yaml_seq(y, n, "phase_names", &cnt);
-    if (rc)
+    if (rc || !cnt)
         return rc;
-    if (!(p->phase_names = calloc(cnt ? cnt : 1, sizeof *p->phase_names)))
+    if (!(p->phase_names = calloc(cnt, sizeof *p->phase_names)))
         return FOTA_E_NOMEM;
-    for (size_t i = 0; i < cnt; i++) {
-        fota_yaml_field_t f[] = {
-            {"name", true, 0, 0}, {"phase", true, 0, 0}, {"table", false, 0, 0}};
-        fota_phase_name_t *pn = &p->phase_names[i];
-        if ((rc = fota_yaml_map(y, fota_yaml_item(y, n, i), f, 3, "phase_names[]")))
-            return rc;
-        if ((rc = fota_yaml_str(y, f[0].node, "phase_names[].name", &pn->name)))
-            return rc;
-        p->n_phase_names = i + 1;
-        if ((rc = fota_yaml_phase(y, f[1].node, "phase_names[].phase", &pn->phase)))
-            return rc;
-        pn->table = FOTA_TABLE__COUNT;
-        if (f[2].node && (rc = fota_yaml_table(y, f[2].node, "phase_names[].table", &pn->table)))
-            return rc;
-        /* DL_END and END carry a result code: without its table the code means nothing. */
-        if (!f[2].node && (pn->phase == FOTA_PHASE_DL_END || pn->phase == FOTA_PHASE_END))
-            return fota_yaml_fail(y, f[1].node,
-                                  "phase_names[]: phase '%s' carries a code and needs 'table'",
-                                  fota_phase_name(pn->phase));
+    p->n_phase_names = cnt;
+    for (size_t i = 0; i < cnt; i++)
+        if (fota_yaml_stop(&rc, read_phase_name(y, fota_yaml_item(y, n, i), &p->phase_names[i])))
+            break;
+    return rc;
+}
+
+static int read_text_pattern(fota_yaml_t *y, yaml_node_t *n, fota_text_pattern_t *tp)
+{
+    fota_yaml_field_t f[] = {
+        {"pattern", true, 0, 0}, {"phase", true, 0, 0}, {"table", false, 0, 0}};
+    int rc = fota_yaml_map(y, n, f, 3, "text_patterns[]");
+    if (!fota_yaml_stop(&rc, fota_yaml_str(y, f[0].node, "text_patterns[].pattern",
+                                           &tp->pattern))) {
+        const char *d = tp->pattern ? strstr(tp->pattern, "%d") : NULL;
+        if (d && strstr(d + 2, "%d"))
+            fota_yaml_stop(&rc, fota_yaml_fail(y, f[0].node, "text_patterns[].pattern: at "
+                                                             "most one %%d per pattern"));
     }
-    return 0;
+    fota_yaml_stop(&rc, fota_yaml_phase(y, f[1].node, "text_patterns[].phase", &tp->phase));
+    tp->table = FOTA_TABLE__COUNT;
+    if (f[2].node)
+        fota_yaml_stop(&rc, fota_yaml_table(y, f[2].node, "text_patterns[].table", &tp->table));
+    return rc;
 }
 
 /* text_patterns:
@@ -69,31 +91,16 @@ int fota_profile_read_text_patterns(fota_yaml_t *y, yaml_node_t *n, fota_profile
 {
     size_t cnt;
     int rc = fota_yaml_seq(y, n, "text_patterns", &cnt);
-    if (rc)
+    if (rc || !cnt)
         return rc;
-    if (!(p->text_patterns = calloc(cnt ? cnt : 1, sizeof *p->text_patterns)))
+    if (!(p->text_patterns = calloc(cnt, sizeof *p->text_patterns)))
         return FOTA_E_NOMEM;
-    for (size_t i = 0; i < cnt; i++) {
-        fota_yaml_field_t f[] = {
-            {"pattern", true, 0, 0}, {"phase", true, 0, 0}, {"table", false, 0, 0}};
-        fota_text_pattern_t *tp = &p->text_patterns[i];
-        if ((rc = fota_yaml_map(y, fota_yaml_item(y, n, i), f, 3, "text_patterns[]")))
-            return rc;
-        if ((rc = fota_yaml_str(y, f[0].node, "text_patterns[].pattern", &tp->pattern)))
-            return rc;
-        p->n_text_patterns = i + 1;
-        const char *d = strstr(tp->pattern, "%d");
-        if (d && strstr(d + 2, "%d"))
-            return fota_yaml_fail(y, f[0].node,
-                                  "text_patterns[].pattern: at most one %%d per pattern");
-        if ((rc = fota_yaml_phase(y, f[1].node, "text_patterns[].phase", &tp->phase)))
-            return rc;
-        tp->table = FOTA_TABLE__COUNT;
-        if (f[2].node &&
-            (rc = fota_yaml_table(y, f[2].node, "text_patterns[].table", &tp->table)))
-            return rc;
-    }
-    return 0;
+    p->n_text_patterns = cnt;
+    for (size_t i = 0; i < cnt; i++)
+        if (fota_yaml_stop(&rc, read_text_pattern(y, fota_yaml_item(y, n, i),
+                                                  &p->text_patterns[i])))
+            break;
+    return rc;
 }
 
 /* "520" or "520-530" (inclusive range, as the Quectel notes print 520–530). */
@@ -136,6 +143,30 @@ static int read_class(fota_yaml_t *y, yaml_node_t *n, fota_error_class_t *out)
                           s ? s : "");
 }
 
+/* One row of an error table; rows before it (v[0..i-1]) are checked for overlap. */
+static int read_row(fota_yaml_t *y, yaml_node_t *n, const char *name, fota_error_table_t *t,
+                    size_t i)
+{
+    fota_yaml_field_t f[] = {{"code", true, 0, 0}, {"meaning", true, 0, 0}, {"class", true, 0, 0}};
+    fota_error_entry_t *e = &t->v[i];
+    int rc = fota_yaml_map(y, n, f, 3, name);
+    int code_rc = read_code(y, f[0].node, &e->lo, &e->hi);
+    fota_yaml_stop(&rc, code_rc);
+    if (code_rc) {
+        e->lo = 1, e->hi = 0; /* an empty range: never "listed twice" with a later row */
+    } else {
+        for (size_t j = 0; j < i; j++)
+            if (e->lo <= t->v[j].hi && t->v[j].lo <= e->hi) {
+                rc = fota_yaml_fail(y, f[0].node, "%s: code %d is listed twice", name,
+                                    e->lo > t->v[j].lo ? e->lo : t->v[j].lo);
+                break;
+            }
+    }
+    fota_yaml_stop(&rc, fota_yaml_str(y, f[1].node, "errors.meaning", &e->meaning));
+    fota_yaml_stop(&rc, read_class(y, f[2].node, &e->cls));
+    return rc;
+}
+
 static int read_table(fota_yaml_t *y, yaml_node_t *n, const char *name, fota_error_table_t *t)
 {
     size_t cnt;
@@ -144,25 +175,11 @@ static int read_table(fota_yaml_t *y, yaml_node_t *n, const char *name, fota_err
         return rc;
     if (!(t->v = calloc(cnt ? cnt : 1, sizeof *t->v)))
         return FOTA_E_NOMEM;
-    for (size_t i = 0; i < cnt; i++) {
-        fota_yaml_field_t f[] = {
-            {"code", true, 0, 0}, {"meaning", true, 0, 0}, {"class", true, 0, 0}};
-        fota_error_entry_t *e = &t->v[i];
-        if ((rc = fota_yaml_map(y, fota_yaml_item(y, n, i), f, 3, name)))
-            return rc;
-        if ((rc = read_code(y, f[0].node, &e->lo, &e->hi)))
-            return rc;
-        for (size_t j = 0; j < i; j++)
-            if (e->lo <= t->v[j].hi && t->v[j].lo <= e->hi)
-                return fota_yaml_fail(y, f[0].node, "%s: code %d is listed twice", name,
-                                      e->lo > t->v[j].lo ? e->lo : t->v[j].lo);
-        if ((rc = fota_yaml_str(y, f[1].node, "errors.meaning", &e->meaning)))
-            return rc;
-        t->n = i + 1;
-        if ((rc = read_class(y, f[2].node, &e->cls)))
-            return rc;
-    }
-    return 0;
+    t->n = cnt;
+    for (size_t i = 0; i < cnt; i++)
+        if (fota_yaml_stop(&rc, read_row(y, fota_yaml_item(y, n, i), name, t, i)))
+            break;
+    return rc;
 }
 
 /* errors: {ftp_err: [...], http_err: [...], file_err: [...], err: [...]} */
@@ -173,8 +190,8 @@ int fota_profile_read_errors(fota_yaml_t *y, yaml_node_t *n, fota_profile_t *p)
         f[t] = (fota_yaml_field_t){fota_table_name((fota_table_id_t)t), t == FOTA_TABLE_ERR,
                                    0, 0};
     int rc = fota_yaml_map(y, n, f, FOTA_TABLE__COUNT, "errors");
-    for (int t = 0; !rc && t < FOTA_TABLE__COUNT; t++)
-        if (f[t].node)
-            rc = read_table(y, f[t].node, f[t].key, &p->tables[t]);
+    for (int t = 0; t < FOTA_TABLE__COUNT; t++)
+        if (f[t].node && fota_yaml_stop(&rc, read_table(y, f[t].node, f[t].key, &p->tables[t])))
+            break;
     return rc;
 }

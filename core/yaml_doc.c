@@ -14,20 +14,41 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void set_err(fota_load_error_t *e, const char *file, size_t line0, size_t col0,
+void fota_load_errors_add(fota_load_errors_t *l, const char *file, int line, int column,
+                          const char *message)
+{
+    if (!l)
+        return;
+    if (l->n == FOTA_LOAD_ERRORS_MAX) {
+        l->more++;
+        return;
+    }
+    fota_load_error_t *e = &l->v[l->n++];
+    snprintf(e->file, sizeof e->file, "%s", file ? file : "<input>");
+    e->line = line;
+    e->column = column;
+    snprintf(e->message, sizeof e->message, "%s", message);
+}
+
+int fota_load_errors_first(const fota_load_errors_t *l, int rc, fota_load_error_t *err)
+{
+    if (err && l->n)
+        *err = l->v[0];
+    return rc;
+}
+
+static void set_err(fota_load_errors_t *l, const char *file, size_t line0, size_t col0,
                     const char *msg)
 {
-    if (!e)
-        return;
-    snprintf(e->file, sizeof e->file, "%s", file ? file : "<input>");
     /* libyaml marks are 0-based; messages are 1-based like every compiler's. */
-    e->line = (int)(line0 > (size_t)INT_MAX - 1 ? INT_MAX - 1 : line0) + 1;
-    e->column = (int)(col0 > (size_t)INT_MAX - 1 ? INT_MAX - 1 : col0) + 1;
-    snprintf(e->message, sizeof e->message, "%s", msg);
+    fota_load_errors_add(l, file, (int)(line0 > (size_t)INT_MAX - 1 ? INT_MAX - 1 : line0) + 1,
+                         (int)(col0 > (size_t)INT_MAX - 1 ? INT_MAX - 1 : col0) + 1, msg);
 }
 
 int fota_yaml_fail(fota_yaml_t *y, const yaml_node_t *n, const char *fmt, ...)
 {
+    if (!n)
+        return FOTA_E_PARSE;
     char msg[256];
     va_list ap;
     va_start(ap, fmt);
@@ -36,14 +57,24 @@ int fota_yaml_fail(fota_yaml_t *y, const yaml_node_t *n, const char *fmt, ...)
     /* Every loader message goes through here: a URL quoted in it loses its password. */
     char masked[256];
     fota_secret_mask(msg, masked, sizeof masked);
-    set_err(y->err, y->file, n ? n->start_mark.line : 0, n ? n->start_mark.column : 0, masked);
+    set_err(y->errs, y->file, n->start_mark.line, n->start_mark.column, masked);
     return FOTA_E_PARSE;
 }
+
+int fota_yaml_done(fota_yaml_t *y, int rc)
+{
+    if (rc == FOTA_E_PARSE && y->errs && y->errs->n == 0 && y->errs->more == 0)
+        set_err(y->errs, y->file, 0, 0, "invalid file (no further detail)");
+    return rc;
+}
+
+/* libyaml cannot go on after a syntax error: every error after it is unknown. */
+#define REST_UNCHECKED "; nothing after this point was checked"
 
 /* libyaml composes any depth, and 100k nested '[' take it half a minute: read the
  * events first and stop at the first collection deeper than FOTA_YAML_MAX_DEPTH.
  * Syntax errors are left to yaml_parser_load, which reports them the same way. */
-static int check_depth(const char *file, const char *text, size_t len, fota_load_error_t *err)
+static int check_depth(const char *file, const char *text, size_t len, fota_load_errors_t *err)
 {
     yaml_parser_t p;
     if (!yaml_parser_initialize(&p))
@@ -56,8 +87,9 @@ static int check_depth(const char *file, const char *text, size_t len, fota_load
             break;
         if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) {
             if (++depth > FOTA_YAML_MAX_DEPTH) {
-                char msg[96];
-                snprintf(msg, sizeof msg, "nested deeper than %d levels", FOTA_YAML_MAX_DEPTH);
+                char msg[128];
+                snprintf(msg, sizeof msg, "nested deeper than %d levels" REST_UNCHECKED,
+                         FOTA_YAML_MAX_DEPTH);
                 set_err(err, file, ev.start_mark.line, ev.start_mark.column, msg);
                 rc = FOTA_E_PARSE;
             }
@@ -72,11 +104,11 @@ static int check_depth(const char *file, const char *text, size_t len, fota_load
 }
 
 int fota_yaml_open(fota_yaml_t *y, const char *file, const char *text, size_t len,
-                   fota_load_error_t *err)
+                   fota_load_errors_t *err)
 {
     memset(y, 0, sizeof *y);
     y->file = file;
-    y->err = err;
+    y->errs = err;
     int drc = check_depth(file, text, len, err);
     if (drc)
         return drc;
@@ -87,7 +119,7 @@ int fota_yaml_open(fota_yaml_t *y, const char *file, const char *text, size_t le
     int rc = 0;
     if (!yaml_parser_load(&p, &y->doc)) {
         char msg[256];
-        snprintf(msg, sizeof msg, "YAML syntax error: %s%s%s",
+        snprintf(msg, sizeof msg, "YAML syntax error: %s%s%s" REST_UNCHECKED,
                  p.problem ? p.problem : "unknown problem", p.context ? " " : "",
                  p.context ? p.context : "");
         set_err(err, file, p.problem_mark.line, p.problem_mark.column, msg);
@@ -101,8 +133,10 @@ int fota_yaml_open(fota_yaml_t *y, const char *file, const char *text, size_t le
             /* A second document would be silently ignored: refuse it instead. */
             yaml_document_t extra;
             if (!yaml_parser_load(&p, &extra)) {
-                set_err(err, file, p.problem_mark.line, p.problem_mark.column,
-                        p.problem ? p.problem : "YAML syntax error");
+                char msg[256];
+                snprintf(msg, sizeof msg, "YAML syntax error: %s" REST_UNCHECKED,
+                         p.problem ? p.problem : "unknown problem");
+                set_err(err, file, p.problem_mark.line, p.problem_mark.column, msg);
                 rc = FOTA_E_PARSE;
             } else {
                 yaml_node_t *r = yaml_document_get_root_node(&extra);
@@ -187,14 +221,11 @@ const char *fota_file_hint(int rc)
     }
 }
 
-void fota_yaml_io_error(fota_load_error_t *err, const char *path, int rc)
+void fota_yaml_io_error(fota_load_errors_t *errs, const char *path, int rc)
 {
-    if (!err)
-        return;
-    snprintf(err->file, sizeof err->file, "%s", path);
-    err->line = err->column = 0;
-    snprintf(err->message, sizeof err->message, "cannot read: %s%s", fota_strerror(rc),
-             fota_file_hint(rc));
+    char msg[256];
+    snprintf(msg, sizeof msg, "cannot read: %s%s", fota_strerror(rc), fota_file_hint(rc));
+    fota_load_errors_add(errs, path, 0, 0, msg);
 }
 
 int fota_yaml_read_file(const char *path, char **text, size_t *len)
@@ -252,6 +283,33 @@ void fota_yaml_pair(fota_yaml_t *y, yaml_node_t *map, size_t i, yaml_node_t **k,
     *v = yaml_document_get_node(&y->doc, p->value);
 }
 
+/* One key of a mapping against the schema: 0, or the error listed. */
+static int map_key(fota_yaml_t *y, yaml_node_t *k, yaml_node_t *v, fota_yaml_field_t *f,
+                   size_t nf, const char *what)
+{
+    const char *key = fota_yaml_scalar(k);
+    if (!key)
+        return fota_yaml_fail(y, k, "%s: a key must be a plain name", what);
+    size_t j = 0;
+    while (j < nf && strcmp(f[j].key, key) != 0)
+        j++;
+    if (j == nf) {
+        char allowed[160] = "";
+        size_t used = 0;
+        for (size_t a = 0; a < nf && used < sizeof allowed; a++)
+            used += (size_t)snprintf(allowed + used, sizeof allowed - used, "%s%s",
+                                     a ? ", " : "", f[a].key);
+        return fota_yaml_fail(y, k, "%s: unknown key '%.40s' (expected one of: %s)", what, key,
+                              allowed);
+    }
+    if (f[j].key_node)
+        return fota_yaml_fail(y, k, "%s: duplicate key '%s' (first at line %zu)", what, key,
+                              f[j].key_node->start_mark.line + 1);
+    f[j].key_node = k;
+    f[j].node = v;
+    return 0;
+}
+
 int fota_yaml_map(fota_yaml_t *y, yaml_node_t *n, fota_yaml_field_t *f, size_t nf,
                   const char *what)
 {
@@ -259,35 +317,17 @@ int fota_yaml_map(fota_yaml_t *y, yaml_node_t *n, fota_yaml_field_t *f, size_t n
         f[i].node = f[i].key_node = NULL;
     if (!n || n->type != YAML_MAPPING_NODE)
         return fota_yaml_fail(y, n, "%s: expected a mapping, found %s", what, type_name(n));
+    int rc = 0;
     size_t np = fota_yaml_pairs(n);
     for (size_t i = 0; i < np; i++) {
         yaml_node_t *k, *v;
         fota_yaml_pair(y, n, i, &k, &v);
-        const char *key = fota_yaml_scalar(k);
-        if (!key)
-            return fota_yaml_fail(y, k, "%s: a key must be a plain name", what);
-        size_t j = 0;
-        while (j < nf && strcmp(f[j].key, key) != 0)
-            j++;
-        if (j == nf) {
-            char allowed[160] = "";
-            size_t used = 0;
-            for (size_t a = 0; a < nf && used < sizeof allowed; a++)
-                used += (size_t)snprintf(allowed + used, sizeof allowed - used, "%s%s",
-                                         a ? ", " : "", f[a].key);
-            return fota_yaml_fail(y, k, "%s: unknown key '%.40s' (expected one of: %s)", what,
-                                  key, allowed);
-        }
-        if (f[j].key_node)
-            return fota_yaml_fail(y, k, "%s: duplicate key '%s' (first at line %zu)", what,
-                                  key, f[j].key_node->start_mark.line + 1);
-        f[j].key_node = k;
-        f[j].node = v;
+        fota_yaml_stop(&rc, map_key(y, k, v, f, nf, what));
     }
     for (size_t j = 0; j < nf; j++)
         if (f[j].required && !f[j].node)
-            return fota_yaml_fail(y, n, "%s: missing required key '%s'", what, f[j].key);
-    return 0;
+            rc = fota_yaml_fail(y, n, "%s: missing required key '%s'", what, f[j].key);
+    return rc;
 }
 
 int fota_yaml_seq(fota_yaml_t *y, yaml_node_t *n, const char *what, size_t *count)
@@ -335,12 +375,12 @@ int fota_yaml_str_list(fota_yaml_t *y, yaml_node_t *n, const char *what, char **
     char **v = calloc(cnt, sizeof *v);
     if (!v)
         return FOTA_E_NOMEM;
-    for (size_t i = 0; i < cnt; i++) {
-        rc = fota_yaml_str(y, fota_yaml_item(y, n, i), what, &v[i]);
-        if (rc) {
-            fota_yaml_free_strv(v, i);
-            return rc;
-        }
+    for (size_t i = 0; i < cnt; i++)
+        if (fota_yaml_stop(&rc, fota_yaml_str(y, fota_yaml_item(y, n, i), what, &v[i])))
+            break;
+    if (rc) {
+        fota_yaml_free_strv(v, cnt);
+        return rc;
     }
     *out = v;
     *count = cnt;
