@@ -52,6 +52,43 @@ static void lower(char *s)
             *s = (char)(*s - 'A' + 'a');
 }
 
+/* scheme://host[:port]/…: the form a module's AT+QFOTADL takes. Whether the scheme
+ * is one the family accepts is fota_job_validate's (it knows the profile). */
+static int check_url_form(fota_yaml_t *y, yaml_node_t *n, const char *what, const char *u)
+{
+    size_t sl = strspn(u, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+    if (sl == 0 || strncmp(u + sl, "://", 3) != 0)
+        return fota_yaml_fail(y, n, "%s: '%.80s' is not a URL (expected scheme://host/file)",
+                              what, u);
+    const char *auth = u + sl + 3;
+    size_t al = strcspn(auth, "/?#");
+    const char *host = auth;
+    for (const char *c = auth; c < auth + al; c++)
+        if (*c == '@')
+            host = c + 1; /* userinfo runs to the last '@' (RFC 3986) */
+    size_t hl = (size_t)(auth + al - host);
+    /* Names, IPv4 and [IPv6] literals, an optional :port, %-escapes. */
+    size_t ok = strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                             ".-_:[]%");
+    if (hl == 0 || host[0] == ':' || ok < hl)
+        return fota_yaml_fail(y, n, "%s: '%.80s' has no valid host (expected scheme://host/file)",
+                              what, u);
+    return 0;
+}
+
+/* A url (packages[].url or a target's bare url) into pk: one AT-safe line in URL form. */
+static int read_url(fota_yaml_t *y, yaml_node_t *n, const char *what, fota_package_t *pk)
+{
+    int rc = fota_yaml_str(y, n, what, &pk->url);
+    if (!rc)
+        rc = fota_yaml_at_safe(y, n, what, pk->url, true);
+    if (!rc)
+        rc = check_url_form(y, n, what, pk->url);
+    if (!rc && !(pk->name = base_name(pk->url)))
+        rc = FOTA_E_NOMEM;
+    return rc;
+}
+
 /* The package's url: only method url fetches one (the module downloads it). */
 static int read_package_url(fota_yaml_t *y, yaml_node_t *key, yaml_node_t *n,
                             const fota_target_t *t, fota_package_t *pk)
@@ -61,12 +98,7 @@ static int read_package_url(fota_yaml_t *y, yaml_node_t *key, yaml_node_t *n,
                               "packages[].url: only method 'url' downloads from a URL; "
                               "method '%s' needs 'file'",
                               fota_method_name(t->method));
-    int rc = fota_yaml_str(y, n, "packages[].url", &pk->url);
-    if (!rc)
-        rc = fota_yaml_at_safe(y, n, "packages[].url", pk->url, true);
-    if (!rc && !(pk->name = base_name(pk->url)))
-        rc = FOTA_E_NOMEM;
-    return rc;
+    return read_url(y, n, "packages[].url", pk);
 }
 
 /* The package's file, relative to the job's folder; method url cannot use one. */
@@ -149,15 +181,10 @@ static int read_bare_url(fota_yaml_t *y, fota_yaml_field_t *url, fota_target_t *
         return fota_yaml_fail(y, url->key_node,
                               "targets[].url: only method 'url' downloads from a URL");
     set_pos(url->node, &pk->line, &pk->column);
-    int rc = fota_yaml_str(y, url->node, "targets[].url", &pk->url);
-    if (!rc)
-        rc = fota_yaml_at_safe(y, url->node, "targets[].url", pk->url, true);
-    if (rc)
-        return rc;
-    pk->name = base_name(pk->url);
-    if (!pk->name || (t->to && !(pk->to = strdup(t->to))))
-        return FOTA_E_NOMEM;
-    return 0;
+    int rc = read_url(y, url->node, "targets[].url", pk);
+    if (!rc && t->to && !(pk->to = strdup(t->to)))
+        rc = FOTA_E_NOMEM;
+    return rc;
 }
 
 /* The target's packages: list and bare url, read after its method (method_ok). */

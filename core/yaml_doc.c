@@ -61,10 +61,29 @@ int fota_yaml_fail(fota_yaml_t *y, const yaml_node_t *n, const char *fmt, ...)
     return FOTA_E_PARSE;
 }
 
+/* Readers list a mapping's key errors before its values' errors: this file's
+ * records are put in file order (insertion sort: a file lists at most 20). */
+static void sort_by_place(fota_load_errors_t *l, size_t from)
+{
+    for (size_t i = from + 1; i < l->n; i++) {
+        fota_load_error_t e = l->v[i];
+        size_t j = i;
+        while (j > from && (l->v[j - 1].line > e.line ||
+                            (l->v[j - 1].line == e.line && l->v[j - 1].column > e.column))) {
+            l->v[j] = l->v[j - 1];
+            j--;
+        }
+        l->v[j] = e;
+    }
+}
+
 int fota_yaml_done(fota_yaml_t *y, int rc)
 {
-    if (rc == FOTA_E_PARSE && y->errs && y->errs->n == 0 && y->errs->more == 0)
+    if (!y->errs)
+        return rc;
+    if (rc == FOTA_E_PARSE && y->errs->n == y->first && y->errs->more == 0)
         set_err(y->errs, y->file, 0, 0, "invalid file (no further detail)");
+    sort_by_place(y->errs, y->first);
     return rc;
 }
 
@@ -109,6 +128,7 @@ int fota_yaml_open(fota_yaml_t *y, const char *file, const char *text, size_t le
     memset(y, 0, sizeof *y);
     y->file = file;
     y->errs = err;
+    y->first = err ? err->n : 0;
     int drc = check_depth(file, text, len, err);
     if (drc)
         return drc;

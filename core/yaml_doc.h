@@ -19,6 +19,7 @@ typedef struct {
     bool have_doc;
     const char *file;          /* name used in messages */
     fota_load_errors_t *errs;  /* where errors are listed */
+    size_t first;              /* errs->n when this file was opened */
 } fota_yaml_t;
 
 /* Nesting allowed in a job or profile (they use 4 levels); deeper is refused
@@ -48,8 +49,8 @@ static inline bool fota_yaml_stop(int *acc, int rc)
     return rc != 0 && rc != FOTA_E_PARSE;
 }
 
-/* End of a load: rc, with a FOTA_E_PARSE that listed nothing given an error at 1:1
- * so that a refused file always says why. */
+/* End of a load: this file's errors put in line:column order, and a FOTA_E_PARSE
+ * that listed nothing given an error at 1:1 so that a refused file always says why. */
 int fota_yaml_done(fota_yaml_t *y, int rc);
 
 /* Reads a whole REGULAR file of at most max bytes into a NUL-terminated buffer.

@@ -2,19 +2,46 @@
 #include "check.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-static void print_load_error(const fota_load_error_t *e)
+/* Every error found, one line each, then how many more the bounded list left out. */
+static void print_errors(const fota_load_errors_t *l)
 {
-    char buf[640];
-    fota_load_error_format(e, buf, sizeof buf);
-    fprintf(stderr, "%s\n", buf);
+    for (size_t i = 0; i < l->n; i++) {
+        char buf[640];
+        fota_load_error_format(&l->v[i], buf, sizeof buf);
+        fprintf(stderr, "%s\n", buf);
+    }
+    if (l->more)
+        fprintf(stderr, "... and %zu more error(s) not shown; fix these and check again\n",
+                l->more);
 }
 
 static void issue_cb(void *ctx, const fota_load_error_t *e)
 {
-    (void)ctx;
-    print_load_error(e);
+    fota_load_errors_add(ctx, e->file, e->line, e->column, e->message);
+}
+
+/* Profiles and job are loaded side by side so that one run lists the mistakes of
+ * both; the job is checked against the profiles, and its package files read, only
+ * when both loaded (neither would mean anything otherwise). */
+static int load_into(const char *profiles_dir, const char *job_path, fota_profile_set_t *set,
+                     fota_job_t **job, fota_load_errors_t *errs)
+{
+    int rc = fota_profile_set_load_dir_all(profiles_dir, set, errs);
+    if (!job_path)
+        return rc;
+    int jrc = fota_job_load_file_all(job_path, job, errs);
+    if (rc && !jrc)
+        fota_load_errors_add(errs, job_path, 0, 0,
+                             "read, but not checked against the profiles nor its package files "
+                             "read, since the profiles did not load");
+    if (rc || jrc)
+        return rc ? rc : jrc;
+    if (fota_job_validate(*job, set, issue_cb, errs) > 0)
+        return FOTA_E_PARSE;
+    return fota_job_load_packages_all(*job, errs);
 }
 
 /* Profiles, job, validation, packages: everything that can be wrong in the files,
@@ -22,33 +49,76 @@ static void issue_cb(void *ctx, const fota_load_error_t *e)
 int fota_station_load(const char *profiles_dir, const char *job_path, fota_profile_set_t *set,
                       fota_job_t **job)
 {
-    fota_load_error_t err;
-    memset(&err, 0, sizeof err);
     memset(set, 0, sizeof *set);
     *job = NULL;
-    if (fota_profile_set_load_dir(profiles_dir, set, &err) < 0) {
-        print_load_error(&err);
+    fota_load_errors_t *errs = calloc(1, sizeof *errs);
+    if (!errs) {
+        fprintf(stderr, "out of memory\n");
         return 2;
     }
-    if (set->n == 0) {
+    int rc = load_into(profiles_dir, job_path, set, job, errs);
+    print_errors(errs);
+    free(errs);
+    if (rc == 0 && set->n == 0) {
         fprintf(stderr, "%s: no profiles (*.yaml) found\n", profiles_dir);
-        return 2;
+        rc = FOTA_E_NOENT;
     }
-    if (!job_path)
-        return 0;
-    if (fota_job_load_file(job_path, job, &err) < 0) {
-        print_load_error(&err);
-        return 2;
-    }
-    if (fota_job_validate(*job, set, issue_cb, NULL) > 0)
-        return 2;
-    if (fota_job_load_packages(*job, &err) < 0) {
-        print_load_error(&err);
+    if (rc) {
+        /* Never half-used: a file with any error is refused as a whole. */
+        fota_job_free(*job);
+        *job = NULL;
+        fota_profile_set_free(set);
         return 2;
     }
     return 0;
 }
 
+/* What check did to a job's packages, for its summary. */
+typedef struct {
+    size_t local, files_read, sha_matched, sha_absent;
+    size_t url;
+} check_counts_t;
+
+static check_counts_t count_packages(const fota_job_t *job)
+{
+    check_counts_t c = {0};
+    for (size_t t = 0; t < job->n_targets; t++)
+        for (size_t i = 0; i < job->targets[t].n_packages; i++) {
+            const fota_package_t *pk = &job->targets[t].packages[i];
+            if (pk->url) {
+                c.url++;
+                continue;
+            }
+            c.local++;
+            c.files_read += !pk->data_borrowed; /* one read per file, however often listed */
+            if (pk->sha256)
+                c.sha_matched++; /* a mismatch would have stopped the load */
+            else
+                c.sha_absent++;
+        }
+    return c;
+}
+
+/* Says exactly what was checked: local files are read and hashed here, URLs are
+ * only checked as text (the module fetches them, the station never does). */
+static void print_job_summary(const fota_job_t *job)
+{
+    check_counts_t c = count_packages(job);
+    printf("%s: %zu target(s) ok, each matched to a profile that supports its method\n",
+           job->source, job->n_targets);
+    if (c.local)
+        printf("  %zu local package(s): %zu file(s) read and hashed; sha256 matched for %zu, "
+               "%zu without a sha256 to compare\n",
+               c.local, c.files_read, c.sha_matched, c.sha_absent);
+    if (c.url)
+        printf("  %zu URL package(s): NOT fetched (a module downloads them itself)\n"
+               "    checked as text: scheme://host/file form, scheme allowed by the profile, "
+               "length within its limit, FTP root folder where the family needs it, "
+               "no character that would break the AT command\n"
+               "    not checked: whether the server has the file, or what it holds (a module "
+               "finds out when it downloads it)\n",
+               c.url);
+}
 
 int fota_check_main(const char *profiles_dir, const char *job_path)
 {
@@ -57,13 +127,8 @@ int fota_check_main(const char *profiles_dir, const char *job_path)
     int rc = fota_station_load(profiles_dir, job_path, &set, &job);
     if (rc == 0) {
         printf("%s: %zu profile(s) ok\n", profiles_dir, set.n);
-        if (job) {
-            size_t pk = 0;
-            for (size_t i = 0; i < job->n_targets; i++)
-                pk += job->targets[i].n_packages;
-            printf("%s: %zu target(s), %zu package(s) ok (package files read and hashed)\n",
-                   job->source, job->n_targets, pk);
-        }
+        if (job)
+            print_job_summary(job);
     }
     fota_job_free(job);
     fota_profile_set_free(&set);
