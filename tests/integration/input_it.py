@@ -2,9 +2,11 @@
 """`fota-station check` on bad input, one case per run (input_it.py --help).
 
 Each case writes a job next to the shipped profiles and runs the real binary:
-the exit code is 2, stderr names the place and says what is wrong, nothing hangs
-and no password is printed."""
+the exit code is 2, stderr names the place and says what is wrong (every mistake,
+not only the first), nothing hangs and no password is printed; on a good job, it
+says what it checked: local files read and hashed, URLs checked but not fetched."""
 import argparse
+import hashlib
 import os
 import shutil
 import subprocess
@@ -74,11 +76,55 @@ def case_dev_zero_package(args, work):
     return expect(rc, out, 2, "job.yaml:7:9: package file /dev/zero: not a regular file")
 
 
+def case_url_only_wording(args, work):
+    # Nothing is read for a URL: check must not claim it hashed anything.
+    job = write(os.path.join(work, "job.yaml"),
+                "name: n\ntargets:\n  - family: RG50xQ\n    to: B\n    method: url\n"
+                "    url: 'http://10.0.0.1/full.zip'\n    packages:\n"
+                "      - {from: A, url: 'http://10.0.0.1/a.zip'}\n"
+                "      - {from: C, url: 'https://fw.example/c.zip'}\n")
+    rc, out = run_check(args, job)
+    return expect(rc, out, 0, "1 target(s) ok", "3 URL package(s): NOT fetched",
+                  "checked as text: scheme://host/file form, scheme allowed by the profile",
+                  "not checked: whether the server has the file",
+                  absent=("hashed", "local package"))
+
+
+def case_mixed_counts(args, work):
+    data = b"firmware" * 100
+    with open(os.path.join(work, "p.bin"), "wb") as f:
+        f.write(data)
+    job = write(os.path.join(work, "job.yaml"),
+                "name: n\ntargets:\n  - family: RG50xQ\n    to: B\n    method: url\n"
+                "    url: 'http://10.0.0.1/full.zip'\n"
+                "  - family: EC200T\n    to: B\n    method: stream\n    packages:\n"
+                f"      - {{from: A, file: p.bin, sha256: {hashlib.sha256(data).hexdigest()}}}\n"
+                "      - {from: C, file: p.bin}\n")
+    rc, out = run_check(args, job)
+    return expect(rc, out, 0, "2 target(s) ok",
+                  "2 local package(s): 1 file(s) read and hashed; sha256 matched for 1, "
+                  "1 without a sha256 to compare", "1 URL package(s): NOT fetched")
+
+
+def case_every_error_listed(args, work):
+    # Two independent mistakes: both printed, each with line:column, and refused.
+    job = write(os.path.join(work, "job.yaml"),
+                "name: n\ntargets:\n  - family: RG50xQ\n    to: B\n    method: url\n"
+                "    url: 'http:///full.zip'\nlimits: {max_parallel: 0}\n")
+    rc, out = run_check(args, job)
+    return expect(rc, out, 2, "job.yaml:6:10: targets[].url: 'http:///full.zip' has no valid host",
+                  "job.yaml:7:24: limits.max_parallel: 0 is out of range",
+                  absent=("profile(s) ok",))
+
+
 CASES = {
     "check_password_masked": case_password_masked,
     "check_at_injection": case_at_injection,
     "check_fifo_job": case_fifo_job,
     "check_dev_zero_package": case_dev_zero_package,
+    "check_url_only_wording": case_url_only_wording,
+    "check_mixed_counts": case_mixed_counts,
+    "check_every_error_listed": case_every_error_listed,
 }
 
 
