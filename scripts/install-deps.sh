@@ -4,6 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang
       libuv1-dev libserialport-dev libsqlite3-dev libyaml-dev   # the product
+      libsystemd-dev dbus                                      # sd-bus: ModemManager asked per module
       libcmocka-dev                                            # unit tests
       libcurl4-openssl-dev                                     # fota-sim's real downloads
       python3 python3-pyftpdlib openssl sqlite3 valgrind   # test servers, checks

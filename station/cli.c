@@ -67,6 +67,8 @@ void fota_cli_usage_run(FILE *f)
           "  --allow-new         with --rework: also upgrade modules never seen before\n"
           "  --central DSN       also ship results to a central PostgreSQL (libpq string\n"
           "                      or URI; keep the password in ~/.pgpass or PGPASSFILE)\n"
+          "  --no-modem-manager  do not ask ModemManager (D-Bus InhibitDevice) to leave\n"
+          "                      each module alone during its attempt\n"
           "\n"
           "Keys on the dashboard: a = acknowledge a pause after repeated failures,\n"
           "q = quit (asks once while modules are in flight: q again aborts them).\n"
@@ -93,7 +95,8 @@ void fota_cli_usage_check(FILE *f)
 }
 
 enum { O_JOB = 1000, O_DB, O_PORTS, O_PROFILES, O_BATCH, O_OPERATOR, O_UNTIL_IDLE, O_EXPECT,
-       O_MAX_PARALLEL, O_NO_DASH, O_LOG_DIR, O_REWORK, O_ALLOW_NEW, O_JSON, O_HELP, O_CENTRAL };
+       O_MAX_PARALLEL, O_NO_DASH, O_LOG_DIR, O_REWORK, O_ALLOW_NEW, O_JSON, O_HELP, O_CENTRAL,
+       O_NO_MM };
 
 static int cli_parse(fota_cli_t *o, int argc, char **argv, FILE *err, const struct option *opts,
                      const char *cmd)
@@ -124,6 +127,7 @@ static int cli_parse(fota_cli_t *o, int argc, char **argv, FILE *err, const stru
         case O_REWORK: o->rework = true; break;
         case O_ALLOW_NEW: o->allow_new = true; break;
         case O_CENTRAL: o->central = optarg; break;
+        case O_NO_MM: o->no_modem_manager = true; break;
         case O_JSON: o->json = true; break;
         case 'h':
         case O_HELP: o->help = true; break;
@@ -160,6 +164,7 @@ int fota_cli_parse_run(fota_cli_t *o, int argc, char **argv, FILE *err)
         {"rework", no_argument, NULL, O_REWORK},
         {"allow-new", no_argument, NULL, O_ALLOW_NEW},
         {"central", required_argument, NULL, O_CENTRAL},
+        {"no-modem-manager", no_argument, NULL, O_NO_MM},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };

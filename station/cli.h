@@ -24,6 +24,7 @@ typedef struct {
     bool no_dashboard;
     bool rework;
     bool allow_new;
+    bool no_modem_manager;  /* run: do not ask ModemManager to leave modules alone */
     bool json;              /* probe */
     bool help;
 } fota_cli_t;

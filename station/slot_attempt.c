@@ -313,6 +313,7 @@ void slot_committed(void *ctx, fota_results_attempt_t *h, const fota_attempt_t *
         fota_sched_pause_reason(&st->sched, st->banner, sizeof st->banner);
         station_log(st, "%s", st->banner);
     }
+    slot_mm_sync(s); /* its result is in: ModemManager may have the module back */
     station_schedule(st);
     station_check_exit(st);
 }

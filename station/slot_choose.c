@@ -109,6 +109,7 @@ void slot_settle_start(slot_t *s)
     }
     slot_set_state(s, SLOT_SETTLING, FOTA_DASH_PROBING);
     s->result[0] = '\0';
+    slot_mm_hold(s); /* asked now: the answer travels while the interfaces settle */
     uv_timer_start(&s->timer, slot_timer_cb, slot_settle_ms(s), 0);
 }
 
@@ -299,7 +300,8 @@ static void choose_start(slot_t *s)
 void slot_choose_timeout(slot_t *s)
 {
     if (s->state == SLOT_SETTLING) {
-        choose_start(s);
+        if (!slot_mm_defer(s)) /* no AT before ModemManager agreed to keep off */
+            choose_start(s);
         return;
     }
     choose_decide(s, true);

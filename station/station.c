@@ -150,6 +150,7 @@ static void tick_cb(uv_timer_t *t)
     station_t *st = t->data;
     view_redraw(st);
     station_db_tick(st);
+    station_mm_tick(st);
     station_check_exit(st);
 }
 
@@ -278,6 +279,7 @@ static void station_shutdown(station_t *st)
     view_final(st);
     fota_watch_stop(st->watch);
     st->watch = NULL;
+    fota_mm_stop(st->mm); /* every module given back before the slots go */
     for (size_t i = 0; i < st->n_slots; i++)
         slot_close(st->slots[i]);
     uv_close((uv_handle_t *)&st->tick, handle_close_noop);
@@ -350,9 +352,10 @@ static void station_log_start(station_t *st, int recovered)
     if (recovered > 0)
         station_log(st, "%d attempt(s) left running by an earlier station closed as INTERRUPTED",
                     recovered);
-    if (fota_modemmanager_running("/proc"))
-        station_log(st, "WARNING: ModemManager is running. It probes new AT ports and breaks an "
-                        "upgrade in progress; install the udev rule (ID_MM_DEVICE_IGNORE) or stop it.");
+    if (st->opts->no_modem_manager && fota_modemmanager_running("/proc"))
+        station_log(st, "WARNING: ModemManager is running and --no-modem-manager was given. It "
+                        "probes new AT ports and breaks an upgrade in progress; install the udev "
+                        "rule (ID_MM_DEVICE_IGNORE) or stop it.");
     station_log(st, "job %s: %zu target(s), batch %s, ports %s, database %s", st->job->source,
                 st->job->n_targets, st->batch ? st->batch : "-", st->opts->ports, st->opts->db);
 }
@@ -430,6 +433,7 @@ static void station_release_loop(station_t *st)
 {
     fota_central_link_free(st->central);
     fota_central_rework_free(st->rework_central);
+    fota_mm_free(st->mm);
     fota_sched_free(&st->sched);
     free(st->slots);
     uv_loop_close(st->loop);
@@ -457,6 +461,7 @@ int fota_station_run(const fota_cli_t *opts)
     station_init_state(st, opts);
     station_log_start(st, recovered);
     station_start_tick_and_signals(st);
+    station_mm_start(st);
     station_db_attach(st);
     station_start_central(st);
     station_start_keys(st);

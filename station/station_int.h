@@ -13,6 +13,7 @@
 #include "dashboard.h"
 #include "fota_machine.h"
 #include "line_limits.h"
+#include "mm_inhibit.h"
 #include "port.h"
 #include "query.h"
 #include "results.h"
@@ -110,6 +111,9 @@ typedef struct slot {
     char last_imei[32];      /* module that finished here: not upgraded twice */
     fota_dash_state_t last_dash; /* its verdict and words, shown again when it */
     char last_result[320];       /* re-enumerates after the finish (probe clears them) */
+    /* ModemManager leaves the module alone meanwhile (mm_inhibit_slot.c) */
+    char mm_uid[512];        /* its USB device's sysfs path while held ("" otherwise) */
+    bool mm_deferred;        /* the first AT waits for ModemManager's answer */
 } slot_t;
 
 struct station {
@@ -121,6 +125,7 @@ struct station {
     fota_central_link_t *central; /* run --central: the shipper (NULL without) */
     fota_central_rework_t *rework_central; /* --rework --central: look-ups */
     fota_watch_t *watch;
+    fota_mm_t *mm;           /* ModemManager asked per module (NULL: --no-modem-manager) */
     fota_sched_t sched;
     fota_machine_config_t mcfg;
     const char *batch;
@@ -221,6 +226,13 @@ void slot_probe_timeout(slot_t *s);
 /* Another slot whose module has this IMEI (attempt in flight, or finished and still
  * plugged in), or NULL. */
 slot_t *station_imei_owner(station_t *st, const char *imei, const slot_t *except);
+
+/* mm_inhibit_slot.c: ModemManager leaves a module alone while the station works on it */
+void slot_mm_hold(slot_t *s);        /* the station starts on the module in this slot */
+bool slot_mm_defer(slot_t *s);       /* true: the first AT waits (s->timer) for the answer */
+void slot_mm_sync(slot_t *s);        /* gives the module back once nothing runs on it */
+void station_mm_start(station_t *st);
+void station_mm_tick(station_t *st);
 
 /* view.c */
 void view_redraw(station_t *st);

@@ -933,10 +933,19 @@ def case_install(c):
         check(os.path.exists(os.path.join(prefix, f)), f"{f} installed")
     with open(os.path.join(prefix, "lib/udev/rules.d/70-fota-station.rules")) as f:
         rule = f.read()
-    check('ATTRS{idVendor}=="2c7c"' in rule and 'ENV{ID_MM_DEVICE_IGNORE}="1"' in rule, rule)
+    # ModemManager is asked per module (D-Bus policy and polkit rule installed); hiding
+    # every Quectel device from it is only an example for dedicated PCs.
+    check('ATTRS{idVendor}=="2c7c"' in rule and "ID_MM_DEVICE_IGNORE" not in rule, rule)
+    with open(os.path.join(prefix, "share/fota-station/examples/fota-station-mm-ignore.rules")) as f:
+        check('ENV{ID_MM_DEVICE_IGNORE}="1"' in f.read(), "the opt-in ModemManager rule")
+    with open(os.path.join(prefix, "share/dbus-1/system.d/fota-station.conf")) as f:
+        check('send_member="InhibitDevice"' in f.read(), "the D-Bus policy")
+    with open(os.path.join(prefix, "share/polkit-1/rules.d/50-fota-station.rules")) as f:
+        check("org.freedesktop.ModemManager1.Control" in f.read(), "the polkit rule")
     with open(os.path.join(prefix, "lib/systemd/system/fota-station.service")) as f:
         unit = f.read()
     check("ExecStart=/" in unit and "fota-station run --job" in unit and "@" not in unit, unit)
+    check("Conflicts=ModemManager" not in unit, unit)
     r = subprocess.run([os.path.join(prefix, "bin/fota-station"), "check", "--job",
                         os.path.join(prefix, "share/fota-station/examples/station-job.yaml")],
                        capture_output=True, text=True, cwd=c.dir)
