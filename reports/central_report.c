@@ -21,10 +21,10 @@ static const char cols[] =
 /* Columns stored as integers in the station's file. */
 static const int int_cols[] = {17, 19, 21, 22, 23, 24, 25};
 
-/* "WHERE …" over $1 station, $2 batch, $3 since; each NULL means "any". */
+/* "WHERE …" over $1 station, $2 batch, $3 since, $4 until; each NULL means "any". */
 static const char where_sql[] =
     " WHERE ($1::text IS NULL OR station = $1) AND ($2::text IS NULL OR batch = $2)"
-    " AND ($3::text IS NULL OR started_at >= $3)";
+    " AND ($3::text IS NULL OR started_at >= $3) AND ($4::text IS NULL OR started_at < $4)";
 
 static PGconn *connect_checked(const char *dsn, char *errbuf, size_t errlen)
 {
@@ -55,7 +55,7 @@ static int copy_rows(PGconn *c, sqlite3 *db, const fota_central_sel_t *sel, char
     char sql[1024];
     snprintf(sql, sizeof sql, "SELECT %s FROM attempts%s ORDER BY started_at, station, local_id",
              cols, where_sql);
-    const char *params[3] = {sel->station, sel->batch, sel->since};
+    const char *params[4] = {sel->station, sel->batch, sel->since, sel->until};
     sqlite3_stmt *ins;
     char isql[1024];
     snprintf(isql, sizeof isql,
@@ -68,7 +68,7 @@ static int copy_rows(PGconn *c, sqlite3 *db, const fota_central_sel_t *sel, char
     /* Row by row (single-row mode): a million central rows never sit in
      * libpq's memory and in SQLite's at once. */
     int rc = 0;
-    if (!PQsendQueryParams(c, sql, 3, NULL, params, NULL, NULL, 0) || !PQsetSingleRowMode(c))
+    if (!PQsendQueryParams(c, sql, 4, NULL, params, NULL, NULL, 0) || !PQsetSingleRowMode(c))
         rc = FOTA_E_IO;
     sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
     PGresult *r;
@@ -139,8 +139,8 @@ int fota_central_write_lag(const char *dsn, const fota_central_sel_t *sel, FILE 
              " round(max(lag)::numeric, 3)"
              " FROM l GROUP BY station ORDER BY station",
              where_sql);
-    const char *params[3] = {sel->station, sel->batch, sel->since};
-    PGresult *r = PQexecParams(c, sql, 3, NULL, params, NULL, NULL, 0);
+    const char *params[4] = {sel->station, sel->batch, sel->since, sel->until};
+    PGresult *r = PQexecParams(c, sql, 4, NULL, params, NULL, NULL, 0);
     int rc = 0;
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         fota_central_scrub(dsn, PQerrorMessage(c), errbuf, errlen);

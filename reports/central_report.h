@@ -14,6 +14,7 @@ typedef struct {
     const char *station; /* NULL: every station */
     const char *batch;   /* NULL: every batch */
     const char *since;   /* ISO 8601 as stored, NULL: all time */
+    const char *until;   /* likewise, exclusive; NULL: up to now */
 } fota_central_sel_t;
 
 /* Opens a ":memory:" database holding the selection. Ids are given in start

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "fota_types.h"
+#include "slot_hub.h"
 
 /* Each entry upgrades version i to i+1. Never edit a shipped step: add one. */
 static const char *const steps[] = {
@@ -85,6 +86,31 @@ static const char *const steps[] = {
     "  SELECT station, count(*) AS attempts, max(local_id) AS last_local_id,"
     "    max(finished_at) AS last_finished_at, max(shipped_at) AS last_shipped_at"
     "  FROM attempts GROUP BY station;",
+
+    /* 1 -> 2: yield per hub, as the station's file has it (schema 7): the
+     * slot's hub by the same rule (reports/slot_hub.h), per slot and per hub
+     * by station and batch (a slot's name means something on its own station
+     * only); package_sha256 NULL when no package had local bytes to hash. */
+    "UPDATE attempts SET package_sha256 = NULL WHERE btrim(package_sha256, '-,') = '';"
+    "CREATE VIEW attempts_hub AS SELECT a.*, " FOTA_SLOT_HUB_SQL " AS hub FROM attempts a;"
+    "CREATE VIEW slot_summary AS"
+    "  SELECT batch, station, hub, slot, attempts, pass, fail, interrupted, skip, running,"
+    "    CASE WHEN pass + fail + interrupted > 0"
+    "      THEN round(pass::numeric / (pass + fail + interrupted), 4) END AS yield"
+    "  FROM (SELECT batch, station, hub, slot, count(*) AS attempts,"
+    "    count(*) FILTER (WHERE result = 'PASS') AS pass,"
+    "    count(*) FILTER (WHERE result = 'FAIL') AS fail,"
+    "    count(*) FILTER (WHERE result = 'INTERRUPTED') AS interrupted,"
+    "    count(*) FILTER (WHERE result = 'SKIP') AS skip,"
+    "    count(*) FILTER (WHERE result IS NULL) AS running"
+    "    FROM attempts_hub GROUP BY batch, station, hub, slot) s;"
+    "CREATE VIEW hub_summary AS"
+    "  SELECT batch, station, hub, count(*) AS slots, sum(attempts) AS attempts,"
+    "    sum(pass) AS pass, sum(fail) AS fail, sum(interrupted) AS interrupted,"
+    "    sum(skip) AS skip, sum(running) AS running,"
+    "    CASE WHEN sum(pass + fail + interrupted) > 0"
+    "      THEN round(sum(pass)::numeric / sum(pass + fail + interrupted), 4) END AS yield"
+    "  FROM slot_summary GROUP BY batch, station, hub;",
 };
 
 _Static_assert(sizeof steps / sizeof steps[0] == FOTA_CENTRAL_SCHEMA_VERSION,

@@ -1,4 +1,4 @@
-/* `fota-station report [--db FILE] [--batch NAME] [--since ISO8601]
+/* `fota-station report [--db FILE] [--batch NAME] [--since ISO8601] [--until ISO8601]
  *  [--format text|csv|json|html] [-o FILE]` (docs/database.md, "Reports"). */
 #include "report.h"
 
@@ -18,7 +18,7 @@ enum { EXIT_USAGE = 2, EXIT_DB = 3 };
 
 static const char usage[] =
     "usage: fota-station report [--db FILE | --central DSN [--station NAME]]\n"
-    "                           [--batch NAME] [--since ISO8601]\n"
+    "                           [--batch NAME] [--since ISO8601] [--until ISO8601]\n"
     "                           [--format text|csv|json|html] [-o FILE]\n"
     "\n"
     "Pass/fail report from the results database (read only; safe while the\n"
@@ -29,7 +29,9 @@ static const char usage[] =
     "  --station NAME  with --central: only this station\n"
     "  --batch NAME    only this batch\n"
     "  --since TIME    only attempts started at or after TIME (ISO 8601, e.g.\n"
-    "                  2025-11-23 or 2025-11-23T08:00:00Z; no zone = UTC)\n"
+    "                  2025-11-23, 2025-11-23T08:00:00Z or 2025-11-23T09:00+01:00\n"
+    "                  for local time; no zone = UTC). Reports show times in UTC\n"
+    "  --until TIME    only attempts started before TIME (same forms)\n"
     "  --format FMT    text (default), csv (one row per attempt, for MES),\n"
     "                  json, or html (one self-contained file with charts)\n"
     "  -o FILE         write to FILE instead of standard output\n"
@@ -85,7 +87,7 @@ static sqlite3 *open_db(const char *path)
 }
 
 typedef struct {
-    const char *db_path, *batch, *since_arg, *format, *out_path, *central, *station;
+    const char *db_path, *batch, *since_arg, *until_arg, *format, *out_path, *central, *station;
 } report_args_t;
 
 /* One entry per --format. csv has no writer here: it streams rows straight from the
@@ -123,6 +125,7 @@ static int report_parse_args(int argc, char **argv, report_args_t *a)
         if ((m = option(argc, argv, &i, "--db", &a->db_path)) ||
             (m = option(argc, argv, &i, "--batch", &a->batch)) ||
             (m = option(argc, argv, &i, "--since", &a->since_arg)) ||
+            (m = option(argc, argv, &i, "--until", &a->until_arg)) ||
             (m = option(argc, argv, &i, "--format", &a->format)) ||
             (m = option(argc, argv, &i, "--central", &a->central)) ||
             (m = option(argc, argv, &i, "--station", &a->station)) ||
@@ -138,25 +141,42 @@ static int report_parse_args(int argc, char **argv, report_args_t *a)
     return 0;
 }
 
-/* The values the options' syntax cannot check: the format's name, the --since time
- * (normalised into `since`, which sel->since then points at) and --station's need
- * for --central. */
+/* One --since/--until value, normalised to the stored form in buf. */
+static int report_time_arg(const char *opt, const char *arg, char buf[FOTA_ISO_LEN],
+                           const char **out, int64_t *ms)
+{
+    if (!arg)
+        return 0;
+    if (fota_iso_parse(arg, ms) != 0) {
+        fprintf(stderr, "fota-station report: %s '%s' is not an ISO 8601 time "
+                        "(e.g. 2025-11-23, 2025-11-23T08:00:00Z or 2025-11-23T09:00+01:00)\n",
+                opt, arg);
+        return -1;
+    }
+    *out = fota_iso_format(*ms, buf);
+    return 0;
+}
+
+/* The values the options' syntax cannot check: the format's name, the --since
+ * and --until times (normalised into since/until, which sel points at) and
+ * --station's need for --central. */
 static int report_check_args(const report_args_t *a, const report_format_t **fmt,
-                             fota_report_sel_t *sel, char since[FOTA_ISO_LEN])
+                             fota_report_sel_t *sel, char since[FOTA_ISO_LEN],
+                             char until[FOTA_ISO_LEN])
 {
     if (!(*fmt = report_format_find(a->format))) {
         fprintf(stderr, "fota-station report: --format must be text, csv, json or html, not '%s'\n",
                 a->format);
         return -1;
     }
-    if (a->since_arg) {
-        int64_t ms;
-        if (fota_iso_parse(a->since_arg, &ms) != 0) {
-            fprintf(stderr, "fota-station report: --since '%s' is not an ISO 8601 time "
-                            "(e.g. 2025-11-23 or 2025-11-23T08:00:00Z)\n", a->since_arg);
-            return -1;
-        }
-        sel->since = fota_iso_format(ms, since);
+    int64_t from = 0, to = 0;
+    if (report_time_arg("--since", a->since_arg, since, &sel->since, &from) < 0 ||
+        report_time_arg("--until", a->until_arg, until, &sel->until, &to) < 0)
+        return -1;
+    if (sel->since && sel->until && to <= from) {
+        fprintf(stderr, "fota-station report: --until %s is not later than --since %s\n",
+                sel->until, sel->since);
+        return -1;
     }
     if (a->station && !a->central) {
         fputs("fota-station report: --station needs --central\n", stderr);
@@ -231,13 +251,14 @@ int fota_report_main(int argc, char **argv)
     if (parsed != 0)
         return parsed > 0 ? 0 : EXIT_USAGE;
     const report_format_t *fmt;
-    char since[FOTA_ISO_LEN];
-    fota_report_sel_t sel = {.batch = a.batch, .since = NULL};
-    if (report_check_args(&a, &fmt, &sel, since) < 0)
+    char since[FOTA_ISO_LEN], until[FOTA_ISO_LEN];
+    fota_report_sel_t sel = {.batch = a.batch, .since = NULL, .until = NULL};
+    if (report_check_args(&a, &fmt, &sel, since, until) < 0)
         return EXIT_USAGE;
 
     char err[512] = "";
-    fota_central_sel_t csel = {.station = a.station, .batch = a.batch, .since = sel.since};
+    fota_central_sel_t csel = {
+        .station = a.station, .batch = a.batch, .since = sel.since, .until = sel.until};
     sqlite3 *db = report_open_source(&a, &csel, err, sizeof err);
     if (!db)
         return EXIT_DB;

@@ -1,11 +1,13 @@
 /* CSV for the MES: one row per attempt, every `attempts` column in the order
- * docs/database.md lists them, streamed straight from the database (a million
+ * docs/database.md lists them, then the slot's `hub` (derived here, so files of
+ * any schema version have it), streamed straight from the database (a million
  * rows need no memory). */
 #include "report_model.h"
 
 #include <string.h>
 
 #include "fota_types.h"
+#include "slot_hub.h"
 #include "text_escape.h"
 
 static const char *const columns[] = {
@@ -15,6 +17,7 @@ static const char *const columns[] = {
     "module_retries", "hops", "download_ms", "update_ms", "duration_ms",
 };
 #define N_COLUMNS (sizeof columns / sizeof columns[0])
+#define SLOT_COLUMN 4
 
 static void put_int(FILE *f, int64_t v)
 {
@@ -48,7 +51,7 @@ int fota_report_write_csv(sqlite3 *db, const fota_report_sel_t *sel, FILE *f, ch
     fota_report_bind(st, sel);
     for (size_t i = 0; i < N_COLUMNS; i++)
         fprintf(f, "%s%s", i ? "," : "", columns[i]);
-    fputs("\r\n", f); /* RFC 4180 line ends */
+    fputs(",hub\r\n", f); /* RFC 4180 line ends */
     /* A million rows: integers without printf, cells written whole. */
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -65,6 +68,10 @@ int fota_report_write_csv(sqlite3 *db, const fota_report_sel_t *sel, FILE *f, ch
                 fota_csv_cell(f, (const char *)sqlite3_column_text(st, i));
             }
         }
+        char hub[256];
+        putc_unlocked(',', f);
+        if (fota_slot_hub((const char *)sqlite3_column_text(st, SLOT_COLUMN), hub, sizeof hub))
+            fota_csv_cell(f, hub);
         fputs("\r\n", f);
     }
 

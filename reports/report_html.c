@@ -3,8 +3,10 @@
  * Every stored string goes through fota_html_text. */
 #include "report_model.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "slot_hub.h"
 #include "text_escape.h"
 
 #define ESC(s) fota_html_text(f, (s))
@@ -33,7 +35,11 @@ static const char css[] =
     "td.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px;word-break:break-all}"
     ".FAIL{color:#c62828;font-weight:600}.INTERRUPTED{color:#b26a00;font-weight:600}"
     "svg text{font:11px system-ui,sans-serif;fill:#333}"
-    ".empty{color:#5b6775;font-style:italic}";
+    ".empty{color:#5b6775;font-style:italic}"
+    /* IMEIs, slots and times on one line: a wrapped IMEI is hard to scan. */
+    "td.nw{white-space:nowrap}td.mono.nw{word-break:normal}td.pre{white-space:pre-wrap}"
+    "table.trace{margin-top:12px}table.trace td{font-size:12px}"
+    "svg text.more{fill:#5b6775;font-style:italic}";
 
 static void pct(FILE *f, int64_t num, int64_t den)
 {
@@ -76,25 +82,22 @@ static void label(FILE *f, const char *s, int max)
         fputs("&#8230;", f);
 }
 
-/* Horizontal bars, value 0..1 each. */
-static void yield_chart(FILE *f, const fota_report_t *r)
+/* One bar of a yield chart: num / den, drawn as 0 when den is 0. */
+typedef struct {
+    const char *label, *title, *color;
+    int64_t num, den;
+} bar_t;
+
+/* Bars beyond this many are summed up as "and M more" (the tables list all). */
+#define MAX_BARS 30
+
+/* Horizontal bars, value 0..1 each, "87.5% (21/24)" beside each. */
+static void bar_chart(FILE *f, const char *aria, const bar_t *b, size_t n, size_t more)
 {
-    const char *labels[12];
-    double vals[12];
-    size_t n = 0;
-    labels[n] = "First-pass yield";
-    vals[n++] = fota_report_yield(r->first_pass, r->modules);
-    labels[n] = "Final yield";
-    vals[n++] = fota_report_yield(r->final_pass, r->modules);
-    for (size_t i = 0; i < r->n_model && n < 12; i++) {
-        const fota_report_group_t *g = &r->by_model[i];
-        labels[n] = g->key[0] ? g->key : "(unknown)";
-        vals[n++] = fota_report_yield(g->n[FOTA_R_PASS], g->n[FOTA_R_PASS] + g->n[FOTA_R_FAIL] +
-                                                            g->n[FOTA_R_INTERRUPTED]);
-    }
-    const int row = 26, left = 130, width = 360, h = (int)n * row + 24;
-    fprintf(f, "<svg viewBox=\"0 0 %d %d\" width=\"100%%\" role=\"img\" aria-label=\"Yield\">",
-            left + width + 60, h);
+    const int row = 26, left = 130, width = 330;
+    const int h = (int)(n + (more ? 1 : 0)) * row + 24;
+    fprintf(f, "<svg viewBox=\"0 0 %d %d\" width=\"100%%\" role=\"img\" aria-label=\"%s\">",
+            left + width + 120, h, aria);
     for (int t = 0; t <= 4; t++) {
         int x = left + t * width / 4;
         fprintf(f, "<line x1=\"%d\" y1=\"4\" x2=\"%d\" y2=\"%d\" stroke=\"#e3e6ea\"/>"
@@ -103,22 +106,90 @@ static void yield_chart(FILE *f, const fota_report_t *r)
     }
     for (size_t i = 0; i < n; i++) {
         int y = 6 + (int)i * row;
-        double v = vals[i] < 0 ? 0 : vals[i];
-        const char *color = i == 0 ? "#5b8def" : i == 1 ? "#1a7f37" : "#8fa3b8";
+        double y01 = fota_report_yield(b[i].num, b[i].den), v = y01 < 0 ? 0 : y01;
         fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\"><title>", left - 8, y + 14);
-        ESC(labels[i]);
+        ESC(b[i].title ? b[i].title : b[i].label);
         fputs("</title>", f);
-        label(f, labels[i], 18);
+        label(f, b[i].label, 18);
         fprintf(f, "</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"18\" rx=\"3\" fill=\"%s\"/>"
                    "<text x=\"%.1f\" y=\"%d\">",
-                left, y, v * width, color, left + v * width + 6, y + 14);
-        if (vals[i] < 0)
-            fputs("&ndash;", f);
-        else
-            fprintf(f, "%.1f%%", 100.0 * vals[i]);
+                left, y, v * width, b[i].color, left + v * width + 6, y + 14);
+        pct(f, b[i].num, b[i].den);
+        if (b[i].den > 0)
+            fprintf(f, " (%lld/%lld)", (long long)b[i].num, (long long)b[i].den);
         fputs("</text>", f);
     }
+    if (more)
+        fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"more\">and %zu more (see the table)</text>",
+                left, 6 + (int)n * row + 14, more);
     fputs("</svg>", f);
+}
+
+/* Worst pass rate first (no verdicts last), then the most attempts. */
+static int cmp_group_worst(const void *pa, const void *pb)
+{
+    const fota_report_group_t *x = *(const fota_report_group_t *const *)pa,
+                              *y = *(const fota_report_group_t *const *)pb;
+    int64_t dx = fota_report_verdicts(x), dy = fota_report_verdicts(y);
+    if ((dx == 0) != (dy == 0))
+        return dx == 0 ? 1 : -1;
+    int64_t l = x->n[FOTA_R_PASS] * dy, r = y->n[FOTA_R_PASS] * dx;
+    if (dx && dy && l != r)
+        return l < r ? -1 : 1;
+    return (x->attempts < y->attempts) - (x->attempts > y->attempts);
+}
+
+/* The two yields, then every model, worst first: a 0 % model is what a
+ * supervisor looks for, so it is never the one cut off. */
+static void yield_chart(FILE *f, const fota_report_t *r)
+{
+    size_t nm = r->n_model < MAX_BARS ? r->n_model : MAX_BARS;
+    bar_t *b = calloc(nm + 2, sizeof *b);
+    const fota_report_group_t **order = calloc(r->n_model + 1, sizeof *order);
+    if (!b || !order) {
+        free(b);
+        free(order);
+        return;
+    }
+    for (size_t i = 0; i < r->n_model; i++)
+        order[i] = &r->by_model[i];
+    qsort(order, r->n_model, sizeof *order, cmp_group_worst);
+    b[0] = (bar_t){"First-pass yield", NULL, "#5b8def", r->first_pass, r->modules};
+    b[1] = (bar_t){"Final yield", NULL, "#1a7f37", r->final_pass, r->modules};
+    for (size_t i = 0; i < nm; i++)
+        b[2 + i] = (bar_t){order[i]->key[0] ? order[i]->key : "(unknown)", NULL, "#8fa3b8",
+                           order[i]->n[FOTA_R_PASS], fota_report_verdicts(order[i])};
+    bar_chart(f, "Yield", b, nm + 2, r->n_model - nm);
+    free(b);
+    free(order);
+}
+
+/* Hubs then slots, each worst first (the report keeps them in that order). */
+static void slot_chart(FILE *f, const fota_report_t *r)
+{
+    size_t nh = r->n_hub < MAX_BARS / 3 ? r->n_hub : MAX_BARS / 3;
+    size_t ns = r->n_slot < MAX_BARS ? r->n_slot : MAX_BARS;
+    bar_t *b = calloc(nh + ns + 1, sizeof *b);
+    char(*labels)[272] = calloc(nh + ns + 1, sizeof *labels);
+    if (!b || !labels) {
+        free(b);
+        free(labels);
+        return;
+    }
+    for (size_t i = 0; i < nh + ns; i++) {
+        const fota_report_group_t *g = i < nh ? &r->by_hub[i] : &r->by_slot[i - nh];
+        char l[256];
+        if (g->key[0])
+            fota_slot_label(g->key, l, sizeof l);
+        else
+            snprintf(l, sizeof l, "%s", i < nh ? "(no hub)" : "(unknown)");
+        snprintf(labels[i], sizeof labels[i], "%s %s", i < nh ? "hub" : "port", l);
+        b[i] = (bar_t){labels[i], g->key, i < nh ? "#b07cc6" : "#8fa3b8", g->n[FOTA_R_PASS],
+                       fota_report_verdicts(g)};
+    }
+    bar_chart(f, "Yield by hub and hub port", b, nh + ns, (r->n_hub - nh) + (r->n_slot - ns));
+    free(b);
+    free(labels);
 }
 
 /* Vertical bars by count with the cumulative share as a line (top 10). */
@@ -232,35 +303,89 @@ static void histogram(FILE *f, const fota_report_t *r)
     fputs("</svg>", f);
 }
 
-static void groups_table(FILE *f, const char *title, const fota_report_group_t *g, size_t n,
-                         bool rev)
+static void group_cell(FILE *f, const fota_report_group_t *g, fota_report_group_kind_t kind)
 {
-    fprintf(f, "<h2>%s</h2><table><tr><th>%s</th><th class=\"n\">attempts</th><th class=\"n\">PASS</th>"
-               "<th class=\"n\">FAIL</th><th class=\"n\">SKIP</th><th class=\"n\">INTERRUPTED</th>"
-               "<th class=\"n\">pass rate</th></tr>",
-            title, rev ? "from &rarr; to" : "model");
+    char l[256];
+    if (kind == FOTA_GROUP_REVISION) {
+        const char *sep = strchr(g->key, '\x1f');
+        char from[256];
+        snprintf(from, sizeof from, "%.*s", sep ? (int)(sep - g->key) : (int)strlen(g->key), g->key);
+        ESC(from[0] ? from : "?");
+        fputs(" &rarr; ", f);
+        ESC(sep && sep[1] ? sep + 1 : "?");
+    } else if (kind == FOTA_GROUP_MODEL || !g->key[0]) {
+        ESC(g->key[0] ? g->key : kind == FOTA_GROUP_HUB ? "(no hub)" : "(unknown)");
+    } else {
+        fputs("<span title=\"", f);
+        ESC(g->key);
+        fputs("\">", f);
+        ESC(fota_slot_label(g->key, l, sizeof l));
+        fputs("</span>", f);
+    }
+}
+
+static void groups_table(FILE *f, const char *title, const fota_report_group_t *g, size_t n,
+                         fota_report_group_kind_t kind)
+{
+    static const char *const heads[FOTA_GROUP__COUNT] = {"model", "from &rarr; to",
+                                                         "slot (hub port)", "hub"};
+    fprintf(f, "<h2>%s</h2><table><tr><th>%s</th>%s<th class=\"n\">attempts</th>"
+               "<th class=\"n\">PASS</th><th class=\"n\">FAIL</th><th class=\"n\">SKIP</th>"
+               "<th class=\"n\">INTERRUPTED</th><th class=\"n\">pass rate</th></tr>",
+            title, heads[kind], kind == FOTA_GROUP_SLOT ? "<th>hub</th>" : "");
     for (size_t i = 0; i < n; i++) {
         fputs("<tr><td class=\"mono\">", f);
-        if (rev) {
-            const char *sep = strchr(g[i].key, '\x1f');
-            char from[256];
-            snprintf(from, sizeof from, "%.*s", sep ? (int)(sep - g[i].key) : (int)strlen(g[i].key),
-                     g[i].key);
-            ESC(from[0] ? from : "?");
-            fputs(" &rarr; ", f);
-            ESC(sep && sep[1] ? sep + 1 : "?");
-        } else {
-            ESC(g[i].key[0] ? g[i].key : "(unknown)");
+        group_cell(f, &g[i], kind);
+        if (kind == FOTA_GROUP_SLOT) {
+            char hub[256], l[256];
+            fputs("</td><td class=\"mono\">", f);
+            ESC(fota_slot_hub(g[i].key, hub, sizeof hub) ? fota_slot_label(hub, l, sizeof l)
+                                                         : "(no hub)");
         }
         fprintf(f, "</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td>"
                    "<td class=\"n\">%lld</td><td class=\"n\">%lld</td><td class=\"n\">",
                 (long long)g[i].attempts, (long long)g[i].n[FOTA_R_PASS],
                 (long long)g[i].n[FOTA_R_FAIL], (long long)g[i].n[FOTA_R_SKIP],
                 (long long)g[i].n[FOTA_R_INTERRUPTED]);
-        pct(f, g[i].n[FOTA_R_PASS], g[i].n[FOTA_R_PASS] + g[i].n[FOTA_R_FAIL] + g[i].n[FOTA_R_INTERRUPTED]);
+        pct(f, g[i].n[FOTA_R_PASS], fota_report_verdicts(&g[i]));
+        if (fota_report_verdicts(&g[i]) > 0)
+            fprintf(f, " (%lld/%lld)", (long long)g[i].n[FOTA_R_PASS],
+                    (long long)fota_report_verdicts(&g[i]));
         fputs("</td></tr>", f);
     }
     fputs("</table>", f);
+}
+
+/* The traceability header: each run behind the selection (table runs), or the
+ * stations and operators the attempts name when the file has no runs. */
+static void html_trace(FILE *f, const fota_report_t *r)
+{
+    if (r->n_runs) {
+        fputs("<table class=\"trace\"><tr><th>run started</th><th>batch</th><th>station</th>"
+              "<th>operator</th><th>job</th><th>job sha256</th><th>software</th>"
+              "<th>packages (sha256 &nbsp;name)</th></tr>", f);
+        for (size_t i = 0; i < r->n_runs; i++) {
+            const fota_report_run_t *u = &r->runs[i];
+            const char *v[] = {u->started_at, u->batch,      u->station,  u->operator_id,
+                               u->job_name,   u->job_sha256, u->software, u->packages};
+            fputs("<tr>", f);
+            for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+                fputs(k >= 5 ? "<td class=\"mono pre\">" : "<td>", f);
+                ESC(v[k][0] ? v[k] : "-");
+                fputs("</td>", f);
+            }
+            fputs("</tr>", f);
+        }
+        fputs("</table>", f);
+    } else if (r->attempts) {
+        fputs("<div class=\"sub\">Stations ", f);
+        ESC(r->stations && r->stations[0] ? r->stations : "-");
+        fputs(" &middot; operators ", f);
+        ESC(r->operators && r->operators[0] ? r->operators : "-");
+        fputs(r->runs_table ? " &middot; no run record for this selection</div>"
+                            : " &middot; this file has no run records (written before schema 7)</div>",
+              f);
+    }
 }
 
 /* Document head with the inline style sheet, title and the selection shown. */
@@ -273,9 +398,12 @@ static void html_head(FILE *f, const fota_report_t *r)
     ESC(r->sel.batch ? r->sel.batch : "(all)");
     fputs(" &middot; since ", f);
     ESC(r->sel.since ? r->sel.since : "(all time)");
+    fputs(" &middot; until ", f);
+    ESC(r->sel.until ? r->sel.until : "(now)");
     if (r->attempts)
         fprintf(f, " &middot; attempts started %s &ndash; %s", r->first_started, r->last_started);
-    fputs("</div>", f);
+    fputs(" (times UTC)</div>", f);
+    html_trace(f, r);
 }
 
 static void html_tiles(FILE *f, const fota_report_t *r)
@@ -297,6 +425,8 @@ static void html_charts(FILE *f, const fota_report_t *r)
 {
     fputs("<h2>Charts</h2><div class=\"charts\"><div class=\"card\"><h3>Yield</h3>", f);
     yield_chart(f, r);
+    fputs("</div><div class=\"card\"><h3>Yield by hub and hub port (worst first)</h3>", f);
+    slot_chart(f, r);
     fputs("</div><div class=\"card\"><h3>Failure Pareto</h3>", f);
     pareto_chart(f, r);
     fputs("</div><div class=\"card\"><h3>Duration histogram</h3>", f);
@@ -347,37 +477,58 @@ static void html_durations_table(FILE *f, const fota_report_t *r)
     fputs("</table>", f);
 }
 
+static void html_rework_row(FILE *f, const fota_report_failed_t *x)
+{
+    char l[256], note[160], sql[160];
+    fputs("<tr><td class=\"mono nw\">", f);
+    ESC(x->imei[0] ? x->imei : "(unknown)");
+    fputs("</td><td class=\"mono nw\" title=\"", f);
+    ESC(x->slot);
+    fputs("\">", f);
+    ESC(fota_slot_label(x->slot, l, sizeof l));
+    fputs("</td><td class=\"nw\">", f);
+    ESC(x->model);
+    fputs("</td><td class=\"nw\">", f);
+    ESC(x->batch);
+    fputs("</td><td class=\"", f);
+    ESC(x->result);
+    fputs("\">", f);
+    ESC(x->result);
+    fputs("</td><td class=\"nw\">", f);
+    ESC(x->error_class);
+    fprintf(f, "</td><td class=\"n\">%lld</td><td>", (long long)x->error_code);
+    ESC(x->error_text);
+    fota_report_reason_note(x, note, sizeof note);
+    if (note[0]) {
+        fputs(x->error_text[0] ? "; <b>" : "<b>", f);
+        ESC(note);
+        fputs("</b>", f);
+    }
+    fprintf(f, "</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td>"
+               "<td class=\"nw\">",
+            (long long)x->hops, (long long)x->module_retries, (long long)x->retests);
+    ESC(x->finished_at);
+    fota_report_transcript_sql(x->id, sql, sizeof sql);
+    fprintf(f, "</td><td class=\"mono nw\" title=\"");
+    ESC(sql);
+    fprintf(f, "\">events #%lld</td></tr>", (long long)x->id);
+}
+
 /* The modules whose latest attempt did not pass: what the rework bench picks up. */
 static void html_rework_table(FILE *f, const fota_report_t *r)
 {
     fprintf(f, "<h2>Modules to rework (%zu)</h2>", r->n_failed);
     if (r->n_failed) {
         fputs("<table><tr><th>IMEI</th><th>slot</th><th>model</th><th>batch</th><th>result</th>"
-              "<th>class</th><th class=\"n\">code</th><th>reason</th><th class=\"n\">retests</th>"
-              "<th>finished</th></tr>", f);
-        for (size_t i = 0; i < r->n_failed; i++) {
-            const fota_report_failed_t *x = &r->failed[i];
-            fputs("<tr><td class=\"mono\">", f);
-            ESC(x->imei[0] ? x->imei : "(unknown)");
-            fputs("</td><td class=\"mono\">", f);
-            ESC(x->slot);
-            fputs("</td><td>", f);
-            ESC(x->model);
-            fputs("</td><td>", f);
-            ESC(x->batch);
-            fputs("</td><td class=\"", f);
-            ESC(x->result);
-            fputs("\">", f);
-            ESC(x->result);
-            fputs("</td><td>", f);
-            ESC(x->error_class);
-            fprintf(f, "</td><td class=\"n\">%lld</td><td>", (long long)x->error_code);
-            ESC(x->error_text);
-            fprintf(f, "</td><td class=\"n\">%lld</td><td>", (long long)x->retests);
-            ESC(x->finished_at);
-            fputs("</td></tr>", f);
-        }
-        fputs("</table>", f);
+              "<th>class</th><th class=\"n\">code</th><th>reason</th><th class=\"n\">hops</th>"
+              "<th class=\"n\">retries</th><th class=\"n\">retests</th><th>finished</th>"
+              "<th>transcript</th></tr>", f);
+        for (size_t i = 0; i < r->n_failed; i++)
+            html_rework_row(f, &r->failed[i]);
+        fputs("</table><p class=\"sub\">retries: the module's own (<code>module_retries</code>). "
+              "Transcript <i>events #N</i>: <code>sqlite3 -readonly results.db \"SELECT t_ms, dir, "
+              "text FROM events WHERE attempt_id = N ORDER BY rowid\"</code> (hover for the query), "
+              "or the file <code>*-N.log</code> of <code>run --log-dir</code>.</p>", f);
     } else {
         fputs("<p class=\"empty\">Every module passed.</p>", f);
     }
@@ -392,8 +543,10 @@ void fota_report_write_html(const fota_report_t *r, FILE *f)
     }
     html_tiles(f, r);
     html_charts(f, r);
-    groups_table(f, "By model", r->by_model, r->n_model, false);
-    groups_table(f, "By revision", r->by_revision, r->n_revision, true);
+    groups_table(f, "By model", r->by_model, r->n_model, FOTA_GROUP_MODEL);
+    groups_table(f, "By revision", r->by_revision, r->n_revision, FOTA_GROUP_REVISION);
+    groups_table(f, "By hub (worst first)", r->by_hub, r->n_hub, FOTA_GROUP_HUB);
+    groups_table(f, "By slot: hub port (worst first)", r->by_slot, r->n_slot, FOTA_GROUP_SLOT);
     html_pareto_table(f, r);
     html_durations_table(f, r);
     html_rework_table(f, r);

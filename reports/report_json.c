@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "slot_hub.h"
 #include "text_escape.h"
 
 static void yield(FILE *f, int64_t num, int64_t den)
@@ -38,6 +39,8 @@ static void json_selection(FILE *f, const fota_report_t *r)
     fota_json_str(f, r->sel.batch);
     fputs(", \"since\": ", f);
     fota_json_str(f, r->sel.since);
+    fputs(", \"until\": ", f);
+    fota_json_str(f, r->sel.until);
     fputs(", \"first_started_at\": ", f);
     str_or_null(f, r->first_started);
     fputs(", \"last_started_at\": ", f);
@@ -94,6 +97,65 @@ static void json_by_revision(FILE *f, const fota_report_t *r)
     fputc(']', f);
 }
 
+/* Who and what produced the selection: the runs (table runs), or, from a file
+ * without them, the stations and operators the attempts name. */
+static void json_trace(FILE *f, const fota_report_t *r)
+{
+    fputs("\"trace\": {\"runs\": [", f);
+    for (size_t i = 0; i < r->n_runs; i++) {
+        const fota_report_run_t *u = &r->runs[i];
+        static const char *const keys[] = {"started_at", "batch",      "station",
+                                           "operator",   "job_name",   "job_sha256",
+                                           "software_version", "packages"};
+        const char *v[] = {u->started_at, u->batch,      u->station,  u->operator_id,
+                           u->job_name,   u->job_sha256, u->software, u->packages};
+        fputs(i ? ",\n    {" : "\n    {", f);
+        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+            fprintf(f, "%s\"%s\": ", k ? ", " : "", keys[k]);
+            str_or_null(f, v[k]);
+        }
+        fputc('}', f);
+    }
+    fputs("], \"stations\": ", f);
+    str_or_null(f, r->stations);
+    fputs(", \"operators\": ", f);
+    str_or_null(f, r->operators);
+    fputc('}', f);
+}
+
+/* Per slot and per hub, worst first; "label" is the dashboard's name. */
+static void json_places(FILE *f, const char *name, const fota_report_group_t *g, size_t n,
+                        bool slot)
+{
+    fprintf(f, "\"%s\": [", name);
+    for (size_t i = 0; i < n; i++) {
+        char label[256], hub[256];
+        fputs(i ? ",\n    {" : "\n    {", f);
+        fputs(slot ? "\"slot\": " : "\"hub\": ", f);
+        str_or_null(f, g[i].key);
+        if (slot) {
+            fputs(", \"hub\": ", f);
+            str_or_null(f, fota_slot_hub(g[i].key, hub, sizeof hub) ? hub : NULL);
+        }
+        fputs(", \"label\": ", f);
+        str_or_null(f, g[i].key[0] ? fota_slot_label(g[i].key, label, sizeof label) : NULL);
+        fputs(", ", f);
+        counts(f, &g[i]);
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
+static void json_by_hub(FILE *f, const fota_report_t *r)
+{
+    json_places(f, "by_hub", r->by_hub, r->n_hub, false);
+}
+
+static void json_by_slot(FILE *f, const fota_report_t *r)
+{
+    json_places(f, "by_slot", r->by_slot, r->n_slot, true);
+}
+
 static void json_pareto(FILE *f, const fota_report_t *r)
 {
     fputs("\"pareto\": [", f);
@@ -144,7 +206,15 @@ static void json_failed_row(FILE *f, const fota_report_failed_t *x)
     str_or_null(f, x->error_text);
     fputs(", \"finished_at\": ", f);
     str_or_null(f, x->finished_at);
-    fprintf(f, ", \"retests\": %lld}", (long long)x->retests);
+    char note[160], sql[160];
+    fota_report_reason_note(x, note, sizeof note);
+    fota_report_transcript_sql(x->id, sql, sizeof sql);
+    fprintf(f, ", \"retests\": %lld, \"hops\": %lld, \"module_retries\": %lld, \"reason_note\": ",
+            (long long)x->retests, (long long)x->hops, (long long)x->module_retries);
+    str_or_null(f, note);
+    fputs(", \"transcript_sql\": ", f);
+    fota_json_str(f, sql);
+    fputc('}', f);
 }
 
 static void json_failed(FILE *f, const fota_report_t *r)
@@ -158,8 +228,8 @@ static void json_failed(FILE *f, const fota_report_t *r)
 }
 
 static void (*const json_sections[])(FILE *f, const fota_report_t *r) = {
-    json_selection, json_totals, json_by_model, json_by_revision,
-    json_pareto,    json_durations, json_failed,
+    json_selection, json_trace,  json_totals,    json_by_model, json_by_revision,
+    json_by_hub,    json_by_slot, json_pareto,   json_durations, json_failed,
 };
 
 void fota_report_write_json(const fota_report_t *r, FILE *f)

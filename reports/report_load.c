@@ -8,12 +8,15 @@
 #include <string.h>
 
 #include "fota_types.h"
+#include "report_slots.h"
 #include "report_stats.h"
 #include "report_strmap.h"
 
 const char *const fota_report_result_names[FOTA_R__COUNT] = {"PASS", "FAIL", "SKIP",
                                                              "INTERRUPTED", "running"};
 const char *const fota_report_dur_names[FOTA_DUR__COUNT] = {"download", "update", "total"};
+const char *const fota_report_group_heads[FOTA_GROUP__COUNT] = {"model", "from -> to", "slot",
+                                                                "hub"};
 
 /* The module being accumulated: rows arrive ordered by (imei, id), so a
  * module's attempts are adjacent and its first and latest verdicts are its
@@ -42,9 +45,13 @@ static int result_code(const unsigned char *s)
 
 void fota_report_where(const fota_report_sel_t *sel, char *out, size_t outlen)
 {
-    snprintf(out, outlen, "%s%s%s", sel->batch || sel->since ? " WHERE " : "",
-             sel->batch ? "batch = ?1" : "",
-             sel->since ? (sel->batch ? " AND started_at >= ?2" : "started_at >= ?2") : "");
+    static const char *const conds[] = {"batch = ?1", "started_at >= ?2", "started_at < ?3"};
+    const char *on[] = {sel->batch, sel->since, sel->until};
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof conds / sizeof conds[0]; i++)
+        if (on[i] && o < outlen)
+            o += (size_t)snprintf(out + o, outlen - o, "%s%s", o ? " AND " : " WHERE ", conds[i]);
 }
 
 void fota_report_bind(sqlite3_stmt *st, const fota_report_sel_t *sel)
@@ -53,11 +60,18 @@ void fota_report_bind(sqlite3_stmt *st, const fota_report_sel_t *sel)
         sqlite3_bind_text(st, 1, sel->batch, -1, SQLITE_STATIC);
     if (sel->since)
         sqlite3_bind_text(st, 2, sel->since, -1, SQLITE_STATIC);
+    if (sel->until)
+        sqlite3_bind_text(st, 3, sel->until, -1, SQLITE_STATIC);
 }
 
 double fota_report_yield(int64_t num, int64_t den)
 {
     return den > 0 ? (double)num / (double)den : -1.0;
+}
+
+int64_t fota_report_verdicts(const fota_report_group_t *g)
+{
+    return g->n[FOTA_R_PASS] + g->n[FOTA_R_FAIL] + g->n[FOTA_R_INTERRUPTED];
 }
 
 static int cmp_pareto(const void *a, const void *b)
@@ -460,6 +474,10 @@ int fota_report_load(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t **
         qsort(r->failed, r->n_failed, sizeof *r->failed, cmp_failed);
     if ((rc = report_take_groups(r, &sc)) < 0 || (rc = failed_fill_reasons(r)) < 0)
         goto out;
+    if (fota_report_load_slots(db, sel, r) < 0 || fota_report_load_trace(db, sel, r) < 0) {
+        rc = FOTA_E_IO;
+        goto out;
+    }
     report_take_durations(r, &sc);
 out:
     if (rc < 0 && errbuf)
@@ -485,8 +503,24 @@ void fota_report_free(fota_report_t *r)
         free(r->by_model[i].key);
     for (size_t i = 0; i < r->n_revision; i++)
         free(r->by_revision[i].key);
+    for (size_t i = 0; i < r->n_slot; i++)
+        free(r->by_slot[i].key);
+    for (size_t i = 0; i < r->n_hub; i++)
+        free(r->by_hub[i].key);
     free(r->by_model);
     free(r->by_revision);
+    free(r->by_slot);
+    free(r->by_hub);
+    for (size_t i = 0; i < r->n_runs; i++) {
+        fota_report_run_t *u = &r->runs[i];
+        char *f[] = {u->started_at, u->batch,      u->station,  u->operator_id,
+                     u->job_name,   u->job_sha256, u->software, u->packages};
+        for (size_t k = 0; k < sizeof f / sizeof f[0]; k++)
+            free(f[k]);
+    }
+    free(r->runs);
+    free(r->stations);
+    free(r->operators);
     for (size_t i = 0; i < r->n_pareto; i++) {
         free(r->pareto[i].error_class);
         free(r->pareto[i].meaning);

@@ -22,9 +22,19 @@
 typedef struct {
     const char *batch; /* NULL: every batch */
     const char *since; /* ISO 8601 as stored (fota_iso_format), NULL: all time */
+    const char *until; /* likewise, exclusive; NULL: up to now */
 } fota_report_sel_t;
 
 enum { FOTA_R_PASS, FOTA_R_FAIL, FOTA_R_SKIP, FOTA_R_INTERRUPTED, FOTA_R_RUNNING, FOTA_R__COUNT };
+
+/* What a group table is keyed by. */
+typedef enum {
+    FOTA_GROUP_MODEL,
+    FOTA_GROUP_REVISION,
+    FOTA_GROUP_SLOT,
+    FOTA_GROUP_HUB,
+    FOTA_GROUP__COUNT
+} fota_report_group_kind_t;
 
 typedef struct {
     char *key;      /* model, or "from\x1fto" for revisions; "" when unknown */
@@ -50,7 +60,15 @@ typedef struct {
     char *imei, *slot, *model, *batch, *result, *error_class, *error_text, *finished_at;
     int64_t error_code;
     int64_t retests; /* verdicts before this one for the same module */
+    int64_t hops, module_retries;
 } fota_report_failed_t;
+
+/* One station start (table `runs`, docs/database.md) whose batch and time fall
+ * in the selection: the traceability header. */
+typedef struct {
+    char *started_at, *batch, *station, *operator_id, *job_name, *job_sha256, *software,
+        *packages;
+} fota_report_run_t;
 
 typedef struct {
     fota_report_sel_t sel;
@@ -59,6 +77,13 @@ typedef struct {
     int64_t modules, first_pass, final_pass, retested_modules;
     fota_report_group_t *by_model, *by_revision;
     size_t n_model, n_revision;
+    /* key = slot / hub full name ("" for none); worst pass rate first */
+    fota_report_group_t *by_slot, *by_hub;
+    size_t n_slot, n_hub;
+    fota_report_run_t *runs; /* oldest first; none in a file older than schema 7 */
+    size_t n_runs;
+    bool runs_table;         /* the file has the table at all */
+    char *stations, *operators; /* distinct values in the attempts, ", "-joined */
     fota_report_pareto_t *pareto; /* by count, descending */
     size_t n_pareto;
     int64_t pareto_total;         /* FAIL attempts */
@@ -71,6 +96,8 @@ typedef struct {
 
 extern const char *const fota_report_result_names[FOTA_R__COUNT];
 extern const char *const fota_report_dur_names[FOTA_DUR__COUNT];
+/* Column heads of the group tables: "model", "from -> to", "slot", "hub". */
+extern const char *const fota_report_group_heads[FOTA_GROUP__COUNT];
 
 /* 0, or FOTA_E_IO with the reason in errbuf. */
 int fota_report_load(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t **out, char *errbuf,
@@ -79,6 +106,13 @@ void fota_report_free(fota_report_t *r);
 
 /* Yield as a fraction, or -1 when there are no modules. */
 double fota_report_yield(int64_t num, int64_t den);
+/* A group's pass-rate denominator: PASS + FAIL + INTERRUPTED (the dashboard's). */
+int64_t fota_report_verdicts(const fota_report_group_t *g);
+/* The words a rework row adds to its reason, "" when none: a transient code
+ * that ended in FAIL means the module gave up after its own retries. */
+void fota_report_reason_note(const fota_report_failed_t *x, char *out, size_t len);
+/* Where an attempt's transcript is: the query that prints it. */
+void fota_report_transcript_sql(int64_t id, char *out, size_t len);
 
 void fota_report_write_text(const fota_report_t *r, FILE *f);
 void fota_report_write_json(const fota_report_t *r, FILE *f);
@@ -87,7 +121,7 @@ void fota_report_write_html(const fota_report_t *r, FILE *f);
 int fota_report_write_csv(sqlite3 *db, const fota_report_sel_t *sel, FILE *f, char *errbuf,
                           size_t errlen);
 
-/* "WHERE …" for the selection, binding ?1 batch, ?2 since ("" when none). */
+/* "WHERE …" for the selection, binding ?1 batch, ?2 since, ?3 until ("" when none). */
 void fota_report_where(const fota_report_sel_t *sel, char *out, size_t outlen);
 void fota_report_bind(sqlite3_stmt *st, const fota_report_sel_t *sel);
 

@@ -2,6 +2,7 @@
  * and invalid UTF-8 in stored text are shown as '?' (fota_term_text) so a hostile
  * value cannot drive the terminal. */
 #include "report_model.h"
+#include "slot_hub.h"
 #include "text_escape.h"
 
 #include <string.h>
@@ -20,36 +21,78 @@ static void pct(FILE *f, int64_t num, int64_t den)
         fprintf(f, "%5.1f%%", 100.0 * y);
 }
 
-static void groups(FILE *f, const char *title, const fota_report_group_t *g, size_t n, bool rev)
+/* The yield as the dashboard shows it: "87.5% (21/24)". */
+static void pct_of(FILE *f, int64_t num, int64_t den)
 {
-    fprintf(f, "\n%s\n", title);
-    fprintf(f, "  %-40s %8s %7s %7s %7s %7s %9s\n", rev ? "from -> to" : "model", "attempts",
-            "PASS", "FAIL", "SKIP", "INTR", "pass rate");
+    pct(f, num, den);
+    if (den > 0)
+        fprintf(f, " (%lld/%lld)", (long long)num, (long long)den);
+}
+
+/* Terminal columns of a UTF-8 string (one per character). */
+static int cols(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* A group's first column: the model, "from -> to", or a slot's or hub's label. */
+static void group_key(const fota_report_group_t *g, fota_report_group_kind_t kind, char *key,
+                      size_t len)
+{
+    if (kind == FOTA_GROUP_REVISION) {
+        const char *sep = strchr(g->key, '\x1f');
+        int fl = sep ? (int)(sep - g->key) : (int)strlen(g->key);
+        if (fl == 0 && !(sep && sep[1]))
+            snprintf(key, len, "(unknown)");
+        else
+            snprintf(key, len, "%.*s -> %s", fl ? fl : 1, fl ? g->key : "?",
+                     sep && sep[1] ? sep + 1 : "?");
+    } else if (kind == FOTA_GROUP_MODEL || !g->key[0]) {
+        snprintf(key, len, "%s", g->key[0] ? g->key : kind == FOTA_GROUP_HUB ? "(no hub)" : "(unknown)");
+    } else {
+        fota_slot_label(g->key, key, len);
+    }
+}
+
+static void groups(FILE *f, const char *title, const fota_report_group_t *g, size_t n,
+                   fota_report_group_kind_t kind)
+{
+    /* The first column as wide as its longest entry (long revisions, by-path
+     * names), so the counts stay in line. */
+    int w = (int)strlen(fota_report_group_heads[kind]);
     for (size_t i = 0; i < n; i++) {
         char key[300];
-        if (rev) {
-            const char *sep = strchr(g[i].key, '\x1f');
-            int fl = sep ? (int)(sep - g[i].key) : (int)strlen(g[i].key);
-            if (fl == 0 && !(sep && sep[1]))
-                snprintf(key, sizeof key, "(unknown)");
-            else
-                snprintf(key, sizeof key, "%.*s -> %s", fl ? fl : 1, fl ? g[i].key : "?",
-                         sep && sep[1] ? sep + 1 : "?");
-        } else {
-            snprintf(key, sizeof key, "%s", g[i].key[0] ? g[i].key : "(unknown)");
-        }
+        group_key(&g[i], kind, key, sizeof key);
+        if (cols(key) > w)
+            w = cols(key) > 100 ? 100 : cols(key);
+    }
+    fprintf(f, "\n%s\n  ", title);
+    put_safe(f, fota_report_group_heads[kind], w);
+    fprintf(f, " %8s %7s %7s %7s %7s  %s\n", "attempts", "PASS", "FAIL", "SKIP", "INTR",
+            "pass rate");
+    for (size_t i = 0; i < n; i++) {
+        char key[300];
+        group_key(&g[i], kind, key, sizeof key);
         fputs("  ", f);
-        put_safe(f, key, 40);
-        fprintf(f, " %8lld %7lld %7lld %7lld %7lld    ", (long long)g[i].attempts,
+        put_safe(f, key, w);
+        fprintf(f, " %8lld %7lld %7lld %7lld %7lld ", (long long)g[i].attempts,
                 (long long)g[i].n[FOTA_R_PASS], (long long)g[i].n[FOTA_R_FAIL],
                 (long long)g[i].n[FOTA_R_SKIP], (long long)g[i].n[FOTA_R_INTERRUPTED]);
-        pct(f, g[i].n[FOTA_R_PASS],
-            g[i].n[FOTA_R_PASS] + g[i].n[FOTA_R_FAIL] + g[i].n[FOTA_R_INTERRUPTED]);
+        pct_of(f, g[i].n[FOTA_R_PASS], fota_report_verdicts(&g[i]));
+        if ((kind == FOTA_GROUP_SLOT || kind == FOTA_GROUP_HUB) && strcmp(key, g[i].key) != 0 &&
+            g[i].key[0]) {
+            fputs("  ", f);
+            put_safe(f, g[i].key, 0);
+        }
         putc_unlocked('\n', f);
     }
 }
 
-/* Title and the selection the figures below are for. */
+/* Title, the selection the figures below are for, and who and what produced
+ * them (table runs; older files only name stations and operators). */
 static void text_head(FILE *f, const fota_report_t *r)
 {
     fprintf(f, "FOTA Station report\n");
@@ -57,7 +100,32 @@ static void text_head(FILE *f, const fota_report_t *r)
     put_safe(f, r->sel.batch ? r->sel.batch : "(all)", 0);
     fputs(", since ", f);
     put_safe(f, r->sel.since ? r->sel.since : "(all time)", 0);
-    putc_unlocked('\n', f);
+    fputs(", until ", f);
+    put_safe(f, r->sel.until ? r->sel.until : "(now)", 0);
+    fputs(" (times UTC)\n", f);
+    for (size_t i = 0; i < r->n_runs; i++) {
+        const fota_report_run_t *u = &r->runs[i];
+        static const char *const names[] = {"Run started", "batch",          "station",
+                                            "operator",    "job",            "job sha256",
+                                            "software",    "packages"};
+        const char *v[] = {u->started_at, u->batch,      u->station,  u->operator_id,
+                           u->job_name,   u->job_sha256, u->software, u->packages};
+        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+            fputs(k ? "  " : "", f);
+            put_safe(f, names[k], k ? 11 : 0);
+            fputs(k ? " " : " ", f);
+            put_safe(f, v[k][0] ? v[k] : "-", 0);
+            putc_unlocked('\n', f);
+        }
+    }
+    if (r->n_runs == 0 && r->attempts) {
+        fputs("Stations: ", f);
+        put_safe(f, r->stations && r->stations[0] ? r->stations : "-", 0);
+        fputs("; operators: ", f);
+        put_safe(f, r->operators && r->operators[0] ? r->operators : "-", 0);
+        fputs(r->runs_table ? " (no run record for this selection)\n"
+                            : " (this file has no run records: written before schema 7)\n", f);
+    }
 }
 
 /* When the selected attempts ran, the counts by result and the two yields. */
@@ -75,11 +143,11 @@ static void text_totals(FILE *f, const fota_report_t *r)
             (long long)r->n[FOTA_R_FAIL], (long long)r->n[FOTA_R_SKIP],
             (long long)r->n[FOTA_R_INTERRUPTED], (long long)r->n[FOTA_R_RUNNING]);
     fprintf(f, "  modules %lld: first-pass yield ", (long long)r->modules);
-    pct(f, r->first_pass, r->modules);
-    fprintf(f, " (%lld), final yield ", (long long)r->first_pass);
-    pct(f, r->final_pass, r->modules);
-    fprintf(f, " (%lld), retested %lld, still failing %zu\n", (long long)r->final_pass,
-            (long long)r->retested_modules, r->n_failed);
+    pct_of(f, r->first_pass, r->modules);
+    fputs(", final yield ", f);
+    pct_of(f, r->final_pass, r->modules);
+    fprintf(f, ", retested %lld, still failing %zu\n", (long long)r->retested_modules,
+            r->n_failed);
 }
 
 static void text_pareto(FILE *f, const fota_report_t *r)
@@ -117,37 +185,76 @@ static void text_durations(FILE *f, const fota_report_t *r)
     }
 }
 
-static void text_rework_row(FILE *f, const fota_report_failed_t *x)
+/* Column widths of the rework table: each as wide as its longest entry. */
+typedef struct {
+    int imei, slot, model, cc;
+} rework_widths_t;
+
+static void rework_cc(const fota_report_failed_t *x, char *cc, size_t len)
 {
-    char cc[64];
     if (x->error_class[0] || x->error_code)
-        snprintf(cc, sizeof cc, "%s/%lld", x->error_class[0] ? x->error_class : "-",
+        snprintf(cc, len, "%s/%lld", x->error_class[0] ? x->error_class : "-",
                  (long long)x->error_code);
     else
-        snprintf(cc, sizeof cc, "-");
+        snprintf(cc, len, "-");
+}
+
+static void text_rework_row(FILE *f, const fota_report_failed_t *x, const rework_widths_t *w)
+{
+    char cc[64], label[256], note[160];
+    rework_cc(x, cc, sizeof cc);
     fputs("  ", f);
-    put_safe(f, x->imei[0] ? x->imei : "(unknown)", 17);
+    put_safe(f, x->imei[0] ? x->imei : "(unknown)", w->imei);
     putc_unlocked(' ', f);
-    put_safe(f, x->slot, 30);
+    put_safe(f, fota_slot_label(x->slot, label, sizeof label), w->slot);
     putc_unlocked(' ', f);
-    put_safe(f, x->model, 12);
+    put_safe(f, x->model, w->model);
     putc_unlocked(' ', f);
     put_safe(f, x->result, 11);
     putc_unlocked(' ', f);
-    put_safe(f, cc, 22);
-    fprintf(f, " %7lld  ", (long long)x->retests);
+    put_safe(f, cc, w->cc);
+    fprintf(f, " %4lld %7lld %7lld %8lld  ", (long long)x->hops, (long long)x->module_retries,
+            (long long)x->retests, (long long)x->id);
     put_safe(f, x->error_text, 0);
+    fota_report_reason_note(x, note, sizeof note);
+    if (note[0]) {
+        fputs(x->error_text[0] ? "; " : "", f);
+        put_safe(f, note, 0);
+    }
     putc_unlocked('\n', f);
 }
 
 static void text_rework(FILE *f, const fota_report_t *r)
 {
     fprintf(f, "\nModules to rework (latest verdict not PASS): %zu\n", r->n_failed);
-    if (r->n_failed)
-        fprintf(f, "  %-17s %-30s %-12s %-11s %-22s %7s  %s\n", "IMEI", "slot", "model", "result",
-                "class/code", "retests", "reason");
+    if (!r->n_failed)
+        return;
+    rework_widths_t w = {4, 4, 5, 10};
+    for (size_t i = 0; i < r->n_failed; i++) {
+        const fota_report_failed_t *x = &r->failed[i];
+        char cc[64], label[256];
+        rework_cc(x, cc, sizeof cc);
+        int c[] = {cols(x->imei[0] ? x->imei : "(unknown)"),
+                   cols(fota_slot_label(x->slot, label, sizeof label)), cols(x->model), cols(cc)};
+        int *dst[] = {&w.imei, &w.slot, &w.model, &w.cc};
+        for (size_t k = 0; k < 4; k++)
+            if (c[k] > *dst[k])
+                *dst[k] = c[k] > 60 ? 60 : c[k];
+    }
+    fputs("  ", f);
+    put_safe(f, "IMEI", w.imei);
+    putc_unlocked(' ', f);
+    put_safe(f, "slot", w.slot);
+    putc_unlocked(' ', f);
+    put_safe(f, "model", w.model);
+    fprintf(f, " %-11s ", "result");
+    put_safe(f, "class/code", w.cc);
+    fprintf(f, " %4s %7s %7s %8s  %s\n", "hops", "retries", "retests", "attempt", "reason");
     for (size_t i = 0; i < r->n_failed; i++)
-        text_rework_row(f, &r->failed[i]);
+        text_rework_row(f, &r->failed[i], &w);
+    fputs("  retries: the module's own (module_retries). An attempt's transcript: sqlite3 -readonly"
+          " DB \"SELECT t_ms, dir, text FROM events WHERE attempt_id = <attempt> ORDER BY rowid\","
+          " or the file *-<attempt>.log of run --log-dir.\n", f);
 }
 
 void fota_report_write_text(const fota_report_t *r, FILE *f)
@@ -158,8 +265,10 @@ void fota_report_write_text(const fota_report_t *r, FILE *f)
         return;
     }
     text_totals(f, r);
-    groups(f, "By model", r->by_model, r->n_model, false);
-    groups(f, "By revision", r->by_revision, r->n_revision, true);
+    groups(f, "By model", r->by_model, r->n_model, FOTA_GROUP_MODEL);
+    groups(f, "By revision", r->by_revision, r->n_revision, FOTA_GROUP_REVISION);
+    groups(f, "By hub (worst first)", r->by_hub, r->n_hub, FOTA_GROUP_HUB);
+    groups(f, "By slot (hub port; worst first)", r->by_slot, r->n_slot, FOTA_GROUP_SLOT);
     text_pareto(f, r);
     text_durations(f, r);
     text_rework(f, r);

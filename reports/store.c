@@ -189,6 +189,16 @@ static int bind_text(sqlite3_stmt *st, int idx, const char *v)
     return sqlite3_bind_text(st, idx, m, -1, free);
 }
 
+/* The packages' digests: NULL when no package had local bytes to hash (every
+ * entry "-": URL packages the job gives no sha256 for), so the column never
+ * holds a placeholder that reads like a value (docs/database.md). */
+static int bind_digests(sqlite3_stmt *st, int idx, const char *v)
+{
+    if (v && v[strspn(v, "-,")] == '\0')
+        return sqlite3_bind_null(st, idx);
+    return bind_text(st, idx, v);
+}
+
 static int bind_time(sqlite3_stmt *st, int idx, int64_t ms)
 {
     if (ms <= 0)
@@ -223,7 +233,7 @@ static int bind_identity(fota_store_t *s, sqlite3_stmt *st, int64_t id, const fo
              bind_text(st, 4, a->model) | bind_text(st, 5, a->family) |
              bind_text(st, 6, a->from_version) | bind_text(st, 7, a->to_version) |
              bind_text(st, 8, a->method) | bind_text(st, 9, a->package_names) |
-             bind_text(st, 10, a->package_sha256) | bind_time(st, 11, s->now_ms(s->now_ctx)) |
+             bind_digests(st, 10, a->package_sha256) | bind_time(st, 11, s->now_ms(s->now_ctx)) |
              sqlite3_bind_int64(st, 12, id);
     return rc == SQLITE_OK ? 0 : FOTA_E_NOMEM;
 }
@@ -238,7 +248,7 @@ int fota_store_attempt_begin(fota_store_t *s, const fota_attempt_t *a, int64_t *
              bind_text(st, 5, a->port) | bind_text(st, 6, a->imei) | bind_text(st, 7, a->model) |
              bind_text(st, 8, a->family) | bind_text(st, 9, a->from_version) |
              bind_text(st, 10, a->to_version) | bind_text(st, 11, a->method) |
-             bind_text(st, 12, a->package_names) | bind_text(st, 13, a->package_sha256) |
+             bind_text(st, 12, a->package_names) | bind_digests(st, 13, a->package_sha256) |
              bind_time(st, 14, a->started_at_ms > 0 ? a->started_at_ms : s->now_ms(s->now_ctx));
     if (rc != SQLITE_OK) {
         sqlite3_reset(st);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "fota_types.h"
+#include "slot_hub.h"
 
 /* Each entry upgrades version i to i+1. Never edit a shipped step: add one. */
 static const char *const steps[] = {
@@ -175,6 +176,41 @@ static const char *const steps[] = {
     "CREATE TABLE IF NOT EXISTS central_shipped ("
     "  attempt_id INTEGER PRIMARY KEY," /* attempts.id */
     "  shipped_at TEXT NOT NULL);",
+
+    /* 6 -> 7: traceability and yield per hub.
+     * - runs: one row per station start (job, its file's SHA-256, packages,
+     *   software version, station, operator), for the report's header.
+     * - package_sha256 is NULL when no package had local bytes to hash (URL
+     *   packages without a job sha256); rows written as "-" say so now too.
+     * - attempts_hub: every attempts column plus the slot's hub (the rule of
+     *   reports/slot_hub.h); slot_summary and hub_summary: yield per slot and
+     *   per hub by batch, PASS / (PASS + FAIL + INTERRUPTED) per attempt as
+     *   the dashboard and the report count it. */
+    "CREATE TABLE runs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  started_at TEXT NOT NULL, batch TEXT, station TEXT, operator TEXT,"
+    "  job_name TEXT, job_path TEXT, job_sha256 TEXT, software_version TEXT,"
+    "  packages TEXT);"
+    "CREATE INDEX runs_batch ON runs(batch, station, started_at);"
+    "UPDATE attempts SET package_sha256 = NULL"
+    "  WHERE package_sha256 IS NOT NULL AND trim(package_sha256, '-,') = '';"
+    "CREATE VIEW attempts_hub AS SELECT a.*, " FOTA_SLOT_HUB_SQL " AS hub FROM attempts a;"
+    "CREATE VIEW slot_summary AS"
+    "  SELECT batch, station, hub, slot, attempts, pass, fail, interrupted, skip, running,"
+    "    CASE WHEN pass + fail + interrupted > 0"
+    "      THEN ROUND(1.0 * pass / (pass + fail + interrupted), 4) END AS yield"
+    "  FROM (SELECT batch, station, hub, slot, count(*) AS attempts,"
+    "    sum(result = 'PASS') AS pass, sum(result = 'FAIL') AS fail,"
+    "    sum(result = 'INTERRUPTED') AS interrupted, sum(result = 'SKIP') AS skip,"
+    "    sum(result IS NULL) AS running"
+    "    FROM attempts_hub GROUP BY batch, station, hub, slot);"
+    "CREATE VIEW hub_summary AS"
+    "  SELECT batch, station, hub, count(*) AS slots, sum(attempts) AS attempts,"
+    "    sum(pass) AS pass, sum(fail) AS fail, sum(interrupted) AS interrupted,"
+    "    sum(skip) AS skip, sum(running) AS running,"
+    "    CASE WHEN sum(pass + fail + interrupted) > 0"
+    "      THEN ROUND(1.0 * sum(pass) / sum(pass + fail + interrupted), 4) END AS yield"
+    "  FROM slot_summary GROUP BY batch, station, hub;",
 };
 
 _Static_assert(sizeof steps / sizeof steps[0] == FOTA_STORE_SCHEMA_VERSION,

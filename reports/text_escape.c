@@ -36,6 +36,10 @@ void fota_csv_cell(FILE *f, const char *s)
         return;
     bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
                    s[0] == '\r';
+    /* Dashes and commas alone ("-", "-,-": a digest list of URL packages in an
+     * older file) cannot compute anything: shown as they are, not as "'-". */
+    if (s[0] == '-' && s[strspn(s, "-,")] == '\0')
+        formula = false;
     size_t n = strlen(s);
     if (!formula && !strpbrk(s, ",\"\r\n")) {
         fwrite(s, 1, n, f); /* the common case: a plain value, written whole */

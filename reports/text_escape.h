@@ -14,7 +14,8 @@ char *fota_mask_secrets(const char *in);
 bool fota_has_secret(const char *in);
 
 /* One CSV cell (RFC 4180 quoting). Text cells that a spreadsheet would run as a
- * formula (first char = + - @ TAB CR) get a leading single quote (OWASP). */
+ * formula (first char = + - @ TAB CR) get a leading single quote (OWASP), except
+ * a cell of nothing but dashes and commas, which computes nothing. */
 void fota_csv_cell(FILE *f, const char *s);
 
 /* Text for HTML element content and attribute values: & < > " ' escaped;

@@ -1,0 +1,94 @@
+/* Yield per slot (hub port) and per hub: "which hub port keeps failing".
+ * Counted per attempt like the by-model table, pass rate = PASS / (PASS + FAIL
+ * + INTERRUPTED), the dashboard's yield. One GROUP BY over the selection; the
+ * hub of each slot comes from fota_slot_hub, the rule the views use. */
+#include "report_slots.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fota_types.h"
+#include "report_stats.h"
+#include "slot_hub.h"
+
+static void add_counts(fota_report_group_t *g, sqlite3_stmt *st)
+{
+    static const int cols[] = {FOTA_R_PASS, FOTA_R_FAIL, FOTA_R_SKIP, FOTA_R_INTERRUPTED,
+                               FOTA_R_RUNNING};
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+        g->n[cols[i]] += sqlite3_column_int64(st, 1 + (int)i);
+    g->attempts += sqlite3_column_int64(st, 6);
+}
+
+/* Worst first: the lowest pass rate (no verdict at all sorts last), then the
+ * most attempts, then the name. */
+static int cmp_worst(const void *a, const void *b)
+{
+    const fota_report_group_t *x = a, *y = b;
+    int64_t dx = fota_report_verdicts(x), dy = fota_report_verdicts(y);
+    if ((dx == 0) != (dy == 0))
+        return dx == 0 ? 1 : -1;
+    if (dx && dy) {
+        /* x->pass / dx versus y->pass / dy without rounding */
+        int64_t l = x->n[FOTA_R_PASS] * dy, r = y->n[FOTA_R_PASS] * dx;
+        if (l != r)
+            return l < r ? -1 : 1;
+    }
+    if (x->attempts != y->attempts)
+        return x->attempts > y->attempts ? -1 : 1;
+    return strcmp(x->key, y->key);
+}
+
+static int finish(fota_groups_t *gs, fota_report_group_t **out, size_t *n)
+{
+    if (fota_groups_finish(gs, out, n) < 0)
+        return -1;
+    if (*n)
+        qsort(*out, *n, sizeof **out, cmp_worst);
+    return 0;
+}
+
+int fota_report_load_slots(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t *r)
+{
+    char sql[512], where[128];
+    fota_report_where(sel, where, sizeof where);
+    snprintf(sql, sizeof sql,
+             "SELECT slot, sum(result = 'PASS'), sum(result = 'FAIL'), sum(result = 'SKIP'),"
+             " sum(result = 'INTERRUPTED'), sum(result IS NULL), count(*) FROM attempts%s"
+             " GROUP BY slot",
+             where);
+    fota_groups_t slots = {fota_strmap_new(), NULL, 0}, hubs = {fota_strmap_new(), NULL, 0};
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (!slots.map || !hubs.map || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        goto out;
+    fota_report_bind(st, sel);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        const char *slot = t ? (const char *)t : "";
+        char hub[256];
+        fota_slot_hub(slot, hub, sizeof hub);
+        fota_report_group_t *g = fota_groups_get(&slots, slot), *h;
+        if (!g || !(h = fota_groups_get(&hubs, hub)))
+            goto out;
+        add_counts(g, st);
+        add_counts(h, st);
+    }
+    if (step != SQLITE_DONE || finish(&slots, &r->by_slot, &r->n_slot) < 0 ||
+        finish(&hubs, &r->by_hub, &r->n_hub) < 0)
+        goto out;
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    fota_groups_t *all[] = {&slots, &hubs};
+    for (size_t k = 0; k < 2; k++) {
+        fota_groups_t *gs = all[k];
+        if (gs->g) /* only when finish did not take them; keys not yet copied are NULL */
+            for (int64_t i = 0; i < fota_strmap_count(gs->map) && i < (int64_t)gs->cap; i++)
+                free(gs->g[i].key);
+        free(gs->g);
+        fota_strmap_free(gs->map);
+    }
+    return rc;
+}

@@ -1,0 +1,14 @@
+/* The report's per-slot and per-hub yield tables (report_slots.c) and its
+ * traceability header and rework details (report_trace.c). Internal to reports/. */
+#ifndef FOTA_REPORT_SLOTS_H
+#define FOTA_REPORT_SLOTS_H
+
+#include "report_model.h"
+
+/* Fills r->by_slot and r->by_hub; 0, or -1 (database error or out of memory). */
+int fota_report_load_slots(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t *r);
+/* Fills r->runs (when the file has the table), r->stations, r->operators, and
+ * each rework row's hops and module_retries; 0 or -1. */
+int fota_report_load_trace(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t *r);
+
+#endif

@@ -1,0 +1,145 @@
+/* Who and what produced the selected attempts (the traceability header: station,
+ * operator, job, its hash, package hashes, software version; table `runs`), and
+ * the rework rows' hop counts, module retries and transcript pointer. */
+#include "report_slots.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return strdup(t ? (const char *)t : "");
+}
+
+void fota_report_reason_note(const fota_report_failed_t *x, char *out, size_t len)
+{
+    out[0] = '\0';
+    /* The application notes describe these codes as "will retry until
+     * successful": a FAIL row with one means the retries ran out. */
+    if (strcmp(x->error_class, "transient") == 0 && strcmp(x->result, "FAIL") == 0)
+        snprintf(out, len,
+                 "the module gave up after %lld retr%s of its own (module_retries = %lld)",
+                 (long long)x->module_retries, x->module_retries == 1 ? "y" : "ies",
+                 (long long)x->module_retries);
+}
+
+void fota_report_transcript_sql(int64_t id, char *out, size_t len)
+{
+    snprintf(out, len, "SELECT t_ms, dir, text FROM events WHERE attempt_id = %lld ORDER BY rowid",
+             (long long)id);
+}
+
+static int has_table(sqlite3 *db, const char *name)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The runs behind the selection: those of its batches that started before
+ * its last attempt, less any run followed by another of the same batch and
+ * station before its first attempt (that one took over). */
+static int load_runs(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t *r)
+{
+    char sql[1024], where[128];
+    fota_report_where(sel, where, sizeof where);
+    snprintf(sql, sizeof sql,
+             "SELECT started_at, batch, station, operator, job_name, job_sha256, software_version,"
+             " packages FROM runs u"
+             " WHERE batch IN (SELECT DISTINCT batch FROM attempts%s) AND started_at <= ?5"
+             " AND NOT EXISTS (SELECT 1 FROM runs v WHERE v.batch IS u.batch"
+             "  AND v.station IS u.station AND v.started_at > u.started_at AND v.started_at <= ?4)"
+             " ORDER BY started_at, id",
+             where);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    fota_report_bind(st, sel);
+    sqlite3_bind_text(st, 4, r->first_started, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, r->last_started, -1, SQLITE_STATIC);
+    int step, rc = 0;
+    size_t cap = 0;
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (r->n_runs == cap) {
+            cap = cap ? 2 * cap : 8;
+            fota_report_run_t *n = realloc(r->runs, cap * sizeof *n);
+            if (!n) {
+                rc = -1;
+                break;
+            }
+            r->runs = n;
+        }
+        fota_report_run_t *u = &r->runs[r->n_runs++];
+        char **f[] = {&u->started_at, &u->batch,      &u->station,  &u->operator_id,
+                      &u->job_name,   &u->job_sha256, &u->software, &u->packages};
+        for (int i = 0; i < 8; i++)
+            if (!(*f[i] = col_dup(st, i)))
+                rc = -1;
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ", "-joined distinct non-empty values of one column over the selection. */
+static int distinct_list(sqlite3 *db, const fota_report_sel_t *sel, const char *col, char **out)
+{
+    char sql[512], where[128];
+    fota_report_where(sel, where, sizeof where);
+    snprintf(sql, sizeof sql,
+             "SELECT group_concat(v, ', ') FROM (SELECT DISTINCT %s AS v FROM attempts%s"
+             " ORDER BY 1) WHERE v IS NOT NULL AND v <> ''",
+             col, where);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    fota_report_bind(st, sel);
+    int rc = sqlite3_step(st) == SQLITE_ROW && (*out = col_dup(st, 0)) ? 0 : -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int load_failed_details(sqlite3 *db, fota_report_t *r)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT hops, module_retries FROM attempts WHERE id = ?1", -1, &st,
+                           NULL) != SQLITE_OK)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < r->n_failed && rc == 0; i++) {
+        sqlite3_bind_int64(st, 1, r->failed[i].id);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            r->failed[i].hops = sqlite3_column_int64(st, 0);
+            r->failed[i].module_retries = sqlite3_column_int64(st, 1);
+        } else {
+            rc = -1;
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int fota_report_load_trace(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t *r)
+{
+    int t = has_table(db, "runs");
+    if (t < 0)
+        return -1;
+    r->runs_table = t == 1;
+    if (r->runs_table && r->attempts && load_runs(db, sel, r) < 0)
+        return -1;
+    /* Without runs (an older file, the central copy) the attempts say who: one
+     * more pass over the rows, so only then. */
+    if (r->n_runs == 0 && r->attempts &&
+        (distinct_list(db, sel, "station", &r->stations) < 0 ||
+         distinct_list(db, sel, "operator", &r->operators) < 0))
+        return -1;
+    return load_failed_details(db, r);
+}

@@ -1,0 +1,36 @@
+/* Slot to hub; see slot_hub.h. Kept to the exact rule FOTA_SLOT_HUB_SQL states,
+ * so a report and an MES query over the views group the same rows. */
+#include "slot_hub.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool fota_slot_hub(const char *slot, char *out, size_t len)
+{
+    if (len)
+        out[0] = '\0';
+    if (!slot || !strstr(slot, "-usb-"))
+        return false;
+    size_t n = strlen(slot), end = n;
+    while (end > 0 && slot[end - 1] >= '0' && slot[end - 1] <= '9')
+        end--;
+    if (end == n || end == 0 || (slot[end - 1] != '.' && slot[end - 1] != ':'))
+        return false;
+    snprintf(out, len, "%.*s", (int)(end - 1), slot);
+    return true;
+}
+
+const char *fota_slot_label(const char *name, char *out, size_t len)
+{
+    const char *usb = NULL;
+    for (const char *p = name ? strstr(name, "-usb-") : NULL; p; p = strstr(p + 1, "-usb-"))
+        usb = p;
+    const char *colon = usb ? strchr(usb + 5, ':') : NULL;
+    if (colon && colon[1])
+        snprintf(out, len, "%s", colon + 1);
+    else if (usb && !colon && usb[5])
+        snprintf(out, len, "root %s", usb + 5);
+    else
+        snprintf(out, len, "%s", name ? name : "");
+    return out;
+}
