@@ -11,8 +11,8 @@
  *      product and the interface is that product's AT interface (or the profile says
  *      the AT interface is unknown); a non-Quectel adapter has none; a port with no
  *      USB identity (a pty, a UART) is a candidate;
- *   3. choose: `AT` on every candidate in rounds of PROBE_TIMEOUT_MS until
- *      timeouts.probe; the lowest-numbered interface that answers is the AT port. The
+ *   3. choose: `AT` on every candidate in rounds of PROBE_TIMEOUT_MS (every fifth
+ *      round a longer silence, see round_wait_ms) until timeouts.probe; the lowest-numbered interface that answers is the AT port. The
  *      interface chosen for the previous module in this slot is asked alone first, so
  *      a module back from its reboot is asked on its own AT port and nowhere else.
  * The chosen port's handle is kept for the attempt; every other interface is closed
@@ -189,6 +189,36 @@ static bool round_member(const slot_t *s, const slot_if_t *f)
     return true;
 }
 
+/* The longest AT+QFUPL <timeout> of the module's profile, or of every profile while
+ * the module is unknown (a pty, a UART): the silence after which a module still in
+ * an upload's data mode gives the upload up and reads AT again. */
+static unsigned upload_silence_ms(const slot_t *s)
+{
+    const fota_profile_set_t *set = &s->st->profiles;
+    unsigned longest = 0;
+    for (size_t i = 0; i < set->n; i++) {
+        const fota_profile_t *p = set->v[i];
+        unsigned t = (unsigned)p->methods[FOTA_METHOD_LOCAL].upload_timeout_s * 1000u;
+        if ((!s->hint || p == s->hint) && t > longest)
+            longest = t;
+    }
+    return longest;
+}
+
+/* How long one round waits for answers. A booting module answers within a round of
+ * its AT interpreter coming up, so rounds are short. But a module that a killed or
+ * unplugged-from station left inside an AT+QFUPL upload takes every `AT` as file
+ * data, and each one restarts its data timeout: asked every round, it would never
+ * leave data mode. Every fifth round is therefore a silence longer than that
+ * timeout, after which the module has closed the upload and answers. */
+static unsigned round_wait_ms(const slot_t *s)
+{
+    if (s->choose_round % 5 != 4)
+        return PROBE_TIMEOUT_MS;
+    unsigned silence = upload_silence_ms(s) + 1000u;
+    return silence > PROBE_TIMEOUT_MS ? silence : PROBE_TIMEOUT_MS;
+}
+
 static void choose_round(slot_t *s)
 {
     for (size_t i = 0; i < s->n_ifs; i++) {
@@ -205,7 +235,7 @@ static void choose_round(slot_t *s)
         choose_give_up(s, "no port that can be opened");
         return;
     }
-    uv_timer_start(&s->timer, slot_timer_cb, PROBE_TIMEOUT_MS, 0);
+    uv_timer_start(&s->timer, slot_timer_cb, round_wait_ms(s), 0);
 }
 
 static void choose_give_up(slot_t *s, const char *why)

@@ -163,6 +163,15 @@ class Case:
         except sqlite3.Error:
             return []
 
+    def uploads_started(self, log="sim.log"):
+        """How many AT+QFUPL uploads fota-sim (--verbose) has begun and not ended."""
+        try:
+            with open(os.path.join(self.dir, log)) as f:
+                lines = [ln for ln in f if " QFUPL " in ln]
+        except OSError:
+            return 0
+        return sum("(lost" not in ln for ln in lines) - sum("(lost" in ln for ln in lines)
+
     def events(self, attempt_id):
         con = sqlite3.connect(self.db)
         ev = [r[0] for r in con.execute("SELECT text FROM events WHERE attempt_id=?", (attempt_id,))]
@@ -892,18 +901,20 @@ def case_dashboard_fail_stays(c):
 
 
 def case_kill_restart(c):
-    """A station killed mid-run (SIGKILL) loses nothing it committed; at the next
-    start its running rows are closed INTERRUPTED and the modules picked up again."""
+    """A station killed mid-upload (SIGKILL) loses nothing it committed; at the next
+    start its running rows are closed INTERRUPTED and the modules, still in the
+    upload's data mode, are picked up again."""
     job = local_job(c, "kill", n_size=400000, timeouts={"reboot": 10, "total": 60})
-    c.sim("--count", "2", "--family", "RG50xQ", expect_links=2)
+    c.sim("--count", "2", "--family", "RG50xQ", "--verbose", expect_links=2)
     st = subprocess.Popen([ARGS.station, "run", "--job", job, "--db", c.db, "--ports", c.ports,
                            "--profiles", os.path.join(ARGS.source, "profiles"), "--no-dashboard"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     c.procs.append(st)
+    # Killed inside both uploads: the modules are left in AT+QFUPL's data mode, where
+    # every `AT` of the next station is file data that restarts their data timeout.
     end = time.time() + 20
-    while time.time() < end and len(c.rows_now()) < 2:
+    while time.time() < end and c.uploads_started() < 2:
         time.sleep(0.05)
-    time.sleep(0.3)
     st.kill()
     st.wait()
     before = c.rows()
