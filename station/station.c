@@ -118,6 +118,11 @@ void station_schedule(station_t *st)
 
 static void station_shutdown(station_t *st);
 
+static void idle_cb(uv_timer_t *t)
+{
+    station_check_exit(t->data);
+}
+
 void station_check_exit(station_t *st)
 {
     if (st->stopped)
@@ -140,9 +145,13 @@ void station_check_exit(station_t *st)
             station_shutdown(st);
         return;
     }
-    if (st->opts->until_idle && !busy &&
-        station_now(st) - st->last_link_change_ms >= IDLE_SETTLE_MS)
-        station_shutdown(st);
+    if (st->opts->until_idle && !busy) {
+        int64_t quiet = station_now(st) - st->last_link_change_ms;
+        if (quiet >= IDLE_SETTLE_MS)
+            station_shutdown(st);
+        else /* exit when the window ends, not at the next redraw tick */
+            uv_timer_start(&st->idle, idle_cb, (uint64_t)(IDLE_SETTLE_MS - quiet), 0);
+    }
 }
 
 static void tick_cb(uv_timer_t *t)
@@ -283,6 +292,7 @@ static void station_shutdown(station_t *st)
     for (size_t i = 0; i < st->n_slots; i++)
         slot_close(st->slots[i]);
     uv_close((uv_handle_t *)&st->tick, handle_close_noop);
+    uv_close((uv_handle_t *)&st->idle, handle_close_noop);
     for (size_t i = 0; i < N_SIGNALS; i++)
         uv_close((uv_handle_t *)&st->sigs[i], handle_close_noop);
     station_db_detach(st); /* and the loop-lateness instrument (loop_lag.h) */
@@ -365,6 +375,8 @@ static void station_start_tick_and_signals(station_t *st)
     uv_timer_init(st->loop, &st->tick);
     st->tick.data = st;
     uv_timer_start(&st->tick, tick_cb, TICK_MS, TICK_MS);
+    uv_timer_init(st->loop, &st->idle);
+    st->idle.data = st;
     for (size_t i = 0; i < N_SIGNALS; i++) {
         uv_signal_init(st->loop, &st->sigs[i]);
         st->sigs[i].data = st;

@@ -132,6 +132,7 @@ struct station {
     slot_t **slots;          /* sorted by name; never freed before exit */
     size_t n_slots;
     uv_timer_t tick;         /* dashboard redraw, exit checks */
+    uv_timer_t idle;         /* --until-idle: fires when the quiet window is over */
     uv_signal_t sigs[5];     /* one per entry of station.c's signal table */
     bool console_gone;       /* stdout closed (EPIPE): no more console log */
     fota_store_err_t db_logged; /* the database trouble the line log told already */
