@@ -1,15 +1,24 @@
-/* Test helper for the loaders' error lists (profile.h: fota_load_errors_t): the list
- * holds exactly the expected errors, in order, each "file:line:column: message"
- * starting with the expected text. Shared by tests/job and tests/profile. */
-#ifndef FOTA_TEST_EXPECT_ERRORS_H
-#define FOTA_TEST_EXPECT_ERRORS_H
+/* Helpers for the loader tests in tests/job and tests/profile (include after
+ * cmocka.h): fixture files, and the loaders' error lists (profile.h). */
+#ifndef FOTA_TEST_LOADER_TEST_H
+#define FOTA_TEST_LOADER_TEST_H
 
 #include <stdio.h>
 #include <string.h>
 
 #include "profile.h"
 
-/* Prints the whole list (so one run shows every difference); 0 when it matches. */
+/* A fixture file with exactly text in it. */
+static inline void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* The list holds exactly the expected errors, in order, each "file:line:column:
+ * message" starting with the expected text. Prints the whole list (so one run shows every difference); 0 when it matches. */
 static inline int expect_errors(const fota_load_errors_t *l, const char *const *want, size_t n)
 {
     int bad = l->n != n;

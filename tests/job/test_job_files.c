@@ -14,14 +14,7 @@
 #include <cmocka.h>
 
 #include "job.h"
-
-static void write_file(const char *path, const char *data)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    fputs(data, f);
-    fclose(f);
-}
+#include "loader_test.h"
 
 static int setup(void **state)
 {

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "job.h"
+#include "loader_test.h"
 #include "sha256.h"
 
 /* A typical first job, with the "3f1c…" sha256 placeholder people copy from examples. */
@@ -161,14 +162,6 @@ static void bad_jobs_name_the_place(void **state)
         failures += !ok;
     }
     assert_int_equal(failures, 0);
-}
-
-static void write_file(const char *path, const char *data)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    fputs(data, f);
-    fclose(f);
 }
 
 static void packages_read_once_and_checked(void **state)

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "../job/expect_errors.h"
+#include "../job/loader_test.h"
 
 #define TIMEOUTS "timeouts: {command: 5, reboot: 90, download: 900, stall: 120, total: 1800}\n"
 #define ERRORS "errors:\n  err:\n    - {code: 0, class: none, meaning: ok}\n"
@@ -124,14 +124,6 @@ static void the_list_is_bounded(void **state)
     assert_int_equal(l.more, 25 - FOTA_LOAD_ERRORS_MAX);
     assert_non_null(strstr(l.v[0].message, "errors.class: unknown class 'nope'"));
     assert_int_equal(l.v[0].line, 12);
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
 }
 
 /* A folder with two broken profiles names both, and loads nothing. */

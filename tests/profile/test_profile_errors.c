@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "profile.h"
+#include "../job/loader_test.h"
 
 /* A minimal valid profile, split so that each case can change one part. */
 #define HEAD "family: X\nmodels: [A1]\nidentify: {model: ATI, imei: AT+GSN}\n" \
@@ -179,14 +180,6 @@ static void missing_file_and_folder(void **state)
     fota_profile_set_t s;
     assert_int_equal(fota_profile_set_load_dir("no/such/dir", &s, &e), FOTA_E_NOENT);
     assert_int_equal(s.n, 0);
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
 }
 
 static void folder_loads_sorted_and_names_the_broken_file(void **state)
