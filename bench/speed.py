@@ -13,7 +13,8 @@ A benchmark, not a test: it prints figures and never fails on them. Three parts
   batch  1, 16, 64, 128, 256 modules (--batch-sizes) of mixed families and
          methods in one `run --until-idle`, fota-sim split over processes of at
          most --per-sim modules sharing one ports folder (distinct slots and
-         IMEIs). Figure: batch wall time / the slowest module's duration_ms.
+         IMEIs). Figures: batch wall time / the slowest module's duration_ms,
+         and batch wall / the station's wall for the slowest kind run alone.
          Then the same line on fresh simulators, driven by one fota-peer per
          kind at once: station wall / peer wall.
   cost   For the batches of 128 and more: the station's CPU time / wall time
@@ -178,10 +179,10 @@ def ratio_case(env, method, n, speed):
                 st_max=max(st_ms, default=None), peer_max=max(peer_ms, default=None))
 
 
-def batch_case(env, n, speed, peer=True, tag=""):
+def batch_case(env, n, speed, peer=True, tag="", first=0):
     d = os.path.join(env.work, f"batch-{n}{tag}")
     os.makedirs(d)
-    kinds = lib.batch_kinds(env, n)
+    kinds = lib.batch_kinds(env, n, first)
     sim_args = []
     for k, chunk in enumerate(lib.chunks(kinds, env.args.per_sim)):
         scen = os.path.join(d, f"sim-{k}.yaml")
@@ -233,9 +234,16 @@ def main():
             ref = batch_case(env, len(lib.BATCH_KINDS), args.batch_speed, peer=False, tag="-ref")
             print(f"reference: {len(lib.BATCH_KINDS)} modules, one of each kind: slowest "
                   f"{ref['slowest']:.2f} s ({ref['slowest_kind']}), wall {ref['wall']:.2f} s\n")
+            # The slowest kind of the reference run alone through the station: what
+            # a batch costs beyond its slowest module, start-up and exit included.
+            kind = next(i for i, k in enumerate(lib.BATCH_KINDS)
+                        if ref["slowest_kind"].startswith(k[0]))
+            alone = batch_case(env, 1, args.batch_speed, peer=False, tag="-alone", first=kind)
+            print(f"alone: one {alone['slowest_kind']}: own time {alone['slowest']:.2f} s, "
+                  f"station wall {alone['wall']:.2f} s\n")
             print(lib.BATCH_HEAD)
             for n in [int(x) for x in args.batch_sizes.split(",")]:
-                print(lib.batch_row(batch_case(env, n, args.batch_speed), ref), flush=True)
+                print(lib.batch_row(batch_case(env, n, args.batch_speed), ref, alone), flush=True)
     finally:
         env.close()
         srv.shutdown()
