@@ -117,6 +117,16 @@ def case_every_error_listed(args, work):
                   absent=("profile(s) ok",))
 
 
+def case_list_bounded(args, work):
+    # 25 wrong targets: 20 printed, then how many more; still exit 2.
+    rows = "".join(f"  - {{family: RG50xQ, to: B, method: m{i}, url: 'http://h/a.zip'}}\n"
+                   for i in range(25))
+    job = write(os.path.join(work, "job.yaml"), "name: n\ntargets:\n" + rows)
+    rc, out = run_check(args, job)
+    return expect(rc, out, 2, "job.yaml:3:", "job.yaml:22:", "... and 5 more error(s) not shown",
+                  absent=("job.yaml:23:",)) and out.count("unknown method") == 20
+
+
 CASES = {
     "check_password_masked": case_password_masked,
     "check_at_injection": case_at_injection,
@@ -125,6 +135,7 @@ CASES = {
     "check_url_only_wording": case_url_only_wording,
     "check_mixed_counts": case_mixed_counts,
     "check_every_error_listed": case_every_error_listed,
+    "check_list_bounded": case_list_bounded,
 }
 
 
