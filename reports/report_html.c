@@ -449,6 +449,11 @@ static void html_pareto_table(FILE *f, const fota_report_t *r)
             ESC(p->error_class[0] ? p->error_class : "-");
             fprintf(f, "</td><td class=\"n\">%lld</td><td>", (long long)p->error_code);
             ESC(p->meaning);
+            if (fota_report_pareto_note(p)[0]) {
+                fputs(p->meaning[0] ? "; <b>" : "<b>", f);
+                ESC(fota_report_pareto_note(p));
+                fputs("</b>", f);
+            }
             fprintf(f, "</td><td class=\"n\">%lld</td><td class=\"n\">", (long long)p->count);
             pct(f, p->count, r->pareto_total);
             fputs("</td><td class=\"n\">", f);

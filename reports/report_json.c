@@ -167,8 +167,13 @@ static void json_pareto(FILE *f, const fota_report_t *r)
         str_or_null(f, p->error_class);
         fprintf(f, ", \"error_code\": %lld, \"meaning\": ", (long long)p->error_code);
         str_or_null(f, p->meaning);
-        fprintf(f, ", \"count\": %lld, \"share\": %.4f, \"cumulative\": %.4f}", (long long)p->count,
+        fprintf(f, ", \"count\": %lld, \"share\": %.4f, \"cumulative\": %.4f", (long long)p->count,
                 (double)p->count / (double)r->pareto_total, (double)cum / (double)r->pareto_total);
+        if (fota_report_pareto_note(p)[0]) {
+            fputs(", \"note\": ", f);
+            fota_json_str(f, fota_report_pareto_note(p));
+        }
+        fputc('}', f);
     }
     fputc(']', f);
 }

@@ -111,6 +111,9 @@ int64_t fota_report_verdicts(const fota_report_group_t *g);
 /* The words a rework row adds to its reason, "" when none: a transient code
  * that ended in FAIL means the module gave up after its own retries. */
 void fota_report_reason_note(const fota_report_failed_t *x, char *out, size_t len);
+/* The words a Pareto row adds to its meaning: a transient code counted among
+ * FAIL attempts is one the module stopped retrying. "" when none. */
+const char *fota_report_pareto_note(const fota_report_pareto_t *p);
 /* Where an attempt's transcript is: the query that prints it. */
 void fota_report_transcript_sql(int64_t id, char *out, size_t len);
 

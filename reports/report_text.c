@@ -166,6 +166,11 @@ static void text_pareto(FILE *f, const fota_report_t *r)
                 100.0 * (double)p->count / (double)r->pareto_total,
                 100.0 * (double)cum / (double)r->pareto_total);
         put_safe(f, p->meaning, 0);
+        const char *note = fota_report_pareto_note(p);
+        if (note[0]) {
+            fputs(p->meaning[0] ? "; " : "", f);
+            put_safe(f, note, 0);
+        }
         putc_unlocked('\n', f);
     }
 }

@@ -24,6 +24,13 @@ void fota_report_reason_note(const fota_report_failed_t *x, char *out, size_t le
                  (long long)x->module_retries);
 }
 
+const char *fota_report_pareto_note(const fota_report_pareto_t *p)
+{
+    return strcmp(p->error_class, "transient") == 0
+               ? "in a FAIL row: the module gave up after its own retries (module_retries)"
+               : "";
+}
+
 void fota_report_transcript_sql(int64_t id, char *out, size_t len)
 {
     snprintf(out, len, "SELECT t_ms, dir, text FROM events WHERE attempt_id = %lld ORDER BY rowid",
