@@ -82,6 +82,7 @@ static void method_qfua_sent(machine_t *m, uint64_t now)
     }
     /* Silence before "+++" so the module does not take it for data (the
      * profile's guard_ms; 0 is a configured value: no guard). */
+    machine_action_trace(m, FOTA_TRACE_INFO, "all %zu bytes written", m->pkg->size);
     s->step = QU_GUARD1;
     m->t_aux = machine_state_after(now, m->mp->guard_ms);
 }

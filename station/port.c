@@ -25,6 +25,7 @@ struct fota_port {
     size_t head, len, cap;
     bool drain_pending;      /* a write was queued since the last drained_cb */
     bool closing;
+    bool in_cb;              /* inside port_poll_cb: it updates the poll handle at its end */
     int events;              /* what the poll handle currently watches */
     char device[128];
 };
@@ -211,27 +212,33 @@ static void port_read(fota_port_t *p)
     }
 }
 
+/* Writes until the queue is empty or the descriptor is full. When the queue
+ * empties, the owner hears drained_cb at once and what it queues in answer (the
+ * next block of a stream) is written in the same pass: a streaming port costs one
+ * loop wake per descriptor-full of bytes, not one per block, and its poll handle
+ * keeps watching for writability instead of being switched off and on per block. */
 static void port_write_some(fota_port_t *p)
 {
-    while (p->head < p->len) {
-        ssize_t n = write(p->fd, p->q + p->head, p->len - p->head);
-        if (n > 0) {
-            p->head += (size_t)n;
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+    while (!p->closing) {
+        if (p->head < p->len) {
+            ssize_t n = write(p->fd, p->q + p->head, p->len - p->head);
+            if (n > 0) {
+                p->head += (size_t)n;
+                continue;
+            }
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                return;
+            port_gone(p, n < 0 ? -errno : UV_EIO);
             return;
-        port_gone(p, n < 0 ? -errno : UV_EIO);
-        return;
-    }
-    p->head = p->len = 0;
-    if (p->drain_pending) {
+        }
+        p->head = p->len = 0;
+        if (!p->drain_pending)
+            return;
         p->drain_pending = false;
-        port_update_poll(p);
         if (p->cbs.drained_cb)
-            p->cbs.drained_cb(p->cbs.ctx);
+            p->cbs.drained_cb(p->cbs.ctx); /* may queue more: the loop writes it */
     }
 }
 
@@ -244,10 +251,15 @@ static void port_poll_cb(uv_poll_t *h, int status, int events)
         port_gone(p, status);
         return;
     }
+    p->in_cb = true;
     if (events & (UV_READABLE | UV_DISCONNECT))
         port_read(p);
-    if (!p->closing && p->events && (events & UV_WRITABLE))
+    /* Also without a writable event: what the bytes just read made the owner queue
+     * (the next block after an upload's acknowledgement) goes out now instead of a
+     * loop wake later. A full descriptor answers EAGAIN and the poll handle waits. */
+    if (!p->closing && p->events && (p->head < p->len || p->drain_pending))
         port_write_some(p);
+    p->in_cb = false;
     if (!p->closing && p->events)
         port_update_poll(p);
 }
@@ -386,7 +398,8 @@ int fota_port_write(fota_port_t *p, const uint8_t *data, size_t n)
     /* The drained callback always comes from the loop, never from inside this call,
      * so the caller's action loop is never re-entered. */
     p->drain_pending = true;
-    port_update_poll(p);
+    if (!p->in_cb) /* else port_poll_cb writes it and updates the handle itself */
+        port_update_poll(p);
     return 0;
 }
 
