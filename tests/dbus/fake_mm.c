@@ -10,6 +10,7 @@
  * and a caller's departure `<time>\t<sender>\t<uid>\t0\tvanished`.
  * --refuse UID (repeatable) answers that uid's inhibit with --refuse-error (default
  * org.freedesktop.ModemManager1.Error.Core.Unauthorized, what polkit's "no" gives).
+ * --delay-ms N answers every call N ms after it came (a slow polkit), in order.
  * --ready FILE is created once the name is owned. Ends on SIGTERM or SIGINT. */
 #include <errno.h>
 #include <signal.h>
@@ -29,6 +30,50 @@ static struct {
     char *uid, *owner;
 } held[MAX_ITEMS];
 static volatile sig_atomic_t quit;
+static long delay_ms;
+/* Calls whose answer waits for --delay-ms: the call, its error (NULL: ok), when due. */
+static struct {
+    sd_bus_message *call;
+    const char *error;
+    long long due_us;
+} pending[MAX_ITEMS];
+static size_t n_pending;
+
+static long long now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void answer(sd_bus_message *m, const char *err)
+{
+    if (err)
+        sd_bus_reply_method_errorf(m, err, "fake ModemManager says no");
+    else
+        sd_bus_reply_method_return(m, "");
+}
+
+/* Answers the delayed calls that are due; returns the µs until the next one (or a
+ * default wait when none is pending). */
+static unsigned long long answer_due(void)
+{
+    long long now = now_us();
+    size_t kept = 0;
+    unsigned long long next = 200000;
+    for (size_t i = 0; i < n_pending; i++) {
+        if (pending[i].due_us <= now) {
+            answer(pending[i].call, pending[i].error);
+            sd_bus_message_unref(pending[i].call);
+            continue;
+        }
+        if ((unsigned long long)(pending[i].due_us - now) < next)
+            next = (unsigned long long)(pending[i].due_us - now);
+        pending[kept++] = pending[i];
+    }
+    n_pending = kept;
+    return next;
+}
 
 static void record(const char *sender, const char *uid, int on, const char *outcome)
 {
@@ -91,6 +136,12 @@ static int method_inhibit(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
     sender = sender ? sender : "?";
     const char *err = on ? inhibit(sender, uid) : uninhibit(sender, uid);
     record(sender, uid, on, err ? err : "ok");
+    if (delay_ms > 0 && n_pending < MAX_ITEMS) {
+        pending[n_pending].call = sd_bus_message_ref(m);
+        pending[n_pending].error = err;
+        pending[n_pending++].due_us = now_us() + delay_ms * 1000;
+        return 1; /* answered later (answer_due) */
+    }
     if (err)
         return sd_bus_error_setf(ret_error, err, "fake ModemManager says no to '%s'", uid);
     return sd_bus_reply_method_return(m, "");
@@ -139,6 +190,8 @@ static int parse_args(int argc, char **argv, const char **log_path, const char *
             refuse[n_refuse++] = v;
         else if (strcmp(a, "--refuse-error") == 0)
             refuse_error = v;
+        else if (strcmp(a, "--delay-ms") == 0)
+            delay_ms = atol(v);
         else
             return -1;
         i++;
@@ -163,7 +216,7 @@ int main(int argc, char **argv)
     const char *log_path = NULL, *ready = NULL;
     if (parse_args(argc, argv, &log_path, &ready) < 0) {
         fprintf(stderr, "usage: fake_mm --log FILE [--ready FILE] [--refuse UID]... "
-                        "[--refuse-error NAME]\n");
+                        "[--refuse-error NAME] [--delay-ms N]\n");
         return 2;
     }
     if (!(log_f = fopen(log_path, "a"))) {
@@ -190,7 +243,8 @@ int main(int argc, char **argv)
         r = sd_bus_process(bus, NULL);
         if (r < 0)
             break;
-        if (r == 0 && (r = sd_bus_wait(bus, 200000)) < 0 && r != -EINTR)
+        unsigned long long wait = answer_due();
+        if (r == 0 && (r = sd_bus_wait(bus, wait)) < 0 && r != -EINTR)
             break;
     }
     for (int i = 0; i < MAX_ITEMS; i++)

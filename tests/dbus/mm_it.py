@@ -29,6 +29,9 @@ ARGS = None
 # What the emulated kernel shows for the USB device on hub port N (hub.umockdev).
 UID = "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1.{port}"
 REFUSED_PORT = 2  # the EC200T: ModemManager says no to it in case `inhibit`
+# fake_mm answers this late in case `inhibit`: longer than the job's settle wait, so
+# an `AT` that did not wait for the answer would show.
+ANSWER_DELAY_S = 0.7
 
 
 def uid(port):
@@ -124,11 +127,13 @@ def told_once(out, words):
 
 
 def case_inhibit(c):
-    """Each module's USB device is held from before its attempt until its result is
-    in the database, once; the device ModemManager refuses still PASSes; the FTDI
-    adapter (no module) is never asked about; nothing is left to the disconnect."""
+    """Each module's USB device is held from before the first `AT` to it (ModemManager
+    answers late here) until its result is in the database, once; the device
+    ModemManager refuses still PASSes; the FTDI adapter (no module) is never asked
+    about; nothing is left to the disconnect."""
     addr = bus(c)
-    log = fake_mm(c, addr, "--refuse", uid(REFUSED_PORT))
+    log = fake_mm(c, addr, "--refuse", uid(REFUSED_PORT), "--delay-ms",
+                  str(int(ANSWER_DELAY_S * 1000)))
     watch = ReleaseWatch(c, log)
     watch.start()
     out, rows = run_hub(c, addr)
@@ -146,6 +151,11 @@ def case_inhibit(c):
         check(len(before) == 1 and len([x for x in mine if x["on"] and
                                         x["t"] <= epoch(row["finished_at"])]) == 1,
               f"{slot(port)}: one hold before its attempt {row['started_at']}: {mine}")
+        chosen = [line.split(" ", 1)[0] for line in out.splitlines()
+                  if f" {slot(port)}: AT port " in line]
+        check(chosen and epoch(chosen[0]) >= before[0]["t"] + ANSWER_DELAY_S - 0.05,
+              f"{slot(port)}: its AT port chosen at {chosen[:1]}, before ModemManager's "
+              f"answer ({before[0]['t']} + {ANSWER_DELAY_S}s)")
         if port == REFUSED_PORT:
             check(before[0]["outcome"].endswith("Unauthorized") and
                   not [x for x in mine if not x["on"]], f"refused, never given back: {mine}")
