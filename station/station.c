@@ -16,6 +16,7 @@
 #include "by_path.h"
 #include "central_conn.h"
 #include "check.h"
+#include "store_runs.h"
 #include "sysinfo.h"
 #include "util.h"
 
@@ -472,6 +473,9 @@ int fota_station_run(const fota_cli_t *opts)
 
     station_init_state(st, opts);
     station_log_start(st, recovered);
+    char why[256] = ""; /* the reports' traceability header (table runs); only that is lost */
+    if (fota_store_run_record(opts->db, st->job, st->batch, opts->operator_id, why, sizeof why) < 0)
+        station_log(st, "results database: %s; the report will not name this run", why);
     station_start_tick_and_signals(st);
     station_mm_start(st);
     station_db_attach(st);
