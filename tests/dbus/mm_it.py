@@ -12,6 +12,7 @@ Exit 77 (skipped) when umockdev-run or dbus-daemon is missing.
 """
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -191,7 +192,70 @@ def case_no_bus(c):
     told_once(out, "ModemManager: no system D-Bus")
 
 
-CASES = {"inhibit": case_inhibit, "absent": case_absent, "off": case_off, "no_bus": case_no_bus}
+def station_pid(c):
+    """The station of this case (its --db is this case's file), or None."""
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if (argv and os.path.realpath(argv[0].decode(errors="replace")) ==
+                os.path.realpath(ARGS.station) and c.db.encode() in argv):
+            return int(pid)
+    return None
+
+
+def case_stop(c):
+    """SIGTERM while the three modules are being upgraded: their attempts end
+    INTERRUPTED, and each device is given back explicitly before the station leaves
+    the bus (not by ModemManager noticing the departure); the exit is clean (1:
+    interrupted attempts; a sanitizer report would change it)."""
+    addr = bus(c)
+    log = fake_mm(c, addr)
+    usb_it.start_sim(c)
+    _, targets = station_it.mixed_line_job(c)
+    fams = {m["family"] for m in usb_it.MODULES.values()}
+    job = c.write("job.yaml", station_it.job_yaml("mm", [t for t in targets if t["family"] in fams],
+                                                  timeouts={"reboot": 20, "total": 120}))
+    os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = addr
+    stopped = []
+
+    def stopper():
+        end = time.time() + 60
+        while time.time() < end:
+            held = {x["uid"] for x in calls(log) if x["on"] and x["outcome"] == "ok"}
+            rows = c.rows_now()
+            pid = station_pid(c)
+            if len(held) == len(usb_it.MODULES) and len(rows) == len(usb_it.MODULES) and pid:
+                time.sleep(1)  # into the transfers
+                os.kill(pid, signal.SIGTERM)
+                stopped.append(time.time())
+                return
+            time.sleep(0.05)
+
+    t = threading.Thread(target=stopper, daemon=True)
+    t.start()
+    r, _ = usb_it.hub(c, ARGS.station, "run", "--job", job, "--db", c.db, "--ports",
+                      "/dev/serial/by-path", "--profiles", os.path.join(ARGS.source, "profiles"),
+                      "--no-dashboard", "--until-idle", timeout=90)
+    t.join()
+    with open(os.path.join(c.dir, "station.out"), "w") as f:
+        f.write(r.stdout + r.stderr)
+    check(stopped, "the station never had its three modules held and started")
+    check(r.returncode == 1, f"station exit {r.returncode}: {r.stdout[-3000:]}{r.stderr[-3000:]}")
+    rows = c.rows()
+    check(len(rows) == len(usb_it.MODULES) and all(x["result"] == "INTERRUPTED" for x in rows),
+          f"three INTERRUPTED rows: {rows}")
+    cs = calls(log)
+    check(not [x for x in cs if x["outcome"] == "vanished"], f"given back explicitly: {cs}")
+    for port in usb_it.MODULES:
+        mine = [(x["on"], x["outcome"]) for x in cs if x["uid"] == uid(port)]
+        check(mine == [(True, "ok"), (False, "ok")], f"{slot(port)}: held, then given back: {mine}")
+
+
+CASES = {"inhibit": case_inhibit, "absent": case_absent, "off": case_off, "no_bus": case_no_bus,
+         "stop": case_stop}
 
 
 def main():
