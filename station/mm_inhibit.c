@@ -89,6 +89,11 @@ static const struct {
      "later). Upgrades go on, but it may probe a module meanwhile"},
     {"org.freedesktop.ModemManager1.Error.Core.NotFound", TOLD_NOT_FOUND,
      "does not manage this module: nothing to ask"},
+    /* No answer within CALL_TIMEOUT_US, or the connection closed under the call. */
+    {"org.freedesktop.DBus.Error.NoReply", TOLD_OTHER,
+     "did not answer in time; upgrades go on, but it may probe a module meanwhile"},
+    {"org.freedesktop.DBus.Error.Timeout", TOLD_OTHER,
+     "did not answer in time; upgrades go on, but it may probe a module meanwhile"},
 };
 
 static void mm_tell(fota_mm_t *mm, unsigned kind, const char *what, const char *name,
