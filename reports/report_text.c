@@ -91,6 +91,23 @@ static void groups(FILE *f, const char *title, const fota_report_group_t *g, siz
     }
 }
 
+/* A value of several lines (the packages), each line escaped on its own and
+ * the following ones indented to the value's column. */
+static void put_lines(FILE *f, const char *s, int indent)
+{
+    for (const char *p = s, *nl;; p = nl + 1) {
+        nl = strchr(p, '\n');
+        char line[512];
+        snprintf(line, sizeof line, "%.*s", nl ? (int)(nl - p) : (int)strlen(p), p);
+        if (p != s)
+            fprintf(f, "%*s", indent, "");
+        put_safe(f, line, 0);
+        putc_unlocked('\n', f);
+        if (!nl)
+            return;
+    }
+}
+
 /* Title, the selection the figures below are for, and who and what produced
  * them (table runs; older files only name stations and operators). */
 static void text_head(FILE *f, const fota_report_t *r)
@@ -113,9 +130,8 @@ static void text_head(FILE *f, const fota_report_t *r)
         for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
             fputs(k ? "  " : "", f);
             put_safe(f, names[k], k ? 11 : 0);
-            fputs(k ? " " : " ", f);
-            put_safe(f, v[k][0] ? v[k] : "-", 0);
-            putc_unlocked('\n', f);
+            putc_unlocked(' ', f);
+            put_lines(f, v[k][0] ? v[k] : "-", 14);
         }
     }
     if (r->n_runs == 0 && r->attempts) {

@@ -156,6 +156,21 @@ def case_three_stations(c):
     check(bs == [["9", "8", "1", "3"]], f"batch_summary across stations: {bs}")
     lr = count(pg, "SELECT count(*) FROM latest_results")
     check(lr == 9, f"latest_results: one row per IMEI: {lr}")
+    # Yield per hub centrally is what each station's file says: the same rule in
+    # both SQL dialects (central schema 2, station schema 7).
+    check(count(pg, "SELECT version FROM fota_schema") == 2, "central schema version 2")
+    for p, db, name in procs:
+        con = sqlite3.connect(db)
+        lh = [[str(i), h] for i, h in con.execute(
+            "SELECT id, hub FROM attempts_hub WHERE result IS NOT NULL ORDER BY id")]
+        ls = [[h, s, str(n), str(ok)] for h, s, n, ok in con.execute(
+            "SELECT hub, slot, attempts, pass FROM slot_summary ORDER BY slot")]
+        con.close()
+        ch = pg.psql(f"SELECT local_id, hub FROM attempts_hub WHERE station = '{name}' ORDER BY local_id")
+        cs = pg.psql(f"SELECT hub, slot, attempts, pass FROM slot_summary WHERE station = '{name}'"
+                     " ORDER BY slot COLLATE \"C\"")
+        check(ch == lh and any(h for _, h in lh), f"{name}: hubs differ\nfile:    {lh}\ncentral: {ch}")
+        check(cs == ls, f"{name}: slot_summary differs\nfile:    {ls}\ncentral: {cs}")
     r = subprocess.run([ARGS.station, "report", "--central", pg.dsn(), "--format", "json"],
                        capture_output=True, text=True)
     check(r.returncode == 0 and '"modules": 9' in r.stdout.replace(" ", "").replace('"modules":9', '"modules": 9'),
@@ -163,6 +178,7 @@ def case_three_stations(c):
     r = subprocess.run([ARGS.station, "report", "--central", pg.dsn(), "--station", "line0"],
                        capture_output=True, text=True)
     check(r.returncode == 0 and "attempts 3:" in r.stdout and "Shipping lag by station" in r.stdout
+          and "By hub (worst first)" in r.stdout and "Stations: line0" in r.stdout
           and "line0" in r.stdout and "line1" not in r.stdout.split("Shipping lag")[1],
           f"report --central --station line0: {r.stdout}{r.stderr}")
     # Re-shipping changes nothing: the files say what was shipped, the key absorbs the rest.
