@@ -5,6 +5,7 @@
 #include "report_slots.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,19 +77,62 @@ static int finish(fota_groups_t *gs, fota_report_group_t **out, size_t *n)
     return 0;
 }
 
+/* Distinct values, then ", "-joined in natural order into *out (NULL when none). */
+static int join_set(fota_strmap_t *set, char **out)
+{
+    int64_t n = fota_strmap_count(set);
+    if (n == 0)
+        return 0;
+    const char **v = malloc((size_t)n * sizeof *v);
+    if (!v)
+        return -1;
+    size_t len = 1;
+    for (int64_t i = 0; i < n; i++) {
+        v[i] = fota_strmap_key(set, i);
+        len += strlen(v[i]) + 2;
+    }
+    for (int64_t i = 1; i < n; i++) /* a handful of stations: insertion sort */
+        for (int64_t j = i; j > 0 && natcmp(v[j - 1], v[j]) > 0; j--) {
+            const char *t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    char *b = malloc(len);
+    if (b) {
+        size_t o = 0;
+        for (int64_t i = 0; i < n; i++)
+            o += (size_t)snprintf(b + o, len - o, "%s%s", i ? ", " : "", v[i]);
+    }
+    free(v);
+    *out = b;
+    return b ? 0 : -1;
+}
+
+static int add_to_set(fota_strmap_t *set, sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    int added;
+    return !t || !t[0] || fota_strmap_get(set, (const char *)t, &added) >= 0 ? 0 : -1;
+}
+
+/* One GROUP BY over the covering index attempts_slot (schema 7): the slot
+ * groups, and the stations and operators the attempts name (the header's
+ * fallback when no run record covers the selection) from the same pass. */
 int fota_report_load_slots(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t *r)
 {
-    char sql[512], where[128];
+    char sql[640], where[128];
     fota_report_where(sel, where, sizeof where);
     snprintf(sql, sizeof sql,
              "SELECT slot, sum(result = 'PASS'), sum(result = 'FAIL'), sum(result = 'SKIP'),"
-             " sum(result = 'INTERRUPTED'), sum(result IS NULL), count(*) FROM attempts%s"
-             " GROUP BY slot",
+             " sum(result = 'INTERRUPTED'), sum(result IS NULL), count(*), station, operator"
+             " FROM attempts%s GROUP BY slot, station, operator",
              where);
     fota_groups_t slots = {fota_strmap_new(), NULL, 0}, hubs = {fota_strmap_new(), NULL, 0};
+    fota_strmap_t *stations = fota_strmap_new(), *operators = fota_strmap_new();
     sqlite3_stmt *st = NULL;
     int rc = -1;
-    if (!slots.map || !hubs.map || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+    if (!slots.map || !hubs.map || !stations || !operators ||
+        sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         goto out;
     fota_report_bind(st, sel);
     int step;
@@ -98,13 +142,15 @@ int fota_report_load_slots(sqlite3 *db, const fota_report_sel_t *sel, fota_repor
         char hub[256];
         fota_slot_hub(slot, hub, sizeof hub);
         fota_report_group_t *g = fota_groups_get(&slots, slot), *h;
-        if (!g || !(h = fota_groups_get(&hubs, hub)))
+        if (!g || !(h = fota_groups_get(&hubs, hub)) || add_to_set(stations, st, 7) < 0 ||
+            add_to_set(operators, st, 8) < 0)
             goto out;
         add_counts(g, st);
         add_counts(h, st);
     }
     if (step != SQLITE_DONE || finish(&slots, &r->by_slot, &r->n_slot) < 0 ||
-        finish(&hubs, &r->by_hub, &r->n_hub) < 0)
+        finish(&hubs, &r->by_hub, &r->n_hub) < 0 || join_set(stations, &r->stations) < 0 ||
+        join_set(operators, &r->operators) < 0)
         goto out;
     rc = 0;
 out:
@@ -118,5 +164,7 @@ out:
         free(gs->g);
         fota_strmap_free(gs->map);
     }
+    fota_strmap_free(stations);
+    fota_strmap_free(operators);
     return rc;
 }

@@ -95,24 +95,6 @@ static int load_runs(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t *r
     return rc;
 }
 
-/* ", "-joined distinct non-empty values of one column over the selection. */
-static int distinct_list(sqlite3 *db, const fota_report_sel_t *sel, const char *col, char **out)
-{
-    char sql[512], where[128];
-    fota_report_where(sel, where, sizeof where);
-    snprintf(sql, sizeof sql,
-             "SELECT group_concat(v, ', ') FROM (SELECT DISTINCT %s AS v FROM attempts%s"
-             " ORDER BY 1) WHERE v IS NOT NULL AND v <> ''",
-             col, where);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    fota_report_bind(st, sel);
-    int rc = sqlite3_step(st) == SQLITE_ROW && (*out = col_dup(st, 0)) ? 0 : -1;
-    sqlite3_finalize(st);
-    return rc;
-}
-
 static int load_failed_details(sqlite3 *db, fota_report_t *r)
 {
     sqlite3_stmt *st;
@@ -141,12 +123,6 @@ int fota_report_load_trace(sqlite3 *db, const fota_report_sel_t *sel, fota_repor
         return -1;
     r->runs_table = t == 1;
     if (r->runs_table && r->attempts && load_runs(db, sel, r) < 0)
-        return -1;
-    /* Without runs (an older file, the central copy) the attempts say who: one
-     * more pass over the rows, so only then. */
-    if (r->n_runs == 0 && r->attempts &&
-        (distinct_list(db, sel, "station", &r->stations) < 0 ||
-         distinct_list(db, sel, "operator", &r->operators) < 0))
         return -1;
     return load_failed_details(db, r);
 }

@@ -192,6 +192,9 @@ static const char *const steps[] = {
     "  job_name TEXT, job_path TEXT, job_sha256 TEXT, software_version TEXT,"
     "  packages TEXT);"
     "CREATE INDEX runs_batch ON runs(batch, station, started_at);"
+    /* The report's per-slot pass (and slot_summary) reads this index alone, in
+     * slot order: no table rows, no sort. */
+    "CREATE INDEX attempts_slot ON attempts(slot, station, operator, result, batch, started_at);"
     "UPDATE attempts SET package_sha256 = NULL"
     "  WHERE package_sha256 IS NOT NULL AND trim(package_sha256, '-,') = '';"
     "CREATE VIEW attempts_hub AS SELECT a.*, " FOTA_SLOT_HUB_SQL " AS hub FROM attempts a;"

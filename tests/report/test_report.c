@@ -295,6 +295,14 @@ static void whole_scan_uses_the_module_indexes(void **state)
     has(plan, "COVERING INDEX attempts_failed");
     if (strstr(plan, "TEMP B-TREE"))
         fail_msg("failure scan sorts: %s", plan);
+    /* Yield per slot and hub (reports/report_slots.c): the slot index alone. */
+    plan_of("SELECT slot, sum(result = 'PASS'), sum(result = 'FAIL'), sum(result = 'SKIP'),"
+            " sum(result = 'INTERRUPTED'), sum(result IS NULL), count(*), station, operator"
+            " FROM attempts GROUP BY slot, station, operator",
+            plan, sizeof plan);
+    has(plan, "COVERING INDEX attempts_slot");
+    if (strstr(plan, "TEMP B-TREE"))
+        fail_msg("slot pass sorts: %s", plan);
 }
 
 /* A stored value with a raw C1 byte (0x9b is CSI on an 8-bit terminal), its UTF-8

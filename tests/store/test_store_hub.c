@@ -138,7 +138,7 @@ static void schema_6_file_opens_and_migrates(void **state)
     sqlite3 *w = tu_reader("v6.db");
     assert_int_equal(sqlite3_exec(w,
                                   "DROP VIEW hub_summary; DROP VIEW slot_summary;"
-                                  "DROP VIEW attempts_hub; DROP TABLE runs;"
+                                  "DROP VIEW attempts_hub; DROP TABLE runs; DROP INDEX attempts_slot;"
                                   "UPDATE attempts SET package_sha256 = '-';"
                                   "PRAGMA user_version = 6;",
                                   NULL, NULL, NULL),
