@@ -1,12 +1,28 @@
-/* Results through reports/store.h, queued and flushed from the loop; see results.h.
+/* Results through reports/store.h, queued on the loop and committed off it; see
+ * results.h.
  *
- * Why a timer on the loop thread and not a writer thread: with a zero busy timeout
- * a flush never waits for another process's lock (it fails at once and is retried),
- * so what remains on the loop is the commit's own fsync (well under a millisecond
- * per transaction here, see docs/station.md); the one SQLite connection stays on one
- * thread, and the rework read (fota_results_latest) can use it directly without
- * locking. A writer thread would only hide a slow fsync, at the price of a second
- * thread touching every attempt. */
+ * Why the commit runs on libuv's thread pool and not on the loop: the loop serves
+ * every port, and a commit with synchronous=FULL waits for the disk's fsync. On a
+ * quiet SSD that is under a millisecond, but a slow, busy or failing disk (tens of
+ * ms per fsync, more during a checkpoint) stalled every module's dialogue for as long
+ * (bench/RESULTS.md, "Loop lateness and event latency"). So a flush takes the queued
+ * ops out of the queue (a batch: one transaction) and hands them to uv_queue_work;
+ * its after-work callback, back on the loop, delivers `resolved` and `committed` for
+ * the batch, so a verdict is still shown only once its row is in the file.
+ *
+ * Why uv_queue_work and not a writer thread of our own: at most one flush is in
+ * flight, so the connection is used by one thread at a time and needs no lock, and
+ * the order of the ops is the order of the batches; libuv already provides the
+ * thread, the hand-over and the wake-up of the loop (no queue, mutex or uv_async
+ * of ours). Ops queued while a flush is in flight wait for the next batch, which
+ * also batches commits on a slow disk: one fsync for everything that came meanwhile.
+ *
+ * A zero busy timeout still applies while attached: a lock held by another process
+ * fails the flush at once, the batch goes back to the head of the queue and is
+ * retried from a timer, so a locked database never holds a pool thread either.
+ * The rework read (fota_results_latest) has its own read-only use of a second
+ * connection: in WAL mode it never waits for the writer, and it runs on the loop
+ * while a flush is in flight. */
 #include "results.h"
 
 #include <stdlib.h>
@@ -22,6 +38,7 @@ struct fota_results_attempt {
     int64_t id;      /* committed row id; -1 until then */
     int64_t tx_id;   /* id given by the INSERT in the flush under way */
     unsigned refs;   /* the slot's (until finish) + one per queued op */
+    unsigned rows;   /* BEGIN / IDENTIFY ops queued or in flight (loop only) */
     void *ctx;
     int64_t heard_ms;
     unsigned heard_gen;
@@ -40,8 +57,18 @@ typedef struct op {
 } op_t;
 
 struct fota_results {
-    fota_store_t *store;
-    op_t *head, *tail;
+    fota_store_t *store;      /* the writer's; the flush in flight owns it */
+    fota_store_t *reader;     /* fota_results_latest's, on the loop */
+    op_t *head, *tail;        /* queued, not in a flush yet */
+    /* The flush in flight: its ops (taken off the queue, in order), and what the
+     * pool thread found (read on the loop only after it is done). */
+    op_t *fl_head;
+    bool in_flight, again;
+    uv_work_t work;
+    int fl_rc;
+    fota_store_err_t fl_err;
+    char fl_words[256];
+    uint64_t fl_commit_ns;
     size_t n_ops, n_results, n_events, event_bytes;
     uint64_t oldest_event;    /* uv_now when the first queued line came */
     fota_results_attempt_t *live;
@@ -90,12 +117,12 @@ static void op_free(fota_results_t *r, op_t *op)
     free(op);
 }
 
-static op_t *op_pop(fota_results_t *r)
+/* Takes the first op off `*list` (the flight's; the queue's tail is the caller's). The
+ * counters cover queued and in-flight ops alike: both are still to be written. */
+static op_t *op_pop(fota_results_t *r, op_t **list)
 {
-    op_t *op = r->head;
-    r->head = op->next;
-    if (!r->head)
-        r->tail = NULL;
+    op_t *op = *list;
+    *list = op->next;
     r->n_ops--;
     if (op->kind == OP_EVENT) {
         r->n_events--;
@@ -106,7 +133,7 @@ static op_t *op_pop(fota_results_t *r)
     return op;
 }
 
-/* ---- flushing -------------------------------------------------------------- */
+/* ---- flushing: on the loop ------------------------------------------------- */
 
 static void timer_cb(uv_timer_t *t);
 
@@ -127,22 +154,99 @@ static void health_changed(fota_results_t *r)
         r->cbs.health(r->ctx);
 }
 
-static int trouble(fota_results_t *r)
+/* The flush failed: say so (once per kind) and retry later. */
+static void trouble(fota_results_t *r)
 {
-    char words[sizeof r->words];
-    fota_store_err_t k = fota_store_last_error(r->store, words, sizeof words);
-    if (k == FOTA_STORE_ERR_NONE)
-        k = FOTA_STORE_ERR_IO;
+    fota_store_err_t k = r->fl_err == FOTA_STORE_ERR_NONE ? FOTA_STORE_ERR_IO : r->fl_err;
     bool changed = k != r->err;
     if (r->err == FOTA_STORE_ERR_NONE)
         r->err_since = now_ms(r);
     r->err = k;
-    memcpy(r->words, words, sizeof words);
+    memcpy(r->words, r->fl_words, sizeof r->words);
     arm(r, k == FOTA_STORE_ERR_BUSY ? FOTA_RESULTS_RETRY_BUSY_MS : FOTA_RESULTS_RETRY_FAIL_MS);
     if (changed)
         health_changed(r);
-    return FOTA_E_IO;
 }
+
+/* The first `max` queued ops become the flight: a list of their own, so the loop can
+ * go on queueing behind them while a pool thread walks it. */
+static void take(fota_results_t *r, size_t max)
+{
+    op_t *last = r->head;
+    for (size_t n = 1; n < max && last->next; n++)
+        last = last->next;
+    r->fl_head = r->head;
+    r->head = last->next;
+    last->next = NULL;
+    if (!r->head)
+        r->tail = NULL;
+}
+
+static void trace(fota_results_t *r, const op_t *op, uint64_t commit_ns)
+{
+    if (op->kind == OP_FINISH)
+        fota_results_trace_line(r->trace, "finish", op->h, op->a->imei, op->queued_ns, commit_ns);
+    else if (op->kind == OP_EVENT && fota_results_trace_is_end(op->text))
+        fota_results_trace_line(r->trace, "end-event", op->h, NULL, op->queued_ns, commit_ns);
+}
+
+static void done(fota_results_t *r, op_t *op)
+{
+    bool cb = r->attached;
+    if (r->trace)
+        trace(r, op, r->fl_commit_ns);
+    if (op->kind == OP_BEGIN || op->kind == OP_IDENTIFY)
+        op->h->rows--;
+    if (op->kind == OP_BEGIN) {
+        op->h->id = op->h->tx_id;
+        if (cb && r->cbs.resolved)
+            r->cbs.resolved(op->h->ctx, op->h);
+    } else if (op->kind == OP_IDENTIFY && !op->h->rows && cb && r->cbs.identified) {
+        r->cbs.identified(op->h->ctx, op->h);
+    } else if (op->kind == OP_FINISH && cb && r->cbs.committed) {
+        r->cbs.committed(op->h->ctx, op->h, op->a);
+    }
+}
+
+/* The flight is over. Failed: its ops go back to the head of the queue, in order,
+ * nothing lost. Committed: each op's callback, then the next flush is planned. */
+static void settle(fota_results_t *r)
+{
+    op_t *fl = r->fl_head;
+    if (r->fl_rc < 0) {
+        op_t *last = fl;
+        while (last->next)
+            last = last->next;
+        last->next = r->head;
+        if (!r->head)
+            r->tail = last;
+        r->head = fl;
+        r->fl_head = NULL;
+        r->again = false; /* the retry timer decides */
+        trouble(r);
+        return;
+    }
+    bool was = r->err != FOTA_STORE_ERR_NONE;
+    r->err = FOTA_STORE_ERR_NONE;
+    r->words[0] = '\0';
+    if (was) /* before the verdicts: one of them may end the run */
+        health_changed(r);
+    /* Callbacks may queue more (a new attempt), ask fota_results_latest (which reads
+     * the flight's ops) or detach (shutdown): each op leaves the flight first. */
+    while (r->fl_head) {
+        op_t *op = op_pop(r, &r->fl_head);
+        done(r, op);
+        op_free(r, op);
+    }
+    if (r->head)
+        arm(r, r->again || r->n_results || r->n_ops > r->n_events ? 0
+                                                                 : FOTA_RESULTS_EVENT_AGE_MS);
+    r->again = false;
+    if (r->n_events)
+        r->oldest_event = now_ms(r);
+}
+
+/* ---- flushing: the transaction (a pool thread, or the loop's at exit) ------- */
 
 static int64_t row_id(const fota_results_attempt_t *h)
 {
@@ -173,9 +277,9 @@ static int apply(fota_results_t *r, op_t *op)
     return rc == FOTA_E_NOENT ? 0 : rc;
 }
 
-static int write_heard(fota_results_t *r, op_t *stop)
+static int write_heard(fota_results_t *r)
 {
-    for (op_t *op = r->head; op != stop; op = op->next) {
+    for (op_t *op = r->fl_head; op; op = op->next) {
         fota_results_attempt_t *h = op->h;
         if (op->kind != OP_EVENT || h->heard_gen != r->gen)
             continue;
@@ -186,76 +290,68 @@ static int write_heard(fota_results_t *r, op_t *stop)
     return 0;
 }
 
-static void trace(fota_results_t *r, const op_t *op, uint64_t commit_ns)
+/* One transaction with the flight's ops, in order. Touches only the writer's
+ * connection, the flight's ops and the fl_ results, and the ops' handles' tx_id and
+ * heard_* (which the loop leaves alone while a flush is in flight). On failure the
+ * rows it created are forgotten again. */
+static void run(fota_results_t *r)
 {
-    if (op->kind == OP_FINISH)
-        fota_results_trace_line(r->trace, "finish", op->h, op->a->imei, op->queued_ns, commit_ns);
-    else if (op->kind == OP_EVENT && fota_results_trace_is_end(op->text))
-        fota_results_trace_line(r->trace, "end-event", op->h, NULL, op->queued_ns, commit_ns);
-}
-
-static void done(fota_results_t *r, op_t *op, uint64_t commit_ns)
-{
-    bool cb = r->attached;
-    if (r->trace)
-        trace(r, op, commit_ns);
-    if (op->kind == OP_BEGIN) {
-        op->h->id = op->h->tx_id;
-        if (cb && r->cbs.resolved)
-            r->cbs.resolved(op->h->ctx, op->h);
-    } else if (op->kind == OP_FINISH && cb && r->cbs.committed) {
-        r->cbs.committed(op->h->ctx, op->h, op->a);
+    int rc = fota_store_tx_begin(r->store);
+    if (rc == 0) {
+        if (++r->gen == 0)
+            r->gen = 1;
+        for (op_t *op = r->fl_head; op && rc == 0; op = op->next)
+            rc = apply(r, op);
+        if (rc == 0)
+            rc = write_heard(r);
+        if (rc == 0)
+            rc = fota_store_tx_commit(r->store);
+        else
+            fota_store_tx_rollback(r->store);
     }
-}
-
-/* One transaction with up to `max` queued ops, in order. On failure nothing is
- * lost: the ops stay queued and the rows they created are forgotten again. */
-static int flush(fota_results_t *r, size_t max)
-{
-    if (!r->head)
-        return 0;
-    if (fota_store_tx_begin(r->store) < 0)
-        return trouble(r);
-    if (++r->gen == 0)
-        r->gen = 1;
-    op_t *stop = r->head;
-    int rc = 0;
-    for (size_t n = 0; stop && n < max && rc == 0; stop = stop->next, n++)
-        rc = apply(r, stop);
-    if (rc == 0)
-        rc = write_heard(r, stop);
-    if (rc == 0)
-        rc = fota_store_tx_commit(r->store);
-    else
-        fota_store_tx_rollback(r->store);
+    r->fl_rc = rc < 0 ? rc : 0;
+    r->fl_err = FOTA_STORE_ERR_NONE;
+    r->fl_words[0] = '\0';
     if (rc < 0) {
-        for (op_t *op = r->head; op != stop; op = op->next)
+        for (op_t *op = r->fl_head; op; op = op->next)
             if (op->kind == OP_BEGIN)
                 op->h->tx_id = -1;
-        return trouble(r);
+        r->fl_err = fota_store_last_error(r->store, r->fl_words, sizeof r->fl_words);
     }
-    uint64_t commit_ns = r->trace ? fota_results_trace_now_ns() : 0;
-    bool was = r->err != FOTA_STORE_ERR_NONE;
-    r->err = FOTA_STORE_ERR_NONE;
-    r->words[0] = '\0';
-    if (was) /* before the verdicts: one of them may end the run */
-        health_changed(r);
-    /* Callbacks may queue more (a new attempt) or detach (shutdown): pop first. */
-    while (r->head && r->head != stop) {
-        op_t *op = op_pop(r);
-        done(r, op, commit_ns);
-        op_free(r, op);
-    }
-    if (r->head)
-        arm(r, r->n_results || r->n_ops > r->n_events ? 0 : FOTA_RESULTS_EVENT_AGE_MS);
-    if (r->n_events)
-        r->oldest_event = now_ms(r);
-    return 0;
+    r->fl_commit_ns = r->trace && rc == 0 ? fota_results_trace_now_ns() : 0;
 }
 
+static void work_cb(uv_work_t *w)
+{
+    run(w->data);
+}
+
+static void after_work_cb(uv_work_t *w, int status)
+{
+    (void)status; /* never cancelled: the work always ran */
+    fota_results_t *r = w->data;
+    r->in_flight = false;
+    settle(r);
+}
+
+/* Starts a flush of up to FLUSH_MAX_OPS queued ops on the pool; one at a time. */
 static void timer_cb(uv_timer_t *t)
 {
-    flush(t->data, FLUSH_MAX_OPS);
+    fota_results_t *r = t->data;
+    if (r->in_flight) {
+        r->again = true; /* settle plans the next one at once */
+        return;
+    }
+    if (!r->head)
+        return;
+    take(r, FLUSH_MAX_OPS);
+    r->work.data = r;
+    r->in_flight = true;
+    if (uv_queue_work(r->loop, &r->work, work_cb, after_work_cb) < 0) {
+        r->in_flight = false; /* cannot happen with a valid loop; stay correct anyway */
+        run(r);
+        settle(r);
+    }
 }
 
 static int enqueue(fota_results_t *r, op_kind_t kind, fota_results_attempt_t *h,
@@ -272,6 +368,8 @@ static int enqueue(fota_results_t *r, op_kind_t kind, fota_results_attempt_t *h,
         *op->a = *a;
     op->kind = kind;
     op->h = h;
+    if (kind == OP_BEGIN || kind == OP_IDENTIFY)
+        h->rows++;
     if (r->trace)
         op->queued_ns = fota_results_trace_now_ns();
     h->refs++;
@@ -314,6 +412,13 @@ int fota_results_open(const char *path, fota_results_t **out, int *recovered, ch
         free(r);
         return FOTA_E_IO;
     }
+    /* The rework read's own connection (see the top of this file). */
+    rc = fota_store_open(path, &r->reader, errbuf, errlen);
+    if (rc < 0) {
+        fota_store_close(r->store);
+        free(r);
+        return rc;
+    }
     *recovered = n;
     *out = r;
     return 0;
@@ -329,8 +434,10 @@ void fota_results_attach(fota_results_t *r, uv_loop_t *loop, const fota_results_
     r->timer.data = r;
     r->attached = true;
     r->trace = fota_results_trace_open();
-    /* Never wait for another process's lock on the loop: fail, queue, retry. */
+    /* Never wait for another process's lock, on the loop or in a pool thread: fail,
+     * queue, retry. */
     fota_store_set_busy_timeout(r->store, 0);
+    fota_store_set_busy_timeout(r->reader, 0);
     if (r->head)
         arm(r, 0);
 }
@@ -355,9 +462,15 @@ static void print_unwritten(const fota_attempt_t *a, FILE *out)
 
 int fota_results_drain(fota_results_t *r, int busy_ms, FILE *out)
 {
+    /* The loop has ended, so no flush is in flight: the last ones run here. */
     fota_store_set_busy_timeout(r->store, busy_ms);
-    while (r->head && flush(r, SIZE_MAX) == 0)
-        ;
+    while (r->head && !r->in_flight) {
+        take(r, SIZE_MAX);
+        run(r);
+        settle(r);
+        if (r->fl_rc < 0)
+            break;
+    }
     int lost = 0;
     for (op_t *op = r->head; op; op = op->next) {
         if (op->kind != OP_FINISH)
@@ -375,7 +488,7 @@ void fota_results_close(fota_results_t *r)
     if (!r)
         return;
     while (r->head)
-        op_free(r, op_pop(r));
+        op_free(r, op_pop(r, &r->head));
     while (r->live) {
         fota_results_attempt_t *h = r->live;
         r->live = h->next;
@@ -383,6 +496,7 @@ void fota_results_close(fota_results_t *r)
     }
     if (r->trace)
         fclose(r->trace);
+    fota_store_close(r->reader);
     fota_store_close(r->store);
     free(r);
 }
@@ -399,21 +513,22 @@ fota_results_attempt_t *fota_results_begin(fota_results_t *r, const fota_attempt
     if (r->live)
         r->live->prev = h;
     r->live = h;
-    bool alone = !r->head && r->err == FOTA_STORE_ERR_NONE;
+    /* Committed in the next flush like every write: the id comes with `resolved`. */
     if (enqueue(r, OP_BEGIN, h, a, NULL) < 0) {
         unref(r, h);
         return NULL;
     }
-    /* Nothing ahead of it: commit now, so the log and the transcript file name
-     * carry the row id as before (costs what the INSERT always cost). */
-    if (alone)
-        flush(r, 1);
     return h;
 }
 
 int64_t fota_results_attempt_id(const fota_results_attempt_t *h)
 {
     return h ? h->id : -1;
+}
+
+bool fota_results_identified(const fota_results_attempt_t *h)
+{
+    return !h || h->rows == 0;
 }
 
 int fota_results_identify(fota_results_t *r, fota_results_attempt_t *h, const fota_attempt_t *a)
@@ -461,19 +576,28 @@ int fota_results_finish(fota_results_t *r, fota_results_attempt_t *h, const fota
     return rc;
 }
 
-int fota_results_latest(fota_results_t *r, const char *imei, fota_result_t *out)
+static int latest_queued(const op_t *list, const char *imei, fota_result_t *out)
 {
     int found = 0;
-    for (op_t *op = r->head; op; op = op->next)
+    for (const op_t *op = list; op; op = op->next)
         if (op->kind == OP_FINISH && op->a->result != FOTA_RESULT_SKIP &&
             strcmp(op->a->imei, imei) == 0) {
             *out = op->a->result; /* a verdict not committed yet is still the latest */
             found = 1;
         }
+    return found;
+}
+
+int fota_results_latest(fota_results_t *r, const char *imei, fota_result_t *out)
+{
+    /* The queue is younger than the flight: its verdict, if any, wins. The flight's
+     * ops are only read here, as the pool thread does. */
+    int found = latest_queued(r->fl_head, imei, out);
+    found |= latest_queued(r->head, imei, out);
     if (found)
         return 1;
-    int rc = fota_store_latest_result(r->store, imei, out);
-    if (rc < 0 && fota_store_last_error(r->store, NULL, 0) == FOTA_STORE_ERR_BUSY)
+    int rc = fota_store_latest_result(r->reader, imei, out);
+    if (rc < 0 && fota_store_last_error(r->reader, NULL, 0) == FOTA_STORE_ERR_BUSY)
         return FOTA_E_STATE;
     return rc;
 }
@@ -488,6 +612,11 @@ void fota_results_health(const fota_results_t *r, fota_results_health_t *h)
     h->dropped_events = r->dropped;
 }
 
+bool fota_results_writing(const fota_results_t *r)
+{
+    return r->err == FOTA_STORE_ERR_NONE;
+}
+
 bool fota_results_failing(const fota_results_t *r)
 {
     return r->err != FOTA_STORE_ERR_NONE && r->err != FOTA_STORE_ERR_BUSY;
@@ -495,5 +624,5 @@ bool fota_results_failing(const fota_results_t *r)
 
 bool fota_results_pending(const fota_results_t *r)
 {
-    return r->head != NULL;
+    return r->head != NULL || r->fl_head != NULL;
 }

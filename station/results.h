@@ -2,11 +2,13 @@
  * the station never sees SQLite.
  *
  * Writes never block the loop: begin / identify / event / finish are queued in
- * memory, in order, and flushed from a libuv timer in one transaction with a zero
- * busy timeout (everything queued in one loop iteration goes in one commit). A lock
- * held by another process, a full disk or an I/O error leaves the queue as it is
- * and is retried (every FOTA_RESULTS_RETRY_BUSY_MS / _FAIL_MS); nothing is dropped.
- * A result is shown only once it is committed: the `committed` callback says so. */
+ * memory, in order, and a libuv timer hands what is queued to libuv's thread pool as
+ * one transaction (everything queued meanwhile goes in one commit; one flush at a
+ * time), with a zero busy timeout. So neither a slow fsync nor another process's
+ * lock holds the loop that serves every port. A lock, a full disk or an I/O error
+ * leaves the queue as it is and is retried (every FOTA_RESULTS_RETRY_BUSY_MS /
+ * _FAIL_MS); nothing is dropped. A result is shown only once it is committed: the
+ * `committed` callback, on the loop, says so. */
 #ifndef FOTA_STATION_RESULTS_H
 #define FOTA_STATION_RESULTS_H
 
@@ -38,6 +40,8 @@ typedef struct {
     /* The finish of `h` is committed: only now may it be shown or counted. The
      * handle is released after this returns. */
     void (*committed)(void *attempt_ctx, fota_results_attempt_t *h, const fota_attempt_t *a);
+    /* Every begin / identify queued for `h` is committed: the row names the module. */
+    void (*identified)(void *attempt_ctx, fota_results_attempt_t *h);
     /* Busy / failing / writable again: see fota_results_health. */
     void (*health)(void *ctx);
 } fota_results_cbs_t;
@@ -47,10 +51,12 @@ typedef struct {
  * really takes a write. errbuf explains a failure in words. */
 int fota_results_open(const char *path, fota_results_t **out, int *recovered, char *errbuf,
                       size_t errlen);
-/* Starts the flush timer on `loop`; callbacks go to cbs with ctx. */
+/* Starts the flush timer on `loop` (flushes run on its thread pool); callbacks go to
+ * cbs with ctx, on the loop. */
 void fota_results_attach(fota_results_t *r, uv_loop_t *loop, const fota_results_cbs_t *cbs,
                          void *ctx);
-/* No callback after this; the timer handle is closed (before the loop ends). */
+/* No callback after this; the timer handle is closed (before the loop ends). A flush
+ * in flight still completes: the loop runs until it is back. */
 void fota_results_detach(fota_results_t *r);
 /* Last flush, waiting up to busy_ms for a lock; then prints each result still not
  * written (IMEI, result, class) to `out`. Returns how many were lost (>= 0). */
@@ -60,6 +66,8 @@ void fota_results_close(fota_results_t *r);
 /* Queues the running row; NULL only when out of memory. ctx goes to callbacks. */
 fota_results_attempt_t *fota_results_begin(fota_results_t *r, const fota_attempt_t *a, void *ctx);
 int64_t fota_results_attempt_id(const fota_results_attempt_t *h); /* -1 until resolved */
+/* No begin / identify of `h` waits to be committed (then `identified` has fired). */
+bool fota_results_identified(const fota_results_attempt_t *h);
 int fota_results_identify(fota_results_t *r, fota_results_attempt_t *h, const fota_attempt_t *a);
 int fota_results_event(fota_results_t *r, fota_results_attempt_t *h, int64_t t_ms,
                        fota_trace_dir_t dir, const char *text);
@@ -80,6 +88,8 @@ typedef struct {
 } fota_results_health_t;
 
 void fota_results_health(const fota_results_t *r, fota_results_health_t *h);
+/* The last flush went through (no lock, no failure): a commit is due shortly. */
+bool fota_results_writing(const fota_results_t *r);
 /* Writes fail for a reason other than a lock: new modules must not start. */
 bool fota_results_failing(const fota_results_t *r);
 /* Anything still queued (the station waits for it before exiting). */

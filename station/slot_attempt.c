@@ -154,9 +154,7 @@ void slot_identified(slot_t *s)
         fota_results_identify(st->results, s->att, &id);
     }
     station_log(st, "%s: %s IMEI %s revision %s", s->name, a->model, a->imei, a->from_version);
-    s->queued = true;
-    s->queue_reason = NULL;
-    station_schedule(st);
+    station_db_queue_identified(s); /* once its row names it */
 }
 
 void slot_rework_retry(slot_t *s)

@@ -15,11 +15,24 @@ static int64_t trouble_s(const station_t *st, const fota_results_health_t *h)
     return ((int64_t)uv_now(st->loop) - h->since_ms) / 1000;
 }
 
+/* Identified modules wait for their row to name them before the transfer (see
+ * station_db_queue_identified); a database in trouble must not hold them. */
+static void release_row_waits(station_t *st)
+{
+    for (size_t i = 0; i < st->n_slots; i++) {
+        slot_t *s = st->slots[i];
+        if (s->row_wait && s->m)
+            station_db_queue_identified(s);
+    }
+}
+
 static void db_health(void *ctx)
 {
     station_t *st = ctx;
     fota_results_health_t h;
     fota_results_health(st->results, &h);
+    if (h.err != FOTA_STORE_ERR_NONE)
+        release_row_waits(st);
     if (h.err == FOTA_STORE_ERR_NONE) {
         if (st->db_logged != FOTA_STORE_ERR_NONE)
             station_log(st, "results database writable again after %lld s; the results kept in "
@@ -38,9 +51,35 @@ static void db_health(void *ctx)
                 h.words, h.queued_ops, h.queued_results, FOTA_RESULTS_RETRY_FAIL_MS / 1000);
 }
 
+static void row_identified(void *ctx, fota_results_attempt_t *h)
+{
+    slot_t *s = ctx;
+    if (s->row_wait && s->att == h && s->m)
+        station_db_queue_identified(s);
+}
+
+/* The module is identified and its IMEI queued for its row. It waits for a limit
+ * only once that row is committed (a flush, off the loop: a millisecond on a quiet
+ * disk), so that a station killed during the transfer leaves an INTERRUPTED row
+ * naming the module, as when commits ran on the loop. While the database is busy
+ * or failing the line does not wait for it. */
+void station_db_queue_identified(slot_t *s)
+{
+    station_t *st = s->st;
+    s->row_wait = !fota_results_identified(s->att) && fota_results_writing(st->results);
+    if (s->row_wait)
+        return;
+    s->queued = true;
+    s->queue_reason = NULL;
+    station_schedule(st);
+}
+
 void station_db_attach(station_t *st)
 {
-    fota_results_cbs_t cbs = {slot_row_resolved, slot_committed, db_health};
+    fota_results_cbs_t cbs = {.resolved = slot_row_resolved,
+                              .committed = slot_committed,
+                              .identified = row_identified,
+                              .health = db_health};
     fota_results_attach(st->results, st->loop, &cbs, st);
     st->loop_lag = fota_loop_lag_start(st->loop);
 }

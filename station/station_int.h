@@ -95,6 +95,7 @@ typedef struct slot {
     FILE *translog;
     bool in_pump, pump_again, finish_pending;
     bool queued;             /* identified, waiting for a limit */
+    bool row_wait;           /* identified, its row not naming it yet (station_db.c) */
     const char *queue_reason;
     bool in_flight;          /* counted in max_parallel / max_per_hub */
     bool wants_token, has_token;
@@ -242,6 +243,7 @@ void view_final(station_t *st);
 /* station_db.c: the results database as the operator sees it */
 void station_db_attach(station_t *st);   /* callbacks, flush timer */
 void station_db_detach(station_t *st);   /* before the loop ends */
+void station_db_queue_identified(slot_t *s); /* queued once its row names the module */
 void station_db_tick(station_t *st);     /* "busy for N s" in the log; rework retries */
 /* "results database busy for 12 s …" while writes wait or fail; false when fine. */
 bool station_db_banner(const station_t *st, char *buf, size_t len);
