@@ -36,4 +36,18 @@ static inline int expect_errors(const fota_load_errors_t *l, const char *const *
     return bad;
 }
 
+/* The listed error at `where` ("file:line:column") whose message holds `message`,
+ * or NULL. For cases that name one mistake of a file that may hold others. */
+static inline const fota_load_error_t *find_error(const fota_load_errors_t *l,
+                                                  const char *where, const char *message)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        char at[300];
+        snprintf(at, sizeof at, "%s:%d:%d", l->v[i].file, l->v[i].line, l->v[i].column);
+        if (strcmp(at, where) == 0 && strstr(l->v[i].message, message))
+            return &l->v[i];
+    }
+    return NULL;
+}
+
 #endif
