@@ -63,6 +63,11 @@ static void csv_cells_are_inert(void **state)
     check(fota_csv_cell, "=cmd|' /C calc'!A0", "\"'=cmd|' /C calc'!A0\"");
     check(fota_csv_cell, "+1", "\"'+1\"");
     check(fota_csv_cell, "-2+3", "\"'-2+3\"");
+    /* An older file's digest placeholder computes nothing: never shown as "'-". */
+    check(fota_csv_cell, "-", "-");
+    check(fota_csv_cell, "-,-", "\"-,-\"");
+    check(fota_csv_cell, "-,-1", "\"'-,-1\"");
+    check(fota_csv_cell, "--1", "\"'--1\"");
     check(fota_csv_cell, "@SUM(A1)", "\"'@SUM(A1)\"");
     check(fota_csv_cell, "\tx", "\"'\tx\"");
     check(fota_csv_cell, "\rx", "\"'\rx\"");
