@@ -22,7 +22,12 @@
 
 #define RESCAN_MS 2000
 #define TICK_MS 250
-#define IDLE_SETTLE_MS 1000  /* --until-idle: no link change for this long */
+/* --until-idle: no link change for this long. A module's interfaces reach the
+ * station within the watch's 20 ms debounce of the kernel's change, and a module
+ * that is being chosen, probed or upgraded, or whose port is expected back, is
+ * busy anyway; the window only has to cover the burst of one module's interfaces
+ * appearing. A longer window is idle time added to every batch. */
+#define IDLE_SETTLE_MS 300
 #define EXIT_BUSY_WAIT_MS 2000 /* last flush at exit: how long a lock may hold it */
 
 int64_t station_now(const station_t *st)
