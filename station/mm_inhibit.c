@@ -163,18 +163,20 @@ static void mm_close_handles(fota_mm_t *mm)
     uv_close((uv_handle_t *)&mm->retry, mm_handle_closed);
 }
 
-static size_t mm_in_flight(const fota_mm_t *mm)
+/* Give-backs not answered yet. A hold still unanswered at shutdown is not waited
+ * for: ModemManager drops it when the station's connection closes. */
+static size_t mm_releasing(const fota_mm_t *mm)
 {
     size_t n = 0;
     for (size_t i = 0; i < mm->n_holds; i++)
-        n += mm->holds[i]->state == H_ASKING || mm->holds[i]->state == H_RELEASING;
+        n += mm->holds[i]->state == H_RELEASING;
     return n;
 }
 
-/* Shutdown: the loop may end once nothing is in flight. */
+/* Shutdown: the loop may end once every give-back is answered. */
 static void mm_stop_check(fota_mm_t *mm)
 {
-    if (mm->stopping && (mm->dead || mm_in_flight(mm) == 0))
+    if (mm->stopping && (mm->dead || mm_releasing(mm) == 0))
         mm_close_handles(mm);
 }
 
@@ -457,7 +459,7 @@ void fota_mm_stop(fota_mm_t *mm)
         h->want = h->retry = false;
         hold_step(h);
     }
-    if (mm->handles_open && !mm->dead && mm_in_flight(mm) > 0)
+    if (mm->handles_open && !mm->dead && mm_releasing(mm) > 0)
         uv_timer_start(&mm->retry, on_retry, STOP_WAIT_MS, 0);
     mm_stop_check(mm);
 }
