@@ -38,7 +38,8 @@ static const char css[] =
     ".empty{color:#5b6775;font-style:italic}"
     /* IMEIs, slots and times on one line: a wrapped IMEI is hard to scan. */
     "td.nw{white-space:nowrap}td.mono.nw{word-break:normal}td.pre{white-space:pre-wrap}"
-    "table.trace{margin-top:12px}table.trace td{font-size:12px}"
+    "table.trace{margin-top:12px}table.trace th{width:190px;text-transform:none}"
+    "table.trace td{font-size:12px}td.pre{overflow-wrap:anywhere}"
     "svg text.more{fill:#5b6775;font-style:italic}";
 
 static void pct(FILE *f, int64_t num, int64_t den)
@@ -360,24 +361,23 @@ static void groups_table(FILE *f, const char *title, const fota_report_group_t *
  * stations and operators the attempts name when the file has no runs. */
 static void html_trace(FILE *f, const fota_report_t *r)
 {
-    if (r->n_runs) {
-        fputs("<table class=\"trace\"><tr><th>run started</th><th>batch</th><th>station</th>"
-              "<th>operator</th><th>job</th><th>job sha256</th><th>software</th>"
-              "<th>packages (sha256 &nbsp;name)</th></tr>", f);
-        for (size_t i = 0; i < r->n_runs; i++) {
-            const fota_report_run_t *u = &r->runs[i];
-            const char *v[] = {u->started_at, u->batch,      u->station,  u->operator_id,
-                               u->job_name,   u->job_sha256, u->software, u->packages};
-            fputs("<tr>", f);
-            for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
-                fputs(k >= 5 ? "<td class=\"mono pre\">" : "<td>", f);
-                ESC(v[k][0] ? v[k] : "-");
-                fputs("</td>", f);
-            }
-            fputs("</tr>", f);
+    static const char *const names[] = {"run started", "batch",      "station",
+                                        "operator",    "job",        "job sha256",
+                                        "software",    "packages (sha256 &nbsp;name)"};
+    /* One key/value table per run: digests and package lines keep their width. */
+    for (size_t i = 0; i < r->n_runs; i++) {
+        const fota_report_run_t *u = &r->runs[i];
+        const char *v[] = {u->started_at, u->batch,      u->station,  u->operator_id,
+                           u->job_name,   u->job_sha256, u->software, u->packages};
+        fputs("<table class=\"trace\">", f);
+        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+            fprintf(f, "<tr><th>%s</th><td%s>", names[k], k >= 5 ? " class=\"mono pre\"" : "");
+            ESC(v[k][0] ? v[k] : "-");
+            fputs("</td></tr>", f);
         }
         fputs("</table>", f);
-    } else if (r->attempts) {
+    }
+    if (r->n_runs == 0 && r->attempts) {
         fputs("<div class=\"sub\">Stations ", f);
         ESC(r->stations && r->stations[0] ? r->stations : "-");
         fputs(" &middot; operators ", f);

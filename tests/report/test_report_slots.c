@@ -263,7 +263,7 @@ static void html_lists_every_model_and_the_hubs(void **state)
     has(t, "<td class=\"mono nw\">860000000000003</td>"); /* the IMEI on one line */
     has(t, "title=\"SELECT t_ms, dir, text FROM events WHERE attempt_id = 3 ORDER BY rowid\">events #3");
     has(t, "<b>the module gave up after 7 retries of its own (module_retries = 7)</b>");
-    has(t, "<th>job sha256</th>");
+    has(t, "<tr><th>job sha256</th><td class=\"mono pre\">310fe67ad03929c243315873f71289b003e7f1c8650a412aa3d8d931b5ce6a76</td></tr>");
     lacks(t, "<script");
     lacks(t, "http://");
     lacks(t, "https://");
