@@ -9,7 +9,8 @@
  *     <epoch seconds>\t<sender>\t<uid>\t<1|0>\t<ok | the D-Bus error name>
  * and a caller's departure `<time>\t<sender>\t<uid>\t0\tvanished`.
  * --refuse UID (repeatable) answers that uid's inhibit with --refuse-error (default
- * org.freedesktop.ModemManager1.Error.Core.Unauthorized, what polkit's "no" gives).
+ * org.freedesktop.ModemManager1.Error.Core.Unauthorized, what polkit's "no" gives);
+ * --refuse UID=NAME with the error NAME.
  * --delay-ms N answers every call N ms after it came (a slow polkit), in order.
  * --ready FILE is created once the name is owned. Ends on SIGTERM or SIGINT. */
 #include <errno.h>
@@ -94,9 +95,15 @@ static int held_find(const char *uid)
 
 static const char *inhibit(const char *sender, const char *uid)
 {
-    for (size_t i = 0; i < n_refuse; i++)
-        if (strcmp(refuse[i], uid) == 0)
+    size_t n = strlen(uid);
+    for (size_t i = 0; i < n_refuse; i++) {
+        if (strncmp(refuse[i], uid, n) != 0)
+            continue;
+        if (refuse[i][n] == '\0')
             return refuse_error;
+        if (refuse[i][n] == '=')
+            return refuse[i] + n + 1;
+    }
     if (held_find(uid) >= 0)
         return "org.freedesktop.ModemManager1.Error.Core.InProgress";
     for (int i = 0; i < MAX_ITEMS; i++)

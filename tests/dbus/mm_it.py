@@ -186,6 +186,20 @@ def case_off(c):
     check(calls(log) == [], f"asked despite --no-modem-manager: {calls(log)}")
 
 
+def case_unknown(c):
+    """ModemManager does not know the devices (its discovery lags, or it ignores
+    them): each is asked again a few times, told once, and every module PASSes."""
+    addr = bus(c)
+    log = fake_mm(c, addr, *[a for p in usb_it.MODULES for a in
+                             ("--refuse", uid(p) + "=org.freedesktop.ModemManager1.Error.Core.NotFound")])
+    out, _ = run_hub(c, addr)
+    told_once(out, "ModemManager: does not manage this module")
+    for port in usb_it.MODULES:
+        mine = [x for x in calls(log) if x["uid"] == uid(port)]
+        check(len(mine) >= 2 and all(x["on"] and x["outcome"].endswith("NotFound") for x in mine),
+              f"{slot(port)}: asked again, never given back (never held): {mine}")
+
+
 def case_no_bus(c):
     """No system bus at all: told once, every module PASSes."""
     out, _ = run_hub(c, "unix:path=" + os.path.join(c.dir, "no-bus-here"))
@@ -254,8 +268,8 @@ def case_stop(c):
         check(mine == [(True, "ok"), (False, "ok")], f"{slot(port)}: held, then given back: {mine}")
 
 
-CASES = {"inhibit": case_inhibit, "absent": case_absent, "off": case_off, "no_bus": case_no_bus,
-         "stop": case_stop}
+CASES = {"inhibit": case_inhibit, "absent": case_absent, "unknown": case_unknown,
+         "off": case_off, "no_bus": case_no_bus, "stop": case_stop}
 
 
 def main():
