@@ -39,9 +39,11 @@ static int load_into(const char *profiles_dir, const char *job_path, fota_profil
                              "read, since the profiles did not load");
     if (rc || jrc)
         return rc ? rc : jrc;
-    if (fota_job_validate(*job, set, issue_cb, errs) > 0)
-        return FOTA_E_PARSE;
-    return fota_job_load_packages_all(*job, errs);
+    /* Package files are read whatever the validation found: a missing file is an
+     * error of its own. */
+    int issues = fota_job_validate(*job, set, issue_cb, errs);
+    int prc = fota_job_load_packages_all(*job, errs);
+    return issues > 0 && prc != FOTA_E_NOMEM ? FOTA_E_PARSE : prc;
 }
 
 /* Profiles, job, validation, packages: everything that can be wrong in the files,

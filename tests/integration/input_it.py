@@ -112,9 +112,16 @@ def case_every_error_listed(args, work):
                 "name: n\ntargets:\n  - family: RG50xQ\n    to: B\n    method: url\n"
                 "    url: 'http:///full.zip'\nlimits: {max_parallel: 0}\n")
     rc, out = run_check(args, job)
-    return expect(rc, out, 2, "job.yaml:6:10: targets[].url: 'http:///full.zip' has no valid host",
-                  "job.yaml:7:24: limits.max_parallel: 0 is out of range",
-                  absent=("profile(s) ok",))
+    ok = expect(rc, out, 2, "job.yaml:6:10: targets[].url: 'http:///full.zip' has no valid host",
+                "job.yaml:7:24: limits.max_parallel: 0 is out of range",
+                absent=("profile(s) ok",))
+    # A target no profile fits, and a missing package file: both, in one run.
+    job = write(os.path.join(work, "job2.yaml"),
+                "name: n\ntargets:\n  - family: NoSuch\n    to: B\n    method: stream\n"
+                "    packages:\n      - {from: A, file: missing.bin}\n")
+    rc, out = run_check(args, job)
+    return ok and expect(rc, out, 2, "job2.yaml:3:5: family 'NoSuch' has no profile",
+                         "job2.yaml:7:9: package file", "missing.bin: not found")
 
 
 def case_list_bounded(args, work):
