@@ -184,7 +184,7 @@ static void on_signal(int sig)
 
 static int parse_args(int argc, char **argv, const char **log_path, const char **ready)
 {
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* every option takes a value */
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -201,7 +201,6 @@ static int parse_args(int argc, char **argv, const char **log_path, const char *
             delay_ms = atol(v);
         else
             return -1;
-        i++;
     }
     return *log_path ? 0 : -1;
 }
