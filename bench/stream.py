@@ -25,8 +25,9 @@ and for N modules of each data method: the package is held once, so N modules
 must not cost N packages.
 
 Usage: bench/stream.py [--modules 32] [--size 33554432] [--qfaw-size 1048576]
-                       [--methods local,stream,qfua,qfaw] [--repeat 3]
+                       [--methods local,stream,qfua,qfaw] [--repeat 3] [--write-bytes 4096]
                        [--speed 1000] [--no-rss] [--build-dir DIR] [--no-build]
+                       [--station BIN]
                        [--work DIR] [--keep]
 Builds DIR (default build-stream-rel, Release) with fota-station and fota-sim, and
 DIR/stream-writer with cc -O2.
@@ -68,10 +69,14 @@ def parse_args():
     ap.add_argument("--qfaw-size", type=int, default=1 << 20, help="package bytes for qfaw")
     ap.add_argument("--methods", default="local,stream,qfua,qfaw")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--write-bytes", type=int, default=4096,
+                    help="bytes per write() of the plain writer (stream, qfua)")
     ap.add_argument("--speed", type=float, default=1000, help="fota-sim --speed (module delays)")
     ap.add_argument("--no-rss", dest="rss", action="store_false", help="skip the 1-module RSS runs")
     ap.add_argument("--build-dir", default=os.path.join(REPO, "build-stream-rel"))
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--station", default=None,
+                    help="another fota-station binary (a before/after comparison)")
     ap.add_argument("--work", default=None)
     ap.add_argument("--keep", action="store_true")
     return ap.parse_args()
@@ -163,7 +168,8 @@ def writer_case(env, d, t, n):
     links = sorted(os.path.join(ports, e) for e in os.listdir(ports) if e[0] != ".")
     tv = os.path.join(d, "writer-time-v.txt")
     cmd = ["/usr/bin/time", "-v", "-o", tv, env.writer, "-m", t["method"], "-p", t["pkg"],
-           "-n", os.path.basename(t["pkg"]), "-g", "100", *links]
+           "-n", os.path.basename(t["pkg"]), "-g", "100",
+           "-w", str(env.args.write_bytes), *links]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
     with open(os.path.join(d, "writer.out"), "w") as f:
         f.write(p.stdout + p.stderr)
@@ -218,6 +224,8 @@ def main():
     os.makedirs(os.path.join(work, "packages"))
     env = lib.Env(args, work, None)
     env.writer = os.path.join(args.build_dir, "stream-writer")
+    if args.station:
+        env.station_bin = os.path.abspath(args.station)
     methods = args.methods.split(",")
     print(lib.machine_line())
     t0 = time.time()

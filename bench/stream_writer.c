@@ -1,7 +1,7 @@
 /* stream-writer: the yardstick of bench/stream.py. One poll() loop, no threads,
  * pushes one package into N fota-sim ptys at once with plain write() calls, as
  * fast as the ptys take it. It speaks only what puts a module in data mode and
- * what the method itself needs per byte:
+ * what the method itself needs per byte (plain writes of -w bytes, 4096 by default):
  *   stream  AT+QCFG="usbifc",2,2; AT+QFOTADL="FILE:<n>"; FILESTART; the bytes
  *   qfua    AT+IFC=2,2; AT+QFUA; CONNECT; the bytes; guard, "+++", guard
  *   local   AT+QFUPL="<name>",<n>,60,1; CONNECT; 1024-byte blocks, each waiting
@@ -29,7 +29,6 @@
 #include <unistd.h>
 
 #define MAX_PORTS 256
-#define RAW_WRITE 65536
 #define ACK_BLOCK 1024
 
 typedef enum { M_STREAM, M_QFUA, M_LOCAL, M_QFAW } method_t;
@@ -49,7 +48,7 @@ typedef struct {
 } port_t;
 
 static const uint8_t *pkg;
-static size_t pkg_len, chunk = 225;
+static size_t pkg_len, chunk = 225, raw_write = 4096; /* -w: bytes per write() */
 static method_t method;
 static const char *upl_name = "stream.bin";
 
@@ -194,8 +193,8 @@ static void on_output(port_t *p)
     size_t want = pkg_len - p->off;
     if (method == M_LOCAL && want > ACK_BLOCK)
         want = ACK_BLOCK;
-    else if (want > RAW_WRITE)
-        want = RAW_WRITE;
+    else if (want > raw_write)
+        want = raw_write;
     ssize_t n = write(p->fd, pkg + p->off, want);
     if (n <= 0)
         return;
@@ -256,13 +255,14 @@ int main(int argc, char **argv)
 {
     int opt, guard_ms = 1100;
     const char *pkg_path = NULL, *m = NULL;
-    while ((opt = getopt(argc, argv, "m:p:c:g:n:")) != -1) {
+    while ((opt = getopt(argc, argv, "m:p:c:g:n:w:")) != -1) {
         switch (opt) {
         case 'm': m = optarg; break;
         case 'p': pkg_path = optarg; break;
         case 'c': chunk = (size_t)atoi(optarg); break;
         case 'g': guard_ms = atoi(optarg); break;
         case 'n': upl_name = optarg; break;
+        case 'w': raw_write = (size_t)atol(optarg); break;
         default: m = NULL; optind = argc + 1; break;
         }
     }
@@ -272,9 +272,10 @@ int main(int argc, char **argv)
         if (strcmp(m, names[k]) == 0)
             method = (method_t)k;
     int n = argc - optind;
-    if ((int)method < 0 || !pkg_path || n < 1 || n > MAX_PORTS || chunk < 1 || chunk > 450) {
+    if ((int)method < 0 || !pkg_path || n < 1 || n > MAX_PORTS || chunk < 1 || chunk > 450 ||
+        raw_write < 1) {
         fprintf(stderr, "usage: stream-writer -m stream|qfua|local|qfaw -p PACKAGE [-c CHUNK]\n"
-                        "                     [-g GUARD_MS] [-n UPLOAD_NAME] PTY...\n");
+                        "                     [-g GUARD_MS] [-n UPLOAD_NAME] [-w WRITE_BYTES] PTY...\n");
         return 2;
     }
     map_package(pkg_path);
@@ -300,7 +301,9 @@ int main(int argc, char **argv)
             }
             if (pfd[i].revents & POLLIN)
                 on_input(&ports[i]);
-            if (pfd[i].revents & POLLOUT)
+            /* also right after an answer: the next block or chunk leaves without
+             * another poll() (a full pty just answers EAGAIN) */
+            if (pfd[i].revents & (POLLOUT | POLLIN))
                 on_output(&ports[i]);
             if (ports[i].phase == P_TAIL && ports[i].cmd_off == ports[i].cmd_len)
                 ports[i].phase = P_DONE;

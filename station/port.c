@@ -201,6 +201,8 @@ static void port_read(fota_port_t *p)
         if (n > 0) {
             if (p->cbs.data_cb)
                 p->cbs.data_cb(p->cbs.ctx, buf, (size_t)n);
+            if ((size_t)n < sizeof buf)
+                return; /* drained for now; the poll is level-triggered: no EAGAIN read per wake */
             continue;
         }
         if (n < 0 && errno == EINTR)
