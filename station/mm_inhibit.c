@@ -21,10 +21,10 @@
 #define MM_IFACE "org.freedesktop.ModemManager1"
 /* ModemManager asks polkit before it answers: seconds at worst, never minutes. */
 #define CALL_TIMEOUT_US (5u * 1000000u)
-/* ModemManager knows a device only once its udev handler saw one of its ports; the
- * station may ask a little before that. Asked again this often, this many times. */
-#define NOT_FOUND_RETRY_MS 500
-#define NOT_FOUND_TRIES 6
+/* A device ModemManager cannot inhibit yet is asked again this often (the number
+ * of tries is per error, in mm_errors). */
+#define RETRY_MS 500
+#define MAX_TRIES 120 /* 60 s of "not yet" of any kind */
 /* At shutdown: how long the give-backs' replies may take before the bus is left. */
 #define STOP_WAIT_MS 1000
 
@@ -38,8 +38,10 @@ typedef struct {
     bool want;
     bool answered;           /* the first answer to the current hold is in */
     bool refused;            /* ModemManager said no: not asked again until wanted anew */
-    bool retry;              /* NotFound: asked again at the next retry tick */
-    int not_found;
+    bool retry;              /* not yet: asked again at the next retry tick */
+    int tries;               /* "not yet" answers in a row of the same kind … */
+    int total;               /* … and of any kind, to the current hold */
+    size_t last_error;       /* the kind (index in mm_errors) */
     sd_bus_slot *call;
     fota_mm_answer_fn answer;
     void *ctx;
@@ -63,37 +65,50 @@ struct fota_mm {
 enum {
     TOLD_NO_BUS = 1u << 0, TOLD_NO_MM = 1u << 1, TOLD_DENIED = 1u << 2, TOLD_OLD = 1u << 3,
     TOLD_NOT_FOUND = 1u << 4, TOLD_OTHER = 1u << 5, TOLD_LOST = 1u << 6, TOLD_GRANTED = 1u << 7,
-    TOLD_GIVE_BACK = 1u << 8,
+    TOLD_GIVE_BACK = 1u << 8, TOLD_NOT_READY = 1u << 9, TOLD_TAKEN = 1u << 10,
 };
 
-/* What an error reply means to an operator: one entry per D-Bus error name. */
+/* What an error reply means to an operator: one entry per D-Bus error name, and
+ * how often a "not yet" is asked again before it is told. */
 static const struct {
     const char *error;
     unsigned told;
     const char *words;
+    int tries;
 } mm_errors[] = {
     {"org.freedesktop.DBus.Error.ServiceUnknown", TOLD_NO_MM,
-     "not running: nothing to ask, modules are upgraded as they come"},
+     "not running: nothing to ask, modules are upgraded as they come", 0},
     {"org.freedesktop.DBus.Error.NameHasNoOwner", TOLD_NO_MM,
-     "not running: nothing to ask, modules are upgraded as they come"},
+     "not running: nothing to ask, modules are upgraded as they come", 0},
     {"org.freedesktop.DBus.Error.AccessDenied", TOLD_DENIED,
      "the station's user may not ask it to leave a module alone; install the station's "
      "D-Bus policy and polkit rule (docs/station.md). Upgrades go on, but ModemManager "
-     "may probe a module meanwhile"},
+     "may probe a module meanwhile", 0},
     {"org.freedesktop.ModemManager1.Error.Core.Unauthorized", TOLD_DENIED,
      "the station's user may not ask it to leave a module alone; install the station's "
      "D-Bus policy and polkit rule (docs/station.md). Upgrades go on, but ModemManager "
-     "may probe a module meanwhile"},
+     "may probe a module meanwhile", 0},
     {"org.freedesktop.DBus.Error.UnknownMethod", TOLD_OLD,
      "too old to be asked to leave a module alone (InhibitDevice needs version 1.10 or "
-     "later). Upgrades go on, but it may probe a module meanwhile"},
+     "later). Upgrades go on, but it may probe a module meanwhile", 0},
+    /* Its udev handler has not seen the module yet (a moment), or it ignores it
+     * (ID_MM_DEVICE_IGNORE, its filter): asked for 3 s. */
     {"org.freedesktop.ModemManager1.Error.Core.NotFound", TOLD_NOT_FOUND,
-     "does not manage this module: nothing to ask"},
+     "does not manage this module: nothing to ask", 6},
+    /* It inhibits only a modem it has exported, i.e. once its own probe of the new
+     * module is over (seconds): asked until then, for 30 s at most. Until then the
+     * module is not protected, but from then on, through every reboot, it is. */
+    {"org.freedesktop.ModemManager1.Error.Core.WrongState", TOLD_NOT_READY,
+     "was still probing the module and did not let go of it within 30 s; the upgrade goes "
+     "on, but ModemManager may probe it meanwhile", 60},
+    /* fwupd, or another station, holds it: ModemManager leaves it alone anyway. */
+    {"org.freedesktop.ModemManager1.Error.Core.InProgress", TOLD_TAKEN,
+     "already leaves this module alone for another program", 0},
     /* No answer within CALL_TIMEOUT_US, or the connection closed under the call. */
     {"org.freedesktop.DBus.Error.NoReply", TOLD_OTHER,
-     "did not answer in time; upgrades go on, but it may probe a module meanwhile"},
+     "did not answer in time; upgrades go on, but it may probe a module meanwhile", 0},
     {"org.freedesktop.DBus.Error.Timeout", TOLD_OTHER,
-     "did not answer in time; upgrades go on, but it may probe a module meanwhile"},
+     "did not answer in time; upgrades go on, but it may probe a module meanwhile", 0},
 };
 
 static void mm_tell(fota_mm_t *mm, unsigned kind, const char *what, const char *name,
@@ -236,10 +251,13 @@ static void hold_failed(mm_hold_t *h, const sd_bus_error *e)
     for (size_t i = 0; i < sizeof mm_errors / sizeof mm_errors[0]; i++) {
         if (!sd_bus_error_has_name(e, mm_errors[i].error))
             continue;
-        if (mm_errors[i].told == TOLD_NOT_FOUND && h->want && ++h->not_found < NOT_FOUND_TRIES) {
-            h->retry = true; /* its udev handler may not have seen the module yet */
+        if (h->last_error != i)
+            h->tries = 0; /* e.g. WrongState, then NotFound while the module reboots */
+        h->last_error = i;
+        if (h->want && ++h->tries < mm_errors[i].tries && ++h->total < MAX_TRIES) {
+            h->retry = true; /* not yet: asked again at the next retry tick */
             if (mm->handles_open && !uv_is_active((uv_handle_t *)&mm->retry))
-                uv_timer_start(&mm->retry, on_retry, NOT_FOUND_RETRY_MS, 0);
+                uv_timer_start(&mm->retry, on_retry, RETRY_MS, 0);
             return;
         }
         h->refused = true;
@@ -267,7 +285,7 @@ static int on_hold_reply(sd_bus_message *reply, void *userdata, sd_bus_error *re
         mm_tell(h->mm, TOLD_GRANTED, "leaves each module alone during its attempt", h->name,
                 NULL);
     }
-    /* Answered even when asked again later (NotFound): the module is not kept
+    /* Answered even when asked again later (not yet): the module is not kept
      * waiting longer than one round trip. */
     hold_answer(h);
     hold_step(h);
@@ -421,7 +439,8 @@ void fota_mm_hold(fota_mm_t *mm, const char *uid, const char *name, fota_mm_answ
     h->want = true;
     h->answered = mm->dead;
     h->refused = h->retry = false;
-    h->not_found = 0;
+    h->tries = h->total = 0;
+    h->last_error = SIZE_MAX;
     h->answer = answer;
     h->ctx = ctx;
     hold_step(h);

@@ -9,7 +9,10 @@
  * travels while the interfaces settle; the first `AT` (slot_choose.c) waits for the
  * answer only when the settle was shorter than the round trip, and never longer than
  * MM_ANSWER_WAIT_MS. Asking later (at the attempt's start, after the IMEI probe)
- * would let ModemManager's own probe race the station's `AT` and `AT+GSN`. A module
+ * would let ModemManager's own probe race the station's `AT` and `AT+GSN` even for
+ * a module it knows already. (A module it has not exported yet is refused until it
+ * has, see mm_inhibit.c: waiting for that would delay every module by seconds, so
+ * the station goes on and the hold comes when ModemManager allows it.) A module
  * that gets no attempt (not a module, another port of one, the same module back) is
  * given back at the next tick. */
 #include <string.h>

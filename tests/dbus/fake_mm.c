@@ -12,9 +12,12 @@
  * org.freedesktop.ModemManager1.Error.Core.Unauthorized, what polkit's "no" gives);
  * --refuse UID=NAME with the error NAME.
  * --delay-ms N answers every call N ms after it came (a slow polkit), in order.
+ * --export-after-ms N: like ModemManager, which inhibits only a modem it has
+ * exported, answers a uid's inhibit with WrongState until N ms after its first.
  * --ready FILE is created once the name is owned. Ends on SIGTERM or SIGINT. */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +34,11 @@ static struct {
     char *uid, *owner;
 } held[MAX_ITEMS];
 static volatile sig_atomic_t quit;
-static long delay_ms;
+static long delay_ms, export_after_ms;
+static struct {
+    char *uid;
+    long long first_us;
+} seen[MAX_ITEMS];
 /* Calls whose answer waits for --delay-ms: the call, its error (NULL: ok), when due. */
 static struct {
     sd_bus_message *call;
@@ -93,6 +100,23 @@ static int held_find(const char *uid)
     return -1;
 }
 
+/* --export-after-ms: is this uid's modem "exported" yet? */
+static bool exported(const char *uid)
+{
+    if (export_after_ms <= 0)
+        return true;
+    int i = 0;
+    while (i < MAX_ITEMS && seen[i].uid && strcmp(seen[i].uid, uid) != 0)
+        i++;
+    if (i == MAX_ITEMS)
+        return true;
+    if (!seen[i].uid) {
+        seen[i].uid = strdup(uid);
+        seen[i].first_us = now_us();
+    }
+    return now_us() - seen[i].first_us >= export_after_ms * 1000;
+}
+
 static const char *inhibit(const char *sender, const char *uid)
 {
     size_t n = strlen(uid);
@@ -104,6 +128,8 @@ static const char *inhibit(const char *sender, const char *uid)
         if (refuse[i][n] == '=')
             return refuse[i] + n + 1;
     }
+    if (!exported(uid))
+        return "org.freedesktop.ModemManager1.Error.Core.WrongState";
     if (held_find(uid) >= 0)
         return "org.freedesktop.ModemManager1.Error.Core.InProgress";
     for (int i = 0; i < MAX_ITEMS; i++)
@@ -199,6 +225,8 @@ static int parse_args(int argc, char **argv, const char **log_path, const char *
             refuse_error = v;
         else if (strcmp(a, "--delay-ms") == 0)
             delay_ms = atol(v);
+        else if (strcmp(a, "--export-after-ms") == 0)
+            export_after_ms = atol(v);
         else
             return -1;
     }
@@ -222,7 +250,7 @@ int main(int argc, char **argv)
     const char *log_path = NULL, *ready = NULL;
     if (parse_args(argc, argv, &log_path, &ready) < 0) {
         fprintf(stderr, "usage: fake_mm --log FILE [--ready FILE] [--refuse UID]... "
-                        "[--refuse-error NAME] [--delay-ms N]\n");
+                        "[--refuse-error NAME] [--delay-ms N] [--export-after-ms N]\n");
         return 2;
     }
     if (!(log_f = fopen(log_path, "a"))) {
@@ -253,9 +281,11 @@ int main(int argc, char **argv)
         if (r == 0 && (r = sd_bus_wait(bus, wait)) < 0 && r != -EINTR)
             break;
     }
-    for (int i = 0; i < MAX_ITEMS; i++)
+    for (int i = 0; i < MAX_ITEMS; i++) {
         if (held[i].uid)
             held_drop(i);
+        free(seen[i].uid);
+    }
     sd_bus_flush_close_unref(bus);
     fclose(log_f);
     return 0;

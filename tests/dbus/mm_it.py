@@ -172,6 +172,34 @@ def case_inhibit(c):
     told_once(out, "ModemManager: the station's user may not ask it")
 
 
+def case_late(c):
+    """ModemManager inhibits only a modem it has exported, after its own probe of the
+    new module (here 2.5 s after the first request): the station asks again until it
+    is held, holds it once, and gives it back after the result; every module PASSes."""
+    addr = bus(c)
+    log = fake_mm(c, addr, "--export-after-ms", "2500")
+    watch = ReleaseWatch(c, log)
+    watch.start()
+    out, rows = run_hub(c, addr)
+    time.sleep(0.3)
+    watch.stop = True
+    watch.join()
+    cs = calls(log)
+    for port in usb_it.MODULES:
+        row = [x for x in rows if x["slot"] == slot(port)][0]
+        mine = [x for x in cs if x["uid"] == uid(port)]
+        asks = [x for x in mine if x["on"]]
+        check(len(asks) >= 2 and all(x["outcome"].endswith("WrongState") for x in asks[:-1]) and
+              asks[-1]["outcome"] == "ok" and asks[-1]["t"] - asks[0]["t"] >= 2.4 and
+              asks[-1]["t"] < epoch(row["finished_at"]),
+              f"{slot(port)}: asked until exported, then held once during the attempt: {mine}")
+        gives = [x for x in mine if not x["on"]]
+        check(len(gives) == 1 and gives[0]["outcome"] == "ok" and
+              watch.seen.get(uid(port), [[None]])[0] == ["PASS"],
+              f"{slot(port)}: given back once, after its result: {mine} {watch.seen}")
+    check("ModemManager: was still probing" not in out, f"told as a failure: {out[-2000:]}")
+
+
 def case_absent(c):
     """A system bus without ModemManager: told once, every module PASSes."""
     out, _ = run_hub(c, bus(c))
@@ -268,7 +296,8 @@ def case_stop(c):
         check(mine == [(True, "ok"), (False, "ok")], f"{slot(port)}: held, then given back: {mine}")
 
 
-CASES = {"inhibit": case_inhibit, "absent": case_absent, "unknown": case_unknown,
+CASES = {"inhibit": case_inhibit, "late": case_late, "absent": case_absent,
+         "unknown": case_unknown,
          "off": case_off, "no_bus": case_no_bus, "stop": case_stop}
 
 
