@@ -25,7 +25,8 @@ A benchmark, not a test: it prints figures and never fails on them. Three parts
 Usage: bench/speed.py [--speed 100] [--batch-speed 30] [--parts ratio,batch]
                       [--methods local,url,...] [--ratio-sizes 1,64]
                       [--batch-sizes 1,16,64,128,256] [--per-sim 64]
-                      [--settle 0.3] [--work DIR] [--no-build] [--keep]
+                      [--settle 0.3] [--peer-guard profile|sim] [--work DIR]
+                      [--no-build] [--keep]
 Builds build-bench/ (RelWithDebInfo, no sanitizers) and build-bench/peer/ first.
 """
 import argparse
@@ -68,6 +69,8 @@ def parse_args():
     ap.add_argument("--no-peer-batch", dest="peer_batch", action="store_false",
                     help="skip the peer's run of each batch")
     ap.add_argument("--settle", default="0.3", help="job timeouts.ports_settle (s)")
+    ap.add_argument("--peer-guard", choices=("profile", "sim"), default="profile",
+                    help="the peer's qfua guard: the profile's guard_ms or fota-sim's at --speed")
     ap.add_argument("--work", default=None)
     ap.add_argument("--build-dir", default=os.path.join(REPO, "build-bench"))
     ap.add_argument("--no-build", action="store_true")
@@ -100,11 +103,18 @@ def serve(root):
 
 def peer_cmd(env, ports, t, speed, links=None):
     """fota-peer for one target (family, method, to, pkg, url)."""
-    # qfua: fota-sim's guard time and legacy data rate at this speed, with a margin.
-    # Its reads lag behind the rate when many modules are busy, and a "+++" that
-    # comes too soon after them is package data: 3 of 32 qfua modules of a 256 batch
-    # were lost that way with 25 % + 10 ms.
-    guard_ms = int(max(1000.0 / speed, 20) * 2) + 50
+    # qfua guard time. "profile" (the default): the profile's guard_ms, as a factory
+    # script written from the same application note would wait, so station and peer
+    # run the same dialogue. "sim": fota-sim's own guard at this speed with a margin,
+    # a peer tuned to the simulator (its reads lag behind the rate when many modules
+    # are busy, and a "+++" that comes too soon after them is package data: 3 of 32
+    # qfua modules of a 256 batch were lost that way with 25 % + 10 ms).
+    if env.args.peer_guard == "profile":
+        guard_ms = lib.profile_guard_ms(t["family"])
+    else:
+        guard_ms = int(max(1000.0 / speed, 20) * 2) + 50
+    # The legacy data rate at this speed, with a margin: the pty reports nothing
+    # queued, so the peer computes when the bytes are on the simulated UART.
     cmd = [env.peer, "--ports", ports, "--family", t["family"], "--method", t["method"],
            "--to", t["to"], "--package", t["pkg"], "--name", os.path.basename(t["pkg"]),
            "--guard-ms", str(guard_ms), "--line-rate", f"{0.8 * 11520 * speed:g}",

@@ -2,6 +2,7 @@
 and the table rows. Benchmark code, not a test."""
 import datetime
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -35,6 +36,17 @@ UPDATE_END = ('"END"', "firmware update success")
 
 TICK = os.sysconf("SC_CLK_TCK")
 PROFILES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "profiles")
+
+
+def profile_guard_ms(family):
+    """The qfua guard_ms of the shipped profile of this family (1000 if it has none)."""
+    for name in os.listdir(PROFILES):
+        with open(os.path.join(PROFILES, name)) as f:
+            text = f.read()
+        if re.search(rf"^family:\s*{re.escape(family)}\s*$", text, re.M):
+            m = re.search(r"^\s*guard_ms:\s*(\d+)", text, re.M)
+            return int(m.group(1)) if m else 1000
+    return 1000
 
 
 def machine_line():
