@@ -23,13 +23,20 @@ Figures per run (p50 / p99 / max over the modules, ms):
   learnt it (the dashboard shows it then).
 - END -> final row: END written -> final row committed. Between them the module
   reboots and the station verifies it (fota-sim's reboot time and the station's
-  quiet window before verifying), so this is mostly the module's time.
+  quiet window before verifying), so this is mostly the module's time. For an END
+  with an error code the verdict is queued as the END is read: END read + verdict
+  commit is then the whole latency.
+- flushes: how many transactions, and their COMMIT time (p50 / max, ms: the fsyncs,
+  plus a checkpoint now and then) next to the time their statements took.
+
+A control run first: the station with no module at all for --idle-s seconds, so
+the loop lateness that the machine's load alone causes is measured in the same run.
 
   bench/loop_latency.py --station before=/tmp/b --station after=build-loop-rel [--n 128]
 """
 import argparse
 import os
-import statistics
+import signal
 import subprocess
 import sys
 import tempfile
@@ -55,6 +62,7 @@ def parse_args():
     ap.add_argument("--disks", default="normal,slow")
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--lag-ms", type=int, default=5, help="FOTA_LOOP_LAG_MS period")
+    ap.add_argument("--idle-s", type=float, default=8, help="control run: no module, seconds")
     ap.add_argument("--work", default=None)
     ap.add_argument("--keep", action="store_true")
     return ap.parse_args()
@@ -85,16 +93,20 @@ def read_traces(d):
             for line in open(path):
                 ns, imei, _, _ = line.split()
                 ends[imei] = int(ns)  # the last END of the module
-    pending, out = {}, []
+    pending, out, flights = {}, [], []
     path = os.path.join(d, "results.trace")
     for line in open(path) if os.path.exists(path) else []:
+        if line.startswith("flight"):
+            _, ops, _, apply_ns, commit_ns = line.split()
+            flights.append((int(ops), int(apply_ns) * 1e-6, int(commit_ns) * 1e-6))
+            continue
         what, h, imei, q, c, dl = line.split()
         q, c, dl = int(q), int(c), int(dl)
         if what == "end-event":
             pending[h] = (q, c)
         elif what == "finish":
             out.append(dict(imei=imei, end=ends.get(imei), ev=pending.pop(h, None), q=q, c=c, dl=dl))
-    return out
+    return out, flights
 
 
 def lag_line(d):
@@ -105,15 +117,36 @@ def lag_line(d):
 
 
 def figures(d):
-    rows = read_traces(d)
+    rows, flights = read_traces(d)
     ms = 1e-6
     read = [(r["ev"][0] - r["end"]) * ms for r in rows if r["ev"] and r["end"]]
     ev_row = [(r["ev"][1] - r["end"]) * ms for r in rows if r["ev"] and r["end"]]
     commit = [(r["c"] - r["q"]) * ms for r in rows]
     shown = [(r["dl"] - r["q"]) * ms for r in rows]
     whole = [(r["c"] - r["end"]) * ms for r in rows if r["end"]]
+    fl = (f"{len(flights)}: COMMIT {pct([c for _, _, c in flights], .5):.1f} / "
+          f"{max((c for _, _, c in flights), default=0):.1f}, statements "
+          f"{pct([a for _, a, _ in flights], .5):.1f} / {max((a for _, a, _ in flights), default=0):.1f}")
     return dict(n=len(rows), read=read, ev_row=ev_row, commit=commit, shown=shown, whole=whole,
-                lag=lag_line(d))
+                lag=lag_line(d), flights=fl)
+
+
+def idle_control(env, work, build, args):
+    """The loop lateness of a station with nothing to do: what the load alone does."""
+    d = os.path.join(work, "idle")
+    os.makedirs(os.path.join(d, "ports"))
+    with open(os.path.join(d, "job.yaml"), "w") as f:
+        f.write(lib.job_yaml("idle", env.targets, 1, args.settle))
+    env = dict(os.environ, FOTA_LOOP_LAG_MS=str(args.lag_ms))
+    with open(os.path.join(d, "station.log"), "wb") as log:
+        p = subprocess.Popen([os.path.join(build, "station", "fota-station"), "run", "--job",
+                              os.path.join(d, "job.yaml"), "--ports", os.path.join(d, "ports"),
+                              "--profiles", lib.PROFILES, "--db", os.path.join(d, "r.db"),
+                              "--no-dashboard"], stdout=log, stderr=subprocess.STDOUT, env=env)
+        time.sleep(args.idle_s)
+        p.send_signal(signal.SIGTERM)
+        p.wait(30)
+    return lag_line(d)
 
 
 def run_case(env, work, label, build, disk, vfs, args, k):
@@ -148,13 +181,14 @@ def run_case(env, work, label, build, disk, vfs, args, k):
     fsync = f"{args.slow_ms} ms" if disk == "slow" else "normal"
     print(f"| {label} | {fsync} | {passed}/{args.n} | {load} | {f['lag']} | {stats(f['read'])} | "
           f"{stats(f['ev_row'])} | {stats(f['commit'])} | {stats(f['shown'])} | "
-          f"{stats(f['whole'])} | {st['wall']:.1f} |", flush=True)
+          f"{stats(f['whole'])} | {f['flights']} | {st['wall']:.1f} |", flush=True)
 
 
 HEAD = ("| build | fsync | PASS | load (1 min) at start | loop lateness (uv_timer every "
         "FOTA_LOOP_LAG_MS) | END read ms p50/p99/max | END row committed ms | verdict queued -> "
-        "committed ms | verdict queued -> shown ms | END -> final row committed ms | wall s |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|")
+        "committed ms | verdict queued -> shown ms | END -> final row committed ms | flushes: "
+        "COMMIT ms p50 / max, statements ms p50 / max | wall s |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def main():
@@ -171,8 +205,12 @@ def main():
     print(lib.machine_line())
     print(f"\n{args.n} modules (mixed line, fota-sim --speed {args.speed:g}, at most "
           f"{args.per_sim} per fota-sim), slow fsync = SLOW_FSYNC_MS {args.slow_ms}\n")
-    print(HEAD)
     t0 = time.time()
+    for label, build in builds[:1]:
+        print(f"control: {label} station with no module for {args.idle_s:g} s (load "
+              f"{open('/proc/loadavg').read().split()[0]}): loop lateness "
+              f"{idle_control(env, work, build, args)}\n")
+    print(HEAD)
     try:
         for k in range(args.rounds):
             for disk in args.disks.split(","):

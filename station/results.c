@@ -69,6 +69,7 @@ struct fota_results {
     fota_store_err_t fl_err;
     char fl_words[256];
     uint64_t fl_commit_ns;
+    uint64_t fl_start_ns, fl_applied_ns; /* FOTA_RESULTS_TRACE only */
     size_t n_ops, n_results, n_events, event_bytes;
     uint64_t oldest_event;    /* uv_now when the first queued line came */
     fota_results_attempt_t *live;
@@ -190,6 +191,15 @@ static void trace(fota_results_t *r, const op_t *op, uint64_t commit_ns)
         fota_results_trace_line(r->trace, "end-event", op->h, NULL, op->queued_ns, commit_ns);
 }
 
+static void trace_flight(fota_results_t *r)
+{
+    size_t n = 0, results = 0;
+    for (const op_t *op = r->fl_head; op; op = op->next, n++)
+        results += op->kind == OP_FINISH;
+    fota_results_trace_flight(r->trace, n, results, r->fl_applied_ns - r->fl_start_ns,
+                              r->fl_commit_ns - r->fl_applied_ns);
+}
+
 static void done(fota_results_t *r, op_t *op)
 {
     bool cb = r->attached;
@@ -226,6 +236,8 @@ static void settle(fota_results_t *r)
         trouble(r);
         return;
     }
+    if (r->trace)
+        trace_flight(r);
     bool was = r->err != FOTA_STORE_ERR_NONE;
     r->err = FOTA_STORE_ERR_NONE;
     r->words[0] = '\0';
@@ -296,6 +308,8 @@ static int write_heard(fota_results_t *r)
  * rows it created are forgotten again. */
 static void run(fota_results_t *r)
 {
+    if (r->trace)
+        r->fl_start_ns = fota_results_trace_now_ns();
     int rc = fota_store_tx_begin(r->store);
     if (rc == 0) {
         if (++r->gen == 0)
@@ -304,6 +318,8 @@ static void run(fota_results_t *r)
             rc = apply(r, op);
         if (rc == 0)
             rc = write_heard(r);
+        if (r->trace)
+            r->fl_applied_ns = fota_results_trace_now_ns();
         if (rc == 0)
             rc = fota_store_tx_commit(r->store);
         else

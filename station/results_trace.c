@@ -29,6 +29,13 @@ bool fota_results_trace_is_end(const char *text)
            strstr(text, "update failed");
 }
 
+void fota_results_trace_flight(FILE *f, size_t ops, size_t results, uint64_t apply_ns,
+                               uint64_t commit_ns)
+{
+    fprintf(f, "flight %zu %zu %llu %llu\n", ops, results, (unsigned long long)apply_ns,
+            (unsigned long long)commit_ns);
+}
+
 void fota_results_trace_line(FILE *f, const char *what, const void *handle, const char *imei,
                              uint64_t queued_ns, uint64_t commit_ns)
 {
