@@ -118,6 +118,8 @@ static int failed_from_row(fota_report_failed_t *f, sqlite3_stmt *fst)
     f->imei = dup_col(fst, 7);
     f->model = dup_col(fst, 8);
     f->result = dup_col(fst, 9);
+    f->hops = sqlite3_column_int64(fst, 10);
+    f->module_retries = sqlite3_column_int64(fst, 11);
     return f->imei && f->model && f->result && f->error_class && f->error_text && f->slot &&
                    f->batch && f->finished_at
                ? 0
@@ -250,8 +252,8 @@ static const char scan_sql[] =
     "SELECT id, imei, model, from_version, to_version, result, noop, download_ms, update_ms,"
     " duration_ms FROM attempts";
 static const char fail_sql[] =
-    "SELECT id, error_class, error_code, error_text, slot, batch, finished_at, imei, model, result"
-    " FROM attempts WHERE result IN ('FAIL','INTERRUPTED')";
+    "SELECT id, error_class, error_code, error_text, slot, batch, finished_at, imei, model, result,"
+    " hops, module_retries FROM attempts WHERE result IN ('FAIL','INTERRUPTED')";
 
 /* Moves the failure cursor to the row with this id; 0 when there, -1 when the
  * cursors disagree (they cannot within one snapshot). */

@@ -8,8 +8,7 @@
 /* Fills r->by_slot, r->by_hub, r->stations and r->operators; 0, or -1
  * (database error or out of memory). */
 int fota_report_load_slots(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t *r);
-/* Fills r->runs (when the file has the table) and each rework row's hops and
- * module_retries; 0 or -1. */
+/* Fills r->runs when the file has the table; 0 or -1. */
 int fota_report_load_trace(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t *r);
 
 #endif

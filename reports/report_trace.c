@@ -1,6 +1,6 @@
 /* Who and what produced the selected attempts (the traceability header: station,
  * operator, job, its hash, package hashes, software version; table `runs`), and
- * the rework rows' hop counts, module retries and transcript pointer. */
+ * the words and transcript pointer of the rework rows. */
 #include "report_slots.h"
 
 #include <stdlib.h>
@@ -56,14 +56,16 @@ static int load_runs(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t *r
 {
     char sql[1024], where[128];
     fota_report_where(sel, where, sizeof where);
+    /* Driven from runs (a few rows): one probe of attempts_batch per run. */
     snprintf(sql, sizeof sql,
              "SELECT started_at, batch, station, operator, job_name, job_sha256, software_version,"
              " packages FROM runs u"
-             " WHERE batch IN (SELECT DISTINCT batch FROM attempts%s) AND started_at <= ?5"
+             " WHERE EXISTS (SELECT 1 FROM attempts%s%s attempts.batch = u.batch)"
+             " AND started_at <= ?5"
              " AND NOT EXISTS (SELECT 1 FROM runs v WHERE v.batch IS u.batch"
              "  AND v.station IS u.station AND v.started_at > u.started_at AND v.started_at <= ?4)"
              " ORDER BY started_at, id",
-             where);
+             where, where[0] ? " AND" : " WHERE");
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         return -1;
@@ -95,27 +97,6 @@ static int load_runs(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t *r
     return rc;
 }
 
-static int load_failed_details(sqlite3 *db, fota_report_t *r)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT hops, module_retries FROM attempts WHERE id = ?1", -1, &st,
-                           NULL) != SQLITE_OK)
-        return -1;
-    int rc = 0;
-    for (size_t i = 0; i < r->n_failed && rc == 0; i++) {
-        sqlite3_bind_int64(st, 1, r->failed[i].id);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            r->failed[i].hops = sqlite3_column_int64(st, 0);
-            r->failed[i].module_retries = sqlite3_column_int64(st, 1);
-        } else {
-            rc = -1;
-        }
-        sqlite3_reset(st);
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
-
 int fota_report_load_trace(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t *r)
 {
     int t = has_table(db, "runs");
@@ -124,5 +105,5 @@ int fota_report_load_trace(sqlite3 *db, const fota_report_sel_t *sel, fota_repor
     r->runs_table = t == 1;
     if (r->runs_table && r->attempts && load_runs(db, sel, r) < 0)
         return -1;
-    return load_failed_details(db, r);
+    return 0;
 }

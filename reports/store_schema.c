@@ -195,6 +195,12 @@ static const char *const steps[] = {
     /* The report's per-slot pass (and slot_summary) reads this index alone, in
      * slot order: no table rows, no sort. */
     "CREATE INDEX attempts_slot ON attempts(slot, station, operator, result, batch, started_at);"
+    /* The rework list shows hops and the module's own retries: in the failed
+     * rows' covering index, so the report still never reads a wide row. */
+    "DROP INDEX attempts_failed;"
+    "CREATE INDEX attempts_failed ON attempts(imei, id, error_class, error_code, error_text, slot,"
+    "  batch, finished_at, model, result, hops, module_retries)"
+    "  WHERE result IN ('FAIL','INTERRUPTED');"
     "UPDATE attempts SET package_sha256 = NULL"
     "  WHERE package_sha256 IS NOT NULL AND trim(package_sha256, '-,') = '';"
     "CREATE VIEW attempts_hub AS SELECT a.*, " FOTA_SLOT_HUB_SQL " AS hub FROM attempts a;"
