@@ -4,7 +4,6 @@
  * hub of each slot comes from fota_slot_hub, the rule the views use. */
 #include "report_slots.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,33 +19,6 @@ static void add_counts(fota_report_group_t *g, sqlite3_stmt *st)
     for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
         g->n[cols[i]] += sqlite3_column_int64(st, 1 + (int)i);
     g->attempts += sqlite3_column_int64(st, 6);
-}
-
-/* "1.9" before "1.10": runs of digits compare by value, the rest bytewise. */
-static int natcmp(const char *a, const char *b)
-{
-    while (*a && *b) {
-        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
-            while (*a == '0' && isdigit((unsigned char)a[1]))
-                a++;
-            while (*b == '0' && isdigit((unsigned char)b[1]))
-                b++;
-            size_t la = strspn(a, "0123456789"), lb = strspn(b, "0123456789");
-            if (la != lb)
-                return la < lb ? -1 : 1;
-            int c = strncmp(a, b, la);
-            if (c)
-                return c;
-            a += la;
-            b += lb;
-        } else {
-            if (*a != *b)
-                return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
-            a++;
-            b++;
-        }
-    }
-    return (unsigned char)*a - (unsigned char)*b;
 }
 
 /* Worst first: the lowest pass rate (no verdict at all sorts last), then the
@@ -65,7 +37,7 @@ static int cmp_worst(const void *a, const void *b)
     }
     if (x->attempts != y->attempts)
         return x->attempts > y->attempts ? -1 : 1;
-    return natcmp(x->key, y->key);
+    return fota_slot_natcmp(x->key, y->key);
 }
 
 static int finish(fota_groups_t *gs, fota_report_group_t **out, size_t *n)
@@ -92,7 +64,7 @@ static int join_set(fota_strmap_t *set, char **out)
         len += strlen(v[i]) + 2;
     }
     for (int64_t i = 1; i < n; i++) /* a handful of stations: insertion sort */
-        for (int64_t j = i; j > 0 && natcmp(v[j - 1], v[j]) > 0; j--) {
+        for (int64_t j = i; j > 0 && fota_slot_natcmp(v[j - 1], v[j]) > 0; j--) {
             const char *t = v[j];
             v[j] = v[j - 1];
             v[j - 1] = t;

@@ -22,6 +22,11 @@ bool fota_slot_hub(const char *slot, char *out, size_t len);
  * name itself when it has no USB shape. Writes into out and returns it. */
 const char *fota_slot_label(const char *name, char *out, size_t len);
 
+/* Natural order of slot and hub names, as the dashboard and the reports list
+ * them: "1.9" before "1.10" (runs of digits compare by value, leading zeros
+ * ignored), everything else bytewise. */
+int fota_slot_natcmp(const char *a, const char *b);
+
 /* The hub of the column `slot` as one SQL expression (SQLite and PostgreSQL
  * alike; replace() is case-sensitive in both, unlike SQLite's LIKE): strip
  * the trailing digits; a '.' or ':' before them is the end of

@@ -1,11 +1,12 @@
 /* The slot table's order and fit; see dashboard.h and dash_layout.h. */
 #include "dash_layout.h"
 
-#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "slot_hub.h"
 
 const fota_dash_state_t fota_dash_severity[FOTA_DASH_N_STATES] = {
     FOTA_DASH_FAIL,    FOTA_DASH_INTERRUPTED, FOTA_DASH_RUNNING, FOTA_DASH_QUEUED, FOTA_DASH_PROBING,
@@ -20,36 +21,6 @@ const char *fota_dash_short_label(const char *slot)
     const char *usb = strstr(slot, "-usb-");
     const char *colon = usb ? strchr(usb, ':') : NULL;
     return colon && colon[1] ? colon + 1 : slot;
-}
-
-int fota_dash_natcmp(const char *a, const char *b)
-{
-    while (*a && *b) {
-        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
-            while (*a == '0' && isdigit((unsigned char)a[1]))
-                a++;
-            while (*b == '0' && isdigit((unsigned char)b[1]))
-                b++;
-            size_t la = 0, lb = 0;
-            while (isdigit((unsigned char)a[la]))
-                la++;
-            while (isdigit((unsigned char)b[lb]))
-                lb++;
-            if (la != lb)
-                return la < lb ? -1 : 1;
-            int c = strncmp(a, b, la);
-            if (c)
-                return c;
-            a += la;
-            b += lb;
-            continue;
-        }
-        if (*a != *b)
-            return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
-        a++;
-        b++;
-    }
-    return *a ? 1 : *b ? -1 : 0;
 }
 
 static int row_rank(fota_dash_state_t s)
@@ -70,8 +41,8 @@ static int row_cmp(const void *pa, const void *pb)
     int ra = row_rank(a->state), rb = row_rank(b->state);
     if (ra != rb)
         return ra - rb;
-    int c = fota_dash_natcmp(fota_dash_short_label(a->slot), fota_dash_short_label(b->slot));
-    return c ? c : fota_dash_natcmp(a->slot ? a->slot : "", b->slot ? b->slot : "");
+    int c = fota_slot_natcmp(fota_dash_short_label(a->slot), fota_dash_short_label(b->slot));
+    return c ? c : fota_slot_natcmp(a->slot ? a->slot : "", b->slot ? b->slot : "");
 }
 
 void fota_dash_sort(fota_dash_row_t *rows, size_t n)
@@ -91,7 +62,7 @@ static void hub_of(const fota_dash_row_t *r, char *buf, size_t cap)
 
 static int item_cmp(const void *pa, const void *pb)
 {
-    return fota_dash_natcmp(((const fota_dash_item_t *)pa)->hub,
+    return fota_slot_natcmp(((const fota_dash_item_t *)pa)->hub,
                             ((const fota_dash_item_t *)pb)->hub);
 }
 

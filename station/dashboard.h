@@ -70,8 +70,6 @@ void fota_dash_sort(fota_dash_row_t *rows, size_t n);
  * ("1.3.2" of "pci-0000:00:14.0-usb-0:1.3.2"), or the whole name when it has no
  * USB shape. The full name stays in the log and the database. */
 const char *fota_dash_short_label(const char *slot);
-/* strcmp with digit runs compared as numbers. */
-int fota_dash_natcmp(const char *a, const char *b);
 /* The yield shown in the header: PASS / (PASS + FAIL + INTERRUPTED), the report's
  * first-pass yield for the modules of this run: "75.0% (3/4)", or "-". */
 void fota_dash_yield(char *buf, size_t cap, unsigned pass, unsigned fail, unsigned interrupted);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dashboard.h"
+#include "slot_hub.h"
 
 static const fota_dash_row_t rows[] = {
     {.slot = "pci-0000:00:14.0-usb-0:1.1.2", .model = "RG500Q-EA", .imei = "864000000000001",
@@ -216,9 +217,9 @@ static void natural_order_failures_first(void **state)
     const char *want[] = {"1.9", "1.1", "1.11", "1.2", "1.10"};
     for (int i = 0; i < 5; i++)
         assert_string_equal(fota_dash_short_label(r[i].slot), want[i]);
-    assert_true(fota_dash_natcmp("1.2", "1.10") < 0);
-    assert_true(fota_dash_natcmp("1.02", "1.2") == 0);
-    assert_true(fota_dash_natcmp("a10", "a9") > 0);
+    assert_true(fota_slot_natcmp("1.2", "1.10") < 0);
+    assert_true(fota_slot_natcmp("1.02", "1.2") == 0);
+    assert_true(fota_slot_natcmp("a10", "a9") > 0);
     assert_string_equal(fota_dash_short_label("slot02"), "slot02");
     assert_string_equal(fota_dash_short_label("pci-0000:00:14.0-usb-0:1.3.2"), "1.3.2");
 }
