@@ -11,20 +11,54 @@
 #include "store_schema.h"
 #include "text_escape.h"
 
-/* The station's attempts columns (docs/database.md), id excluded. */
-static const char cols[] =
-    "batch, station, operator, slot, port, imei, model, family, from_version, to_version,"
-    " final_version, method, package_names, package_sha256, started_at, finished_at, result,"
-    " noop, error_class, error_code, error_text, module_retries, hops, download_ms, update_ms,"
-    " duration_ms, last_heard_at";
-#define N_COLS 27
-/* Columns stored as integers in the station's file. */
-static const int int_cols[] = {17, 19, 21, 22, 23, 24, 25};
+/* What is copied: a central query over $1 station, $2 batch, $3 since, $4
+ * until (each NULL means "any"), row for row into the station's table of the
+ * same columns. Ids are assigned in the query's order. */
+typedef struct {
+    const char *select, *insert;
+    int n_cols;
+    unsigned int_cols; /* bit i: column i is an integer in the station's file */
+    int since_version; /* the central schema that has the table */
+} copy_spec_t;
 
-/* "WHERE …" over $1 station, $2 batch, $3 since, $4 until; each NULL means "any". */
-static const char where_sql[] =
-    " WHERE ($1::text IS NULL OR station = $1) AND ($2::text IS NULL OR batch = $2)"
-    " AND ($3::text IS NULL OR started_at >= $3) AND ($4::text IS NULL OR started_at < $4)";
+/* The attempts columns (docs/database.md), id excluded. */
+#define ATT_COLS                                                                                \
+    "batch, station, operator, slot, port, imei, model, family, from_version, to_version,"      \
+    " final_version, method, package_names, package_sha256, started_at, finished_at, result,"   \
+    " noop, error_class, error_code, error_text, module_retries, hops, download_ms, update_ms,"  \
+    " duration_ms, last_heard_at"
+#define RUN_COLS                                                                                \
+    "started_at, batch, station, operator, job_name, job_path, job_sha256, software_version,"   \
+    " packages"
+/* "WHERE …" of the selection on a table aliased `a`. */
+#define SEL_WHERE(a)                                                                            \
+    " WHERE ($1::text IS NULL OR " a ".station = $1) AND ($2::text IS NULL OR " a ".batch = $2)" \
+    " AND ($3::text IS NULL OR " a ".started_at >= $3) AND ($4::text IS NULL OR " a            \
+    ".started_at < $4)"
+
+static const char where_sql[] = SEL_WHERE("attempts");
+
+static const copy_spec_t copies[] = {
+    {"SELECT " ATT_COLS " FROM attempts" SEL_WHERE("attempts")
+     " ORDER BY started_at, station, local_id",
+     "INSERT INTO attempts (" ATT_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,"
+     "?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)",
+     27, 1u << 17 | 1u << 19 | 1u << 21 | 1u << 22 | 1u << 23 | 1u << 24 | 1u << 25, 1},
+    /* The runs the report's header may name (reports/report_trace.c picks
+     * among them as it does in a station's file): those of the selected
+     * attempts' batches and stations, started before the span's end, less any
+     * run another start of its batch and station took over before the span. */
+    {"SELECT " RUN_COLS " FROM runs u"
+     " WHERE ($1::text IS NULL OR u.station = $1) AND ($2::text IS NULL OR u.batch = $2)"
+     " AND ($4::text IS NULL OR u.started_at < $4)"
+     " AND ($3::text IS NULL OR u.started_at >= $3 OR NOT EXISTS (SELECT 1 FROM runs v"
+     "  WHERE v.batch = u.batch AND v.station = u.station AND v.started_at > u.started_at"
+     "  AND v.started_at <= $3))"
+     " AND EXISTS (SELECT 1 FROM attempts a" SEL_WHERE("a")
+     "  AND a.batch = u.batch AND a.station = u.station)"
+     " ORDER BY u.started_at, u.station, u.local_id",
+     "INSERT INTO runs (" RUN_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)", 9, 0, 3},
+};
 
 static PGconn *connect_checked(const char *dsn, char *errbuf, size_t errlen)
 {
@@ -41,44 +75,29 @@ static PGconn *connect_checked(const char *dsn, char *errbuf, size_t errlen)
     return c;
 }
 
-static bool is_int_col(int i)
+static int copy_rows(PGconn *c, sqlite3 *db, const copy_spec_t *cp,
+                     const fota_central_sel_t *sel, char *errbuf, size_t errlen)
 {
-    for (size_t k = 0; k < sizeof int_cols / sizeof int_cols[0]; k++)
-        if (int_cols[k] == i)
-            return true;
-    return false;
-}
-
-static int copy_rows(PGconn *c, sqlite3 *db, const fota_central_sel_t *sel, char *errbuf,
-                     size_t errlen)
-{
-    char sql[1024];
-    snprintf(sql, sizeof sql, "SELECT %s FROM attempts%s ORDER BY started_at, station, local_id",
-             cols, where_sql);
     const char *params[4] = {sel->station, sel->batch, sel->since, sel->until};
     sqlite3_stmt *ins;
-    char isql[1024];
-    snprintf(isql, sizeof isql,
-             "INSERT INTO attempts (%s) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
-             "?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)", cols);
-    if (sqlite3_prepare_v2(db, isql, -1, &ins, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, cp->insert, -1, &ins, NULL) != SQLITE_OK) {
         snprintf(errbuf, errlen, "in-memory copy: %s", sqlite3_errmsg(db));
         return FOTA_E_IO;
     }
     /* Row by row (single-row mode): a million central rows never sit in
      * libpq's memory and in SQLite's at once. */
     int rc = 0;
-    if (!PQsendQueryParams(c, sql, 4, NULL, params, NULL, NULL, 0) || !PQsetSingleRowMode(c))
+    if (!PQsendQueryParams(c, cp->select, 4, NULL, params, NULL, NULL, 0) || !PQsetSingleRowMode(c))
         rc = FOTA_E_IO;
     sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
     PGresult *r;
     while ((r = PQgetResult(c)) != NULL) {
         ExecStatusType t = PQresultStatus(r);
         if (t == PGRES_SINGLE_TUPLE && rc == 0) {
-            for (int i = 0; i < N_COLS; i++) {
+            for (int i = 0; i < cp->n_cols; i++) {
                 if (PQgetisnull(r, 0, i))
                     sqlite3_bind_null(ins, i + 1);
-                else if (is_int_col(i))
+                else if (cp->int_cols & 1u << i)
                     sqlite3_bind_int64(ins, i + 1, strtoll(PQgetvalue(r, 0, i), NULL, 10));
                 else
                     sqlite3_bind_text(ins, i + 1, PQgetvalue(r, 0, i), -1, SQLITE_TRANSIENT);
@@ -110,8 +129,12 @@ int fota_central_report_db(const char *dsn, const fota_central_sel_t *sel, sqlit
     int rc = sqlite3_open(":memory:", &db) == SQLITE_OK ? 0 : FOTA_E_NOMEM;
     if (rc == 0)
         rc = fota_store_schema_migrate(db, errbuf, errlen);
-    if (rc == 0)
-        rc = copy_rows(c, db, sel, errbuf, errlen);
+    /* A central database no station of this build has shipped to yet has
+     * no runs: the header then names stations and operators only. */
+    int version = fota_central_version(c);
+    for (size_t i = 0; rc == 0 && i < sizeof copies / sizeof copies[0]; i++)
+        if (version >= copies[i].since_version)
+            rc = copy_rows(c, db, &copies[i], sel, errbuf, errlen);
     PQfinish(c);
     if (rc < 0) {
         sqlite3_close(db);

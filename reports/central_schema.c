@@ -111,6 +111,22 @@ static const char *const steps[] = {
     "    CASE WHEN sum(pass + fail + interrupted) > 0"
     "      THEN round(sum(pass)::numeric / sum(pass + fail + interrupted), 4) END AS yield"
     "  FROM slot_summary GROUP BY batch, station, hub;",
+
+    /* 2 -> 3: traceability (the station's `runs`, schema 7): one row per
+     * station start, keyed like attempts by (station, local id), so
+     * `report --central` prints the same header as the local report. The
+     * report looks runs up by batch and station before a time (runs_batch,
+     * also the "superseded by a later start" probe) and by time alone. */
+    "CREATE TABLE runs ("
+    "  station TEXT NOT NULL,"      /* as for attempts: the job's, else the host's */
+    "  local_id BIGINT NOT NULL,"   /* runs.id in that station's file */
+    "  started_at TEXT NOT NULL, batch TEXT, operator TEXT,"
+    "  job_name TEXT, job_path TEXT, job_sha256 TEXT, software_version TEXT,"
+    "  packages TEXT,"
+    "  shipped_at TIMESTAMPTZ NOT NULL DEFAULT now(),"
+    "  PRIMARY KEY (station, local_id));"
+    "CREATE INDEX runs_batch ON runs (batch, station, started_at);"
+    "CREATE INDEX runs_started ON runs (started_at);",
 };
 
 _Static_assert(sizeof steps / sizeof steps[0] == FOTA_CENTRAL_SCHEMA_VERSION,

@@ -1,7 +1,7 @@
 /* The central PostgreSQL database (docs/database.md, "Central PostgreSQL"): the
- * same attempts and events as a station's SQLite file, keyed by (station,
- * local_id), with views across stations. Migrations are versioned like the
- * SQLite ones: an ordered list of steps, each in its own transaction. */
+ * same attempts, events and runs as a station's SQLite file, keyed by
+ * (station, local_id), with views across stations. Migrations are versioned
+ * like the SQLite ones: an ordered list of steps, each in its own transaction. */
 #ifndef FOTA_CENTRAL_SCHEMA_H
 #define FOTA_CENTRAL_SCHEMA_H
 
@@ -9,7 +9,7 @@
 
 #include <libpq-fe.h>
 
-#define FOTA_CENTRAL_SCHEMA_VERSION 2
+#define FOTA_CENTRAL_SCHEMA_VERSION 3
 
 /* Brings the central database to FOTA_CENTRAL_SCHEMA_VERSION. Each step runs in
  * its own transaction under an advisory lock, so twenty stations starting at

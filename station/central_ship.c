@@ -20,15 +20,23 @@ struct fota_ship {
     size_t len, cap;
     int64_t *ids;
     size_t n_ids, cap_ids;
+    /* Runs (one row per station start) with id <= runs_low are in the central
+     * database; -1: not asked yet. See ship_runs_seed. */
+    int64_t runs_low, runs_next;
 };
 
 /* The attempts columns in the central table's order after (station, local_id). */
-static const char attempt_cols[] =
-    "batch, operator, slot, port, imei, model, family, from_version, to_version,"
-    " final_version, method, package_names, package_sha256, started_at, finished_at, result,"
-    " noop, error_class, error_code, error_text, module_retries, hops, download_ms, update_ms,"
-    " duration_ms, last_heard_at";
+#define ATTEMPT_COLS                                                                            \
+    "batch, operator, slot, port, imei, model, family, from_version, to_version,"                \
+    " final_version, method, package_names, package_sha256, started_at, finished_at, result,"   \
+    " noop, error_class, error_code, error_text, module_retries, hops, download_ms, update_ms,"  \
+    " duration_ms, last_heard_at"
+static const char attempt_cols[] = ATTEMPT_COLS;
 #define N_ATTEMPT_COLS 26
+/* Likewise for runs (central schema 3, station schema 7). */
+#define RUN_COLS                                                                                \
+    "started_at, batch, operator, job_name, job_path, job_sha256, software_version, packages"
+#define N_RUN_COLS 8
 
 /* Finished, not shipped, after the known-shipped prefix; oldest first. */
 static const char pick_sql[] =
@@ -157,6 +165,7 @@ int fota_ship_open(const char *db_path, fota_ship_t **out, char *errbuf, size_t 
     }
     if (gethostname(s->host, sizeof s->host - 1) != 0 || !s->host[0])
         snprintf(s->host, sizeof s->host, "station");
+    s->runs_low = -1;
     *out = s;
     return 0;
 }
@@ -273,23 +282,44 @@ static int pg_copy(PGconn *c, const char *sql, const char *data, size_t len)
     return rc;
 }
 
-/* The central transaction: both COPYs into session-local staging tables, then
- * the idempotent inserts. */
-static int central_put(PGconn *c, const char *att, size_t att_len, const char *ev, size_t ev_len)
+/* One part of the round: a session-local staging table, the COPY into it, and
+ * the idempotent insert. Runs first: a report never sees attempts of a start
+ * whose run row is missing. */
+typedef struct {
+    const char *stage, *copy, *insert;
+} ship_part_t;
+
+enum { PART_RUNS, PART_ATTEMPTS, PART_EVENTS, PART__COUNT };
+
+static const ship_part_t parts[PART__COUNT] = {
+    [PART_RUNS] = {"CREATE TEMP TABLE IF NOT EXISTS ship_runs (LIKE runs INCLUDING DEFAULTS)"
+                   " ON COMMIT DELETE ROWS",
+                   "COPY ship_runs (station, local_id, " RUN_COLS ") FROM STDIN",
+                   "INSERT INTO runs SELECT * FROM ship_runs ON CONFLICT DO NOTHING"},
+    [PART_ATTEMPTS] = {"CREATE TEMP TABLE IF NOT EXISTS ship_attempts"
+                       " (LIKE attempts INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
+                       "COPY ship_attempts (station, local_id, " ATTEMPT_COLS ") FROM STDIN",
+                       "INSERT INTO attempts SELECT * FROM ship_attempts ON CONFLICT DO NOTHING"},
+    [PART_EVENTS] = {"CREATE TEMP TABLE IF NOT EXISTS ship_events (LIKE events) ON COMMIT DELETE ROWS",
+                     "COPY ship_events (station, attempt_id, seq, t_ms, dir, text) FROM STDIN",
+                     "INSERT INTO events SELECT * FROM ship_events ON CONFLICT DO NOTHING"},
+};
+
+/* The central transaction: each non-empty part's COPY text (off[p] .. off[p+1]
+ * in buf) staged, then inserted; one COMMIT for all. */
+static int central_put(PGconn *c, const char *buf, const size_t off[PART__COUNT + 1])
 {
-    char sql[1024];
-    if (pg_ok(c, "BEGIN") < 0 ||
-        pg_ok(c, "CREATE TEMP TABLE IF NOT EXISTS ship_attempts (LIKE attempts INCLUDING DEFAULTS)"
-                 " ON COMMIT DELETE ROWS") < 0 ||
-        pg_ok(c, "CREATE TEMP TABLE IF NOT EXISTS ship_events (LIKE events) ON COMMIT DELETE ROWS") < 0)
+    if (pg_ok(c, "BEGIN") < 0)
         goto fail;
-    snprintf(sql, sizeof sql, "COPY ship_attempts (station, local_id, %s) FROM STDIN", attempt_cols);
-    if (pg_copy(c, sql, att, att_len) < 0 ||
-        pg_copy(c, "COPY ship_events (station, attempt_id, seq, t_ms, dir, text) FROM STDIN", ev,
-                ev_len) < 0 ||
-        pg_ok(c, "INSERT INTO attempts SELECT * FROM ship_attempts ON CONFLICT DO NOTHING") < 0 ||
-        pg_ok(c, "INSERT INTO events SELECT * FROM ship_events ON CONFLICT DO NOTHING") < 0 ||
-        pg_ok(c, "COMMIT") < 0)
+    for (int p = 0; p < PART__COUNT; p++) {
+        size_t len = off[p + 1] - off[p];
+        if (len == 0)
+            continue;
+        if (pg_ok(c, parts[p].stage) < 0 || pg_copy(c, parts[p].copy, buf + off[p], len) < 0 ||
+            pg_ok(c, parts[p].insert) < 0)
+            goto fail;
+    }
+    if (pg_ok(c, "COMMIT") < 0)
         goto fail;
     return 0;
 fail:
@@ -350,38 +380,141 @@ static void read_next_low(fota_ship_t *s)
     }
 }
 
+/* 1 when the station's file has `runs` (schema 7), 0 when not (an older
+ * station's file: `ship` beside it keeps its version), -1 on error. */
+static int has_runs(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : -1;
+}
+
+/* Where the file's runs stand centrally, asked once per process instead of
+ * recorded in the file. Every round ships all runs after runs_low, oldest
+ * first, in the same transaction as the attempts, so the central rows of a
+ * file are always a prefix of its runs: the highest central local id under the
+ * file's station names is where that prefix ends. Nothing local has to be kept
+ * in step with the central commit (no send-then-mark gap), the station's file
+ * gains no table, and a wrong answer (a central database restored from an
+ * older backup while we run) only ships runs again, which the key absorbs.
+ * 0, -1 on the file's error, -2 on the server's. */
+static int runs_seed(fota_ship_t *s, PGconn *c)
+{
+    int t = has_runs(s->db);
+    if (t <= 0) {
+        s->runs_low = t == 0 ? 0 : -1; /* no table yet: all of them once it appears */
+        return t;
+    }
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT DISTINCT COALESCE(NULLIF(station, ''), ?1) FROM runs", -1,
+                           &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, s->host, -1, SQLITE_STATIC);
+    int64_t low = 0;
+    int rc = 0, step;
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        PGresult *r = PQexecParams(c, "SELECT COALESCE(max(local_id), 0) FROM runs WHERE station = $1",
+                                   1, NULL, &name, NULL, NULL, 0);
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+            int64_t v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+            low = v > low ? v : low;
+        } else {
+            rc = -2;
+        }
+        PQclear(r);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = -1;
+    sqlite3_finalize(st);
+    if (rc == 0)
+        s->runs_low = low;
+    return rc;
+}
+
+/* The runs after runs_low as COPY text in s->buf; runs_next: the newest. */
+static int read_runs(fota_ship_t *s)
+{
+    s->runs_next = s->runs_low;
+    int t = has_runs(s->db);
+    if (t <= 0)
+        return t;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT COALESCE(NULLIF(station, ''), ?2), id, " RUN_COLS
+                           " FROM runs WHERE id > ?1 ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, s->runs_low);
+    sqlite3_bind_text(st, 2, s->host, -1, SQLITE_STATIC);
+    int rc = 0, step;
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        s->runs_next = sqlite3_column_int64(st, 1);
+        for (int i = 0; i < 2 + N_RUN_COLS && rc == 0; i++)
+            rc = put_field(s, sqlite3_column_text(st, i), i == 1 + N_RUN_COLS ? '\n' : '\t');
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The round's COPY text, read in one snapshot (the attempts and their events
+ * agree): runs, attempts, events at off[0..3]. */
+static int read_round(fota_ship_t *s, int max, int64_t *events_out, size_t off[PART__COUNT + 1])
+{
+    char **stations = NULL;
+    int rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+    off[PART_RUNS] = 0;
+    if (rc == 0)
+        read_next_low(s);
+    if (rc == 0)
+        rc = read_runs(s);
+    off[PART_ATTEMPTS] = s->len;
+    if (rc == 0)
+        rc = read_attempts(s, max, &stations);
+    off[PART_EVENTS] = s->len;
+    if (rc == 0)
+        rc = read_events(s, stations, events_out);
+    off[PART__COUNT] = s->len;
+    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    for (size_t k = 0; stations && k < s->n_ids; k++)
+        free(stations[k]);
+    free(stations);
+    return rc;
+}
+
 int fota_ship_round(fota_ship_t *s, PGconn *c, int max, int64_t *events_out, char *errbuf,
                     size_t errlen)
 {
     s->len = 0;
     s->n_ids = 0;
     *events_out = 0;
-    char **stations = NULL;
-    /* One read snapshot: the attempts and their events agree. */
-    int rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
-    if (rc == 0)
-        read_next_low(s);
-    if (rc == 0)
-        rc = read_attempts(s, max, &stations);
-    size_t att_len = s->len;
-    if (rc == 0)
-        rc = read_events(s, stations, events_out);
-    if (rc < 0)
-        snprintf(errbuf, errlen, "reading the station's file: %s", sqlite3_errmsg(s->db));
-    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
-    for (size_t k = 0; stations && k < s->n_ids; k++)
-        free(stations[k]);
-    free(stations);
-    if (rc < 0)
-        return FOTA_E_IO;
-    if (s->n_ids == 0) {
-        mark_shipped(s, true);
-        return 0;
-    }
-    if (central_put(c, s->buf, att_len, s->buf + att_len, s->len - att_len) < 0) {
+    size_t off[PART__COUNT + 1];
+    int rc = s->runs_low < 0 ? runs_seed(s, c) : 0;
+    if (rc == -2) {
         snprintf(errbuf, errlen, "%s", PQerrorMessage(c));
         return FOTA_E_IO;
     }
+    if (rc == 0)
+        rc = read_round(s, max, events_out, off);
+    if (rc < 0) {
+        snprintf(errbuf, errlen, "reading the station's file: %s", sqlite3_errmsg(s->db));
+        return FOTA_E_IO;
+    }
+    if (s->n_ids == 0 && s->runs_next == s->runs_low) {
+        mark_shipped(s, true);
+        return 0;
+    }
+    if (central_put(c, s->buf, off) < 0) {
+        snprintf(errbuf, errlen, "%s", PQerrorMessage(c));
+        return FOTA_E_IO;
+    }
+    s->runs_low = s->runs_next;
     mark_shipped(s, s->n_ids < (size_t)max);
     return (int)s->n_ids;
 }

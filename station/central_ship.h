@@ -6,8 +6,13 @@
  * INSERT … ON CONFLICT DO NOTHING on (station, local_id) in one transaction,
  * then record them in central_shipped. A crash between the central commit and
  * the local record ships them again, and the key absorbs it: at-least-once
- * transport, exactly-once rows. Blocking: used by `ship` and by the shipper
- * process that `run --central` starts, never on the station's loop. */
+ * transport, exactly-once rows. The same transaction first carries the
+ * file's `runs` rows (station starts, the reports' traceability header) that
+ * the central database does not have yet, also keyed by (station, local id);
+ * where they stand is asked from the central database once per process
+ * (central_ship.c, runs_seed), not recorded in the file. Blocking: used by
+ * `ship` and by the shipper process that `run --central` starts, never on the
+ * station's loop. */
 #ifndef FOTA_CENTRAL_SHIP_H
 #define FOTA_CENTRAL_SHIP_H
 
@@ -23,9 +28,10 @@ typedef struct fota_ship fota_ship_t;
 int fota_ship_open(const char *db_path, fota_ship_t **out, char *errbuf, size_t errlen);
 void fota_ship_close(fota_ship_t *s);
 
-/* Ships up to max attempts. Returns how many (0: nothing waiting), or a
- * negative FOTA_E_* with the reason in errbuf (the central side failed: the
- * caller checks PQstatus to tell a lost link from a refused statement). */
+/* Ships up to max attempts, and every run not yet shipped. Returns how many
+ * attempts (0: none waiting; runs may still have gone), or a negative FOTA_E_*
+ * with the reason in errbuf (the central side failed: the caller checks
+ * PQstatus to tell a lost link from a refused statement). */
 int fota_ship_round(fota_ship_t *s, PGconn *c, int max, int64_t *events_out, char *errbuf,
                     size_t errlen);
 

@@ -11,6 +11,7 @@ ships the rest, no duplicates), password (the DSN's password is in no output,
 log, transcript or database, nor in error messages of either DSN form).
 Usage: central_it.py --station BIN --sim BIN --source DIR --work DIR CASE...
 """
+import hashlib
 import os
 import signal
 import sqlite3
@@ -31,6 +32,7 @@ COLS = ("batch, operator, slot, port, imei, model, family, from_version, to_vers
         " method, package_names, package_sha256, started_at, finished_at, result, noop,"
         " error_class, error_code, error_text, module_retries, hops, download_ms, update_ms,"
         " duration_ms, last_heard_at")
+RUN_COLS = "started_at, batch, operator, job_name, job_path, job_sha256, software_version, packages"
 
 
 # ---- helpers -------------------------------------------------------------------
@@ -109,6 +111,33 @@ def same_as_file(pg, db, station):
     return len(lr), len(le)
 
 
+def same_runs_as_file(pg, db, station):
+    """The central runs of a station equal the file's runs table, column by column."""
+    con = sqlite3.connect(db)
+    lr = [[None if v is None else str(v) for v in r]
+          for r in con.execute(f"SELECT id, {RUN_COLS} FROM runs ORDER BY id")]
+    con.close()
+    cr = pg.psql(f"SELECT local_id, {RUN_COLS} FROM runs WHERE station = '{station}' ORDER BY local_id")
+    check(len(lr) > 0 and cr == lr, f"{station}: central runs differ from the file\nfile:    {lr}\ncentral: {cr}")
+    return lr
+
+
+def run_header(text):
+    """The traceability header's run block of a text report (from "Run started" on)."""
+    lines = text.splitlines()
+    start = next((i for i, ln in enumerate(lines) if ln.startswith("Run started")), None)
+    if start is None:
+        return []
+    end = start + 1
+    while end < len(lines) and (lines[end].startswith("  ") or lines[end].startswith("Run started")):
+        end += 1
+    return lines[start:end]
+
+
+def report(*args):
+    return subprocess.run([ARGS.station, "report", *args], capture_output=True, text=True)
+
+
 def count(pg, sql):
     try:
         return int(pg.psql(sql)[0][0])
@@ -152,13 +181,15 @@ def case_three_stations(c):
         check(n == 3 and e > 10, f"{name}: 3 attempts with transcripts, got {n}/{e}")
         total += n
     check(count(pg, "SELECT count(*) FROM attempts") == total == 9, "9 rows centrally")
+    runs = {name: same_runs_as_file(pg, db, name)[-1] for _, db, name in procs}
+    check(count(pg, "SELECT count(*) FROM runs") == 3, "one run per station centrally")
     bs = pg.psql("SELECT modules, pass, fail, stations FROM batch_summary WHERE batch = 'central'")
     check(bs == [["9", "8", "1", "3"]], f"batch_summary across stations: {bs}")
     lr = count(pg, "SELECT count(*) FROM latest_results")
     check(lr == 9, f"latest_results: one row per IMEI: {lr}")
     # Yield per hub centrally is what each station's file says: the same rule in
     # both SQL dialects (central schema 2, station schema 7).
-    check(count(pg, "SELECT version FROM fota_schema") == 2, "central schema version 2")
+    check(count(pg, "SELECT version FROM fota_schema") == 3, "central schema version 3")
     for p, db, name in procs:
         con = sqlite3.connect(db)
         lh = [[str(i), h] for i, h in con.execute(
@@ -175,12 +206,12 @@ def case_three_stations(c):
                        capture_output=True, text=True)
     check(r.returncode == 0 and '"modules": 9' in r.stdout.replace(" ", "").replace('"modules":9', '"modules": 9'),
           f"report --central: {r.returncode} {r.stdout[:400]} {r.stderr}")
-    r = subprocess.run([ARGS.station, "report", "--central", pg.dsn(), "--station", "line0"],
-                       capture_output=True, text=True)
+    r = report("--central", pg.dsn(), "--station", "line0")
     check(r.returncode == 0 and "attempts 3:" in r.stdout and "Shipping lag by station" in r.stdout
-          and "By hub (worst first)" in r.stdout and "Stations: line0" in r.stdout
+          and "By hub (worst first)" in r.stdout
           and "line0" in r.stdout and "line1" not in r.stdout.split("Shipping lag")[1],
           f"report --central --station line0: {r.stdout}{r.stderr}")
+    check_central_header(pg, procs, runs)
     # Re-shipping changes nothing: the files say what was shipped, the key absorbs the rest.
     r = subprocess.run([ARGS.station, "ship", "--db", procs[0][1], "--central", pg.dsn()],
                        capture_output=True, text=True)
@@ -194,6 +225,64 @@ def case_three_stations(c):
     check(r.returncode == 0, f"ship after losing the records: {r.stdout}{r.stderr}")
     check(count(pg, "SELECT count(*) FROM attempts") == 9, "no duplicate after re-shipping")
     same_as_file(pg, procs[1][1], "line1")
+    check(count(pg, "SELECT count(*) FROM runs") == 3, "no duplicate run after re-shipping")
+    older_central_and_file(c, pg, procs)
+
+
+def check_central_header(pg, procs, runs):
+    """report --central prints each station's run (job sha256, software) as the
+    station's own report prints it from its file; --station keeps to one."""
+    jobs = {name: hashlib.sha256(open(runs[name][5], "rb").read()).hexdigest()
+            for _, _, name in procs}
+    version = subprocess.run([ARGS.station, "--version"], capture_output=True,
+                             text=True).stdout.strip()
+    r = report("--central", pg.dsn())
+    head = run_header(r.stdout)
+    check(r.returncode == 0 and len([ln for ln in head if ln.startswith("Run started")]) == 3,
+          f"report --central: one run per station in the header:\n{r.stdout[:3000]}{r.stderr}")
+    for _, _, name in procs:
+        check(runs[name][6] == jobs[name] and jobs[name] in "\n".join(head),
+              f"{name}: job sha256 {jobs[name]} in the central header:\n{head}")
+    check(version and "\n".join(head).count(version) == 3, f"software '{version}' per run: {head}")
+    for _, db, name in procs:
+        local = run_header(report("--db", db).stdout)
+        central = run_header(report("--central", pg.dsn(), "--station", name).stdout)
+        check(local and central == local,
+              f"{name}: central header differs from the file's\nfile:    {local}\ncentral: {central}")
+    r = report("--central", pg.dsn(), "--station", "line0", "--format", "json")
+    check(r.returncode == 0 and jobs["line0"] in r.stdout and jobs["line1"] not in r.stdout,
+          f"json --station line0: {r.stdout[:2000]}")
+
+
+def older_central_and_file(c, pg, procs):
+    """A central database at schema 2 (no runs) migrates in place when a station
+    ships, and gets every run; a station file from before runs still ships."""
+    pg.psql("DROP TABLE runs; UPDATE fota_schema SET version = 2")
+    for _, db, name in procs:
+        r = subprocess.run([ARGS.station, "ship", "--db", db, "--central", pg.dsn()],
+                           capture_output=True, text=True)
+        check(r.returncode == 0, f"{name}: ship to a schema-2 database: {r.stdout}{r.stderr}")
+    check(count(pg, "SELECT version FROM fota_schema") == 3, "migrated to 3 in place")
+    check(count(pg, "SELECT count(*) FROM attempts") == 9, "the attempts stayed")
+    for _, db, name in procs:
+        same_runs_as_file(pg, db, name)
+    old = os.path.join(c.dir, "schema6.db")
+    src = sqlite3.connect(procs[2][1])
+    dst = sqlite3.connect(old)
+    src.backup(dst)
+    src.close()
+    dst.executescript("DROP TABLE runs; DELETE FROM central_shipped; PRAGMA user_version = 6;")
+    dst.close()
+    r = subprocess.run([ARGS.station, "ship", "--db", old, "--central", pg.dsn()],
+                       capture_output=True, text=True)
+    check(r.returncode == 0 and "shipped 3 attempt(s)" in r.stdout,
+          f"a file without runs ships: {r.stdout}{r.stderr}")
+    con = sqlite3.connect(old)
+    v = con.execute("PRAGMA user_version").fetchone()[0]
+    con.close()
+    check(v == 6, f"the older file keeps its version: {v}")
+    check(count(pg, "SELECT count(*) FROM attempts") == 9 and
+          count(pg, "SELECT count(*) FROM runs") == 3, "no duplicates from the older file")
 
 
 def case_outage(c):
