@@ -83,6 +83,7 @@ struct fota_store {
     int last_rc;      /* extended SQLite code of the last failure */
     int last_errno;   /* the system's errno behind it (ENOSPC, EROFS…) */
     char last_msg[160];
+    bool relaxed;     /* synchronous=NORMAL for the next transaction (transcript only) */
 };
 
 static int64_t wall_clock(void *ctx)
@@ -443,6 +444,24 @@ void fota_store_set_busy_timeout(fota_store_t *s, int ms)
 int fota_store_tx_begin(fota_store_t *s)
 {
     return tx_begin(s);
+}
+
+/* In WAL mode a commit under synchronous=NORMAL writes the log without an fsync;
+ * the next commit under FULL fsyncs the log and with it every frame before it. So
+ * a transaction of transcript lines alone can skip the wait for the disk, and every
+ * row a verdict or a recovery depends on stays as durable as before. Set between
+ * transactions only. */
+int fota_store_tx_durable(fota_store_t *s, bool durable)
+{
+    if (s->relaxed == !durable)
+        return 0;
+    const char *pragma = durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
+    if (sqlite3_exec(s->db, pragma, NULL, NULL, NULL) != SQLITE_OK) {
+        note(s);
+        return FOTA_E_IO;
+    }
+    s->relaxed = !durable;
+    return 0;
 }
 
 int fota_store_tx_commit(fota_store_t *s)

@@ -62,6 +62,11 @@ typedef enum {
 
 void fota_store_set_busy_timeout(fota_store_t *s, int ms);
 int fota_store_tx_begin(fota_store_t *s); /* BEGIN IMMEDIATE */
+/* false: the next transactions commit without waiting for the disk (synchronous=
+ * NORMAL), for transcript lines only; true (the default): synchronous=FULL. A power
+ * cut can then lose the transcript lines after the last durable commit, never a row
+ * or a verdict. Call between transactions. */
+int fota_store_tx_durable(fota_store_t *s, bool durable);
 int fota_store_tx_commit(fota_store_t *s); /* rolls back when the COMMIT fails */
 void fota_store_tx_rollback(fota_store_t *s);
 /* The final columns of an attempt (no transaction of its own). */

@@ -16,6 +16,9 @@
  * thread, the hand-over and the wake-up of the loop (no queue, mutex or uv_async
  * of ours). Ops queued while a flush is in flight wait for the next batch, which
  * also batches commits on a slow disk: one fsync for everything that came meanwhile.
+ * A batch of transcript lines alone commits without an fsync (synchronous=NORMAL):
+ * the next batch with a row or a result in it fsyncs the log and makes them durable
+ * too, and a verdict queued behind such a batch no longer waits two fsyncs.
  *
  * A zero busy timeout still applies while attached: a lock held by another process
  * fails the flush at once, the batch goes back to the head of the queue and is
@@ -310,7 +313,15 @@ static void run(fota_results_t *r)
 {
     if (r->trace)
         r->fl_start_ns = fota_results_trace_now_ns();
-    int rc = fota_store_tx_begin(r->store);
+    /* Transcript lines alone need no fsync of their own: the next flush with a row
+     * in it makes them durable too, and meanwhile a verdict queued behind them waits
+     * for a write, not for the disk. */
+    bool durable = false;
+    for (op_t *op = r->fl_head; op && !durable; op = op->next)
+        durable = op->kind != OP_EVENT;
+    int rc = fota_store_tx_durable(r->store, durable);
+    if (rc == 0)
+        rc = fota_store_tx_begin(r->store);
     if (rc == 0) {
         if (++r->gen == 0)
             r->gen = 1;

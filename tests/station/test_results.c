@@ -25,6 +25,7 @@
 /* ---- a VFS whose xSync sleeps ------------------------------------------------ */
 
 static atomic_int slow_ms;
+static atomic_int syncs; /* xSync calls on any file */
 static sqlite3_vfs *real_vfs;
 static sqlite3_vfs slow_vfs;
 /* The unix VFS gives the main file and the WAL different method tables: one copy of
@@ -35,6 +36,7 @@ static sqlite3_io_methods slow_io[N_TABLES];
 
 static int slow_sync(sqlite3_file *f, int flags)
 {
+    atomic_fetch_add(&syncs, 1);
     int ms = atomic_load(&slow_ms);
     if (ms > 0) {
         struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -266,12 +268,99 @@ static void stop_during_a_slow_commit_loses_nothing(void **state)
     teardown_run(&c, path);
 }
 
+/* ---- durability: transcript lines alone wait for no fsync ------------------- */
+
+static unsigned counted_resolved, counted_committed;
+
+static void count_resolved(void *actx, fota_results_attempt_t *h)
+{
+    (void)actx;
+    (void)h;
+    counted_resolved++;
+}
+
+static void count_committed(void *actx, fota_results_attempt_t *h, const fota_attempt_t *a)
+{
+    (void)actx;
+    (void)h;
+    (void)a;
+    counted_committed++;
+}
+
+static void run_until(uv_loop_t *loop, fota_results_t *r, const unsigned *counter, unsigned want)
+{
+    for (int i = 0; i < 20000 && (*counter < want || fota_results_pending(r)); i++) {
+        uv_run(loop, UV_RUN_NOWAIT);
+        struct timespec ts = {0, 100000};
+        nanosleep(&ts, NULL);
+    }
+    assert_true(*counter >= want);
+    assert_false(fota_results_pending(r));
+}
+
+/* A flush of transcript lines alone commits without an fsync (a verdict queued
+ * behind it waits for a write, not for the disk); a flush with a row in it is
+ * durable as before, and makes the lines before it durable too. */
+static void transcript_lines_alone_wait_for_no_fsync(void **state)
+{
+    (void)state;
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/test_results_XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    fota_results_t *r = NULL;
+    int recovered = 0;
+    char err[256];
+    assert_int_equal(fota_results_open(path, &r, &recovered, err, sizeof err), 0);
+    uv_loop_t loop;
+    assert_int_equal(uv_loop_init(&loop), 0);
+    fota_results_cbs_t cbs = {.resolved = count_resolved, .committed = count_committed,
+                              .health = on_health};
+    fota_results_attach(r, &loop, &cbs, NULL);
+    counted_resolved = counted_committed = 0;
+    fota_attempt_t a;
+    make_attempt(&a, "359876543210984");
+    fota_results_attempt_t *h = fota_results_begin(r, &a, NULL);
+    assert_non_null(h);
+    int before_row = atomic_load(&syncs);
+    run_until(&loop, r, &counted_resolved, 1);
+    assert_true(atomic_load(&syncs) > before_row); /* the attempt's row: durable */
+
+    int before_lines = atomic_load(&syncs);
+    for (int i = 0; i < FOTA_RESULTS_EVENT_BATCH + 10; i++)
+        assert_int_equal(fota_results_event(r, h, i, FOTA_TRACE_RX, "+QIND: \"FOTA\",\"UPDATING\",50"),
+                         0);
+    run_until(&loop, r, &counted_resolved, 1);
+    assert_int_equal(atomic_load(&syncs), before_lines); /* lines alone: no fsync */
+
+    a.result = FOTA_RESULT_PASS;
+    a.finished_at_ms = a.started_at_ms + 1000;
+    assert_int_equal(fota_results_finish(r, h, &a), 0);
+    run_until(&loop, r, &counted_committed, 1);
+    assert_true(atomic_load(&syncs) > before_lines); /* the verdict: durable */
+    assert_true(row_committed(path, "359876543210984"));
+
+    fota_results_detach(r);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    fota_results_close(r);
+    char side[512];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
+
 int main(void)
 {
     slow_vfs_install();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(slow_disk_does_not_hold_the_loop),
         cmocka_unit_test(stop_during_a_slow_commit_loses_nothing),
+        cmocka_unit_test(transcript_lines_alone_wait_for_no_fsync),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
