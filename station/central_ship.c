@@ -21,7 +21,7 @@ struct fota_ship {
     int64_t *ids;
     size_t n_ids, cap_ids;
     /* Runs (one row per station start) with id <= runs_low are in the central
-     * database; -1: not asked yet. See ship_runs_seed. */
+     * database; -1: not asked yet (runs_seed). */
     int64_t runs_low, runs_next;
 };
 
