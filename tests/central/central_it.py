@@ -3,8 +3,10 @@
 to a real PostgreSQL that each case starts (pgserver.py: initdb + pg_ctl on a
 free port on 127.0.0.1, as the postgres user when run as root).
 
-Cases: three_stations (three lines ship to one server; the central rows and
-transcripts equal the three SQLite files), outage (the server is stopped for 20 s
+Cases: three_stations (three lines ship to one server; the central rows,
+transcripts and runs equal the three SQLite files; report --central prints each
+station's run header as its own report does; a schema-2 server migrates in
+place and a file without runs still ships), outage (the server is stopped for 20 s
 while modules finish: the line does not pause, every row arrives once),
 sigkill (station and shipper SIGKILLed while shipping a backlog; the restart
 ships the rest, no duplicates), password (the DSN's password is in no output,
