@@ -199,6 +199,14 @@ static void on_output(port_t *p)
     if (n <= 0)
         return;
     p->off += (size_t)n;
+    /* a plain loop: keep writing until the pty is full (EAGAIN) or all is out */
+    while (method != M_LOCAL && p->off < pkg_len) {
+        want = pkg_len - p->off < raw_write ? pkg_len - p->off : raw_write;
+        n = write(p->fd, pkg + p->off, want);
+        if (n <= 0)
+            break;
+        p->off += (size_t)n;
+    }
     if (method == M_LOCAL) {
         if (p->off % ACK_BLOCK == 0 && p->off < pkg_len)
             p->phase = P_WAIT_ACK;
