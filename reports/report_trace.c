@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store_schema.h"
+
 static char *col_dup(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
@@ -35,18 +37,6 @@ void fota_report_transcript_sql(int64_t id, char *out, size_t len)
 {
     snprintf(out, len, "SELECT t_ms, dir, text FROM events WHERE attempt_id = %lld ORDER BY rowid",
              (long long)id);
-}
-
-static int has_table(sqlite3 *db, const char *name)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
-                           -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* The runs behind the selection: those of its batches that started before
@@ -99,7 +89,7 @@ static int load_runs(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t *r
 
 int fota_report_load_trace(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t *r)
 {
-    int t = has_table(db, "runs");
+    int t = fota_store_has_table(db, "runs");
     if (t < 0)
         return -1;
     r->runs_table = t == 1;

@@ -14,4 +14,8 @@
  * (FOTA_E_STATE): its columns may mean things this code does not know. */
 int fota_store_schema_migrate(sqlite3 *db, char *errbuf, size_t errlen);
 
+/* 1 when the file has this table, 0 when not (a file written by an older
+ * station), -1 when SQLite cannot tell. */
+int fota_store_has_table(sqlite3 *db, const char *name);
+
 #endif

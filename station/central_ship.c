@@ -380,19 +380,6 @@ static void read_next_low(fota_ship_t *s)
     }
 }
 
-/* 1 when the station's file has `runs` (schema 7), 0 when not (an older
- * station's file: `ship` beside it keeps its version), -1 on error. */
-static int has_runs(sqlite3 *db)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'",
-                           -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    int step = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : -1;
-}
-
 /* Where the file's runs stand centrally, asked once per process instead of
  * recorded in the file. Every round ships all runs after runs_low, oldest
  * first, in the same transaction as the attempts, so the central rows of a
@@ -404,7 +391,7 @@ static int has_runs(sqlite3 *db)
  * 0, -1 on the file's error, -2 on the server's. */
 static int runs_seed(fota_ship_t *s, PGconn *c)
 {
-    int t = has_runs(s->db);
+    int t = fota_store_has_table(s->db, "runs");
     if (t <= 0) {
         s->runs_low = t == 0 ? 0 : -1; /* no table yet: all of them once it appears */
         return t;
@@ -440,7 +427,7 @@ static int runs_seed(fota_ship_t *s, PGconn *c)
 static int read_runs(fota_ship_t *s)
 {
     s->runs_next = s->runs_low;
-    int t = has_runs(s->db);
+    int t = fota_store_has_table(s->db, "runs");
     if (t <= 0)
         return t;
     sqlite3_stmt *st;
