@@ -1,5 +1,5 @@
-/* Results through reports/store.h, queued on the loop and committed off it; see
- * results.h.
+/* Results through reports/store.h, queued on the loop and committed off it (the
+ * transaction itself: results_tx.c); see results.h.
  *
  * Why the commit runs on libuv's thread pool and not on the loop: the loop serves
  * every port, and a commit with synchronous=FULL waits for the disk's fsync. On a
@@ -26,7 +26,7 @@
  * The rework read (fota_results_latest) has its own read-only use of a second
  * connection: in WAL mode it never waits for the writer, and it runs on the loop
  * while a flush is in flight. */
-#include "results.h"
+#include "results_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -34,61 +34,6 @@
 #include "results_trace.h"
 #include "store.h"
 #include "text_escape.h"
-
-typedef enum { OP_BEGIN, OP_IDENTIFY, OP_EVENT, OP_FINISH } op_kind_t;
-
-struct fota_results_attempt {
-    int64_t id;      /* committed row id; -1 until then */
-    int64_t tx_id;   /* id given by the INSERT in the flush under way */
-    unsigned refs;   /* the slot's (until finish) + one per queued op */
-    unsigned rows;   /* BEGIN / IDENTIFY ops queued or in flight (loop only) */
-    void *ctx;
-    int64_t heard_ms;
-    unsigned heard_gen;
-    fota_results_attempt_t *prev, *next; /* every live handle, freed at close */
-};
-
-typedef struct op {
-    struct op *next;
-    op_kind_t kind;
-    fota_results_attempt_t *h;
-    int64_t t_ms, heard_ms;   /* EVENT */
-    fota_trace_dir_t dir;
-    char *text;               /* EVENT, masked */
-    fota_attempt_t *a;        /* BEGIN, IDENTIFY, FINISH */
-    uint64_t queued_ns;       /* FOTA_RESULTS_TRACE only */
-} op_t;
-
-struct fota_results {
-    fota_store_t *store;      /* the writer's; the flush in flight owns it */
-    fota_store_t *reader;     /* fota_results_latest's, on the loop */
-    op_t *head, *tail;        /* queued, not in a flush yet */
-    /* The flush in flight: its ops (taken off the queue, in order), and what the
-     * pool thread found (read on the loop only after it is done). */
-    op_t *fl_head;
-    bool in_flight, again;
-    uv_work_t work;
-    int fl_rc;
-    fota_store_err_t fl_err;
-    char fl_words[256];
-    uint64_t fl_commit_ns;
-    uint64_t fl_start_ns, fl_applied_ns; /* FOTA_RESULTS_TRACE only */
-    size_t n_ops, n_results, n_events, event_bytes;
-    uint64_t oldest_event;    /* uv_now when the first queued line came */
-    fota_results_attempt_t *live;
-    uv_loop_t *loop;
-    uv_timer_t timer;
-    bool attached;
-    uint64_t due;
-    fota_results_cbs_t cbs;
-    void *ctx;
-    unsigned gen;
-    fota_store_err_t err;
-    uint64_t err_since;
-    char words[256];
-    unsigned long dropped;
-    FILE *trace;              /* FOTA_RESULTS_TRACE (benchmarks), else NULL */
-};
 
 /* The most ops one transaction carries, so one flush stays short after a long stall. */
 #define FLUSH_MAX_OPS 4096
@@ -261,96 +206,9 @@ static void settle(fota_results_t *r)
         r->oldest_event = now_ms(r);
 }
 
-/* ---- flushing: the transaction (a pool thread, or the loop's at exit) ------- */
-
-static int64_t row_id(const fota_results_attempt_t *h)
-{
-    return h->id >= 0 ? h->id : h->tx_id;
-}
-
-static int apply(fota_results_t *r, op_t *op)
-{
-    int rc = 0;
-    switch (op->kind) {
-    case OP_BEGIN:
-        rc = fota_store_attempt_begin(r->store, op->a, &op->h->tx_id);
-        break;
-    case OP_IDENTIFY:
-        rc = fota_store_attempt_identify(r->store, row_id(op->h), op->a);
-        break;
-    case OP_EVENT:
-        rc = fota_store_event_insert(r->store, row_id(op->h), op->t_ms, op->dir, op->text);
-        if (rc == 0 && op->heard_ms > op->h->heard_ms) /* last_heard_at: once per attempt */
-            op->h->heard_ms = op->heard_ms;
-        op->h->heard_gen = r->gen;
-        break;
-    case OP_FINISH:
-        rc = fota_store_attempt_close(r->store, row_id(op->h), op->a);
-        break;
-    }
-    /* NOENT: the row is closed already (nothing to update): not a write failure. */
-    return rc == FOTA_E_NOENT ? 0 : rc;
-}
-
-static int write_heard(fota_results_t *r)
-{
-    for (op_t *op = r->fl_head; op; op = op->next) {
-        fota_results_attempt_t *h = op->h;
-        if (op->kind != OP_EVENT || h->heard_gen != r->gen)
-            continue;
-        h->heard_gen = 0;
-        if (fota_store_heard(r->store, row_id(h), h->heard_ms) < 0)
-            return FOTA_E_IO;
-    }
-    return 0;
-}
-
-/* One transaction with the flight's ops, in order. Touches only the writer's
- * connection, the flight's ops and the fl_ results, and the ops' handles' tx_id and
- * heard_* (which the loop leaves alone while a flush is in flight). On failure the
- * rows it created are forgotten again. */
-static void run(fota_results_t *r)
-{
-    if (r->trace)
-        r->fl_start_ns = fota_results_trace_now_ns();
-    /* Transcript lines alone need no fsync of their own: the next flush with a row
-     * in it makes them durable too, and meanwhile a verdict queued behind them waits
-     * for a write, not for the disk. */
-    bool durable = false;
-    for (op_t *op = r->fl_head; op && !durable; op = op->next)
-        durable = op->kind != OP_EVENT;
-    int rc = fota_store_tx_durable(r->store, durable);
-    if (rc == 0)
-        rc = fota_store_tx_begin(r->store);
-    if (rc == 0) {
-        if (++r->gen == 0)
-            r->gen = 1;
-        for (op_t *op = r->fl_head; op && rc == 0; op = op->next)
-            rc = apply(r, op);
-        if (rc == 0)
-            rc = write_heard(r);
-        if (r->trace)
-            r->fl_applied_ns = fota_results_trace_now_ns();
-        if (rc == 0)
-            rc = fota_store_tx_commit(r->store);
-        else
-            fota_store_tx_rollback(r->store);
-    }
-    r->fl_rc = rc < 0 ? rc : 0;
-    r->fl_err = FOTA_STORE_ERR_NONE;
-    r->fl_words[0] = '\0';
-    if (rc < 0) {
-        for (op_t *op = r->fl_head; op; op = op->next)
-            if (op->kind == OP_BEGIN)
-                op->h->tx_id = -1;
-        r->fl_err = fota_store_last_error(r->store, r->fl_words, sizeof r->fl_words);
-    }
-    r->fl_commit_ns = r->trace && rc == 0 ? fota_results_trace_now_ns() : 0;
-}
-
 static void work_cb(uv_work_t *w)
 {
-    run(w->data);
+    fota_results_tx_run(w->data);
 }
 
 static void after_work_cb(uv_work_t *w, int status)
@@ -376,7 +234,7 @@ static void timer_cb(uv_timer_t *t)
     r->in_flight = true;
     if (uv_queue_work(r->loop, &r->work, work_cb, after_work_cb) < 0) {
         r->in_flight = false; /* cannot happen with a valid loop; stay correct anyway */
-        run(r);
+        fota_results_tx_run(r);
         settle(r);
     }
 }
@@ -493,7 +351,7 @@ int fota_results_drain(fota_results_t *r, int busy_ms, FILE *out)
     fota_store_set_busy_timeout(r->store, busy_ms);
     while (r->head && !r->in_flight) {
         take(r, SIZE_MAX);
-        run(r);
+        fota_results_tx_run(r);
         settle(r);
         if (r->fl_rc < 0)
             break;
