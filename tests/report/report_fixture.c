@@ -17,10 +17,15 @@
  */
 #include "report_fixture.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 #include "store.h"
 
@@ -110,4 +115,16 @@ char *fx_slurp(const char *path)
     b[n] = '\0';
     fclose(f);
     return b;
+}
+
+void fx_has(const char *doc, const char *want)
+{
+    if (!strstr(doc, want))
+        fail_msg("missing [%s] in:\n%s", want, doc);
+}
+
+void fx_lacks(const char *doc, const char *bad)
+{
+    if (strstr(doc, bad))
+        fail_msg("found [%s] in:\n%s", bad, doc);
 }

@@ -11,5 +11,8 @@
 void fx_build(const char *path);
 /* Reads a whole file (malloc'd, NUL-terminated). */
 char *fx_slurp(const char *path);
+/* cmocka failures naming the text: want must be in doc, bad must not. */
+void fx_has(const char *doc, const char *want);
+void fx_lacks(const char *doc, const char *bad);
 
 #endif

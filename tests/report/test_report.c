@@ -52,12 +52,6 @@ static char *render(void (*fn)(const fota_report_t *, FILE *), const fota_report
     return buf;
 }
 
-static void has(const char *doc, const char *want)
-{
-    if (!strstr(doc, want))
-        fail_msg("missing [%s] in:\n%s", want, doc);
-}
-
 static void batch_totals_and_yields(void **state)
 {
     (void)state;
@@ -77,13 +71,13 @@ static void batch_totals_and_yields(void **state)
     assert_int_equal(r->retested_modules, 2); /* m2 m4 */
 
     char *json = render(fota_report_write_json, r);
-    has(json, "\"modules\": 8, \"first_pass\": 3, \"final_pass\": 4, \"retested_modules\": 2, "
+    fx_has(json, "\"modules\": 8, \"first_pass\": 3, \"final_pass\": 4, \"retested_modules\": 2, "
               "\"first_pass_yield\": 0.3750, \"final_yield\": 0.5000}");
     free(json);
     char *text = render(fota_report_write_text, r);
-    has(text, "attempts 12: PASS 4 (noop 1), FAIL 5, SKIP 1, INTERRUPTED 1, running 1");
+    fx_has(text, "attempts 12: PASS 4 (noop 1), FAIL 5, SKIP 1, INTERRUPTED 1, running 1");
     /* The dashboard's form: "37.5% (3/8)". */
-    has(text, "modules 8: first-pass yield  37.5% (3/8), final yield  50.0% (4/8), retested 2, still failing 4");
+    fx_has(text, "modules 8: first-pass yield  37.5% (3/8), final yield  50.0% (4/8), retested 2, still failing 4");
     free(text);
     fota_report_free(r);
 }
@@ -102,10 +96,10 @@ static void whole_database_counts_each_module_once(void **state)
     assert_int_equal(r->dur[FOTA_DUR_TOTAL].median, 380000);
     assert_int_equal(r->dur[FOTA_DUR_TOTAL].p95, 420000);
     char *json = render(fota_report_write_json, r);
-    has(json, "\"first_pass_yield\": 0.4000, \"final_yield\": 0.5000");
-    has(json, "{\"error_class\": \"download\", \"error_code\": 601, \"meaning\": \"FTP unknown error\", "
+    fx_has(json, "\"first_pass_yield\": 0.4000, \"final_yield\": 0.5000");
+    fx_has(json, "{\"error_class\": \"download\", \"error_code\": 601, \"meaning\": \"FTP unknown error\", "
               "\"count\": 3, \"share\": 0.5000, \"cumulative\": 0.5000}");
-    has(json, "\"count\": 1, \"share\": 0.1667, \"cumulative\": 1.0000}]");
+    fx_has(json, "\"count\": 1, \"share\": 0.1667, \"cumulative\": 1.0000}]");
     free(json);
     fota_report_free(r);
 }
@@ -129,8 +123,8 @@ static void pareto_order_and_meaning(void **state)
     assert_string_equal(r->pareto[3].error_class, "timeout");
     assert_string_equal(r->pareto[3].meaning, "update stalled at 42%");
     char *text = render(fota_report_write_text, r);
-    has(text, "    1 download          601       2  40.0%  40.0%  FTP unknown error");
-    has(text, "    4 timeout             0       1  20.0% 100.0%  update stalled at 42%");
+    fx_has(text, "    1 download          601       2  40.0%  40.0%  FTP unknown error");
+    fx_has(text, "    4 timeout             0       1  20.0% 100.0%  update stalled at 42%");
     free(text);
     fota_report_free(r);
 }
@@ -148,10 +142,10 @@ static void durations_median_p95(void **state)
     assert_int_equal(r->dur[FOTA_DUR_UPDATE].median, 200000);
     assert_int_equal(r->dur[FOTA_DUR_UPDATE].min, 120000);
     char *json = render(fota_report_write_json, r);
-    has(json, "\"total\": {\"n\": 3, \"median\": 400000, \"p95\": 420000, \"min\": 300000, \"max\": 420000}");
+    fx_has(json, "\"total\": {\"n\": 3, \"median\": 400000, \"p95\": 420000, \"min\": 300000, \"max\": 420000}");
     free(json);
     char *text = render(fota_report_write_text, r);
-    has(text, "  total             3     400.0     420.0     420.0");
+    fx_has(text, "  total             3     400.0     420.0     420.0");
     free(text);
     fota_report_free(r);
 }
@@ -168,16 +162,16 @@ static void groups_by_model_and_revision(void **state)
     assert_int_equal(r->by_model[1].n[FOTA_R_INTERRUPTED], 1);
     assert_string_equal(r->by_model[2].key, "");
     char *json = render(fota_report_write_json, r);
-    has(json, "{\"model\": \"RM500Q\", \"attempts\": 6, \"pass\": 3, \"fail\": 2, \"skip\": 1, "
+    fx_has(json, "{\"model\": \"RM500Q\", \"attempts\": 6, \"pass\": 3, \"fail\": 2, \"skip\": 1, "
               "\"interrupted\": 0, \"running\": 0, \"pass_rate\": 0.6000}");
-    has(json, "{\"model\": \"EC200T\", \"attempts\": 4, \"pass\": 1, \"fail\": 2, \"skip\": 0, "
+    fx_has(json, "{\"model\": \"EC200T\", \"attempts\": 4, \"pass\": 1, \"fail\": 2, \"skip\": 0, "
               "\"interrupted\": 1, \"running\": 0, \"pass_rate\": 0.2500}");
-    has(json, "{\"from\": \"A06\", \"to\": \"A08\", \"attempts\": 5, \"pass\": 2, \"fail\": 2, \"skip\": 1");
-    has(json, "{\"from\": \"A07\", \"to\": \"A08\", \"attempts\": 1, \"pass\": 1,");
+    fx_has(json, "{\"from\": \"A06\", \"to\": \"A08\", \"attempts\": 5, \"pass\": 2, \"fail\": 2, \"skip\": 1");
+    fx_has(json, "{\"from\": \"A07\", \"to\": \"A08\", \"attempts\": 1, \"pass\": 1,");
     free(json);
     char *text = render(fota_report_write_text, r);
-    has(text, "  A06 -> A08 ");
-    has(text, "  V01 -> V03 ");
+    fx_has(text, "  A06 -> A08 ");
+    fx_has(text, "  V01 -> V03 ");
     free(text);
     fota_report_free(r);
 }
@@ -201,10 +195,10 @@ static void rework_list(void **state)
     assert_string_equal(r->failed[3].imei, "");
     assert_string_equal(r->failed[3].slot, "hub1-11");
     char *text = render(fota_report_write_text, r);
-    has(text, "Modules to rework (latest verdict not PASS): 4");
+    fx_has(text, "Modules to rework (latest verdict not PASS): 4");
     /* Columns as wide as their longest entry; hops, module retries, retests, attempt id. */
-    has(text, "  IMEI      slot    model  result      class/code   hops retries retests  attempt  reason\n");
-    has(text, "  m4        hub1-9  EC200T FAIL        timeout/0       0       0       1        9  update stalled at 42%\n");
+    fx_has(text, "  IMEI      slot    model  result      class/code   hops retries retests  attempt  reason\n");
+    fx_has(text, "  m4        hub1-9  EC200T FAIL        timeout/0       0       0       1        9  update stalled at 42%\n");
     free(text);
     fota_report_free(r);
 }
@@ -220,10 +214,10 @@ static void since_selects_by_start_time(void **state)
     r = load("B1", "2025-11-23T12:26:20.000Z");
     assert_int_equal(r->attempts, 0);
     char *text = render(fota_report_write_text, r);
-    has(text, "No attempts match.");
+    fx_has(text, "No attempts match.");
     free(text);
     char *json = render(fota_report_write_json, r);
-    has(json, "\"first_pass_yield\": null");
+    fx_has(json, "\"first_pass_yield\": null");
     free(json);
     fota_report_free(r);
 }
@@ -286,14 +280,14 @@ static void whole_scan_uses_the_module_indexes(void **state)
     plan_of("SELECT id, imei, model, from_version, to_version, result, noop, download_ms,"
             " update_ms, duration_ms FROM attempts ORDER BY imei, id",
             plan, sizeof plan);
-    has(plan, "COVERING INDEX attempts_module");
+    fx_has(plan, "COVERING INDEX attempts_module");
     if (strstr(plan, "TEMP B-TREE"))
         fail_msg("report scan sorts: %s", plan);
     plan_of("SELECT id, error_class, error_code, error_text, slot, batch, finished_at, imei, model,"
             " result, hops, module_retries FROM attempts WHERE result IN ('FAIL','INTERRUPTED')"
             " ORDER BY imei, id",
             plan, sizeof plan);
-    has(plan, "COVERING INDEX attempts_failed");
+    fx_has(plan, "COVERING INDEX attempts_failed");
     if (strstr(plan, "TEMP B-TREE"))
         fail_msg("failure scan sorts: %s", plan);
     /* Yield per slot and hub (reports/report_slots.c): the slot index alone. */
@@ -301,7 +295,7 @@ static void whole_scan_uses_the_module_indexes(void **state)
             " sum(result = 'INTERRUPTED'), sum(result IS NULL), count(*), station, operator"
             " FROM attempts GROUP BY slot, station, operator",
             plan, sizeof plan);
-    has(plan, "COVERING INDEX attempts_slot");
+    fx_has(plan, "COVERING INDEX attempts_slot");
     if (strstr(plan, "TEMP B-TREE"))
         fail_msg("slot pass sorts: %s", plan);
 }
@@ -327,9 +321,9 @@ static void text_report_escapes_c1_and_invalid_utf8(void **state)
         if (*p == 0x1b || (*p >= 0x80 && *p <= 0x9f && p[-1] != 0xe2 && p[-1] != 0xc3))
             fail_msg("raw control byte 0x%02x at offset %td", *p, (const char *)p - doc);
     }
-    has(doc, "a?[2Jb?c????d \xe2\x82\xac\n"); /* ESC, C2 9B, FF, FE, cut E2 82; the euro stays */
-    has(doc, " s\xc3\xa9" "   M?2J"); /* the slot's column: 4 wide ("slot"), "sé" is 2 */
-    has(doc, "since 2026?1m");
+    fx_has(doc, "a?[2Jb?c????d \xe2\x82\xac\n"); /* ESC, C2 9B, FF, FE, cut E2 82; the euro stays */
+    fx_has(doc, " s\xc3\xa9" "   M?2J"); /* the slot's column: 4 wide ("slot"), "sé" is 2 */
+    fx_has(doc, "since 2026?1m");
     free(doc);
 }
 

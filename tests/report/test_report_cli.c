@@ -35,18 +35,6 @@ static int run(const char *a0, ...)
     return fota_report_main(argc, argv);
 }
 
-static void has(const char *doc, const char *want)
-{
-    if (!strstr(doc, want))
-        fail_msg("missing [%s] in:\n%s", want, doc);
-}
-
-static void lacks(const char *doc, const char *bad)
-{
-    if (strstr(doc, bad))
-        fail_msg("found [%s] in:\n%s", bad, doc);
-}
-
 static int setup(void **state)
 {
     (void)state;
@@ -101,25 +89,25 @@ static void formats_and_selection(void **state)
     (void)state;
     assert_int_equal(run("--db", DB, "--batch", "B1", "-o", OUT, NULL), 0);
     char *t = fx_slurp(OUT);
-    has(t, "Selection: batch B1, since (all time)");
-    has(t, "attempts 12: PASS 4 (noop 1), FAIL 5, SKIP 1, INTERRUPTED 1, running 1");
+    fx_has(t, "Selection: batch B1, since (all time)");
+    fx_has(t, "attempts 12: PASS 4 (noop 1), FAIL 5, SKIP 1, INTERRUPTED 1, running 1");
     free(t);
 
     /* --since accepts other spellings of the same instant (here +01:00). */
     assert_int_equal(run("--db", DB, "--since", "2025-11-23T13:26:20+01:00", "--format", "json",
                          "-o", OUT, NULL), 0);
     t = fx_slurp(OUT);
-    has(t, "\"since\": \"2025-11-23T12:26:20.000Z\"");
-    has(t, "\"attempts\": 3,");
+    fx_has(t, "\"since\": \"2025-11-23T12:26:20.000Z\"");
+    fx_has(t, "\"attempts\": 3,");
     free(t);
 
     assert_int_equal(run("--db", DB, "--format", "csv", "--batch", "B2", "-o", OUT, NULL), 0);
     t = fx_slurp(OUT);
-    has(t, "id,batch,station,operator,slot,port,imei,model,family,from_version,to_version,"
+    fx_has(t, "id,batch,station,operator,slot,port,imei,model,family,from_version,to_version,"
            "final_version,method,package_names,package_sha256,started_at,finished_at,result,noop,"
            "error_class,error_code,error_text,module_retries,hops,download_ms,update_ms,duration_ms,"
            "hub\r\n");
-    has(t, "\r\n14,B2,,,hub1-14,,m11,RM500Q,,A06,A08,,,,,2025-11-23T12:27:20.000Z,"
+    fx_has(t, "\r\n14,B2,,,hub1-14,,m11,RM500Q,,A06,A08,,,,,2025-11-23T12:27:20.000Z,"
            "2025-11-23T12:27:50.000Z,FAIL,0,download,601,FTP unknown error,0,0,20000,0,30000,\r\n");
     int lines = 0;
     for (const char *p = t; (p = strstr(p, "\r\n")); p += 2)
@@ -129,14 +117,14 @@ static void formats_and_selection(void **state)
 
     assert_int_equal(run("--db", DB, "--format", "html", "-o", OUT, NULL), 0);
     t = fx_slurp(OUT);
-    has(t, "<!DOCTYPE html>");
-    has(t, "<svg");
-    has(t, "aria-label=\"Failure Pareto\"");
-    has(t, "aria-label=\"Duration histogram\"");
-    has(t, "aria-label=\"Yield\"");
-    lacks(t, "<script");
-    lacks(t, "http://");
-    lacks(t, "https://");
+    fx_has(t, "<!DOCTYPE html>");
+    fx_has(t, "<svg");
+    fx_has(t, "aria-label=\"Failure Pareto\"");
+    fx_has(t, "aria-label=\"Duration histogram\"");
+    fx_has(t, "aria-label=\"Yield\"");
+    fx_lacks(t, "<script");
+    fx_lacks(t, "http://");
+    fx_lacks(t, "https://");
     free(t);
 }
 
@@ -147,36 +135,36 @@ static void hostile_values_are_inert(void **state)
     char *t = fx_slurp(OUT);
     /* Formula cells get a leading quote; quotes doubled; newlines kept inside a
      * quoted cell, so the row stays one record. */
-    has(t, ",\"'=cmd|' /C calc'!A0\",");
-    has(t, ",\"'@SUM(1+1)\",");
-    has(t, ",\"'-2+3\",\"'+A08\"\"><img src=x onerror=alert(2)>\",");
-    has(t, "\"B,\"\"1\"\"\"");
-    has(t, ",\"line1, \"\"quoted\"\"\nline2\x1b[31mred</td>\",");
-    lacks(t, "\r\n=");
-    lacks(t, ",=");
-    lacks(t, ",@");
+    fx_has(t, ",\"'=cmd|' /C calc'!A0\",");
+    fx_has(t, ",\"'@SUM(1+1)\",");
+    fx_has(t, ",\"'-2+3\",\"'+A08\"\"><img src=x onerror=alert(2)>\",");
+    fx_has(t, "\"B,\"\"1\"\"\"");
+    fx_has(t, ",\"line1, \"\"quoted\"\"\nline2\x1b[31mred</td>\",");
+    fx_lacks(t, "\r\n=");
+    fx_lacks(t, ",=");
+    fx_lacks(t, ",@");
     free(t);
 
     assert_int_equal(run("--db", HOSTILE_DB, "--format", "html", "-o", OUT, NULL), 0);
     t = fx_slurp(OUT);
-    lacks(t, "<script");
-    lacks(t, "<img");
-    lacks(t, "red</td>");
-    has(t, "&lt;script&gt;alert(1)&lt;/script&gt;");
-    has(t, "+A08&quot;&gt;&lt;img src=x onerror=alert(2)&gt;");
-    has(t, "line1, &quot;quoted&quot;");
+    fx_lacks(t, "<script");
+    fx_lacks(t, "<img");
+    fx_lacks(t, "red</td>");
+    fx_has(t, "&lt;script&gt;alert(1)&lt;/script&gt;");
+    fx_has(t, "+A08&quot;&gt;&lt;img src=x onerror=alert(2)&gt;");
+    fx_has(t, "line1, &quot;quoted&quot;");
     free(t);
 
     assert_int_equal(run("--db", HOSTILE_DB, "--format", "json", "-o", OUT, NULL), 0);
     t = fx_slurp(OUT);
-    has(t, "\"reason\": \"line1, \\\"quoted\\\"\\nline2\\u001b[31mred\\u003c/td>\"");
+    fx_has(t, "\"reason\": \"line1, \\\"quoted\\\"\\nline2\\u001b[31mred\\u003c/td>\"");
     free(t);
 
     /* The terminal never receives the escape sequence or a raw newline. */
     assert_int_equal(run("--db", HOSTILE_DB, "-o", OUT, NULL), 0);
     t = fx_slurp(OUT);
-    lacks(t, "\x1b");
-    has(t, "line1, \"quoted\"?line2?[31mred</td>");
+    fx_lacks(t, "\x1b");
+    fx_has(t, "line1, \"quoted\"?line2?[31mred</td>");
     free(t);
 }
 
@@ -208,8 +196,8 @@ static void reads_an_unmigrated_v1_file(void **state)
     sqlite3_close(w);
     assert_int_equal(run("--db", "old.db", "--format", "json", "-o", OUT, NULL), 0);
     char *t = fx_slurp(OUT);
-    has(t, "\"modules\": 2, \"first_pass\": 0, \"final_pass\": 1, \"retested_modules\": 1");
-    has(t, "\"imei\": \"862\", \"slot\": \"s2\"");
+    fx_has(t, "\"modules\": 2, \"first_pass\": 0, \"final_pass\": 1, \"retested_modules\": 1");
+    fx_has(t, "\"imei\": \"862\", \"slot\": \"s2\"");
     free(t);
     /* And it stayed as it was: reading never migrates. */
     assert_int_equal(sqlite3_open("old.db", &w), SQLITE_OK);

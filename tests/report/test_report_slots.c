@@ -133,18 +133,6 @@ static char *report(const char *format)
     return fx_slurp(OUT);
 }
 
-static void has(const char *doc, const char *want)
-{
-    if (!strstr(doc, want))
-        fail_msg("missing [%s] in:\n%s", want, doc);
-}
-
-static void lacks(const char *doc, const char *bad)
-{
-    if (strstr(doc, bad))
-        fail_msg("found [%s] in:\n%s", bad, doc);
-}
-
 static void load_groups_worst_first(void **state)
 {
     (void)state;
@@ -192,29 +180,29 @@ static void text_has_hub_slot_trace_and_retries(void **state)
 {
     (void)state;
     char *t = report("text");
-    has(t, "Selection: batch (all), since (all time), until (now) (times UTC)\n");
-    has(t, "Run started 2025-11-23T12:00:00.000Z\n");
-    has(t, "  station     line3-st07\n");
-    has(t, "  operator    op42\n");
-    has(t, "  job         L1\n");
+    fx_has(t, "Selection: batch (all), since (all time), until (now) (times UTC)\n");
+    fx_has(t, "Run started 2025-11-23T12:00:00.000Z\n");
+    fx_has(t, "  station     line3-st07\n");
+    fx_has(t, "  operator    op42\n");
+    fx_has(t, "  job         L1\n");
     /* sha256("name: L1\n") */
-    has(t, "  job sha256  310fe67ad03929c243315873f71289b003e7f1c8650a412aa3d8d931b5ce6a76");
-    has(t, "  software    fota-station ");
-    has(t, "  packages    ab12cd  a06-a08.zip (A06 -> A08)\n");
-    has(t, "By hub (worst first)\n");
-    has(t, "  1.4             2       0       0       1       1   0.0% (0/1)  " USB "1.4\n"
+    fx_has(t, "  job sha256  310fe67ad03929c243315873f71289b003e7f1c8650a412aa3d8d931b5ce6a76");
+    fx_has(t, "  software    fota-station ");
+    fx_has(t, "  packages    ab12cd  a06-a08.zip (A06 -> A08)\n");
+    fx_has(t, "By hub (worst first)\n");
+    fx_has(t, "  1.4             2       0       0       1       1   0.0% (0/1)  " USB "1.4\n"
            "  (no hub)        1       0       1       0       0   0.0% (0/1)\n"
            "  1.3             8       4       4       0       0  50.0% (4/8)  " USB "1.3\n"
            "  root 0          1       1       0       0       0 100.0% (1/1)  pci-0000:00:14.0-usb-0\n");
-    has(t, "By slot (hub port; worst first)\n");
-    has(t, "  1.3.2                          3       1       2       0       0  33.3% (1/3)  " USB "1.3.2\n");
-    has(t, "  platform-serial8250-tty        1       0       1       0       0   0.0% (0/1)\n");
+    fx_has(t, "By slot (hub port; worst first)\n");
+    fx_has(t, "  1.3.2                          3       1       2       0       0  33.3% (1/3)  " USB "1.3.2\n");
+    fx_has(t, "  platform-serial8250-tty        1       0       1       0       0   0.0% (0/1)\n");
     /* The Pareto says it too, where the code's meaning is "retries". */
-    has(t, "transient         522       1  20.0% 100.0%  in a FAIL row: the module gave up after "
+    fx_has(t, "transient         522       1  20.0% 100.0%  in a FAIL row: the module gave up after "
            "its own retries (module_retries)\n");
     /* A transient code that ended in FAIL: the module gave up, in words. */
-    has(t, "the module gave up after 7 retries of its own (module_retries = 7)");
-    has(t, "hops retries retests  attempt  reason");
+    fx_has(t, "the module gave up after 7 retries of its own (module_retries = 7)");
+    fx_has(t, "hops retries retests  attempt  reason");
     free(t);
 }
 
@@ -222,21 +210,21 @@ static void json_and_csv_have_hubs(void **state)
 {
     (void)state;
     char *t = report("json");
-    has(t, "\"by_hub\": [");
-    has(t, "{\"hub\": \"" USB "1.3\", \"label\": \"1.3\", \"attempts\": 8, \"pass\": 4, \"fail\": 4,");
-    has(t, "{\"slot\": \"" USB "1.3.2\", \"hub\": \"" USB "1.3\", \"label\": \"1.3.2\", \"attempts\": 3,");
-    has(t, "{\"slot\": \"platform-serial8250-tty\", \"hub\": null,");
-    has(t, "\"job_name\": \"L1\"");
-    has(t, "\"operator\": \"op42\"");
-    has(t, "\"hops\": 2, \"module_retries\": 7, \"reason_note\": \"the module gave up after 7 retries");
-    has(t, "\"transcript_sql\": \"SELECT t_ms, dir, text FROM events WHERE attempt_id = 3 ORDER BY rowid\"");
+    fx_has(t, "\"by_hub\": [");
+    fx_has(t, "{\"hub\": \"" USB "1.3\", \"label\": \"1.3\", \"attempts\": 8, \"pass\": 4, \"fail\": 4,");
+    fx_has(t, "{\"slot\": \"" USB "1.3.2\", \"hub\": \"" USB "1.3\", \"label\": \"1.3.2\", \"attempts\": 3,");
+    fx_has(t, "{\"slot\": \"platform-serial8250-tty\", \"hub\": null,");
+    fx_has(t, "\"job_name\": \"L1\"");
+    fx_has(t, "\"operator\": \"op42\"");
+    fx_has(t, "\"hops\": 2, \"module_retries\": 7, \"reason_note\": \"the module gave up after 7 retries");
+    fx_has(t, "\"transcript_sql\": \"SELECT t_ms, dir, text FROM events WHERE attempt_id = 3 ORDER BY rowid\"");
     free(t);
     t = report("csv");
-    has(t, ",duration_ms,hub\r\n");
-    has(t, "," USB "1.3.2,");
-    has(t, ",1000," USB "1.3\r\n");
-    has(t, ",1000,pci-0000:00:14.0-usb-0\r\n"); /* the root port */
-    has(t, ",1000,\r\n");                      /* the UART: no hub */
+    fx_has(t, ",duration_ms,hub\r\n");
+    fx_has(t, "," USB "1.3.2,");
+    fx_has(t, ",1000," USB "1.3\r\n");
+    fx_has(t, ",1000,pci-0000:00:14.0-usb-0\r\n"); /* the root port */
+    fx_has(t, ",1000,\r\n");                      /* the UART: no hub */
     free(t);
 }
 
@@ -252,21 +240,21 @@ static void html_lists_every_model_and_the_hubs(void **state)
     for (int m = 1; m <= 12; m++) {
         char name[32];
         snprintf(name, sizeof name, "<title>M%02d</title>", m);
-        has(svg, name);
+        fx_has(svg, name);
     }
-    has(svg, "0.0% (0/1)");
-    lacks(svg, "more (see the table)");
+    fx_has(svg, "0.0% (0/1)");
+    fx_lacks(svg, "more (see the table)");
     free(svg);
-    has(t, "aria-label=\"Yield by hub and hub port\"");
-    has(t, "<h2>By hub (worst first)</h2>");
-    has(t, "<span title=\"" USB "1.3.2\">1.3.2</span>");
-    has(t, "<td class=\"mono nw\">860000000000003</td>"); /* the IMEI on one line */
-    has(t, "title=\"SELECT t_ms, dir, text FROM events WHERE attempt_id = 3 ORDER BY rowid\">events #3");
-    has(t, "<b>the module gave up after 7 retries of its own (module_retries = 7)</b>");
-    has(t, "<tr><th>job sha256</th><td class=\"mono pre\">310fe67ad03929c243315873f71289b003e7f1c8650a412aa3d8d931b5ce6a76</td></tr>");
-    lacks(t, "<script");
-    lacks(t, "http://");
-    lacks(t, "https://");
+    fx_has(t, "aria-label=\"Yield by hub and hub port\"");
+    fx_has(t, "<h2>By hub (worst first)</h2>");
+    fx_has(t, "<span title=\"" USB "1.3.2\">1.3.2</span>");
+    fx_has(t, "<td class=\"mono nw\">860000000000003</td>"); /* the IMEI on one line */
+    fx_has(t, "title=\"SELECT t_ms, dir, text FROM events WHERE attempt_id = 3 ORDER BY rowid\">events #3");
+    fx_has(t, "<b>the module gave up after 7 retries of its own (module_retries = 7)</b>");
+    fx_has(t, "<tr><th>job sha256</th><td class=\"mono pre\">310fe67ad03929c243315873f71289b003e7f1c8650a412aa3d8d931b5ce6a76</td></tr>");
+    fx_lacks(t, "<script");
+    fx_lacks(t, "http://");
+    fx_lacks(t, "https://");
     free(t);
 }
 
@@ -288,8 +276,8 @@ static void html_chart_caps_with_and_more(void **state)
     char *t = fx_slurp(OUT);
     const char *chart = strstr(t, "aria-label=\"Yield\"");
     char *svg = strndup(chart, (size_t)(strstr(chart, "</svg>") - chart));
-    has(svg, "<title>X40</title>"); /* the failing model is drawn, though it came last */
-    has(svg, "and 10 more (see the table)");
+    fx_has(svg, "<title>X40</title>"); /* the failing model is drawn, though it came last */
+    fx_has(svg, "and 10 more (see the table)");
     free(svg);
     free(t);
 }
@@ -301,15 +289,15 @@ static void until_selects_before(void **state)
     assert_int_equal(run("--db", DB, "--until", "2025-11-23T12:17:20Z", "--format", "json", "-o",
                          OUT, NULL), 0);
     char *t = fx_slurp(OUT);
-    has(t, "\"until\": \"2025-11-23T12:17:20.000Z\"");
-    has(t, "\"attempts\": 3,");
+    fx_has(t, "\"until\": \"2025-11-23T12:17:20.000Z\"");
+    fx_has(t, "\"attempts\": 3,");
     free(t);
     /* Local time with its zone, and with --since: rows 2 and 3. */
     assert_int_equal(run("--db", DB, "--since", "2025-11-23T13:15:20+01:00", "--until",
                          "2025-11-23T13:17:20+01:00", "-o", OUT, NULL), 0);
     t = fx_slurp(OUT);
-    has(t, "since 2025-11-23T12:15:20.000Z, until 2025-11-23T12:17:20.000Z (times UTC)");
-    has(t, "attempts 2:");
+    fx_has(t, "since 2025-11-23T12:15:20.000Z, until 2025-11-23T12:17:20.000Z (times UTC)");
+    fx_has(t, "attempts 2:");
     free(t);
     assert_int_equal(run("--db", DB, "--since", "2025-11-24", "--until", "2025-11-23", NULL), 2);
     assert_int_equal(run("--db", DB, "--until", "yesterday", NULL), 2);
