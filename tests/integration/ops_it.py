@@ -108,10 +108,14 @@ def dashboard_in_tmux(c, cols, rows, n=24, failing=(5, 13, 22), seconds=90):
         check(t.size() == f"{cols}x{rows}", f"pane is {t.size()}, wanted {cols}x{rows}")
         end = time.time() + seconds
         while time.time() < end and not t.dead():
-            cap = t.capture()
+            # History first, then the pane: the station may print its summary (which
+            # may scroll, as any program's last lines) between the two reads; read in
+            # this order, that scroll shows up only together with the summary line,
+            # which ends the captures. A dashboard that scrolls by itself still leaves
+            # history > 0 for the next read.
             hist = t.history()
+            cap = t.capture()
             # from the first frame until the summary line: then the dashboard is over
-            # and the summary and the shell may scroll as any program's last lines
             if any(" done: pass " in l for l in cap):
                 break
             if not t.dead() and (caps or any(cap)):
