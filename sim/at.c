@@ -231,6 +231,10 @@ static void exec_line(sim_module_t *m, char *line)
         !strcmp(name, "&D2") || !strcmp(name, "Z"))
         return ok(m);
     if ((!strcmp(name, "+GSN") || !strcmp(name, "+CGSN")) && !is_set) {
+        if (m->f.imei_errors > 0) { /* the fault counts down across all its ports */
+            m->f.imei_errors--;
+            return error(m);
+        }
         sim_line(m, "%s", m->imei);
         return ok(m);
     }

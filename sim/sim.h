@@ -77,6 +77,7 @@ typedef struct {
     int echo_stuck;     /* ATE0 answered OK but echo stays on */
     int inject_urcs;    /* unrelated URCs between a command and its final result */
     int split_writes;   /* every byte its own write */
+    int imei_errors;    /* the first N AT+GSN / AT+CGSN answer ERROR (early in boot) */
     char swap_imei[16]; /* a different IMEI after the first reboot ("module swapped") */
 } sim_faults_t;
 

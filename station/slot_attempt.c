@@ -114,6 +114,28 @@ void slot_begin(slot_t *s)
     slot_pump(s);
 }
 
+/* One module, one attempt, once more at identification: the probe decides by the
+ * IMEI, but a module that answered neither AT+GSN nor AT+CGSN then (early in its
+ * boot) got an attempt on every port that answers AT. Its identification reads the
+ * IMEI; if another slot holds that module, this port is another port of it and is
+ * closed SKIP before anything is written to the module. */
+static bool slot_identified_alias(slot_t *s, const fota_attempt_t *a, int64_t now)
+{
+    station_t *st = s->st;
+    slot_t *owner = station_imei_owner(st, a->imei, s);
+    if (!owner)
+        return false;
+    char why[sizeof s->result];
+    snprintf(why, sizeof why, "another port of %s in %s", a->imei, owner->name);
+    station_log(st, "%s: %s is another port of module %s (slot %s); no attempt here", s->name,
+                s->link.target, a->imei, owner->name);
+    fota_attempt_t id = *a;
+    slot_stamp(s, &id);
+    fota_results_identify(st->results, s->att, &id);
+    fota_machine_proceed(s->m, FOTA_SKIP, why, (uint64_t)now);
+    return true;
+}
+
 void slot_identified(slot_t *s)
 {
     station_t *st = s->st;
@@ -121,6 +143,8 @@ void slot_identified(slot_t *s)
     fota_copy(s->model, sizeof s->model, a->model);
     fota_copy(s->imei, sizeof s->imei, a->imei);
     int64_t now = station_now(st);
+    if (slot_identified_alias(s, a, now))
+        return;
     /* Rework decides before the row carries the IMEI, so the running row itself is
      * never taken for the module's latest result. */
     if (st->opts->rework) {

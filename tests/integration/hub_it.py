@@ -133,14 +133,16 @@ class PlainNames(threading.Thread):
             time.sleep(0.02)
 
 
-def case_same_imei_other_names(c):
-    """Links whose names do not show the hub (each interface its own slot): both AT
-    ports of a module answer with one IMEI, so the second is recorded as that
-    module's other port and gets no attempt: one row per module, no conflict."""
+def other_names_line(c, tag, faults=None):
+    """3 RG50xQ modules whose AT and modem ports both answer AT, linked under names
+    that do not show the hub (each interface its own slot); runs the station."""
     pk, targets = mixed_line_job(c)
     mods = [{"family": "RG50xQ", "slot": hub_slot(i), "imei": luhn_imei(f"8601231{i:07d}"),
              "ports": [{"interface": 2, "role": "at"}, {"interface": 3, "role": "modem"}]}
             for i in range(3)]
+    for m in mods:
+        if faults:
+            m["faults"] = dict(faults)
     src = os.path.join(c.dir, "hub")
     sim = c.sim("--scenario", c.write("scenario.yaml", scenario(mods)), ports=src,
                 speed=SCEN_SPEED)
@@ -148,7 +150,7 @@ def case_same_imei_other_names(c):
     plain = PlainNames(src, c.ports)
     plain.sync()
     plain.start()
-    job = c.write("job.yaml", job_yaml("same-imei", [t for t in targets if t["family"] == "RG50xQ"],
+    job = c.write("job.yaml", job_yaml(tag, [t for t in targets if t["family"] == "RG50xQ"],
                                        timeouts={"reboot": 20, "total": 150}))
     r = run_station(c, job)
     plain.done = True
@@ -160,6 +162,26 @@ def case_same_imei_other_names(c):
     check(len({x["imei"] for x in final}) == 3, "one final row per IMEI")
     check("is another port of module" in r.stdout, "the second port was recognised:\n" + r.stdout[-1500:])
     stop_sim(c, sim)
+    return rows
+
+
+def case_same_imei_other_names(c):
+    """Links whose names do not show the hub (each interface its own slot): both AT
+    ports of a module answer with one IMEI, so the second is recorded as that
+    module's other port and gets no attempt: one row per module, no conflict."""
+    other_names_line(c, "same-imei")
+
+
+def case_imei_read_late_other_names(c):
+    """The same line, but early in their boot the modules answer AT+GSN and AT+CGSN
+    with ERROR, so the probe learns no IMEI and both AT ports of each module get an
+    attempt. Identification reads the IMEI: the port that comes second is another
+    port of a module in flight and is closed SKIP before anything is written to it
+    (fota-sim counts no FOTA command on two ports of one module)."""
+    rows = other_names_line(c, "imei-late", {"imei_errors": 4})
+    skips = [x for x in rows if x["result"] == "SKIP"]
+    check(len(skips) == 3 and all("another port of" in (x["error_text"] or "") for x in skips),
+          f"one SKIP row per module for its second port: {[(x['slot'], x['result'], x['error_text']) for x in rows]}")
 
 
 def case_no_sim_card(c):
