@@ -173,6 +173,9 @@ def disk_full_run(c, recover):
     line_sim(c, 3, update_s=40)
     p = start(c, job, "--until-idle", db=db)
     wait_for("three running rows", lambda: os.path.exists(db) and len(rows_of(c, db)) == 3)
+    # Fill once all three are upgrading: a module still waiting to start when the
+    # disk fills is held back ("no new module starts"), which is not this case.
+    wait_for("three upgrading", lambda: text_of(p.out).count(": upgrading (") == 3)
     m.fill()
     wait_for("disk full said", lambda: "disk full" in text_of(p.out), timeout=40)
     out = text_of(p.out)
