@@ -27,6 +27,7 @@
 
 #include <cmocka.h>
 
+#include "report.h"
 #include "store.h"
 
 typedef struct {
@@ -127,4 +128,18 @@ void fx_lacks(const char *doc, const char *bad)
 {
     if (strstr(doc, bad))
         fail_msg("found [%s] in:\n%s", bad, doc);
+}
+
+int fx_report(const char *a0, ...)
+{
+    char *argv[16];
+    int argc = 0;
+    va_list ap;
+    va_start(ap, a0);
+    argv[argc++] = (char *)"report";
+    for (const char *a = a0; a && argc < 15; a = va_arg(ap, const char *))
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    argv[argc] = NULL;
+    return fota_report_main(argc, argv);
 }

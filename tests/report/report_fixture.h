@@ -11,6 +11,9 @@
 void fx_build(const char *path);
 /* Reads a whole file (malloc'd, NUL-terminated). */
 char *fx_slurp(const char *path);
+/* `fota-station report A0 …` in this process (NULL-terminated, at most 14
+ * arguments); its exit code. */
+int fx_report(const char *a0, ...);
 /* cmocka failures naming the text: want must be in doc, bad must not. */
 void fx_has(const char *doc, const char *want);
 void fx_lacks(const char *doc, const char *bad);

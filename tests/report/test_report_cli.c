@@ -21,20 +21,6 @@
 #define HOSTILE_DB "hostile.db"
 #define OUT "cli.out"
 
-static int run(const char *a0, ...)
-{
-    char *argv[16];
-    int argc = 0;
-    va_list ap;
-    va_start(ap, a0);
-    argv[argc++] = (char *)"report";
-    for (const char *a = a0; a && argc < 15; a = va_arg(ap, const char *))
-        argv[argc++] = (char *)a;
-    va_end(ap);
-    argv[argc] = NULL;
-    return fota_report_main(argc, argv);
-}
-
 static int setup(void **state)
 {
     (void)state;
@@ -70,38 +56,38 @@ static int setup(void **state)
 static void usage_and_exit_codes(void **state)
 {
     (void)state;
-    assert_int_equal(run("--help", NULL), 0);
-    assert_int_equal(run("--format", "pdf", "--db", DB, NULL), 2);
-    assert_int_equal(run("--since", "last tuesday", "--db", DB, NULL), 2);
-    assert_int_equal(run("--bogus", NULL), 2);
-    assert_int_equal(run("--db", NULL), 2);
-    assert_int_equal(run("--db", "does-not-exist.db", NULL), 3);
+    assert_int_equal(fx_report("--help", NULL), 0);
+    assert_int_equal(fx_report("--format", "pdf", "--db", DB, NULL), 2);
+    assert_int_equal(fx_report("--since", "last tuesday", "--db", DB, NULL), 2);
+    assert_int_equal(fx_report("--bogus", NULL), 2);
+    assert_int_equal(fx_report("--db", NULL), 2);
+    assert_int_equal(fx_report("--db", "does-not-exist.db", NULL), 3);
     FILE *f = fopen("not-a-db.db", "w");
     fputs("this is not SQLite\n", f);
     fclose(f);
-    assert_int_equal(run("--db", "not-a-db.db", NULL), 3);
-    assert_int_equal(run("--db", DB, "-o", "/nonexistent-dir/x.txt", NULL), 3);
-    assert_int_equal(run("--db=" DB, "--format=text", "-o", OUT, NULL), 0);
+    assert_int_equal(fx_report("--db", "not-a-db.db", NULL), 3);
+    assert_int_equal(fx_report("--db", DB, "-o", "/nonexistent-dir/x.txt", NULL), 3);
+    assert_int_equal(fx_report("--db=" DB, "--format=text", "-o", OUT, NULL), 0);
 }
 
 static void formats_and_selection(void **state)
 {
     (void)state;
-    assert_int_equal(run("--db", DB, "--batch", "B1", "-o", OUT, NULL), 0);
+    assert_int_equal(fx_report("--db", DB, "--batch", "B1", "-o", OUT, NULL), 0);
     char *t = fx_slurp(OUT);
     fx_has(t, "Selection: batch B1, since (all time)");
     fx_has(t, "attempts 12: PASS 4 (noop 1), FAIL 5, SKIP 1, INTERRUPTED 1, running 1");
     free(t);
 
     /* --since accepts other spellings of the same instant (here +01:00). */
-    assert_int_equal(run("--db", DB, "--since", "2025-11-23T13:26:20+01:00", "--format", "json",
+    assert_int_equal(fx_report("--db", DB, "--since", "2025-11-23T13:26:20+01:00", "--format", "json",
                          "-o", OUT, NULL), 0);
     t = fx_slurp(OUT);
     fx_has(t, "\"since\": \"2025-11-23T12:26:20.000Z\"");
     fx_has(t, "\"attempts\": 3,");
     free(t);
 
-    assert_int_equal(run("--db", DB, "--format", "csv", "--batch", "B2", "-o", OUT, NULL), 0);
+    assert_int_equal(fx_report("--db", DB, "--format", "csv", "--batch", "B2", "-o", OUT, NULL), 0);
     t = fx_slurp(OUT);
     fx_has(t, "id,batch,station,operator,slot,port,imei,model,family,from_version,to_version,"
            "final_version,method,package_names,package_sha256,started_at,finished_at,result,noop,"
@@ -115,7 +101,7 @@ static void formats_and_selection(void **state)
     assert_int_equal(lines, 1 + 3); /* header + B2's three attempts */
     free(t);
 
-    assert_int_equal(run("--db", DB, "--format", "html", "-o", OUT, NULL), 0);
+    assert_int_equal(fx_report("--db", DB, "--format", "html", "-o", OUT, NULL), 0);
     t = fx_slurp(OUT);
     fx_has(t, "<!DOCTYPE html>");
     fx_has(t, "<svg");
@@ -131,7 +117,7 @@ static void formats_and_selection(void **state)
 static void hostile_values_are_inert(void **state)
 {
     (void)state;
-    assert_int_equal(run("--db", HOSTILE_DB, "--format", "csv", "-o", OUT, NULL), 0);
+    assert_int_equal(fx_report("--db", HOSTILE_DB, "--format", "csv", "-o", OUT, NULL), 0);
     char *t = fx_slurp(OUT);
     /* Formula cells get a leading quote; quotes doubled; newlines kept inside a
      * quoted cell, so the row stays one record. */
@@ -145,7 +131,7 @@ static void hostile_values_are_inert(void **state)
     fx_lacks(t, ",@");
     free(t);
 
-    assert_int_equal(run("--db", HOSTILE_DB, "--format", "html", "-o", OUT, NULL), 0);
+    assert_int_equal(fx_report("--db", HOSTILE_DB, "--format", "html", "-o", OUT, NULL), 0);
     t = fx_slurp(OUT);
     fx_lacks(t, "<script");
     fx_lacks(t, "<img");
@@ -155,13 +141,13 @@ static void hostile_values_are_inert(void **state)
     fx_has(t, "line1, &quot;quoted&quot;");
     free(t);
 
-    assert_int_equal(run("--db", HOSTILE_DB, "--format", "json", "-o", OUT, NULL), 0);
+    assert_int_equal(fx_report("--db", HOSTILE_DB, "--format", "json", "-o", OUT, NULL), 0);
     t = fx_slurp(OUT);
     fx_has(t, "\"reason\": \"line1, \\\"quoted\\\"\\nline2\\u001b[31mred\\u003c/td>\"");
     free(t);
 
     /* The terminal never receives the escape sequence or a raw newline. */
-    assert_int_equal(run("--db", HOSTILE_DB, "-o", OUT, NULL), 0);
+    assert_int_equal(fx_report("--db", HOSTILE_DB, "-o", OUT, NULL), 0);
     t = fx_slurp(OUT);
     fx_lacks(t, "\x1b");
     fx_has(t, "line1, \"quoted\"?line2?[31mred</td>");
@@ -194,7 +180,7 @@ static void reads_an_unmigrated_v1_file(void **state)
         "  'FAIL', 'timeout', 0, 'no URC', 60000);"
         "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(w);
-    assert_int_equal(run("--db", "old.db", "--format", "json", "-o", OUT, NULL), 0);
+    assert_int_equal(fx_report("--db", "old.db", "--format", "json", "-o", OUT, NULL), 0);
     char *t = fx_slurp(OUT);
     fx_has(t, "\"modules\": 2, \"first_pass\": 0, \"final_pass\": 1, \"retested_modules\": 1");
     fx_has(t, "\"imei\": \"862\", \"slot\": \"s2\"");

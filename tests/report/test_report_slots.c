@@ -112,23 +112,9 @@ static int setup(void **state)
     return rc == SQLITE_OK ? 0 : -1;
 }
 
-static int run(const char *a0, ...)
-{
-    char *argv[16];
-    int argc = 0;
-    va_list ap;
-    va_start(ap, a0);
-    argv[argc++] = (char *)"report";
-    for (const char *a = a0; a && argc < 15; a = va_arg(ap, const char *))
-        argv[argc++] = (char *)a;
-    va_end(ap);
-    argv[argc] = NULL;
-    return fota_report_main(argc, argv);
-}
-
 static char *report(const char *format)
 {
-    if (run("--db", DB, "--format", format, "-o", OUT, NULL) != 0)
+    if (fx_report("--db", DB, "--format", format, "-o", OUT, NULL) != 0)
         fail_msg("report --format %s failed", format);
     return fx_slurp(OUT);
 }
@@ -272,7 +258,7 @@ static void html_chart_caps_with_and_more(void **state)
                 k == 40 ? FOTA_ERR_DOWNLOAD : FOTA_ERR_NONE, k == 40 ? 601 : 0, 0, 1);
     }
     fota_store_close(s);
-    assert_int_equal(run("--db", MANY, "--format", "html", "-o", OUT, NULL), 0);
+    assert_int_equal(fx_report("--db", MANY, "--format", "html", "-o", OUT, NULL), 0);
     char *t = fx_slurp(OUT);
     const char *chart = strstr(t, "aria-label=\"Yield\"");
     char *svg = strndup(chart, (size_t)(strstr(chart, "</svg>") - chart));
@@ -286,21 +272,21 @@ static void until_selects_before(void **state)
 {
     (void)state;
     /* Row k starts FX_T0 + k min (12:13:20 + k min): until 12:17:20 keeps rows 1..3. */
-    assert_int_equal(run("--db", DB, "--until", "2025-11-23T12:17:20Z", "--format", "json", "-o",
+    assert_int_equal(fx_report("--db", DB, "--until", "2025-11-23T12:17:20Z", "--format", "json", "-o",
                          OUT, NULL), 0);
     char *t = fx_slurp(OUT);
     fx_has(t, "\"until\": \"2025-11-23T12:17:20.000Z\"");
     fx_has(t, "\"attempts\": 3,");
     free(t);
     /* Local time with its zone, and with --since: rows 2 and 3. */
-    assert_int_equal(run("--db", DB, "--since", "2025-11-23T13:15:20+01:00", "--until",
+    assert_int_equal(fx_report("--db", DB, "--since", "2025-11-23T13:15:20+01:00", "--until",
                          "2025-11-23T13:17:20+01:00", "-o", OUT, NULL), 0);
     t = fx_slurp(OUT);
     fx_has(t, "since 2025-11-23T12:15:20.000Z, until 2025-11-23T12:17:20.000Z (times UTC)");
     fx_has(t, "attempts 2:");
     free(t);
-    assert_int_equal(run("--db", DB, "--since", "2025-11-24", "--until", "2025-11-23", NULL), 2);
-    assert_int_equal(run("--db", DB, "--until", "yesterday", NULL), 2);
+    assert_int_equal(fx_report("--db", DB, "--since", "2025-11-24", "--until", "2025-11-23", NULL), 2);
+    assert_int_equal(fx_report("--db", DB, "--until", "yesterday", NULL), 2);
 }
 
 int main(void)
