@@ -6,6 +6,7 @@
 #include "check.h"
 #include "cli.h"
 #include "probe.h"
+#include "process_setup.h"
 #include "report.h"
 #include "station.h"
 
@@ -32,6 +33,8 @@ int main(int argc, char **argv)
             fota_cli_usage_run(o.help ? stdout : stderr);
             return rc;
         }
+        fota_process_limits_t lim;
+        fota_process_setup_run(&lim);
         return fota_station_run(&o);
     }
     if (strcmp(cmd, "probe") == 0) {

@@ -1,6 +1,7 @@
 /* A slot's attempt and its row in the results database: begin (a row before the
  * module is touched), identified (rework decision, IMEI on the row), finish (the
  * verdict committed before the dashboard shows it), and the transcript lines. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,9 +30,15 @@ static void slot_translog_open(slot_t *s, int64_t now)
 {
     station_t *st = s->st;
     s->translog_path[0] = '\0';
-    if (st->opts->log_dir)
-        s->translog = fota_translog_open(st->opts->log_dir, s->name, s->attempt_id, now,
-                                         s->translog_path, sizeof s->translog_path);
+    if (!st->opts->log_dir)
+        return;
+    s->translog = fota_translog_open(st->opts->log_dir, s->name, s->attempt_id, now,
+                                     s->translog_path, sizeof s->translog_path);
+    if (!s->translog) {
+        station_log(st, "%s: transcript file %s not written: %s (the database keeps the "
+                    "transcript)", s->name, s->translog_path, strerror(errno));
+        s->translog_path[0] = '\0';
+    }
 }
 
 void slot_row_resolved(void *ctx, fota_results_attempt_t *h)
@@ -46,8 +53,12 @@ void slot_row_resolved(void *ctx, fota_results_attempt_t *h)
     if (n > 7 && strcmp(s->translog_path + n - 7, "--1.log") == 0) {
         char to[sizeof s->translog_path + 24];
         snprintf(to, sizeof to, "%.*s%lld.log", (int)(n - 6), s->translog_path, (long long)id);
-        if (rename(s->translog_path, to) == 0)
+        int rc = fota_translog_rename(s->translog_path, to);
+        if (rc == 0)
             fota_copy(s->translog_path, sizeof s->translog_path, to);
+        else
+            station_log(s->st, "%s: transcript stays %s: %s is %s", s->name, s->translog_path,
+                        to, rc == -EEXIST ? "taken (not replaced)" : strerror(-rc));
     }
     station_log(s->st, "%s: attempt %lld recorded", s->name, (long long)id);
 }

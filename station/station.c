@@ -335,7 +335,7 @@ static int station_open_results(station_t *st, const char *db, int *recovered)
 
 static int station_make_log_dir(const char *log_dir)
 {
-    if (log_dir && mkdir(log_dir, 0775) != 0 && errno != EEXIST) {
+    if (log_dir && mkdir(log_dir, 0750) != 0 && errno != EEXIST) {
         fprintf(stderr, "fota-station: --log-dir %s: %s\n", log_dir, strerror(errno));
         return -1;
     }

@@ -9,9 +9,16 @@
 
 #include "at_chat.h"
 
-/* Opens DIR/<yyyymmdd-hhmmss>-<slot>-<attempt id>.log (slot sanitised). NULL on error. */
+/* A name already taken gets ".1" … before ".log"; past this many, the open fails. */
+#define TRANSLOG_NAME_TRIES 8
+
+/* Creates DIR/<yyyymmdd-hhmmss>-<slot>-<attempt id>.log (slot sanitised): a new file,
+ * mode 0640 before the umask, never through a symbolic link. NULL with errno on error. */
 FILE *fota_translog_open(const char *dir, const char *slot, int64_t attempt_id, int64_t now_ms,
                          char *path_out, size_t path_len);
+/* Renames a transcript once its attempt id is known; never replaces an existing
+ * file or link. 0 or a negative errno. */
+int fota_translog_rename(const char *from, const char *to);
 void fota_translog_line(FILE *f, int64_t now_ms, fota_trace_dir_t dir, const char *text);
 
 /* "2026-11-23T12:00:00.123Z" */

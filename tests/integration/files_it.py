@@ -1,0 +1,132 @@
+#!/usr/bin/python3
+"""What the station leaves on disk and asks of its process, on a line PC that others
+share: transcripts never written through a link planted at their predictable name,
+files and folders readable by the station's group alone, the descriptor limit raised,
+and the installed unit's hardening. Usage: files_it.py --station BIN --sim BIN
+--source DIR --work DIR CASE...
+"""
+import os
+import re
+import resource
+import shutil
+import stat
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import station_it as it  # noqa: E402
+from station_it import Fail, check, scenario_yaml, slot_name, hub_port, SCEN_SPEED  # noqa: E402
+
+ARGS = None
+
+
+def noop_job(c, name="files"):
+    fam = it.FAMILIES["RG50xQ"]
+    return c.write("job.yaml", it.job_yaml(name, [dict(family="RG50xQ", to=fam["rev"], method="url",
+                                                       url="http://127.0.0.1:9/x.bin")]))
+
+
+def safe_name(slot):
+    """The slot as it appears in a transcript's file name (station/translog.c)."""
+    return "".join(ch if ch.isalnum() and ch.isascii() or (ch in ".-" and i > 0) else "_"
+                   for i, ch in enumerate(slot))
+
+
+def case_transcript_no_follow(c):
+    """A log folder others can write: links planted at every name the next minute's
+    transcript could take point at a root-owned 0600 file. The station writes its
+    transcript under a free name, never through a link; the file it pointed at is
+    untouched; the transcript, the database and the folder are closed to others."""
+    c.sim("--scenario", c.write("scen.yaml", scenario_yaml([{"family": "RG50xQ",
+                                                             "slot": slot_name(0)}])),
+          expect_links=1, speed=SCEN_SPEED)
+    victim = os.path.join(c.dir, "victim")
+    with open(victim, "w") as f:
+        f.write("root's own file\n")
+    os.chmod(victim, 0o600)
+    logs = os.path.join(c.dir, "logs")
+    os.makedirs(logs)
+    os.chmod(logs, 0o1777)  # a shared folder, as /tmp is
+    safe = safe_name(hub_port(slot_name(0)))
+    t0 = int(time.time())
+    planted = []
+    for t in range(t0 - 2, t0 + 60):
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(t))
+        for attempt in ("-1", "1"):
+            p = os.path.join(logs, f"{stamp}-{safe}-{attempt}.log")
+            os.symlink(victim, p)
+            planted.append(p)
+    r = c.station(noop_job(c), "--until-idle", "--log-dir", logs, check_rc=0)
+    with open(victim) as f:
+        check(f.read() == "root's own file\n", "the planted link's target is untouched")
+    check(all(os.path.islink(p) for p in planted), "every planted link is still a link")
+    written = [e for e in os.listdir(logs) if not os.path.islink(os.path.join(logs, e))]
+    check(len(written) == 1, f"one transcript under a free name: {written}\n{r.stdout}")
+    path = os.path.join(logs, written[0])
+    with open(path) as f:
+        text = f.read()
+    check(" tx " in text and "ATI" in text, f"the transcript holds the dialogue: {text[:300]}")
+    mode = stat.S_IMODE(os.lstat(path).st_mode)
+    check(mode & 0o027 == 0, f"transcript closed to others: {oct(mode)}")
+    mode = stat.S_IMODE(os.stat(c.db).st_mode)
+    check(mode & 0o027 == 0, f"results database closed to others: {oct(mode)}")
+
+    fresh = os.path.join(c.dir, "new-logs")
+    c.db = os.path.join(c.dir, "second.db")
+    c.station(noop_job(c), "--until-idle", "--log-dir", fresh, check_rc=0)
+    mode = stat.S_IMODE(os.stat(fresh).st_mode)
+    check(mode & 0o027 == 0, f"a log folder the station makes is closed to others: {oct(mode)}")
+
+
+def case_nofile_raised(c):
+    """Started with a soft descriptor limit of 64 (a shell's or a unit's default is
+    1024), the station runs at the hard limit, so a large line does not run out."""
+    c.sim("--count", "2", "--family", "RG50xQ", expect_links=2)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard <= 64:
+        raise Fail(f"hard limit {hard} too low for this test")
+    cmd = [ARGS.station, "run", "--job", noop_job(c), "--db", c.db, "--ports", c.ports,
+           "--profiles", os.path.join(ARGS.source, "profiles"), "--no-dashboard"]
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard)))
+    c.procs.append(p)
+    end = time.time() + 30
+    while time.time() < end and len([r for r in c.rows_now() if r["result"]]) < 2:
+        time.sleep(0.2)
+    with open(f"/proc/{p.pid}/limits") as f:
+        line = [ln for ln in f if ln.startswith("Max open files")][0]
+    nums = re.findall(r"\d+|unlimited", line)
+    check(len(nums) == 2 and nums[0] == nums[1], f"soft limit raised to the hard one: {line}")
+    check(all(r["result"] == "PASS" for r in c.rows()) and len(c.rows()) == 2, f"{c.rows()}")
+
+
+def case_unit_hardened(c):
+    """The packaged unit: ordered after time-sync.target, a descriptor limit, a
+    umask, and systemd's own exposure score 4.0 or less ("OK")."""
+    analyze = shutil.which("systemd-analyze")
+    if not analyze:
+        raise Fail("systemd-analyze not installed (scripts/install-deps.sh installs systemd)")
+    with open(os.path.join(ARGS.source, "packaging", "fota-station.service")) as f:
+        unit = f.read().replace("@CMAKE_INSTALL_FULL_BINDIR@", "/usr/bin")
+    for key in ("After=time-sync.target", "LimitNOFILE=", "UMask=0027"):
+        check(key in unit, f"{key} in the unit")
+    path = c.write("fota-station.service", unit)
+    r = subprocess.run([analyze, "security", "--offline=true", "--no-pager",
+                        os.path.basename(path)], capture_output=True, text=True, cwd=c.dir)
+    m = re.search(r"Overall exposure level for fota-station.service: ([\d.]+)", r.stdout)
+    check(m, f"systemd-analyze security: {r.stdout[-2000:]}{r.stderr[-2000:]}")
+    check(float(m.group(1)) <= 4.0, f"exposure {m.group(1)} > 4.0:\n{r.stdout}")
+
+
+CASES = {k[5:]: v for k, v in dict(globals()).items() if k.startswith("case_")}
+
+
+def main():
+    global ARGS
+    ARGS = it.arg_parser().parse_args()
+    it.run_cases(CASES, ARGS)
+
+
+if __name__ == "__main__":
+    main()
