@@ -1,6 +1,9 @@
 /* `fota-station check`; see check.h. */
 #include "check.h"
 
+#include <libgen.h>
+#include <stdbool.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +125,36 @@ static void print_job_summary(const fota_job_t *job)
                c.url);
 }
 
+/* A package file outside the job's folder (after symlinks and "..") is legal, but a
+ * job copied from elsewhere or edited by hand could then upload any file the station
+ * may read (`file: ../../../etc/passwd`): say so, with the real path. Returns the
+ * number of warnings. */
+static size_t warn_outside_job_dir(const fota_job_t *job)
+{
+    char *copy = strdup(job->source), dir[PATH_MAX];
+    if (!copy)
+        return 0;
+    bool have_dir = realpath(dirname(copy), dir) != NULL;
+    free(copy);
+    if (!have_dir)
+        return 0;
+    size_t dlen = strlen(dir), n = 0;
+    for (size_t t = 0; t < job->n_targets; t++)
+        for (size_t i = 0; i < job->targets[t].n_packages; i++) {
+            const fota_package_t *pk = &job->targets[t].packages[i];
+            char real[PATH_MAX];
+            if (!pk->file || !realpath(pk->file, real))
+                continue;
+            bool inside = strncmp(real, dir, dlen) == 0 && (real[dlen] == '/' || dlen == 1);
+            if (inside)
+                continue;
+            printf("  warning: package file %s is outside the job's folder %s: it is %s\n",
+                   pk->file, dir, real);
+            n++;
+        }
+    return n;
+}
+
 int fota_check_main(const char *profiles_dir, const char *job_path)
 {
     fota_profile_set_t set;
@@ -129,8 +162,10 @@ int fota_check_main(const char *profiles_dir, const char *job_path)
     int rc = fota_station_load(profiles_dir, job_path, &set, &job);
     if (rc == 0) {
         printf("%s: %zu profile(s) ok\n", profiles_dir, set.n);
-        if (job)
+        if (job) {
             print_job_summary(job);
+            warn_outside_job_dir(job);
+        }
     }
     fota_job_free(job);
     fota_profile_set_free(&set);

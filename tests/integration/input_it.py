@@ -134,7 +134,28 @@ def case_list_bounded(args, work):
                   absent=("job.yaml:23:",)) and out.count("unknown method") == 20
 
 
+def case_package_outside(args, work):
+    # A package reached through ".." (or a link) out of the job's folder: a warning
+    # naming the real path; a package inside the folder, through a link, none.
+    os.makedirs(os.path.join(work, "line", "packages"))
+    outside = os.path.join(work, "elsewhere.bin")
+    with open(outside, "wb") as f:
+        f.write(b"firmware" * 10)
+    with open(os.path.join(work, "line", "packages", "ok.bin"), "wb") as f:
+        f.write(b"firmware" * 10)
+    os.symlink("ok.bin", os.path.join(work, "line", "packages", "alias.bin"))
+    job = write(os.path.join(work, "line", "job.yaml"),
+                "name: n\ntargets:\n  - family: EC200T\n    to: B\n    method: stream\n"
+                "    packages:\n      - {from: A, file: ../elsewhere.bin}\n"
+                "      - {from: C, file: packages/alias.bin}\n")
+    rc, out = run_check(args, job)
+    real = os.path.realpath(outside)
+    return expect(rc, out, 0, f"is outside the job's folder {os.path.realpath(os.path.dirname(job))}: "
+                  f"it is {real}", absent=("alias.bin is outside",))
+
+
 CASES = {
+    "check_package_outside": case_package_outside,
     "check_password_masked": case_password_masked,
     "check_at_injection": case_at_injection,
     "check_fifo_job": case_fifo_job,
