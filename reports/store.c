@@ -2,6 +2,7 @@
  * statements kept for the store's lifetime; the transcript is buffered and
  * written in batches because a commit per AT line would cost an fsync each. */
 #include "store.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -176,6 +177,19 @@ size_t fota_store_pending_events(const fota_store_t *s)
     return s->n_ev;
 }
 
+/* Binds text as valid UTF-8 (a module's junk bytes become U+FFFD: one invalid
+ * byte would make the whole table unreadable to a strict reader such as Python's
+ * sqlite3), NULL for NULL. */
+static int bind_utf8(sqlite3_stmt *st, int idx, const char *v)
+{
+    char *fixed;
+    if (fota_utf8_repair(v, &fixed) < 0)
+        return SQLITE_NOMEM;
+    if (!fixed)
+        return sqlite3_bind_text(st, idx, v, -1, SQLITE_TRANSIENT);
+    return sqlite3_bind_text(st, idx, fixed, -1, free);
+}
+
 /* Binds text with secrets masked; "" binds NULL (unknown). The mask is the last
  * line of defence: callers are expected to have masked already. */
 static int bind_text(sqlite3_stmt *st, int idx, const char *v)
@@ -183,11 +197,13 @@ static int bind_text(sqlite3_stmt *st, int idx, const char *v)
     if (!v || !*v)
         return sqlite3_bind_null(st, idx);
     if (!fota_has_secret(v))
-        return sqlite3_bind_text(st, idx, v, -1, SQLITE_TRANSIENT);
+        return bind_utf8(st, idx, v);
     char *m = fota_mask_secrets(v);
     if (!m)
         return SQLITE_NOMEM;
-    return sqlite3_bind_text(st, idx, m, -1, free);
+    int rc = bind_utf8(st, idx, m);
+    free(m);
+    return rc;
 }
 
 /* The packages' digests: NULL when no package had local bytes to hash (every
@@ -295,7 +311,11 @@ static int write_events(fota_store_t *s)
         sqlite3_bind_int64(ev, 1, e->attempt_id);
         sqlite3_bind_int64(ev, 2, e->t_ms);
         sqlite3_bind_text(ev, 3, dirs[(unsigned)e->dir < 3 ? e->dir : 2], -1, SQLITE_STATIC);
-        sqlite3_bind_text(ev, 4, e->text, -1, SQLITE_STATIC);
+        if (bind_utf8(ev, 4, e->text) != SQLITE_OK) {
+            sqlite3_reset(ev);
+            sqlite3_clear_bindings(ev);
+            return FOTA_E_NOMEM;
+        }
         if (run(s, ev) < 0)
             return FOTA_E_IO;
     }

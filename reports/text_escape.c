@@ -1,4 +1,5 @@
 #include "text_escape.h"
+#include "utf8.h"
 
 #include "secret_mask.h"
 
@@ -61,39 +62,12 @@ void fota_csv_cell(FILE *f, const char *s)
     putc_unlocked('"', f);
 }
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 when invalid. */
-static int utf8_len(const unsigned char *p)
-{
-    if (p[0] < 0x80)
-        return 1;
-    int n;
-    unsigned min;
-    unsigned cp;
-    if ((p[0] & 0xE0) == 0xC0) {
-        n = 2, min = 0x80, cp = p[0] & 0x1F;
-    } else if ((p[0] & 0xF0) == 0xE0) {
-        n = 3, min = 0x800, cp = p[0] & 0x0F;
-    } else if ((p[0] & 0xF8) == 0xF0) {
-        n = 4, min = 0x10000, cp = p[0] & 0x07;
-    } else {
-        return 0;
-    }
-    for (int i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
 void fota_html_text(FILE *f, const char *s)
 {
     if (!s)
         return;
     for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        int n = utf8_len(p);
+        int n = (int)fota_utf8_len(p);
         if (n == 0 || (n == 2 && p[0] == 0xC2 && p[1] < 0xA0)) { /* invalid, or C1 */
             fputs("&#xFFFD;", f);
             p += n ? n : 1;
@@ -129,7 +103,7 @@ void fota_json_str(FILE *f, const char *s)
     }
     putc_unlocked('"', f);
     for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        int n = utf8_len(p);
+        int n = (int)fota_utf8_len(p);
         if (n == 0) {
             fputs("\\ufffd", f);
             p++;
@@ -162,7 +136,7 @@ void fota_term_text(FILE *f, const char *s, int width)
 {
     int cols = 0;
     for (const unsigned char *p = (const unsigned char *)s; p && *p; cols++) {
-        int n = utf8_len(p);
+        int n = (int)fota_utf8_len(p);
         /* U+0080..U+009F (C2 80..C2 9F) are the C1 controls in UTF-8: CSI too. */
         bool c1 = n == 2 && p[0] == 0xC2 && p[1] < 0xA0;
         if (n > 1 && !c1) {

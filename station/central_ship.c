@@ -10,6 +10,7 @@
 #include "fota_types.h"
 #include "iso_time.h"
 #include "store_schema.h"
+#include "utf8.h"
 
 struct fota_ship {
     sqlite3 *db;
@@ -60,23 +61,6 @@ static int buf_reserve(fota_ship_t *s, size_t more)
     return 0;
 }
 
-/* Length of a valid UTF-8 sequence at p (1..4), or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *p)
-{
-    if (p[0] < 0x80)
-        return 1;
-    size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : 0;
-    if (n == 0 || p[0] > 0xf4)
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
-        (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
-        return 0; /* overlong, surrogate, beyond U+10FFFF */
-    return n;
-}
-
 /* One COPY text field. A module's transcript may hold any byte; PostgreSQL
  * takes only UTF-8, so an invalid byte becomes U+FFFD (one stuck row would
  * otherwise stop the station's shipping for good). */
@@ -92,7 +76,7 @@ static int put_field(fota_ship_t *s, const unsigned char *t, char sep)
     }
     for (size_t i = 0; i < n;) {
         unsigned char ch = t[i];
-        size_t k = utf8_len(t + i);
+        size_t k = fota_utf8_len(t + i);
         if (k == 0) {
             memcpy(o, "\xef\xbf\xbd", 3);
             o += 3;

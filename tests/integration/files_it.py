@@ -9,6 +9,7 @@ import os
 import re
 import resource
 import shutil
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -117,6 +118,28 @@ def case_unit_hardened(c):
     m = re.search(r"Overall exposure level for fota-station.service: ([\d.]+)", r.stdout)
     check(m, f"systemd-analyze security: {r.stdout[-2000:]}{r.stderr[-2000:]}")
     check(float(m.group(1)) <= 4.0, f"exposure {m.group(1)} > 4.0:\n{r.stdout}")
+
+
+def case_utf8_columns(c):
+    """A module that prints junk bytes (0xff, 0xfe, 0x80, ESC) between its lines: every table of the results file reads with
+    Python's default sqlite3 (text columns decode as UTF-8), invalid bytes stored as
+    U+FFFD; the upgrade of the noisy module still passes."""
+    fam = it.FAMILIES["RG50xQ"]
+    mods = [{"family": "RG50xQ", "slot": slot_name(0), "faults": {"garbage": True}}]
+    c.sim("--scenario", c.write("scen.yaml", scenario_yaml(mods)), expect_links=1, speed=SCEN_SPEED)
+    c.station(noop_job(c), "--until-idle")
+    con = sqlite3.connect(c.db)
+    tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
+    for t in tables:
+        try:
+            con.execute(f'SELECT * FROM "{t}"').fetchall()
+        except sqlite3.Error as e:
+            raise Fail(f"table {t} does not read as UTF-8: {e}")
+    texts = [r[0] for r in con.execute("SELECT text FROM events")]
+    check(any("\ufffd" in t for t in texts), "junk bytes kept as U+FFFD in the transcript")
+    rows = [dict(zip([d[0] for d in cur.description], r)) for cur in [con.execute("SELECT * FROM attempts ORDER BY slot")] for r in cur]
+    con.close()
+    check(len(rows) == 1 and rows[0]["result"] == "PASS" and rows[0]["model"] == fam["model"], f"{rows}")
 
 
 CASES = {k[5:]: v for k, v in dict(globals()).items() if k.startswith("case_")}

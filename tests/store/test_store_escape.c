@@ -12,6 +12,7 @@
 #include "fota_types.h"
 #include "iso_time.h"
 #include "text_escape.h"
+#include "utf8.h"
 
 static void check_mask(const char *in, const char *want)
 {
@@ -110,6 +111,37 @@ static void iso_times_round_trip(void **state)
     assert_int_equal(fota_iso_parse("2025-11-23T12", &ms), FOTA_E_PARSE);
 }
 
+static void check_repair(const char *in, const char *want)
+{
+    char *got;
+    assert_int_equal(fota_utf8_repair(in, &got), 0);
+    if (!want) {
+        assert_null(got); /* valid: nothing copied */
+        return;
+    }
+    assert_non_null(got);
+    if (strcmp(got, want) != 0)
+        fail_msg("repair(%s) = %s, want %s", in, got, want);
+    char *again;
+    assert_int_equal(fota_utf8_repair(got, &again), 0);
+    assert_null(again); /* the repaired text is valid */
+    free(got);
+}
+
+static void invalid_utf8_becomes_replacement(void **state)
+{
+    (void)state;
+    check_repair("", NULL);
+    check_repair("RG500Q \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", NULL);
+    check_repair("\xff", "\xef\xbf\xbd");
+    check_repair("[\xfe~\x80#", "[\xef\xbf\xbd~\xef\xbf\xbd#");
+    check_repair("\xe0\x11#", "\xef\xbf\xbd\x11#");          /* cut sequence */
+    check_repair("\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd");   /* overlong '/' */
+    check_repair("\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"); /* surrogate */
+    check_repair("\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+    check_repair("ok\xc3", "ok\xef\xbf\xbd");                   /* cut at the end */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -117,6 +149,7 @@ int main(void)
         cmocka_unit_test(csv_cells_are_inert),
         cmocka_unit_test(html_and_json_escape_everything),
         cmocka_unit_test(iso_times_round_trip),
+        cmocka_unit_test(invalid_utf8_becomes_replacement),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
