@@ -223,6 +223,7 @@ fota_machine_t *fota_machine_new(const fota_machine_config_t *cfg)
     m->t_state = m->t_aux = m->t_total = UINT64_MAX;
     m->upd.percent = -1;
     m->att.result = FOTA_RESULT_INTERRUPTED;
+    machine_guard_init(m);
     return m;
 }
 
@@ -262,6 +263,9 @@ void fota_machine_feed(fota_machine_t *m, const uint8_t *data, size_t n, uint64_
 {
     enter(m, now_ms);
     if (m->state == MS_FINISHED || m->state == MS_NEW || !m->port_present)
+        return;
+    machine_guard_rx(m, n, now_ms);
+    if (m->state == MS_FINISHED)
         return;
     fota_at_chat_feed(m->chat, data, n, now_ms);
 }

@@ -37,6 +37,11 @@ typedef struct {
     unsigned max_transfers;           /* default 16 */
     unsigned max_per_hub;             /* default 4; 0 = unlimited */
     unsigned stop_after_same_failures;/* default 5; 0 = never */
+    /* What one module may cost the station (docs: the job's limits). */
+    unsigned transcript_kib;          /* per attempt, default 2048; 0 = unbounded */
+    unsigned transcript_lines;        /* per attempt, default 20000; 0 = unbounded */
+    unsigned flood_kib_per_s;         /* default 64; 0 = never a flood */
+    unsigned flood_s;                 /* default 30: that long over the rate = FAIL port */
 } fota_limits_t;
 
 /* 0 in a field = "use the profile's value". Seconds in YAML, ms here. */

@@ -248,21 +248,26 @@ static int read_target(fota_yaml_t *y, yaml_node_t *n, const char *dir, fota_tar
 static int read_limits(fota_yaml_t *y, yaml_node_t *n, fota_limits_t *l)
 {
     fota_yaml_field_t f[] = {
-        {"max_parallel", false, 0, 0}, {"max_transfers", false, 0, 0},
-        {"max_per_hub", false, 0, 0},  {"stop_after_same_failures", false, 0, 0},
+        {"max_parallel", false, 0, 0},     {"max_transfers", false, 0, 0},
+        {"max_per_hub", false, 0, 0},      {"stop_after_same_failures", false, 0, 0},
+        {"transcript_kib", false, 0, 0},   {"transcript_lines", false, 0, 0},
+        {"flood_kib_per_s", false, 0, 0},  {"flood_s", false, 0, 0},
     };
-    unsigned *dst[] = {&l->max_parallel, &l->max_transfers, &l->max_per_hub,
-                       &l->stop_after_same_failures};
-    /* max_per_hub 0 = unlimited, stop_after_same_failures 0 = never (job.h). */
-    static const long lo[] = {1, 1, 0, 0};
-    int rc = fota_yaml_map(y, n, f, 4, "limits");
-    for (size_t i = 0; i < 4; i++) {
+    unsigned *dst[] = {&l->max_parallel,    &l->max_transfers,    &l->max_per_hub,
+                       &l->stop_after_same_failures, &l->transcript_kib, &l->transcript_lines,
+                       &l->flood_kib_per_s, &l->flood_s};
+    /* max_per_hub, the transcript bounds and the flood rate: 0 = none (job.h). */
+    static const long lo[] = {1, 1, 0, 0, 0, 0, 0, 1};
+    static const long hi[] = {100000, 100000, 100000, 100000, 4194304, 10000000, 1048576, 3600};
+    enum { N_LIMITS = sizeof f / sizeof f[0] };
+    int rc = fota_yaml_map(y, n, f, N_LIMITS, "limits");
+    for (size_t i = 0; i < N_LIMITS; i++) {
         if (!f[i].node)
             continue;
         char what[48];
         snprintf(what, sizeof what, "limits.%s", f[i].key);
         long v;
-        if (!fota_yaml_stop(&rc, fota_yaml_long(y, f[i].node, what, lo[i], 100000, &v)))
+        if (!fota_yaml_stop(&rc, fota_yaml_long(y, f[i].node, what, lo[i], hi[i], &v)))
             *dst[i] = (unsigned)v;
     }
     return rc;
@@ -362,7 +367,8 @@ int fota_job_load_buffer_all(const char *name, const char *dir, const char *text
     }
     /* Documented defaults (docs/profiles.md). */
     j->limits = (fota_limits_t){.max_parallel = 64, .max_transfers = 16, .max_per_hub = 4,
-                                .stop_after_same_failures = 5};
+                                .stop_after_same_failures = 5, .transcript_kib = 2048,
+                                .transcript_lines = 20000, .flood_kib_per_s = 64, .flood_s = 30};
     j->timeouts.ports_settle_ms = j->timeouts.probe_ms = FOTA_TIMEOUT_UNSET;
     j->source = strdup(name ? name : "<input>");
     j->dir = strdup(dir ? dir : ".");

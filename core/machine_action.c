@@ -79,6 +79,8 @@ void machine_action_trace(machine_t *m, fota_trace_dir_t dir, const char *fmt, .
     vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
     size_t n = fota_secret_mask(raw, masked, sizeof masked);
+    if (!machine_guard_trace(m, n))
+        return;
     fota_action_t a = {.kind = FOTA_ACT_TRACE, .dir = dir};
     machine_action_emit(m, &a, masked, n);
 }

@@ -22,6 +22,7 @@ void machine_finish_result(machine_t *m, fota_result_t result, uint64_t now)
         m->att.error_code = 0;
         m->att.error_text[0] = '\0';
     }
+    machine_guard_closing(m);
     machine_action_trace(m, FOTA_TRACE_INFO, "result %s%s%s%s%s", fota_result_name(result),
                          m->att.error_class ? " " : "", fota_error_class_name(m->att.error_class),
                          m->att.error_text[0] ? ": " : "", m->att.error_text);

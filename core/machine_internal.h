@@ -187,6 +187,18 @@ typedef struct {
     bool oom;                       /* an action was lost: the visit ends FAIL internal */
 } machine_queue_t;
 
+/* guard: what one module may cost the station (machine_guard.c) */
+typedef struct {
+    uint64_t max_bytes, max_lines;  /* transcript bounds; 0 = none */
+    uint64_t bytes, lines;          /* traced so far */
+    uint64_t dropped_bytes, dropped_lines;
+    bool closing;                   /* the verdict is being traced: nothing cut */
+    uint64_t bucket_start;          /* received bytes, counted per whole second */
+    uint64_t bucket_bytes;
+    uint64_t last_rx;               /* when the module last sent a byte; 0 never */
+    uint64_t flood_since;           /* first second of an unbroken run over the rate; 0 none */
+} machine_guard_t;
+
 struct fota_machine {
     fota_machine_config_t cfg;
     const fota_profile_t *profile;  /* chosen by ATI's model */
@@ -214,6 +226,7 @@ struct fota_machine {
     machine_cmd_t cmd;
     machine_update_t upd;
     machine_queue_t queue;
+    machine_guard_t guard;
 
     /* timers (UINT64_MAX = off) */
     uint64_t t_state;               /* the state's own timeout */
@@ -249,6 +262,12 @@ void machine_action_send_copy(machine_t *m, const void *data, size_t len);
 void machine_action_set_flow(machine_t *m, bool on);
 void machine_action_transfer_begin(machine_t *m);
 void machine_action_transfer_end(machine_t *m);
+
+/* ---- machine_guard.c ----------------------------------------------------------- */
+void machine_guard_init(machine_t *m);               /* limits from the job */
+bool machine_guard_trace(machine_t *m, size_t len);  /* false: over the bound, dropped */
+void machine_guard_closing(machine_t *m);            /* before the verdict: "transcript cut" */
+void machine_guard_rx(machine_t *m, size_t n, uint64_t now); /* a flood ends the visit */
 
 /* ---- machine_cmd.c ------------------------------------------------------------- */
 /* Sends cmd (expect = info prefix or NULL) with the profile's command timeout;

@@ -407,9 +407,28 @@ static void poll_cb(uv_poll_t *h, int status, int events)
         on_readable(i);
 }
 
+/* A module stuck printing (a crash loop, a URC storm): lines on its AT port at
+ * faults.flood bytes per second of real time, whenever it is powered. Written like
+ * NMEA, past the output buffer: a full pty drops them, as a USB host would. */
+#define FLOOD_TICK_MS 10
+static void flood_cb(uv_timer_t *t)
+{
+    sim_module_t *m = t->data;
+    if (!m->at || m->hidden || m->mode == SIM_MODE_OFF)
+        return;
+    static const char line[] = "\r\n+QIND: \"csq\",99,99\r\n";
+    size_t want = (size_t)m->f.flood_bps * FLOOD_TICK_MS / 1000, len = sizeof line - 1;
+    for (size_t sent = 0; sent < want; sent += len)
+        sim_if_write_now(m->at, line, len);
+}
+
 int sim_module_init(sim_module_t *m)
 {
     uv_loop_t *loop = m->sim->loop;
+    uv_timer_init(loop, &m->t_flood);
+    m->t_flood.data = m;
+    if (m->f.flood_bps > 0)
+        uv_timer_start(&m->t_flood, flood_cb, FLOOD_TICK_MS, FLOOD_TICK_MS);
     uv_timer_t *mt[] = {&m->t_rate, &m->t_data, &m->t_step, &m->t_publish};
     for (size_t k = 0; k < sizeof mt / sizeof mt[0]; k++) {
         uv_timer_init(loop, mt[k]);
@@ -443,4 +462,5 @@ void sim_module_close(sim_module_t *m)
     uv_close((uv_handle_t *)&m->t_data, NULL);
     uv_close((uv_handle_t *)&m->t_step, NULL);
     uv_close((uv_handle_t *)&m->t_publish, NULL);
+    uv_close((uv_handle_t *)&m->t_flood, NULL);
 }

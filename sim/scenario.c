@@ -204,6 +204,8 @@ static void apply_faults(ctx_t *c, sim_module_t *m, yaml_node_t *map)
             get_bool(c, v, key, &f->split_writes);
         else if (!strcmp(key, "imei_errors"))
             get_int(c, v, key, &f->imei_errors);
+        else if (!strcmp(key, "flood"))
+            get_int(c, v, key, &f->flood_bps);
         else if (!strcmp(key, "swap_imei")) {
             char s[32];
             if (get_str(c, v, key, s, sizeof s) == 0) {

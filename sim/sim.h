@@ -78,6 +78,7 @@ typedef struct {
     int inject_urcs;    /* unrelated URCs between a command and its final result */
     int split_writes;   /* every byte its own write */
     int imei_errors;    /* the first N AT+GSN / AT+CGSN answer ERROR (early in boot) */
+    int flood_bps;      /* URC lines at this many bytes/s, real time, whenever powered */
     char swap_imei[16]; /* a different IMEI after the first reboot ("module swapped") */
 } sim_faults_t;
 
@@ -190,7 +191,7 @@ struct sim_module {
 
     int up, hidden, gone;
     uint64_t drain_start_ms;
-    uv_timer_t t_rate, t_data, t_step;
+    uv_timer_t t_rate, t_data, t_step, t_flood;
     double tokens; uint64_t tokens_ns;
 
     /* command/data input */

@@ -142,6 +142,87 @@ def case_utf8_columns(c):
     check(len(rows) == 1 and rows[0]["result"] == "PASS" and rows[0]["model"] == fam["model"], f"{rows}")
 
 
+def rss_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return int([ln for ln in f if ln.startswith("VmRSS:")][0].split()[1])
+    except (OSError, IndexError):
+        return 0
+
+
+def flood_line(c, tag, flood_bps, wait_s):
+    """Two modules: one upgrades normally, one sits in a long update (printing
+    flood_bps bytes/s of URCs if flood_bps). The station runs until the second's
+    row is final or wait_s passed since its attempt began; returns (rows, max RSS
+    KiB, database)."""
+    fam = it.FAMILIES["RG50xQ"]
+    slow = dict(it.SCEN_TIMING, update_s=600)
+    mods = [{"family": "RG50xQ", "slot": slot_name(0)},
+            {"family": "RG50xQ", "slot": slot_name(1), "timing": slow,
+             "faults": {"flood": flood_bps} if flood_bps else {}}]
+    ports = os.path.join(c.dir, f"ports-{tag}")
+    c.sim("--scenario", c.write(f"scen-{tag}.yaml", scenario_yaml(mods)), expect_links=2,
+          ports=ports, speed=SCEN_SPEED, log=f"sim-{tag}.log")
+    path, _ = c.mkpkg("RG50xQ", fam["rev"], fam["to"], "a06-a07.zip", size=20000)
+    job = c.write(f"job-{tag}.yaml", it.job_yaml(
+        f"flood-{tag}", [dict(family="RG50xQ", to=fam["to"], method="local",
+                              packages=[{"from": fam["rev"], "to": fam["to"], "file": path}])],
+        limits={"transcript_kib": 256, "flood_kib_per_s": 64, "flood_s": 5},
+        timeouts={"reboot": 20, "total": 300}))
+    db = os.path.join(c.dir, f"{tag}.db")
+    # ASan keeps freed memory in quarantine: without it, RSS is what the station holds.
+    env = dict(os.environ, ASAN_OPTIONS="quarantine_size_mb=0:thread_local_quarantine_size_kb=0")
+    p = subprocess.Popen([ARGS.station, "run", "--job", job, "--db", db, "--ports", ports,
+                          "--profiles", os.path.join(ARGS.source, "profiles"), "--no-dashboard"],
+                         stdout=open(os.path.join(c.dir, f"station-{tag}.log"), "w"),
+                         stderr=subprocess.STDOUT, env=env)
+    c.procs.append(p)
+    peak, started, end = 0, None, time.time() + 90
+
+    def rows():
+        try:
+            con = sqlite3.connect(db)
+            con.row_factory = sqlite3.Row
+            r = [dict(x) for x in con.execute("SELECT * FROM attempts ORDER BY slot")]
+            con.close()
+            return r
+        except sqlite3.Error:
+            return []
+    while time.time() < end:
+        peak = max(peak, rss_kib(p.pid))
+        r = rows()
+        second = [x for x in r if x["slot"] == hub_port(slot_name(1)) and x["imei"]]
+        if second and started is None:
+            started = time.time()
+        if second and (second[0]["result"] or time.time() - started > wait_s):
+            break
+        time.sleep(0.2)
+    c.stop(p)
+    return rows(), peak, db
+
+
+def case_flood_bounded(c):
+    """A module stuck printing 300 kB/s of URCs fails its own attempt in class port
+    once it has flooded for the job's flood_s, its transcript stays under the job's
+    transcript_kib with one "transcript cut" line, the other module passes, and the
+    station's memory stays within 5 MiB of the same line without the flood."""
+    quiet_rows, quiet_peak, _ = flood_line(c, "quiet", 0, wait_s=8)
+    # 5 s of flood ends it; the margin is for a loaded machine, never waited out
+    rows, peak, db = flood_line(c, "flood", 300000, wait_s=60)
+    check(quiet_rows[0]["result"] == "PASS" and rows[0]["result"] == "PASS",
+          f"the quiet module passes: {quiet_rows[0]} {rows[0]}")
+    bad = rows[1]
+    check(bad["result"] == "FAIL" and bad["error_class"] == "port" and
+          "floods its port" in (bad["error_text"] or ""), f"flooding module: {bad}")
+    con = sqlite3.connect(db)
+    size, cut = con.execute("SELECT sum(length(text)), sum(text LIKE 'transcript cut:%') "
+                            "FROM events WHERE attempt_id = ?", (bad["id"],)).fetchone()
+    con.close()
+    check(size <= 256 * 1024 + 4096 and cut == 1, f"transcript {size} bytes, {cut} cut line(s)")
+    check(peak - quiet_peak <= 5 * 1024, f"RSS {peak} KiB flooded against {quiet_peak} KiB quiet")
+    print(f"flood: transcript {size} bytes; RSS {peak} KiB against {quiet_peak} KiB quiet")
+
+
 CASES = {k[5:]: v for k, v in dict(globals()).items() if k.startswith("case_")}
 
 

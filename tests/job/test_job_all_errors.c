@@ -40,6 +40,12 @@ static const struct {
      {"j.yaml:7:24: packages[].url: 'http:///a.zip' has no valid host",
       "j.yaml:8:19: packages[].file: method 'url' needs 'url'",
       "j.yaml:9:24: limits.max_parallel: 0 is out of range 1..100000", NULL}},
+    {"what one module may cost: 0 turns a bound off, except the flood time",
+     HEAD "    method: url\n"
+          "    url: 'http://h/a.zip'\n"
+          "limits: {transcript_kib: 0, transcript_lines: -1, flood_kib_per_s: 0, flood_s: 0}\n",
+     {"j.yaml:7:47: limits.transcript_lines: -1 is out of range 0..10000000",
+      "j.yaml:7:80: limits.flood_s: 0 is out of range 1..3600", NULL}},
     /* What a package may hold depends on the method: with an unknown one, only the
      * package's own mistakes (an unknown key) are listed besides the method. */
     {"unknown method reported once",

@@ -100,6 +100,10 @@ static void defaults_when_omitted(void **state)
     assert_int_equal(j->limits.max_transfers, 16);
     assert_int_equal(j->limits.max_per_hub, 4);
     assert_int_equal(j->limits.stop_after_same_failures, 5);
+    assert_int_equal(j->limits.transcript_kib, 2048);
+    assert_int_equal(j->limits.transcript_lines, 20000);
+    assert_int_equal(j->limits.flood_kib_per_s, 64);
+    assert_int_equal(j->limits.flood_s, 30);
     assert_int_equal(j->timeouts.reboot_ms, 120000);
     assert_int_equal(j->timeouts.stall_ms, 0);   /* 0 = the profile's */
     assert_int_equal(j->timeouts.command_ms, 0); /* missing = the profile's */
