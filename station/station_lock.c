@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,9 +21,15 @@
 #include "lock.h"
 
 /* /run/lock is the FHS folder for lock files (world-writable, sticky, emptied at
- * boot); a system without it keeps them in /tmp. */
+ * boot); a system without it keeps them in /tmp. FOTA_LOCK_DIR chooses another:
+ * a ports folder's path names one folder only within one /dev, and a station that
+ * sees its own /dev (a container, a umockdev testbed) but shares /run/lock with
+ * other stations needs its own folder of locks. */
 static const char *ports_lock_dir(void)
 {
+    const char *env = getenv("FOTA_LOCK_DIR");
+    if (env && env[0])
+        return env;
     struct stat sb;
     return stat("/run/lock", &sb) == 0 && S_ISDIR(sb.st_mode) ? "/run/lock" : "/tmp";
 }
