@@ -1,8 +1,10 @@
 /* The station's two locks; see station_lock.h. Both are flock(2) locks on small
  * lock files (lock.h says why flock and why beside the database, not on it):
- *   - the results file: "<results file>.lock" next to it, named from the file's
+ *   - the results file: "<results file>.station.lock" next to it, named from the file's
  *     canonical path, so a symlink or a relative name of the same database finds
- *     the same lock, and it lives and goes where the database does;
+ *     the same lock, and it lives and goes where the database does. Not
+ *     "<file>.lock": that is the lock folder of SQLite's unix-dotfile VFS, which a
+ *     reader on a system without POSIX locks may use;
  *   - the ports folder: a file in /run/lock named from a hash of the folder's
  *     canonical path. Not a lock on the folder itself: udev removes
  *     /dev/serial/by-path when the last serial device leaves and makes a new one
@@ -74,7 +76,7 @@ int fota_station_locks_take(const char *db, const char *ports, fota_station_lock
     l->db_fd = l->ports_fd = -1;
     char canon[PATH_MAX], path[PATH_MAX + 8], note[PATH_MAX + 16];
     if (fota_path_canonical(db, canon, sizeof canon) < 0 ||
-        snprintf(path, sizeof path, "%s.lock", canon) >= (int)sizeof path) {
+        snprintf(path, sizeof path, "%s.station.lock", canon) >= (int)sizeof path) {
         fprintf(stderr, "fota-station: results file %s: path too long; not starting\n", db);
         return 3;
     }

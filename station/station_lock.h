@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 typedef struct {
-    int db_fd;     /* flock on "<results file>.lock"; -1 none */
+    int db_fd;     /* flock on "<results file>.station.lock"; -1 none */
     int ports_fd;  /* flock on the ports folder's lock file; -1 none */
 } fota_station_locks_t;
 
