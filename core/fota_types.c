@@ -97,6 +97,7 @@ static const char *const error_words[] = {
     [-FOTA_E_EMPTY] = "empty (0 bytes)",
     [-FOTA_E_NOTDIR] = "not a folder",
     [-FOTA_E_NOTTY] = "not a terminal",
+    [-FOTA_E_BUSY] = "in use by another process",
 };
 
 const char *fota_strerror(int code)
@@ -114,6 +115,7 @@ static const struct {
     {EROFS, FOTA_E_ACCES},  {EISDIR, FOTA_E_ISDIR}, {ENOTDIR, FOTA_E_NOTDIR},
     {ENOMEM, FOTA_E_NOMEM}, {ENXIO, FOTA_E_NOTREG}, {EFBIG, FOTA_E_TOOBIG},
     {ENAMETOOLONG, FOTA_E_RANGE}, {ENOTTY, FOTA_E_NOTTY},
+    {EBUSY, FOTA_E_BUSY},
 };
 
 int fota_error_from_errno(int err)

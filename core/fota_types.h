@@ -96,6 +96,7 @@ enum {
     FOTA_E_EMPTY = -12,  /* 0 bytes where content is required */
     FOTA_E_NOTDIR = -13, /* a file where a folder was expected */
     FOTA_E_NOTTY = -14,  /* ENOTTY: a device that is not a terminal (a port that is none) */
+    FOTA_E_BUSY = -15,   /* EBUSY/EWOULDBLOCK: another process holds it exclusively */
 };
 /* One table from code to words; unknown codes read "unknown error". */
 const char *fota_strerror(int code);

@@ -8,17 +8,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "fota_types.h"
+#include "lock.h"
 #include "util.h"
 
 struct fota_port {
     uv_poll_t poll;          /* first: the close callback gets the port back */
     uv_loop_t *loop;
     int fd;
+    int claim;               /* holds the flock (and TIOCEXCL); == fd for termios; -1 released */
     struct sp_port *sp;      /* libserialport backend, or NULL for termios */
     fota_port_cbs_t cbs;
     uint8_t *q;              /* write queue: q[head..len) still to write */
@@ -175,11 +179,26 @@ static void port_close_cb(uv_handle_t *h)
     free(p);
 }
 
+/* Lets the tty go at once, not in the close callback a loop pass later: the slot
+ * that closes a port to reopen it (after a module's reboot) must not find it held by
+ * its own closing handle. No I/O happens on the port after this. */
+static void port_unclaim(fota_port_t *p)
+{
+    if (p->claim < 0)
+        return;
+    ioctl(p->claim, TIOCNXCL);
+    flock(p->claim, LOCK_UN);
+    if (p->claim != p->fd)
+        close(p->claim);
+    p->claim = -1;
+}
+
 void fota_port_close(fota_port_t *p)
 {
     if (!p || p->closing)
         return;
     p->closing = true;
+    port_unclaim(p);
     uv_poll_stop(&p->poll);
     uv_close((uv_handle_t *)&p->poll, port_close_cb);
 }
@@ -318,6 +337,40 @@ static int port_open_sp(const char *device, struct sp_port **out, int *fd)
     return 0;
 }
 
+/* Exclusive use of the tty before anything on it changes: an flock (what terminal
+ * programs such as picocom, and every fota-station, respect; root too) on a
+ * descriptor opened without touching the line settings. Only once it is ours are
+ * termios set and TIOCEXCL (the kernel refuses further opens of the tty, except to
+ * root) switched on. Opening a tty someone else holds changes nothing on it: it is
+ * not the first open, so no line settings are reset and no DTR is raised. */
+static int port_claim(const char *device, int *fd)
+{
+    int f = open(device, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (f < 0) {
+        int e = errno;
+        /* Not there (yet): ENOENT, or ENXIO for a tty whose device is gone. EBUSY:
+         * another process set TIOCEXCL. */
+        return e == ENOENT || e == ENXIO ? FOTA_E_NOENT : fota_error_from_errno(e);
+    }
+    if (flock(f, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(f);
+        return e == EWOULDBLOCK ? FOTA_E_BUSY : fota_error_from_errno(e);
+    }
+    *fd = f;
+    return 0;
+}
+
+int fota_port_holder(const char *path, fota_lock_holder_t *h)
+{
+    char real[PATH_MAX];
+    struct stat sb;
+    h->pid = -1;
+    if (fota_port_resolve(path, real, sizeof real) < 0 || stat(real, &sb) != 0)
+        return FOTA_E_NOENT;
+    return fota_lock_holder_find("/proc/locks", sb.st_dev, sb.st_ino, h);
+}
+
 int fota_port_open(uv_loop_t *loop, const char *path, const fota_port_cbs_t *cbs,
                    fota_port_t **out)
 {
@@ -330,34 +383,37 @@ int fota_port_open(uv_loop_t *loop, const char *path, const fota_port_cbs_t *cbs
         return FOTA_E_NOMEM;
     p->loop = loop;
     p->cbs = *cbs;
-    p->fd = -1;
+    p->fd = p->claim = -1;
     if (strlen(real) >= sizeof p->device) {
         free(p);
         return FOTA_E_RANGE;
     }
     memcpy(p->device, real, strlen(real) + 1);
+    rc = port_claim(real, &p->claim);
+    if (rc < 0) {
+        free(p);
+        return rc;
+    }
     if (port_open_sp(real, &p->sp, &p->fd) != 0) {
         p->sp = NULL;
-        p->fd = open(real, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-        if (p->fd < 0) {
-            int e = errno;
-            free(p);
-            /* Not there (yet): ENOENT, or ENXIO for a tty whose device is gone. */
-            return e == ENOENT || e == ENXIO ? FOTA_E_NOENT : fota_error_from_errno(e);
-        }
+        p->fd = p->claim;
         if (port_termios(p->fd, false) != 0) {
             int err = errno == ENOTTY ? FOTA_E_NOTTY : FOTA_E_IO;
+            port_unclaim(p);
             close(p->fd);
             free(p);
             return err; /* /dev/null and other devices that are no serial port */
         }
     }
+    ioctl(p->claim, TIOCEXCL); /* after libserialport's own open, which it would refuse */
     if (uv_poll_init(loop, &p->poll, p->fd) != 0) {
+        int fd = p->fd;
+        port_unclaim(p);
         if (p->sp) {
             sp_close(p->sp);
             sp_free_port(p->sp);
         } else {
-            close(p->fd);
+            close(fd);
         }
         free(p);
         return FOTA_E_IO;

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "lock.h"
+
 typedef struct fota_port fota_port_t;
 
 typedef struct {
@@ -38,8 +40,14 @@ int fota_port_resolve(const char *path, char *out, size_t cap);
 /* Resolves `path` (usually a by-path symlink) and fills info. 0 or FOTA_E_NOENT. */
 int fota_port_describe(const char *path, fota_port_info_t *info);
 
+/* Opens the port for this process alone (docs/station.md, "Exclusive use"): an
+ * flock and TIOCEXCL on the tty, taken before anything on it changes. FOTA_E_BUSY,
+ * with nothing written and no setting changed, when another process (or another
+ * handle of this one) holds it; FOTA_E_NOENT when it is not there. */
 int fota_port_open(uv_loop_t *loop, const char *path, const fota_port_cbs_t *cbs,
                    fota_port_t **out);
+/* Who holds the port's flock (/proc/locks). 0, or FOTA_E_NOENT (h->pid -1). */
+int fota_port_holder(const char *path, fota_lock_holder_t *h);
 /* Hands an open port to another owner (the station chooses a module's AT port on
  * one handle and keeps that same handle for the attempt). */
 void fota_port_set_cbs(fota_port_t *p, const fota_port_cbs_t *cbs);

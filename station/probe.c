@@ -4,12 +4,16 @@
  * profile's AT interface when its USB IDs say, every interface otherwise; never a
  * port of an unknown USB device). Every port at once, in one loop, each with its own
  * timeout. The module's AT port is its lowest-numbered interface that answered; a
- * module whose IMEI another row already has is listed as that module's other port. */
+ * module whose IMEI another row already has is listed as that module's other port.
+ * Every port is opened (its lock taken, see port.h) before anything is written to
+ * any: a module one of whose ports another process holds (a running station in the
+ * middle of an upload) gets nothing on any port, and its row names the holder. */
 #include "probe.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "fota_types.h"
 #include "by_path.h"
 #include "port.h"
 #include "probe_print.h"
@@ -93,10 +97,8 @@ static size_t probe_group(fota_probe_port_t *items, size_t n, fota_probe_module_
     return nm;
 }
 
-static void probe_start_port(uv_loop_t *loop, const fota_profile_set_t *set, fota_probe_port_t *it)
+static void probe_open_port(uv_loop_t *loop, const fota_profile_set_t *set, fota_probe_port_t *it)
 {
-    uv_timer_init(loop, &it->timer);
-    it->timer.data = it;
     fota_port_describe(it->link.target, &it->info);
     if (it->info.usb) {
         if (it->info.interface >= 0)
@@ -112,11 +114,33 @@ static void probe_start_port(uv_loop_t *loop, const fota_profile_set_t *set, fot
     int rc = fota_port_open(loop, it->link.target, &cbs, &it->port);
     if (rc < 0) {
         it->port = NULL;
-        snprintf(it->note, sizeof it->note, "cannot open: %s", fota_strerror(rc));
-        return;
+        it->busy = rc == FOTA_E_BUSY;
+        if (it->busy)
+            fota_port_holder(it->link.target, &it->holder);
+        else
+            snprintf(it->note, sizeof it->note, "cannot open: %s", fota_strerror(rc));
     }
-    probe_send(it);
-    uv_timer_start(&it->timer, probe_timeout, PROBE_CMD_TIMEOUT_MS, PROBE_CMD_TIMEOUT_MS);
+}
+
+/* ATI on every port of the module, unless another process holds one of them: then
+ * its ports are let go untouched and the row says who holds them. */
+static void probe_start_module(fota_probe_port_t *items, fota_probe_module_t *mod)
+{
+    mod->held = -1;
+    for (size_t i = mod->first; i < mod->first + mod->count && mod->held < 0; i++)
+        if (items[i].busy)
+            mod->held = (int)i;
+    for (size_t i = mod->first; i < mod->first + mod->count; i++) {
+        fota_probe_port_t *it = &items[i];
+        if (!it->port)
+            continue;
+        if (mod->held >= 0) {
+            probe_end(it);
+            continue;
+        }
+        probe_send(it);
+        uv_timer_start(&it->timer, probe_timeout, PROBE_CMD_TIMEOUT_MS, PROBE_CMD_TIMEOUT_MS);
+    }
 }
 
 /* Each module's AT port, and whether its IMEI was already seen on an earlier row. */
@@ -173,8 +197,13 @@ int fota_probe_main(const char *ports, const char *profiles_dir, bool json, FILE
     size_t nm = probe_group(items, n, mods);
     uv_loop_t loop;
     uv_loop_init(&loop);
-    for (size_t i = 0; i < n; i++)
-        probe_start_port(&loop, &set, &items[i]);
+    for (size_t i = 0; i < n; i++) {
+        uv_timer_init(&loop, &items[i].timer);
+        items[i].timer.data = &items[i];
+        probe_open_port(&loop, &set, &items[i]);
+    }
+    for (size_t m = 0; m < nm; m++)
+        probe_start_module(items, &mods[m]);
     uv_run(&loop, UV_RUN_DEFAULT);
     probe_decide(items, mods, nm);
     fota_probe_print(out, json, &set, items, mods, nm);

@@ -25,6 +25,12 @@ static void module_note(const fota_probe_port_t *items, const fota_probe_module_
                         const fota_probe_module_t *m, char *buf, size_t len)
 {
     buf[0] = '\0';
+    if (m->held >= 0) {
+        char who[160];
+        snprintf(buf, len, "held by %s",
+                 fota_lock_holder_words(&items[m->held].holder, who, sizeof who));
+        return;
+    }
     if (m->alias_of >= 0) {
         snprintf(buf, len, "another port of the module in %s", mods[m->alias_of].slot);
         return;
@@ -68,6 +74,22 @@ static void json_ports(FILE *out, const fota_probe_port_t *items, const fota_pro
     fputs("]", out);
 }
 
+/* "held_by": the process holding one of the module's ports (nothing was written to
+ * it), or null. */
+static void json_holder(FILE *out, const fota_lock_holder_t *h)
+{
+    fputs(", \"held_by\": ", out);
+    if (!h) {
+        fputs("null", out);
+        return;
+    }
+    fprintf(out, "{\"pid\": %d, \"program\": ", h->pid);
+    json_str(out, h->program);
+    fputs(", \"started\": ", out);
+    json_str(out, h->started);
+    fputs("}", out);
+}
+
 static void print_json(FILE *out, const fota_profile_set_t *set, const fota_probe_port_t *items,
                        const fota_probe_module_t *mods, size_t nm)
 {
@@ -79,7 +101,7 @@ static void print_json(FILE *out, const fota_profile_set_t *set, const fota_prob
             continue;
         const fota_profile_t *p;
         const fota_probe_port_t *at = module_port(set, items, m, &p);
-        char note[160];
+        char note[200];
         module_note(items, mods, m, note, sizeof note);
         fputs(shown++ ? ",\n {\"slot\": " : "\n {\"slot\": ", out);
         json_str(out, m->slot);
@@ -97,6 +119,7 @@ static void print_json(FILE *out, const fota_profile_set_t *set, const fota_prob
         json_str(out, m->alias_of >= 0 ? mods[m->alias_of].slot : "");
         fputs(", \"note\": ", out);
         json_str(out, note);
+        json_holder(out, m->held >= 0 ? &items[m->held].holder : NULL);
         if (at->info.usb)
             fprintf(out, ", \"usb\": \"%04x:%04x\"", at->info.vid, at->info.pid);
         json_ports(out, items, m);
@@ -116,7 +139,7 @@ static void print_table(FILE *out, const fota_profile_set_t *set, const fota_pro
             continue;
         const fota_profile_t *p;
         const fota_probe_port_t *at = module_port(set, items, m, &p);
-        char note[160], slot[512], iface[8] = "-";
+        char note[200], slot[512], iface[8] = "-";
         module_note(items, mods, m, note, sizeof note);
         if (m->at >= 0 && at->num >= 0)
             snprintf(iface, sizeof iface, "%d", at->num);

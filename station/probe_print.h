@@ -23,6 +23,8 @@ typedef struct {
     bool answered;
     bool skipped;            /* USB interface that is not an AT port: never opened */
     const fota_profile_t *profile;
+    bool busy;               /* held by another process: never written to */
+    fota_lock_holder_t holder; /* who, when busy */
     char note[64];
 } fota_probe_port_t;
 
@@ -32,6 +34,7 @@ typedef struct {
     size_t first, count;     /* its links: items[first .. first+count) */
     int at;                  /* item index of its AT port; -1 when none answered */
     int alias_of;            /* module index with the same IMEI listed earlier; -1 */
+    int held;                /* item index of a port another process holds; -1 none */
     bool listed;             /* at least one interface may be an AT port */
 } fota_probe_module_t;
 

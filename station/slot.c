@@ -196,12 +196,24 @@ void slot_gone(void *ctx, int err)
     fota_watch_rescan(s->st->watch);
 }
 
+void slot_log_port_held(slot_t *s, const char *tty, const char *link_name)
+{
+    fota_lock_holder_t h;
+    char who[160], name[160];
+    fota_port_holder(tty, &h);
+    station_log(s->st, "%s: %s (%s) is held by %s: not used while it is", s->name, tty,
+                fota_printable(link_name, name, sizeof name), fota_lock_holder_words(&h, who,
+                                                                                   sizeof who));
+}
+
 int slot_port_open(slot_t *s)
 {
     fota_port_cbs_t cbs = {s, slot_data, slot_drained, slot_gone};
     int rc = fota_port_open(s->st->loop, s->link.target, &cbs, &s->port);
     if (rc < 0)
         s->port = NULL;
+    if (rc == FOTA_E_BUSY && s->reopen_tries == 0) /* once per reopen, not per try */
+        slot_log_port_held(s, s->link.target, s->link.name);
     return rc;
 }
 

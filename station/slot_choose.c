@@ -161,6 +161,14 @@ static bool if_open(slot_t *s, slot_if_t *f)
     f->port = NULL;
     if (rc == FOTA_E_NOENT)
         return false; /* the tty is not there yet: next round */
+    if (rc == FOTA_E_BUSY) {
+        /* Another process holds it (a terminal program, a probe): never written to;
+         * asked again next round, said once while it lasts. */
+        if (f->open_error != rc)
+            slot_log_port_held(s, f->link.target, f->link_name);
+        f->open_error = rc;
+        return false;
+    }
     /* Permission denied, not a terminal: no later round changes that. Said once,
      * counted in the summary; the interface is asked again only when its link
      * changes. */
@@ -339,7 +347,12 @@ void slot_choose_timeout(slot_t *s)
         return;
     unsigned limit = fota_timeouts_effective(s->hint, job_timeouts(s)).probe_ms;
     if (station_now(s->st) - s->choose_started_ms >= (int64_t)limit) {
-        choose_give_up(s, "no answer to AT: not a module port");
+        bool held = false;
+        for (size_t i = 0; i < s->n_ifs; i++)
+            held |= s->ifs[i].candidate && s->ifs[i].open_error == FOTA_E_BUSY;
+        choose_give_up(s, held ? "no answer to AT; a port is held by another process (see "
+                                 "above)"
+                               : "no answer to AT: not a module port");
         return;
     }
     s->choose_round++;

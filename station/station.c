@@ -16,6 +16,7 @@
 #include "by_path.h"
 #include "central_conn.h"
 #include "check.h"
+#include "station_lock.h"
 #include "store_runs.h"
 #include "sysinfo.h"
 #include "util.h"
@@ -468,11 +469,16 @@ int fota_station_run(const fota_cli_t *opts)
     int rc = fota_station_load(fota_cli_profiles_dir(opts), opts->job, &st->profiles, &st->job);
     if (rc)
         goto free_config;
+    /* Before the crash recovery: it would close another station's running rows. */
+    fota_station_locks_t locks;
+    rc = fota_station_locks_take(opts->db, opts->ports, &locks);
+    if (rc)
+        goto free_config;
     rc = 3;
     int recovered = 0;
     if (station_check_ports_dir(opts->ports) < 0 ||
         station_open_results(st, opts->db, &recovered) < 0)
-        goto free_config;
+        goto release_locks;
     if (station_make_log_dir(opts->log_dir) < 0)
         goto close_results;
 
@@ -493,6 +499,8 @@ int fota_station_run(const fota_cli_t *opts)
     station_release_loop(st);
 close_results:
     fota_results_close(st->results);
+release_locks:
+    fota_station_locks_release(&locks); /* last: the database is closed */
 free_config:
     fota_job_free(st->job);
     fota_profile_set_free(&st->profiles);

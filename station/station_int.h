@@ -206,6 +206,8 @@ int slot_central_latest(slot_t *s, const char *imei, fota_result_t *out);
 void slot_pump(slot_t *s);            /* runs the machine's actions, re-arms its timer */
 void slot_port_drop(slot_t *s);
 int slot_port_open(slot_t *s);
+/* "<slot>: <tty> (<link>) is held by <program> pid N: not used while it is". */
+void slot_log_port_held(slot_t *s, const char *tty, const char *link_name);
 void slot_set_state(slot_t *s, slot_state_t st, fota_dash_state_t dash);
 void slot_timer_cb(uv_timer_t *t);
 void slot_reopen_cb(uv_timer_t *t);

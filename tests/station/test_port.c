@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "fota_types.h"
@@ -241,6 +242,42 @@ static void by_path_links_resolve_lexically(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A tty one handle holds is refused to a second one (another process, or this one:
+ * flock conflicts between open file descriptions) before anything on it changes:
+ * same line settings, not a byte written; the holder is named. Closing the first
+ * lets it go at once, not a loop pass later (a slot reopens right after closing). */
+static void second_open_is_refused_untouched(void **state)
+{
+    fx_t *f = *state;
+    struct termios before, after;
+    assert_int_equal(tcgetattr(f->slave, &before), 0);
+    cfsetospeed(&before, B9600); /* what the holder set: a second open would make it 115200 */
+    cfsetispeed(&before, B9600);
+    assert_int_equal(tcsetattr(f->slave, TCSANOW, &before), 0);
+    assert_int_equal(tcgetattr(f->slave, &before), 0);
+    fota_port_t *second = NULL;
+    fota_port_cbs_t cbs = {f, on_data, on_drained, on_gone};
+    assert_int_equal(fota_port_open(&f->loop, f->slave_name, &cbs, &second), FOTA_E_BUSY);
+    assert_null(second);
+    assert_int_equal(tcgetattr(f->slave, &after), 0);
+    assert_int_equal(cfgetospeed(&after), B9600);
+    assert_int_equal(after.c_cflag, before.c_cflag);
+    assert_int_equal(after.c_iflag, before.c_iflag);
+    assert_int_equal(after.c_lflag, before.c_lflag);
+    assert_memory_equal(after.c_cc, before.c_cc, sizeof before.c_cc);
+    uint8_t buf[16];
+    assert_int_equal(peer_read(f, buf, sizeof buf), 0);
+
+    fota_lock_holder_t h;
+    assert_int_equal(fota_port_holder(f->slave_name, &h), 0);
+    assert_int_equal(h.pid, (int)getpid());
+
+    fota_port_close(f->port);
+    f->port = NULL;
+    assert_int_equal(fota_port_open(&f->loop, f->slave_name, &cbs, &second), 0);
+    f->port = second;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +288,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(close_inside_data_stops_callbacks, setup, teardown),
         cmocka_unit_test_setup_teardown(pty_is_described_as_not_usb, setup, teardown),
         cmocka_unit_test_setup_teardown(by_path_links_resolve_lexically, setup, teardown),
+        cmocka_unit_test_setup_teardown(second_open_is_refused_untouched, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

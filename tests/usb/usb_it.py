@@ -54,7 +54,10 @@ def hub(c, *cmd, timeout=60):
     argv = [ARGS.hub, "--testbed", os.path.join(ARGS.source, "tests", "usb", "hub.umockdev"),
             "--sim-ports", c.ports, "--answer", EC200T_MODEM, "--log", log,
             "--timeout", str(timeout), "--", *cmd]
-    r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout + 20)
+    # The testbed's /dev/serial/by-path is this test's own: so is its ports-folder
+    # lock (another test's testbed has the same path).
+    env = dict(os.environ, FOTA_LOCK_DIR=c.dir)
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout + 20, env=env)
     with open(os.path.join(c.dir, "hub.out"), "a") as f:
         f.write(f"$ {' '.join(argv)}\n{r.stdout}{r.stderr}rc={r.returncode}\n")
     if r.returncode == 77:
