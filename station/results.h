@@ -37,9 +37,13 @@ typedef struct fota_results_attempt fota_results_attempt_t;
 typedef struct {
     /* The row of `h` now exists (id known). */
     void (*resolved)(void *attempt_ctx, fota_results_attempt_t *h);
-    /* The finish of `h` is committed: only now may it be shown or counted. The
-     * handle is released after this returns. */
-    void (*committed)(void *attempt_ctx, fota_results_attempt_t *h, const fota_attempt_t *a);
+    /* The flush with the finish of `h` is committed: only now may it be shown or
+     * counted. not_recorded NULL: the verdict is in the file. Otherwise it never
+     * will be, and says why in words (its row was closed by another writer, or the
+     * file refused it for good): the station must say NOT RECORDED. The handle is
+     * released after this returns. */
+    void (*committed)(void *attempt_ctx, fota_results_attempt_t *h, const fota_attempt_t *a,
+                      const char *not_recorded);
     /* Every begin / identify queued for `h` is committed: the row names the module. */
     void (*identified)(void *attempt_ctx, fota_results_attempt_t *h);
     /* Busy / failing / writable again: see fota_results_health. */
@@ -51,6 +55,11 @@ typedef struct {
  * really takes a write. errbuf explains a failure in words. */
 int fota_results_open(const char *path, fota_results_t **out, int *recovered, char *errbuf,
                       size_t errlen);
+/* The yields of this batch, read now and again in every flush with a verdict in it
+ * (inside its transaction), as batch_summary counts them: earlier runs of the batch
+ * included. Call before attach, after open (crash recovery counted). */
+int fota_results_track_batch(fota_results_t *r, const char *batch);
+void fota_results_batch_yield(const fota_results_t *r, fota_store_yield_t *out);
 /* Starts the flush timer on `loop` (flushes run on its thread pool); callbacks go to
  * cbs with ctx, on the loop. */
 void fota_results_attach(fota_results_t *r, uv_loop_t *loop, const fota_results_cbs_t *cbs,
