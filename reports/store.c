@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "iso_time.h"
+#include "store_kind.h"
 #include "store_schema.h"
 #include "text_escape.h"
 
@@ -130,6 +131,18 @@ int fota_store_open(const char *path, fota_store_t **out, char *errbuf, size_t e
         SQLITE_OK)
         return fail(s, s->db, errbuf, errlen, path);
     sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    /* Another program's database given by mistake is refused before anything is
+     * written to it: no WAL switch, no table. Only reads so far. */
+    char why[256] = "";
+    fota_store_kind_t kind = fota_store_kind(s->db, why, sizeof why);
+    if (kind == FOTA_STORE_KIND_FOREIGN || kind == FOTA_STORE_KIND_NEWER) {
+        if (errbuf)
+            snprintf(errbuf, errlen, "%s; it is left as it is (%s)", why,
+                     kind == FOTA_STORE_KIND_NEWER ? "use the newer fota-station"
+                                                   : "give --db a new file or a results database");
+        fota_store_close(s);
+        return FOTA_E_STATE;
+    }
     /* WAL: an MES reader's snapshot never blocks our writes, nor ours its reads.
      * synchronous=FULL: a result the dashboard showed survives a power cut too. */
     char *mode = NULL;
