@@ -24,7 +24,9 @@ fota_store_kind_t fota_store_kind(sqlite3 *db, char *why, size_t len)
     if (int_of(db, "PRAGMA user_version", &version) < 0 ||
         int_of(db, "SELECT count(*) FROM sqlite_master", &objects) < 0 ||
         int_of(db, "PRAGMA application_id", &app) < 0) {
-        snprintf(why, len, "cannot read it as an SQLite database (%s)", sqlite3_errmsg(db));
+        if ((sqlite3_errcode(db) & 0xff) != SQLITE_NOTADB)
+            return FOTA_STORE_KIND_UNREADABLE;
+        snprintf(why, len, "it is not an SQLite database (%s)", sqlite3_errmsg(db));
         return FOTA_STORE_KIND_FOREIGN;
     }
     if (objects == 0 && version == 0 && app == 0)

@@ -13,11 +13,12 @@ typedef enum {
     FOTA_STORE_KIND_OURS,    /* a results database (user_version >= 1, table attempts) */
     FOTA_STORE_KIND_NEWER,   /* ours, written by a newer build: refused, not changed */
     FOTA_STORE_KIND_FOREIGN, /* anything else: refused, not changed */
+    FOTA_STORE_KIND_UNREADABLE, /* SQLite could not read it (I/O error, full disk while
+                                 * opening a WAL file): the caller's own open says why */
 } fota_store_kind_t;
 
 /* Reads only (the header, sqlite_schema): nothing is written. why gets the reason
- * in words for NEWER and FOREIGN, or SQLite's words when the file cannot be read
- * (then FOREIGN too: "file is not a database"). */
+ * in words for NEWER and FOREIGN (a file that is not SQLite at all is FOREIGN). */
 fota_store_kind_t fota_store_kind(sqlite3 *db, char *why, size_t len);
 
 #endif

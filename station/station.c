@@ -441,7 +441,7 @@ static int station_exit_code(station_t *st)
     /* Nothing lost silently: a result the database never took is printed, exit 3. */
     int lost = fota_results_drain(st->results, EXIT_BUSY_WAIT_MS, stderr);
     if (lost > 0 || st->not_recorded) {
-        fprintf(stderr, "fota-station: %u result(s) are NOT RECORDED in the database %s\n",
+        fprintf(stderr, "fota-station: %u result(s) above are NOT in the database %s\n",
                 (unsigned)lost + st->not_recorded, st->opts->db);
         code = 3;
     }

@@ -242,7 +242,7 @@ static void foreign_files_are_refused_untouched(void **state)
     fota_store_t *s = NULL;
     char err[256] = "";
     assert_int_equal(fota_store_open("foreign.db", &s, err, sizeof err), FOTA_E_STATE);
-    assert_non_null(strstr(err, "cannot read it as an SQLite database"));
+    assert_non_null(strstr(err, "it is not an SQLite database"));
     file_image_t im;
     image_of("foreign.db", &im);
     assert_memory_equal(im.bytes, "serial,result\n", 14);
