@@ -165,10 +165,13 @@ static void done(fota_results_t *r, op_t *op)
         r->cbs.identified(op->h->ctx, op->h);
     } else if (op->kind == OP_FINISH && cb && r->cbs.committed) {
         r->cbs.committed(op->h->ctx, op->h, op->a, op->lost[0] ? op->lost : NULL);
-    } else if (op->kind == OP_FINISH && op->lost[0] && r->drain_out) {
-        /* the last flush at exit: nobody to call back, so it is said here */
-        print_unwritten(op->a, op->lost, r->drain_out);
-        r->drain_lost++;
+    } else if (op->kind == OP_FINISH && r->drain_out) {
+        /* the last flush at exit: no slot to call back; said here, counted there */
+        if (op->lost[0]) {
+            print_unwritten(op->a, op->lost, r->drain_out);
+        }
+        if (r->cbs.drained)
+            r->cbs.drained(r->ctx, op->a, op->lost[0] ? op->lost : NULL);
     }
 }
 
@@ -359,7 +362,6 @@ int fota_results_drain(fota_results_t *r, int busy_ms, FILE *out)
     /* The loop has ended, so no flush is in flight: the last ones run here. */
     fota_store_set_busy_timeout(r->store, busy_ms);
     r->drain_out = out;
-    r->drain_lost = 0;
     while (r->head && !r->in_flight) {
         take(r, SIZE_MAX);
         fota_results_tx_run(r);
@@ -368,7 +370,7 @@ int fota_results_drain(fota_results_t *r, int busy_ms, FILE *out)
             break;
     }
     r->drain_out = NULL;
-    int lost = r->drain_lost;
+    int lost = 0; /* the given-up ones went to `drained` */
     for (op_t *op = r->head; op; op = op->next) {
         if (op->kind != OP_FINISH)
             continue;

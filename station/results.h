@@ -48,6 +48,9 @@ typedef struct {
     void (*identified)(void *attempt_ctx, fota_results_attempt_t *h);
     /* Busy / failing / writable again: see fota_results_health. */
     void (*health)(void *ctx);
+    /* fota_results_drain (after detach, no slot to call back): a finish written in
+     * the last flush (not_recorded NULL), or given up with the reason; on ctx. */
+    void (*drained)(void *ctx, const fota_attempt_t *a, const char *not_recorded);
 } fota_results_cbs_t;
 
 /* Opens (creates, migrates) the database, closes attempts a dead station left
@@ -68,7 +71,8 @@ void fota_results_attach(fota_results_t *r, uv_loop_t *loop, const fota_results_
  * in flight still completes: the loop runs until it is back. */
 void fota_results_detach(fota_results_t *r);
 /* Last flush, waiting up to busy_ms for a lock; then prints each result still not
- * written (IMEI, result, class) to `out`. Returns how many were lost (>= 0). */
+ * written (IMEI, result, class) to `out` and returns how many (>= 0). Each finish
+ * the last flush wrote, or gave up (printed too), goes to the `drained` callback. */
 int fota_results_drain(fota_results_t *r, int busy_ms, FILE *out);
 void fota_results_close(fota_results_t *r);
 

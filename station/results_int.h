@@ -53,7 +53,6 @@ struct fota_results {
      * every flush with a verdict in it, inside its transaction. */
     char *batch;
     FILE *drain_out;          /* fota_results_drain: where lost finishes are said */
-    int drain_lost;
     bool track, fl_yield_read;
     fota_store_yield_t fl_yield, yield;
     size_t n_ops, n_results, n_events, event_bytes;

@@ -435,14 +435,14 @@ static void station_start_watch(station_t *st)
 /* After the loop: the exit code, with every result the database never took printed. */
 static int station_exit_code(station_t *st)
 {
-    int code = st->exit_code ? st->exit_code : (st->fail || st->interrupted) ? 1 : 0;
-    if (st->not_recorded) /* a verdict shown NOT RECORDED: the run is not "all done" */
-        code = 3;
     /* Nothing lost silently: a result the database never took is printed, exit 3. */
-    int lost = fota_results_drain(st->results, EXIT_BUSY_WAIT_MS, stderr);
-    if (lost > 0 || st->not_recorded) {
+    int unwritten = fota_results_drain(st->results, EXIT_BUSY_WAIT_MS, stderr);
+    st->not_recorded += (unsigned)unwritten;
+    view_done(st); /* counts and yields with the last flush's verdicts in */
+    int code = st->exit_code ? st->exit_code : (st->fail || st->interrupted) ? 1 : 0;
+    if (st->not_recorded) { /* a verdict NOT RECORDED: the run is not "all done" */
         fprintf(stderr, "fota-station: %u result(s) above are NOT in the database %s\n",
-                (unsigned)lost + st->not_recorded, st->opts->db);
+                st->not_recorded, st->opts->db);
         code = 3;
     }
     return code;

@@ -240,7 +240,8 @@ void station_mm_tick(station_t *st);
 
 /* view.c */
 void view_redraw(station_t *st);
-void view_final(station_t *st);
+void view_final(station_t *st); /* the last frame, at shutdown */
+void view_done(station_t *st);  /* the exit line, after the last flush */
 
 /* station_db.c: the results database as the operator sees it */
 void station_db_attach(station_t *st);   /* callbacks, flush timer */

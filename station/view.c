@@ -96,6 +96,10 @@ void view_redraw(station_t *st)
 void view_final(station_t *st)
 {
     view_redraw(st);
+}
+
+void view_done(station_t *st)
+{
     if (st->console_gone)
         return;
     char t[40], fp[64], fin[64], lost[48] = "";
