@@ -127,8 +127,8 @@ def yields_of(text, what):
 def case_yield_after_restart(c):
     """A batch stopped mid-upload (SIGTERM: both rows INTERRUPTED, with no
     final_version, since nothing was read back) and run again under the same batch:
-    the last dashboard frame, the exit line and `report --batch --format json` give
-    the same first-pass yield (0 of 2: each module's first verdict was INTERRUPTED)
+    the last dashboard frame, the exit line, `report --batch --format json` and the
+    view batch_summary give the same first-pass yield (0 of 2: each module's first verdict was INTERRUPTED)
     and final yield (2 of 2)."""
     job = local_job(c, "restarted", n_size=PKG_SIZE, timeouts={"reboot": 10, "total": 90})
     slow_line(c, 2)
@@ -161,6 +161,11 @@ def case_yield_after_restart(c):
     check(dash == exit_line == rep, f"one yield: dashboard {dash}, exit line {exit_line}, "
                                     f"report {rep}")
     check(rep == dict(first=0.0, first_pass=0, modules=2, final=100.0), f"the figures: {rep}")
+    con = sqlite3.connect(c.db)
+    view = con.execute("SELECT modules, first_pass_yield, final_yield FROM batch_summary"
+                       " WHERE batch = 'restarted'").fetchone()
+    con.close()
+    check(view == (2, 0.0, 1.0), f"batch_summary says the same: {view}")
 
 
 def case_foreign_db(c):
