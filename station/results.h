@@ -59,7 +59,7 @@ typedef struct {
 int fota_results_open(const char *path, fota_results_t **out, int *recovered, char *errbuf,
                       size_t errlen);
 /* The yields of this batch, read now and again in every flush with a verdict in it
- * (inside its transaction), as batch_summary counts them: earlier runs of the batch
+ * (right after its commit), as batch_summary counts them: earlier runs of the batch
  * included. Call before attach, after open (crash recovery counted). */
 int fota_results_track_batch(fota_results_t *r, const char *batch);
 void fota_results_batch_yield(const fota_results_t *r, fota_store_yield_t *out);

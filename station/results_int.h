@@ -50,7 +50,7 @@ struct fota_results {
     uint64_t fl_commit_ns;
     uint64_t fl_start_ns, fl_applied_ns; /* FOTA_RESULTS_TRACE only */
     /* The batch whose yields are shown (fota_results_track_batch): read again in
-     * every flush with a verdict in it, inside its transaction. */
+     * every flush with a verdict in it, right after its commit. */
     char *batch;
     FILE *drain_out;          /* fota_results_drain: where lost finishes are said */
     bool track, fl_yield_read;
