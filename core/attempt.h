@@ -34,4 +34,12 @@ typedef struct {
     int64_t duration_ms;
 } fota_attempt_t;
 
+/* The longest batch, operator and station names a row holds (bytes, without the
+ * terminating NUL). Longer ones are refused where they come in (--batch, --operator,
+ * the job's name and station), never cut: a cut name would not find its own rows
+ * (`report --batch`) and would disagree with the run's record (table runs). */
+#define FOTA_BATCH_MAX (sizeof(((fota_attempt_t *)0)->batch) - 1)
+#define FOTA_OPERATOR_MAX (sizeof(((fota_attempt_t *)0)->operator_id) - 1)
+#define FOTA_STATION_MAX (sizeof(((fota_attempt_t *)0)->station) - 1)
+
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attempt.h"
 #include "job.h"
 #include "secret_mask.h"
 #include "yaml_doc.h"
@@ -326,6 +327,16 @@ static int read_targets(fota_yaml_t *y, yaml_node_t *n, fota_job_t *j)
     return rc;
 }
 
+/* A name every attempt row carries: refused when longer than the row holds. */
+static int read_name(fota_yaml_t *y, yaml_node_t *n, const char *what, size_t max,
+                     const char *why, char **out)
+{
+    int rc = fota_yaml_str(y, n, what, out);
+    if (rc || !*out || strlen(*out) <= max)
+        return rc;
+    return fota_yaml_fail(y, n, "%s: %zu bytes, at most %zu (%s)", what, strlen(*out), max, why);
+}
+
 static int read_job(fota_yaml_t *y, fota_job_t *j)
 {
     enum { NAME, STATION, TARGETS, LIMITS, TIMEOUTS, REWORK_OFFLINE, NF };
@@ -339,9 +350,11 @@ static int read_job(fota_yaml_t *y, fota_job_t *j)
     if (root->type != YAML_MAPPING_NODE)
         return rc;
     /* Independent sections: each is read whatever the others held. */
-    fota_yaml_stop(&rc, fota_yaml_str(y, f[NAME].node, "name", &j->name));
+    fota_yaml_stop(&rc, read_name(y, f[NAME].node, "name", FOTA_BATCH_MAX,
+                                  "the default batch, recorded on every row", &j->name));
     if (f[STATION].node)
-        fota_yaml_stop(&rc, fota_yaml_str(y, f[STATION].node, "station", &j->station));
+        fota_yaml_stop(&rc, read_name(y, f[STATION].node, "station", FOTA_STATION_MAX,
+                                      "recorded on every row", &j->station));
     fota_yaml_stop(&rc, read_targets(y, f[TARGETS].node, j));
     if (f[LIMITS].node)
         fota_yaml_stop(&rc, read_limits(y, f[LIMITS].node, &j->limits));

@@ -15,8 +15,9 @@ void machine_finish_result(machine_t *m, fota_result_t result, uint64_t now)
     machine_action_transfer_end(m);
     m->att.result = result;
     m->att.duration_ms = (int64_t)(now - m->started_ms);
-    if (!m->att.final_version[0] && m->ident.revision[0] && m->ident.have)
-        snprintf(m->att.final_version, sizeof m->att.final_version, "%s", m->ident.revision);
+    /* final_version stays as the reads after the upgrade left it (verify, give-up,
+     * recovery, or a noop PASS's identification): a FAIL, SKIP or INTERRUPTED before
+     * any read back has none, never the from_version copied (docs/database.md). */
     if (result == FOTA_RESULT_PASS) {
         m->att.error_class = FOTA_ERR_NONE;
         m->att.error_code = 0;

@@ -239,8 +239,9 @@ static void ident_done(machine_t *m, uint64_t now)
         return;
     }
     if (m->ident.have && strcmp(m->ident.imei, m->ident.known_imei) != 0) {
-        /* Another module in the slot after a reboot (operator swapped it). */
-        snprintf(m->att.final_version, sizeof m->att.final_version, "%s", m->ident.revision);
+        /* Another module in the slot after a reboot (operator swapped it). Its
+         * revision is not this attempt's module's: final_version stays unread. */
+        m->att.final_version[0] = '\0';
         machine_finish_fail(m, FOTA_ERR_SWAPPED, 0, now, "IMEI changed from %s to %s",
                             m->ident.known_imei, m->ident.imei);
         return;

@@ -67,6 +67,10 @@ void phase_transfer_start(machine_t *m, uint64_t now)
     const fota_package_t *pkg = m->plan.chain[m->plan.hop];
     const machine_method_t *ops = current(m);
     m->pkg = pkg;
+    /* From here on the module may change: a revision read before this hop (an
+     * earlier hop's verify) no longer says what it runs. final_version is set again
+     * only by a read after this hop (docs/database.md). */
+    m->att.final_version[0] = '\0';
     m->upd.percent = -1;
     m->upd.end_seen = false;
     m->upd.retry_pending = false;

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "iso_time.h"
+#include "store_kind.h"
 #include "store_schema.h"
 #include "text_escape.h"
 
@@ -33,6 +34,8 @@ enum {
     ST_HEARD,
     ST_LATEST,
     ST_RECOVER,
+    ST_YIELD,
+    ST_ROW_RESULT,
     ST__COUNT
 };
 
@@ -72,6 +75,12 @@ static const char *const sql[ST__COUNT] = {
         "   - julianday(started_at)) * 86400000.0) AS INTEGER),"
         " error_text = COALESCE(error_text, 'station stopped before the attempt finished')"
         " WHERE result IS NULL",
+    /* batch_summary's modules, first-pass and final counts for one batch: the same
+     * table (kept by the verdict triggers), the same expressions. */
+    [ST_YIELD] = "SELECT count(*), coalesce(sum(first_result = 'PASS'), 0),"
+                 " coalesce(sum(last_result = 'PASS'), 0) FROM batch_modules"
+                 " WHERE batch = COALESCE(?1, '')",
+    [ST_ROW_RESULT] = "SELECT COALESCE(result, 'running') FROM attempts WHERE id = ?1",
 };
 
 struct fota_store {
@@ -123,6 +132,18 @@ int fota_store_open(const char *path, fota_store_t **out, char *errbuf, size_t e
         SQLITE_OK)
         return fail(s, s->db, errbuf, errlen, path);
     sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    /* Another program's database given by mistake is refused before anything is
+     * written to it: no WAL switch, no table. Only reads so far. */
+    char why[256] = "";
+    fota_store_kind_t kind = fota_store_kind(s->db, why, sizeof why);
+    if (kind == FOTA_STORE_KIND_FOREIGN || kind == FOTA_STORE_KIND_NEWER) {
+        if (errbuf)
+            snprintf(errbuf, errlen, "%s; it is left as it is (%s)", why,
+                     kind == FOTA_STORE_KIND_NEWER ? "use the newer fota-station"
+                                                   : "give --db a new file or a results database");
+        fota_store_close(s);
+        return FOTA_E_STATE;
+    }
     /* WAL: an MES reader's snapshot never blocks our writes, nor ours its reads.
      * synchronous=FULL: a result the dashboard showed survives a power cut too. */
     char *mode = NULL;
@@ -587,6 +608,49 @@ fota_store_err_t fota_store_last_error(const fota_store_t *s, char *words, size_
             snprintf(words, len, "%s (%s)", fota_store_err_name(k), s->last_msg);
     }
     return k;
+}
+
+bool fota_store_last_error_for_good(const fota_store_t *s)
+{
+    int prim = s->last_rc & 0xff;
+    return prim == SQLITE_CONSTRAINT || prim == SQLITE_MISMATCH || prim == SQLITE_TOOBIG;
+}
+
+int fota_store_row_result(fota_store_t *s, int64_t id, char *out, size_t len)
+{
+    sqlite3_stmt *st = s->st[ST_ROW_RESULT];
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (len)
+        out[0] = '\0';
+    if (rc == SQLITE_ROW && len)
+        snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+    else if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        note(s);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : FOTA_E_IO;
+}
+
+int fota_store_batch_yield(fota_store_t *s, const char *batch, fota_store_yield_t *out)
+{
+    sqlite3_stmt *st = s->st[ST_YIELD];
+    memset(out, 0, sizeof *out);
+    if (bind_text(st, 1, batch) != SQLITE_OK) {
+        sqlite3_reset(st);
+        return FOTA_E_NOMEM;
+    }
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->modules = sqlite3_column_int64(st, 0);
+        out->first_pass = sqlite3_column_int64(st, 1);
+        out->final_pass = sqlite3_column_int64(st, 2);
+    } else {
+        note(s);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_ROW ? 0 : FOTA_E_IO;
 }
 
 const char *fota_store_err_name(fota_store_err_t k)

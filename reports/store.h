@@ -77,6 +77,22 @@ int fota_store_event_insert(fota_store_t *s, int64_t attempt_id, int64_t t_ms,
 int fota_store_heard(fota_store_t *s, int64_t attempt_id, int64_t heard_ms);
 /* A write transaction that really writes (and syncs): 0 when the file takes writes. */
 int fota_store_check_writable(fota_store_t *s);
+/* The last failure is one a retry cannot cure (a constraint or trigger of the
+ * file refused the row: SQLITE_CONSTRAINT, MISMATCH, TOOBIG), unlike a lock, a full
+ * disk or an I/O error. */
+bool fota_store_last_error_for_good(const fota_store_t *s);
+/* What the row holds now, for a finish that changed no row: its result ("FAIL"),
+ * "running" (result NULL) or "" when there is no such row. 0 or <0. */
+int fota_store_row_result(fota_store_t *s, int64_t id, char *out, size_t len);
+
+/* A batch's yields as batch_summary and `report --batch` count them
+ * (docs/database.md, "Yield"): modules = modules with a verdict in the batch;
+ * first_pass / final_pass = those whose first / latest verdict is PASS. */
+typedef struct {
+    int64_t modules, first_pass, final_pass;
+} fota_store_yield_t;
+int fota_store_batch_yield(fota_store_t *s, const char *batch, fota_store_yield_t *out);
+
 /* Why the last failing call failed; words like "disk full (database or disk is
  * full; No space left on device)". */
 fota_store_err_t fota_store_last_error(const fota_store_t *s, char *words, size_t len);

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <stdio.h>
 
+#include "attempt.h"
+
 static void cli_defaults(fota_cli_t *o)
 {
     memset(o, 0, sizeof *o);
@@ -147,6 +149,16 @@ static int cli_parse(fota_cli_t *o, int argc, char **argv, FILE *err, const stru
     return 0;
 }
 
+/* A name every row carries whole, or the run does not start (docs/database.md). */
+static int cli_name_fits(const char *opt, const char *v, size_t max, FILE *err)
+{
+    if (!v || strlen(v) <= max)
+        return 0;
+    fprintf(err, "fota-station run: %s is %zu bytes long, at most %zu are allowed (it is "
+                 "recorded on every attempt row)\n", opt, strlen(v), max);
+    return 2;
+}
+
 int fota_cli_parse_run(fota_cli_t *o, int argc, char **argv, FILE *err)
 {
     static const struct option opts[] = {
@@ -179,6 +191,9 @@ int fota_cli_parse_run(fota_cli_t *o, int argc, char **argv, FILE *err)
         fputs("fota-station run: --allow-new only makes sense with --rework\n", err);
         return 2;
     }
+    if (cli_name_fits("--batch", o->batch, FOTA_BATCH_MAX, err) ||
+        cli_name_fits("--operator", o->operator_id, FOTA_OPERATOR_MAX, err))
+        return 2;
     return 0;
 }
 

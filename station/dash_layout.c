@@ -9,8 +9,9 @@
 #include "slot_hub.h"
 
 const fota_dash_state_t fota_dash_severity[FOTA_DASH_N_STATES] = {
-    FOTA_DASH_FAIL,    FOTA_DASH_INTERRUPTED, FOTA_DASH_RUNNING, FOTA_DASH_QUEUED, FOTA_DASH_PROBING,
-    FOTA_DASH_SKIP,    FOTA_DASH_PASS,        FOTA_DASH_IDLE,    FOTA_DASH_EMPTY,
+    FOTA_DASH_NOT_RECORDED, FOTA_DASH_FAIL, FOTA_DASH_INTERRUPTED, FOTA_DASH_RUNNING,
+    FOTA_DASH_QUEUED,       FOTA_DASH_PROBING, FOTA_DASH_SKIP,     FOTA_DASH_PASS,
+    FOTA_DASH_IDLE,         FOTA_DASH_EMPTY,
 };
 
 const char *fota_dash_short_label(const char *slot)
@@ -26,6 +27,7 @@ const char *fota_dash_short_label(const char *slot)
 static int row_rank(fota_dash_state_t s)
 {
     switch (s) {
+    case FOTA_DASH_NOT_RECORDED:
     case FOTA_DASH_FAIL:
     case FOTA_DASH_INTERRUPTED: return 0;
     case FOTA_DASH_RUNNING:
@@ -106,7 +108,7 @@ static bool hub_busy(const fota_dash_item_t *h)
 {
     return h->count[FOTA_DASH_RUNNING] || h->count[FOTA_DASH_QUEUED] ||
            h->count[FOTA_DASH_PROBING] || h->count[FOTA_DASH_FAIL] ||
-           h->count[FOTA_DASH_INTERRUPTED];
+           h->count[FOTA_DASH_INTERRUPTED] || h->count[FOTA_DASH_NOT_RECORDED];
 }
 
 /* The next hub to fold into one line: quiet hubs (nothing running, nothing

@@ -20,6 +20,7 @@ const char *fota_dash_state_name(fota_dash_state_t s)
     case FOTA_DASH_FAIL: return "FAIL";
     case FOTA_DASH_SKIP: return "SKIP";
     case FOTA_DASH_INTERRUPTED: return "INTERRUPTED";
+    case FOTA_DASH_NOT_RECORDED: return "NOT RECORDED";
     case FOTA_DASH_EMPTY: return "empty";
     }
     return "?";
@@ -56,11 +57,10 @@ void fota_dash_elapsed(char *buf, size_t cap, int64_t ms)
         snprintf(buf, cap, "%ld:%02ld", s / 60, s % 60);
 }
 
-void fota_dash_yield(char *buf, size_t cap, unsigned pass, unsigned fail, unsigned interrupted)
+void fota_dash_yield(char *buf, size_t cap, long long num, long long den)
 {
-    unsigned den = pass + fail + interrupted;
-    if (den)
-        snprintf(buf, cap, "%.1f%% (%u/%u)", 100.0 * pass / den, pass, den);
+    if (den > 0)
+        snprintf(buf, cap, "%.1f%% (%lld/%lld)", 100.0 * (double)num / (double)den, num, den);
     else
         snprintf(buf, cap, "-");
 }
@@ -133,6 +133,7 @@ static const char *state_colour(fota_dash_state_t s)
     switch (s) {
     case FOTA_DASH_PASS: return CSI "32m";
     case FOTA_DASH_FAIL: return CSI "31m";
+    case FOTA_DASH_NOT_RECORDED: return CSI "1;31m";
     case FOTA_DASH_SKIP:
     case FOTA_DASH_QUEUED: return CSI "33m";
     case FOTA_DASH_INTERRUPTED: return CSI "35m";
@@ -241,18 +242,21 @@ static fota_dash_state_t hub_text(char *t, size_t cap, const layout_t *L,
 static void header(out_t *o, const fota_dash_frame_t *f)
 {
     const fota_dash_header_t *h = f->h;
-    char y[48], text[512];
-    fota_dash_yield(y, sizeof y, h->pass, h->fail, h->interrupted);
+    char y[64], fin[32] = "-", lost[48] = "", text[512];
+    fota_dash_yield(y, sizeof y, h->first_pass, h->modules);
+    if (h->modules > 0) /* the same denominator as the first-pass yield's */
+        snprintf(fin, sizeof fin, "%.1f%%", 100.0 * (double)h->final_pass / (double)h->modules);
+    if (h->not_recorded)
+        snprintf(lost, sizeof lost, "  NOT RECORDED %u", h->not_recorded);
     /* counts and yield first: what must survive an 80-column cut */
     char link[96] = "";
     if (h->central && *h->central)
         snprintf(link, sizeof link, "  |  %s", h->central);
     snprintf(text, sizeof text,
-             "FOTA  pass %u  fail %u  %s %s  running %u  queued %u  skip %u%s  |  batch %s  "
-             "station %s",
-             h->pass, h->fail, h->yield_label ? h->yield_label : "first-pass yield", y,
-             h->running, h->queued, h->skip, link, h->batch ? h->batch : "-",
-             h->station ? h->station : "-");
+             "FOTA  pass %u  fail %u%s  first-pass yield %s  final %s  running %u  queued %u  "
+             "skip %u%s  |  batch %s  station %s",
+             h->pass, h->fail, lost, y, fin, h->running, h->queued, h->skip, link,
+             h->batch ? h->batch : "-", h->station ? h->station : "-");
     line(o, f, f->color ? CSI "1m" : NULL, text);
     if (h->banner && *h->banner)
         line(o, f, f->color ? CSI "1;31m" : NULL, h->banner);

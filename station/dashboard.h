@@ -19,6 +19,7 @@ typedef enum {
     FOTA_DASH_FAIL,
     FOTA_DASH_SKIP,
     FOTA_DASH_INTERRUPTED,
+    FOTA_DASH_NOT_RECORDED, /* a verdict the results database never took */
     FOTA_DASH_EMPTY,    /* link gone */
 } fota_dash_state_t;
 
@@ -36,8 +37,11 @@ typedef struct {
 typedef struct {
     const char *batch;
     const char *station;
-    unsigned pass, fail, skip, running, queued, interrupted;
-    const char *yield_label; /* "first-pass yield" (NULL) or "rework yield" */
+    unsigned pass, fail, skip, running, queued, interrupted; /* this run's attempts */
+    unsigned not_recorded;   /* verdicts the database never took (shown when > 0) */
+    /* The batch's yields, earlier runs included (docs/database.md, "Yield"): modules
+     * with a verdict, and those whose first / latest verdict is PASS. */
+    long long modules, first_pass, final_pass;
     const char *banner;    /* pause reason, ModemManager warning; NULL none */
     const char *db_banner; /* "results database busy for 12 s …"; NULL none */
     const char *central;   /* "central: connected" / "…behind by N" / "…offline since T"; NULL none */
@@ -70,9 +74,9 @@ void fota_dash_sort(fota_dash_row_t *rows, size_t n);
  * ("1.3.2" of "pci-0000:00:14.0-usb-0:1.3.2"), or the whole name when it has no
  * USB shape. The full name stays in the log and the database. */
 const char *fota_dash_short_label(const char *slot);
-/* The yield shown in the header: PASS / (PASS + FAIL + INTERRUPTED), the report's
- * first-pass yield for the modules of this run: "75.0% (3/4)", or "-". */
-void fota_dash_yield(char *buf, size_t cap, unsigned pass, unsigned fail, unsigned interrupted);
+/* A yield as the header, the exit line and the text report show it: num modules of
+ * den, "75.0% (3/4)", or "-" when den is 0. */
+void fota_dash_yield(char *buf, size_t cap, long long num, long long den);
 /* "[#########...........]  45%" into buf (bar of `cells` cells). */
 void fota_dash_bar(char *buf, size_t cap, int percent, int cells);
 /* "1:05" / "1:02:03" */

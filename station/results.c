@@ -148,6 +148,8 @@ static void trace_flight(fota_results_t *r)
                               r->fl_commit_ns - r->fl_applied_ns);
 }
 
+static void print_unwritten(const fota_attempt_t *a, const char *why, FILE *out);
+
 static void done(fota_results_t *r, op_t *op)
 {
     bool cb = r->attached;
@@ -162,7 +164,14 @@ static void done(fota_results_t *r, op_t *op)
     } else if (op->kind == OP_IDENTIFY && !op->h->rows && cb && r->cbs.identified) {
         r->cbs.identified(op->h->ctx, op->h);
     } else if (op->kind == OP_FINISH && cb && r->cbs.committed) {
-        r->cbs.committed(op->h->ctx, op->h, op->a);
+        r->cbs.committed(op->h->ctx, op->h, op->a, op->lost[0] ? op->lost : NULL);
+    } else if (op->kind == OP_FINISH && r->drain_out) {
+        /* the last flush at exit: no slot to call back; said here, counted there */
+        if (op->lost[0]) {
+            print_unwritten(op->a, op->lost, r->drain_out);
+        }
+        if (r->cbs.drained)
+            r->cbs.drained(r->ctx, op->a, op->lost[0] ? op->lost : NULL);
     }
 }
 
@@ -186,6 +195,8 @@ static void settle(fota_results_t *r)
     }
     if (r->trace)
         trace_flight(r);
+    if (r->fl_yield_read)
+        r->yield = r->fl_yield;
     bool was = r->err != FOTA_STORE_ERR_NONE;
     r->err = FOTA_STORE_ERR_NONE;
     r->words[0] = '\0';
@@ -335,20 +346,22 @@ void fota_results_detach(fota_results_t *r)
     uv_close((uv_handle_t *)&r->timer, NULL);
 }
 
-static void print_unwritten(const fota_attempt_t *a, FILE *out)
+static void print_unwritten(const fota_attempt_t *a, const char *why, FILE *out)
 {
     const char *cls = a->error_class == FOTA_ERR_NONE ? "-" : fota_error_class_name(a->error_class);
     fprintf(out,
             "fota-station: NOT RECORDED in the database: slot %s IMEI %s result %s class %s "
-            "code %d%s%s\n",
+            "code %d%s%s%s%s%s\n",
             a->slot, *a->imei ? a->imei : "?", fota_result_name(a->result), cls, a->error_code,
-            *a->error_text ? ": " : "", a->error_text);
+            *a->error_text ? ": " : "", a->error_text, why ? " (" : "", why ? why : "",
+            why ? ")" : "");
 }
 
 int fota_results_drain(fota_results_t *r, int busy_ms, FILE *out)
 {
     /* The loop has ended, so no flush is in flight: the last ones run here. */
     fota_store_set_busy_timeout(r->store, busy_ms);
+    r->drain_out = out;
     while (r->head && !r->in_flight) {
         take(r, SIZE_MAX);
         fota_results_tx_run(r);
@@ -356,11 +369,12 @@ int fota_results_drain(fota_results_t *r, int busy_ms, FILE *out)
         if (r->fl_rc < 0)
             break;
     }
-    int lost = 0;
+    r->drain_out = NULL;
+    int lost = 0; /* the given-up ones went to `drained` */
     for (op_t *op = r->head; op; op = op->next) {
         if (op->kind != OP_FINISH)
             continue;
-        print_unwritten(op->a, out);
+        print_unwritten(op->a, NULL, out);
         lost++;
     }
     if (r->head)
@@ -368,10 +382,25 @@ int fota_results_drain(fota_results_t *r, int busy_ms, FILE *out)
     return lost;
 }
 
+int fota_results_track_batch(fota_results_t *r, const char *batch)
+{
+    free(r->batch);
+    if (!(r->batch = strdup(batch ? batch : "")))
+        return FOTA_E_NOMEM;
+    r->track = true;
+    return fota_store_batch_yield(r->store, r->batch, &r->yield);
+}
+
+void fota_results_batch_yield(const fota_results_t *r, fota_store_yield_t *out)
+{
+    *out = r->yield;
+}
+
 void fota_results_close(fota_results_t *r)
 {
     if (!r)
         return;
+    free(r->batch);
     while (r->head)
         op_free(r, op_pop(r, &r->head));
     while (r->live) {

@@ -37,13 +37,20 @@ typedef struct fota_results_attempt fota_results_attempt_t;
 typedef struct {
     /* The row of `h` now exists (id known). */
     void (*resolved)(void *attempt_ctx, fota_results_attempt_t *h);
-    /* The finish of `h` is committed: only now may it be shown or counted. The
-     * handle is released after this returns. */
-    void (*committed)(void *attempt_ctx, fota_results_attempt_t *h, const fota_attempt_t *a);
+    /* The flush with the finish of `h` is committed: only now may it be shown or
+     * counted. not_recorded NULL: the verdict is in the file. Otherwise it never
+     * will be, and says why in words (its row was closed by another writer, or the
+     * file refused it for good): the station must say NOT RECORDED. The handle is
+     * released after this returns. */
+    void (*committed)(void *attempt_ctx, fota_results_attempt_t *h, const fota_attempt_t *a,
+                      const char *not_recorded);
     /* Every begin / identify queued for `h` is committed: the row names the module. */
     void (*identified)(void *attempt_ctx, fota_results_attempt_t *h);
     /* Busy / failing / writable again: see fota_results_health. */
     void (*health)(void *ctx);
+    /* fota_results_drain (after detach, no slot to call back): a finish written in
+     * the last flush (not_recorded NULL), or given up with the reason; on ctx. */
+    void (*drained)(void *ctx, const fota_attempt_t *a, const char *not_recorded);
 } fota_results_cbs_t;
 
 /* Opens (creates, migrates) the database, closes attempts a dead station left
@@ -51,6 +58,11 @@ typedef struct {
  * really takes a write. errbuf explains a failure in words. */
 int fota_results_open(const char *path, fota_results_t **out, int *recovered, char *errbuf,
                       size_t errlen);
+/* The yields of this batch, read now and again in every flush with a verdict in it
+ * (right after its commit), as batch_summary counts them: earlier runs of the batch
+ * included. Call before attach, after open (crash recovery counted). */
+int fota_results_track_batch(fota_results_t *r, const char *batch);
+void fota_results_batch_yield(const fota_results_t *r, fota_store_yield_t *out);
 /* Starts the flush timer on `loop` (flushes run on its thread pool); callbacks go to
  * cbs with ctx, on the loop. */
 void fota_results_attach(fota_results_t *r, uv_loop_t *loop, const fota_results_cbs_t *cbs,
@@ -59,7 +71,8 @@ void fota_results_attach(fota_results_t *r, uv_loop_t *loop, const fota_results_
  * in flight still completes: the loop runs until it is back. */
 void fota_results_detach(fota_results_t *r);
 /* Last flush, waiting up to busy_ms for a lock; then prints each result still not
- * written (IMEI, result, class) to `out`. Returns how many were lost (>= 0). */
+ * written (IMEI, result, class) to `out` and returns how many (>= 0). Each finish
+ * the last flush wrote, or gave up (printed too), goes to the `drained` callback. */
 int fota_results_drain(fota_results_t *r, int busy_ms, FILE *out);
 void fota_results_close(fota_results_t *r);
 

@@ -29,6 +29,9 @@ typedef struct op {
     fota_trace_dir_t dir;
     char *text;               /* EVENT, masked */
     fota_attempt_t *a;        /* BEGIN, IDENTIFY, FINISH */
+    /* FINISH that the file will never hold (its row closed by another writer, or a
+     * write refused for good): why, in words; "" while it is to be written. */
+    char lost[200];
     uint64_t queued_ns;       /* FOTA_RESULTS_TRACE only */
 } op_t;
 
@@ -46,6 +49,12 @@ struct fota_results {
     char fl_words[256];
     uint64_t fl_commit_ns;
     uint64_t fl_start_ns, fl_applied_ns; /* FOTA_RESULTS_TRACE only */
+    /* The batch whose yields are shown (fota_results_track_batch): read again in
+     * every flush with a verdict in it, right after its commit. */
+    char *batch;
+    FILE *drain_out;          /* fota_results_drain: where lost finishes are said */
+    bool track, fl_yield_read;
+    fota_store_yield_t fl_yield, yield;
     size_t n_ops, n_results, n_events, event_bytes;
     uint64_t oldest_event;    /* uv_now when the first queued line came */
     fota_results_attempt_t *live;

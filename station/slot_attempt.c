@@ -294,11 +294,51 @@ void slot_finish(slot_t *s)
     station_check_exit(st);
 }
 
+/* The verdict the file never took: never shown or counted as if recorded. The row
+ * says NOT RECORDED in red, the log and stderr say which module and why, the run
+ * ends with exit code 3. */
+static void slot_not_recorded(slot_t *s, fota_results_attempt_t *h, const fota_attempt_t *a,
+                              const char *why)
+{
+    station_t *st = s->st;
+    st->not_recorded++;
+    char res[sizeof s->result];
+    snprintf(res, sizeof res, "%s %s: %s", fota_result_name(a->result),
+             a->result == FOTA_RESULT_PASS ? a->final_version : a->error_text, why);
+    if (s->recording == h) {
+        s->recording = NULL;
+        if (!s->m)
+            slot_release_flight(s);
+        s->last_dash = FOTA_DASH_NOT_RECORDED;
+        fota_copy(s->last_result, sizeof s->last_result, res);
+        if (!s->m && s->state == SLOT_DONE) {
+            s->dash = FOTA_DASH_NOT_RECORDED;
+            fota_copy(s->result, sizeof s->result, res);
+        }
+    }
+    station_log(st, "%s: NOT RECORDED in the database: %s %s", s->name, a->imei, res);
+    /* stderr as well: a journal or a wrapper script sees it even without the log */
+    fprintf(stderr,
+            "fota-station: NOT RECORDED in the database: slot %s IMEI %s result %s class %s "
+            "code %d: %s\n",
+            a->slot, *a->imei ? a->imei : "?", fota_result_name(a->result),
+            a->error_class == FOTA_ERR_NONE ? "-" : fota_error_class_name(a->error_class),
+            a->error_code, why);
+    slot_mm_sync(s);
+    station_schedule(st);
+    station_check_exit(st);
+}
+
 /* The verdict is in the file: only now is it counted, shown and logged. */
-void slot_committed(void *ctx, fota_results_attempt_t *h, const fota_attempt_t *a)
+void slot_committed(void *ctx, fota_results_attempt_t *h, const fota_attempt_t *a,
+                    const char *not_recorded)
 {
     slot_t *s = ctx;
     station_t *st = s->st;
+    if (not_recorded) {
+        slot_not_recorded(s, h, a, not_recorded);
+        return;
+    }
     char res[sizeof s->result];
     fota_dash_state_t dash = FOTA_DASH_PASS;
     const char *cls = fota_error_class_name(a->error_class);

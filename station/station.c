@@ -134,7 +134,7 @@ void station_check_exit(station_t *st)
 {
     if (st->stopped)
         return;
-    unsigned finals = st->pass + st->fail + st->skip + st->interrupted;
+    unsigned finals = st->pass + st->fail + st->skip + st->interrupted + st->not_recorded;
     /* A result still queued holds the exit while the database is merely busy (the
      * lock will be let go); not while writes fail: those are listed at exit (3). */
     bool busy = fota_results_pending(st->results) && !fota_results_failing(st->results);
@@ -436,12 +436,14 @@ static void station_start_watch(station_t *st)
 /* After the loop: the exit code, with every result the database never took printed. */
 static int station_exit_code(station_t *st)
 {
-    int code = st->exit_code ? st->exit_code : (st->fail || st->interrupted) ? 1 : 0;
     /* Nothing lost silently: a result the database never took is printed, exit 3. */
-    int lost = fota_results_drain(st->results, EXIT_BUSY_WAIT_MS, stderr);
-    if (lost > 0) {
-        fprintf(stderr, "fota-station: %d result(s) above are NOT in the database %s\n", lost,
-                st->opts->db);
+    int unwritten = fota_results_drain(st->results, EXIT_BUSY_WAIT_MS, stderr);
+    st->not_recorded += (unsigned)unwritten;
+    view_done(st); /* counts and yields with the last flush's verdicts in */
+    int code = st->exit_code ? st->exit_code : (st->fail || st->interrupted) ? 1 : 0;
+    if (st->not_recorded) { /* a verdict NOT RECORDED: the run is not "all done" */
+        fprintf(stderr, "fota-station: %u result(s) above are NOT in the database %s\n",
+                st->not_recorded, st->opts->db);
         code = 3;
     }
     return code;
@@ -483,6 +485,11 @@ int fota_station_run(const fota_cli_t *opts)
         goto close_results;
 
     station_init_state(st, opts);
+    /* The batch's yields so far (earlier runs, crash recovery included): shown from
+     * the first frame, moved by every verdict's commit. */
+    if (fota_results_track_batch(st->results, st->batch) < 0)
+        station_log(st, "results database: cannot read the yields of batch %s so far",
+                    st->batch ? st->batch : "-");
     station_log_start(st, recovered);
     char why[256] = ""; /* the reports' traceability header (table runs); only that is lost */
     if (fota_store_run_record(opts->db, st->job, st->batch, opts->operator_id, why, sizeof why) < 0)

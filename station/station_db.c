@@ -74,12 +74,30 @@ void station_db_queue_identified(slot_t *s)
     station_schedule(st);
 }
 
+/* The exit's last flush wrote (or gave up) a verdict: counted like the others, so
+ * the exit line says what the file holds. */
+static void db_drained(void *ctx, const fota_attempt_t *a, const char *not_recorded)
+{
+    station_t *st = ctx;
+    if (not_recorded)
+        st->not_recorded++;
+    else if (a->result == FOTA_RESULT_PASS)
+        st->pass++;
+    else if (a->result == FOTA_RESULT_FAIL)
+        st->fail++;
+    else if (a->result == FOTA_RESULT_SKIP)
+        st->skip++;
+    else
+        st->interrupted++;
+}
+
 void station_db_attach(station_t *st)
 {
     fota_results_cbs_t cbs = {.resolved = slot_row_resolved,
                               .committed = slot_committed,
                               .identified = row_identified,
-                              .health = db_health};
+                              .health = db_health,
+                              .drained = db_drained};
     fota_results_attach(st->results, st->loop, &cbs, st);
     st->loop_lag = fota_loop_lag_start(st->loop);
 }

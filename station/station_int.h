@@ -149,7 +149,8 @@ struct station {
     bool stopped;            /* handles closing */
     bool in_schedule, schedule_again;
     int64_t last_link_change_ms;
-    unsigned pass, fail, skip, interrupted;
+    unsigned pass, fail, skip, interrupted; /* verdicts committed by this run */
+    unsigned not_recorded;   /* verdicts the database never took: exit 3 */
     unsigned ports_unopened; /* ttys that could not be opened (permission, not a tty) */
     bool paused_logged;
     bool quit_asked;         /* q pressed once with modules in flight */
@@ -189,7 +190,8 @@ void slot_finish(slot_t *s);         /* machine: FINISH (after its pump) */
 void slot_trace(slot_t *s, fota_trace_dir_t dir, const char *text);
 /* results.c callbacks (ctx = the slot) and the rework retry (tick) */
 void slot_row_resolved(void *ctx, fota_results_attempt_t *h);
-void slot_committed(void *ctx, fota_results_attempt_t *h, const fota_attempt_t *a);
+void slot_committed(void *ctx, fota_results_attempt_t *h, const fota_attempt_t *a,
+                    const char *not_recorded);
 void slot_rework_retry(slot_t *s);
 /* central_decide.c: like fota_results_latest, from the central database first. */
 int slot_central_latest(slot_t *s, const char *imei, fota_result_t *out);
@@ -240,7 +242,8 @@ void station_mm_tick(station_t *st);
 
 /* view.c */
 void view_redraw(station_t *st);
-void view_final(station_t *st);
+void view_final(station_t *st); /* the last frame, at shutdown */
+void view_done(station_t *st);  /* the exit line, after the last flush */
 
 /* station_db.c: the results database as the operator sees it */
 void station_db_attach(station_t *st);   /* callbacks, flush timer */

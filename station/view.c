@@ -60,8 +60,12 @@ void view_redraw(station_t *st)
     h.fail = st->fail;
     h.skip = st->skip;
     h.interrupted = st->interrupted;
-    /* a rework run's modules all failed before: its yield is not a first pass */
-    h.yield_label = st->opts->rework ? "rework yield" : "first-pass yield";
+    h.not_recorded = st->not_recorded;
+    fota_store_yield_t y;
+    fota_results_batch_yield(st->results, &y);
+    h.modules = y.modules;
+    h.first_pass = y.first_pass;
+    h.final_pass = y.final_pass;
     h.banner = st->sched.paused ? st->banner : NULL;
     char db[320];
     h.db_banner = station_db_banner(st, db, sizeof db) ? db : NULL;
@@ -92,14 +96,25 @@ void view_redraw(station_t *st)
 void view_final(station_t *st)
 {
     view_redraw(st);
+}
+
+void view_done(station_t *st)
+{
     if (st->console_gone)
         return;
-    char t[40], y[48];
+    char t[40], fp[64], fin[64], lost[48] = "";
     fota_iso_time(station_now(st), t, sizeof t);
-    fota_dash_yield(y, sizeof y, st->pass, st->fail, st->interrupted);
-    printf("%s done: pass %u, fail %u, skip %u, interrupted %u, %s %s\n", t, st->pass,
-           st->fail, st->skip, st->interrupted,
-           st->opts->rework ? "rework yield" : "first-pass yield", y);
+    /* The batch's yields, earlier runs included: what `report --batch` says. */
+    fota_store_yield_t y;
+    fota_results_batch_yield(st->results, &y);
+    fota_dash_yield(fp, sizeof fp, y.first_pass, y.modules);
+    fota_dash_yield(fin, sizeof fin, y.final_pass, y.modules);
+    if (st->not_recorded)
+        snprintf(lost, sizeof lost, ", NOT RECORDED %u", st->not_recorded);
+    printf("%s done: pass %u, fail %u, skip %u, interrupted %u%s; batch %s: first-pass yield "
+           "%s, final yield %s\n",
+           t, st->pass, st->fail, st->skip, st->interrupted, lost, st->batch ? st->batch : "-",
+           fp, fin);
     if (st->ports_unopened)
         printf("%s %u port(s) could not be opened (see the lines above): their modules were "
                "not seen\n", t, st->ports_unopened);

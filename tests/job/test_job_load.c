@@ -146,6 +146,15 @@ static const struct {
      "j.yaml:6:23", "names no file"},
     {"duplicate target key", "name: n\ntargets:\n  - family: X\n    to: R\n    to: S\n",
      "j.yaml:5:5", "duplicate key 'to'"},
+    /* the batch name every row carries: refused, never cut */
+    {"name longer than a row holds",
+     "name: B123456789012345678901234567890123456789012345678901234567890123456789012345678901"
+     "2345678901234567890123456789012345678901234567\ntargets: [{family: X, to: R, url: u}]\n",
+     "j.yaml:1:7", "name: 128 bytes, at most 127"},
+    {"station longer than a row holds",
+     "name: n\nstation: S1234567890123456789012345678901234567890123456789012345678901234\n"
+     "targets: [{family: X, to: R, url: u}]\n",
+     "j.yaml:2:10", "station: 65 bytes, at most 63"},
 };
 
 static void bad_jobs_name_the_place(void **state)

@@ -244,6 +244,9 @@ static void abort_is_interrupted(void **state)
     fota_machine_abort(h.m, "station shutdown", h.now);
     h_expect_result(&h, FOTA_RESULT_INTERRUPTED, FOTA_ERR_NONE, 0);
     assert_int_equal(fota_machine_deadline(h.m), UINT64_MAX);
+    /* stopped after the module was told to download: its revision was never read
+     * back, so none is recorded (not the from_version copied) */
+    assert_string_equal(h_attempt(&h)->final_version, "");
     h_teardown(&h);
 }
 

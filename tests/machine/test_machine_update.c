@@ -102,6 +102,9 @@ static void different_imei_after_reboot_fails_swapped(void **state)
     finish_reboot_and_verify(&h, &fams[0], A07, H_IMEI2);
     h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_SWAPPED, 0);
     assert_non_null(strstr(h_attempt(&h)->error_text, H_IMEI2));
+    /* the revision read belongs to the other module: this row's module was never
+     * read back */
+    assert_string_equal(h_attempt(&h)->final_version, "");
     assert_string_equal(h_attempt(&h)->imei, H_IMEI); /* the row stays the first module's */
     h_teardown(&h);
 }
@@ -274,6 +277,7 @@ static void stall_fails_timeout_with_percent(void **state)
     h_advance(&h, 20000);
     h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_TIMEOUT, 0);
     assert_string_equal(h_attempt(&h)->error_text, "stalled at 30%");
+    assert_string_equal(h_attempt(&h)->final_version, ""); /* never read back */
     h_teardown(&h);
 }
 
@@ -430,6 +434,37 @@ static void three_hop_chain_each_verified(void **state)
     h_teardown(&h);
 }
 
+/* final_version is what a read after the upgrade said, never the revision read
+ * before: a station stopped during hop 2 leaves it empty (NULL in the row) even
+ * though hop 1's verify had read A06, since the module may be anywhere in hop 2. */
+static void stop_in_a_later_hop_leaves_final_version_unread(void **state)
+{
+    (void)state;
+    h_t h;
+    h_setup(&h, "RG50xQ", FOTA_METHOD_URL, A07);
+    h_pkg(&h, A05, A06, "a05-a06.zip", "http://10.1.2.3/a05-a06.zip", 0);
+    h_pkg(&h, A06, A07, "a06-a07.zip", "http://10.1.2.3/a06-a07.zip", 0);
+    h_start(&h);
+    h_ident(&h, "RG500Q", A05, H_IMEI);
+    h_cmd(&h, "AT+QFOTADL=\"http://10.1.2.3/a05-a06.zip\"", "OK", NULL);
+    fota(&h, "\"HTTPEND\",0");
+    reboot(&h, 10000);
+    fota(&h, "\"START\"");
+    fota_end(&h, 0);
+    finish_reboot_and_verify(&h, &fams[0], A06, H_IMEI);
+    h_wait_tx(&h, "AT+QFOTADL=\"http://10.1.2.3/a06-a07.zip\"", 5000);
+    h_rx(&h, "OK");
+    fota(&h, "\"HTTPEND\",0");
+    reboot(&h, 10000);
+    fota(&h, "\"START\"");
+    h_updating(&h, 10, 40, 10);
+    fota_machine_abort(h.m, "station shutdown", h.now);
+    h_expect_result(&h, FOTA_RESULT_INTERRUPTED, FOTA_ERR_NONE, 0);
+    assert_int_equal(h_attempt(&h)->hops, 1);
+    assert_string_equal(h_attempt(&h)->final_version, "");
+    h_teardown(&h);
+}
+
 static void chain_stops_at_a_hop_that_does_not_verify(void **state)
 {
     (void)state;
@@ -557,6 +592,7 @@ int main(void)
         cmocka_unit_test(three_hop_chain_each_verified),
         cmocka_unit_test(verification_follows_the_boot_with_no_idle_gap),
         cmocka_unit_test(chain_stops_at_a_hop_that_does_not_verify),
+        cmocka_unit_test(stop_in_a_later_hop_leaves_final_version_unread),
         cmocka_unit_test(total_timeout_fails_timeout),
         cmocka_unit_test(slow_module_after_reboot_is_probed_until_it_answers),
     };

@@ -77,6 +77,31 @@ static void run_usage_errors_exit_2(void **state)
     assert_int_equal(parse_run(&o, a5, 4, err, sizeof err), 2);
 }
 
+/* Every row carries the batch and operator whole: a longer one stops the run at
+ * once, naming the limit; one exactly at the limit is taken. */
+static void batch_and_operator_limits(void **state)
+{
+    (void)state;
+    char batch[129], op[65];
+    memset(batch, 'b', 128);
+    batch[128] = '\0';
+    memset(op, 'o', 64);
+    op[64] = '\0';
+    fota_cli_t o;
+    char err[256] = "";
+    char *a1[] = {"run", "--job", "j.yaml", "--batch", batch};
+    assert_int_equal(parse_run(&o, a1, 5, err, sizeof err), 2);
+    assert_non_null(strstr(err, "--batch is 128 bytes long, at most 127"));
+    char *a2[] = {"run", "--job", "j.yaml", "--operator", op};
+    assert_int_equal(parse_run(&o, a2, 5, err, sizeof err), 2);
+    assert_non_null(strstr(err, "--operator is 64 bytes long, at most 63"));
+    batch[127] = op[63] = '\0';
+    char *a3[] = {"run", "--job", "j.yaml", "--batch", batch, "--operator", op};
+    assert_int_equal(parse_run(&o, a3, 7, err, sizeof err), 0);
+    assert_int_equal(strlen(o.batch), 127);
+    assert_int_equal(strlen(o.operator_id), 63);
+}
+
 static void help_is_not_an_error(void **state)
 {
     (void)state;
@@ -136,6 +161,7 @@ int main(void)
         cmocka_unit_test(run_parses_everything),  cmocka_unit_test(run_defaults),
         cmocka_unit_test(run_usage_errors_exit_2), cmocka_unit_test(help_is_not_an_error),
         cmocka_unit_test(probe_and_check_options), cmocka_unit_test(transcript_lines_are_masked_and_stamped),
+        cmocka_unit_test(batch_and_operator_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

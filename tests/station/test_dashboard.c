@@ -61,11 +61,13 @@ static void plain_frame_has_counts_progress_and_meaning(void **state)
 {
     (void)state;
     fota_dash_header_t h = {.batch = "b1", .station = "st7", .pass = 3, .fail = 1,
-                            .running = 1, .queued = 1};
+                            .running = 1, .queued = 1, .modules = 4, .first_pass = 3,
+                            .final_pass = 3};
     fota_dash_frame_t f = {.h = &h, .rows = rows, .n = 3, .width = 160};
     char buf[8192];
     fota_dash_render(buf, sizeof buf, &f);
-    assert_non_null(strstr(buf, "pass 3  fail 1  first-pass yield 75.0% (3/4)  running 1  queued 1"));
+    assert_non_null(strstr(
+        buf, "pass 3  fail 1  first-pass yield 75.0% (3/4)  final 75.0%  running 1  queued 1"));
     assert_non_null(strstr(buf, "[#########...........]  45%"));
     assert_non_null(strstr(buf, "1:05"));
     assert_non_null(strstr(buf, "FAIL"));
@@ -136,7 +138,8 @@ static void frame_fits_every_terminal(void **state)
     const char *log[6] = {"08:00:01 a", "08:00:02 b", "08:00:03 c", "08:00:04 d",
                           "08:00:05 e", why};
     fota_dash_header_t h = {.batch = "batch-2026-11-28-line-7-night-shift", .station = "st01",
-                            .pass = 21, .fail = 3, .running = 40,
+                            .pass = 21, .fail = 3, .running = 40, .modules = 24,
+                            .first_pass = 21, .final_pass = 22,
                             .banner = "PAUSED: 3 consecutive failures update/504 (press a)"};
     static const int sizes[][2] = {{80, 24}, {120, 40}, {160, 50}, {160, 60}, {200, 80}};
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
@@ -148,7 +151,8 @@ static void frame_fits_every_terminal(void **state)
         int lines = visible(buf, vis, sizeof vis, &widest);
         assert_true(lines <= sizes[k][1] - 1);
         assert_true(widest <= sizes[k][0]);
-        assert_memory_equal(vis, "FOTA  pass 21  fail 3  first-pass yield 87.5% (21/24)", 53);
+        assert_memory_equal(vis, "FOTA  pass 21  fail 3  first-pass yield 87.5% (21/24)  final 91.7%",
+                            66);
         assert_non_null(strstr(vis, "\nPAUSED: 3 consecutive"));
         /* the three failed slots, by name, right under the column titles */
         const char *t = strstr(vis, "\nSLOT");
@@ -228,11 +232,11 @@ static void yield_counts_interrupted(void **state)
 {
     (void)state;
     char y[48];
-    fota_dash_yield(y, sizeof y, 3, 1, 0);
+    fota_dash_yield(y, sizeof y, 3, 4);
     assert_string_equal(y, "75.0% (3/4)");
-    fota_dash_yield(y, sizeof y, 1, 0, 1); /* the report's denominator: every verdict */
+    fota_dash_yield(y, sizeof y, 1, 2);
     assert_string_equal(y, "50.0% (1/2)");
-    fota_dash_yield(y, sizeof y, 0, 0, 0);
+    fota_dash_yield(y, sizeof y, 0, 0);
     assert_string_equal(y, "-");
 }
 

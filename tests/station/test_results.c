@@ -134,9 +134,11 @@ static void stop(ctx_t *c)
     fota_results_detach(c->r);
 }
 
-static void on_committed(void *actx, fota_results_attempt_t *h, const fota_attempt_t *a)
+static void on_committed(void *actx, fota_results_attempt_t *h, const fota_attempt_t *a,
+                         const char *not_recorded)
 {
     (void)h;
+    assert_null(not_recorded);
     ctx_t *c = actx;
     c->committed++;
     c->row_in_file = row_committed(c->db, a->imei);
@@ -279,11 +281,13 @@ static void count_resolved(void *actx, fota_results_attempt_t *h)
     counted_resolved++;
 }
 
-static void count_committed(void *actx, fota_results_attempt_t *h, const fota_attempt_t *a)
+static void count_committed(void *actx, fota_results_attempt_t *h, const fota_attempt_t *a,
+                            const char *not_recorded)
 {
     (void)actx;
     (void)h;
     (void)a;
+    (void)not_recorded;
     counted_committed++;
 }
 
@@ -354,6 +358,160 @@ static void transcript_lines_alone_wait_for_no_fsync(void **state)
     unlink(side);
 }
 
+/* ---- a verdict the file never takes is said, never taken for recorded ------- */
+
+typedef struct {
+    unsigned resolved, committed;
+    char not_recorded[2][256]; /* per attempt: why, "" recorded */
+    fota_results_attempt_t *h[2];
+} lost_ctx_t;
+
+static void lost_resolved(void *actx, fota_results_attempt_t *h)
+{
+    (void)h;
+    ((lost_ctx_t *)actx)->resolved++;
+}
+
+static void lost_committed(void *actx, fota_results_attempt_t *h, const fota_attempt_t *a,
+                           const char *not_recorded)
+{
+    (void)a;
+    lost_ctx_t *c = actx;
+    c->committed++;
+    for (int i = 0; i < 2; i++)
+        if (c->h[i] == h)
+            snprintf(c->not_recorded[i], sizeof c->not_recorded[i], "%s",
+                     not_recorded ? not_recorded : "");
+}
+
+static void sql_exec(const char *db, const char *sql)
+{
+    sqlite3 *c = NULL;
+    assert_int_equal(sqlite3_open(db, &c), SQLITE_OK);
+    sqlite3_busy_timeout(c, 5000);
+    char *err = NULL;
+    int rc = sqlite3_exec(c, sql, NULL, NULL, &err);
+    if (rc != SQLITE_OK)
+        fprintf(stderr, "%s: %s\n", sql, err);
+    sqlite3_free(err);
+    assert_int_equal(rc, SQLITE_OK);
+    sqlite3_close(c);
+}
+
+static char *sql_text(const char *db, const char *sql)
+{
+    sqlite3 *c = NULL;
+    sqlite3_stmt *st;
+    char *out = NULL;
+    assert_int_equal(sqlite3_open_v2(db, &c, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(c, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        out = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(c);
+    return out;
+}
+
+/* Two attempts' rows committed; `closing` is run by another connection (the test
+ * plays a second station or an MES tool); then both PASS verdicts are queued and
+ * flushed in one transaction. */
+static void run_two_finishes(const char *closing, lost_ctx_t *c, char *path, size_t len)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(path, len, "/tmp/test_results_XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    fota_results_t *r = NULL;
+    int recovered = 0;
+    char err[256];
+    assert_int_equal(fota_results_open(path, &r, &recovered, err, sizeof err), 0);
+    uv_loop_t loop;
+    assert_int_equal(uv_loop_init(&loop), 0);
+    fota_results_cbs_t cbs = {.resolved = lost_resolved, .committed = lost_committed,
+                              .health = on_health};
+    fota_results_attach(r, &loop, &cbs, c);
+    fota_attempt_t a[2];
+    make_attempt(&a[0], "359876543210984");
+    make_attempt(&a[1], "359876543210992");
+    for (int i = 0; i < 2; i++)
+        assert_non_null(c->h[i] = fota_results_begin(r, &a[i], c));
+    run_until(&loop, r, &c->resolved, 2);
+    sql_exec(path, closing);
+    for (int i = 0; i < 2; i++) {
+        a[i].result = FOTA_RESULT_PASS;
+        a[i].finished_at_ms = a[i].started_at_ms + 1000;
+        snprintf(a[i].final_version, sizeof a[i].final_version, "RG500QEAAAR11A07M4G");
+        assert_int_equal(fota_results_finish(r, c->h[i], &a[i]), 0);
+    }
+    run_until(&loop, r, &c->committed, 2);
+    fota_results_detach(r);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    fota_results_close(r);
+}
+
+static void unlink_db(const char *path)
+{
+    char side[512];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
+
+/* Another writer closed the first row while its module ran: the finish changes no
+ * row. That verdict is reported not recorded, with the row's own result in the
+ * words; the other attempt's verdict in the same commit is recorded. */
+static void finish_that_changes_no_row_is_not_recorded(void **state)
+{
+    (void)state;
+    lost_ctx_t c;
+    char path[64];
+    run_two_finishes("UPDATE attempts SET result = 'FAIL', finished_at = started_at,"
+                     " error_text = 'closed by the MES' WHERE imei = '359876543210984'",
+                     &c, path, sizeof path);
+    assert_int_equal(c.committed, 2);
+    assert_non_null(strstr(c.not_recorded[0], "already closed as FAIL by another writer"));
+    assert_string_equal(c.not_recorded[1], "");
+    char *v = sql_text(path, "SELECT result || ' ' || error_text FROM attempts"
+                             " WHERE imei = '359876543210984'");
+    assert_string_equal(v, "FAIL closed by the MES"); /* the other writer's verdict stays */
+    free(v);
+    v = sql_text(path, "SELECT result FROM attempts WHERE imei = '359876543210992'");
+    assert_string_equal(v, "PASS");
+    free(v);
+    unlink_db(path);
+}
+
+/* The file refuses one verdict for good (here a trigger an MES installed): it is
+ * reported not recorded at once instead of being retried forever, and it does not
+ * hold back the other verdict of the same flush. */
+static void finish_refused_for_good_is_not_recorded(void **state)
+{
+    (void)state;
+    lost_ctx_t c;
+    char path[64];
+    run_two_finishes("CREATE TRIGGER mes_guard BEFORE UPDATE OF result ON attempts"
+                     " WHEN NEW.imei = '359876543210984'"
+                     " BEGIN SELECT RAISE(ABORT, 'module blocked by the MES'); END",
+                     &c, path, sizeof path);
+    assert_int_equal(c.committed, 2);
+    assert_non_null(strstr(c.not_recorded[0], "the database refused it"));
+    assert_non_null(strstr(c.not_recorded[0], "module blocked by the MES"));
+    assert_string_equal(c.not_recorded[1], "");
+    char *v = sql_text(path, "SELECT COALESCE(result, 'running') FROM attempts"
+                             " WHERE imei = '359876543210984'");
+    assert_string_equal(v, "running");
+    free(v);
+    v = sql_text(path, "SELECT result FROM attempts WHERE imei = '359876543210992'");
+    assert_string_equal(v, "PASS");
+    free(v);
+    unlink_db(path);
+}
+
 int main(void)
 {
     slow_vfs_install();
@@ -361,6 +519,8 @@ int main(void)
         cmocka_unit_test(slow_disk_does_not_hold_the_loop),
         cmocka_unit_test(stop_during_a_slow_commit_loses_nothing),
         cmocka_unit_test(transcript_lines_alone_wait_for_no_fsync),
+        cmocka_unit_test(finish_that_changes_no_row_is_not_recorded),
+        cmocka_unit_test(finish_refused_for_good_is_not_recorded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

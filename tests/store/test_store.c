@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "store.h"
 #include "store_schema.h"
@@ -34,6 +35,17 @@ static void assert_text(sqlite3 *db, const char *sql, const char *want)
 static fota_store_t *fresh(const char *name)
 {
     tu_remove_db(name);
+    fota_store_t *s = NULL;
+    char err[256] = "";
+    int rc = fota_store_open(name, &s, err, sizeof err);
+    if (rc != 0)
+        fail_msg("open %s: %d %s", name, rc, err);
+    return s;
+}
+
+/* Opens a file as it is (no removal first). */
+static fota_store_t *fresh_keep(const char *name)
+{
     fota_store_t *s = NULL;
     char err[256] = "";
     int rc = fota_store_open(name, &s, err, sizeof err);
@@ -146,6 +158,123 @@ static void newer_file_is_refused(void **state)
     assert_int_equal(fota_store_open("future.db", &s, err, sizeof err), FOTA_E_STATE);
     assert_null(s);
     assert_non_null(strstr(err, "newer"));
+    /* refused before the WAL switch: still a rollback-journal file */
+    sqlite3 *r = tu_reader("future.db");
+    assert_text(r, "PRAGMA journal_mode", "delete");
+    sqlite3_close(r);
+}
+
+/* ---- another program's database given as --db -------------------------------- */
+
+typedef struct {
+    char *bytes;
+    size_t len;
+    struct stat st;
+} file_image_t;
+
+static void image_of(const char *path, file_image_t *im)
+{
+    assert_int_equal(stat(path, &im->st), 0);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    im->len = (size_t)im->st.st_size;
+    im->bytes = malloc(im->len + 1);
+    assert_non_null(im->bytes);
+    assert_int_equal(fread(im->bytes, 1, im->len, f), im->len);
+    fclose(f);
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* Each file is refused (FOTA_E_STATE, reason in words) and left byte for byte and
+ * mtime as it was, with no -wal or -shm beside it. */
+static void foreign_files_are_refused_untouched(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *what, *sql, *words;
+    } files[] = {
+        {"another program's tables", "CREATE TABLE parts (pn TEXT, qty INTEGER);"
+                                     "INSERT INTO parts VALUES ('A-1', 3);",
+         "no table attempts; user_version 0"},
+        {"a table attempts without a version", "CREATE TABLE attempts (x);",
+         "a table attempts but user_version 0"},
+        {"a version but other tables", "CREATE TABLE t (x); PRAGMA user_version = 3;",
+         "no table attempts; user_version 3"},
+        {"an application id", "PRAGMA application_id = 1234;", "application_id 1234"},
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        tu_remove_db("foreign.db");
+        sqlite3 *w;
+        assert_int_equal(sqlite3_open("foreign.db", &w), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(w, files[i].sql, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(w);
+        file_image_t before, after;
+        image_of("foreign.db", &before);
+        fota_store_t *s = NULL;
+        char err[256] = "";
+        int rc = fota_store_open("foreign.db", &s, err, sizeof err);
+        print_message("%s: %s\n", files[i].what, err);
+        assert_int_equal(rc, FOTA_E_STATE);
+        assert_null(s);
+        assert_non_null(strstr(err, "not a FOTA results database"));
+        assert_non_null(strstr(err, files[i].words));
+        assert_non_null(strstr(err, "left as it is"));
+        image_of("foreign.db", &after);
+        assert_int_equal(after.len, before.len);
+        assert_memory_equal(after.bytes, before.bytes, before.len);
+        assert_int_equal(after.st.st_mtim.tv_sec, before.st.st_mtim.tv_sec);
+        assert_int_equal(after.st.st_mtim.tv_nsec, before.st.st_mtim.tv_nsec);
+        assert_false(exists("foreign.db-wal"));
+        assert_false(exists("foreign.db-shm"));
+        free(before.bytes);
+        free(after.bytes);
+    }
+    /* not SQLite at all: refused, untouched */
+    tu_remove_db("foreign.db");
+    FILE *f = fopen("foreign.db", "w");
+    fputs("serial,result\n866123456789012,PASS\n", f);
+    fclose(f);
+    fota_store_t *s = NULL;
+    char err[256] = "";
+    assert_int_equal(fota_store_open("foreign.db", &s, err, sizeof err), FOTA_E_STATE);
+    assert_non_null(strstr(err, "it is not an SQLite database"));
+    file_image_t im;
+    image_of("foreign.db", &im);
+    assert_memory_equal(im.bytes, "serial,result\n", 14);
+    free(im.bytes);
+    tu_remove_db("foreign.db");
+}
+
+/* A new file, and an empty one (0 bytes, or SQLite with no schema), are still
+ * initialised. */
+static void empty_files_are_initialised(void **state)
+{
+    (void)state;
+    tu_remove_db("empty.db");
+    FILE *f = fopen("empty.db", "w");
+    fclose(f);
+    fota_store_t *s = fresh_keep("empty.db");
+    fota_store_close(s);
+    sqlite3 *r = tu_reader("empty.db");
+    assert_int_equal(tu_int(r, "PRAGMA user_version"), FOTA_STORE_SCHEMA_VERSION);
+    sqlite3_close(r);
+    tu_remove_db("empty.db");
+    sqlite3 *w;
+    assert_int_equal(sqlite3_open("empty.db", &w), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(w, "CREATE TABLE t (x); DROP TABLE t; VACUUM;", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(w);
+    s = fresh_keep("empty.db");
+    fota_store_close(s);
+    r = tu_reader("empty.db");
+    assert_int_equal(tu_int(r, "SELECT count(*) FROM attempts"), 0);
+    sqlite3_close(r);
+    tu_remove_db("empty.db");
 }
 
 static void lifecycle_round_trip(void **state)
@@ -496,6 +625,8 @@ int main(void)
         cmocka_unit_test(schema_is_the_contract),
         cmocka_unit_test(v1_file_migrates_and_keeps_rows),
         cmocka_unit_test(newer_file_is_refused),
+        cmocka_unit_test(foreign_files_are_refused_untouched),
+        cmocka_unit_test(empty_files_are_initialised),
         cmocka_unit_test(lifecycle_round_trip),
         cmocka_unit_test(events_are_batched_and_never_lost_at_finish),
         cmocka_unit_test(last_heard_follows_events),
