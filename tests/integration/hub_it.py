@@ -188,10 +188,12 @@ BLANK_IMEI = "000000000000000"
 
 
 def rg_hub_line(c, tag, imeis, *extra, timeout=120):
-    """RG50xQ modules, one per IMEI given, each on its own hub port with its DM, NMEA,
-    AT and modem links; runs the station with `extra` (not --until-idle)."""
+    """RG50xQ modules, one per IMEI given (taken as written: fota-sim's
+    imei_as_written), each on its own hub port with its DM, NMEA, AT and modem links;
+    runs the station with `extra` (not --until-idle)."""
     pk, targets = mixed_line_job(c)
-    mods = [{"family": "RG50xQ", "slot": hub_slot(i), "imei": imei, "ports": "hub"}
+    mods = [{"family": "RG50xQ", "slot": hub_slot(i), "imei": imei, "ports": "hub",
+             **({} if it.luhn_imei(imei[:14]) == imei else {"imei_as_written": True})}
             for i, imei in enumerate(imeis)]
     sim = c.sim("--scenario", c.write("scenario.yaml", scenario(mods)),
                 expect_links=4 * len(imeis), speed=SCEN_SPEED)
@@ -224,6 +226,23 @@ def case_blank_imei(c):
               f"{x['imei']} {x['error_text']}")
         check(not fota_commands(c, x), f"{x['slot']}: no FOTA command: {fota_commands(c, x)}")
     check("another port of" not in r.stdout, "no hub port taken for another's:\n" + r.stdout[-1500:])
+    stop_sim(c, sim)
+
+
+def case_invalid_imei(c):
+    """A module whose IMEI has a wrong check digit (badly programmed) next to a good
+    one: its row carries the IMEI it read and is a FAIL imei, untouched; the good one
+    passes. (A check-digit-invalid IMEI was a protocol FAIL with no IMEI before.)"""
+    good, bad = luhn_imei("86012340000001"), "490154203237519"
+    sim, r = rg_hub_line(c, "invalid", [good, bad], "--expect", "2", timeout=120)
+    rows = {x["imei"]: x for x in c.rows()}
+    check(r.returncode == 1 and sorted(rows) == sorted([good, bad]),
+          f"exit {r.returncode}, rows by IMEI: {[(x['imei'], x['result'], x['error_text']) for x in rows.values()]}")
+    check(rows[good]["result"] == "PASS", f"the good one passes: {rows[good]}")
+    x = rows[bad]
+    check(x["result"] == "FAIL" and x["error_class"] == "imei" and "check digit" in x["error_text"]
+          and x["slot"] == hub_slot(1), f"FAIL imei: {x['result']} {x['error_class']} {x['error_text']}")
+    check(not fota_commands(c, x), f"not touched: {fota_commands(c, x)}")
     stop_sim(c, sim)
 
 
