@@ -235,13 +235,14 @@ def case_invalid_imei(c):
     passes. (A check-digit-invalid IMEI was a protocol FAIL with no IMEI before.)"""
     good, bad = luhn_imei("86012340000001"), "490154203237519"
     sim, r = rg_hub_line(c, "invalid", [good, bad], "--expect", "2", timeout=120)
-    rows = {x["imei"]: x for x in c.rows()}
-    check(r.returncode == 1 and sorted(rows) == sorted([good, bad]),
-          f"exit {r.returncode}, rows by IMEI: {[(x['imei'], x['result'], x['error_text']) for x in rows.values()]}")
-    check(rows[good]["result"] == "PASS", f"the good one passes: {rows[good]}")
-    x = rows[bad]
+    rows = {x["slot"]: x for x in c.rows()}
+    check(r.returncode == 1 and sorted(rows) == [hub_slot(0), hub_slot(1)],
+          f"exit {r.returncode}, rows: {[(x['slot'], x['imei'], x['result'], x['error_text']) for x in rows.values()]}")
+    check(rows[hub_slot(0)]["result"] == "PASS", f"the good one passes: {rows[hub_slot(0)]}")
+    x = rows[hub_slot(1)]
     check(x["result"] == "FAIL" and x["error_class"] == "imei" and "check digit" in x["error_text"]
-          and x["slot"] == hub_slot(1), f"FAIL imei: {x['result']} {x['error_class']} {x['error_text']}")
+          and x["imei"] == bad, f"FAIL imei with the IMEI read: {x['result']} {x['error_class']} "
+          f"{x['imei']} {x['error_text']}")
     check(not fota_commands(c, x), f"not touched: {fota_commands(c, x)}")
     stop_sim(c, sim)
 

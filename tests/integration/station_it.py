@@ -643,6 +643,22 @@ def case_rework_reads_module(c):
     check("passed before" in r.stdout, f"the line log says why:\n{r.stdout[-1500:]}")
 
 
+def case_row_keeps_probe_imei(c):
+    """A module whose identification fails after the station's first AT+GSN read its
+    IMEI (its ATI shows no revision: a protocol FAIL) still has that IMEI on its row,
+    so the MES can tell which module failed."""
+    imei = luhn_imei("35693803564382")
+    scen = c.write("scen.yaml", scenario_yaml([{"family": "RG50xQ", "slot": slot_name(0),
+                                                "imei": imei, "revision": "-"}]))
+    job = local_job(c, "probe-imei")
+    c.sim("--scenario", scen, expect_links=1, speed=SCEN_SPEED)
+    c.station(job, "--until-idle", check_rc=1)
+    rows = c.rows()
+    check(len(rows) == 1 and rows[0]["result"] == "FAIL" and rows[0]["error_class"] == "protocol",
+          f"a protocol FAIL: {rows}")
+    check(rows[0]["imei"] == imei, f"the row carries the IMEI read: {rows[0]['imei']!r}")
+
+
 def case_pause_and_limits(c):
     """stop_after_same_failures pauses new starts after N identical failures, says
     why, and SIGUSR1 acknowledges; max_per_hub keeps at most N of a hub in flight;
