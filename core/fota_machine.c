@@ -348,6 +348,10 @@ void fota_machine_proceed(fota_machine_t *m, fota_decision_t d, const char *reas
         machine_finish_result(m, FOTA_RESULT_SKIP, now_ms);
         return;
     }
+    if (d == FOTA_REFUSE_IMEI) {
+        machine_finish_fail(m, FOTA_ERR_IMEI, 0, now_ms, "%s", reason ? reason : "IMEI refused");
+        return;
+    }
     m->decided = true;
     fota_machine_next(m, OUTCOME_GO, now_ms);
 }

@@ -67,6 +67,8 @@ typedef struct {
 typedef enum {
     FOTA_GO,      /* upgrade it */
     FOTA_SKIP,    /* record SKIP with the reason (rework: already passed / unknown) */
+    FOTA_REFUSE_IMEI, /* record FAIL class imei with the reason: its IMEI cannot tell it
+                         from another module (blank, invalid, cloned); nothing is sent */
 } fota_decision_t;
 
 typedef struct fota_machine fota_machine_t;

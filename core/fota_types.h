@@ -62,6 +62,7 @@ typedef enum {
     FOTA_ERR_SWAPPED,    /* IMEI changed across a reboot: another module in the slot */
     FOTA_ERR_PROTOCOL,   /* replies that make no sense (bad IMEI, garbage instead of ATI) */
     FOTA_ERR_INTERNAL,   /* the station itself failed (out of memory), not the module */
+    FOTA_ERR_IMEI,       /* blank, check-digit-invalid or cloned IMEI: not upgraded */
     FOTA_ERR__COUNT
 } fota_error_class_t;
 

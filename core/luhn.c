@@ -24,7 +24,7 @@ bool fota_luhn_valid(const char *s)
     return sum % 10 == 0;
 }
 
-int fota_imei_parse(const char *line, char *out, size_t outlen)
+int fota_imei_read(const char *line, char *out, size_t outlen)
 {
     if (!line || !out || outlen < 16)
         return -1;
@@ -45,5 +45,24 @@ int fota_imei_parse(const char *line, char *out, size_t outlen)
         return -1;
     memcpy(out, p, 15);
     out[15] = '\0';
+    return 0;
+}
+
+int fota_imei_parse(const char *line, char *out, size_t outlen)
+{
+    if (fota_imei_read(line, out, outlen) != 0)
+        return -1;
     return fota_luhn_valid(out) ? 0 : -1;
+}
+
+const char *fota_imei_problem(const char *imei)
+{
+    size_t n = strlen(imei);
+    if (n != 15 || strspn(imei, "0123456789") != 15)
+        return "not 15 digits";
+    if (strspn(imei, "0") == 15)
+        return "blank (all zeros)";
+    if (!fota_luhn_valid(imei))
+        return "wrong check digit";
+    return NULL;
 }

@@ -152,7 +152,9 @@ static int parse_imei(machine_t *m, const fota_at_response_t *r, bool *saw_line)
         if (!r->lines[i][0])
             continue;
         *saw_line = true;
-        if (fota_imei_parse(r->lines[i], m->ident.imei, sizeof m->ident.imei) == 0)
+        /* Any 15 digits: a blank or check-digit-invalid IMEI is still what the
+         * module reports; the station judges it (error_class imei). */
+        if (fota_imei_read(r->lines[i], m->ident.imei, sizeof m->ident.imei) == 0)
             return 0;
     }
     return -1;

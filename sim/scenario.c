@@ -333,12 +333,14 @@ static void apply(ctx_t *c, sim_module_t *m, yaml_node_t *map, int is_default)
         else if (!strcmp(key, "imei") && !is_default) {
             char s[32];
             if (get_str(c, v, key, s, sizeof s) == 0) {
-                if (sim_luhn_ok(s))
-                    memcpy(m->imei, s, 16);
+                if (strlen(s) == 15 && strspn(s, "0123456789") == 15)
+                    memcpy(m->imei, s, 16); /* its check digit: check_imei, after all keys */
                 else
-                    err_at(c, v, "imei '%s' is not 15 digits with a valid Luhn check digit", s);
+                    err_at(c, v, "imei '%s' is not 15 digits", s);
             }
-        } else if (!strcmp(key, "free_space") && get_num(c, v, key, &d) == 0)
+        } else if (!strcmp(key, "imei_as_written"))
+            get_bool(c, v, key, &m->imei_as_written);
+        else if (!strcmp(key, "free_space") && get_num(c, v, key, &d) == 0)
             m->free_space = (uint64_t)d;
         else if (!strcmp(key, "total_space") && get_num(c, v, key, &d) == 0)
             m->total_space = (uint64_t)d;
@@ -383,6 +385,26 @@ static yaml_node_t *lookup(ctx_t *c, yaml_node_t *map, const char *name)
     return NULL;
 }
 
+/* A module's own imei: a valid Luhn check digit unless the scenario opts in to
+ * imei_as_written (an unprogrammed module's zeros, a badly programmed one, clones:
+ * what refurbished lines see). A count of modules with one imei gets one IMEI each,
+ * made from the family's TAC, unless written as is: then they all share it. */
+static void check_imei(ctx_t *c, sim_t *s, sim_module_t *m, yaml_node_t *mn, int count)
+{
+    yaml_node_t *in = lookup(c, mn, "imei");
+    if (!in)
+        return;
+    if (m->imei_as_written)
+        return;
+    if (count > 1) {
+        sim_imei_make(m->imei, m->fam->tac, 100000u + (unsigned)s->n_mods * 7u);
+        return;
+    }
+    if (m->imei[0] && !sim_luhn_ok(m->imei))
+        err_at(c, in, "imei '%s' has a wrong Luhn check digit (imei_as_written: true takes "
+                      "it as written)", m->imei);
+}
+
 static void add_modules(ctx_t *c, sim_t *s, yaml_node_t *defaults, yaml_node_t *list)
 {
     if (list->type != YAML_SEQUENCE_NODE) {
@@ -425,8 +447,7 @@ static void add_modules(ctx_t *c, sim_t *s, yaml_node_t *defaults, yaml_node_t *
                 snprintf(base, sizeof base, "%s", m->slot);
                 snprintf(m->slot, sizeof m->slot, "%.140s-%d", base, (i + 1) % 10000);
             }
-            if (count > 1 && lookup(c, mn, "imei"))
-                sim_imei_make(m->imei, fam->tac, 100000u + (unsigned)s->n_mods * 7u);
+            check_imei(c, s, m, mn, count);
             const char *why = sim_layout_build(m);
             if (why) {
                 yaml_node_t *pn = lookup(c, mn, "ports");

@@ -167,6 +167,7 @@ struct sim_module {
     char slot[160];
     const sim_family_t *fam;
     char maker[32], model[64], imei[16], revision[96];
+    int imei_as_written; /* imei taken as written: blank / wrong check digit, shared by a count */
     uint64_t free_space, total_space, max_package;
     int flow_control, cmee;
     sim_timing_t t;

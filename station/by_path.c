@@ -14,9 +14,8 @@ static const char *digits(const char *p)
     return q == p ? NULL : q;
 }
 
-/* "<bus>:<port>[.<port>…]" then ":<config>.<interface>" then optional "-port<N>", to the
- * end. Returns the end of the hub-port part (where ":<config>" starts) or NULL. */
-static const char *usb_tail(const char *p, int *interface)
+/* "<bus>:<port>[.<port>…]": the end of the hub-port part, or NULL. */
+static const char *hub_port(const char *p)
 {
     if (!(p = digits(p)) || *p++ != ':') /* bus */
         return NULL;
@@ -24,7 +23,14 @@ static const char *usb_tail(const char *p, int *interface)
         return NULL;
     while (*p == '.' && (p = digits(p + 1)))
         ;
-    if (!p || *p != ':')
+    return p;
+}
+
+/* "<bus>:<port>[.<port>…]" then ":<config>.<interface>" then optional "-port<N>", to the
+ * end. Returns the end of the hub-port part (where ":<config>" starts) or NULL. */
+static const char *usb_tail(const char *p, int *interface)
+{
+    if (!(p = hub_port(p)) || *p != ':')
         return NULL;
     const char *slot_end = p;
     if (!(p = digits(p + 1)) || *p++ != '.') /* configuration */
@@ -43,14 +49,20 @@ static const char *usb_tail(const char *p, int *interface)
     return slot_end;
 }
 
+/* The last "-usb-" of a name: a controller's own name may contain the word. */
+static const char *last_usb(const char *name)
+{
+    const char *usb = NULL;
+    for (const char *p = strstr(name, "-usb-"); p; p = strstr(p + 1, "-usb-"))
+        usb = p;
+    return usb;
+}
+
 bool fota_by_path_parse(const char *link_name, fota_by_path_t *out)
 {
     out->interface = -1;
     fota_copy(out->slot, sizeof out->slot, link_name);
-    /* The last "-usb-": a controller's own name may contain the word. */
-    const char *usb = NULL;
-    for (const char *p = strstr(link_name, "-usb-"); p; p = strstr(p + 1, "-usb-"))
-        usb = p;
+    const char *usb = last_usb(link_name);
     if (!usb)
         return false;
     int interface;
@@ -64,4 +76,20 @@ bool fota_by_path_parse(const char *link_name, fota_by_path_t *out)
     out->slot[n] = '\0';
     out->interface = interface;
     return true;
+}
+
+bool fota_by_path_is_hub_port(const char *slot)
+{
+    const char *usb = last_usb(slot);
+    if (!usb)
+        return false;
+    const char *end = hub_port(usb + 5);
+    return end && *end == '\0';
+}
+
+bool fota_by_path_one_device(const char *slot_a, const char *slot_b)
+{
+    if (strcmp(slot_a, slot_b) == 0)
+        return true;
+    return !(fota_by_path_is_hub_port(slot_a) && fota_by_path_is_hub_port(slot_b));
 }

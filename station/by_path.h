@@ -22,4 +22,15 @@ typedef struct {
  * does not fit out->slot is cut (links that long are not by-path names). */
 bool fota_by_path_parse(const char *link_name, fota_by_path_t *out);
 
+/* True when a slot name is a physical hub port ("…-usb-<bus>:<port>[.<port>…]"), as
+ * fota_by_path_parse makes it from a by-path link; false for a link of any other
+ * shape, which is its own slot and says nothing about which USB device it is. */
+bool fota_by_path_is_hub_port(const char *slot);
+
+/* Could the modules seen in these two slots be one USB device (one module's two tty
+ * links)? Two distinct hub ports never are: each is its own module, whatever IMEI
+ * it reports. A slot whose name hides the hub (a UART adapter, links renamed by a
+ * rule) could be another port of any module. */
+bool fota_by_path_one_device(const char *slot_a, const char *slot_b);
+
 #endif

@@ -4,7 +4,8 @@
  * profile's AT interface when its USB IDs say, every interface otherwise; never a
  * port of an unknown USB device). Every port at once, in one loop, each with its own
  * timeout. The module's AT port is its lowest-numbered interface that answered; a
- * module whose IMEI another row already has is listed as that module's other port.
+ * module whose IMEI another row already has is listed as that module's other port,
+ * unless both are hub ports (two modules, blank or cloned IMEIs: see slot_imei.c).
  * Every port is opened (its lock taken, see port.h) before anything is written to
  * any: a module one of whose ports another process holds (a running station in the
  * middle of an upload) gets nothing on any port, and its row names the holder. */
@@ -161,7 +162,8 @@ static void probe_decide(fota_probe_port_t *items, fota_probe_module_t *mods, si
             continue;
         const char *imei = items[mod->at].q.imei;
         for (size_t o = 0; imei[0] && o < m && mod->alias_of < 0; o++)
-            if (mods[o].at >= 0 && strcmp(items[mods[o].at].q.imei, imei) == 0)
+            if (mods[o].at >= 0 && strcmp(items[mods[o].at].q.imei, imei) == 0 &&
+                fota_by_path_one_device(mods[o].slot, mod->slot)) /* two hub ports: two modules */
                 mod->alias_of = (int)o;
     }
 }

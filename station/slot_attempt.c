@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rework_decide.h"
 #include "station_int.h"
 #include "translog.h"
 #include "util.h"
@@ -111,7 +112,7 @@ void slot_begin(slot_t *s)
         fota_copy(s->imei, sizeof s->imei, s->query.imei);
     s->percent = -1;
     s->queued = s->in_flight = s->wants_token = s->has_token = false;
-    s->finish_pending = s->rework_wait = false;
+    s->finish_pending = s->rework_wait = s->imei_held = false;
     s->central_ask = 0;
     s->central_warned = false;
     slot_set_state(s, SLOT_ACTIVE, FOTA_DASH_RUNNING);
@@ -125,25 +126,33 @@ void slot_begin(slot_t *s)
     slot_pump(s);
 }
 
-/* One module, one attempt, once more at identification: the probe decides by the
- * IMEI, but a module that answered neither AT+GSN nor AT+CGSN then (early in its
- * boot) got an attempt on every port that answers AT. Its identification reads the
- * IMEI; if another slot holds that module, this port is another port of it and is
- * closed SKIP before anything is written to the module. */
-static bool slot_identified_alias(slot_t *s, const fota_attempt_t *a, int64_t now)
+/* One module, one row, once more at identification, by the same rule as the probe
+ * (slot_imei.c): a module that answered neither AT+GSN nor AT+CGSN then (early in
+ * its boot) got an attempt on every port that answers AT; its identification reads
+ * the IMEI, and a port whose module another slot holds is closed SKIP before
+ * anything is written to the module. A module whose IMEI cannot tell it from
+ * another (blank, invalid, also on another hub port) is a FAIL imei, untouched.
+ * Returns true when the attempt was decided here. */
+static bool slot_identified_imei(slot_t *s, const fota_attempt_t *a, int64_t now)
 {
     station_t *st = s->st;
-    slot_t *owner = station_imei_owner(st, a->imei, s);
-    if (!owner)
-        return false;
+    slot_t *other;
     char why[sizeof s->result];
-    snprintf(why, sizeof why, "another port of %s in %s", a->imei, owner->name);
-    station_log(st, "%s: %s is another port of module %s (slot %s); no attempt here", s->name,
-                s->link.target, a->imei, owner->name);
+    slot_imei_verdict_t v = slot_imei_judge(s, a->imei, &other, why, sizeof why);
+    if (v == SLOT_IMEI_NEW) {
+        s->imei_held = true;
+        return false;
+    }
+    if (v == SLOT_IMEI_OTHER_PORT)
+        station_log(st, "%s: %s is another port of module %s (slot %s); no attempt here",
+                    s->name, s->link.target, a->imei, other->name);
+    else
+        station_log(st, "%s: %s", s->name, why);
     fota_attempt_t id = *a;
     slot_stamp(s, &id);
     fota_results_identify(st->results, s->att, &id);
-    fota_machine_proceed(s->m, FOTA_SKIP, why, (uint64_t)now);
+    fota_machine_proceed(s->m, v == SLOT_IMEI_OTHER_PORT ? FOTA_SKIP : FOTA_REFUSE_IMEI, why,
+                         (uint64_t)now);
     return true;
 }
 
@@ -154,7 +163,7 @@ void slot_identified(slot_t *s)
     fota_copy(s->model, sizeof s->model, a->model);
     fota_copy(s->imei, sizeof s->imei, a->imei);
     int64_t now = station_now(st);
-    if (slot_identified_alias(s, a, now))
+    if (!s->imei_held && slot_identified_imei(s, a, now))
         return;
     /* Rework decides before the row carries the IMEI, so the running row itself is
      * never taken for the module's latest result. */
@@ -171,11 +180,13 @@ void slot_identified(slot_t *s)
             return;
         }
         s->rework_wait = false;
-        const char *skip = NULL;
-        if (found == 1 && last == FOTA_RESULT_PASS)
-            skip = "already passed";
-        else if (found == 0 && !st->opts->allow_new)
-            skip = "not in database";
+        char note[sizeof s->result];
+        const char *skip = fota_rework_decide(found, last, a, st->opts->allow_new, note,
+                                              sizeof note);
+        if (note[0]) { /* in the row's transcript and the line log: why it is flashed */
+            slot_trace(s, FOTA_TRACE_INFO, note);
+            station_log(st, "%s: %s %s", s->name, a->imei, note);
+        }
         fota_attempt_t id = *a;
         slot_stamp(s, &id);
         fota_results_identify(st->results, s->att, &id);
@@ -256,6 +267,8 @@ void slot_finish(slot_t *s)
         a.finished_at_ms = now;
     if (!a.started_at_ms)
         a.started_at_ms = s->started_ms;
+    if (!a.imei[0]) /* identification failed before its own read: the probe's */
+        fota_copy(a.imei, sizeof a.imei, s->imei);
     if (!a.duration_ms)
         a.duration_ms = a.finished_at_ms - a.started_at_ms;
     s->recording = s->att;

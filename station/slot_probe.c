@@ -1,16 +1,21 @@
 /* Which module answers on the chosen AT port: AT+GSN (AT+CGSN when a firmware only
  * knows that one), before an attempt starts. The IMEI decides:
  *   - the module that just finished in this slot, back from its final reboot: shown
- *     with its verdict again, not upgraded twice;
- *   - a module that another slot already owns (its attempt is in flight, or it
- *     finished there and is still plugged in): this port is another port of that
- *     module (a hub layout the names do not show, or two links to one module), and
- *     it gets no attempt. This is what keeps one module from being flashed from two
- *     ports, whatever the ports are called;
- *   - otherwise a new module: its attempt starts. */
+ *     with its verdict again, not upgraded twice (not for a blank or invalid IMEI:
+ *     such a module was never touched, so it does not re-enumerate, and the next one
+ *     the operator plugs in may well answer the same zeros);
+ *   - a module that another slot already owns, where the two slots could be one USB
+ *     device (slot_imei.c): this port is another port of that module (a hub layout
+ *     the names do not show, or two links to one module), and it gets no attempt.
+ *     This is what keeps one module from being flashed from two ports, whatever the
+ *     ports are called;
+ *   - otherwise a module of its own: its attempt starts (and its row is written),
+ *     also when its IMEI is blank or shared with another hub port: identification
+ *     refuses it then, with a row. */
 #include <stdio.h>
 #include <string.h>
 
+#include "luhn.h"
 #include "station_int.h"
 #include "util.h"
 
@@ -25,27 +30,11 @@ static void probe_send(slot_t *s)
     uv_timer_start(&s->timer, slot_timer_cb, 2 * PROBE_TIMEOUT_MS, 0);
 }
 
-slot_t *station_imei_owner(station_t *st, const char *imei, const slot_t *except)
-{
-    if (!imei || !imei[0])
-        return NULL;
-    for (size_t i = 0; i < st->n_slots; i++) {
-        slot_t *o = st->slots[i];
-        if (o == except)
-            continue;
-        if (o->m && strcmp(o->imei, imei) == 0)
-            return o;
-        if (o->state == SLOT_DONE && o->present && strcmp(o->last_imei, imei) == 0)
-            return o;
-    }
-    return NULL;
-}
-
 static void probe_done(slot_t *s)
 {
     uv_timer_stop(&s->timer);
     const char *imei = s->query.imei;
-    if (imei[0] && strcmp(imei, s->last_imei) == 0) {
+    if (imei[0] && strcmp(imei, s->last_imei) == 0 && !fota_imei_problem(imei)) {
         /* The module that just finished, back after a re-enumeration: not twice. */
         slot_port_drop(s);
         /* Keep showing its verdict: a FAIL that reboots back into the slot must not
@@ -56,11 +45,12 @@ static void probe_done(slot_t *s)
         station_check_exit(s->st);
         return;
     }
-    slot_t *owner = station_imei_owner(s->st, imei, s);
-    if (owner) {
+    slot_t *owner;
+    char why[sizeof s->result];
+    if (slot_imei_judge(s, imei, &owner, why, sizeof why) == SLOT_IMEI_OTHER_PORT) {
         slot_port_drop(s);
         slot_set_state(s, SLOT_ALIAS, FOTA_DASH_IDLE);
-        snprintf(s->result, sizeof s->result, "another port of %s in %s", imei, owner->name);
+        fota_copy(s->result, sizeof s->result, why);
         fota_copy(s->imei, sizeof s->imei, imei);
         station_log(s->st, "%s: %s is another port of module %s (slot %s); no attempt here",
                     s->name, s->link.target, imei, owner->name);

@@ -86,6 +86,7 @@ typedef struct slot {
     fota_results_attempt_t *att;       /* the attempt's row: its queued writes */
     fota_results_attempt_t *recording; /* finished; verdict shown once committed */
     bool rework_wait;        /* the rework read met a busy database: asked again */
+    bool imei_held;          /* its IMEI was judged at identification and kept (slot_imei.c) */
     int central_ask;         /* --rework --central: 0 not asked, 1 asked, 2 answered */
     int central_found;       /* the answer: 1 found, 0 never seen, -1 unreachable */
     fota_result_t central_result;
@@ -229,9 +230,17 @@ bool slot_if_is_candidate(slot_t *s, const slot_if_t *f); /* USB identity allows
 void slot_probe_begin(slot_t *s);     /* s->port is open and answered AT */
 void slot_probe_data(slot_t *s, const uint8_t *d, size_t n);
 void slot_probe_timeout(slot_t *s);
-/* Another slot whose module has this IMEI (attempt in flight, or finished and still
- * plugged in), or NULL. */
-slot_t *station_imei_owner(station_t *st, const char *imei, const slot_t *except);
+
+/* slot_imei.c: what an IMEI read on slot s means (one rule for probe and
+ * identification). */
+typedef enum {
+    SLOT_IMEI_NEW,        /* a module of its own: its attempt goes on */
+    SLOT_IMEI_OTHER_PORT, /* another port of the module in *other (could be one USB device) */
+    SLOT_IMEI_REFUSED,    /* blank, invalid, or also on another hub port (*other): FAIL imei */
+} slot_imei_verdict_t;
+/* why gets the words for the row and the log (empty for NEW). */
+slot_imei_verdict_t slot_imei_judge(slot_t *s, const char *imei, slot_t **other, char *why,
+                                    size_t len);
 
 /* mm_inhibit_slot.c: ModemManager leaves a module alone while the station works on it */
 void slot_mm_hold(slot_t *s);        /* the station starts on the module in this slot */

@@ -52,11 +52,14 @@ def station_job(c, fam, path, station, name="central"):
         timeouts={"reboot": 10, "total": 60}, station=station))
 
 
-def line(c, tag, imeis, faults=None):
-    """A fota-sim line of RG50xQ modules in its own ports folder."""
+def line(c, tag, imeis, faults=None, revisions=None):
+    """A fota-sim line of RG50xQ modules in its own ports folder (revisions: index ->
+    the revision that module reports)."""
     mods = [{"family": "RG50xQ", "slot": slot_name(i), "imei": m} for i, m in enumerate(imeis)]
     for i, f in (faults or {}).items():
         mods[i]["faults"] = f
+    for i, rev in (revisions or {}).items():
+        mods[i]["revision"] = rev
     scen = c.write(f"scen-{tag}.yaml", scenario_yaml(mods))
     ports = os.path.join(c.dir, f"ports-{tag}")
     return c.sim("--scenario", scen, expect_links=len(imeis), ports=ports, log=f"sim-{tag}.log",
@@ -444,25 +447,28 @@ def case_password(c):
 
 def case_rework(c):
     """A rework bench with an empty file and --central: an IMEI that passed on
-    line2 is skipped, one that failed on line1 is flashed again. With the server
+    line2 and still reports the target is skipped, one that passed on line2 but
+    reports the old revision again is flashed (its transcript says why), one that
+    failed on line1 is flashed again. With the server
     down, rework_offline decides: refuse (default) holds the modules untouched,
     local decides from the bench's own (empty) history with a warning."""
     pg = pgserver.PgServer()
     c.servers.append(pg.close)
     fam, path = rg_package(c)
     failed, passed = luhn_imei("35209900176148"), luhn_imei("35209900176149")
+    rolled = luhn_imei("35209900176151")
     fault = {0: {"error": {"phase": "update", "code": 504, "at": 20}}}
-    for k, imei, f in ((1, failed, fault), (2, passed, None)):
-        sim, ports = line(c, f"l{k}", [imei], f)
+    for k, imeis, f in ((1, [failed], fault), (2, [passed, rolled], None)):
+        sim, ports = line(c, f"l{k}", imeis, f)
         job = station_job(c, fam, path, f"line{k}")
         r = subprocess.run(run_cmd(c, job, os.path.join(c.dir, f"line{k}.db"), ports, "--until-idle",
                                    "--central", pg.dsn()), capture_output=True, text=True)
         check(r.returncode == (1 if f else 0), f"line{k}: {r.returncode} {r.stdout[-1500:]}")
         c.stop(sim)
     check(pg.psql("SELECT station, result FROM latest_results ORDER BY station") ==
-          [["line1", "FAIL"], ["line2", "PASS"]], "history shipped")
+          [["line1", "FAIL"], ["line2", "PASS"], ["line2", "PASS"]], "history shipped")
     bench = station_job(c, fam, path, "bench")
-    _, ports = line(c, "bench", [failed, passed])
+    _, ports = line(c, "bench", [failed, passed, rolled], revisions={1: fam["to"]})
     db = os.path.join(c.dir, "bench.db")
     r = subprocess.run(run_cmd(c, bench, db, ports, "--until-idle", "--rework", "--central", pg.dsn()),
                        capture_output=True, text=True, timeout=120)
@@ -472,6 +478,14 @@ def case_rework(c):
           f"passed on line2: skipped: {got[passed]}")
     check(got[failed]["result"] == "PASS" and got[failed]["final_version"] == fam["to"],
           f"failed on line1: flashed again: {got[failed]}")
+    check(got[rolled]["result"] == "PASS" and got[rolled]["from_version"] == fam["rev"]
+          and got[rolled]["final_version"] == fam["to"],
+          f"passed on line2, back at {fam['rev']}: flashed again: {got[rolled]}")
+    con = sqlite3.connect(db)
+    why = [t for (t,) in con.execute("SELECT text FROM events WHERE attempt_id=? AND dir='info'",
+                                     (got[rolled]["id"],)) if "passed before" in t]
+    con.close()
+    check(why and fam["rev"] in why[0], f"the bench's transcript says why it was flashed: {why}")
 
     pg.stop()
     _, ports2 = line(c, "bench2", [luhn_imei("35209900176150")])

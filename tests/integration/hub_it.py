@@ -184,6 +184,91 @@ def case_imei_read_late_other_names(c):
           f"one SKIP row per module for its second port: {[(x['slot'], x['result'], x['error_text']) for x in rows]}")
 
 
+BLANK_IMEI = "000000000000000"
+
+
+def rg_hub_line(c, tag, imeis, *extra, timeout=120):
+    """RG50xQ modules, one per IMEI given (taken as written: fota-sim's
+    imei_as_written), each on its own hub port with its DM, NMEA, AT and modem links;
+    runs the station with `extra` (not --until-idle)."""
+    pk, targets = mixed_line_job(c)
+    mods = [{"family": "RG50xQ", "slot": hub_slot(i), "imei": imei, "ports": "hub",
+             **({} if it.luhn_imei(imei[:14]) == imei else {"imei_as_written": True})}
+            for i, imei in enumerate(imeis)]
+    sim = c.sim("--scenario", c.write("scenario.yaml", scenario(mods)),
+                expect_links=4 * len(imeis), speed=SCEN_SPEED)
+    job = c.write("job.yaml", job_yaml(tag, [t for t in targets if t["family"] == "RG50xQ"],
+                                       timeouts={"reboot": 20, "total": 150}))
+    r = c.station(job, *extra, timeout=timeout)
+    return sim, r
+
+
+def fota_commands(c, row):
+    """The FOTA commands the station sent in a row's attempt (its transcript)."""
+    return [e for e in it.Case.events(c, row["id"]) if re.match(r"AT\+QF(OTADL|UPL|UA|AW)", e)]
+
+
+def case_blank_imei(c):
+    """Four unprogrammed modules answering the blank IMEI 000000000000000 on four hub
+    ports: two hub ports are two modules, so each gets its row, a FAIL in class imei
+    with the IMEI it read, and none is upgraded (the station cannot tell one from
+    another). --expect 4 counts them and ends the run; exit 1 (failures)."""
+    sim, r = rg_hub_line(c, "blank", [BLANK_IMEI] * 4, "--expect", "4", timeout=90)
+    rows = c.rows()
+    check(r.returncode == 1, f"station exit {r.returncode}, expected 1:\n{r.stdout[-2000:]}")
+    check(len(rows) == 4, f"4 rows, got {[(x['slot'], x['result'], x['error_text']) for x in rows]}")
+    check(sorted(x["slot"] for x in rows) == [hub_slot(i) for i in range(4)],
+          f"one row per hub port: {sorted(x['slot'] for x in rows)}")
+    for x in rows:
+        check(x["result"] == "FAIL" and x["error_class"] == "imei" and x["imei"] == BLANK_IMEI
+              and "blank" in (x["error_text"] or ""),
+              f"FAIL imei with the IMEI read: {x['slot']} {x['result']} {x['error_class']} "
+              f"{x['imei']} {x['error_text']}")
+        check(not fota_commands(c, x), f"{x['slot']}: no FOTA command: {fota_commands(c, x)}")
+    check("another port of" not in r.stdout, "no hub port taken for another's:\n" + r.stdout[-1500:])
+    stop_sim(c, sim)
+
+
+def case_invalid_imei(c):
+    """A module whose IMEI has a wrong check digit (badly programmed) next to a good
+    one: its row carries the IMEI it read and is a FAIL imei, untouched; the good one
+    passes. (A check-digit-invalid IMEI was a protocol FAIL with no IMEI before.)"""
+    good, bad = luhn_imei("86012340000001"), "490154203237519"
+    sim, r = rg_hub_line(c, "invalid", [good, bad], "--expect", "2", timeout=120)
+    rows = {x["slot"]: x for x in c.rows()}
+    check(r.returncode == 1 and sorted(rows) == [hub_slot(0), hub_slot(1)],
+          f"exit {r.returncode}, rows: {[(x['slot'], x['imei'], x['result'], x['error_text']) for x in rows.values()]}")
+    check(rows[hub_slot(0)]["result"] == "PASS", f"the good one passes: {rows[hub_slot(0)]}")
+    x = rows[hub_slot(1)]
+    check(x["result"] == "FAIL" and x["error_class"] == "imei" and "check digit" in x["error_text"]
+          and x["imei"] == bad, f"FAIL imei with the IMEI read: {x['result']} {x['error_class']} "
+          f"{x['imei']} {x['error_text']}")
+    check(not fota_commands(c, x), f"not touched: {fota_commands(c, x)}")
+    stop_sim(c, sim)
+
+
+def case_cloned_imei(c):
+    """Two modules answering one valid IMEI (a cloned IMEI) on two hub ports: two
+    modules, two rows. The first to be identified is upgraded (PASS); the other is a
+    FAIL in class imei naming the IMEI and the slot of the first, and is not touched
+    (an MES keyed by IMEI could not tell the two apart)."""
+    clone = luhn_imei("86012330000001")
+    sim, r = rg_hub_line(c, "cloned", [clone, clone], "--expect", "2", timeout=120)
+    rows = c.rows()
+    check(r.returncode == 1, f"station exit {r.returncode}, expected 1:\n{r.stdout[-2000:]}")
+    check(len(rows) == 2 and all(x["imei"] == clone for x in rows),
+          f"2 rows with the IMEI: {[(x['slot'], x['imei'], x['result'], x['error_text']) for x in rows]}")
+    ok = [x for x in rows if x["result"] == "PASS"]
+    bad = [x for x in rows if x["result"] == "FAIL"]
+    check(len(ok) == 1 and len(bad) == 1, f"one PASS, one FAIL: {[(x['result'], x['error_text']) for x in rows]}")
+    check(ok[0]["final_version"] == FAMILIES["RG50xQ"]["to"], f"the first is upgraded: {ok[0]}")
+    check(bad[0]["error_class"] == "imei" and clone in bad[0]["error_text"]
+          and ok[0]["slot"] in bad[0]["error_text"] and "cloned" in bad[0]["error_text"],
+          f"FAIL imei naming the other slot: {bad[0]['error_class']} {bad[0]['error_text']}")
+    check(not fota_commands(c, bad[0]), f"the clone is not touched: {fota_commands(c, bad[0])}")
+    stop_sim(c, sim)
+
+
 def case_no_sim_card(c):
     """Lines often run without SIM cards: boots print RDY and +CPIN: NOT INSERTED
     only. Every family still upgrades (hub layouts where the family has one)."""

@@ -571,7 +571,8 @@ def case_continuous(c):
 
 
 def case_rework(c):
-    """--rework: an IMEI whose latest result is PASS is skipped ("already passed"),
+    """--rework: an IMEI whose latest result is PASS and which reports the target
+    revision is skipped ("already passed"),
     one never seen is skipped ("not in database") unless --allow-new, a failed one is
     upgraded again."""
     fam = FAMILIES["RG50xQ"]
@@ -579,6 +580,7 @@ def case_rework(c):
     import yaml
     imeis = [luhn_imei("49015420323751"), luhn_imei("35693803564380"), luhn_imei("35391805788221")]
     mods = [{"family": "RG50xQ", "slot": slot_name(i), "imei": m} for i, m in enumerate(imeis)]
+    mods[0]["revision"] = fam["to"]  # the one that passed still runs the target
     scen = c.write("scen.yaml", scenario_yaml(mods))
     # history: the first passed, the second failed, the third never seen
     job = c.write("job.yaml", job_yaml("rework", [dict(family="RG50xQ", to=fam["to"], method="local",
@@ -604,6 +606,57 @@ def case_rework(c):
           f"{got[imeis[1]]}")
     check(got[imeis[2]]["result"] == "SKIP" and got[imeis[2]]["error_text"] == "not in database",
           f"{got[imeis[2]]}")
+
+
+def case_rework_reads_module(c):
+    """--rework reads the module, not only its history: a module whose latest row is
+    PASS but which reports the from-revision again (rolled back, or reflashed on a
+    repair bench) is upgraded: a PASS row at the target, and the row's transcript and
+    the line log say it passed before but reported the old revision."""
+    fam = FAMILIES["RG50xQ"]
+    path, digest = c.mkpkg("RG50xQ", fam["rev"], fam["to"], "a06-a07.zip")
+    imei = luhn_imei("35693803564381")
+    scen = c.write("scen.yaml", scenario_yaml([{"family": "RG50xQ", "slot": slot_name(0),
+                                                "imei": imei}]))
+    job = c.write("job.yaml", job_yaml("rework-reads", [dict(
+        family="RG50xQ", to=fam["to"], method="local",
+        packages=[{"from": fam["rev"], "to": fam["to"], "file": path}])],
+        timeouts={"reboot": 10, "total": 60}))
+    h = c.sim("--scenario", scen, expect_links=1, log="sim-hist.log", speed=SCEN_SPEED)
+    c.station(job, "--until-idle", check_rc=0)
+    c.stop(h)
+    first = c.rows()
+    check(len(first) == 1 and first[0]["result"] == "PASS", f"history: one PASS: {first}")
+    time.sleep(0.3)
+    # the same IMEI again, back at the from-revision
+    c.sim("--scenario", scen, expect_links=1, speed=SCEN_SPEED)
+    r = c.station(job, "--until-idle", "--rework", check_rc=0)
+    rows = c.rows()[1:]
+    check(len(rows) == 1, f"one rework row: {rows}")
+    x = rows[0]
+    check(x["result"] == "PASS" and x["from_version"] == fam["rev"]
+          and x["final_version"] == fam["to"] and not x["noop"],
+          f"upgraded again: {x['result']} {x['from_version']} -> {x['final_version']} {x['error_text']}")
+    why = [e for e in c.events(x["id"]) if "passed before" in e]
+    check(why and fam["rev"] in why[0] and fam["to"] in why[0],
+          f"the transcript says why: {c.events(x['id'])}")
+    check("passed before" in r.stdout, f"the line log says why:\n{r.stdout[-1500:]}")
+
+
+def case_row_keeps_probe_imei(c):
+    """A module whose identification fails after the station's first AT+GSN read its
+    IMEI (its ATI shows no revision: a protocol FAIL) still has that IMEI on its row,
+    so the MES can tell which module failed."""
+    imei = luhn_imei("35693803564382")
+    scen = c.write("scen.yaml", scenario_yaml([{"family": "RG50xQ", "slot": slot_name(0),
+                                                "imei": imei, "revision": "-"}]))
+    job = local_job(c, "probe-imei")
+    c.sim("--scenario", scen, expect_links=1, speed=SCEN_SPEED)
+    c.station(job, "--until-idle", check_rc=1)
+    rows = c.rows()
+    check(len(rows) == 1 and rows[0]["result"] == "FAIL" and rows[0]["error_class"] == "protocol",
+          f"a protocol FAIL: {rows}")
+    check(rows[0]["imei"] == imei, f"the row carries the IMEI read: {rows[0]['imei']!r}")
 
 
 def case_pause_and_limits(c):

@@ -112,7 +112,7 @@ static void gsn_error_falls_back_to_cgsn(void **state)
 static void bad_imei_fails_protocol(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"490154203237519", "49015420323751", "ABCDEF", "0"};
+    static const char *const bad[] = {"49015420323751", "4901542032375180", "ABCDEF", "0"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         h_t h;
         setup_rg(&h);
@@ -125,6 +125,32 @@ static void bad_imei_fails_protocol(void **state)
         h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_PROTOCOL, 0);
         assert_int_equal(h.n_identified, 0); /* no identity to record */
         assert_non_null(strstr(h_attempt(&h)->error_text, "IMEI"));
+        h_teardown(&h);
+    }
+}
+
+/* 15 digits with a wrong check digit, or all zeros, are what the module reports:
+ * identified with that IMEI (the row carries it); the station refuses it. */
+static void unusable_imei_is_identified_then_refused(void **state)
+{
+    (void)state;
+    static const char *const odd[] = {"490154203237519", "000000000000000"};
+    for (size_t i = 0; i < sizeof odd / sizeof *odd; i++) {
+        h_t h;
+        setup_rg(&h);
+        h.auto_go = false;
+        h_start(&h);
+        h_wait_tx(&h, "ATE0", 0);
+        h_rx(&h, "OK");
+        h_cmd(&h, "ATI", "Quectel", "RG500Q", "Revision: " A06, "OK", NULL);
+        h_cmd(&h, "AT+GSN", odd[i], "OK", NULL);
+        assert_int_equal(h.n_identified, 1);
+        assert_string_equal(h_attempt(&h)->imei, odd[i]);
+        fota_machine_proceed(h.m, FOTA_REFUSE_IMEI, "IMEI blank", h.now);
+        h_expect_no_tx(&h);
+        h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_IMEI, 0);
+        assert_string_equal(h_attempt(&h)->error_text, "IMEI blank");
+        assert_string_equal(h_attempt(&h)->imei, odd[i]);
         h_teardown(&h);
     }
 }
@@ -375,6 +401,7 @@ int main(void)
         cmocka_unit_test(junk_lines_and_unrelated_urcs_are_skipped),
         cmocka_unit_test(gsn_error_falls_back_to_cgsn),
         cmocka_unit_test(bad_imei_fails_protocol),
+        cmocka_unit_test(unusable_imei_is_identified_then_refused),
         cmocka_unit_test(garbage_instead_of_ati_fails_protocol),
         cmocka_unit_test(unknown_model_fails_unknown_model),
         cmocka_unit_test(model_without_target_in_job_fails_unknown_model),

@@ -49,6 +49,24 @@ static void imei_parse_tolerates_gsn_and_cgsn_spellings(void **state)
     assert_int_equal(fota_imei_parse("Quectel", imei, sizeof imei), -1);
 }
 
+/* What a module reports is read as it is; whether a module can be told by it is a
+ * separate question (blank and check-digit-invalid IMEIs exist on real modules). */
+static void imei_read_takes_any_15_digits_and_problem_says_why(void **state)
+{
+    (void)state;
+    char imei[16];
+    assert_int_equal(fota_imei_read("+CGSN: 490154203237519", imei, sizeof imei), 0);
+    assert_string_equal(imei, "490154203237519");
+    assert_int_equal(fota_imei_read("000000000000000", imei, sizeof imei), 0);
+    assert_int_equal(fota_imei_read("49015420323751", imei, sizeof imei), -1);
+    assert_int_equal(fota_imei_read("ERROR", imei, sizeof imei), -1);
+    assert_null(fota_imei_problem("490154203237518"));
+    assert_non_null(strstr(fota_imei_problem("000000000000000"), "blank"));
+    assert_non_null(strstr(fota_imei_problem("490154203237519"), "check digit"));
+    assert_non_null(fota_imei_problem("4901542032375"));
+    assert_non_null(fota_imei_problem("49015420323751x"));
+}
+
 static void qfupl_checksum_xors_big_endian_pairs(void **state)
 {
     (void)state;
@@ -109,6 +127,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(luhn_accepts_real_imeis_and_rejects_one_digit_off),
         cmocka_unit_test(imei_parse_tolerates_gsn_and_cgsn_spellings),
+        cmocka_unit_test(imei_read_takes_any_15_digits_and_problem_says_why),
         cmocka_unit_test(qfupl_checksum_xors_big_endian_pairs),
         cmocka_unit_test(qfupl_reply_parses_unpadded_lowercase_hex),
         cmocka_unit_test(mask_hides_every_url_password),

@@ -434,12 +434,49 @@ static void scenario_errors_name_line_and_column(void **state)
     size_t n;
     uint8_t *text = slurp(log, &n);
     text[n] = 0;
-    assert_non_null(strstr((char *)text, "bad.yaml:3:11: imei '123456789012345'"));
+    assert_non_null(strstr((char *)text, "bad.yaml:3:11: imei '123456789012345' has a wrong Luhn"));
     assert_non_null(strstr((char *)text, "bad.yaml:4:13: unknown family 'NOPE'"));
     assert_non_null(strstr((char *)text, "bad.yaml:6:29: unknown phase 'sometime'"));
     free(text);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", p.dir);
     assert_int_equal(system(cmd), 0);
+}
+
+/* imei_as_written: a blank IMEI, a wrong check digit, and a count of clones sharing
+ * one IMEI, as refurbished lines see them; without it a count gets unique IMEIs. */
+static void imei_as_written_blank_invalid_and_clones(void **state)
+{
+    (void)state;
+    simproc_t p;
+    start_scenario(&p,
+                   "defaults: {family: RG50xQ}\n"
+                   "modules:\n"
+                   "  - {slot: blank, imei: '000000000000000'}\n"
+                   "  - {slot: bad, imei: '490154203237519', imei_as_written: true}\n"
+                   "  - {slot: clone, count: 2, imei: '864032051234563', imei_as_written: true}\n"
+                   "  - {slot: uniq, count: 2, imei: '864032051234563'}\n",
+                   6);
+    static const struct { const char *slot, *imei; } want[] = {
+        {"blank", "000000000000000"},   {"bad", "490154203237519"},
+        {"clone-1", "864032051234563"}, {"clone-2", "864032051234563"},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        simconn_t c;
+        assert_int_equal(sc_open(&c, sp_link(&p, want[i].slot)), 0);
+        assert_int_equal(sc_at(&c, "AT+GSN", T), 0);
+        assert_non_null(strstr(c.seen, want[i].imei));
+        sc_close(&c);
+    }
+    char got[2][16];
+    for (int i = 0; i < 2; i++) {
+        simconn_t c;
+        assert_int_equal(sc_open(&c, sp_link(&p, i ? "uniq-2" : "uniq-1")), 0);
+        assert_int_equal(sc_at(&c, "AT+GSN", T), 0);
+        assert_int_equal(sscanf(c.seen, "AT+GSN\r\r\n%15[0-9]", got[i]), 1);
+        sc_close(&c);
+    }
+    assert_string_not_equal(got[0], got[1]);
+    assert_int_equal(sp_stop(&p), 0);
 }
 
 /* The shipped demo line loads, publishes every module, and a reset reboots one. */
@@ -471,6 +508,7 @@ int main(void)
         cmocka_unit_test(update_faults),
         cmocka_unit_test(line_faults),
         cmocka_unit_test(scenario_errors_name_line_and_column),
+        cmocka_unit_test(imei_as_written_blank_invalid_and_clones),
         cmocka_unit_test(example_line_and_cfun_reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -55,11 +55,31 @@ static void by_path_long_name_is_cut_not_overrun(void **state)
     assert_int_equal(strlen(p.slot), sizeof p.slot - 1);
 }
 
+/* Two hub ports are two modules, whatever IMEI each reports; a slot whose name hides
+ * the hub could be another port of any module. */
+static void one_device_only_where_names_allow(void **state)
+{
+    (void)state;
+    const char *a = "pci-0000:00:14.0-usb-0:1.1.1", *b = "pci-0000:00:14.0-usb-0:1.1.2";
+    assert_true(fota_by_path_is_hub_port(a));
+    assert_true(fota_by_path_is_hub_port("platform-xhci-usb-hcd.0.auto-usb-0:1.1"));
+    assert_false(fota_by_path_is_hub_port("m11-if2"));
+    assert_false(fota_by_path_is_hub_port("pci-0000:00:14.0-usb-0:1.4:1.2-port0"));
+    assert_false(fota_by_path_is_hub_port("pci-0000:00:14.0-usb-0:"));
+    assert_false(fota_by_path_is_hub_port("platform-serial8250-uart-3"));
+    assert_false(fota_by_path_one_device(a, b));
+    assert_true(fota_by_path_one_device(a, a));
+    assert_true(fota_by_path_one_device("m11-if2", "m11-if3"));
+    assert_true(fota_by_path_one_device(a, "m11-if3"));
+    assert_true(fota_by_path_one_device("platform-serial8250-uart-3", b));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(by_path_table),
         cmocka_unit_test(by_path_long_name_is_cut_not_overrun),
+        cmocka_unit_test(one_device_only_where_names_allow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
