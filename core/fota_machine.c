@@ -104,12 +104,26 @@ void fota_machine_next(machine_t *m, machine_outcome_t o, uint64_t now)
     case OUTCOME_DELIVERED: phase_update_delivered(m, now); return;
     case OUTCOME_RESTARTED: phase_identify_start(m, PROBE_VERIFY, true, now); return;
     case OUTCOME_GAVE_UP: phase_identify_start(m, PROBE_GIVEUP, true, now); return;
+    case OUTCOME_BOOTED: phase_identify_start(m, PROBE_BOOTED, true, now); return;
     case OUTCOME_REBOOTING:
-        phase_update_wait_reboot(
-            m, m->ident.purpose == PROBE_VERIFY ? MS_DONE_REBOOT : MS_RETRY_REBOOT, now);
+        if (m->ident.purpose == PROBE_BOOTED)
+            phase_update_rewait(m, now);
+        else
+            phase_update_wait_reboot(
+                m, m->ident.purpose == PROBE_VERIFY ? MS_DONE_REBOOT : MS_RETRY_REBOOT, now);
         return;
-    case OUTCOME_RETRYING: phase_update_retrying(m, now); return;
-    case OUTCOME_READ_BACK: phase_plan_judge(m, now); return;
+    case OUTCOME_RETRYING:
+        if (m->ident.purpose == PROBE_BOOTED)
+            phase_update_rewait(m, now);
+        else
+            phase_update_retrying(m, now);
+        return;
+    case OUTCOME_READ_BACK:
+        if (m->ident.purpose == PROBE_BOOTED)
+            phase_update_booted(m, now);
+        else
+            phase_plan_judge(m, now);
+        return;
     case OUTCOME_VERIFIED: phase_plan_next_hop(m, now); return;
     case OUTCOME_PORT_LOST: port_lost_wait(m, now); return;
     case OUTCOME_PORT_BACK:

@@ -67,6 +67,8 @@ void phase_transfer_start(machine_t *m, uint64_t now)
     const fota_package_t *pkg = m->plan.chain[m->plan.hop];
     const machine_method_t *ops = current(m);
     m->pkg = pkg;
+    /* What a reboot without the update would show again (phase_update_booted). */
+    snprintf(m->upd.hop_from, sizeof m->upd.hop_from, "%s", m->ident.revision);
     m->upd.percent = -1;
     m->upd.end_seen = false;
     m->upd.retry_pending = false;
@@ -92,6 +94,47 @@ void phase_transfer_start(machine_t *m, uint64_t now)
         return;
     }
     fota_machine_next(m, OUTCOME_GRANTED, now);
+}
+
+static bool is_error(const fota_at_response_t *r)
+{
+    return r->final == FOTA_AT_FINAL_ERROR || r->final == FOTA_AT_FINAL_CME_ERROR ||
+           r->final == FOTA_AT_FINAL_CMS_ERROR;
+}
+
+/* A module that has just appeared (hot-plugged, powered up with the line) answers
+ * AT and ATI at once but refuses FOTA commands with ERROR until its boot is over;
+ * its boot lines (RDY, +CPIN, +QUSIM, +CFUN, +QIND: SMS DONE / PB DONE) show it.
+ * Such a refusal is waited out like a chain's next hop (quiet.hop after the last
+ * boot line, and never sooner than quiet.hop after the refusal, so a module that
+ * prints nothing more is not asked in a tight loop), at most boot_refusals times
+ * per hop. A boot line within quiet.give_up before the refusal counts as booting;
+ * a refusal without one is the module's answer and stays a FAIL. */
+bool phase_transfer_boot_refused(machine_t *m, const char *what, const fota_at_response_t *r,
+                                 uint64_t now)
+{
+    const fota_quiet_t *q = machine_state_quiet(m);
+    if (!is_error(r) || !m->profile || !m->upd.last_boot_ms ||
+        now > m->upd.last_boot_ms + q->give_up_ms)
+        return false;
+    if (m->upd.refusals_hop != m->plan.hop) {
+        m->upd.refusals_hop = m->plan.hop;
+        m->upd.boot_refusals = 0;
+    }
+    int limit = m->profile->boot_refusals;
+    if (m->upd.boot_refusals >= limit)
+        return false;
+    m->upd.boot_refusals++;
+    machine_action_trace(m, FOTA_TRACE_INFO,
+                         "%s refused (%s) while the module boots: again once its boot lines "
+                         "are quiet (%d of %d)",
+                         what, r->final_text, m->upd.boot_refusals, limit);
+    machine_cmd_cancel(m);
+    machine_action_transfer_end(m); /* nothing flows while it boots: the token goes back */
+    uint64_t from = m->upd.last_boot_ms > now ? m->upd.last_boot_ms : now;
+    machine_state_set(m, MS_HOP_SETTLE, machine_state_after(now, m->to.reboot_ms));
+    m->t_aux = machine_state_after(from, q->hop_ms);
+    return true;
 }
 
 void phase_transfer_begin(machine_t *m, uint64_t now)
