@@ -170,11 +170,28 @@ static bool cb_is_urc(void *ctx, const char *line)
 
 /* A URC goes to the current phase; one that hands over to the next phase (the
  * package delivered, a retry starting) is offered to that phase as well. */
+/* Before ATI named the model (and without a USB hint) a line is a boot line when
+ * any profile says so: a module that has just appeared prints them while it is
+ * identified, and a FOTA command it refuses then is waited out (phase_transfer). */
+static bool any_profile_boot_line(const machine_t *m, const char *line)
+{
+    const fota_profile_set_t *s = m->cfg.profiles;
+    fota_urc_t u;
+    for (size_t i = 0; s && i < s->n; i++)
+        if (fota_urc_parse(s->v[i], line, &u) == 0 && u.phase == FOTA_PHASE_BOOT)
+            return true;
+    return false;
+}
+
 static void cb_urc(void *ctx, const char *line)
 {
     machine_t *m = ctx;
     const fota_profile_t *p = urc_profile(m);
     fota_urc_t u;
+    if (!p && any_profile_boot_line(m, line)) {
+        m->upd.last_boot_ms = m->now;
+        return;
+    }
     if (!p || fota_urc_parse(p, line, &u) != 0)
         return; /* unknown URC: traced by the chat, no meaning to us */
     if (u.phase == FOTA_PHASE_BOOT)
