@@ -184,6 +184,10 @@ typedef struct {
     char hop_from[96];              /* the revision the hop started from */
     int boot_refusals;              /* FOTA commands refused while booting, this hop */
     int refusals_hop;               /* the hop boot_refusals counts for */
+    bool refusal_held;              /* a refusal's verdict waits for a boot line */
+    fota_error_class_t held_cls;    /* that verdict */
+    int held_code;
+    char held_text[192];
 } machine_update_t;
 
 /* the action queue */
@@ -311,9 +315,12 @@ void phase_transfer_timer(machine_t *m, uint64_t now);
 void phase_transfer_timeout(machine_t *m, uint64_t now);
 void phase_transfer_port_gone(machine_t *m, uint64_t now);
 /* A hop's opening FOTA command (what) answered r. An ERROR while the module's boot
- * lines are recent is waited out (boot_refusals): true, the hop starts again once
- * the lines are quiet. false: a real refusal, the caller fails as before. */
-bool phase_transfer_boot_refused(machine_t *m, const char *what, const fota_at_response_t *r,
+ * lines arrive is waited out (boot_refusals). true: taken over: the hop starts
+ * again once the lines are quiet, or, with no boot line yet, the verdict cls
+ * ("<what> <verb>: <final>") waits quiet.give_up for one (FOTA_ERR_NONE: no verdict
+ * to wait with, false instead). false: the caller decides as before. */
+bool phase_transfer_boot_refused(machine_t *m, const char *what, const char *verb,
+                                 fota_error_class_t cls, const fota_at_response_t *r,
                                  uint64_t now);
 
 /* ---- method_common.c: what the methods share -------------------------------- */

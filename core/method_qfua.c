@@ -118,7 +118,7 @@ static void on_reply(machine_t *m, void *ctx, const fota_at_response_t *r, uint6
     switch (st(m)->step) {
     case QU_FLOW:
         if (!ok) {
-            if (phase_transfer_boot_refused(m, "flow control", r, now))
+            if (phase_transfer_boot_refused(m, "flow control", "refused", FOTA_ERR_REJECTED, r, now))
                 return;
             machine_finish_fail(m, FOTA_ERR_REJECTED, code, now, "flow control refused: %s",
                                 r->final_text);
@@ -133,7 +133,7 @@ static void on_reply(machine_t *m, void *ctx, const fota_at_response_t *r, uint6
             return;
         }
         if (!ok) {
-            if (phase_transfer_boot_refused(m, "AT+QFUA", r, now))
+            if (phase_transfer_boot_refused(m, "AT+QFUA", "rejected", FOTA_ERR_REJECTED, r, now))
                 return;
             machine_finish_fail(m, FOTA_ERR_REJECTED, code, now, "AT+QFUA rejected: %s",
                                 r->final_text);

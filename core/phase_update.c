@@ -80,7 +80,7 @@ static void on_fota_reply(machine_t *m, void *ctx, const fota_at_response_t *r, 
     case FOTA_AT_FINAL_ERROR:
     case FOTA_AT_FINAL_CME_ERROR:
     case FOTA_AT_FINAL_CMS_ERROR:
-        if (phase_transfer_boot_refused(m, "AT+QFOTADL", r, now))
+        if (phase_transfer_boot_refused(m, "AT+QFOTADL", "rejected", FOTA_ERR_REJECTED, r, now))
             return;
         machine_finish_fail(m, FOTA_ERR_REJECTED, r->code > 0 ? r->code : 0, now,
                             "AT+QFOTADL rejected: %s", r->final_text);

@@ -106,9 +106,9 @@ static void refused_while_booting_is_waited_out_then_fails_as_before(void **stat
             h_wait_tx(&h, first_command(o), hop);
             assert_int_equal(h.now, last + hop); /* quiet.hop after its last boot line */
         }
-        char want[128];
-        snprintf(want, sizeof want, "refused (ERROR) while the module boots: again once its "
-                                    "boot lines are quiet (%d of %d)", limit, limit);
+        char want[192];
+        snprintf(want, sizeof want, "%s while the module boots: again once its boot lines "
+                                    "are quiet (%d of %d)", o->fail_text, limit, limit);
         assert_true(h_trace_has(&h, want));
         /* One more than the profile allows: the verdict it always was. */
         refuse(&h, o, true);
@@ -118,9 +118,10 @@ static void refused_while_booting_is_waited_out_then_fails_as_before(void **stat
     }
 }
 
-/* A module that has finished booting and says ERROR means it: FAIL at once, as
- * before, whether no boot line came at all or the last one is older than
- * quiet.give_up. */
+/* A module that has finished booting and says ERROR means it: the FAIL it always
+ * was, whether no boot line came at all or the last one is older than
+ * quiet.give_up; nothing is sent again. It is recorded quiet.give_up after the
+ * refusal: a boot line then would have shown a module still booting. */
 static void refused_without_boot_activity_fails_at_once(void **state)
 {
     (void)state;
@@ -137,7 +138,11 @@ static void refused_without_boot_activity_fails_at_once(void **state)
                 h_advance(&h, h.profile->quiet.give_up_ms + 1);
             }
             refuse(&h, o, old_boot);
+            uint64_t refused = h.now;
+            h_advance(&h, h.profile->quiet.give_up_ms);
+            h_expect_no_tx(&h);
             h_expect_result(&h, FOTA_RESULT_FAIL, o->cls, 0);
+            assert_int_equal(h.now, refused + h.profile->quiet.give_up_ms);
             assert_string_equal(h_attempt(&h)->error_text, o->fail_text);
             assert_false(h_trace_has(&h, "while the module boots"));
             h_teardown(&h);
@@ -161,6 +166,28 @@ static void refusal_after_the_last_boot_line_waits_from_the_refusal(void **state
     h_wait_tx(&h, o->refused, 10000);
     assert_int_equal(h.now, refused + h.profile->quiet.hop_ms);
     h_teardown(&h);
+}
+
+/* The station's probe may have read a module's first boot lines before the visit
+ * began: a refusal with none seen yet waits quiet.give_up for one, and a boot
+ * line then makes it a refusal while booting, waited out like the others. */
+static void boot_line_after_the_refusal_makes_it_a_boot_refusal(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof openings / sizeof *openings; k++) {
+        const opening_t *o = &openings[k];
+        h_t h;
+        setup_opening(&h, o, 0);
+        h_ident(&h, o->model, o->from, H_IMEI);
+        refuse(&h, o, false);
+        h_advance(&h, h.profile->quiet.give_up_ms - 1);
+        h_rx(&h, "+CFUN: 1");
+        uint64_t line = h.now;
+        h_wait_tx(&h, first_command(o), 10000);
+        assert_int_equal(h.now, line + h.profile->quiet.hop_ms);
+        assert_false(fota_machine_finished(h.m));
+        h_teardown(&h);
+    }
 }
 
 /* The whole visit: refused while booting, accepted once booted, PASS. */
@@ -190,7 +217,7 @@ static void url_refused_while_booting_passes(void **state)
     boot_urcs(&h);
     h_verify(&h, o->model, A07, H_IMEI);
     h_expect_result(&h, FOTA_RESULT_PASS, FOTA_ERR_NONE, 0);
-    assert_true(h_trace_has(&h, "AT+QFOTADL refused (+CME ERROR: 3) while the module boots"));
+    assert_true(h_trace_has(&h, "AT+QFOTADL rejected: +CME ERROR: 3 while the module boots"));
     h_teardown(&h);
 }
 
@@ -331,6 +358,7 @@ int main(void)
         cmocka_unit_test(refused_while_booting_is_waited_out_then_fails_as_before),
         cmocka_unit_test(refused_without_boot_activity_fails_at_once),
         cmocka_unit_test(refusal_after_the_last_boot_line_waits_from_the_refusal),
+        cmocka_unit_test(boot_line_after_the_refusal_makes_it_a_boot_refusal),
         cmocka_unit_test(url_refused_while_booting_passes),
         cmocka_unit_test(old_firmware_boot_fails_at_once),
         cmocka_unit_test(other_imei_after_the_cut_fails_swapped),
