@@ -127,13 +127,14 @@ static void boot_urc(sim_module_t *m)
     const char *const *list = !m->sim_card ? no_sim : m->fam->usb ? usb : uart;
     m->cur = m->at; /* boot URCs go to the AT port only */
     const char *l = list[m->boot_urc_i++];
-    if (!l) {
+    if (l)
+        sim_line(m, "%s", l);
+    if (!l || !list[m->boot_urc_i]) { /* the last one: booted, FOTA commands taken */
         sim_log(m, "booted %s", m->revision);
         m->busy_boot = 0;
         sim_fota_idle(m);
         return;
     }
-    sim_line(m, "%s", l);
     /* boot_busy_s: the lines spread over the whole busy time, the last one at its end */
     double gap = m->busy_boot ? m->f.boot_busy_s / 5 : m->t.boot_urc_s;
     sim_fota_go(m, FS_BOOT_URC, sim_ms(m, gap));
