@@ -104,12 +104,26 @@ void fota_machine_next(machine_t *m, machine_outcome_t o, uint64_t now)
     case OUTCOME_DELIVERED: phase_update_delivered(m, now); return;
     case OUTCOME_RESTARTED: phase_identify_start(m, PROBE_VERIFY, true, now); return;
     case OUTCOME_GAVE_UP: phase_identify_start(m, PROBE_GIVEUP, true, now); return;
+    case OUTCOME_BOOTED: phase_identify_start(m, PROBE_BOOTED, true, now); return;
     case OUTCOME_REBOOTING:
-        phase_update_wait_reboot(
-            m, m->ident.purpose == PROBE_VERIFY ? MS_DONE_REBOOT : MS_RETRY_REBOOT, now);
+        if (m->ident.purpose == PROBE_BOOTED)
+            phase_update_rewait(m, now);
+        else
+            phase_update_wait_reboot(
+                m, m->ident.purpose == PROBE_VERIFY ? MS_DONE_REBOOT : MS_RETRY_REBOOT, now);
         return;
-    case OUTCOME_RETRYING: phase_update_retrying(m, now); return;
-    case OUTCOME_READ_BACK: phase_plan_judge(m, now); return;
+    case OUTCOME_RETRYING:
+        if (m->ident.purpose == PROBE_BOOTED)
+            phase_update_rewait(m, now);
+        else
+            phase_update_retrying(m, now);
+        return;
+    case OUTCOME_READ_BACK:
+        if (m->ident.purpose == PROBE_BOOTED)
+            phase_update_booted(m, now);
+        else
+            phase_plan_judge(m, now);
+        return;
     case OUTCOME_VERIFIED: phase_plan_next_hop(m, now); return;
     case OUTCOME_PORT_LOST: port_lost_wait(m, now); return;
     case OUTCOME_PORT_BACK:
@@ -156,11 +170,28 @@ static bool cb_is_urc(void *ctx, const char *line)
 
 /* A URC goes to the current phase; one that hands over to the next phase (the
  * package delivered, a retry starting) is offered to that phase as well. */
+/* Before ATI named the model (and without a USB hint) a line is a boot line when
+ * any profile says so: a module that has just appeared prints them while it is
+ * identified, and a FOTA command it refuses then is waited out (phase_transfer). */
+static bool any_profile_boot_line(const machine_t *m, const char *line)
+{
+    const fota_profile_set_t *s = m->cfg.profiles;
+    fota_urc_t u;
+    for (size_t i = 0; s && i < s->n; i++)
+        if (fota_urc_parse(s->v[i], line, &u) == 0 && u.phase == FOTA_PHASE_BOOT)
+            return true;
+    return false;
+}
+
 static void cb_urc(void *ctx, const char *line)
 {
     machine_t *m = ctx;
     const fota_profile_t *p = urc_profile(m);
     fota_urc_t u;
+    if (!p && any_profile_boot_line(m, line)) {
+        m->upd.last_boot_ms = m->now;
+        return;
+    }
     if (!p || fota_urc_parse(p, line, &u) != 0)
         return; /* unknown URC: traced by the chat, no meaning to us */
     if (u.phase == FOTA_PHASE_BOOT)

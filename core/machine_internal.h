@@ -69,6 +69,7 @@ typedef enum {
     PROBE_VERIFY,   /* after END,0: revision must be the hop's target */
     PROBE_GIVEUP,   /* after END,<transient> and no new START: old revision = FAIL */
     PROBE_RECOVER,  /* port came back outside a FOTA phase: re-plan from its revision */
+    PROBE_BOOTED,   /* waiting for the updater, a normal boot instead: updated or not? */
 } probe_purpose_t;
 
 /* What a phase reports to the frame; fota_machine_next() picks what follows. */
@@ -82,9 +83,11 @@ typedef enum {
     OUTCOME_DELIVERED,   /* method: package on the module → update waits for the updater */
     OUTCOME_RESTARTED,   /* update: END,0 and the restart is over → identify (verify) */
     OUTCOME_GAVE_UP,     /* update: END,<transient>, no new START → identify (give up) */
+    OUTCOME_BOOTED,      /* update: boot lines, no FOTA URC after a reboot → identify (booted) */
     OUTCOME_REBOOTING,   /* identify (verify / give up): the port dropped again → update */
     OUTCOME_RETRYING,    /* identify (verify / give up): the module retries after all → update */
-    OUTCOME_READ_BACK,   /* identify (verify / give up): revision read → plan judges the hop */
+    OUTCOME_READ_BACK,   /* identify (verify / give up): revision read → plan judges the hop;
+                            (booted): the update judges what the module booted */
     OUTCOME_VERIFIED,    /* plan: hop reached its target → next hop or PASS */
     OUTCOME_PORT_LOST,   /* port gone where no phase can ride it out → wait for it */
     OUTCOME_PORT_BACK,   /* port back after that → identify (recover) */
@@ -176,6 +179,15 @@ typedef struct {
     bool retry_pending;             /* a transient END was seen; next START is a retry */
     bool first_urc_wait;            /* MS_UPDATE: no FOTA URC yet since (re)boot */
     uint64_t last_boot_ms;          /* when the last boot line (RDY … PB DONE) arrived */
+    bool rebooted;                  /* the port came back since the package was delivered */
+    machine_state_t boot_wait;      /* the wait a PROBE_BOOTED read interrupted */
+    char hop_from[96];              /* the revision the hop started from */
+    int boot_refusals;              /* FOTA commands refused while booting, this hop */
+    int refusals_hop;               /* the hop boot_refusals counts for */
+    bool refusal_held;              /* a refusal's verdict waits for a boot line */
+    fota_error_class_t held_cls;    /* that verdict */
+    int held_code;
+    char held_text[192];
 } machine_update_t;
 
 /* the action queue */
@@ -321,6 +333,14 @@ void phase_transfer_ack(machine_t *m, uint64_t now);
 void phase_transfer_timer(machine_t *m, uint64_t now);
 void phase_transfer_timeout(machine_t *m, uint64_t now);
 void phase_transfer_port_gone(machine_t *m, uint64_t now);
+/* A hop's opening FOTA command (what) answered r. An ERROR while the module's boot
+ * lines arrive is waited out (boot_refusals). true: taken over: the hop starts
+ * again once the lines are quiet, or, with no boot line yet, the verdict cls
+ * ("<what> <verb>: <final>") waits quiet.give_up for one (FOTA_ERR_NONE: no verdict
+ * to wait with, false instead). false: the caller decides as before. */
+bool phase_transfer_boot_refused(machine_t *m, const char *what, const char *verb,
+                                 fota_error_class_t cls, const fota_at_response_t *r,
+                                 uint64_t now);
 
 /* ---- method_common.c: what the methods share -------------------------------- */
 const char *method_common_flow_command(const fota_method_profile_t *mp);
@@ -345,5 +365,9 @@ void phase_update_port_gone(machine_t *m, uint64_t now);
 void phase_update_port_back(machine_t *m, uint64_t now);
 void phase_update_timeout(machine_t *m, uint64_t now);
 void phase_update_timer(machine_t *m, uint64_t now);
+/* The module read after a normal boot while the update was awaited (PROBE_BOOTED). */
+void phase_update_booted(machine_t *m, uint64_t now);
+/* A PROBE_BOOTED read cut by another port drop, or by an updater URC after all. */
+void phase_update_rewait(machine_t *m, uint64_t now);
 
 #endif

@@ -269,6 +269,8 @@ static void on_reply(machine_t *m, void *ctx, const fota_at_response_t *r, uint6
             send_block(m, now);
             return;
         }
+        if (phase_transfer_boot_refused(m, "AT+QFUPL", "refused", FOTA_ERR_UPLOAD, r, now))
+            return;
         machine_finish_fail(m, FOTA_ERR_UPLOAD, r->code > 0 ? r->code : 0, now,
                             "AT+QFUPL refused: %s", r->final_text);
         return;

@@ -101,6 +101,8 @@ static void on_reply(machine_t *m, void *ctx, const fota_at_response_t *r, uint6
     switch (st(m)->step) {
     case QW_INIT:
         if (!ok) {
+            if (phase_transfer_boot_refused(m, "AT+QFAI", "rejected", FOTA_ERR_REJECTED, r, now))
+                return;
             machine_finish_fail(m, FOTA_ERR_REJECTED, code, now, "AT+QFAI rejected: %s",
                                 r->final_text);
             return;

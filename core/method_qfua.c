@@ -118,6 +118,8 @@ static void on_reply(machine_t *m, void *ctx, const fota_at_response_t *r, uint6
     switch (st(m)->step) {
     case QU_FLOW:
         if (!ok) {
+            if (phase_transfer_boot_refused(m, "flow control", "refused", FOTA_ERR_REJECTED, r, now))
+                return;
             machine_finish_fail(m, FOTA_ERR_REJECTED, code, now, "flow control refused: %s",
                                 r->final_text);
             return;
@@ -131,6 +133,8 @@ static void on_reply(machine_t *m, void *ctx, const fota_at_response_t *r, uint6
             return;
         }
         if (!ok) {
+            if (phase_transfer_boot_refused(m, "AT+QFUA", "rejected", FOTA_ERR_REJECTED, r, now))
+                return;
             machine_finish_fail(m, FOTA_ERR_REJECTED, code, now, "AT+QFUA rejected: %s",
                                 r->final_text);
             return;

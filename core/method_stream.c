@@ -123,6 +123,11 @@ static void on_reply(machine_t *m, void *ctx, const fota_at_response_t *r, uint6
     case SS_FLOW:
         if (ok) {
             machine_action_set_flow(m, true);
+        } else if (phase_transfer_boot_refused(m, "flow control", "refused",
+                                              m->mp->require_flow ? FOTA_ERR_REJECTED
+                                                                  : FOTA_ERR_NONE,
+                                              r, now)) {
+            return; /* still booting: not a reason to stream slowly */
         } else if (m->mp->require_flow) {
             machine_finish_fail(m, FOTA_ERR_REJECTED, r->code > 0 ? r->code : 0, now,
                                 "flow control refused: %s", r->final_text);
@@ -139,6 +144,8 @@ static void on_reply(machine_t *m, void *ctx, const fota_at_response_t *r, uint6
             st(m)->step = SS_WAIT_START;
             return;
         }
+        if (phase_transfer_boot_refused(m, "AT+QFOTADL", "rejected", FOTA_ERR_REJECTED, r, now))
+            return;
         machine_finish_fail(m, FOTA_ERR_REJECTED, r->code > 0 ? r->code : 0, now,
                             "AT+QFOTADL rejected: %s", r->final_text);
         return;

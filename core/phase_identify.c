@@ -250,7 +250,8 @@ static void ident_done(machine_t *m, uint64_t now)
     }
     machine_action_trace(m, FOTA_TRACE_INFO, "identified %s IMEI %s revision %s", m->ident.model,
                          m->ident.imei, m->ident.revision);
-    if (m->ident.purpose == PROBE_VERIFY || m->ident.purpose == PROBE_GIVEUP) {
+    if (m->ident.purpose == PROBE_VERIFY || m->ident.purpose == PROBE_GIVEUP ||
+        m->ident.purpose == PROBE_BOOTED) {
         fota_machine_next(m, OUTCOME_READ_BACK, now);
         return;
     }
@@ -276,13 +277,16 @@ static bool is_update_phase(fota_phase_t p)
            p == FOTA_PHASE_END || p == FOTA_PHASE_RESUME;
 }
 
-/* Probing after a transient END, the module starts its retry after all: the read
- * is cancelled (an updater has no AT interpreter) and the update takes the URC. */
+/* Probing after a transient END (or after boot lines where the updater was
+ * awaited), the module starts its retry (its update) after all: the read is
+ * cancelled (an updater has no AT interpreter) and the update takes the URC. */
 bool phase_identify_urc(machine_t *m, const fota_urc_t *u, const char *line, uint64_t now)
 {
     (void)line;
-    if ((m->ident.purpose == PROBE_GIVEUP || m->ident.purpose == PROBE_VERIFY) &&
-        is_update_phase(u->phase) && m->upd.retry_pending) {
+    bool awaited = m->ident.purpose == PROBE_BOOTED ||
+                   ((m->ident.purpose == PROBE_GIVEUP || m->ident.purpose == PROBE_VERIFY) &&
+                    m->upd.retry_pending);
+    if (awaited && is_update_phase(u->phase)) {
         machine_cmd_cancel(m);
         fota_machine_next(m, OUTCOME_RETRYING, now);
         return false;
@@ -294,7 +298,8 @@ bool phase_identify_urc(machine_t *m, const fota_urc_t *u, const char *line, uin
  * rebooting. Any other read is cut by a lost port. */
 void phase_identify_port_gone(machine_t *m, uint64_t now)
 {
-    if (m->ident.purpose == PROBE_VERIFY || m->ident.purpose == PROBE_GIVEUP)
+    if (m->ident.purpose == PROBE_VERIFY || m->ident.purpose == PROBE_GIVEUP ||
+        m->ident.purpose == PROBE_BOOTED)
         fota_machine_next(m, OUTCOME_REBOOTING, now);
     else
         fota_machine_next(m, OUTCOME_PORT_LOST, now);

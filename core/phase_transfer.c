@@ -62,6 +62,7 @@ static bool hop_settle(machine_t *m, uint64_t now)
 
 void phase_transfer_start(machine_t *m, uint64_t now)
 {
+    m->upd.refusal_held = false;
     if (hop_settle(m, now))
         return;
     const fota_package_t *pkg = m->plan.chain[m->plan.hop];
@@ -71,6 +72,8 @@ void phase_transfer_start(machine_t *m, uint64_t now)
      * earlier hop's verify) no longer says what it runs. final_version is set again
      * only by a read after this hop (docs/database.md). */
     m->att.final_version[0] = '\0';
+    /* What a reboot without the update would show again (phase_update_booted). */
+    snprintf(m->upd.hop_from, sizeof m->upd.hop_from, "%s", m->ident.revision);
     m->upd.percent = -1;
     m->upd.end_seen = false;
     m->upd.retry_pending = false;
@@ -98,6 +101,64 @@ void phase_transfer_start(machine_t *m, uint64_t now)
     fota_machine_next(m, OUTCOME_GRANTED, now);
 }
 
+static bool is_error(const fota_at_response_t *r)
+{
+    return r->final == FOTA_AT_FINAL_ERROR || r->final == FOTA_AT_FINAL_CME_ERROR ||
+           r->final == FOTA_AT_FINAL_CMS_ERROR;
+}
+
+/* A module that has just appeared (hot-plugged, powered up with the line) answers
+ * AT and ATI at once but refuses FOTA commands with ERROR until its boot is over;
+ * its boot lines (RDY, +CPIN, +QUSIM, +CFUN, +QIND: SMS DONE / PB DONE) show it.
+ * Such a refusal is waited out like a chain's next hop (quiet.hop after the last
+ * boot line, and never sooner than quiet.hop after the refusal, so a module that
+ * prints nothing more is not asked in a tight loop), at most boot_refusals times
+ * per hop. A refusal counts as "while booting" when a boot line arrived within
+ * quiet.give_up before it or arrives within quiet.give_up after it (the station's
+ * probe may have read the first ones before this visit began). A refusal without
+ * one is the module's answer and stays the FAIL it was, quiet.give_up later. */
+static void boot_wait(machine_t *m, uint64_t now)
+{
+    const fota_quiet_t *q = machine_state_quiet(m);
+    m->upd.boot_refusals++;
+    machine_action_trace(m, FOTA_TRACE_INFO,
+                         "%s while the module boots: again once its boot lines are quiet "
+                         "(%d of %d)",
+                         m->upd.held_text, m->upd.boot_refusals, m->profile->boot_refusals);
+    uint64_t from = m->upd.last_boot_ms > now ? m->upd.last_boot_ms : now;
+    m->t_aux = machine_state_after(from, q->hop_ms);
+}
+
+bool phase_transfer_boot_refused(machine_t *m, const char *what, const char *verb,
+                                 fota_error_class_t cls, const fota_at_response_t *r,
+                                 uint64_t now)
+{
+    const fota_quiet_t *q = machine_state_quiet(m);
+    if (!is_error(r) || !m->profile)
+        return false;
+    if (m->upd.refusals_hop != m->plan.hop) {
+        m->upd.refusals_hop = m->plan.hop;
+        m->upd.boot_refusals = 0;
+    }
+    if (m->upd.boot_refusals >= m->profile->boot_refusals)
+        return false;
+    bool booting = m->upd.last_boot_ms && now <= m->upd.last_boot_ms + q->give_up_ms;
+    if (!booting && cls == FOTA_ERR_NONE)
+        return false;
+    snprintf(m->upd.held_text, sizeof m->upd.held_text, "%s %s: %s", what, verb, r->final_text);
+    m->upd.held_cls = cls;
+    m->upd.held_code = r->code > 0 ? r->code : 0;
+    machine_cmd_cancel(m);
+    machine_action_transfer_end(m); /* nothing flows while it boots: the token goes back */
+    machine_state_set(m, MS_HOP_SETTLE, machine_state_after(now, m->to.reboot_ms));
+    m->upd.refusal_held = !booting;
+    if (booting)
+        boot_wait(m, now);
+    else
+        m->t_aux = machine_state_after(now, q->give_up_ms); /* a boot line may follow */
+    return true;
+}
+
 void phase_transfer_begin(machine_t *m, uint64_t now)
 {
     current(m)->begin(m, now);
@@ -106,8 +167,15 @@ void phase_transfer_begin(machine_t *m, uint64_t now)
 bool phase_transfer_urc(machine_t *m, const fota_urc_t *u, const char *line, uint64_t now)
 {
     if (m->state == MS_HOP_SETTLE) {
-        if (u->phase == FOTA_PHASE_BOOT) /* still booting: wait on from this line */
-            m->t_aux = machine_state_after(now, machine_state_quiet(m)->hop_ms);
+        if (u->phase != FOTA_PHASE_BOOT)
+            return true;
+        if (m->upd.refusal_held) { /* the refusal came while it booted after all */
+            m->upd.refusal_held = false;
+            boot_wait(m, now);
+            return true;
+        }
+        /* still booting: wait on from this line */
+        m->t_aux = machine_state_after(now, machine_state_quiet(m)->hop_ms);
         return true;
     }
     if (m->state == MS_WAIT_TRANSFER || !current(m)->urc)
@@ -131,6 +199,12 @@ void phase_transfer_timer(machine_t *m, uint64_t now)
 {
     if (m->state == MS_HOP_SETTLE) {
         m->t_aux = UINT64_MAX;
+        if (m->upd.refusal_held) { /* no boot line came: the module meant it */
+            m->upd.refusal_held = false;
+            machine_finish_fail(m, m->upd.held_cls, m->upd.held_code, now, "%s",
+                                m->upd.held_text);
+            return;
+        }
         phase_transfer_start(m, now);
         return;
     }
@@ -148,5 +222,6 @@ void phase_transfer_timeout(machine_t *m, uint64_t now)
  * back the module is read again and the plan goes on from its revision. */
 void phase_transfer_port_gone(machine_t *m, uint64_t now)
 {
+    m->upd.refusal_held = false; /* the hop starts over once the port is back */
     fota_machine_next(m, OUTCOME_PORT_LOST, now);
 }

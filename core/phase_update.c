@@ -48,6 +48,7 @@ void phase_update_delivered(machine_t *m, uint64_t now)
     }
     m->upd.percent = -1;
     m->upd.first_urc_wait = true;
+    m->upd.rebooted = false;
     machine_action_progress(m, FOTA_PHASE_DL_END, 100, "package on the module");
     if (m->mp->reboot_after_download) {
         /* The port is left open: EG06xK checks the package before it reboots and
@@ -79,6 +80,8 @@ static void on_fota_reply(machine_t *m, void *ctx, const fota_at_response_t *r, 
     case FOTA_AT_FINAL_ERROR:
     case FOTA_AT_FINAL_CME_ERROR:
     case FOTA_AT_FINAL_CMS_ERROR:
+        if (phase_transfer_boot_refused(m, "AT+QFOTADL", "rejected", FOTA_ERR_REJECTED, r, now))
+            return;
         machine_finish_fail(m, FOTA_ERR_REJECTED, r->code > 0 ? r->code : 0, now,
                             "AT+QFOTADL rejected: %s", r->final_text);
         return;
@@ -248,6 +251,20 @@ static void failed_urc(machine_t *m, const fota_urc_t *u, const char *line, uint
                         "module rejected the package: %s", line);
 }
 
+/* Waiting for the updater's first URC after a reboot (into the updater, or a power
+ * cut mid-update) on a module that has rebooted since the package was delivered: a
+ * USB module's port came back; a UART module reboots behind its open port. Before
+ * that the old firmware is still up, and a late boot line of its own boot means
+ * nothing. */
+static bool awaiting_updater(const machine_t *m)
+{
+    if (!m->port_present || !m->upd.first_urc_wait)
+        return false;
+    if (m->state != MS_REBOOT_DL && m->state != MS_UPDATE)
+        return false;
+    return m->upd.rebooted || m->profile->usb_vendor == 0;
+}
+
 /* Boot lines and "Rebooting....": the quiet windows before the module is read. */
 static void reboot_urc(machine_t *m, const fota_urc_t *u, uint64_t now)
 {
@@ -257,6 +274,12 @@ static void reboot_urc(machine_t *m, const fota_urc_t *u, uint64_t now)
             m->t_aux = machine_state_after(now, q->give_up_ms);
         else if (m->state == MS_DONE_REBOOT && m->port_present)
             m->t_aux = machine_state_after(now, q->boot_ms);
+        else if (awaiting_updater(m))
+            /* A module that boots its firmware instead of the updater (the power was
+             * cut before the update took): once its boot lines are quiet it is read
+             * at once, not after the whole reboot timeout. The updater's URCs may
+             * still follow its boot lines: one cancels the read (phase_identify). */
+            m->t_aux = machine_state_after(now, q->hop_ms);
         return;
     }
     /* GSM/GPRS note: "Finish data downloading, rebooting...." before the update,
@@ -351,6 +374,7 @@ void phase_update_port_gone(machine_t *m, uint64_t now)
         /* Power loss or a reboot mid-update: the module resumes (RG50xQ FOTA
          * Application Note, §4, note). */
         m->upd.first_urc_wait = true;
+        m->upd.rebooted = false;
         phase_update_wait_reboot(m, MS_UPDATE, now);
         return;
     default:
@@ -368,6 +392,7 @@ void phase_update_port_back(machine_t *m, uint64_t now)
         /* The first URC is due within the reboot timeout (RG50xQ FOTA Application
          * Note, §3.3.1). */
         m->t_state = machine_state_after(now, m->to.reboot_ms);
+        m->upd.rebooted = true;
         return;
     case MS_RETRY_REBOOT:
         m->t_state = machine_state_after(now, m->to.reboot_ms);
@@ -439,10 +464,43 @@ void phase_update_timeout(machine_t *m, uint64_t now)
 
 void phase_update_timer(machine_t *m, uint64_t now)
 {
-    if (m->state == MS_DONE_REBOOT)
+    if (m->state == MS_DONE_REBOOT) {
         restarted(m, OUTCOME_RESTARTED, now);
-    else if (m->state == MS_RETRY_REBOOT)
+    } else if (m->state == MS_RETRY_REBOOT) {
         /* Boot URCs and no START: the module gave up and booted normally (RG50xQ
          * FOTA Application Note, §4). */
         restarted(m, OUTCOME_GAVE_UP, now);
+    } else if (awaiting_updater(m)) {
+        machine_action_trace(m, FOTA_TRACE_INFO,
+                             "the module booted (boot lines, no FOTA URC): reading what it runs");
+        m->upd.boot_wait = m->state;
+        restarted(m, OUTCOME_BOOTED, now);
+    }
+}
+
+/* Read after a normal boot where the updater was awaited. The hop's target: the
+ * update took after all (URCs missed), the plan verifies it. The revision the hop
+ * started from: the update never took (the power was cut before the module took
+ * it; no profile knows a rule to resume from there), a FAIL that says so. Anything
+ * else is the plan's verify FAIL. Another IMEI was a FAIL swapped already. */
+void phase_update_booted(machine_t *m, uint64_t now)
+{
+    if (!fota_revision_equal(m->ident.revision, m->upd.hop_from)) {
+        phase_plan_judge(m, now);
+        return;
+    }
+    snprintf(m->att.final_version, sizeof m->att.final_version, "%s", m->ident.revision);
+    machine_finish_fail(m, FOTA_ERR_PORT, 0, now,
+                        "module rebooted on its old firmware %s without updating",
+                        m->ident.revision);
+}
+
+/* The read after a boot was cut: the port dropped again (the module reboots into
+ * its updater after all) or an updater URC came (it takes the URC next). */
+void phase_update_rewait(machine_t *m, uint64_t now)
+{
+    m->t_aux = UINT64_MAX;
+    m->upd.first_urc_wait = true;
+    m->upd.rebooted = m->port_present;
+    machine_state_set(m, m->upd.boot_wait, machine_state_after(now, m->to.reboot_ms));
 }

@@ -107,6 +107,8 @@ typedef struct {
 #define FOTA_QUIET_RESYNC_DEFAULT_MS 300u
 #define FOTA_QUIET_GIVE_UP_DEFAULT_MS 5000u
 #define FOTA_QUIET_HOP_DEFAULT_MS 1500u
+/* `boot_refusals:` when a profile does not say (0..20). */
+#define FOTA_BOOT_REFUSALS_DEFAULT 3
 typedef struct {
     unsigned boot_ms;    /* after a reboot: silence before the first AT poll (0: poll at once) */
     unsigned resync_ms;  /* after a resync AT's OK: late replies are dropped meanwhile */
@@ -139,6 +141,9 @@ typedef struct {
     fota_text_pattern_t *text_patterns;
     size_t n_text_patterns;
     int module_retries;      /* module retries itself this many times (5) */
+    /* A module still booting refuses FOTA commands with ERROR: how many such
+     * refusals the machine waits out (boot lines quiet, then the command again). */
+    int boot_refusals;
     fota_method_profile_t methods[FOTA_METHOD__COUNT];
     fota_error_table_t tables[FOTA_TABLE__COUNT];
     fota_timeouts_t timeouts;

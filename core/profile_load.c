@@ -166,7 +166,7 @@ static int read_progress(fota_yaml_t *y, yaml_node_t *root, fota_yaml_field_t *p
 static int read_profile(fota_yaml_t *y, fota_profile_t *p)
 {
     enum { FAMILY, MODELS, USB, IDENT, URC, RETRIES, PHASES, PATTERNS, METHODS, TIMEOUTS,
-           ERRORS, QUIET, NF };
+           ERRORS, QUIET, REFUSALS, NF };
     fota_yaml_field_t f[NF] = {
         [FAMILY] = {"family", true, 0, 0},       [MODELS] = {"models", true, 0, 0},
         [USB] = {"usb", false, 0, 0},            [IDENT] = {"identify", true, 0, 0},
@@ -174,6 +174,7 @@ static int read_profile(fota_yaml_t *y, fota_profile_t *p)
         [PHASES] = {"phase_names", false, 0, 0}, [PATTERNS] = {"text_patterns", false, 0, 0},
         [METHODS] = {"methods", true, 0, 0},     [TIMEOUTS] = {"timeouts", true, 0, 0},
         [ERRORS] = {"errors", true, 0, 0},       [QUIET] = {"quiet", false, 0, 0},
+        [REFUSALS] = {"boot_refusals", false, 0, 0},
     };
     yaml_node_t *root = fota_yaml_root(y);
     int rc = fota_yaml_map(y, root, f, NF, "profile");
@@ -193,6 +194,9 @@ static int read_profile(fota_yaml_t *y, fota_profile_t *p)
     long v;
     if (!fota_yaml_stop(&rc, fota_yaml_long(y, f[RETRIES].node, "module_retries", 0, 100, &v)))
         p->module_retries = (int)v;
+    if (f[REFUSALS].node &&
+        !fota_yaml_stop(&rc, fota_yaml_long(y, f[REFUSALS].node, "boot_refusals", 0, 20, &v)))
+        p->boot_refusals = (int)v;
     fota_yaml_stop(&rc, read_progress(y, root, &f[PHASES], &f[PATTERNS], f[URC].node != NULL,
                                       p));
     fota_yaml_stop(&rc, fota_profile_read_methods(y, f[METHODS].node, p));
@@ -216,6 +220,7 @@ int fota_profile_load_buffer_all(const char *name, const char *text, size_t len,
         return FOTA_E_NOMEM;
     }
     p->at_interface = -1;
+    p->boot_refusals = FOTA_BOOT_REFUSALS_DEFAULT;
     p->quiet = (fota_quiet_t){FOTA_QUIET_BOOT_DEFAULT_MS, FOTA_QUIET_RESYNC_DEFAULT_MS,
                               FOTA_QUIET_GIVE_UP_DEFAULT_MS, FOTA_QUIET_HOP_DEFAULT_MS};
     p->source = strdup(name ? name : "<input>");

@@ -188,6 +188,17 @@ static void identify(sim_module_t *m)
     ok(m);
 }
 
+/* A module still printing its boot URCs answers AT, ATI and AT+GSN but refuses the
+ * commands that start a FOTA (observed; docs/simulator.md, boot_busy_s). */
+static int booting_refuses(const char *name)
+{
+    static const char *const cmds[] = {"+QFOTADL", "+QFUPL", "+QFUA", "+QFAI"};
+    for (size_t k = 0; k < sizeof cmds / sizeof cmds[0]; k++)
+        if (!strcmp(name, cmds[k]))
+            return 1;
+    return 0;
+}
+
 static void exec_line(sim_module_t *m, char *line)
 {
     while (*line == ' ')
@@ -298,6 +309,10 @@ static void exec_line(sim_module_t *m, char *line)
     }
     if (!strcmp(name, "+QCFG") && is_set)
         return cmd_qcfg(m, args);
+    if (sim_fota_booting(m) && booting_refuses(name)) {
+        sim_log(m, "still booting: AT%s refused", name);
+        return error(m);
+    }
     if (!strcmp(name, "+QFOTADL") && usb) {
         if (is_test)
             return ok(m); /* RG50xQ FOTA note §3.3 test command: OK */

@@ -127,13 +127,35 @@ static void boot_urc(sim_module_t *m)
     const char *const *list = !m->sim_card ? no_sim : m->fam->usb ? usb : uart;
     m->cur = m->at; /* boot URCs go to the AT port only */
     const char *l = list[m->boot_urc_i++];
-    if (!l) {
+    if (l)
+        sim_line(m, "%s", l);
+    if (!l || !list[m->boot_urc_i]) { /* the last one: booted, FOTA commands taken */
         sim_log(m, "booted %s", m->revision);
+        m->busy_boot = 0;
         sim_fota_idle(m);
         return;
     }
-    sim_line(m, "%s", l);
-    sim_fota_go(m, FS_BOOT_URC, sim_ms(m, m->t.boot_urc_s));
+    /* boot_busy_s: the lines spread over the whole busy time, the last one at its end */
+    double gap = m->busy_boot ? m->f.boot_busy_s / 5 : m->t.boot_urc_s;
+    sim_fota_go(m, FS_BOOT_URC, sim_ms(m, gap));
+}
+
+/* A module that has just been plugged in boots: with boot_busy_s its boot URCs
+ * come late, spread over that time, and it refuses FOTA commands until the last
+ * (sim_fota_booting); AT, ATI and AT+GSN are answered meanwhile. */
+void sim_fota_power_up(sim_module_t *m)
+{
+    if (m->f.boot_busy_s <= 0)
+        return;
+    m->busy_boot = 1;
+    m->boot_urc_i = 0;
+    sim_log(m, "booting for %.1f s", m->f.boot_busy_s);
+    sim_fota_go(m, FS_BOOT_URC, sim_ms(m, 0.2));
+}
+
+int sim_fota_booting(const sim_module_t *m)
+{
+    return m->fs == FS_BOOT_URC;
 }
 
 static void do_boot(sim_module_t *m)
@@ -211,13 +233,22 @@ static void upd_step(sim_module_t *m)
         m->fs = FS_STALLED;
         return;
     }
-    if (f->power_loss_at >= 0 && pct >= f->power_loss_at && !m->power_loss_done) {
+    if (f->power_loss_at >= 0 && pct >= f->power_loss_at && !m->power_loss_done &&
+        !m->power_loss_spent) {
         /* RG50xQ FOTA note §4 note: after a power failure the update continues, no retry counted */
         sim_log(m, "power lost at %d%%", pct);
         m->power_loss_done = 1;
         m->resumed = 1;
         m->resume_pct = m->pct;
         m->boot_normal = 0;
+        if (f->power_loss_old) {
+            /* old_firmware: the cut came before the update took; the module boots
+             * its old firmware normally (boot URCs, no FOTA URC), the update lost */
+            m->power_loss_spent = 1;
+            m->resumed = 0;
+            m->boot_normal = 1;
+            sim_fota_free_pkg(m);
+        }
         sim_fota_go(m, FS_POWER_OFF, 0);
         return;
     }

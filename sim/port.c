@@ -441,7 +441,10 @@ int sim_module_init(sim_module_t *m)
         uv_timer_init(loop, &i->t_nmea);
         i->t_dribble.data = i->t_nmea.data = i;
     }
-    return sim_port_up(m, 1);
+    int rc = sim_port_up(m, 1);
+    if (rc == 0)
+        sim_fota_power_up(m);
+    return rc;
 }
 
 void sim_module_close(sim_module_t *m)

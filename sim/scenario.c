@@ -185,6 +185,8 @@ static void apply_faults(ctx_t *c, sim_module_t *m, yaml_node_t *map)
                     get_int(c, v2, key2, &f->power_loss_at);
                 else if (!strcmp(key2, "off_s"))
                     get_num(c, v2, key2, &f->power_off_s);
+                else if (!strcmp(key2, "old_firmware"))
+                    get_bool(c, v2, key2, &f->power_loss_old);
                 else
                     err_at(c, k2, "unknown key '%s' in power_loss", key2);
             }
@@ -206,6 +208,10 @@ static void apply_faults(ctx_t *c, sim_module_t *m, yaml_node_t *map)
             get_int(c, v, key, &f->imei_errors);
         else if (!strcmp(key, "flood"))
             get_int(c, v, key, &f->flood_bps);
+        else if (!strcmp(key, "boot_busy_s")) {
+            if (get_num(c, v, key, &f->boot_busy_s) == 0 && f->boot_busy_s < 0)
+                err_at(c, v, "'%s' wants a number of seconds, 0 or more", key);
+        }
         else if (!strcmp(key, "swap_imei")) {
             char s[32];
             if (get_str(c, v, key, s, sizeof s) == 0) {

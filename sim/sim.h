@@ -71,6 +71,8 @@ typedef struct {
     /* transient failure (520-style) that succeeds on retry k (k > 5: never) */
     int transient_code; int transient_at; int transient_ok_retry;
     int power_loss_at;  double power_off_s; /* -1: none */
+    int power_loss_old; /* power_loss boots the old firmware (update lost), once per run */
+    double boot_busy_s; /* at power-up: boot URCs spread over this long, FOTA commands ERROR */
     sim_phase_t stall_phase; int stall_at;
     sim_phase_t vanish_phase; int vanish_at;
     int garbage;        /* junk bytes between lines */
@@ -217,6 +219,8 @@ struct sim_module {
     int fetch_busy;
     int pct, resume_pct, attempt, end_code, pkg_code, boot_urc_i;
     int boot_normal, resumed, power_loss_done, restoring, swapped;
+    int power_loss_spent;   /* the old-firmware power cut happened (once per run) */
+    int busy_boot;          /* boot_busy_s: this boot's URCs are spread over it */
     unsigned gen;
 };
 
@@ -287,6 +291,8 @@ int sim_fota_command(sim_module_t *m, const char *arg);  /* AT+QFOTADL=arg; 0 = 
 void sim_fota_stream_done(sim_module_t *m, uint8_t *data, size_t len, int complete);
 void sim_fota_legacy_start(sim_module_t *m, uint8_t *data, size_t len);
 void sim_fota_reboot(sim_module_t *m); /* AT+CFUN=1,1 */
+void sim_fota_power_up(sim_module_t *m); /* first appearance: boot_busy_s */
+int sim_fota_booting(const sim_module_t *m); /* boot URCs still coming: FOTA commands ERROR */
 
 /* fetch.c */
 int sim_fetch_start(sim_module_t *m);

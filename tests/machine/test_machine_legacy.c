@@ -126,6 +126,7 @@ static void qfua_flow_control_refused_fails_rejected(void **state)
     h_start(&h);
     h_ident(&h, "M95", OLD, H_IMEI);
     h_cmd(&h, h.profile->methods[FOTA_METHOD_QFUA].flow_command_uart, "ERROR", NULL);
+    h_advance(&h, h.profile->quiet.give_up_ms); /* no boot line follows: it stands */
     h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_REJECTED, 0);
     /* "Otherwise, some data may be lost" (Quectel's FOTA application note for its
      * GSM/GPRS modules, §2.3.1) */

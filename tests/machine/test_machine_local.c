@@ -176,6 +176,7 @@ static void qfupl_refused_fails_upload_with_cme_code(void **state)
     h_cmd(&h, "AT+QFLST=\"*\"", "OK", NULL);
     h_cmd(&h, "AT+QFLDS=\"UFS\"", "+QFLDS: 1000000,2000000", "OK", NULL);
     h_cmd(&h, "AT+QFUPL=\"" NAME "\",100,5,1", "+CME ERROR: 407", NULL);
+    h_advance(&h, h.profile->quiet.give_up_ms); /* no boot line follows: it stands */
     h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_UPLOAD, 407);
     h_teardown(&h);
 }
@@ -205,6 +206,7 @@ static void error_to_local_qfotadl_fails_rejected(void **state)
     fota_package_t *p = to_upload(&h, "RG50xQ", "RG500Q", A06, A07, 1024, NULL);
     qfupl_reply(&h, p, 0, 0);
     h_cmd(&h, "AT+QFOTADL=\"/cache/ufs/" NAME "\"", "ERROR", NULL);
+    h_advance(&h, h.profile->quiet.give_up_ms); /* no boot line follows: it stands */
     h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_REJECTED, 0);
     h_teardown(&h);
 }

@@ -124,6 +124,7 @@ static void error_to_file_command_fails_rejected(void **state)
     h_ident(&h, "EC200T", EC_OLD, H_IMEI);
     h_cmd(&h, "AT+QCFG=\"usbifc\",2,2", "OK", NULL);
     h_cmd(&h, "AT+QFOTADL=\"FILE:3000\"", "ERROR", NULL);
+    h_advance(&h, h.profile->quiet.give_up_ms); /* no boot line follows: it stands */
     h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_REJECTED, 0);
     assert_int_equal(h.ndata, 0);
     h_teardown(&h);

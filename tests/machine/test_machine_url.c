@@ -300,6 +300,7 @@ static void error_to_qfotadl_fails_rejected(void **state)
         h_start(&h);
         h_ident(&h, "RG500Q", RG_A06, H_IMEI);
         h_cmd(&h, "AT+QFOTADL=\"http://10.1.2.3/a.zip\"", cases[i].reply, NULL);
+        h_advance(&h, h.profile->quiet.give_up_ms); /* no boot line follows: it stands */
         h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_REJECTED, cases[i].code);
         assert_non_null(strstr(h_attempt(&h)->error_text, cases[i].reply));
         h_teardown(&h);

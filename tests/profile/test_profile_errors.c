@@ -38,6 +38,7 @@ static void minimal_profile_loads(void **state)
     assert_int_equal(p->at_interface, -1);
     assert_int_equal(p->usb_vendor, 0);
     assert_null(p->urc_prefix);
+    assert_int_equal(p->boot_refusals, FOTA_BOOT_REFUSALS_DEFAULT); /* not written: 3 */
     fota_profile_free(p);
 }
 
@@ -100,6 +101,8 @@ static const struct bad_case {
      "t.yaml:11:21", "unknown scheme 'gopher'"},
     {"method key of another method", HEAD METHODS "    local_prefix: /cache/ufs/\n" TIMEOUTS ERRORS,
      "t.yaml:14:5", "unknown key 'local_prefix'"},
+    {"boot_refusals out of range", HEAD "boot_refusals: 21\n" METHODS TIMEOUTS ERRORS,
+     "t.yaml:7:16", "boot_refusals: 21 is out of range"},
     {"integer out of range", HEAD METHODS "timeouts: {command: 0, reboot: 90, download: 900, "
                                           "stall: 120, total: 1800}\n" ERRORS,
      "t.yaml:14:21", "timeouts.command: 0 is out of range"},

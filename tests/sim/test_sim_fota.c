@@ -287,6 +287,67 @@ static void power_loss_resumes(void **state)
     assert_int_equal(sp_stop(&p), 0);
 }
 
+/* power_loss with old_firmware: the cut came before the update took; the module
+ * boots its old firmware normally (boot URCs through PB DONE, no FOTA URC), and
+ * the next update runs through (the cut happens once per run). */
+static void power_loss_old_firmware_boots_normally(void **state)
+{
+    (void)state;
+    simproc_t p;
+    simconn_t c;
+    start_scenario(&p,
+                   "modules:\n"
+                   "  - slot: pl\n"
+                   "    family: RG50xQ\n"
+                   "    revision: " RG_A06 "\n"
+                   "    faults: {power_loss: {at: 40, off_s: 60, old_firmware: true}}\n",
+                   1);
+    const char *pkg = sp_mkpkg(&p, "u.bin", "--family RG50xQ --from " RG_A06 " --to " RG_A07 " --size 2000");
+    assert_int_equal(sc_open(&c, sp_link(&p, "pl")), 0);
+    upload(&c, "u.bin", pkg);
+    assert_int_equal(sc_at(&c, "AT+QFOTADL=\"/cache/ufs/u.bin\"", T), 0);
+    expect_reenumeration(&c);
+    assert_int_equal(sc_expect(&c, "\"UPDATING\",39\r\n", T), 0);
+    expect_reenumeration(&c);
+    assert_int_equal(sc_expect_not(&c, "\r\n+QIND: PB DONE\r\n", "\"FOTA\"", T), 0);
+    expect_revision(&c, RG_A06);
+    assert_int_equal(sc_at(&c, "AT+QFOTADL=\"/cache/ufs/u.bin\"", T), 0); /* still stored */
+    expect_reenumeration(&c);
+    assert_int_equal(sc_expect(&c, "\"END\",0\r\n", T), 0);
+    expect_reenumeration(&c);
+    expect_boot(&c);
+    expect_revision(&c, RG_A07);
+    sc_close(&c);
+    assert_int_equal(sp_stop(&p), 0);
+}
+
+/* boot_busy_s: at power-up the module boots for that long (5 s here, --speed
+ * 1000): AT and ATI are answered, FOTA commands refused with ERROR, until its
+ * last boot URC; then an upload goes through. */
+static void boot_busy_refuses_fota_commands_until_booted(void **state)
+{
+    (void)state;
+    simproc_t p;
+    simconn_t c;
+    start_scenario(&p,
+                   "modules:\n"
+                   "  - slot: bb\n"
+                   "    family: RG50xQ\n"
+                   "    revision: " RG_A06 "\n"
+                   "    faults: {boot_busy_s: 5000}\n",
+                   1);
+    const char *pkg = sp_mkpkg(&p, "u.bin", "--family RG50xQ --from " RG_A06 " --to " RG_A07 " --size 2000");
+    assert_int_equal(sc_open(&c, sp_link(&p, "bb")), 0);
+    assert_int_equal(sc_at(&c, "AT", T), 0);
+    expect_revision(&c, RG_A06);
+    assert_int_equal(sc_at(&c, "AT+QFUPL=\"u.bin\",2000,5", T), 1);
+    assert_int_equal(sc_at(&c, "AT+QFOTADL=\"/cache/ufs/u.bin\"", T), 1);
+    assert_int_equal(sc_expect(&c, "\r\n+QIND: PB DONE\r\n", 2 * T), 0);
+    upload(&c, "u.bin", pkg);
+    sc_close(&c);
+    assert_int_equal(sp_stop(&p), 0);
+}
+
 /* Stall, vanish, a late port, a swapped module, an error code at a phase. */
 static void update_faults(void **state)
 {
@@ -505,6 +566,8 @@ int main(void)
         cmocka_unit_test(eg06xk_mismatch_deleted_before_reboot),
         cmocka_unit_test(transient_failures_retry_then_give_up),
         cmocka_unit_test(power_loss_resumes),
+        cmocka_unit_test(power_loss_old_firmware_boots_normally),
+        cmocka_unit_test(boot_busy_refuses_fota_commands_until_booted),
         cmocka_unit_test(update_faults),
         cmocka_unit_test(line_faults),
         cmocka_unit_test(scenario_errors_name_line_and_column),
