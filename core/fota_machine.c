@@ -391,6 +391,11 @@ bool fota_machine_finished(const fota_machine_t *m)
     return m->state == MS_FINISHED;
 }
 
+bool fota_machine_plan_final(const fota_machine_t *m)
+{
+    return m->state == MS_WAIT_PROCEED && (m->plan.cls != FOTA_ERR_NONE || m->plan.noop);
+}
+
 const fota_attempt_t *fota_machine_attempt(const fota_machine_t *m)
 {
     return &m->att;

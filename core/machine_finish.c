@@ -14,7 +14,8 @@ void machine_finish_result(machine_t *m, fota_result_t result, uint64_t now)
         return;
     machine_action_transfer_end(m);
     m->att.result = result;
-    m->att.duration_ms = (int64_t)(now - m->started_ms);
+    machine_state_wait_end(m, now); /* finished while queued (abort, SKIP) */
+    m->att.duration_ms = (int64_t)(now - m->started_ms) - m->att.queued_ms;
     if (!m->att.final_version[0] && m->ident.revision[0] && m->ident.have)
         snprintf(m->att.final_version, sizeof m->att.final_version, "%s", m->ident.revision);
     if (result == FOTA_RESULT_PASS) {

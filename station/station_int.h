@@ -101,6 +101,7 @@ typedef struct slot {
     bool wants_token, has_token;
     bool send_pending;       /* a SEND is being written: tell the machine when drained */
     int64_t started_ms;
+    int64_t granted_ms;      /* its upgrade began (GO after the queue): started_at; 0 none */
     int64_t finished_ms;
     /* view */
     char model[64];
