@@ -127,6 +127,8 @@ struct station {
     fota_central_link_t *central; /* run --central: the shipper (NULL without) */
     fota_central_rework_t *rework_central; /* --rework --central: look-ups */
     fota_watch_t *watch;
+    struct fota_dir_wait *ports_wait; /* the ports folder does not exist yet (dir_wait.h) */
+    int64_t ports_since_ms;  /* the ports folder is watched since (--until-idle's first wait) */
     fota_mm_t *mm;           /* ModemManager asked per module (NULL: --no-modem-manager) */
     fota_sched_t sched;
     fota_machine_config_t mcfg;

@@ -905,7 +905,11 @@ def case_kill_restart(c):
     start its running rows are closed INTERRUPTED and the modules, still in the
     upload's data mode, are picked up again."""
     job = local_job(c, "kill", n_size=400000, timeouts={"reboot": 10, "total": 60})
-    c.sim("--count", "2", "--family", "RG50xQ", "--verbose", expect_links=2)
+    # The modules store uploaded data at 40 kB/s (100 B/s x --speed 400; flow control
+    # throttles the station to it): each 400 kB upload lasts 10 s, so the kill below
+    # lands inside both uploads by construction, however loaded the machine is.
+    c.sim("--count", "2", "--family", "RG50xQ", "--verbose", "--data-rate", "100",
+          expect_links=2)
     st = subprocess.Popen([ARGS.station, "run", "--job", job, "--db", c.db, "--ports", c.ports,
                            "--profiles", os.path.join(ARGS.source, "profiles"), "--no-dashboard"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -914,9 +918,10 @@ def case_kill_restart(c):
     # every `AT` of the next station is file data that restarts their data timeout.
     end = time.time() + 20
     while time.time() < end and c.uploads_started() < 2:
-        time.sleep(0.05)
+        time.sleep(0.2)
     st.kill()
     st.wait()
+    check(c.uploads_started() == 2, "killed inside both uploads (none had ended)")
     before = c.rows()
     check(len(before) == 2 and all(r["result"] is None for r in before), f"running rows: {before}")
     r = c.station(job, "--until-idle", check_rc=0)
