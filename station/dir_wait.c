@@ -26,7 +26,7 @@ int fota_dir_exists(const char *dir)
     struct stat sb;
     if (stat(dir, &sb) == 0)
         return S_ISDIR(sb.st_mode) ? 1 : -ENOTDIR;
-    return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+    return errno == ENOENT ? 0 : -errno; /* ENOTDIR: a file on the way, never a folder */
 }
 
 /* The deepest existing folder on dir's path ("/" at worst, "." for a relative

@@ -16,7 +16,8 @@ int fota_dir_wait_start(uv_loop_t *loop, const char *dir, unsigned check_ms,
                         fota_dir_wait_cb appeared, void *ctx, fota_dir_wait_t **out);
 /* Closes its handles; freed once they are closed. NULL is fine. */
 void fota_dir_wait_stop(fota_dir_wait_t *w);
-/* 1: dir is a folder, 0: it (or a folder above it) does not exist, -errno otherwise. */
+/* 1: dir is a folder, 0: it (or a folder above it) does not exist (yet), -errno
+ * otherwise (-ENOTDIR: it, or something on its path, is not a folder). */
 int fota_dir_exists(const char *dir);
 
 #endif
