@@ -345,6 +345,8 @@ void fota_machine_proceed(fota_machine_t *m, fota_decision_t d, const char *reas
         return;
     }
     m->decided = true;
+    if (fota_machine_plan_final(m))
+        m->waiting = false; /* never queued: the station's own moment is no queue */
     fota_machine_next(m, OUTCOME_GO, now_ms);
 }
 

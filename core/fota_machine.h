@@ -30,7 +30,8 @@
  *   limits, and the station says GO without queueing it.
  * - Time waiting for the station (from IDENTIFIED to proceed(), from
  *   TRANSFER_BEGIN to the grant) is the attempt's queued_ms; duration_ms is the
- *   visit from start() to FINISH less queued_ms.
+ *   visit from start() to FINISH less queued_ms. A GO to a plan-final module is
+ *   no end of a queue: its queued_ms stays 0.
  * - TRANSFER_END follows every grant exactly once (also on failure and abort). A
  *   FINISH while still waiting for the grant cancels the request; a grant that
  *   arrives when the machine no longer wants it is returned with TRANSFER_END.
