@@ -31,7 +31,8 @@ typedef struct {
     int hops;                  /* delta packages applied */
     int64_t download_ms;
     int64_t update_ms;
-    int64_t duration_ms;
+    int64_t duration_ms;       /* the module's own time: the visit less queued_ms */
+    int64_t queued_ms;         /* identified, waiting for the station's GO or a transfer token */
 } fota_attempt_t;
 
 /* The longest batch, operator and station names a row holds (bytes, without the

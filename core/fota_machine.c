@@ -384,6 +384,8 @@ void fota_machine_proceed(fota_machine_t *m, fota_decision_t d, const char *reas
         return;
     }
     m->decided = true;
+    if (fota_machine_plan_final(m))
+        m->waiting = false; /* never queued: the station's own moment is no queue */
     fota_machine_next(m, OUTCOME_GO, now_ms);
 }
 
@@ -428,6 +430,11 @@ uint64_t fota_machine_deadline(const fota_machine_t *m)
 bool fota_machine_finished(const fota_machine_t *m)
 {
     return m->state == MS_FINISHED;
+}
+
+bool fota_machine_plan_final(const fota_machine_t *m)
+{
+    return m->state == MS_WAIT_PROCEED && (m->plan.cls != FOTA_ERR_NONE || m->plan.noop);
 }
 
 const fota_attempt_t *fota_machine_attempt(const fota_machine_t *m)

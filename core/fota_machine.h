@@ -25,6 +25,13 @@
  * - IDENTIFIED: the attempt already holds imei, model, family, from/to version,
  *   method and package names; the verdict (unknown model, no package, config) is
  *   only applied after proceed(GO), so the station may SKIP first (rework).
+ *   fota_machine_plan_final() says whether GO would end the visit at once (that
+ *   verdict, or already at the target): such a module needs none of the line's
+ *   limits, and the station says GO without queueing it.
+ * - Time waiting for the station (from IDENTIFIED to proceed(), from
+ *   TRANSFER_BEGIN to the grant) is the attempt's queued_ms; duration_ms is the
+ *   visit from start() to FINISH less queued_ms. A GO to a plan-final module is
+ *   no end of a queue: its queued_ms stays 0.
  * - TRANSFER_END follows every grant exactly once (also on failure and abort). A
  *   FINISH while still waiting for the grant cancels the request; a grant that
  *   arrives when the machine no longer wants it is returned with TRANSFER_END.
@@ -103,6 +110,8 @@ bool fota_machine_next_action(fota_machine_t *m, fota_action_t *out);
 uint64_t fota_machine_deadline(const fota_machine_t *m);
 
 bool fota_machine_finished(const fota_machine_t *m);
+/* After IDENTIFIED: GO would finish at once, sending nothing more (see above). */
+bool fota_machine_plan_final(const fota_machine_t *m);
 const fota_attempt_t *fota_machine_attempt(const fota_machine_t *m);
 const char *fota_machine_state_name(const fota_machine_t *m);
 

@@ -14,7 +14,8 @@ void machine_finish_result(machine_t *m, fota_result_t result, uint64_t now)
         return;
     machine_action_transfer_end(m);
     m->att.result = result;
-    m->att.duration_ms = (int64_t)(now - m->started_ms);
+    machine_state_wait_end(m, now); /* finished while queued (abort, SKIP) */
+    m->att.duration_ms = (int64_t)(now - m->started_ms) - m->att.queued_ms;
     /* final_version stays as the reads after the upgrade left it (verify, give-up,
      * recovery, or a noop PASS's identification): a FAIL, SKIP or INTERRUPTED before
      * any read back has none, never the from_version copied (docs/database.md). */

@@ -225,6 +225,8 @@ struct fota_machine {
     bool transfer_held;             /* TRANSFER_BEGIN granted, END not yet emitted */
     bool flow_on;                   /* SET_FLOW 1 emitted */
     uint64_t started_ms;
+    uint64_t wait_since;            /* entered WAIT_PROCEED / WAIT_TRANSFER (att.queued_ms) */
+    bool waiting;                   /* in one of them since wait_since */
     uint64_t now;                   /* now_ms of the input being processed */
 
     fota_method_t method;
@@ -255,6 +257,7 @@ void fota_machine_next(machine_t *m, machine_outcome_t o, uint64_t now);
 uint64_t machine_state_after(uint64_t now, unsigned ms);
 const char *machine_state_label(machine_state_t s);
 void machine_state_set(machine_t *m, machine_state_t s, uint64_t timeout_at);
+void machine_state_wait_end(machine_t *m, uint64_t now); /* a wait for the station is over */
 void machine_state_timeouts(machine_t *m, const fota_profile_t *p);
 void machine_state_use_profile(machine_t *m, const fota_profile_t *p); /* sets timeouts too */
 const fota_quiet_t *machine_state_quiet(const machine_t *m);

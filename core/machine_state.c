@@ -35,8 +35,29 @@ uint64_t machine_state_after(uint64_t now, unsigned ms)
     return now + (uint64_t)ms;
 }
 
+/* Waiting for the station (its GO after IDENTIFIED, a transfer token) is the line's
+ * time, not the module's: it goes to queued_ms and stays out of duration_ms. */
+static bool waits(machine_state_t s)
+{
+    return s == MS_WAIT_PROCEED || s == MS_WAIT_TRANSFER;
+}
+
+void machine_state_wait_end(machine_t *m, uint64_t now)
+{
+    if (m->waiting) {
+        m->att.queued_ms += (int64_t)(now - m->wait_since);
+        m->waiting = false;
+    }
+}
+
 void machine_state_set(machine_t *m, machine_state_t s, uint64_t timeout_at)
 {
+    if (waits(m->state) && !waits(s))
+        machine_state_wait_end(m, m->now);
+    else if (!waits(m->state) && waits(s)) {
+        m->wait_since = m->now;
+        m->waiting = true;
+    }
     m->state = s;
     m->t_state = timeout_at;
 }

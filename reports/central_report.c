@@ -19,6 +19,7 @@ typedef struct {
     int n_cols;
     unsigned int_cols; /* bit i: column i is an integer in the station's file */
     int since_version; /* the central schema that has the table */
+    int until_version; /* a newer schema copies it with another spec; 0: none */
 } copy_spec_t;
 
 /* The attempts columns (docs/database.md), id excluded. */
@@ -38,12 +39,20 @@ typedef struct {
 
 static const char where_sql[] = SEL_WHERE("attempts");
 
+#define ATT_INT_COLS 1u << 17 | 1u << 19 | 1u << 21 | 1u << 22 | 1u << 23 | 1u << 24 | 1u << 25
+
 static const copy_spec_t copies[] = {
     {"SELECT " ATT_COLS " FROM attempts" SEL_WHERE("attempts")
      " ORDER BY started_at, station, local_id",
      "INSERT INTO attempts (" ATT_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,"
      "?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)",
-     27, 1u << 17 | 1u << 19 | 1u << 21 | 1u << 22 | 1u << 23 | 1u << 24 | 1u << 25, 1},
+     27, ATT_INT_COLS, 1, 4},
+    /* Central schema 4 has queued_ms. */
+    {"SELECT " ATT_COLS ", queued_ms FROM attempts" SEL_WHERE("attempts")
+     " ORDER BY started_at, station, local_id",
+     "INSERT INTO attempts (" ATT_COLS ", queued_ms) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
+     "?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28)",
+     28, ATT_INT_COLS | 1u << 27, 4, 0},
     /* The runs the report's header may name (reports/report_trace.c picks
      * among them as it does in a station's file): those of the selected
      * attempts' batches and stations, started before the span's end, less any
@@ -57,7 +66,7 @@ static const copy_spec_t copies[] = {
      " AND EXISTS (SELECT 1 FROM attempts a" SEL_WHERE("a")
      "  AND a.batch = u.batch AND a.station = u.station)"
      " ORDER BY u.started_at, u.station, u.local_id",
-     "INSERT INTO runs (" RUN_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)", 9, 0, 3},
+     "INSERT INTO runs (" RUN_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)", 9, 0, 3, 0},
 };
 
 static PGconn *connect_checked(const char *dsn, char *errbuf, size_t errlen)
@@ -133,7 +142,8 @@ int fota_central_report_db(const char *dsn, const fota_central_sel_t *sel, sqlit
      * no runs: the header then names stations and operators only. */
     int version = fota_central_version(c);
     for (size_t i = 0; rc == 0 && i < sizeof copies / sizeof copies[0]; i++)
-        if (version >= copies[i].since_version)
+        if (version >= copies[i].since_version &&
+            (!copies[i].until_version || version < copies[i].until_version))
             rc = copy_rows(c, db, &copies[i], sel, errbuf, errlen);
     PQfinish(c);
     if (rc < 0) {

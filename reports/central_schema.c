@@ -127,6 +127,11 @@ static const char *const steps[] = {
     "  PRIMARY KEY (station, local_id));"
     "CREATE INDEX runs_batch ON runs (batch, station, started_at);"
     "CREATE INDEX runs_started ON runs (started_at);",
+
+    /* 3 -> 4: queued_ms as in the station's schema 8: the time an identified
+     * module waited for the line, left out of duration_ms. Rows shipped before
+     * keep NULL (not measured). */
+    "ALTER TABLE attempts ADD COLUMN queued_ms BIGINT;",
 };
 
 _Static_assert(sizeof steps / sizeof steps[0] == FOTA_CENTRAL_SCHEMA_VERSION,

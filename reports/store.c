@@ -42,14 +42,16 @@ enum {
 static const char *const sql[ST__COUNT] = {
     [ST_BEGIN] = "INSERT INTO attempts (batch, station, operator, slot, port, imei, model, family,"
                  " from_version, to_version, method, package_names, package_sha256, started_at,"
-                 " last_heard_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?14)",
+                 " last_heard_at, queued_ms)"
+                 " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?14,0)",
     /* COALESCE: a blank field in a later call never erases what was learnt. */
     [ST_IDENTIFY] = "UPDATE attempts SET slot = COALESCE(?1, slot), port = COALESCE(?2, port),"
                     " imei = COALESCE(?3, imei), model = COALESCE(?4, model),"
                     " family = COALESCE(?5, family), from_version = COALESCE(?6, from_version),"
                     " to_version = COALESCE(?7, to_version), method = COALESCE(?8, method),"
                     " package_names = COALESCE(?9, package_names),"
-                    " package_sha256 = COALESCE(?10, package_sha256), last_heard_at = ?11"
+                    " package_sha256 = COALESCE(?10, package_sha256), last_heard_at = ?11,"
+                    " started_at = COALESCE(?13, started_at), queued_ms = COALESCE(?14, queued_ms)"
                     " WHERE id = ?12 AND result IS NULL",
     [ST_FINISH] = "UPDATE attempts SET slot = COALESCE(?1, slot), port = COALESCE(?2, port),"
                   " imei = COALESCE(?3, imei), model = COALESCE(?4, model),"
@@ -60,7 +62,8 @@ static const char *const sql[ST__COUNT] = {
                   " final_version = COALESCE(?13, final_version), finished_at = ?14, result = ?15,"
                   " noop = ?16, error_class = ?17, error_code = ?18, error_text = ?19,"
                   " module_retries = ?20, hops = ?21, download_ms = ?22, update_ms = ?23,"
-                  " duration_ms = ?24"
+                  " duration_ms = ?24, started_at = COALESCE(?25, started_at),"
+                  " queued_ms = COALESCE(?26, queued_ms)"
                   " WHERE id = ?12 AND result IS NULL",
     [ST_EVENT] = "INSERT INTO events (attempt_id, t_ms, dir, text) VALUES (?1, ?2, ?3, ?4)",
     [ST_HEARD] = "UPDATE attempts SET last_heard_at = MAX(COALESCE(last_heard_at, ''), ?1)"
@@ -314,8 +317,14 @@ int fota_store_attempt_identify(fota_store_t *s, int64_t id, const fota_attempt_
     if (!s || !a)
         return FOTA_E_INVAL;
     sqlite3_stmt *st = s->st[ST_IDENTIFY];
-    if (bind_identity(s, st, id, a) < 0) {
+    /* With a start time this is the module's start after its queue: started_at
+     * becomes that, and queued_ms what it waited (docs/database.md). */
+    int rc = a->started_at_ms > 0
+                 ? bind_time(st, 13, a->started_at_ms) | sqlite3_bind_int64(st, 14, a->queued_ms)
+                 : SQLITE_OK;
+    if (rc != SQLITE_OK || bind_identity(s, st, id, a) < 0) {
         sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
         return FOTA_E_NOMEM;
     }
     return run_update(s, st);
@@ -528,7 +537,8 @@ int fota_store_attempt_close(fota_store_t *s, int64_t id, const fota_attempt_t *
               sqlite3_bind_int(st, 20, a->module_retries) | sqlite3_bind_int(st, 21, a->hops) |
               sqlite3_bind_int64(st, 22, a->download_ms) |
               sqlite3_bind_int64(st, 23, a->update_ms) |
-              sqlite3_bind_int64(st, 24, a->duration_ms);
+              sqlite3_bind_int64(st, 24, a->duration_ms) | bind_time(st, 25, a->started_at_ms) |
+              sqlite3_bind_int64(st, 26, a->queued_ms);
     if (brc != SQLITE_OK) {
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);

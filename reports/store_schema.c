@@ -220,6 +220,12 @@ static const char *const steps[] = {
     "    CASE WHEN sum(pass + fail + interrupted) > 0"
     "      THEN ROUND(1.0 * sum(pass) / sum(pass + fail + interrupted), 4) END AS yield"
     "  FROM slot_summary GROUP BY batch, station, hub;",
+
+    /* 7 -> 8: queued_ms, the time an identified module waited for the line (its
+     * start, a transfer token, the pause); duration_ms leaves it out from now on
+     * and started_at is when the upgrade began. Older rows were never measured:
+     * NULL, and their duration_ms (queue included) stays as it was written. */
+    "ALTER TABLE attempts ADD COLUMN queued_ms INTEGER;",
 };
 
 _Static_assert(sizeof steps / sizeof steps[0] == FOTA_STORE_SCHEMA_VERSION,
@@ -239,6 +245,13 @@ static int user_version(sqlite3 *db, int *out)
 
 int fota_store_schema_migrate(sqlite3 *db, char *errbuf, size_t errlen)
 {
+    return fota_store_schema_migrate_to(db, FOTA_STORE_SCHEMA_VERSION, errbuf, errlen);
+}
+
+int fota_store_schema_migrate_to(sqlite3 *db, int target, char *errbuf, size_t errlen)
+{
+    if (target < 0 || target > FOTA_STORE_SCHEMA_VERSION)
+        target = FOTA_STORE_SCHEMA_VERSION;
     for (;;) {
         /* Read the version inside the write transaction: two stations opening
          * the same new file must not both run step 0. */
@@ -247,11 +260,11 @@ int fota_store_schema_migrate(sqlite3 *db, char *errbuf, size_t errlen)
         int v;
         if (user_version(db, &v) != 0)
             goto rollback;
-        if (v == FOTA_STORE_SCHEMA_VERSION) {
+        if (v == target && v <= FOTA_STORE_SCHEMA_VERSION) {
             sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
             return 0;
         }
-        if (v < 0 || v > FOTA_STORE_SCHEMA_VERSION) {
+        if (v < 0 || v > target) {
             sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
             if (errbuf)
                 snprintf(errbuf, errlen,

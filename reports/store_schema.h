@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <sqlite3.h>
 
-#define FOTA_STORE_SCHEMA_VERSION 7
+#define FOTA_STORE_SCHEMA_VERSION 8
 
 /* Brings a database at any earlier user_version (0 = empty file) to
  * FOTA_STORE_SCHEMA_VERSION, one step per version, each step in its own
@@ -13,6 +13,9 @@
  * resumes where it stopped. A file newer than this build is refused
  * (FOTA_E_STATE): its columns may mean things this code does not know. */
 int fota_store_schema_migrate(sqlite3 *db, char *errbuf, size_t errlen);
+/* The same up to version `target` only: how the tests build the file an older
+ * station left, from that schema's own steps. */
+int fota_store_schema_migrate_to(sqlite3 *db, int target, char *errbuf, size_t errlen);
 
 /* 1 when the file has this table, 0 when not (a file written by an older
  * station), -1 when SQLite cannot tell. */

@@ -24,6 +24,7 @@ struct fota_ship {
     /* Runs (one row per station start) with id <= runs_low are in the central
      * database; -1: not asked yet (runs_seed). */
     int64_t runs_low, runs_next;
+    int version;        /* the file's schema version when opened */
 };
 
 /* The attempts columns in the central table's order after (station, local_id). */
@@ -31,9 +32,16 @@ struct fota_ship {
     "batch, operator, slot, port, imei, model, family, from_version, to_version,"                \
     " final_version, method, package_names, package_sha256, started_at, finished_at, result,"   \
     " noop, error_class, error_code, error_text, module_retries, hops, download_ms, update_ms,"  \
-    " duration_ms, last_heard_at"
+    " duration_ms, last_heard_at, queued_ms"
 static const char attempt_cols[] = ATTEMPT_COLS;
-#define N_ATTEMPT_COLS 26
+/* A file older than schema 8 (shipped beside an older station, never migrated)
+ * has no queued_ms: its rows never measured it, NULL. */
+static const char attempt_cols_v7[] =
+    "batch, operator, slot, port, imei, model, family, from_version, to_version,"
+    " final_version, method, package_names, package_sha256, started_at, finished_at, result,"
+    " noop, error_class, error_code, error_text, module_retries, hops, download_ms, update_ms,"
+    " duration_ms, last_heard_at, NULL";
+#define N_ATTEMPT_COLS 27
 /* Likewise for runs (central schema 3, station schema 7). */
 #define RUN_COLS                                                                                \
     "started_at, batch, operator, job_name, job_path, job_sha256, software_version, packages"
@@ -134,8 +142,11 @@ int fota_ship_open(const char *db_path, fota_ship_t **out, char *errbuf, size_t 
             version = sqlite3_column_int(st, 0);
         sqlite3_finalize(st);
     }
-    if (version < 2)
+    s->version = version;
+    if (version < 2) {
         rc = fota_store_schema_migrate(s->db, errbuf, errlen);
+        s->version = FOTA_STORE_SCHEMA_VERSION;
+    }
     else if (sqlite3_exec(s->db,
                           "CREATE TABLE IF NOT EXISTS central_shipped ("
                           " attempt_id INTEGER PRIMARY KEY, shipped_at TEXT NOT NULL)",
@@ -183,7 +194,7 @@ static int push_id(fota_ship_t *s, int64_t id)
 static int read_attempts(fota_ship_t *s, int max, char ***stations)
 {
     char sql[1024];
-    snprintf(sql, sizeof sql, pick_sql, attempt_cols);
+    snprintf(sql, sizeof sql, pick_sql, s->version >= 8 ? attempt_cols : attempt_cols_v7);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return -1;

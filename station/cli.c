@@ -61,6 +61,8 @@ void fota_cli_usage_run(FILE *f)
           "  --batch NAME        batch recorded on every row (default: the job's name)\n"
           "  --operator ID       operator recorded on every row\n"
           "  --until-idle        exit once every present module has a final result\n"
+          "                      (exit 4 when no module came within the settle + probe\n"
+          "                      windows)\n"
           "  --expect N          exit once N modules have final results\n"
           "  --max-parallel N    override the job's max_parallel\n"
           "  --no-dashboard      plain line log instead of the live dashboard\n"

@@ -106,6 +106,7 @@ void slot_begin(slot_t *s)
     }
     slot_translog_open(s, now);
     s->started_ms = now;
+    s->granted_ms = 0;
     s->finished_ms = 0;
     s->model[0] = s->imei[0] = s->phase[0] = s->result[0] = '\0';
     if (s->query.imei[0])
@@ -200,6 +201,14 @@ void slot_identified(slot_t *s)
         fota_results_identify(st->results, s->att, &id);
     }
     station_log(st, "%s: %s IMEI %s revision %s", s->name, a->model, a->imei, a->from_version);
+    if (fota_machine_plan_final(s->m)) {
+        /* Its verdict is known now (unknown model, no package chain, a job rule it
+         * breaks, already at the target): it needs none of the line's limits, so
+         * it is never queued behind other modules' upgrades or the pause. */
+        fota_machine_proceed(s->m, FOTA_GO, NULL, (uint64_t)now);
+        slot_pump(s);
+        return;
+    }
     station_db_queue_identified(s); /* once its row names it */
 }
 
@@ -221,7 +230,16 @@ void slot_grant(slot_t *s)
     s->in_flight = true;
     fota_sched_start(&st->sched, s->hub);
     station_log(st, "%s: upgrading (%u in flight)", s->name, st->sched.running);
-    fota_machine_proceed(s->m, FOTA_GO, NULL, (uint64_t)station_now(st));
+    int64_t now = station_now(st);
+    fota_machine_proceed(s->m, FOTA_GO, NULL, (uint64_t)now);
+    /* The upgrade begins now: the row's started_at moves here and says how long
+     * the module waited (queued_ms), so a station killed mid-upgrade leaves a row
+     * whose time is the upgrade's own. */
+    s->granted_ms = now;
+    fota_attempt_t go = *fota_machine_attempt(s->m);
+    slot_stamp(s, &go);
+    go.started_at_ms = now;
+    fota_results_identify(st->results, s->att, &go);
     slot_pump(s);
 }
 
@@ -266,11 +284,11 @@ void slot_finish(slot_t *s)
     if (!a.finished_at_ms)
         a.finished_at_ms = now;
     if (!a.started_at_ms)
-        a.started_at_ms = s->started_ms;
+        a.started_at_ms = s->granted_ms ? s->granted_ms : s->started_ms;
     if (!a.imei[0]) /* identification failed before its own read: the probe's */
         fota_copy(a.imei, sizeof a.imei, s->imei);
     if (!a.duration_ms)
-        a.duration_ms = a.finished_at_ms - a.started_at_ms;
+        a.duration_ms = a.finished_at_ms - s->started_ms - a.queued_ms;
     s->recording = s->att;
     s->att = NULL;
     if (fota_results_finish(st->results, s->recording, &a) < 0) {

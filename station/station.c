@@ -16,6 +16,7 @@
 #include "by_path.h"
 #include "central_conn.h"
 #include "check.h"
+#include "dir_wait.h"
 #include "station_lock.h"
 #include "store_runs.h"
 #include "sysinfo.h"
@@ -125,6 +126,14 @@ void station_schedule(station_t *st)
 
 static void station_shutdown(station_t *st);
 
+/* --until-idle with no module yet: how long a newly powered module may take to show
+ * its ports (the settle window) and answer AT (the probe window), the job's. */
+static int64_t station_first_module_ms(const station_t *st)
+{
+    fota_timeouts_t t = fota_timeouts_effective(NULL, &st->job->timeouts);
+    return (int64_t)t.ports_settle_ms + (int64_t)t.probe_ms;
+}
+
 static void idle_cb(uv_timer_t *t)
 {
     station_check_exit(t->data);
@@ -152,12 +161,27 @@ void station_check_exit(station_t *st)
             station_shutdown(st);
         return;
     }
-    if (st->opts->until_idle && !busy) {
-        int64_t quiet = station_now(st) - st->last_link_change_ms;
-        if (quiet >= IDLE_SETTLE_MS)
-            station_shutdown(st);
-        else /* exit when the window ends, not at the next redraw tick */
-            uv_timer_start(&st->idle, idle_cb, (uint64_t)(IDLE_SETTLE_MS - quiet), 0);
+    if (st->opts->until_idle && !busy && !st->ports_wait) {
+        int64_t now = station_now(st);
+        int64_t quiet = now - st->last_link_change_ms;
+        int64_t wait = IDLE_SETTLE_MS - quiet;
+        if (finals == 0) {
+            /* Nothing seen yet: a hub powered after the station gets the time a
+             * module needs to show its ports and answer, from when the ports
+             * folder was there. */
+            int64_t first = station_first_module_ms(st) - (now - st->ports_since_ms);
+            wait = first > wait ? first : wait;
+        }
+        if (wait > 0) { /* exit when the window ends, not at the next redraw tick */
+            uv_timer_start(&st->idle, idle_cb, (uint64_t)wait, 0);
+            return;
+        }
+        if (finals == 0) {
+            station_log(st, "no module seen in %s (waited %.1f s for one); nothing to record",
+                        st->opts->ports, (double)station_first_module_ms(st) / 1000.0);
+            st->exit_code = 4;
+        }
+        station_shutdown(st);
     }
 }
 
@@ -293,6 +317,8 @@ static void station_shutdown(station_t *st)
     station_log(st, "loop: longest gap between ticks %lld ms (expected %d)",
                 (long long)st->tick_max_gap_ms, TICK_MS);
     view_final(st);
+    fota_dir_wait_stop(st->ports_wait);
+    st->ports_wait = NULL;
     fota_watch_stop(st->watch);
     st->watch = NULL;
     fota_mm_stop(st->mm); /* every module given back before the slots go */
@@ -307,12 +333,16 @@ static void station_shutdown(station_t *st)
         uv_close((uv_handle_t *)&st->tty_in, handle_close_noop);
 }
 
-/* The ports directory must exist and be readable before any module is touched: a
- * watch on a missing directory would only ever report an empty line. */
+/* The ports directory must be readable before any module is touched: a watch on a
+ * folder the station may not read would only ever report an empty line. One that
+ * does not exist yet (1) is waited for: udev makes /dev/serial/by-path with the
+ * first USB serial device, so a PC started before its hub has none. */
 static int station_check_ports_dir(const char *ports)
 {
     struct stat sb;
     DIR *ports_dir = NULL;
+    if (fota_dir_exists(ports) == 0)
+        return 1;
     if (stat(ports, &sb) != 0 || !S_ISDIR(sb.st_mode) || !(ports_dir = opendir(ports))) {
         int e = errno;
         fprintf(stderr, "fota-station: ports directory %s: %s%s\n", ports,
@@ -421,15 +451,42 @@ static void station_start_keys(station_t *st)
         fputs("\x1b[2J", stdout); /* once, before the first frame; never again */
 }
 
-static void station_start_watch(station_t *st)
+static void station_watch_ports(station_t *st)
 {
-    st->last_link_change_ms = station_now(st);
+    st->last_link_change_ms = st->ports_since_ms = station_now(st);
     if (fota_watch_start(st->loop, st->opts->ports, RESCAN_MS, on_link, st, &st->watch) < 0) {
         fprintf(stderr, "fota-station: cannot watch %s\n", st->opts->ports);
         st->exit_code = 3;
         station_shutdown(st);
     } else {
         fota_watch_on_error(st->watch, on_watch_error);
+    }
+}
+
+static void ports_appeared(void *ctx, const char *dir)
+{
+    station_t *st = ctx;
+    fota_dir_wait_stop(st->ports_wait);
+    st->ports_wait = NULL;
+    station_log(st, "ports directory %s appeared", dir);
+    station_watch_ports(st);
+    station_check_exit(st);
+}
+
+/* A missing ports folder is waited for (the line log says so), never an exit. */
+static void station_start_watch(station_t *st, bool ports_missing)
+{
+    if (!ports_missing || fota_dir_exists(st->opts->ports) == 1) {
+        station_watch_ports(st);
+        return;
+    }
+    station_log(st, "waiting for %s to appear (udev makes it with the first USB serial device)",
+                st->opts->ports);
+    if (fota_dir_wait_start(st->loop, st->opts->ports, RESCAN_MS, ports_appeared, st,
+                            &st->ports_wait) < 0) {
+        fprintf(stderr, "fota-station: cannot wait for %s (out of memory)\n", st->opts->ports);
+        st->exit_code = 3;
+        station_shutdown(st);
     }
 }
 
@@ -478,8 +535,8 @@ int fota_station_run(const fota_cli_t *opts)
         goto free_config;
     rc = 3;
     int recovered = 0;
-    if (station_check_ports_dir(opts->ports) < 0 ||
-        station_open_results(st, opts->db, &recovered) < 0)
+    int ports = station_check_ports_dir(opts->ports);
+    if (ports < 0 || station_open_results(st, opts->db, &recovered) < 0)
         goto release_locks;
     if (station_make_log_dir(opts->log_dir) < 0)
         goto close_results;
@@ -499,7 +556,7 @@ int fota_station_run(const fota_cli_t *opts)
     station_db_attach(st);
     station_start_central(st);
     station_start_keys(st);
-    station_start_watch(st);
+    station_start_watch(st, ports == 1);
     uv_run(st->loop, UV_RUN_DEFAULT);
 
     rc = station_exit_code(st);

@@ -102,6 +102,7 @@ typedef struct slot {
     bool wants_token, has_token;
     bool send_pending;       /* a SEND is being written: tell the machine when drained */
     int64_t started_ms;
+    int64_t granted_ms;      /* its upgrade began (GO after the queue): started_at; 0 none */
     int64_t finished_ms;
     /* view */
     char model[64];
@@ -127,6 +128,8 @@ struct station {
     fota_central_link_t *central; /* run --central: the shipper (NULL without) */
     fota_central_rework_t *rework_central; /* --rework --central: look-ups */
     fota_watch_t *watch;
+    struct fota_dir_wait *ports_wait; /* the ports folder does not exist yet (dir_wait.h) */
+    int64_t ports_since_ms;  /* the ports folder is watched since (--until-idle's first wait) */
     fota_mm_t *mm;           /* ModemManager asked per module (NULL: --no-modem-manager) */
     fota_sched_t sched;
     fota_machine_config_t mcfg;

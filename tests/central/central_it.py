@@ -33,7 +33,7 @@ ARGS = None
 COLS = ("batch, operator, slot, port, imei, model, family, from_version, to_version, final_version,"
         " method, package_names, package_sha256, started_at, finished_at, result, noop,"
         " error_class, error_code, error_text, module_retries, hops, download_ms, update_ms,"
-        " duration_ms, last_heard_at")
+        " duration_ms, last_heard_at, queued_ms")
 RUN_COLS = "started_at, batch, operator, job_name, job_path, job_sha256, software_version, packages"
 
 
@@ -45,11 +45,11 @@ def rg_package(c):
     return fam, path
 
 
-def station_job(c, fam, path, station, name="central"):
-    return c.write(f"job-{station}.yaml", job_yaml(
+def station_job(c, fam, path, station, name="central", tag="", **timeouts):
+    return c.write(f"job-{station}{tag}.yaml", job_yaml(
         name, [dict(family="RG50xQ", to=fam["to"], method="local",
                     packages=[{"from": fam["rev"], "to": fam["to"], "file": path}])],
-        timeouts={"reboot": 10, "total": 60}, station=station))
+        timeouts={"reboot": 10, "total": 60, **timeouts}, station=station))
 
 
 def line(c, tag, imeis, faults=None, revisions=None):
@@ -194,7 +194,7 @@ def case_three_stations(c):
     check(lr == 9, f"latest_results: one row per IMEI: {lr}")
     # Yield per hub centrally is what each station's file says: the same rule in
     # both SQL dialects (central schema 2, station schema 7).
-    check(count(pg, "SELECT version FROM fota_schema") == 3, "central schema version 3")
+    check(count(pg, "SELECT version FROM fota_schema") == 4, "central schema version 4")
     for p, db, name in procs:
         con = sqlite3.connect(db)
         lh = [[str(i), h] for i, h in con.execute(
@@ -260,15 +260,19 @@ def check_central_header(pg, procs, runs):
 
 
 def older_central_and_file(c, pg, procs):
-    """A central database at schema 2 (no runs) migrates in place when a station
-    ships, and gets every run; a station file from before runs still ships."""
-    pg.psql("DROP TABLE runs; UPDATE fota_schema SET version = 2")
+    """A central database at schema 2 (no runs, no queued_ms) migrates in place
+    when a station ships, gets every run and keeps its rows (queued_ms NULL: not
+    measured); a station file from before runs and queued_ms still ships."""
+    pg.psql("DROP TABLE runs; ALTER TABLE attempts DROP COLUMN queued_ms;"
+            " UPDATE fota_schema SET version = 2")
     for _, db, name in procs:
         r = subprocess.run([ARGS.station, "ship", "--db", db, "--central", pg.dsn()],
                            capture_output=True, text=True)
         check(r.returncode == 0, f"{name}: ship to a schema-2 database: {r.stdout}{r.stderr}")
-    check(count(pg, "SELECT version FROM fota_schema") == 3, "migrated to 3 in place")
+    check(count(pg, "SELECT version FROM fota_schema") == 4, "migrated to 4 in place")
     check(count(pg, "SELECT count(*) FROM attempts") == 9, "the attempts stayed")
+    check(count(pg, "SELECT count(*) FROM attempts WHERE queued_ms IS NULL") == 9,
+          "rows shipped before schema 4 never measured their queue")
     for _, db, name in procs:
         same_runs_as_file(pg, db, name)
     old = os.path.join(c.dir, "schema6.db")
@@ -276,7 +280,9 @@ def older_central_and_file(c, pg, procs):
     dst = sqlite3.connect(old)
     src.backup(dst)
     src.close()
-    dst.executescript("DROP TABLE runs; DELETE FROM central_shipped; PRAGMA user_version = 6;")
+    dst.executescript("DROP VIEW hub_summary; DROP VIEW slot_summary; DROP VIEW attempts_hub;"
+                      "ALTER TABLE attempts DROP COLUMN queued_ms;"
+                      "DROP TABLE runs; DELETE FROM central_shipped; PRAGMA user_version = 6;")
     dst.close()
     r = subprocess.run([ARGS.station, "ship", "--db", old, "--central", pg.dsn()],
                        capture_output=True, text=True)
@@ -374,9 +380,11 @@ def case_sigkill(c):
     fam, path = rg_package(c)
     job = station_job(c, fam, path, "kill")
     os.makedirs(os.path.join(c.dir, "empty"))
-    r = subprocess.run(run_cmd(c, job, c.db, os.path.join(c.dir, "empty"), "--until-idle"),
+    # no module there: exit 4 once the settle and probe windows (1 s here) are over
+    empty = station_job(c, fam, path, "kill", tag="-empty", probe=1)
+    r = subprocess.run(run_cmd(c, empty, c.db, os.path.join(c.dir, "empty"), "--until-idle"),
                        capture_output=True, text=True)
-    check(r.returncode == 0, f"empty run creates the file: {r.stdout}{r.stderr}")
+    check(r.returncode == 4, f"empty run creates the file: {r.stdout}{r.stderr}")
     fill_backlog(c, c.db, 20000, 5)
     imeis = [luhn_imei(f"3539180578{i:04d}") for i in range(2)]
     _, ports = line(c, "k", imeis)

@@ -387,9 +387,84 @@ static void station_queueing_does_not_count_against_total(void **state)
     h_advance(&h, 60000); /* the module never comes back: the total (30 s) ends it */
     h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_TIMEOUT, 0);
     assert_non_null(strstr(h_attempt(&h)->error_text, "total"));
-    /* ended 30 s after the grant: 100 s waiting for GO + 100 s for the token + 30 s */
+    /* ended 30 s after the grant: 100 s waiting for GO + 100 s for the token are the
+     * line's (queued_ms); the module's own time is the rest */
+    assert_int_equal(h_attempt(&h)->queued_ms, 200000);
     int64_t d = h_attempt(&h)->duration_ms;
-    assert_true(d >= 229000 && d <= 231000);
+    assert_true(d >= 29000 && d <= 31000);
+    h_teardown(&h);
+}
+
+/* A module whose plan is already its verdict (no profile, no package chain, already
+ * at the target) needs none of the line's limits: the machine says so at
+ * IDENTIFIED, and GO then finishes at once with nothing queued. A module with work
+ * to do is not final. */
+static void plan_verdict_is_known_at_identification(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *model, *revision;
+        bool final;
+        fota_result_t result;
+        fota_error_class_t cls;
+    } cases[] = {
+        {"RG500Q", A06, false, FOTA_RESULT_PASS, FOTA_ERR_NONE},
+        {"XY123Z", A06, true, FOTA_RESULT_FAIL, FOTA_ERR_UNKNOWN_MODEL},
+        {"RG500Q", "RG500QEAAAR11A03M4G", true, FOTA_RESULT_FAIL, FOTA_ERR_NO_PACKAGE},
+        {"RG500Q", A07, true, FOTA_RESULT_PASS, FOTA_ERR_NONE},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        h_t h;
+        setup_rg(&h);
+        h.auto_go = false;
+        h_start(&h);
+        h_ident(&h, cases[i].model, cases[i].revision, H_IMEI);
+        assert_int_equal(h.n_identified, 1);
+        assert_int_equal(fota_machine_plan_final(h.m), cases[i].final);
+        if (cases[i].final) {
+            h_advance(&h, 3); /* the station's own moment before its GO */
+            fota_machine_proceed(h.m, FOTA_GO, NULL, h.now);
+            h_expect_result(&h, cases[i].result, cases[i].cls, 0);
+            assert_int_equal(h_attempt(&h)->queued_ms, 0);
+            h_expect_no_tx(&h);
+        }
+        h_teardown(&h);
+    }
+}
+
+/* Queued time is measured from IDENTIFIED to GO, however the wait ends: a module
+ * the station stops while it waits (abort) was queued until then, and its own
+ * time is its identification alone. */
+static void queued_until_go_or_the_end(void **state)
+{
+    (void)state;
+    h_t h;
+    setup_rg(&h);
+    h.auto_go = false;
+    uint64_t start = h.now;
+    h_start(&h);
+    h_ident(&h, "RG500Q", A06, H_IMEI);
+    h_advance(&h, 45000);
+    fota_machine_proceed(h.m, FOTA_GO, NULL, h.now);
+    h_cmd(&h, QFOTADL, "OK", NULL);
+    h_advance(&h, 7000);
+    fota_machine_abort(h.m, "station shutdown", h.now);
+    h_expect_result(&h, FOTA_RESULT_INTERRUPTED, FOTA_ERR_NONE, 0);
+    assert_int_equal(h_attempt(&h)->queued_ms, 45000);
+    assert_int_equal(h_attempt(&h)->duration_ms, (int64_t)(h.now - start - 45000));
+    h_teardown(&h);
+
+    setup_rg(&h);
+    h.auto_go = false;
+    start = h.now;
+    h_start(&h);
+    h_ident(&h, "RG500Q", A06, H_IMEI);
+    uint64_t ident_ms = h.now;
+    h_advance(&h, 20000);
+    fota_machine_abort(h.m, "station shutdown", h.now);
+    h_expect_result(&h, FOTA_RESULT_INTERRUPTED, FOTA_ERR_NONE, 0);
+    assert_int_equal(h_attempt(&h)->queued_ms, 20000);
+    assert_int_equal(h_attempt(&h)->duration_ms, (int64_t)(ident_ms - start));
     h_teardown(&h);
 }
 
@@ -408,6 +483,8 @@ int main(void)
         cmocka_unit_test(already_at_target_is_noop_pass),
         cmocka_unit_test(qgmr_revision_with_suffix_matches_target),
         cmocka_unit_test(no_chain_fails_no_package),
+        cmocka_unit_test(plan_verdict_is_known_at_identification),
+        cmocka_unit_test(queued_until_go_or_the_end),
         cmocka_unit_test(station_skip_records_reason),
         cmocka_unit_test(abort_is_interrupted),
         cmocka_unit_test(late_reply_after_timeout_is_never_taken),

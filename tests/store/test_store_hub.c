@@ -140,6 +140,7 @@ static void schema_6_file_opens_and_migrates(void **state)
                                   "DROP VIEW hub_summary; DROP VIEW slot_summary;"
                                   "DROP VIEW attempts_hub; DROP TABLE runs; DROP INDEX attempts_slot;"
                                   "UPDATE attempts SET package_sha256 = '-';"
+                                  "ALTER TABLE attempts DROP COLUMN queued_ms;"
                                   "PRAGMA user_version = 6;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
@@ -149,7 +150,7 @@ static void schema_6_file_opens_and_migrates(void **state)
     assert_int_equal(fota_store_open("v6.db", &s, err, sizeof err), 0);
     sqlite3 *r = tu_reader("v6.db");
     assert_int_equal(tu_int(r, "PRAGMA user_version"), FOTA_STORE_SCHEMA_VERSION);
-    assert_int_equal(FOTA_STORE_SCHEMA_VERSION, 7);
+    assert_int_equal(FOTA_STORE_SCHEMA_VERSION, 8);
     assert_text(r, "SELECT package_sha256 FROM attempts", NULL);
     assert_text(r, "SELECT hub || ' ' || yield FROM hub_summary", USB "2 0.0");
     assert_int_equal(tu_int(r, "SELECT count(*) FROM runs"), 0);
