@@ -343,6 +343,7 @@ static int station_check_ports_dir(const char *ports)
     DIR *ports_dir = NULL;
     if (fota_dir_exists(ports) == 0)
         return 1;
+    errno = 0; /* a stat that works on a file leaves errno as it was: not ours */
     if (stat(ports, &sb) != 0 || !S_ISDIR(sb.st_mode) || !(ports_dir = opendir(ports))) {
         int e = errno;
         fprintf(stderr, "fota-station: ports directory %s: %s%s\n", ports,
