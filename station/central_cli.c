@@ -56,10 +56,11 @@ static const char usage[] =
     "Exit status: 0 everything shipped (or stopped by a signal with --follow),\n"
     "2 usage error, 3 database or central server unusable.\n";
 
+/* Monotonic: only intervals (offline since, the next ping) are measured with it. */
 static int64_t now_ms(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -89,7 +90,7 @@ static void say_offline(shipper_t *sh, const char *why)
     char clean[512], iso[FOTA_ISO_LEN];
     fota_central_scrub(sh->dsn, why, clean, sizeof clean);
     if (!sh->offline_since)
-        sh->offline_since = now_ms();
+        sh->offline_since = fota_wall_ms(); /* shown as a date */
     if (sh->follow && !drain)
         printf("central: offline since %s: %s; retrying in %d s\n",
                fota_iso_format(sh->offline_since, iso), clean, sh->backoff_ms / 1000);

@@ -77,8 +77,8 @@ void slot_begin(slot_t *s)
     fota_attempt_t a;
     memset(&a, 0, sizeof a);
     slot_stamp(s, &a);
-    int64_t now = station_now(st);
-    a.started_at_ms = now;
+    int64_t now = station_now(st), wall = station_wall(st);
+    a.started_at_ms = wall;
     a.result = FOTA_RESULT_INTERRUPTED;
     /* Queued (committed at once when the database is free): a busy database never
      * keeps a module from starting. */
@@ -96,7 +96,7 @@ void slot_begin(slot_t *s)
     s->m = fota_machine_new(&cfg);
     if (!s->m) {
         /* Its row says INTERRUPTED: the module was never touched. */
-        a.finished_at_ms = now;
+        a.finished_at_ms = wall;
         fota_copy(a.error_text, sizeof a.error_text, "station out of memory");
         fota_results_finish(st->results, s->att, &a);
         s->att = NULL;
@@ -104,9 +104,10 @@ void slot_begin(slot_t *s)
         slot_set_state(s, SLOT_IGNORED, FOTA_DASH_IDLE);
         return;
     }
-    slot_translog_open(s, now);
+    slot_translog_open(s, wall);
     s->started_ms = now;
-    s->granted_ms = 0;
+    s->started_at_ms = wall;
+    s->granted_at_ms = 0;
     s->finished_ms = 0;
     s->model[0] = s->imei[0] = s->phase[0] = s->result[0] = '\0';
     if (s->query.imei[0])
@@ -235,10 +236,10 @@ void slot_grant(slot_t *s)
     /* The upgrade begins now: the row's started_at moves here and says how long
      * the module waited (queued_ms), so a station killed mid-upgrade leaves a row
      * whose time is the upgrade's own. */
-    s->granted_ms = now;
+    s->granted_at_ms = station_wall(st);
     fota_attempt_t go = *fota_machine_attempt(s->m);
     slot_stamp(s, &go);
-    go.started_at_ms = now;
+    go.started_at_ms = s->granted_at_ms;
     fota_results_identify(st->results, s->att, &go);
     slot_pump(s);
 }
@@ -280,15 +281,18 @@ void slot_finish(slot_t *s)
     station_t *st = s->st;
     fota_attempt_t a = *fota_machine_attempt(s->m);
     slot_stamp(s, &a);
-    int64_t now = station_now(st);
+    /* started_at/finished_at are the wall clock at those events, duration_ms the
+     * monotonic time between them: after a wall-clock step the two disagree, by
+     * design (each is true of its own clock; docs/database.md). */
+    int64_t now = station_now(st), wall = station_wall(st);
     if (!a.finished_at_ms)
-        a.finished_at_ms = now;
+        a.finished_at_ms = wall;
     if (!a.started_at_ms)
-        a.started_at_ms = s->granted_ms ? s->granted_ms : s->started_ms;
+        a.started_at_ms = s->granted_at_ms ? s->granted_at_ms : s->started_at_ms;
     if (!a.imei[0]) /* identification failed before its own read: the probe's */
         fota_copy(a.imei, sizeof a.imei, s->imei);
     if (!a.duration_ms)
-        a.duration_ms = a.finished_at_ms - s->started_ms - a.queued_ms;
+        a.duration_ms = now - s->started_ms - a.queued_ms;
     s->recording = s->att;
     s->att = NULL;
     if (fota_results_finish(st->results, s->recording, &a) < 0) {
@@ -301,7 +305,7 @@ void slot_finish(slot_t *s)
     uv_timer_stop(&s->timer);
     slot_release_token(s);
     if (s->translog) {
-        fota_translog_line(s->translog, now, FOTA_TRACE_INFO, fota_result_name(a.result));
+        fota_translog_line(s->translog, wall, FOTA_TRACE_INFO, fota_result_name(a.result));
         fclose(s->translog);
         s->translog = NULL;
     }
@@ -424,9 +428,9 @@ void slot_committed(void *ctx, fota_results_attempt_t *h, const fota_attempt_t *
 
 void slot_trace(slot_t *s, fota_trace_dir_t dir, const char *text)
 {
-    int64_t now = station_now(s->st);
+    int64_t wall = station_wall(s->st); /* events and transcript lines are dated */
     if (s->att)
-        fota_results_event(s->st->results, s->att, now, dir, text ? text : "");
-    fota_translog_line(s->translog, now, dir, text);
+        fota_results_event(s->st->results, s->att, wall, dir, text ? text : "");
+    fota_translog_line(s->translog, wall, dir, text);
 }
 

@@ -17,6 +17,7 @@
 #include "central_conn.h"
 #include "check.h"
 #include "dir_wait.h"
+#include "iso_time.h"
 #include "station_lock.h"
 #include "store_runs.h"
 #include "sysinfo.h"
@@ -34,9 +35,19 @@
 
 int64_t station_now(const station_t *st)
 {
-    /* Monotonic (uv_hrtime), expressed as Unix epoch ms so the machine's timestamps
-     * can go straight into started_at / finished_at. */
-    return st->hr_base_ms + (int64_t)((uv_hrtime() - st->hr_base_ns) / 1000000u);
+    /* Monotonic (uv_hrtime): deadlines, timers, durations and queue time. Never
+     * stored or shown as a date; a wall-clock step (NTP syncing after start) must
+     * not stretch or shrink a timeout. */
+    (void)st;
+    return (int64_t)(uv_hrtime() / 1000000u);
+}
+
+int64_t station_wall(const station_t *st)
+{
+    /* Read at the event, never derived from a base taken at start: a station
+     * started before NTP synced dates its rows right from the step on. */
+    (void)st;
+    return fota_wall_ms();
 }
 
 static int slot_cmp_name(const void *key, const void *elem)
@@ -374,13 +385,9 @@ static int station_make_log_dir(const char *log_dir)
     return 0;
 }
 
-/* Clock base, line limits and the machine's configuration: nothing here can fail. */
+/* Line limits and the machine's configuration: nothing here can fail. */
 static void station_init_state(station_t *st, const fota_cli_t *opts)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    st->hr_base_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    st->hr_base_ns = uv_hrtime();
     st->opts = opts;
     st->batch = opts->batch ? opts->batch : st->job->name;
     st->loop = uv_default_loop();

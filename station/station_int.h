@@ -101,9 +101,10 @@ typedef struct slot {
     bool in_flight;          /* counted in max_parallel / max_per_hub */
     bool wants_token, has_token;
     bool send_pending;       /* a SEND is being written: tell the machine when drained */
-    int64_t started_ms;
-    int64_t granted_ms;      /* its upgrade began (GO after the queue): started_at; 0 none */
+    int64_t started_ms;      /* monotonic: the dashboard's elapsed, the duration */
     int64_t finished_ms;
+    int64_t started_at_ms;   /* wall clock at the visit's start: the row's started_at */
+    int64_t granted_at_ms;   /* wall clock at GO after the queue: started_at; 0 none */
     /* view */
     char model[64];
     char imei[32];
@@ -159,13 +160,15 @@ struct station {
     bool paused_logged;
     bool quit_asked;         /* q pressed once with modules in flight */
     char banner[256];
-    int64_t hr_base_ms;      /* epoch ms at start (see station_now) */
-    uint64_t hr_base_ns;
     int exit_code;
     struct fota_loop_lag *loop_lag; /* FOTA_LOOP_LAG_MS benchmarks only, else NULL */
 };
 
+/* Two clocks: station_now is monotonic ms for the machine, timers, durations and
+ * queue time; station_wall is Unix epoch ms (CLOCK_REALTIME) read at the event for
+ * every time stored or shown (started_at, finished_at, events, transcripts, log). */
 int64_t station_now(const station_t *st);
+int64_t station_wall(const station_t *st);
 void station_schedule(station_t *st);
 void station_check_exit(station_t *st);
 

@@ -34,7 +34,7 @@ void station_log(station_t *st, const char *fmt, ...)
      * or starts a line of its own. */
     fota_printable(raw, msg, sizeof msg);
     char t[40];
-    fota_iso_time(station_now(st), t, sizeof t);
+    fota_iso_time(station_wall(st), t, sizeof t);
     if (st->dashboard) {
         /* Under the table, the last few messages (a pause's reason among them). */
         char *l = log_ring[log_n % STATION_LOG_LINES];

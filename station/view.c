@@ -103,7 +103,7 @@ void view_done(station_t *st)
     if (st->console_gone)
         return;
     char t[40], fp[64], fin[64], lost[48] = "";
-    fota_iso_time(station_now(st), t, sizeof t);
+    fota_iso_time(station_wall(st), t, sizeof t);
     /* The batch's yields, earlier runs included: what `report --batch` says. */
     fota_store_yield_t y;
     fota_results_batch_yield(st->results, &y);

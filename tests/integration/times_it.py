@@ -31,13 +31,13 @@ def scenario(c, name, mods):
     return c.write(name, yaml.safe_dump({"defaults": {"timing": SCEN_TIMING}, "modules": mods}))
 
 
-def start_station(c, job, *extra, ports=None):
+def start_station(c, job, *extra, ports=None, env=None):
     """A station in the background, its output in station.log (read with log())."""
     out = open(os.path.join(c.dir, "station.log"), "w")
     st = subprocess.Popen([ARGS.station, "run", "--job", job, "--db", c.db,
                            "--ports", ports or c.ports,
                            "--profiles", os.path.join(ARGS.source, "profiles"), "--no-dashboard",
-                           *extra], stdout=out, stderr=subprocess.STDOUT)
+                           *extra], stdout=out, stderr=subprocess.STDOUT, env=env)
     c.procs.append(st)
     return st
 
@@ -202,12 +202,95 @@ def case_ports_folder_appears(c):
           f"two upgraded: {rows}")
 
 
+def case_wall_clock_step(c):
+    """A station started before NTP synced: its wall clock steps +24 h while it runs.
+    Module 1 upgraded with the clock as it was; the clock steps; module 2, swapped
+    into the same slot later, is dated 24 h later (started_at, finished_at, its
+    events, its transcript file's name, the line log), while both duration_ms stay
+    the few seconds each upgrade took. The station runs under an LD_PRELOAD shim
+    that adds the offset in a file (the test's to write) to CLOCK_REALTIME,
+    gettimeofday and time(); its monotonic clock is untouched, as with NTP."""
+    day_ms = 86400 * 1000
+    offset = c.write("clock-offset", "0")
+    fam = FAMILIES["RG50xQ"]
+    path, _ = c.mkpkg("RG50xQ", fam["rev"], fam["to"], "a06-a07.zip")
+    job = c.write("job.yaml", job_yaml("step", [dict(family="RG50xQ", to=fam["to"], method="local",
+                                                     packages=[{"from": fam["rev"], "to": fam["to"],
+                                                                "file": path}])],
+                                       timeouts={"reboot": 10, "total": 120}))
+    slot = slot_name(0)
+    imeis = [luhn_imei("35693803564390"), luhn_imei("35693803564391")]
+    env = dict(os.environ, FOTA_TEST_CLOCK_OFFSET_FILE=offset,
+               LD_PRELOAD=" ".join(filter(None, [ARGS.clock_shift, os.environ.get("LD_PRELOAD")])),
+               # a sanitized station: the shim is preloaded ahead of the ASan runtime
+               ASAN_OPTIONS=":".join(filter(None, [os.environ.get("ASAN_OPTIONS"),
+                                                   "verify_asan_link_order=0"])))
+    logs = os.path.join(c.dir, "translog")
+    os.makedirs(logs)
+    st = start_station(c, job, "--expect", "2", "--log-dir", logs, env=env)
+    sim1 = c.sim("--scenario", scenario(c, "one.yaml", [{"family": "RG50xQ", "slot": slot,
+                                                         "imei": imeis[0]}]),
+                 expect_links=1, speed=SCEN_SPEED, log="sim-1.log")
+    wait_for("module 1's verdict", lambda: (row_of(c, it.hub_port(slot)) or {}).get("result"))
+    c.stop(sim1)                                  # the operator pulls module 1
+    wait_for("module 1 removed", lambda: not os.listdir(c.ports))
+    c.write("clock-offset", str(86400))           # NTP steps the clock a day forward
+    c.sim("--scenario", scenario(c, "two.yaml", [{"family": "RG50xQ", "slot": slot,
+                                                  "imei": imeis[1]}]),
+          expect_links=1, speed=SCEN_SPEED, log="sim-2.log")
+    try:
+        rc = st.wait(120)
+    except subprocess.TimeoutExpired:
+        raise it.Fail(f"--expect 2 did not end the run:\n{log(c)}")
+    check(rc == 0, f"both passed: exit 0, got {rc}\n{log(c)}")
+    rows = c.rows()
+    check(len(rows) == 2 and [r["imei"] for r in rows] == imeis and
+          all(r["result"] == "PASS" for r in rows), f"two PASS rows in order: {rows}")
+    one, two = rows
+    for r in rows:
+        check(500 <= r["duration_ms"] <= 60000, f"duration_ms is the upgrade's few seconds: {r}")
+    gap = iso_ms(two["started_at"]) - iso_ms(one["started_at"])
+    check(day_ms <= gap <= day_ms + 90000,
+          f"module 2 started 24 h (plus the swap) after module 1: {gap} ms\n{one}\n{two}")
+    gap = iso_ms(two["finished_at"]) - iso_ms(one["finished_at"])
+    check(day_ms <= gap <= day_ms + 90000, f"and finished 24 h after it: {gap} ms")
+    own = iso_ms(two["finished_at"]) - iso_ms(two["started_at"])
+    check(abs(own - two["duration_ms"]) <= 5000,
+          f"no step during module 2: its times agree with its duration ({own} ms): {two}")
+    import sqlite3
+    con = sqlite3.connect(c.db)
+    ev = {a: con.execute("SELECT min(t_ms), max(t_ms) FROM events WHERE attempt_id=?", (a,)).fetchone()
+          for a in (one["id"], two["id"])}
+    heard = con.execute("SELECT last_heard_at FROM attempts ORDER BY id").fetchall()
+    con.close()
+    check(ev[one["id"]][1] < iso_ms(one["finished_at"]) + 5000, f"module 1's events: {ev}")
+    check(ev[two["id"]][0] >= ev[one["id"]][1] + day_ms - 1000,
+          f"module 2's events dated after the step: {ev}")
+    check(heard[1][0] and iso_ms(heard[1][0]) >= iso_ms(one["finished_at"]) + day_ms - 1000,
+          f"module 2's last_heard_at after the step: {heard}")
+    from datetime import datetime, timezone
+
+    def day(ms):
+        return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y%m%d")
+    names = sorted(os.listdir(logs))
+    want = [f"{day(iso_ms(r['started_at']))}-" for r in rows]
+    check(len(names) == 2 and all(any(n.startswith(w) and n.endswith(f"-{r['id']}.log")
+                                      for n in names) for w, r in zip(want, rows)),
+          f"transcript files named by the day each began ({want}): {names}")
+    text = log(c)
+    lines = [ln for ln in text.splitlines() if f"attempt {two['id']}" in ln]
+    check(lines and lines[0][:10] == two["started_at"][:10],
+          f"the line log dates module 2 after the step ({two['started_at'][:10]}): {lines}")
+
+
 CASES = {k[5:]: v for k, v in dict(globals()).items() if k.startswith("case_")}
 
 
 def main():
     global ARGS
-    ARGS = it.arg_parser().parse_args()
+    ap = it.arg_parser()
+    ap.add_argument("--clock-shift", help="the LD_PRELOAD shim that steps CLOCK_REALTIME")
+    ARGS = ap.parse_args()
     it.run_cases(CASES, ARGS)
 
 
