@@ -5,6 +5,7 @@
 #include "utf8.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,7 +125,8 @@ static int fail(fota_store_t *s, sqlite3 *db, char *errbuf, size_t errlen, const
     return FOTA_E_IO;
 }
 
-int fota_store_open(const char *path, fota_store_t **out, char *errbuf, size_t errlen)
+static int store_open(const char *path, fota_store_t **out, char *errbuf, size_t errlen,
+                      bool check)
 {
     *out = NULL;
     fota_store_t *s = calloc(1, sizeof *s);
@@ -144,6 +146,16 @@ int fota_store_open(const char *path, fota_store_t **out, char *errbuf, size_t e
             snprintf(errbuf, errlen, "%s; it is left as it is (%s)", why,
                      kind == FOTA_STORE_KIND_NEWER ? "use the newer fota-station"
                                                    : "give --db a new file or a results database");
+        fota_store_close(s);
+        return FOTA_E_STATE;
+    }
+    if (check && kind == FOTA_STORE_KIND_OURS && fota_store_intact(s->db, why, sizeof why) < 0) {
+        if (errbuf)
+            snprintf(errbuf, errlen,
+                     "the file is damaged (quick_check: %s); it is left as it is: restore it "
+                     "from a backup or start a new file", why);
+        /* Not even the WAL folded in on close: the main file stays as it was. */
+        sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
         fota_store_close(s);
         return FOTA_E_STATE;
     }
@@ -173,6 +185,16 @@ int fota_store_open(const char *path, fota_store_t **out, char *errbuf, size_t e
             return fail(s, s->db, errbuf, errlen, "prepare");
     *out = s;
     return 0;
+}
+
+int fota_store_open(const char *path, fota_store_t **out, char *errbuf, size_t errlen)
+{
+    return store_open(path, out, errbuf, errlen, false);
+}
+
+int fota_store_open_checked(const char *path, fota_store_t **out, char *errbuf, size_t errlen)
+{
+    return store_open(path, out, errbuf, errlen, true);
 }
 
 void fota_store_close(fota_store_t *s)

@@ -11,6 +11,10 @@ typedef struct fota_store fota_store_t;
 
 /* Opens or creates the file, sets WAL + busy timeout, migrates older schemas. */
 int fota_store_open(const char *path, fota_store_t **out, char *errbuf, size_t errlen);
+/* The same, for the station's writer at start: an existing results file is read
+ * through with PRAGMA quick_check first, and a damaged one is refused
+ * (FOTA_E_STATE) before anything is written to it. */
+int fota_store_open_checked(const char *path, fota_store_t **out, char *errbuf, size_t errlen);
 void fota_store_close(fota_store_t *s);
 
 /* Attempts left running by a station that died are closed as INTERRUPTED, with

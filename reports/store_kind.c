@@ -2,7 +2,9 @@
  * store_kind.h. */
 #include "store_kind.h"
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "store_schema.h"
 
@@ -49,4 +51,39 @@ fota_store_kind_t fota_store_kind(sqlite3 *db, char *why, size_t len)
         snprintf(why, len, "it is not a FOTA results database (a table attempts but user_version "
                            "%lld)", version);
     return FOTA_STORE_KIND_FOREIGN;
+}
+
+/* PRAGMA quick_check: every page of every b-tree read once (no index-to-table
+ * cross-check, which integrity_check would add at many times the cost). A damaged
+ * page accepted at start fails later writes one by one (every module left
+ * "queued"); refused here, the file is left for a restore. */
+int fota_store_intact(sqlite3 *db, char *why, size_t len)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "PRAGMA quick_check(3)", -1, &st, NULL) != SQLITE_OK) {
+        snprintf(why, len, "%s", sqlite3_errmsg(db));
+        return -1;
+    }
+    int rc, rows = 0;
+    size_t n = 0;
+    bool ok = false;
+    why[0] = '\0';
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        if (rows++ == 0 && t && strcmp(t, "ok") == 0)
+            ok = true;
+        else if (t && n < len) /* its first lines, one after the other */
+            n += (size_t)snprintf(why + n, len - n, "%s%s", n ? "; " : "", t);
+    }
+    if (rc != SQLITE_DONE) {
+        ok = false;
+        if (n < len)
+            snprintf(why + n, len - n, "%s%s", n ? "; " : "", sqlite3_errmsg(db));
+    }
+    sqlite3_finalize(st);
+    if (!ok)
+        for (char *p = why; *p; p++) /* SQLite's lines: one line of ours */
+            if (*p == '\n')
+                *p = ' ';
+    return ok ? 0 : -1;
 }

@@ -21,4 +21,8 @@ typedef enum {
  * in words for NEWER and FOREIGN (a file that is not SQLite at all is FOREIGN). */
 fota_store_kind_t fota_store_kind(sqlite3 *db, char *why, size_t len);
 
+/* PRAGMA quick_check, reading only: 0 when SQLite says "ok", else -1 with its
+ * first findings (or the error that stopped it) in why, on one line. */
+int fota_store_intact(sqlite3 *db, char *why, size_t len);
+
 #endif

@@ -294,7 +294,8 @@ int fota_results_open(const char *path, fota_results_t **out, int *recovered, ch
     fota_results_t *r = calloc(1, sizeof *r);
     if (!r)
         return FOTA_E_NOMEM;
-    int rc = fota_store_open(path, &r->store, errbuf, errlen);
+    /* The writer checks the file before the crash recovery writes to it. */
+    int rc = fota_store_open_checked(path, &r->store, errbuf, errlen);
     if (rc < 0) {
         free(r);
         return rc;

@@ -368,7 +368,7 @@ static int station_check_ports_dir(const char *ports)
 
 static int station_open_results(station_t *st, const char *db, int *recovered)
 {
-    char errbuf[256] = "";
+    char errbuf[512] = ""; /* room for quick_check's findings */
     if (fota_results_open(db, &st->results, recovered, errbuf, sizeof errbuf) < 0) {
         fprintf(stderr, "fota-station: database %s: %s; not starting\n", db, errbuf);
         return -1;

@@ -201,6 +201,45 @@ def case_foreign_db(c):
     check(len(c.rows(db=empty)) == 1, "an empty file is initialised and used")
 
 
+def case_damaged_db(c):
+    """A results file with a damaged page (garbage written over the events table's
+    b-tree page of a file the station made: start and crash recovery never read it,
+    the first transcript written would fail) is refused at start: exit 3, PRAGMA
+    quick_check's finding in words, the main file byte for byte as it was. The
+    good copy of the same file still starts."""
+    sim = c.sim("--count", "2", "--family", "RG50xQ", expect_links=2)
+    fam = FAMILIES["RG50xQ"]
+    noop = c.write("noop.yaml", it.job_yaml("damaged", [dict(family="RG50xQ", to=fam["rev"],
+                                                           method="url", url="http://127.0.0.1:9/x")]))
+    c.station(noop, "--until-idle", "--no-dashboard", check_rc=0)
+    c.stop(sim)
+    check(len(c.rows()) == 2, f"a real results file: {c.rows()}")
+    good = os.path.join(c.dir, "good.db")
+    with open(c.db, "rb") as f, open(good, "wb") as g:
+        g.write(f.read())
+    con = sqlite3.connect(c.db)
+    page_size = con.execute("PRAGMA page_size").fetchone()[0]
+    root = con.execute("SELECT rootpage FROM sqlite_master WHERE name='events'").fetchone()[0]
+    con.close()
+    check(root > 1, f"the events table has a page of its own: {root}")
+    with open(c.db, "r+b") as f:  # a page header and cell pointers SQLite cannot read
+        f.seek((root - 1) * page_size)
+        f.write(b"\xee" * 64)
+    before = open(c.db, "rb").read()
+    mtime = os.stat(c.db).st_mtime_ns
+    time.sleep(0.05)
+    r = c.station(noop, "--until-idle", "--no-dashboard", check_rc=3)
+    check(f"database {c.db}: the file is damaged (quick_check: " in r.stderr and
+          "restore it from a backup or start a new file; not starting" in r.stderr,
+          f"the reason in words: {r.stderr}")
+    check(open(c.db, "rb").read() == before and os.stat(c.db).st_mtime_ns == mtime,
+          "the damaged file is byte for byte as it was")
+    r = c.station(local_job(c, "good", timeouts={"probe": 1}), "--until-idle", "--no-dashboard",
+                  db=good, check_rc=4)  # started, found no module: the check passed
+    check("damaged" not in r.stderr and "no module seen" in r.stdout + r.stderr,
+          f"the good copy starts: {r.stdout}{r.stderr}")
+
+
 def case_name_limits(c):
     """--batch beyond 127 bytes, --operator beyond 63 and a job name beyond 127 are
     refused with exit 2 naming the limit (the job's name at file:line:column),
