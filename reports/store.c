@@ -452,8 +452,8 @@ int fota_store_event(fota_store_t *s, int64_t attempt_id, int64_t t_ms, fota_tra
     s->ev[s->n_ev++] = (pending_event_t){attempt_id, t_ms, now, dir, m};
     s->ev_bytes += strlen(m) + 32;
     /* The age limit keeps last_heard_at (the INTERRUPTED finished_at) and the
-     * transcript within seconds of the truth even if nobody calls flush. */
-    /* A wall clock stepped back (heard in the "future") flushes too, rather than
+     * transcript within seconds of the truth even if nobody calls flush. A wall
+     * clock stepped back (a line heard in the "future") flushes too, rather than
      * holding the lines until the clock catches up. */
     if (s->n_ev >= FOTA_STORE_EVENT_BATCH || s->ev_bytes >= FOTA_STORE_EVENT_BYTES ||
         now - s->ev[0].heard_ms >= FOTA_STORE_EVENT_AGE_MS || now < s->ev[0].heard_ms)
