@@ -84,6 +84,11 @@ static int read_transient_errors(fota_yaml_t *y, yaml_node_t *n, fota_ident_retr
             t->plain_error = true;
             continue;
         }
+        if (s && it->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && (*s < '0' || *s > '9')) {
+            fota_yaml_stop(&rc, fota_yaml_fail(y, it, "%s: expected a +CME ERROR code or "
+                                                      "ERROR, found '%.40s'", what, s));
+            continue;
+        }
         long v;
         int one = fota_yaml_long(y, it, what, 0, 65535, &v);
         if (one) {
