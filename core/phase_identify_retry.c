@@ -11,6 +11,7 @@
 #include "machine_internal.h"
 
 #include <string.h>
+#include <strings.h>
 
 typedef struct {
     const fota_profile_t *p;    /* NULL: before ATI named the model, no USB hint */
@@ -26,6 +27,28 @@ static bool lists_code(const fota_profile_t *p, int code)
     return false;
 }
 
+/* The code of a +CME ERROR in text form (AT+CMEE=2), by 3GPP TS 27.007 §9.2.1's
+ * names of the general errors a module answers while it starts; -1 otherwise. */
+static int cme_code(const fota_at_response_t *r)
+{
+    static const struct { int code; const char *text; } names[] = {
+        {3, "operation not allowed"}, {4, "operation not supported"}, {10, "SIM not inserted"},
+        {11, "SIM PIN required"},      {13, "SIM failure"},            {14, "SIM busy"},
+        {15, "SIM wrong"},
+    };
+    if (r->code >= 0 || !r->final_text)
+        return r->code;
+    const char *t = strchr(r->final_text, ':');
+    if (!t)
+        return -1;
+    while (*++t == ' ')
+        ;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcasecmp(t, names[i].text) == 0)
+            return names[i].code;
+    return -1;
+}
+
 /* Does profile p take r as transient? A plain ERROR only while boot lines arrive
  * (one within quiet.give_up before it): otherwise it is the module's answer (a
  * firmware without AT+GSN says ERROR, and AT+CGSN follows at once). */
@@ -33,7 +56,7 @@ static bool transient_in(const machine_t *m, const fota_profile_t *p,
                          const fota_at_response_t *r, uint64_t now)
 {
     if (r->final == FOTA_AT_FINAL_CME_ERROR)
-        return r->code >= 0 && lists_code(p, r->code);
+        return cme_code(r) >= 0 && lists_code(p, cme_code(r));
     if (r->final != FOTA_AT_FINAL_ERROR || !p->ident_retry.plain_error)
         return false;
     return m->upd.last_boot_ms && now <= m->upd.last_boot_ms + p->quiet.give_up_ms;

@@ -86,6 +86,23 @@ static void refusal_past_the_bound_fails_as_before(void **state)
     h_teardown(&h);
 }
 
+/* AT+CMEE=2 style: the same codes by their 3GPP TS 27.007 names. */
+static void sim_busy_in_text_form_is_asked_again(void **state)
+{
+    (void)state;
+    h_t h;
+    setup_rg(&h);
+    h_start(&h);
+    ate0(&h);
+    h_cmd(&h, "ATI", "+CME ERROR: SIM busy", NULL);
+    expect_again_after_delay(&h, "ATI");
+    h_rx(&h, "+CME ERROR: operation not allowed");
+    expect_again_after_delay(&h, "ATI");
+    h_rx(&h, "+CME ERROR: SIM not inserted"); /* 10: not listed, the module's answer */
+    h_expect_result(&h, FOTA_RESULT_FAIL, FOTA_ERR_PROTOCOL, 0);
+    h_teardown(&h);
+}
+
 /* A code the profile does not list (10: SIM not inserted) is the module's answer. */
 static void unlisted_code_fails_at_once(void **state)
 {
@@ -241,6 +258,7 @@ int main(void)
         cmocka_unit_test(sim_busy_to_ati_is_asked_again_then_passes),
         cmocka_unit_test(refusal_past_the_bound_fails_as_before),
         cmocka_unit_test(unlisted_code_fails_at_once),
+        cmocka_unit_test(sim_busy_in_text_form_is_asked_again),
         cmocka_unit_test(sim_busy_to_gsn_asks_gsn_again),
         cmocka_unit_test(plain_error_is_transient_only_while_booting),
         cmocka_unit_test(a_profile_may_turn_it_off),
