@@ -317,7 +317,7 @@ void fota_machine_tick(fota_machine_t *m, uint64_t now_ms)
     }
     if (now_ms >= m->t_aux) {
         m->t_aux = UINT64_MAX;
-        if (m->cmd.resync == RESYNC_QUIET)
+        if (machine_cmd_waiting(m))
             machine_cmd_quiet_over(m, now_ms);
         else if (m->port_present && phase_ops(m)->timer)
             phase_ops(m)->timer(m, now_ms);

@@ -89,7 +89,24 @@ void machine_cmd_cancel(machine_t *m)
 {
     fota_at_chat_cancel(m->chat);
     m->cmd.reply = NULL;
+    if (machine_cmd_waiting(m))
+        m->t_aux = UINT64_MAX; /* the window was the command's: nothing follows it now */
     m->cmd.resync = RESYNC_NONE;
+}
+
+bool machine_cmd_waiting(const machine_t *m)
+{
+    return m->cmd.resync == RESYNC_QUIET || m->cmd.resync == RESYNC_DELAY;
+}
+
+void machine_cmd_again(machine_t *m, unsigned delay_ms, machine_reply_fn reply, void *ctx,
+                       uint64_t now)
+{
+    machine_cmd_t *c = &m->cmd;
+    c->reply = reply;
+    c->ctx = ctx;
+    c->resync = RESYNC_DELAY;
+    m->t_aux = machine_state_after(now, delay_ms);
 }
 
 void machine_cmd_free(machine_t *m)
@@ -155,10 +172,12 @@ static void resync_response(machine_t *m, const fota_at_response_t *r, uint64_t 
 void machine_cmd_quiet_over(machine_t *m, uint64_t now)
 {
     machine_cmd_t *c = &m->cmd;
+    bool delayed = c->resync == RESYNC_DELAY; /* its caller traced why */
     c->resync = RESYNC_NONE;
     if (c->line || c->is_wait) {
-        machine_action_trace(m, FOTA_TRACE_INFO, "resynchronised: retrying %s",
-                             c->line ? c->line : "wait");
+        if (!delayed)
+            machine_action_trace(m, FOTA_TRACE_INFO, "resynchronised: retrying %s",
+                                 c->line ? c->line : "wait");
         cmd_issue(m, now);
         return;
     }

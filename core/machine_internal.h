@@ -97,6 +97,7 @@ typedef enum {
     RESYNC_NONE,
     RESYNC_AT,      /* plain AT in flight */
     RESYNC_QUIET,   /* OK seen: quiet window before the command is retried */
+    RESYNC_DELAY,   /* a transient refusal: the same command again after a delay */
 } resync_t;
 
 typedef struct fota_machine machine_t;
@@ -134,6 +135,8 @@ typedef enum { ID_SYNC, ID_ATE0, ID_ATI, ID_GSN, ID_CGSN, ID_QGMR } ident_step_t
 typedef struct {
     probe_purpose_t purpose;
     ident_step_t step;
+    int retry_step;                 /* the step `retries` counts for; -1 none yet */
+    int retries;                    /* transient refusals asked again at that step */
     char model[64];
     char revision[96];
     char imei[32];
@@ -298,6 +301,13 @@ void machine_cmd_wait(machine_t *m, const char *expect, unsigned timeout_ms,
 void machine_cmd_resync(machine_t *m, uint64_t until, machine_reply_fn reply, void *ctx,
                         uint64_t now);
 void machine_cmd_on_response(machine_t *m, const fota_at_response_t *r, uint64_t now);
+/* From inside a reply callback: the command that just answered is sent again once
+ * delay_ms passed (the quiet window's timer, nothing sent meanwhile); that reply
+ * goes to reply(m, ctx, …). */
+void machine_cmd_again(machine_t *m, unsigned delay_ms, machine_reply_fn reply, void *ctx,
+                       uint64_t now);
+/* A quiet window or a delay of machine_cmd_again is running on t_aux. */
+bool machine_cmd_waiting(const machine_t *m);
 void machine_cmd_quiet_over(machine_t *m, uint64_t now);
 /* Forget the command in flight: no reply will come (its late lines are noise). */
 void machine_cmd_cancel(machine_t *m);
@@ -316,6 +326,12 @@ void machine_finish_result(machine_t *m, fota_result_t result, uint64_t now);
 void phase_identify_start(machine_t *m, probe_purpose_t purpose, bool sync_first, uint64_t now);
 bool phase_identify_urc(machine_t *m, const fota_urc_t *u, const char *line, uint64_t now);
 void phase_identify_port_gone(machine_t *m, uint64_t now);
+/* phase_identify_retry.c: r, a refusal of the identification command in flight, is
+ * transient by the profile (identify.transient_errors) and retries are left: it is
+ * asked again after quiet.ident_retry (reply gets that answer) and true is returned;
+ * false: the caller's verdict as before. */
+bool phase_identify_retry(machine_t *m, const fota_at_response_t *r, machine_reply_fn reply,
+                          uint64_t now);
 
 /* ---- phase_plan.c -------------------------------------------------------------- */
 void phase_plan_decide(machine_t *m, uint64_t now);   /* plan, then IDENTIFIED */

@@ -75,7 +75,8 @@ void machine_state_timeouts(machine_t *m, const fota_profile_t *p)
 const fota_quiet_t *machine_state_quiet(const machine_t *m)
 {
     static const fota_quiet_t dflt = {FOTA_QUIET_BOOT_DEFAULT_MS, FOTA_QUIET_RESYNC_DEFAULT_MS,
-                                      FOTA_QUIET_GIVE_UP_DEFAULT_MS, FOTA_QUIET_HOP_DEFAULT_MS};
+                                      FOTA_QUIET_GIVE_UP_DEFAULT_MS, FOTA_QUIET_HOP_DEFAULT_MS,
+                                      FOTA_QUIET_IDENT_RETRY_DEFAULT_MS};
     const fota_profile_t *p = m->profile ? m->profile : m->cfg.profile_hint;
     return p ? &p->quiet : &dflt;
 }

@@ -70,6 +70,7 @@ void phase_identify_start(machine_t *m, probe_purpose_t purpose, bool sync_first
 {
     machine_state_set(m, MS_IDENT, UINT64_MAX);
     m->ident.purpose = purpose;
+    m->ident.retry_step = -1; /* every identification has its own retries */
     m->t_aux = UINT64_MAX;
     m->ident.model[0] = m->ident.revision[0] = m->ident.imei[0] = '\0';
     if (sync_first) {
@@ -179,6 +180,11 @@ static void on_reply(machine_t *m, void *ctx, const fota_at_response_t *r, uint6
 {
     (void)ctx;
     bool ok = r->final == FOTA_AT_FINAL_OK;
+    /* SIM busy, not allowed yet, ERROR while booting: asked again (the profile's
+     * identify.transient_errors), then the verdict below. */
+    if (!ok && m->ident.step != ID_SYNC && m->ident.step != ID_ATE0 &&
+        phase_identify_retry(m, r, on_reply, now))
+        return;
     switch (m->ident.step) {
     case ID_SYNC:
         step_ate0(m, now); /* the line is in step after the reboot */

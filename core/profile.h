@@ -107,6 +107,7 @@ typedef struct {
 #define FOTA_QUIET_RESYNC_DEFAULT_MS 300u
 #define FOTA_QUIET_GIVE_UP_DEFAULT_MS 5000u
 #define FOTA_QUIET_HOP_DEFAULT_MS 1500u
+#define FOTA_QUIET_IDENT_RETRY_DEFAULT_MS 2000u
 /* `boot_refusals:` when a profile does not say (0..20). */
 #define FOTA_BOOT_REFUSALS_DEFAULT 3
 typedef struct {
@@ -114,7 +115,20 @@ typedef struct {
     unsigned resync_ms;  /* after a resync AT's OK: late replies are dropped meanwhile */
     unsigned give_up_ms; /* after END,<transient>: boot lines and no START this long = gave up */
     unsigned hop_ms;     /* chains: boot lines quiet this long before the next hop's command */
+    unsigned ident_retry_ms; /* an identification command refused transiently: asked again after this */
 } fota_quiet_t;
+
+/* `identify.transient_errors` / `identify.retries` when a profile does not say: a
+ * module whose SIM is still being read answers +CME ERROR: 3 (operation not allowed)
+ * or 14 (SIM busy) (3GPP TS 27.007 §9.2.1), and a plain ERROR while it boots. */
+#define FOTA_IDENT_TRANSIENT_MAX 16
+#define FOTA_IDENT_RETRIES_DEFAULT 3
+typedef struct {
+    int codes[FOTA_IDENT_TRANSIENT_MAX]; /* +CME ERROR: <n> that clears by itself */
+    size_t n_codes;
+    bool plain_error;    /* a plain ERROR counts while the module's boot lines arrive */
+    int retries;         /* asks again per identification command (0..20) */
+} fota_ident_retry_t;
 
 typedef struct {
     char *family;            /* "RG50xQ" */
@@ -132,6 +146,7 @@ typedef struct {
     char *imei_command;      /* "AT+GSN" (fallback "AT+CGSN") */
     char *imei_fallback_command;
     char *revision_command;  /* optional "AT+QGMR"; NULL when absent */
+    fota_ident_retry_t ident_retry; /* transient refusals of those commands */
     /* FOTA; urc_prefix/urc_tag are NULL for a family without +QIND URCs (legacy
      * GSM, per the GSM FOTA note, reports plain text lines only: see text_patterns) */
     char *urc_prefix;        /* "+QIND:" */

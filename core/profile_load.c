@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "yaml_profile.h"
 
@@ -64,25 +65,78 @@ static int read_usb(fota_yaml_t *y, yaml_node_t *n, fota_profile_t *p)
     return rc;
 }
 
+/* identify.transient_errors: CME codes (0..65535) and the word ERROR, each once. */
+static int read_transient_errors(fota_yaml_t *y, yaml_node_t *n, fota_ident_retry_t *t)
+{
+    const char *what = "identify.transient_errors";
+    size_t cnt = 0;
+    int rc = fota_yaml_seq(y, n, what, &cnt);
+    if (rc)
+        return rc;
+    t->n_codes = 0;
+    t->plain_error = false;
+    for (size_t i = 0; i < cnt; i++) {
+        yaml_node_t *it = fota_yaml_item(y, n, i);
+        const char *s = fota_yaml_scalar(it);
+        if (s && strcasecmp(s, "ERROR") == 0) {
+            if (t->plain_error)
+                fota_yaml_stop(&rc, fota_yaml_fail(y, it, "%s: ERROR is listed twice", what));
+            t->plain_error = true;
+            continue;
+        }
+        if (s && it->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && (*s < '0' || *s > '9')) {
+            fota_yaml_stop(&rc, fota_yaml_fail(y, it, "%s: expected a +CME ERROR code or "
+                                                      "ERROR, found '%.40s'", what, s));
+            continue;
+        }
+        long v;
+        int one = fota_yaml_long(y, it, what, 0, 65535, &v);
+        if (one) {
+            fota_yaml_stop(&rc, one);
+            continue;
+        }
+        bool twice = false;
+        for (size_t k = 0; k < t->n_codes; k++)
+            twice |= t->codes[k] == (int)v;
+        if (twice)
+            fota_yaml_stop(&rc, fota_yaml_fail(y, it, "%s: code %ld is listed twice", what, v));
+        else if (t->n_codes == FOTA_IDENT_TRANSIENT_MAX)
+            fota_yaml_stop(&rc, fota_yaml_fail(y, it, "%s: at most %d codes", what,
+                                               FOTA_IDENT_TRANSIENT_MAX));
+        else
+            t->codes[t->n_codes++] = (int)v;
+    }
+    return rc;
+}
+
 static int read_identify(fota_yaml_t *y, yaml_node_t *n, fota_profile_t *p)
 {
-    enum { MODEL, IMEI, FALLBACK, REV };
-    fota_yaml_field_t f[] = {
+    enum { MODEL, IMEI, FALLBACK, REV, TRANSIENT, RETRIES, NF };
+    fota_yaml_field_t f[NF] = {
         [MODEL] = {"model", true, 0, 0},
         [IMEI] = {"imei", true, 0, 0},
         [FALLBACK] = {"imei_fallback", false, 0, 0},
         [REV] = {"revision", false, 0, 0},
+        [TRANSIENT] = {"transient_errors", false, 0, 0},
+        [RETRIES] = {"retries", false, 0, 0},
     };
     char **dst[] = {&p->ident_command, &p->imei_command, &p->imei_fallback_command,
                     &p->revision_command};
-    int rc = fota_yaml_map(y, n, f, 4, "identify");
+    int rc = fota_yaml_map(y, n, f, NF, "identify");
     for (size_t i = 0; i < 4; i++) {
         char what[40];
         snprintf(what, sizeof what, "identify.%s", f[i].key);
         if ((f[i].node || f[i].required) &&
             fota_yaml_stop(&rc, fota_yaml_str(y, f[i].node, what, dst[i])))
-            break;
+            return rc;
     }
+    if (f[TRANSIENT].node &&
+        fota_yaml_stop(&rc, read_transient_errors(y, f[TRANSIENT].node, &p->ident_retry)))
+        return rc;
+    long v;
+    if (f[RETRIES].node &&
+        !fota_yaml_stop(&rc, fota_yaml_long(y, f[RETRIES].node, "identify.retries", 0, 20, &v)))
+        p->ident_retry.retries = (int)v;
     return rc;
 }
 
@@ -133,13 +187,14 @@ static int read_timeouts(fota_yaml_t *y, yaml_node_t *n, fota_profile_t *p)
 /* Optional `quiet:` mapping; today's fixed waits are the defaults. */
 static int read_quiet(fota_yaml_t *y, yaml_node_t *n, fota_profile_t *p)
 {
-    fota_yaml_field_t f[] = {{"boot", false, 0, 0}, {"resync", false, 0, 0},
-                             {"give_up", false, 0, 0}, {"hop", false, 0, 0}};
+    fota_yaml_field_t f[] = {{"boot", false, 0, 0},    {"resync", false, 0, 0},
+                             {"give_up", false, 0, 0}, {"hop", false, 0, 0},
+                             {"ident_retry", false, 0, 0}};
     unsigned *const dst[] = {&p->quiet.boot_ms, &p->quiet.resync_ms, &p->quiet.give_up_ms,
-                             &p->quiet.hop_ms};
-    const unsigned lo[] = {0, 0, 0, 0};
-    const unsigned hi[] = {60000, 10000, 600000, 60000};
-    return n ? read_seconds_map(y, n, f, 4, "quiet", lo, hi, dst) : 0;
+                             &p->quiet.hop_ms, &p->quiet.ident_retry_ms};
+    const unsigned lo[] = {0, 0, 0, 0, 0};
+    const unsigned hi[] = {60000, 10000, 600000, 60000, 60000};
+    return n ? read_seconds_map(y, n, f, 5, "quiet", lo, hi, dst) : 0;
 }
 
 /* phase_names and text_patterns: how FOTA progress is recognised. Checks that need
@@ -222,7 +277,10 @@ int fota_profile_load_buffer_all(const char *name, const char *text, size_t len,
     p->at_interface = -1;
     p->boot_refusals = FOTA_BOOT_REFUSALS_DEFAULT;
     p->quiet = (fota_quiet_t){FOTA_QUIET_BOOT_DEFAULT_MS, FOTA_QUIET_RESYNC_DEFAULT_MS,
-                              FOTA_QUIET_GIVE_UP_DEFAULT_MS, FOTA_QUIET_HOP_DEFAULT_MS};
+                              FOTA_QUIET_GIVE_UP_DEFAULT_MS, FOTA_QUIET_HOP_DEFAULT_MS,
+                              FOTA_QUIET_IDENT_RETRY_DEFAULT_MS};
+    p->ident_retry = (fota_ident_retry_t){.codes = {3, 14}, .n_codes = 2, .plain_error = true,
+                                          .retries = FOTA_IDENT_RETRIES_DEFAULT};
     p->source = strdup(name ? name : "<input>");
     rc = fota_yaml_done(&y, p->source ? read_profile(&y, p) : FOTA_E_NOMEM);
     fota_yaml_close(&y);

@@ -21,7 +21,7 @@ void sim_at_final(sim_module_t *m, const char *result)
 void sim_at_cme(sim_module_t *m, int code)
 {
     static const struct { int code; const char *text; } texts[] = {
-        {3, "operation not allowed"}, {10, "SIM not inserted"}, {400, "invalid input value"}, {405, "file not found"},
+        {3, "operation not allowed"}, {10, "SIM not inserted"}, {14, "SIM busy"}, {400, "invalid input value"}, {405, "file not found"},
         {407, "file already existed"}, {413, "too many files"}, {421, "no space"}};
     char buf[96];
     if (m->cmee == 0) {
@@ -199,6 +199,23 @@ static int booting_refuses(const char *name)
     return 0;
 }
 
+/* The ident_errors fault: this identification command (kind SIM_IDENT_*) answers
+ * +CME ERROR: <code> (in the module's CMEE style) while the fault's count lasts;
+ * the count runs across all the module's ports. 1: answered. */
+static int ident_fault(sim_module_t *m, int kind)
+{
+    sim_faults_t *f = &m->f;
+    if (!f->ident_err_cmd || !f->ident_err_count)
+        return 0;
+    if (f->ident_err_cmd != SIM_IDENT_ANY && f->ident_err_cmd != kind)
+        return 0;
+    if (f->ident_err_count > 0)
+        f->ident_err_count--;
+    sim_log(m, "identification refused: +CME ERROR: %d", f->ident_err_code);
+    sim_at_cme(m, f->ident_err_code);
+    return 1;
+}
+
 static void exec_line(sim_module_t *m, char *line)
 {
     while (*line == ' ')
@@ -237,11 +254,13 @@ static void exec_line(sim_module_t *m, char *line)
         return ok(m);
     }
     if (!strcmp(name, "I") || !strcmp(name, "I0"))
-        return identify(m);
+        return ident_fault(m, SIM_IDENT_ATI) ? (void)0 : identify(m);
     if (!strcmp(name, "V1") || !strcmp(name, "Q0") || !strcmp(name, "&F") || !strcmp(name, "&W") ||
         !strcmp(name, "&D2") || !strcmp(name, "Z"))
         return ok(m);
     if ((!strcmp(name, "+GSN") || !strcmp(name, "+CGSN")) && !is_set) {
+        if (ident_fault(m, SIM_IDENT_GSN))
+            return;
         if (m->f.imei_errors > 0) { /* the fault counts down across all its ports */
             m->f.imei_errors--;
             return error(m);
@@ -250,6 +269,8 @@ static void exec_line(sim_module_t *m, char *line)
         return ok(m);
     }
     if (!strcmp(name, "+QGMR")) {
+        if (ident_fault(m, SIM_IDENT_QGMR))
+            return;
         /* real modules: AT+QGMR adds a suffix (RM510QGLAAR11A03M4G_01.001.01.001) */
         sim_line(m, usb ? "%s_01.001.01.001" : "%s", m->revision);
         return ok(m);

@@ -150,6 +150,47 @@ static void fault_where(ctx_t *c, yaml_node_t *map, const char *what, sim_phase_
     }
 }
 
+/* ident_errors: {code: 14, count: 1, command: ATI}: the first `count` (or `forever`)
+ * identification commands of that kind (ATI, GSN = AT+GSN/AT+CGSN, QGMR, any) answer
+ * +CME ERROR: <code>. */
+static void ident_errors(ctx_t *c, sim_faults_t *f, yaml_node_t *v)
+{
+    static const struct { const char *name; int kind; } kinds[] = {
+        {"ATI", SIM_IDENT_ATI}, {"GSN", SIM_IDENT_GSN}, {"QGMR", SIM_IDENT_QGMR},
+        {"any", SIM_IDENT_ANY}};
+    f->ident_err_code = 14;
+    f->ident_err_count = 1;
+    f->ident_err_cmd = SIM_IDENT_ANY;
+    if (want_map(c, v, "ident_errors"))
+        return;
+    FOR_PAIRS2(c, v, k2, v2, key2)
+    {
+        char s[16];
+        if (!strcmp(key2, "code")) {
+            if (get_int(c, v2, key2, &f->ident_err_code) == 0 &&
+                (f->ident_err_code < 0 || f->ident_err_code > 65535))
+                err_at(c, v2, "'%s' wants a +CME ERROR code 0..65535", key2);
+        } else if (!strcmp(key2, "count")) {
+            const char *w = v2->type == YAML_SCALAR_NODE ? (const char *)v2->data.scalar.value : "";
+            if (!strcmp(w, "forever"))
+                f->ident_err_count = -1;
+            else if (get_int(c, v2, key2, &f->ident_err_count) == 0 && f->ident_err_count < 1)
+                err_at(c, v2, "'%s' wants 1 or more, or forever", key2);
+        } else if (!strcmp(key2, "command")) {
+            if (get_str(c, v2, key2, s, sizeof s) != 0)
+                continue;
+            size_t i = 0;
+            while (i < sizeof kinds / sizeof kinds[0] && strcasecmp(s, kinds[i].name))
+                i++;
+            if (i == sizeof kinds / sizeof kinds[0])
+                err_at(c, v2, "'%s' wants ATI, GSN, QGMR or any", key2);
+            else
+                f->ident_err_cmd = kinds[i].kind;
+        } else
+            err_at(c, k2, "unknown key '%s' in ident_errors", key2);
+    }
+}
+
 static void apply_faults(ctx_t *c, sim_module_t *m, yaml_node_t *map)
 {
     sim_faults_t *f = &m->f;
@@ -206,6 +247,8 @@ static void apply_faults(ctx_t *c, sim_module_t *m, yaml_node_t *map)
             get_bool(c, v, key, &f->split_writes);
         else if (!strcmp(key, "imei_errors"))
             get_int(c, v, key, &f->imei_errors);
+        else if (!strcmp(key, "ident_errors"))
+            ident_errors(c, f, v);
         else if (!strcmp(key, "flood"))
             get_int(c, v, key, &f->flood_bps);
         else if (!strcmp(key, "boot_busy_s")) {

@@ -80,9 +80,15 @@ typedef struct {
     int inject_urcs;    /* unrelated URCs between a command and its final result */
     int split_writes;   /* every byte its own write */
     int imei_errors;    /* the first N AT+GSN / AT+CGSN answer ERROR (early in boot) */
+    /* ident_errors: the first ident_err_count (-1: every) identification commands of
+     * kind ident_err_cmd answer +CME ERROR: ident_err_code (SIM busy, not allowed) */
+    int ident_err_code; int ident_err_count; int ident_err_cmd;
     int flood_bps;      /* URC lines at this many bytes/s, real time, whenever powered */
     char swap_imei[16]; /* a different IMEI after the first reboot ("module swapped") */
 } sim_faults_t;
+
+/* Which identification commands the ident_errors fault answers. */
+enum { SIM_IDENT_ANY = 1, SIM_IDENT_ATI, SIM_IDENT_GSN, SIM_IDENT_QGMR };
 
 typedef struct {
     int https_urcs;     /* "HTTPSSTART" / "HTTPSEND" for https:// (some firmwares) */

@@ -39,6 +39,39 @@ static void minimal_profile_loads(void **state)
     assert_int_equal(p->usb_vendor, 0);
     assert_null(p->urc_prefix);
     assert_int_equal(p->boot_refusals, FOTA_BOOT_REFUSALS_DEFAULT); /* not written: 3 */
+    /* not written: SIM busy (14), not allowed (3), ERROR while booting; 3 x 2 s */
+    assert_int_equal(p->ident_retry.n_codes, 2);
+    assert_int_equal(p->ident_retry.codes[0], 3);
+    assert_int_equal(p->ident_retry.codes[1], 14);
+    assert_true(p->ident_retry.plain_error);
+    assert_int_equal(p->ident_retry.retries, FOTA_IDENT_RETRIES_DEFAULT);
+    assert_int_equal(p->quiet.ident_retry_ms, FOTA_QUIET_IDENT_RETRY_DEFAULT_MS);
+    fota_profile_free(p);
+}
+
+#define IDENT_HEAD(extra) "family: X\nmodels: [A1]\nidentify: {model: ATI, imei: AT+GSN" extra "}\n" \
+                          "module_retries: 5\ntext_patterns:\n  - {pattern: RDY, phase: boot}\n"
+
+/* identify.transient_errors / retries and quiet.ident_retry as written; an empty
+ * list turns the retries off. */
+static void ident_retry_fields_load(void **state)
+{
+    (void)state;
+    static const char text[] = IDENT_HEAD(", transient_errors: [14, 515], retries: 5")
+        METHODS TIMEOUTS ERRORS "quiet: {ident_retry: 0.5}\n";
+    static const char off[] = IDENT_HEAD(", transient_errors: []") METHODS TIMEOUTS ERRORS;
+    fota_profile_t *p;
+    fota_load_error_t e;
+    assert_int_equal(fota_profile_load_buffer("t.yaml", text, strlen(text), &p, &e), 0);
+    assert_int_equal(p->ident_retry.n_codes, 2);
+    assert_int_equal(p->ident_retry.codes[1], 515);
+    assert_false(p->ident_retry.plain_error);
+    assert_int_equal(p->ident_retry.retries, 5);
+    assert_int_equal(p->quiet.ident_retry_ms, 500);
+    fota_profile_free(p);
+    assert_int_equal(fota_profile_load_buffer("t.yaml", off, strlen(off), &p, &e), 0);
+    assert_int_equal(p->ident_retry.n_codes, 0);
+    assert_false(p->ident_retry.plain_error);
     fota_profile_free(p);
 }
 
@@ -101,6 +134,14 @@ static const struct bad_case {
      "t.yaml:11:21", "unknown scheme 'gopher'"},
     {"method key of another method", HEAD METHODS "    local_prefix: /cache/ufs/\n" TIMEOUTS ERRORS,
      "t.yaml:14:5", "unknown key 'local_prefix'"},
+    {"transient error that is no code", IDENT_HEAD(", transient_errors: [3, BUSY]")
+     METHODS TIMEOUTS ERRORS, "t.yaml:3:60", "expected a +CME ERROR code or ERROR, found 'BUSY'"},
+    {"transient code twice", IDENT_HEAD(", transient_errors: [14, ERROR, 14]")
+     METHODS TIMEOUTS ERRORS, "t.yaml:3:68", "code 14 is listed twice"},
+    {"identify.retries out of range", IDENT_HEAD(", retries: 21") METHODS TIMEOUTS ERRORS,
+     "t.yaml:3:47", "identify.retries: 21 is out of range"},
+    {"quiet.ident_retry out of range", HEAD METHODS TIMEOUTS ERRORS "quiet: {ident_retry: 61}\n",
+     "t.yaml:18:22", "quiet.ident_retry"},
     {"boot_refusals out of range", HEAD "boot_refusals: 21\n" METHODS TIMEOUTS ERRORS,
      "t.yaml:7:16", "boot_refusals: 21 is out of range"},
     {"integer out of range", HEAD METHODS "timeouts: {command: 0, reboot: 90, download: 900, "
@@ -270,6 +311,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(minimal_profile_loads),
+        cmocka_unit_test(ident_retry_fields_load),
         cmocka_unit_test(bad_profiles_name_the_place),
         cmocka_unit_test(missing_file_and_folder),
         cmocka_unit_test(folder_loads_sorted_and_names_the_broken_file),
