@@ -59,6 +59,27 @@ def case_blip_before_attempts(c):
     check(len({r["imei"] for r in rows}) == 4, f"one row per module: {rows}")
 
 
+def case_blip_never_back(c):
+    """Two modules whose links go away before their attempts began and never come
+    back: the station waits their reboot timeout (4 s in the job), says in the log
+    which slots never came back, records nothing and exits 4 (nothing recorded), in
+    words that are not "no module seen"."""
+    job = local_job(c, "gone", timeouts={"ports_settle": 3, "probe": 1, "reboot": 4,
+                                         "total": 60})
+    sim = c.sim("--scenario", scenario(c, "scen.yaml", modules(2)), expect_links=2,
+                speed=SCEN_SPEED)
+    st = start_station(c, job, "--until-idle")
+    wait_for("the station's start", lambda: "job " in log(c))
+    c.stop(sim)
+    t0 = time.time()
+    check(st.wait(60) == 4, f"exit 4:\n{log(c)}")
+    text = log(c)
+    check(time.time() - t0 >= 3.5, f"waited the 4 s reboot timeout first:\n{text}")
+    check(text.count("did not come back within its reboot timeout") == 2, text)
+    check("2 module(s) seen in" in text and "no module seen" not in text, text)
+    check(c.rows() == [], "nothing recorded")
+
+
 def case_restart_in_final_reboot(c):
     """A station killed (SIGKILL) while its two modules are in their final reboot
     (held there 10 s by the scenario's reboot time): the next --until-idle start
