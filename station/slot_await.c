@@ -11,11 +11,10 @@
 #include "station_int.h"
 
 /* The family of the module last seen here, by the USB IDs of its interfaces (kept
- * after their links went away); NULL for a pty or a UART. */
+ * after their links went away; the choice's hint may be an earlier module's);
+ * NULL for a pty or a UART. */
 static const fota_profile_t *slot_await_profile(const slot_t *s)
 {
-    if (s->hint)
-        return s->hint;
     for (size_t i = 0; i < s->n_ifs; i++) {
         const slot_if_t *f = &s->ifs[i];
         if (!f->info.usb)
@@ -25,7 +24,7 @@ static const fota_profile_t *slot_await_profile(const slot_t *s)
         if (p)
             return p;
     }
-    return NULL;
+    return s->hint;
 }
 
 void slot_await_update(slot_t *s, bool was_busy)
