@@ -486,6 +486,47 @@ int fota_store_recover_interrupted(fota_store_t *s)
     return sqlite3_changes(s->db);
 }
 
+static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t len)
+{
+    const char *t = (const char *)sqlite3_column_text(st, col);
+    snprintf(dst, len, "%s", t ? t : "");
+}
+
+int fota_store_running(fota_store_t *s, fota_store_running_t *out, size_t max)
+{
+    if (!s || (max && !out))
+        return FOTA_E_INVAL;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT id, slot, imei, family, COALESCE(last_heard_at, started_at)"
+                           " FROM attempts WHERE result IS NULL ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        note(s);
+        return FOTA_E_IO;
+    }
+    int n = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((size_t)n < max) {
+            fota_store_running_t *r = &out[n];
+            memset(r, 0, sizeof *r);
+            r->id = sqlite3_column_int64(st, 0);
+            copy_col(st, 1, r->slot, sizeof r->slot);
+            copy_col(st, 2, r->imei, sizeof r->imei);
+            copy_col(st, 3, r->family, sizeof r->family);
+            const char *t = (const char *)sqlite3_column_text(st, 4);
+            if (!t || fota_iso_parse(t, &r->heard_ms) < 0)
+                r->heard_ms = 0;
+        }
+        n++;
+    }
+    if (rc != SQLITE_DONE) {
+        note(s);
+        n = FOTA_E_IO;
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
 int fota_store_latest_result(fota_store_t *s, const char *imei, fota_result_t *out)
 {
     if (!s || !imei || !out)

@@ -21,6 +21,20 @@ void fota_store_close(fota_store_t *s);
  * finished_at = the last time they were heard from. Returns how many (>= 0). */
 int fota_store_recover_interrupted(fota_store_t *s);
 
+/* One row left running, as crash recovery finds it (read before it closes them):
+ * the station waits for these modules and adopts them (docs/database.md). */
+typedef struct {
+    int64_t id;
+    char slot[128];
+    char imei[32];
+    char family[32];
+    int64_t heard_ms;  /* last_heard_at (or started_at), Unix epoch ms; 0 unknown */
+} fota_store_running_t;
+
+/* Fills up to max rows still running (result NULL), oldest first. Returns how many
+ * there are (may exceed max) or a negative FOTA_E_* code. */
+int fota_store_running(fota_store_t *s, fota_store_running_t *out, size_t max);
+
 /* Inserts the row with result NULL (running) and commits. */
 int fota_store_attempt_begin(fota_store_t *s, const fota_attempt_t *a, int64_t *id_out);
 /* Updates identity columns once known (imei, model, from_version…) and commits. */

@@ -300,12 +300,22 @@ int fota_results_open(const char *path, fota_results_t **out, int *recovered, ch
         free(r);
         return rc;
     }
+    /* Which rows recovery closes, read first: their modules may be in a reboot the
+     * dead station started (adopted, station_adopt.c). Unreadable: none adopted. */
+    r->recovered = calloc(FOTA_RESULTS_RECOVERED_MAX, sizeof *r->recovered);
+    int running = r->recovered ? fota_store_running(r->store, r->recovered,
+                                                    FOTA_RESULTS_RECOVERED_MAX)
+                               : 0;
+    r->n_recovered = running < 0 ? 0
+                     : running > FOTA_RESULTS_RECOVERED_MAX ? FOTA_RESULTS_RECOVERED_MAX
+                                                            : (size_t)running;
     int n = fota_store_recover_interrupted(r->store);
     if (n < 0 || fota_store_check_writable(r->store) < 0) {
         char words[256];
         fota_store_last_error(r->store, words, sizeof words);
         snprintf(errbuf, errlen, "cannot write to the database: %s", words);
         fota_store_close(r->store);
+        free(r->recovered);
         free(r);
         return FOTA_E_IO;
     }
@@ -313,6 +323,7 @@ int fota_results_open(const char *path, fota_results_t **out, int *recovered, ch
     rc = fota_store_open(path, &r->reader, errbuf, errlen);
     if (rc < 0) {
         fota_store_close(r->store);
+        free(r->recovered);
         free(r);
         return rc;
     }
@@ -413,7 +424,14 @@ void fota_results_close(fota_results_t *r)
         fclose(r->trace);
     fota_store_close(r->reader);
     fota_store_close(r->store);
+    free(r->recovered);
     free(r);
+}
+
+size_t fota_results_recovered(const fota_results_t *r, const fota_store_running_t **rows)
+{
+    *rows = r ? r->recovered : NULL;
+    return r ? r->n_recovered : 0;
 }
 
 fota_results_attempt_t *fota_results_begin(fota_results_t *r, const fota_attempt_t *a, void *ctx)

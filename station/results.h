@@ -58,6 +58,10 @@ typedef struct {
  * really takes a write. errbuf explains a failure in words. */
 int fota_results_open(const char *path, fota_results_t **out, int *recovered, char *errbuf,
                       size_t errlen);
+/* The rows that crash recovery closed at open (up to FOTA_RESULTS_RECOVERED_MAX,
+ * oldest first): the modules the station waits for and adopts. */
+#define FOTA_RESULTS_RECOVERED_MAX 256
+size_t fota_results_recovered(const fota_results_t *r, const fota_store_running_t **rows);
 /* The yields of this batch, read now and again in every flush with a verdict in it
  * (right after its commit), as batch_summary counts them: earlier runs of the batch
  * included. Call before attach, after open (crash recovery counted). */

@@ -70,6 +70,8 @@ struct fota_results {
     char words[256];
     unsigned long dropped;
     FILE *trace;              /* FOTA_RESULTS_TRACE (benchmarks), else NULL */
+    fota_store_running_t *recovered; /* closed by crash recovery at open */
+    size_t n_recovered;
 };
 
 /* Runs the flight's ops (r->fl_head) as one transaction on the writer's

@@ -165,6 +165,7 @@ void slot_identified(slot_t *s)
     fota_copy(s->model, sizeof s->model, a->model);
     fota_copy(s->imei, sizeof s->imei, a->imei);
     int64_t now = station_now(st);
+    slot_adopt_note(s, a->imei);
     if (!s->imei_held && slot_identified_imei(s, a, now))
         return;
     /* Rework decides before the row carries the IMEI, so the running row itself is

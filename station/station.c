@@ -55,7 +55,7 @@ static int slot_cmp_name(const void *key, const void *elem)
     return strcmp(key, (*(slot_t *const *)elem)->name);
 }
 
-static slot_t *station_slot(station_t *st, const char *name, bool create)
+slot_t *station_slot(station_t *st, const char *name, bool create)
 {
     slot_t **f = st->n_slots ? bsearch(name, st->slots, st->n_slots, sizeof *st->slots,
                                        slot_cmp_name)
@@ -91,8 +91,11 @@ static void on_link(void *ctx, const char *name, const fota_link_t *link)
     fota_by_path_t place;
     fota_by_path_parse(name, &place);
     slot_t *s = station_slot(st, place.slot, link != NULL);
-    if (s)
+    if (s) {
+        bool was_busy = slot_busy(s);
         slot_if_event(s, name, place.interface, link);
+        slot_await_update(s, was_busy);
+    }
 }
 
 static void on_watch_error(void *ctx, const char *dir, int err)
@@ -176,6 +179,11 @@ void station_check_exit(station_t *st)
         int64_t now = station_now(st);
         int64_t quiet = now - st->last_link_change_ms;
         int64_t wait = IDLE_SETTLE_MS - quiet;
+        /* Idle means done: a module that went away before its attempt ended may be
+         * back within its reboot timeout (slot_await.c). */
+        for (size_t i = 0; i < st->n_slots; i++)
+            if (slot_awaited(st->slots[i], now) && st->slots[i]->await_until_ms - now > wait)
+                wait = st->slots[i]->await_until_ms - now;
         if (finals == 0) {
             /* Nothing seen yet: a hub powered after the station gets the time a
              * module needs to show its ports and answer, from when the ports
@@ -187,7 +195,12 @@ void station_check_exit(station_t *st)
             uv_timer_start(&st->idle, idle_cb, (uint64_t)wait, 0);
             return;
         }
-        if (finals == 0) {
+        unsigned lost = station_await_lost(st);
+        if (finals == 0 && lost) {
+            station_log(st, "%u module(s) seen in %s went away before an attempt ended and did "
+                            "not come back; nothing to record", lost, st->opts->ports);
+            st->exit_code = 4;
+        } else if (finals == 0) {
             station_log(st, "no module seen in %s (waited %.1f s for one); nothing to record",
                         st->opts->ports, (double)station_first_module_ms(st) / 1000.0);
             st->exit_code = 4;
@@ -522,6 +535,7 @@ static void station_release_loop(station_t *st)
     fota_mm_free(st->mm);
     fota_sched_free(&st->sched);
     free(st->slots);
+    free(st->adopted);
     uv_loop_close(st->loop);
 }
 
@@ -560,6 +574,7 @@ int fota_station_run(const fota_cli_t *opts)
     if (fota_store_run_record(opts->db, st->job, st->batch, opts->operator_id, why, sizeof why) < 0)
         station_log(st, "results database: %s; the report will not name this run", why);
     station_start_tick_and_signals(st);
+    station_adopt_start(st); /* after the loop's handles: it makes slots */
     station_mm_start(st);
     station_db_attach(st);
     station_start_central(st);

@@ -118,6 +118,10 @@ typedef struct slot {
     /* ModemManager leaves the module alone meanwhile (mm_inhibit_slot.c) */
     char mm_uid[512];        /* its USB device's sysfs path while held ("" otherwise) */
     bool mm_deferred;        /* the first AT waits for ModemManager's answer */
+    /* A module seen here went away before its attempt ended (a hub's power blip, the
+     * final reboot of an attempt a restart closed): --until-idle waits for it until
+     * then (slot_await.c); 0 when nothing is waited for. */
+    int64_t await_until_ms;
 } slot_t;
 
 struct station {
@@ -162,6 +166,7 @@ struct station {
     char banner[256];
     int exit_code;
     struct fota_loop_lag *loop_lag; /* FOTA_LOOP_LAG_MS benchmarks only, else NULL */
+    bool *adopted;           /* per row crash recovery closed: its module was found again */
 };
 
 /* Two clocks: station_now is monotonic ms for the machine, timers, durations and
@@ -171,6 +176,8 @@ int64_t station_now(const station_t *st);
 int64_t station_wall(const station_t *st);
 void station_schedule(station_t *st);
 void station_check_exit(station_t *st);
+/* The slot of a hub port; made (with no link) when create and not there yet. */
+slot_t *station_slot(station_t *st, const char *name, bool create);
 
 /* station_log.c */
 #define STATION_LOG_LINES 6 /* kept for the dashboard, under its table */
@@ -247,6 +254,21 @@ typedef enum {
 /* why gets the words for the row and the log (empty for NEW). */
 slot_imei_verdict_t slot_imei_judge(slot_t *s, const char *imei, slot_t **other, char *why,
                                     size_t len);
+
+/* slot_await.c: modules that went away before their attempt ended */
+/* After a link event: a slot that was busy and lost its last link is waited for (its
+ * reboot timeout); one that has a link again is not (busy or decided from here). */
+void slot_await_update(slot_t *s, bool was_busy);
+/* Waited for now: gone, no final result, its wait not over. */
+bool slot_awaited(const slot_t *s, int64_t now);
+/* At start: the slots of the rows crash recovery closed are waited for, from when
+ * those modules were last heard, for their reboot timeout. Returns how many. */
+size_t station_adopt_start(station_t *st);
+/* Identification: a module whose attempt the restart closed says so in its new row
+ * ("adopted: attempt N was interrupted by a restart"). */
+void slot_adopt_note(slot_t *s, const char *imei);
+/* --until-idle ends: the slots still waited for are said in the log; how many. */
+unsigned station_await_lost(station_t *st);
 
 /* mm_inhibit_slot.c: ModemManager leaves a module alone while the station works on it */
 void slot_mm_hold(slot_t *s);        /* the station starts on the module in this slot */

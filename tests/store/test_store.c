@@ -444,7 +444,15 @@ static void last_heard_follows_events(void **state)
     fake_now = T0 + 41000; /* the flush happens later than the line came in */
     assert_int_equal(fota_store_flush(s), 0);
     assert_text(r, "SELECT last_heard_at FROM attempts", "2025-11-23T12:14:00.000Z");
+    /* What recovery is about to close, for the restart to wait for and adopt. */
+    fota_store_running_t run[2];
+    assert_int_equal(fota_store_running(s, run, 2), 1);
+    assert_int_equal(run[0].id, id);
+    assert_string_equal(run[0].imei, "860000000000001");
+    assert_string_equal(run[0].slot, "pci-0000:00:14.0-usb-0:1.2:1.0");
+    assert_int_equal(run[0].heard_ms, T0 + 40000);
     assert_int_equal(fota_store_recover_interrupted(s), 1);
+    assert_int_equal(fota_store_running(s, run, 2), 0);
     assert_text(r, "SELECT result || ' ' || finished_at || ' ' || duration_ms FROM attempts",
                 "INTERRUPTED 2025-11-23T12:14:00.000Z 40000");
     assert_int_equal(fota_store_recover_interrupted(s), 0);
