@@ -2,6 +2,7 @@
 #ifndef FOTA_STATION_PROBE_PRINT_H
 #define FOTA_STATION_PROBE_PRINT_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <uv.h>
@@ -30,7 +31,7 @@ typedef struct {
 
 /* One slot (hub port): the module behind a group of links. */
 typedef struct {
-    char slot[128];
+    char slot[NAME_MAX + 1];
     size_t first, count;     /* its links: items[first .. first+count) */
     int at;                  /* item index of its AT port; -1 when none answered */
     int alias_of;            /* module index with the same IMEI listed earlier; -1 */
