@@ -101,7 +101,7 @@ static void on_watch_error(void *ctx, const char *dir, int err)
         station_log(st, "ports directory %s: %s; no module is seen until it can be read", dir,
                     fota_strerror(err));
     else
-        station_log(st, "ports directory %s readable again", dir);
+        station_log(st, "ports directory %s can be listed again", dir);
 }
 
 void station_schedule(station_t *st)

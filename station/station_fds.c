@@ -2,6 +2,7 @@
  * says when it runs short (fd_budget.h). Running short never fails a module: the port
  * that could not be opened is tried again (slot_choose.c, slot.c) and the ports
  * folder that could not be listed keeps its links (watch.c). */
+#include <limits.h>
 #include <stdio.h>
 
 #include "fd_budget.h"
@@ -16,7 +17,7 @@ void station_fds_start(station_t *st)
     st->fd_short_ms = -1;
     st->fd_modules = b.modules;
     if (b.limit == UINT64_MAX) {
-        st->fd_modules = 100000;
+        st->fd_modules = UINT_MAX;
         station_log(st, "descriptors: no limit, %u in use", b.in_use);
         return;
     }
@@ -27,7 +28,7 @@ void station_fds_start(station_t *st)
 
 void station_fds_count(station_t *st)
 {
-    if (st->fd_over_said || !st->fd_modules)
+    if (st->fd_over_said)
         return;
     unsigned present = 0;
     for (size_t i = 0; i < st->n_slots; i++)
