@@ -26,7 +26,7 @@ typedef struct {
     const fota_profile_t *profile;
     bool busy;               /* held by another process: never written to */
     fota_lock_holder_t holder; /* who, when busy */
-    char note[64];
+    char note[128];
 } fota_probe_port_t;
 
 /* One slot (hub port): the module behind a group of links. */
