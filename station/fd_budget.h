@@ -12,10 +12,10 @@
  * interface of the module is open (the largest Quectel USB layout the profiles know
  * shows 6: interfaces 0 to 5); once chosen, its AT port and its transcript. */
 #define FOTA_FD_PER_MODULE 6
-/* Kept free for everything that is not a module: the results database with its WAL
- * and shared memory, a transcript being rotated, the central database and its
- * shipper, the dashboard's terminal, sysfs and /proc reads, libuv's internals. */
-#define FOTA_FD_RESERVE 24
+/* Kept free beyond what is open at start (the results database with its WAL and
+ * shared memory, the central database, the terminal, libuv's own): sysfs and /proc
+ * reads, a transcript being renamed, SQLite's temporary files, inotify. */
+#define FOTA_FD_RESERVE 8
 
 typedef struct {
     uint64_t limit;   /* soft RLIMIT_NOFILE in force (UINT64_MAX: unlimited) */

@@ -83,8 +83,7 @@ static void on_link(void *ctx, const char *name, const fota_link_t *link)
     slot_t *s = station_slot(st, place.slot, link != NULL);
     if (s)
         slot_if_event(s, name, place.interface, link);
-    if (link)
-        station_fds_count(st);
+    station_fds_count(st);
 }
 
 static void on_watch_error(void *ctx, const char *dir, int err)

@@ -26,21 +26,27 @@ void station_fds_start(station_t *st)
                 (unsigned long long)b.limit, b.in_use, b.modules, FOTA_FD_PER_MODULE);
 }
 
+/* Links appear one by one: the log says it once, when the line first outgrows the
+ * budget; the banner follows the count while it lasts. */
 void station_fds_count(station_t *st)
 {
-    if (st->fd_over_said)
-        return;
     unsigned present = 0;
     for (size_t i = 0; i < st->n_slots; i++)
         present += st->slots[i]->present;
-    if (present <= st->fd_modules)
+    if (present <= st->fd_modules) {
+        st->fd_banner[0] = '\0';
         return;
-    st->fd_over_said = true;
+    }
     snprintf(st->fd_banner, sizeof st->fd_banner,
              "%u modules on the line, descriptors for about %u: the others wait for a "
              "port to free up; raise LimitNOFILE",
              present, st->fd_modules);
-    station_log(st, "%s", st->fd_banner);
+    if (st->fd_over_said)
+        return;
+    st->fd_over_said = true;
+    station_log(st, "more modules on the line than descriptors for (about %u): the others "
+                    "wait for a port to free up; raise LimitNOFILE",
+                st->fd_modules);
 }
 
 void station_fds_short(station_t *st, const char *who, const char *what)

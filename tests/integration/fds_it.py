@@ -82,7 +82,7 @@ def case_fd_limit(c):
     check(f"descriptors: limit {nofile}," in out, f"the start line names the limit:\n{out[:1500]}")
     check(f"too many open files: limit {nofile}," in out,
           f"running short is said in those words:\n{out[-3000:]}")
-    check(re.search(rf"{n} modules on the line, descriptors for about \d+", out),
+    check("more modules on the line than descriptors for (about " in out,
           f"the line over its descriptor budget is said:\n{out[:2000]}")
     stop_sim(c, sim)
 
