@@ -9,8 +9,8 @@ typedef struct {
     char batch[128];
     char station[64];
     char operator_id[64];
-    char slot[128];
-    char port[128];
+    char slot[256];            /* a link name in the ports folder: NAME_MAX (255) + 1 */
+    char port[256];
     char imei[32];
     char model[64];
     char family[32];

@@ -98,6 +98,7 @@ static const char *const error_words[] = {
     [-FOTA_E_NOTDIR] = "not a folder",
     [-FOTA_E_NOTTY] = "not a terminal",
     [-FOTA_E_BUSY] = "in use by another process",
+    [-FOTA_E_MFILE] = "too many open files",
 };
 
 const char *fota_strerror(int code)
@@ -115,7 +116,7 @@ static const struct {
     {EROFS, FOTA_E_ACCES},  {EISDIR, FOTA_E_ISDIR}, {ENOTDIR, FOTA_E_NOTDIR},
     {ENOMEM, FOTA_E_NOMEM}, {ENXIO, FOTA_E_NOTREG}, {EFBIG, FOTA_E_TOOBIG},
     {ENAMETOOLONG, FOTA_E_RANGE}, {ENOTTY, FOTA_E_NOTTY},
-    {EBUSY, FOTA_E_BUSY},
+    {EBUSY, FOTA_E_BUSY},   {EMFILE, FOTA_E_MFILE}, {ENFILE, FOTA_E_MFILE},
 };
 
 int fota_error_from_errno(int err)

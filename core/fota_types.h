@@ -98,6 +98,7 @@ enum {
     FOTA_E_NOTDIR = -13, /* a file where a folder was expected */
     FOTA_E_NOTTY = -14,  /* ENOTTY: a device that is not a terminal (a port that is none) */
     FOTA_E_BUSY = -15,   /* EBUSY/EWOULDBLOCK: another process holds it exclusively */
+    FOTA_E_MFILE = -16,  /* EMFILE/ENFILE: no descriptor left; says nothing about the file */
 };
 /* One table from code to words; unknown codes read "unknown error". */
 const char *fota_strerror(int code);

@@ -120,8 +120,10 @@ const char *sim_layout_build(sim_module_t *m)
             }
         strip_interface(m->slot);
         for (int k = 0; k < n; k++) {
-            char link[200];
-            snprintf(link, sizeof link, "%.170s:1.%d-port0", m->slot, spec[k].num);
+            char link[sizeof m->ifs[0].link];
+            if ((size_t)snprintf(link, sizeof link, "%s:1.%d-port0", m->slot, spec[k].num) >=
+                sizeof link)
+                return "the slot is too long for its interfaces' links (255 bytes at most)";
             add_if(m, spec[k].num, spec[k].role, link);
         }
     }

@@ -492,9 +492,9 @@ static void add_modules(ctx_t *c, sim_t *s, yaml_node_t *defaults, yaml_node_t *
                 apply(c, m, defaults, 1);
             apply(c, m, mn, 0);
             if (count > 1 && lookup(c, mn, "slot")) {
-                char base[160];
+                char base[sizeof m->slot];
                 snprintf(base, sizeof base, "%s", m->slot);
-                snprintf(m->slot, sizeof m->slot, "%.140s-%d", base, (i + 1) % 10000);
+                snprintf(m->slot, sizeof m->slot, "%.240s-%d", base, (i + 1) % 10000);
             }
             check_imei(c, s, m, mn, count);
             const char *why = sim_layout_build(m);

@@ -151,7 +151,7 @@ struct sim_if {
     sim_module_t *m;
     sim_role_t role;
     int num;                /* USB interface number (the N of ":1.N") */
-    char link[200];         /* name in the ports directory */
+    char link[256];         /* name in the ports directory: a file name, 255 bytes at most */
     sim_port_t *port;
     sim_port_t *spare;      /* next pty, allocated before the old one closes */
     char pts[64];
@@ -172,7 +172,7 @@ typedef enum { SIM_LAYOUT_SINGLE = 0, SIM_LAYOUT_HUB, SIM_LAYOUT_LIST } sim_layo
 struct sim_module {
     sim_t *sim;
     int index;
-    char slot[160];
+    char slot[256];         /* a link name (hub layouts add ":1.N-port0" to it) */
     const sim_family_t *fam;
     char maker[32], model[64], imei[16], revision[96];
     int imei_as_written; /* imei taken as written: blank / wrong check digit, shared by a count */

@@ -10,11 +10,12 @@
 #ifndef FOTA_STATION_BY_PATH_H
 #define FOTA_STATION_BY_PATH_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 typedef struct {
-    char slot[128];  /* the hub port (or the whole name) */
+    char slot[NAME_MAX + 1]; /* the hub port (or the whole name): a link name fits whole */
     int interface;   /* bInterfaceNumber from the name; -1 when the name has none */
 } fota_by_path_t;
 

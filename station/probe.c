@@ -16,6 +16,7 @@
 
 #include "fota_types.h"
 #include "by_path.h"
+#include "fd_budget.h"
 #include "port.h"
 #include "probe_print.h"
 #include "profile.h"
@@ -113,11 +114,15 @@ static void probe_open_port(uv_loop_t *loop, const fota_profile_set_t *set, fota
     fota_query_init(&it->q, probe_cmds, 2);
     fota_port_cbs_t cbs = {it, probe_data, NULL, probe_gone};
     int rc = fota_port_open(loop, it->link.target, &cbs, &it->port);
+    char words[160];
     if (rc < 0) {
         it->port = NULL;
         it->busy = rc == FOTA_E_BUSY;
         if (it->busy)
             fota_port_holder(it->link.target, &it->holder);
+        else if (rc == FOTA_E_MFILE)
+            snprintf(it->note, sizeof it->note, "cannot open: %s",
+                     fota_fd_words(words, sizeof words));
         else
             snprintf(it->note, sizeof it->note, "cannot open: %s", fota_strerror(rc));
     }
@@ -174,8 +179,11 @@ int fota_probe_main(const char *ports, const char *profiles_dir, bool json, FILE
     fota_link_t *links = NULL;
     int rc = fota_watch_list(ports, &links, &n);
     if (rc < 0) {
+        char words[160];
         fprintf(stderr, "fota-station probe: ports directory %s: %s\n", ports,
-                rc == FOTA_E_NOENT ? "not found" : fota_strerror(rc));
+                rc == FOTA_E_NOENT   ? "not found"
+                : rc == FOTA_E_MFILE ? fota_fd_words(words, sizeof words)
+                                     : fota_strerror(rc));
         return 3;
     }
     fota_probe_port_t *items = calloc(n ? n : 1, sizeof *items);

@@ -2,6 +2,7 @@
 #ifndef FOTA_STATION_PROBE_PRINT_H
 #define FOTA_STATION_PROBE_PRINT_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <uv.h>
@@ -25,12 +26,12 @@ typedef struct {
     const fota_profile_t *profile;
     bool busy;               /* held by another process: never written to */
     fota_lock_holder_t holder; /* who, when busy */
-    char note[64];
+    char note[128];
 } fota_probe_port_t;
 
 /* One slot (hub port): the module behind a group of links. */
 typedef struct {
-    char slot[128];
+    char slot[NAME_MAX + 1];
     size_t first, count;     /* its links: items[first .. first+count) */
     int at;                  /* item index of its AT port; -1 when none answered */
     int alias_of;            /* module index with the same IMEI listed earlier; -1 */

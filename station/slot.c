@@ -199,7 +199,7 @@ void slot_gone(void *ctx, int err)
 void slot_log_port_held(slot_t *s, const char *tty, const char *link_name)
 {
     fota_lock_holder_t h;
-    char who[160], name[160];
+    char who[160], name[4 * NAME_MAX + 1];
     fota_port_holder(tty, &h);
     station_log(s->st, "%s: %s (%s) is held by %s: not used while it is", s->name, tty,
                 fota_printable(link_name, name, sizeof name), fota_lock_holder_words(&h, who,
@@ -220,6 +220,13 @@ int slot_port_open(slot_t *s)
 static void slot_open_for_machine(slot_t *s)
 {
     int rc = slot_port_open(s);
+    if (rc == FOTA_E_MFILE) {
+        /* No descriptor: says nothing about the module. Tried again until one frees
+         * up; the machine's own reboot timeout still decides when to give up. */
+        station_fds_short(s->st, s->name, s->link.target);
+        uv_timer_start(&s->reopen, slot_reopen_cb, FD_RETRY_MS, 0);
+        return;
+    }
     if (rc < 0) {
         if (++s->reopen_tries < REOPEN_TRIES) {
             uv_timer_start(&s->reopen, slot_reopen_cb, REOPEN_DELAY_MS, 0);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fd_budget.h"
 #include "rework_decide.h"
 #include "station_int.h"
 #include "translog.h"
@@ -36,8 +37,11 @@ static void slot_translog_open(slot_t *s, int64_t now)
     s->translog = fota_translog_open(st->opts->log_dir, s->name, s->attempt_id, now,
                                      s->translog_path, sizeof s->translog_path);
     if (!s->translog) {
+        char words[160];
+        int e = errno;
         station_log(st, "%s: transcript file %s not written: %s (the database keeps the "
-                    "transcript)", s->name, s->translog_path, strerror(errno));
+                    "transcript)", s->name, s->translog_path,
+                    e == EMFILE || e == ENFILE ? fota_fd_words(words, sizeof words) : strerror(e));
         s->translog_path[0] = '\0';
     }
 }

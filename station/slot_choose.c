@@ -161,6 +161,15 @@ static bool if_open(slot_t *s, slot_if_t *f)
     f->port = NULL;
     if (rc == FOTA_E_NOENT)
         return false; /* the tty is not there yet: next round */
+    if (rc == FOTA_E_MFILE) {
+        /* The station has no descriptor left: nothing about this port. It stays a
+         * candidate, asked again in a later round (choose_round gives the others
+         * back meanwhile); the log says so, not "i/o error". */
+        f->open_error = rc;
+        s->fd_starved = true;
+        station_fds_short(s->st, s->name, f->link.target);
+        return false;
+    }
     if (rc == FOTA_E_BUSY) {
         /* Another process holds it (a terminal program, a probe): never written to;
          * asked again next round, said once while it lasts. */
@@ -175,7 +184,7 @@ static bool if_open(slot_t *s, slot_if_t *f)
     f->candidate = false;
     if (rc != f->open_error) {
         s->st->ports_unopened++;
-        char name[160];
+        char name[4 * NAME_MAX + 1];
         station_log(s->st, "%s: cannot open %s (%s): %s%s", s->name, f->link.target,
                     fota_printable(f->link_name, name, sizeof name), fota_strerror(rc),
                     open_advice(rc));
@@ -227,15 +236,43 @@ static unsigned round_wait_ms(const slot_t *s)
     return silence > PROBE_TIMEOUT_MS ? silence : PROBE_TIMEOUT_MS;
 }
 
+/* A round that could not open every candidate for want of descriptors gives back
+ * the ports it did open: modules that each hold part of their interfaces would
+ * otherwise wait for each other forever. The round is tried again, and the time
+ * spent waiting for descriptors does not count against timeouts.probe. */
+static bool choose_starved(slot_t *s)
+{
+    if (!s->fd_starved)
+        return false;
+    s->fd_starved = false;
+    for (size_t i = 0; i < s->n_ifs; i++) {
+        slot_if_t *f = &s->ifs[i];
+        if (f->port) {
+            fota_port_close(f->port);
+            f->port = NULL;
+        }
+        f->answered = false;
+    }
+    s->choose_started_ms = station_now(s->st);
+    unsigned spread = 0; /* slots starved together do not all retry at once */
+    for (const char *c = s->name; *c; c++)
+        spread = spread * 31u + (unsigned char)*c;
+    uv_timer_start(&s->timer, slot_timer_cb, FD_RETRY_MS + spread % 1000u, 0);
+    return true;
+}
+
 static void choose_round(slot_t *s)
 {
-    for (size_t i = 0; i < s->n_ifs; i++) {
+    s->fd_starved = false;
+    for (size_t i = 0; i < s->n_ifs && !s->fd_starved; i++) {
         slot_if_t *f = &s->ifs[i];
         if (!f->present || !round_member(s, f) || f->answered || !if_open(s, f))
             continue;
         fota_query_init(&f->query, at_cmd, 1);
         fota_port_write(f->port, (const uint8_t *)"AT\r", 3);
     }
+    if (choose_starved(s))
+        return;
     bool left = false;
     for (size_t i = 0; i < s->n_ifs; i++)
         left |= s->ifs[i].candidate;

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fd_budget.h"
 #include "station_int.h"
 #include "by_path.h"
 #include "central_conn.h"
@@ -96,16 +97,24 @@ static void on_link(void *ctx, const char *name, const fota_link_t *link)
         slot_if_event(s, name, place.interface, link);
         slot_await_update(s, was_busy);
     }
+    station_fds_count(st);
 }
 
 static void on_watch_error(void *ctx, const char *dir, int err)
 {
     station_t *st = ctx;
-    if (err)
+    char words[160];
+    if (err == FOTA_E_MFILE)
+        station_log(st, "ports directory %s: %s; every port known stays as it is, the folder "
+                        "is listed again in a second", dir, fota_fd_words(words, sizeof words));
+    else if (fota_watch_error_keeps(err))
+        station_log(st, "ports directory %s: %s; every port known stays as it is, the folder "
+                        "is listed again in a second", dir, fota_strerror(err));
+    else if (err)
         station_log(st, "ports directory %s: %s; no module is seen until it can be read", dir,
                     fota_strerror(err));
     else
-        station_log(st, "ports directory %s readable again", dir);
+        station_log(st, "ports directory %s can be listed again", dir);
 }
 
 void station_schedule(station_t *st)
@@ -570,6 +579,7 @@ int fota_station_run(const fota_cli_t *opts)
         station_log(st, "results database: cannot read the yields of batch %s so far",
                     st->batch ? st->batch : "-");
     station_log_start(st, recovered);
+    station_fds_start(st);
     char why[256] = ""; /* the reports' traceability header (table runs); only that is lost */
     if (fota_store_run_record(opts->db, st->job, st->batch, opts->operator_id, why, sizeof why) < 0)
         station_log(st, "results database: %s; the report will not name this run", why);

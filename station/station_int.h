@@ -3,6 +3,7 @@
 #ifndef FOTA_STATION_INT_H
 #define FOTA_STATION_INT_H
 
+#include <limits.h>
 #include <stdio.h>
 #include <uv.h>
 
@@ -40,7 +41,7 @@ struct slot;
 /* One tty interface of the module in a slot: one link in the ports directory. */
 typedef struct {
     struct slot *slot;
-    char link_name[128];     /* its name in the ports directory */
+    char link_name[NAME_MAX + 1]; /* its name in the ports directory */
     int num;                 /* USB interface number; -1 for a link of no USB shape */
     bool present;
     fota_link_t link;
@@ -55,15 +56,16 @@ typedef struct {
 
 typedef struct slot {
     station_t *st;
-    char name[128];          /* the hub port (or the link's name when it has no USB shape) */
-    char label[160];         /* name for the screen: control bytes escaped (fota_printable) */
-    char hub[128];
+    char name[NAME_MAX + 1]; /* the hub port (or the link's name when it has no USB shape) */
+    char label[4 * NAME_MAX + 1]; /* name for the screen: control bytes escaped (fota_printable) */
+    char hub[NAME_MAX + 1];
     slot_state_t state;
     bool present;            /* at least one interface link exists */
     slot_if_t ifs[SLOT_MAX_IFS];
     size_t n_ifs;
     int at;                  /* index in ifs of the module's AT port; -1 before the choice */
     int last_at_num;         /* interface chosen for the previous module here: tried first */
+    bool fd_starved;         /* this choosing round found no descriptor for a candidate */
     fota_link_t link;        /* the AT port's link (a copy of ifs[at].link) */
     uint64_t link_gen;       /* +1 for every appearance / change of the AT port's link */
     fota_port_t *port;       /* the AT port, while probing or while a machine runs */
@@ -164,6 +166,11 @@ struct station {
     bool paused_logged;
     bool quit_asked;         /* q pressed once with modules in flight */
     char banner[256];
+    /* descriptors (station_fds.c) */
+    unsigned fd_modules;     /* modules the descriptor limit holds, as said at start */
+    bool fd_over_said;       /* "more modules than descriptors" said once */
+    int64_t fd_short_ms;     /* last "too many open files" line (-1: none yet) */
+    char fd_banner[256];     /* the dashboard's line while the line is over the budget */
     int exit_code;
     struct fota_loop_lag *loop_lag; /* FOTA_LOOP_LAG_MS benchmarks only, else NULL */
     bool *adopted;           /* per row crash recovery closed: its module was found again */
@@ -178,6 +185,13 @@ void station_schedule(station_t *st);
 void station_check_exit(station_t *st);
 /* The slot of a hub port; made (with no link) when create and not there yet. */
 slot_t *station_slot(station_t *st, const char *name, bool create);
+
+/* station_fds.c: descriptors. The start line ("descriptors: limit …, enough for
+ * about N modules"); a module seen beyond that number said once (log and banner);
+ * "too many open files" from opening `what` said at most once every 30 s. */
+void station_fds_start(station_t *st);
+void station_fds_count(station_t *st);
+void station_fds_short(station_t *st, const char *who, const char *what);
 
 /* station_log.c */
 #define STATION_LOG_LINES 6 /* kept for the dashboard, under its table */
@@ -213,6 +227,8 @@ int slot_central_latest(slot_t *s, const char *imei, fota_result_t *out);
 /* slot.c internals */
 #define REOPEN_DELAY_MS 100
 #define REOPEN_TRIES 30
+/* A port the station had no descriptor for (EMFILE) is tried again after this. */
+#define FD_RETRY_MS 1000
 /* After CLOSE_PORT a USB module's link is removed and re-created (a new tty); a UART
  * module (the legacy GSM modules) keeps its tty across the reboot, so on a port that
  * is not USB a link still unchanged after this long is reopened as it is. Never on

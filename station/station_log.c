@@ -25,7 +25,7 @@ void station_console_flush(station_t *st)
 
 void station_log(station_t *st, const char *fmt, ...)
 {
-    char raw[512], msg[1024];
+    char raw[1536], msg[4096]; /* room for two link names of 255 bytes, escaped */
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(raw, sizeof raw, fmt, ap);

@@ -15,6 +15,9 @@
 #include "util.h"
 
 
+/* A listing that failed for want of a descriptor is tried again this soon. */
+#define WATCH_RETRY_MS 1000
+
 struct fota_watch {
     uv_fs_event_t ev;
     uv_timer_t rescan;   /* periodic safety net */
@@ -71,14 +74,19 @@ int fota_watch_list(const char *dir, fota_link_t **out, size_t *n)
     *out = NULL;
     *n = 0;
     DIR *d = opendir(dir);
-    if (!d)
-        return errno == EACCES || errno == EPERM ? FOTA_E_ACCES : FOTA_E_NOENT;
+    if (!d) {
+        int e = errno;
+        if (e == ENOENT || e == ENOTDIR)
+            return FOTA_E_NOENT;
+        return fota_error_from_errno(e); /* FOTA_E_MFILE: no descriptor to list it with */
+    }
     /* No limit on the folder's size: a real /dev/serial/by-path holds a few hundred
      * links at most, and anything else in it is skipped cheaply. */
     size_t cap = 0;
     fota_link_t *v = NULL;
     struct dirent *e;
     int rc = 0;
+    errno = 0;
     while ((e = readdir(d)) != NULL) {
         if (!maybe_port(e))
             continue;
@@ -94,7 +102,10 @@ int fota_watch_list(const char *dir, fota_link_t **out, size_t *n)
         }
         if (link_read(dir, e->d_name, &v[*n]) == 0)
             (*n)++;
+        errno = 0;
     }
+    if (!rc && !e && errno)
+        rc = fota_error_from_errno(errno); /* a listing cut short is no listing */
     closedir(d);
     if (rc) {
         free(v);
@@ -107,6 +118,14 @@ int fota_watch_list(const char *dir, fota_link_t **out, size_t *n)
     return 0;
 }
 
+bool fota_watch_error_keeps(int err)
+{
+    return err != 0 && err != FOTA_E_NOENT && err != FOTA_E_ACCES;
+}
+
+static void watch_rescan_cb(uv_timer_t *t);
+static void watch_ev_cb(uv_fs_event_t *h, const char *filename, int events, int status);
+
 static bool link_same(const fota_link_t *a, const fota_link_t *b)
 {
     return a->ino == b->ino && a->ctime_ns == b->ctime_ns && a->rdev == b->rdev && strcmp(a->target, b->target) == 0;
@@ -116,12 +135,19 @@ void fota_watch_rescan(fota_watch_t *w)
 {
     fota_link_t *now = NULL;
     size_t n = 0;
+    if (!w->have_ev && w->open_handles == 3)
+        w->have_ev = uv_fs_event_start(&w->ev, watch_ev_cb, w->dir, 0) == 0; /* inotify */
     int rc = fota_watch_list(w->dir, &now, &n);
-    if (rc == FOTA_E_NOMEM)
-        return; /* keep what we know; the next scan tries again */
     if (rc != w->list_error && w->error_cb)
         w->error_cb(w->ctx, w->dir, rc);
     w->list_error = rc;
+    if (fota_watch_error_keeps(rc)) {
+        /* The station could not look (no descriptor left, no memory): the links are
+         * as they were as far as anyone knows. Nothing is reported gone, and the
+         * folder is looked at again soon. */
+        uv_timer_start(&w->debounce, watch_rescan_cb, WATCH_RETRY_MS, 0);
+        return;
+    }
     /* Merge two sorted lists; report in name order. Swap the list in before the
      * callbacks so a callback that rescans sees a consistent state. */
     fota_link_t *old = w->links;

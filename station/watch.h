@@ -6,11 +6,13 @@
 #ifndef FOTA_STATION_WATCH_H
 #define FOTA_STATION_WATCH_H
 
+#include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
 typedef struct {
-    char name[128];     /* slot name: the link's name */
+    char name[NAME_MAX + 1]; /* slot name: the link's name (a file name: 255 bytes at most) */
     char target[256];   /* resolved device path */
     uint64_t ino;       /* the link's own inode … */
     uint64_t ctime_ns;  /* … and change time: a freed inode number is reused at once */
@@ -23,7 +25,7 @@ typedef void (*fota_watch_cb)(void *ctx, const char *name, const fota_link_t *li
 
 typedef struct fota_watch fota_watch_t;
 
-/* Fails with FOTA_E_NOENT when dir is not a readable directory. The first scan is
+/* Fails with FOTA_E_NOENT when dir is not a directory. The first scan is
  * reported synchronously, before this returns. */
 int fota_watch_start(uv_loop_t *loop, const char *dir, unsigned rescan_ms, fota_watch_cb cb,
                      void *ctx, fota_watch_t **out);
@@ -36,6 +38,12 @@ size_t fota_watch_count(const fota_watch_t *w);
  * holds every link to a character device. FOTA_E_NOENT or FOTA_E_ACCES when the
  * folder cannot be read. */
 int fota_watch_list(const char *dir, fota_link_t **out, size_t *n);
+/* Whether a listing error leaves the known links as they were: only a folder that is
+ * gone (FOTA_E_NOENT) or unreadable (FOTA_E_ACCES) empties the list. Any other failure
+ * (FOTA_E_MFILE: the station had no descriptor to open it with, FOTA_E_NOMEM, an i/o
+ * error) says nothing about the links: none is reported gone, and the folder is
+ * listed again a second later. */
+bool fota_watch_error_keeps(int err);
 /* Told when listing the folder starts or stops failing (err 0: readable again). */
 typedef void (*fota_watch_error_cb)(void *ctx, const char *dir, int err);
 void fota_watch_on_error(fota_watch_t *w, fota_watch_error_cb cb);

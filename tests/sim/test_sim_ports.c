@@ -363,7 +363,11 @@ static void layouts_refused_with_file_line_column(void **state)
     (void)state;
     simproc_t p;
     memset(&p, 0, sizeof p);
-    const char *path = sp_write_file(&p, "bad.yaml",
+    char long_slot[251];
+    memset(long_slot, 'h', 250);
+    long_slot[250] = '\0';
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
                                      "modules:\n"
                                      "  - family: legacy-GSM\n"
                                      "    ports: hub\n"
@@ -371,7 +375,9 @@ static void layouts_refused_with_file_line_column(void **state)
                                      "    ports: [{interface: 2, role: at}, {interface: 3, role: radio}]\n"
                                      "  - family: EG06xK\n"
                                      "    ports: [{interface: 2, role: modem}]\n"
-                                     "  - {family: EC200T, ports: star}\n");
+                                     "  - {family: EC200T, ports: star}\n"
+                                     "  - {family: RG50xQ, ports: hub, slot: %s}\n", long_slot);
+    const char *path = sp_write_file(&p, "bad.yaml", yaml);
     char cmd[2048], log[1200];
     snprintf(log, sizeof log, "%s/err.txt", p.dir);
     snprintf(cmd, sizeof cmd, "'%s' --ports '%s/ports' --scenario '%s' 2>'%s'", FOTA_SIM_BIN, p.dir, path, log);
@@ -383,6 +389,8 @@ static void layouts_refused_with_file_line_column(void **state)
     assert_non_null(strstr(text, "bad.yaml:5:60: unknown role 'radio' (at, modem, dm, nmea)"));
     assert_non_null(strstr(text, "bad.yaml:7:12: a port layout has exactly one 'at' port"));
     assert_non_null(strstr(text, "bad.yaml:8:29: 'ports' wants hub, single or a list"));
+    /* 250 bytes of slot fit a link name, not with ":1.N-port0" after them */
+    assert_non_null(strstr(text, "bad.yaml:9:29: the slot is too long for its interfaces' links"));
     free(text);
     snprintf(cmd, sizeof cmd, "'%s' --ports '%s/ports' --count 1 --family legacy-GSM --ports-layout hub 2>'%s'",
              FOTA_SIM_BIN, p.dir, log);

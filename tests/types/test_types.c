@@ -43,6 +43,10 @@ static void file_errors_have_their_own_words(void **state)
     assert_int_equal(fota_error_from_errno(ENOENT), FOTA_E_NOENT);
     assert_int_equal(fota_error_from_errno(ENOTDIR), FOTA_E_NOTDIR);
     assert_int_equal(fota_error_from_errno(EIO), FOTA_E_IO);
+    /* No descriptor left says nothing about the file: not "i/o error". */
+    assert_int_equal(fota_error_from_errno(EMFILE), FOTA_E_MFILE);
+    assert_int_equal(fota_error_from_errno(ENFILE), FOTA_E_MFILE);
+    assert_string_equal(fota_strerror(FOTA_E_MFILE), "too many open files");
     assert_string_equal(fota_strerror(FOTA_E_ACCES), "permission denied");
     assert_string_equal(fota_strerror(FOTA_E_ISDIR), "is a folder, not a file");
     assert_string_equal(fota_strerror(FOTA_E_NOTREG),
@@ -50,7 +54,7 @@ static void file_errors_have_their_own_words(void **state)
     assert_string_equal(fota_strerror(FOTA_E_EMPTY), "empty (0 bytes)");
     assert_string_equal(fota_strerror(-1000), "unknown error");
     assert_string_equal(fota_strerror(5), "unknown error");
-    for (int c = 0; c >= FOTA_E_NOTDIR; c--)
+    for (int c = 0; c >= FOTA_E_MFILE; c--)
         assert_string_not_equal(fota_strerror(c), "unknown error");
 }
 
