@@ -2,6 +2,7 @@
  * statements kept for the store's lifetime; the transcript is buffered and
  * written in batches because a commit per AT line would cost an fsync each. */
 #include "store.h"
+#include "store_int.h"
 #include "utf8.h"
 
 #include <errno.h>
@@ -18,27 +19,6 @@
 #include "text_escape.h"
 
 #define BUSY_TIMEOUT_MS 5000
-
-typedef struct {
-    int64_t attempt_id;
-    int64_t t_ms;
-    int64_t heard_ms; /* store clock when buffered: becomes last_heard_at */
-    fota_trace_dir_t dir;
-    char *text;       /* already masked */
-} pending_event_t;
-
-enum {
-    ST_BEGIN,
-    ST_IDENTIFY,
-    ST_FINISH,
-    ST_EVENT,
-    ST_HEARD,
-    ST_LATEST,
-    ST_RECOVER,
-    ST_YIELD,
-    ST_ROW_RESULT,
-    ST__COUNT
-};
 
 static const char *const sql[ST__COUNT] = {
     [ST_BEGIN] = "INSERT INTO attempts (batch, station, operator, slot, port, imei, model, family,"
@@ -87,18 +67,6 @@ static const char *const sql[ST__COUNT] = {
     [ST_ROW_RESULT] = "SELECT COALESCE(result, 'running') FROM attempts WHERE id = ?1",
 };
 
-struct fota_store {
-    sqlite3 *db;
-    sqlite3_stmt *st[ST__COUNT];
-    pending_event_t *ev;
-    size_t n_ev, cap_ev, ev_bytes;
-    int64_t (*now_ms)(void *ctx);
-    void *now_ctx;
-    int last_rc;      /* extended SQLite code of the last failure */
-    int last_errno;   /* the system's errno behind it (ENOSPC, EROFS…) */
-    char last_msg[160];
-    bool relaxed;     /* synchronous=NORMAL for the next transaction (transcript only) */
-};
 
 static int64_t wall_clock(void *ctx)
 {
@@ -106,14 +74,13 @@ static int64_t wall_clock(void *ctx)
     return fota_wall_ms();
 }
 
-static void note(fota_store_t *s);
 
 /* The reason in words first ("disk full", "not writable"), SQLite's after it. */
 static int fail(fota_store_t *s, sqlite3 *db, char *errbuf, size_t errlen, const char *what)
 {
     if (errbuf && db) {
         char words[256];
-        note(s);
+        fota_store_note(s);
         if (fota_store_last_error(s, words, sizeof words) == FOTA_STORE_ERR_NONE)
             snprintf(errbuf, errlen, "%s", what);
         else
@@ -238,7 +205,7 @@ static int bind_utf8(sqlite3_stmt *st, int idx, const char *v)
 
 /* Binds text with secrets masked; "" binds NULL (unknown). The mask is the last
  * line of defence: callers are expected to have masked already. */
-static int bind_text(sqlite3_stmt *st, int idx, const char *v)
+int fota_store_bind_text(sqlite3_stmt *st, int idx, const char *v)
 {
     if (!v || !*v)
         return sqlite3_bind_null(st, idx);
@@ -259,7 +226,7 @@ static int bind_digests(sqlite3_stmt *st, int idx, const char *v)
 {
     if (v && v[strspn(v, "-,")] == '\0')
         return sqlite3_bind_null(st, idx);
-    return bind_text(st, idx, v);
+    return fota_store_bind_text(st, idx, v);
 }
 
 static int bind_time(sqlite3_stmt *st, int idx, int64_t ms)
@@ -272,7 +239,7 @@ static int bind_time(sqlite3_stmt *st, int idx, int64_t ms)
 
 /* Remembers why the last call failed, before a ROLLBACK overwrites SQLite's
  * own record of it: the station puts it in words ("disk full"). */
-static void note(fota_store_t *s)
+void fota_store_note(fota_store_t *s)
 {
     s->last_rc = sqlite3_extended_errcode(s->db);
     s->last_errno = sqlite3_system_errno(s->db);
@@ -284,7 +251,7 @@ static int run(fota_store_t *s, sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
-        note(s);
+        fota_store_note(s);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return rc == SQLITE_DONE ? 0 : FOTA_E_IO;
@@ -292,10 +259,10 @@ static int run(fota_store_t *s, sqlite3_stmt *st)
 
 static int bind_identity(fota_store_t *s, sqlite3_stmt *st, int64_t id, const fota_attempt_t *a)
 {
-    int rc = bind_text(st, 1, a->slot) | bind_text(st, 2, a->port) | bind_text(st, 3, a->imei) |
-             bind_text(st, 4, a->model) | bind_text(st, 5, a->family) |
-             bind_text(st, 6, a->from_version) | bind_text(st, 7, a->to_version) |
-             bind_text(st, 8, a->method) | bind_text(st, 9, a->package_names) |
+    int rc = fota_store_bind_text(st, 1, a->slot) | fota_store_bind_text(st, 2, a->port) | fota_store_bind_text(st, 3, a->imei) |
+             fota_store_bind_text(st, 4, a->model) | fota_store_bind_text(st, 5, a->family) |
+             fota_store_bind_text(st, 6, a->from_version) | fota_store_bind_text(st, 7, a->to_version) |
+             fota_store_bind_text(st, 8, a->method) | fota_store_bind_text(st, 9, a->package_names) |
              bind_digests(st, 10, a->package_sha256) | bind_time(st, 11, s->now_ms(s->now_ctx)) |
              sqlite3_bind_int64(st, 12, id);
     return rc == SQLITE_OK ? 0 : FOTA_E_NOMEM;
@@ -306,12 +273,12 @@ int fota_store_attempt_begin(fota_store_t *s, const fota_attempt_t *a, int64_t *
     if (!s || !a)
         return FOTA_E_INVAL;
     sqlite3_stmt *st = s->st[ST_BEGIN];
-    int rc = bind_text(st, 1, a->batch) | bind_text(st, 2, a->station) |
-             bind_text(st, 3, a->operator_id) | bind_text(st, 4, a->slot) |
-             bind_text(st, 5, a->port) | bind_text(st, 6, a->imei) | bind_text(st, 7, a->model) |
-             bind_text(st, 8, a->family) | bind_text(st, 9, a->from_version) |
-             bind_text(st, 10, a->to_version) | bind_text(st, 11, a->method) |
-             bind_text(st, 12, a->package_names) | bind_digests(st, 13, a->package_sha256) |
+    int rc = fota_store_bind_text(st, 1, a->batch) | fota_store_bind_text(st, 2, a->station) |
+             fota_store_bind_text(st, 3, a->operator_id) | fota_store_bind_text(st, 4, a->slot) |
+             fota_store_bind_text(st, 5, a->port) | fota_store_bind_text(st, 6, a->imei) | fota_store_bind_text(st, 7, a->model) |
+             fota_store_bind_text(st, 8, a->family) | fota_store_bind_text(st, 9, a->from_version) |
+             fota_store_bind_text(st, 10, a->to_version) | fota_store_bind_text(st, 11, a->method) |
+             fota_store_bind_text(st, 12, a->package_names) | bind_digests(st, 13, a->package_sha256) |
              bind_time(st, 14, a->started_at_ms > 0 ? a->started_at_ms : s->now_ms(s->now_ctx));
     if (rc != SQLITE_OK) {
         sqlite3_reset(st);
@@ -400,7 +367,7 @@ static int tx_begin(fota_store_t *s)
 {
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK)
         return 0;
-    note(s);
+    fota_store_note(s);
     return FOTA_E_IO;
 }
 
@@ -409,7 +376,7 @@ static int tx_end(fota_store_t *s, int rc)
     if (rc == 0) {
         if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
             return 0;
-        note(s);
+        fota_store_note(s);
     }
     /* A failed COMMIT may have rolled back already (SQLITE_FULL does). */
     if (!sqlite3_get_autocommit(s->db))
@@ -486,69 +453,6 @@ int fota_store_recover_interrupted(fota_store_t *s)
     return sqlite3_changes(s->db);
 }
 
-static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t len)
-{
-    const char *t = (const char *)sqlite3_column_text(st, col);
-    snprintf(dst, len, "%s", t ? t : "");
-}
-
-int fota_store_running(fota_store_t *s, fota_store_running_t *out, size_t max)
-{
-    if (!s || (max && !out))
-        return FOTA_E_INVAL;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT id, slot, imei, family, COALESCE(last_heard_at, started_at)"
-                           " FROM attempts WHERE result IS NULL ORDER BY id",
-                           -1, &st, NULL) != SQLITE_OK) {
-        note(s);
-        return FOTA_E_IO;
-    }
-    int n = 0, rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((size_t)n < max) {
-            fota_store_running_t *r = &out[n];
-            memset(r, 0, sizeof *r);
-            r->id = sqlite3_column_int64(st, 0);
-            copy_col(st, 1, r->slot, sizeof r->slot);
-            copy_col(st, 2, r->imei, sizeof r->imei);
-            copy_col(st, 3, r->family, sizeof r->family);
-            const char *t = (const char *)sqlite3_column_text(st, 4);
-            if (!t || fota_iso_parse(t, &r->heard_ms) < 0)
-                r->heard_ms = 0;
-        }
-        n++;
-    }
-    if (rc != SQLITE_DONE) {
-        note(s);
-        n = FOTA_E_IO;
-    }
-    sqlite3_finalize(st);
-    return n;
-}
-
-int fota_store_latest_result(fota_store_t *s, const char *imei, fota_result_t *out)
-{
-    if (!s || !imei || !out)
-        return FOTA_E_INVAL;
-    sqlite3_stmt *st = s->st[ST_LATEST];
-    sqlite3_bind_text(st, 1, imei, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st), found = 0;
-    if (rc == SQLITE_ROW) {
-        const char *r = (const char *)sqlite3_column_text(st, 0);
-        found = 1;
-        *out = strcmp(r, "PASS") == 0   ? FOTA_RESULT_PASS
-               : strcmp(r, "FAIL") == 0 ? FOTA_RESULT_FAIL
-                                        : FOTA_RESULT_INTERRUPTED;
-    } else if (rc != SQLITE_DONE) {
-        note(s);
-        found = FOTA_E_IO;
-    }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return found;
-}
-
 /* ---- the station's write queue --------------------------------------------- */
 
 void fota_store_set_busy_timeout(fota_store_t *s, int ms)
@@ -572,7 +476,7 @@ int fota_store_tx_durable(fota_store_t *s, bool durable)
         return 0;
     const char *pragma = durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
     if (sqlite3_exec(s->db, pragma, NULL, NULL, NULL) != SQLITE_OK) {
-        note(s);
+        fota_store_note(s);
         return FOTA_E_IO;
     }
     s->relaxed = !durable;
@@ -594,11 +498,11 @@ int fota_store_attempt_close(fota_store_t *s, int64_t id, const fota_attempt_t *
     sqlite3_stmt *st = s->st[ST_FINISH];
     const char *cls = a->error_class == FOTA_ERR_NONE ? NULL : fota_error_class_name(a->error_class);
     int64_t fin = a->finished_at_ms > 0 ? a->finished_at_ms : s->now_ms(s->now_ctx);
-    int brc = bind_identity(s, st, id, a) | bind_text(st, 13, a->final_version) |
+    int brc = bind_identity(s, st, id, a) | fota_store_bind_text(st, 13, a->final_version) |
               bind_time(st, 14, fin) |
               sqlite3_bind_text(st, 15, fota_result_name(a->result), -1, SQLITE_STATIC) |
-              sqlite3_bind_int(st, 16, a->noop ? 1 : 0) | bind_text(st, 17, cls) |
-              sqlite3_bind_int(st, 18, a->error_code) | bind_text(st, 19, a->error_text) |
+              sqlite3_bind_int(st, 16, a->noop ? 1 : 0) | fota_store_bind_text(st, 17, cls) |
+              sqlite3_bind_int(st, 18, a->error_code) | fota_store_bind_text(st, 19, a->error_text) |
               sqlite3_bind_int(st, 20, a->module_retries) | sqlite3_bind_int(st, 21, a->hops) |
               sqlite3_bind_int64(st, 22, a->download_ms) |
               sqlite3_bind_int64(st, 23, a->update_ms) |
@@ -620,7 +524,7 @@ int fota_store_event_insert(fota_store_t *s, int64_t attempt_id, int64_t t_ms,
     sqlite3_bind_int64(ev, 1, attempt_id);
     sqlite3_bind_int64(ev, 2, t_ms);
     sqlite3_bind_text(ev, 3, dirs[(unsigned)dir < 3 ? dir : 2], -1, SQLITE_STATIC);
-    if (bind_text(ev, 4, text) != SQLITE_OK) {
+    if (fota_store_bind_text(ev, 4, text) != SQLITE_OK) {
         sqlite3_reset(ev);
         sqlite3_clear_bindings(ev);
         return FOTA_E_NOMEM;
@@ -655,7 +559,7 @@ int fota_store_check_writable(fota_store_t *s)
     char q[48];
     snprintf(q, sizeof q, "PRAGMA user_version = %d", v);
     if (v < 0 || sqlite3_exec(s->db, q, NULL, NULL, NULL) != SQLITE_OK) {
-        note(s);
+        fota_store_note(s);
         return tx_end(s, FOTA_E_IO);
     }
     return tx_end(s, 0);
@@ -689,43 +593,6 @@ bool fota_store_last_error_for_good(const fota_store_t *s)
 {
     int prim = s->last_rc & 0xff;
     return prim == SQLITE_CONSTRAINT || prim == SQLITE_MISMATCH || prim == SQLITE_TOOBIG;
-}
-
-int fota_store_row_result(fota_store_t *s, int64_t id, char *out, size_t len)
-{
-    sqlite3_stmt *st = s->st[ST_ROW_RESULT];
-    sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (len)
-        out[0] = '\0';
-    if (rc == SQLITE_ROW && len)
-        snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
-    else if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        note(s);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : FOTA_E_IO;
-}
-
-int fota_store_batch_yield(fota_store_t *s, const char *batch, fota_store_yield_t *out)
-{
-    sqlite3_stmt *st = s->st[ST_YIELD];
-    memset(out, 0, sizeof *out);
-    if (bind_text(st, 1, batch) != SQLITE_OK) {
-        sqlite3_reset(st);
-        return FOTA_E_NOMEM;
-    }
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        out->modules = sqlite3_column_int64(st, 0);
-        out->first_pass = sqlite3_column_int64(st, 1);
-        out->final_pass = sqlite3_column_int64(st, 2);
-    } else {
-        note(s);
-    }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return rc == SQLITE_ROW ? 0 : FOTA_E_IO;
 }
 
 const char *fota_store_err_name(fota_store_err_t k)
