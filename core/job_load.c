@@ -174,9 +174,10 @@ static int read_package(fota_yaml_t *y, yaml_node_t *n, const char *dir, fota_ta
     return rc;
 }
 
-/* A bare `url:` on the target: one full image for any revision. */
-static int read_bare_url(fota_yaml_t *y, fota_yaml_field_t *url, fota_target_t *t,
-                         fota_package_t *pk)
+/* A bare `url:` on the target: one full image for any revision, pinned by the
+ * target's own `sha256:` when given (the station fetches it at start to check). */
+static int read_bare_url(fota_yaml_t *y, fota_yaml_field_t *url, fota_yaml_field_t *sha,
+                         fota_target_t *t, fota_package_t *pk)
 {
     if (t->method != FOTA_METHOD_URL)
         return fota_yaml_fail(y, url->key_node,
@@ -185,13 +186,27 @@ static int read_bare_url(fota_yaml_t *y, fota_yaml_field_t *url, fota_target_t *
     int rc = read_url(y, url->node, "targets[].url", pk);
     if (!rc && t->to && !(pk->to = strdup(t->to)))
         rc = FOTA_E_NOMEM;
+    if (sha->node &&
+        !fota_yaml_stop(&rc, fota_yaml_str(y, sha->node, "targets[].sha256", &pk->sha256)))
+        lower(pk->sha256); /* format: as a package's sha256 (read_package) */
     return rc;
+}
+
+/* A target's sha256 pins its bare url, nothing else: packages carry their own. */
+static int check_target_sha(fota_yaml_t *y, const fota_yaml_field_t *sha,
+                            const fota_yaml_field_t *url)
+{
+    if (!sha->node || url->node)
+        return 0;
+    return fota_yaml_fail(y, sha->key_node,
+                          "targets[].sha256: pins the target's bare 'url', and this target "
+                          "has none (a package in 'packages' gives its own sha256)");
 }
 
 /* The target's packages: list and bare url, read after its method (method_ok). */
 static int read_packages(fota_yaml_t *y, yaml_node_t *target, fota_yaml_field_t *list,
-                         fota_yaml_field_t *url, const char *dir, bool method_ok,
-                         fota_target_t *t)
+                         fota_yaml_field_t *url, fota_yaml_field_t *sha, const char *dir,
+                         bool method_ok, fota_target_t *t)
 {
     if (!list->node && !url->node)
         return fota_yaml_fail(y, target, "targets[]: needs 'packages' or 'url'");
@@ -210,17 +225,18 @@ static int read_packages(fota_yaml_t *y, yaml_node_t *target, fota_yaml_field_t 
                                              method_ok, &t->packages[i])))
             return rc;
     if (url->node && method_ok)
-        fota_yaml_stop(&rc, read_bare_url(y, url, t, &t->packages[cnt]));
+        fota_yaml_stop(&rc, read_bare_url(y, url, sha, t, &t->packages[cnt]));
     return rc;
 }
 
 static int read_target(fota_yaml_t *y, yaml_node_t *n, const char *dir, fota_target_t *t)
 {
-    enum { MODELS, FAMILY, TO, METHOD, PACKAGES, URL, NF };
+    enum { MODELS, FAMILY, TO, METHOD, PACKAGES, URL, SHA, NF };
     fota_yaml_field_t f[NF] = {
         [MODELS] = {"models", false, 0, 0},  [FAMILY] = {"family", false, 0, 0},
         [TO] = {"to", true, 0, 0},           [METHOD] = {"method", true, 0, 0},
         [PACKAGES] = {"packages", false, 0, 0}, [URL] = {"url", false, 0, 0},
+        [SHA] = {"sha256", false, 0, 0},
     };
     int rc = fota_yaml_map(y, n, f, NF, "targets[]");
     if (n->type != YAML_MAPPING_NODE)
@@ -242,7 +258,8 @@ static int read_target(fota_yaml_t *y, yaml_node_t *n, const char *dir, fota_tar
                                            "targets[].method: unknown method '%.40s' (expected "
                                            "one of: url, local, stream, qfua, qfaw)",
                                            m ? m : ""));
-    fota_yaml_stop(&rc, read_packages(y, n, &f[PACKAGES], &f[URL], dir, method_ok, t));
+    fota_yaml_stop(&rc, check_target_sha(y, &f[SHA], &f[URL]));
+    fota_yaml_stop(&rc, read_packages(y, n, &f[PACKAGES], &f[URL], &f[SHA], dir, method_ok, t));
     return rc;
 }
 

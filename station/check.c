@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "url_digest.h"
+
 /* Every error found, one line each, then how many more the bounded list left out. */
 static void print_errors(const fota_load_errors_t *l)
 {
@@ -68,6 +70,11 @@ int fota_station_load(const char *profiles_dir, const char *job_path, fota_profi
         fprintf(stderr, "%s: no profiles (*.yaml) found\n", profiles_dir);
         rc = FOTA_E_NOENT;
     }
+    /* Last, once the files are right: a sha256 pins a URL package's file, fetched
+     * here to compare (url_digest.h); a mismatch or an unreachable server refuses. */
+    fota_url_fetch_limits_t lim = FOTA_URL_FETCH_LIMITS_DEFAULT;
+    if (rc == 0 && *job && fota_url_digest_check(*job, &lim, stdout, stderr) > 0)
+        rc = FOTA_E_PARSE;
     if (rc) {
         /* Never half-used: a file with any error is refused as a whole. */
         fota_job_free(*job);
@@ -81,7 +88,7 @@ int fota_station_load(const char *profiles_dir, const char *job_path, fota_profi
 /* What check did to a job's packages, for its summary. */
 typedef struct {
     size_t local, files_read, sha_matched, sha_absent;
-    size_t url;
+    size_t url, url_matched;
 } check_counts_t;
 
 static check_counts_t count_packages(const fota_job_t *job)
@@ -92,6 +99,7 @@ static check_counts_t count_packages(const fota_job_t *job)
             const fota_package_t *pk = &job->targets[t].packages[i];
             if (pk->url) {
                 c.url++;
+                c.url_matched += pk->sha256_actual[0] != '\0'; /* fetched, compared */
                 continue;
             }
             c.local++;
@@ -104,8 +112,29 @@ static check_counts_t count_packages(const fota_job_t *job)
     return c;
 }
 
-/* Says exactly what was checked: local files are read and hashed here, URLs are
- * only checked as text (the module fetches them, the station never does). */
+/* A URL package without a sha256: fetched by modules only, so nothing says later
+ * which file they flashed. Returns the number of warnings. */
+static size_t warn_unpinned_urls(const fota_job_t *job)
+{
+    size_t n = 0;
+    for (size_t t = 0; t < job->n_targets; t++)
+        for (size_t i = 0; i < job->targets[t].n_packages; i++) {
+            const fota_package_t *pk = &job->targets[t].packages[i];
+            if (!pk->url || pk->sha256)
+                continue;
+            char shown[600];
+            fota_url_digest_shown(pk->url, shown, sizeof shown);
+            printf("  warning: URL package %s (%s) has no sha256: it cannot be audited (its "
+                   "rows record no package_sha256); give the package a sha256 to pin it\n",
+                   pk->name, shown);
+            n++;
+        }
+    return n;
+}
+
+/* Says exactly what was checked: local files are read and hashed here; URL packages
+ * with a sha256 were fetched and compared (url_digest.h), the others only checked as
+ * text (the module fetches them, the station never does). */
 static void print_job_summary(const fota_job_t *job)
 {
     check_counts_t c = count_packages(job);
@@ -115,14 +144,23 @@ static void print_job_summary(const fota_job_t *job)
         printf("  %zu local package(s): %zu file(s) read and hashed; sha256 matched for %zu, "
                "%zu without a sha256 to compare\n",
                c.local, c.files_read, c.sha_matched, c.sha_absent);
+    if (c.url_matched)
+        printf("  %zu URL package(s): %zu fetched and matched, %zu without a sha256: NOT "
+               "fetched\n",
+               c.url, c.url_matched, c.url - c.url_matched);
+    else if (c.url)
+        printf("  %zu URL package(s): NOT fetched (a module downloads them itself)\n", c.url);
     if (c.url)
-        printf("  %zu URL package(s): NOT fetched (a module downloads them itself)\n"
-               "    checked as text: scheme://host/file form, scheme allowed by the profile, "
+        printf("    checked as text: scheme://host/file form, scheme allowed by the profile, "
                "length within its limit, FTP root folder where the family needs it, "
-               "no character that would break the AT command\n"
-               "    not checked: whether the server has the file, or what it holds (a module "
-               "finds out when it downloads it)\n",
-               c.url);
+               "no character that would break the AT command\n");
+    if (c.url_matched)
+        printf("    fetched once each (with the job's credentials, never shown) and hashed: "
+               "the file the server holds now is the one the job's sha256 names\n");
+    if (c.url > c.url_matched)
+        printf("    not checked%s: whether the server has the file, or what it holds (a "
+               "module finds out when it downloads it)\n",
+               c.url_matched ? " for those without a sha256" : "");
 }
 
 /* A package file outside the job's folder (after symlinks and "..") is legal, but a
@@ -165,6 +203,7 @@ int fota_check_main(const char *profiles_dir, const char *job_path)
         if (job) {
             print_job_summary(job);
             warn_outside_job_dir(job);
+            warn_unpinned_urls(job);
         }
     }
     fota_job_free(job);
