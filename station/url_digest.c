@@ -108,6 +108,23 @@ static size_t on_data(char *p, size_t size, size_t n, void *ctx)
     return size * n;
 }
 
+/* What an operator checks for libcurl's usual failures (its own text says what
+ * happened, not what to look at). */
+static const struct {
+    CURLcode rc;
+    const char *text;
+} hints[] = {
+    {CURLE_COULDNT_CONNECT, "is the server up and its address right?"},
+    {CURLE_COULDNT_RESOLVE_HOST, "is the server's name right, and the name service up?"},
+    {CURLE_LOGIN_DENIED, "the server refused the login: check the user and password in the URL"},
+    {CURLE_REMOTE_ACCESS_DENIED, "the server refused the login or the path: check the user and "
+                                 "password in the URL, and the file's path"},
+    {CURLE_REMOTE_FILE_NOT_FOUND, "the server has no file at that path"},
+    {CURLE_HTTP_RETURNED_ERROR, "the server has no such file, or refuses it"},
+    {CURLE_PEER_FAILED_VERIFICATION, "the server's certificate is not trusted by this machine: "
+                                     "add its CA to the system's certificates"},
+};
+
 /* Fetches url and hashes it into hex; 0, or -1 with why (not yet scrubbed). */
 static int fetch_hash(const char *url, const fota_url_fetch_limits_t *lim, char hex[65],
                       uint64_t *bytes, char *why, size_t whylen)
@@ -144,8 +161,9 @@ static int fetch_hash(const char *url, const fota_url_fetch_limits_t *lim, char 
             snprintf(hint, sizeof hint, " (timed out: the station waits %ld s to connect, %ld s "
                      "without data, %ld s for the whole file)", lim->connect_s, lim->stall_s,
                      lim->total_s);
-        else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST)
-            snprintf(hint, sizeof hint, " (is the server up and its address right?)");
+        for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
+            if (hints[i].rc == rc)
+                snprintf(hint, sizeof hint, " (%s)", hints[i].text);
         snprintf(why, whylen, "%s%s", ebuf[0] ? ebuf : curl_easy_strerror(rc), hint);
         return -1;
     }
