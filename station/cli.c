@@ -95,7 +95,9 @@ void fota_cli_usage_check(FILE *f)
     fputs("usage: fota-station check [--job JOB.yaml] [--profiles DIR]\n"
           "\n"
           "Validates every profile and, with --job, the job against them; reads every\n"
-          "package file and checks its sha256. Errors name file:line:column. Exit 0 or 2.\n",
+          "package file and checks its sha256; fetches every URL package that has a\n"
+          "sha256 and compares it (others are not fetched: a warning says they cannot\n"
+          "be audited). Errors name file:line:column. Exit 0 or 2.\n",
           f);
 }
 

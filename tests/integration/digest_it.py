@@ -187,13 +187,14 @@ def case_server_down(c):
     """A pinned package on a server that is down: refused at start, exit 2, saying
     it could not fetch it and asking whether the server is up."""
     port = closed_port()
-    url = f"http://127.0.0.1:{port}/full.bin"
+    url = f"http://127.0.0.1:{port}/a06-a07.pkg"
     c.sim("--count", "1", "--family", "RG50xQ", expect_links=1)
-    job = c.write("job.yaml", pinned(job_yaml("pinned-down", [dict(
-        family="RG50xQ", to=FAM["to"], method="url", url=url)], timeouts=TIMEOUTS),
-        url, "1" * 64))
+    job = c.write("job.yaml", job_yaml("pinned-down", [dict(
+        family="RG50xQ", to=FAM["to"], method="url",
+        packages=[{"from": FAM["rev"], "to": FAM["to"], "url": url, "sha256": "1" * 64}])],
+        timeouts=TIMEOUTS))
     r = c.station(job, "--until-idle", timeout=60)
-    refused(c, r, f"URL package full.bin: cannot fetch {url} to check its sha256",
+    refused(c, r, f"URL package a06-a07.pkg: cannot fetch {url} to check its sha256",
             "is the server up", "the job is refused")
 
 
