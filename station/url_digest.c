@@ -145,6 +145,9 @@ static int fetch_hash(const char *url, const fota_url_fetch_limits_t *lim, char 
     curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
     /* The module fetches this very URL, redirects or not: hash what it names. */
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    /* Nor through a proxy the environment names: modules reach the server directly,
+     * and a proxy's cached copy is not what they would get. */
+    curl_easy_setopt(c, CURLOPT_PROXY, "");
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,ftp");
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, lim->connect_s);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);

@@ -198,6 +198,34 @@ def case_server_down(c):
             "is the server up", "the job is refused")
 
 
+def https_server(c, root):
+    """An HTTPS server with a self-signed certificate, made by scripts/test-servers.py's
+    own helpers; returns its base URL."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "test_servers", os.path.join(ARGS.source, "scripts", "test-servers.py"))
+    ts = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ts)
+    srv, port = ts.http_server("127.0.0.1", root, ts.make_cert(c.dir))
+    c.servers.append(srv.shutdown)
+    return f"https://127.0.0.1:{port}"
+
+
+def case_https_untrusted(c):
+    """A pinned HTTPS package on a server whose certificate this machine does not
+    trust: refused at start, saying so, rather than hashing what anyone could serve."""
+    path, digest = c.mkpkg("RG50xQ", FAM["rev"], FAM["to"], "a06-a07.pkg")
+    url = f"{https_server(c, os.path.dirname(path))}/a06-a07.pkg"
+    c.sim("--count", "1", "--family", "RG50xQ", expect_links=1)
+    job = c.write("job.yaml", job_yaml("pinned-https", [dict(
+        family="RG50xQ", to=FAM["to"], method="url",
+        packages=[{"from": FAM["rev"], "to": FAM["to"], "url": url, "sha256": digest}])],
+        timeouts=TIMEOUTS))
+    r = c.station(job, "--until-idle", timeout=60)
+    refused(c, r, f"URL package a06-a07.pkg: cannot fetch {url} to check its sha256",
+            "certificate is not trusted by this machine", "the job is refused")
+
+
 def case_check_lines(c):
     """check fetches the pinned URL package and says so; the one without a sha256 is
     NOT fetched, and check warns it cannot be audited."""
