@@ -6,7 +6,7 @@ pkgs=(build-essential cmake pkg-config clang
       libuv1-dev libserialport-dev libsqlite3-dev libyaml-dev   # the product
       libsystemd-dev dbus                                      # sd-bus: ModemManager asked per module
       libcmocka-dev                                            # unit tests
-      libcurl4-openssl-dev                                     # fota-sim's real downloads
+      libcurl4-openssl-dev                                     # fota-sim's downloads; the station fetching pinned URL packages
       python3 python3-pyftpdlib openssl sqlite3 valgrind   # test servers, checks
       tmux groff-base                                      # dashboard in real panes, man pages
       systemd                                              # systemd-analyze: the unit's hardening
