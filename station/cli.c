@@ -92,16 +92,21 @@ void fota_cli_usage_probe(FILE *f)
 
 void fota_cli_usage_check(FILE *f)
 {
-    fputs("usage: fota-station check [--job JOB.yaml] [--profiles DIR]\n"
+    fputs("usage: fota-station check [--job JOB.yaml] [--profiles DIR] [--strict]\n"
           "\n"
           "Validates every profile and, with --job, the job against them; reads every\n"
-          "package file and checks its sha256. Errors name file:line:column. Exit 0 or 2.\n",
+          "package file and checks its sha256. Errors name file:line:column. Then the\n"
+          "plan: per target the package chains and the revisions they start from,\n"
+          "warnings (a package leading nowhere, a revision with no path, overlapping\n"
+          "targets), each local package's sha256.\n"
+          "  --strict    exit 1 when there is any warning\n"
+          "Exit 0, 1 (--strict and a warning) or 2 (an error).\n",
           f);
 }
 
 enum { O_JOB = 1000, O_DB, O_PORTS, O_PROFILES, O_BATCH, O_OPERATOR, O_UNTIL_IDLE, O_EXPECT,
        O_MAX_PARALLEL, O_NO_DASH, O_LOG_DIR, O_REWORK, O_ALLOW_NEW, O_JSON, O_HELP, O_CENTRAL,
-       O_NO_MM };
+       O_NO_MM, O_STRICT };
 
 static int cli_parse(fota_cli_t *o, int argc, char **argv, FILE *err, const struct option *opts,
                      const char *cmd)
@@ -134,6 +139,7 @@ static int cli_parse(fota_cli_t *o, int argc, char **argv, FILE *err, const stru
         case O_CENTRAL: o->central = optarg; break;
         case O_NO_MM: o->no_modem_manager = true; break;
         case O_JSON: o->json = true; break;
+        case O_STRICT: o->strict = true; break;
         case 'h':
         case O_HELP: o->help = true; break;
         case ':':
@@ -217,6 +223,7 @@ int fota_cli_parse_check(fota_cli_t *o, int argc, char **argv, FILE *err)
     static const struct option opts[] = {
         {"job", required_argument, NULL, O_JOB},
         {"profiles", required_argument, NULL, O_PROFILES},
+        {"strict", no_argument, NULL, O_STRICT},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };

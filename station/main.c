@@ -51,7 +51,7 @@ int main(int argc, char **argv)
             fota_cli_usage_check(o.help ? stdout : stderr);
             return rc;
         }
-        return fota_check_main(fota_cli_profiles_dir(&o), o.job);
+        return fota_check_main(fota_cli_profiles_dir(&o), o.job, o.strict);
     }
     if (strcmp(cmd, "ship") == 0)
         return fota_ship_main(argc - 1, argv + 1); /* central_cli.c */
