@@ -42,3 +42,14 @@ void fota_plan_decide(const fota_job_t *job, const fota_profile_set_t *profiles,
     }
     out->n_hops = n;
 }
+
+const char *fota_package_display_name(const fota_package_t *p)
+{
+    if (p->name && *p->name)
+        return p->name;
+    const char *f = p->file ? p->file : p->url;
+    if (!f)
+        return "";
+    const char *s = strrchr(f, '/');
+    return s ? s + 1 : f;
+}

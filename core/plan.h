@@ -25,4 +25,8 @@ typedef struct {
 void fota_plan_decide(const fota_job_t *job, const fota_profile_set_t *profiles,
                       const char *model, const char *revision, fota_plan_t *out);
 
+/* The name a package goes by in rows and messages: its `name`, else the last part
+ * of its file path or URL (the attempt row's package_names). */
+const char *fota_package_display_name(const fota_package_t *p);
+
 #endif

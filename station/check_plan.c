@@ -11,7 +11,7 @@
 
 static const char *pkg_name(const fota_package_t *p)
 {
-    return p->name ? p->name : p->url ? p->url : "?";
+    return fota_package_display_name(p);
 }
 
 /* "A05 -> A06 -> A07", a full image shown as "(full image NAME) -> A07". */

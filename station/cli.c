@@ -83,10 +83,13 @@ void fota_cli_usage_run(FILE *f)
 
 void fota_cli_usage_probe(FILE *f)
 {
-    fputs("usage: fota-station probe [--ports DIR] [--profiles DIR] [--json]\n"
+    fputs("usage: fota-station probe [--ports DIR] [--profiles DIR] [--json | --job JOB.yaml]\n"
           "\n"
           "Lists present modules: slot, port, model, IMEI, revision, matching profile.\n"
-          "Sends only ATI and AT+GSN: changes nothing on the modules (not even echo).\n",
+          "Sends only ATI and AT+GSN: changes nothing on the modules (not even echo).\n"
+          "  --job FILE   then what each module would get from that job: target, method,\n"
+          "               package chain, or why nothing (no_package, unknown_model,\n"
+          "               already at the target); the job is loaded as run loads it\n",
           f);
 }
 
@@ -212,10 +215,16 @@ int fota_cli_parse_probe(fota_cli_t *o, int argc, char **argv, FILE *err)
         {"ports", required_argument, NULL, O_PORTS},
         {"profiles", required_argument, NULL, O_PROFILES},
         {"json", no_argument, NULL, O_JSON},
+        {"job", required_argument, NULL, O_JOB},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
-    return cli_parse(o, argc, argv, err, opts, "probe");
+    int rc = cli_parse(o, argc, argv, err, opts, "probe");
+    if (rc == 0 && o->job && o->json) {
+        fputs("fota-station probe: --job prints the plan as a table; leave out --json\n", err);
+        return 2;
+    }
+    return rc;
 }
 
 int fota_cli_parse_check(fota_cli_t *o, int argc, char **argv, FILE *err)
