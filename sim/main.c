@@ -34,7 +34,7 @@ static void usage(FILE *f)
           "  --ports-layout hub  every module publishes its family's USB interfaces\n"
           "               (DM, NMEA, AT, modem) as <hub port>:1.<n>-port0\n"
           "Exit status 4: FOTA commands reached two ports of one module (see stderr).\n"
-          "See docs/simulator.md for the scenario format.\n",
+          "The scenario format: simulator.md in share/doc/fota-station (docs/ in the source).\n",
           f);
 }
 
