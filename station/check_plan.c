@@ -80,52 +80,59 @@ static size_t warn_dead_ends(FILE *out, const fota_job_t *job, const fota_target
     return n;
 }
 
-/* Every revision a package starts from, its chain or why it has none; then what a
- * module at any other revision gets. Returns the warnings printed. */
+/* The chain from the revision package i starts from, or 0 when that revision was
+ * listed before or is the target itself (nothing to show), or -1 (no path). */
+static int from_chain(const fota_target_t *t, size_t i, const fota_package_t **chain)
+{
+    const char *from = t->packages[i].from;
+    if (!from || seen_before(t, i) || fota_revision_equal(from, t->to))
+        return 0;
+    return fota_chain_plan(t, from, chain, FOTA_PLAN_MAX_HOPS);
+}
+
+/* Every revision a package starts from and its chain; what a module at the target
+ * or at any other revision gets; then the warnings. Returns the warnings printed. */
 static size_t plan_target(FILE *out, const fota_job_t *job, const fota_target_t *t)
 {
     target_title(out, job, t);
     size_t warnings = 0, covered = 0;
     const fota_package_t *chain[FOTA_PLAN_MAX_HOPS];
     for (size_t i = 0; i < t->n_packages; i++) {
-        const char *from = t->packages[i].from;
-        if (!from || seen_before(t, i) || fota_revision_equal(from, t->to))
-            continue;
-        int n = fota_chain_plan(t, from, chain, FOTA_PLAN_MAX_HOPS);
+        int n = from_chain(t, i, chain);
         if (n > 0) {
             fputs("    ", out);
-            print_chain(out, from, chain, n);
+            print_chain(out, t->packages[i].from, chain, n);
             covered++;
-            continue;
         }
-        fprintf(out, "    warning: %s:%d:%d: modules at %s have no path to %s: they would FAIL "
-                     "no_package\n",
-                job->source, t->packages[i].line, t->packages[i].column, from, t->to);
-        warnings++;
     }
     fprintf(out, "    %s: already at the target, nothing to do (PASS, noop)\n", t->to);
-    int n = fota_chain_plan(t, NULL, chain, FOTA_PLAN_MAX_HOPS);
-    if (n > 0) {
+    int full = fota_chain_plan(t, NULL, chain, FOTA_PLAN_MAX_HOPS);
+    if (full > 0) {
         fputs("    any other revision: ", out);
-        print_chain(out, NULL, chain, n);
+        print_chain(out, NULL, chain, full);
     } else {
         fputs("    any other revision: no package (FAIL no_package)\n", out);
-        if (!covered) {
-            fprintf(out, "    warning: %s:%d:%d: no revision of these modules has a path to %s: "
-                         "every one not already there would FAIL no_package\n",
-                    job->source, t->line, t->column, t->to);
-            warnings++;
-        }
     }
     fputs("    from-revisions covered:", out);
-    for (size_t i = 0; i < t->n_packages; i++) {
-        const char *from = t->packages[i].from;
-        if (from && !seen_before(t, i) && !fota_revision_equal(from, t->to) &&
-            fota_chain_plan(t, from, chain, FOTA_PLAN_MAX_HOPS) > 0)
-            fprintf(out, " %s", from);
-    }
+    for (size_t i = 0; i < t->n_packages; i++)
+        if (from_chain(t, i, chain) > 0)
+            fprintf(out, " %s", t->packages[i].from);
     fprintf(out, "%s%s\n", covered ? "" : " none by a delta chain",
-            n > 0 ? "; any other by the full image" : "");
+            full > 0 ? "; any other by the full image" : "");
+    for (size_t i = 0; i < t->n_packages; i++)
+        if (from_chain(t, i, chain) < 0) {
+            const fota_package_t *p = &t->packages[i];
+            fprintf(out, "    warning: %s:%d:%d: modules at %s have no path to %s: they would "
+                         "FAIL no_package\n",
+                    job->source, p->line, p->column, p->from, t->to);
+            warnings++;
+        }
+    if (!covered && full <= 0) {
+        fprintf(out, "    warning: %s:%d:%d: no revision of these modules has a path to %s: "
+                     "every one not already there would FAIL no_package\n",
+                job->source, t->line, t->column, t->to);
+        warnings++;
+    }
     return warnings + warn_dead_ends(out, job, t);
 }
 
