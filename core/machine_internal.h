@@ -29,8 +29,9 @@
 #include "at_chat.h"
 #include "fota_machine.h"
 #include "fota_urc.h"
+#include "plan.h"
 
-#define FOTA_MACHINE_MAX_HOPS 16
+#define FOTA_MACHINE_MAX_HOPS FOTA_PLAN_MAX_HOPS /* plan.h: one limit for run, probe, check */
 /* A command gets this many tries (each after a resync) before FAIL timeout. */
 #define FOTA_MACHINE_CMD_TRIES 3
 /* After a reboot the module is polled with AT this often until it answers: a

@@ -52,13 +52,7 @@ char *method_common_command(const char *tmpl, const char *arg)
 
 const char *method_common_package_name(const fota_package_t *p)
 {
-    if (p->name && *p->name)
-        return p->name;
-    const char *f = p->file ? p->file : p->url;
-    if (!f)
-        return "";
-    const char *s = strrchr(f, '/');
-    return s ? s + 1 : f;
+    return fota_package_display_name(p);
 }
 
 /* The flow-control command: the USB AT port's, else the UART's (Quectel

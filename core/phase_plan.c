@@ -5,6 +5,7 @@
  * config with nothing sent. After every hop the plan judges the revision read
  * back: the next hop, PASS, or the verdict. */
 #include "machine_internal.h"
+#include "plan.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -60,39 +61,43 @@ static void plan_packages(machine_t *m)
     }
 }
 
-/* Fills the plan and the attempt's to_version/method/packages from the identity. */
+/* Fills the plan and the attempt's to_version/method/packages from the identity,
+ * by the rule `probe --job` and `check` show (core/plan.c). */
 static void plan(machine_t *m)
 {
     m->plan.cls = FOTA_ERR_NONE;
     m->plan.noop = false;
-    const fota_profile_t *p = m->profile;
-    if (!p || !fota_profile_set_match_model(m->cfg.profiles, m->ident.model)) {
-        plan_fail(m, FOTA_ERR_UNKNOWN_MODEL, "no profile knows model %s", m->ident.model);
-        return;
+    fota_plan_t d;
+    fota_plan_decide(m->cfg.job, m->cfg.profiles, m->ident.model, m->ident.revision, &d);
+    if (d.profile)
+        snprintf(m->att.family, sizeof m->att.family, "%s", d.profile->family);
+    if (d.target) {
+        const fota_target_t *t = d.target;
+        m->target = t;
+        m->method = t->method;
+        m->mp = &d.profile->methods[t->method];
+        snprintf(m->att.to_version, sizeof m->att.to_version, "%s", t->to);
+        snprintf(m->att.method, sizeof m->att.method, "%s", fota_method_name(t->method));
     }
-    snprintf(m->att.family, sizeof m->att.family, "%s", p->family);
-    const fota_target_t *t = fota_job_match(m->cfg.job, p, m->ident.model);
-    if (!t) {
-        plan_fail(m, FOTA_ERR_UNKNOWN_MODEL, "the job has no target for %s (%s)", m->ident.model,
-                  p->family);
-        return;
-    }
-    m->target = t;
-    m->method = t->method;
-    m->mp = &p->methods[t->method];
-    snprintf(m->att.to_version, sizeof m->att.to_version, "%s", t->to);
-    snprintf(m->att.method, sizeof m->att.method, "%s", fota_method_name(t->method));
-    if (fota_revision_equal(m->ident.revision, t->to)) {
+    if (d.noop) {
         m->plan.noop = true;
         return;
     }
-    if (!m->mp->supported || !phase_transfer_method(t->method)) {
-        plan_fail(m, FOTA_ERR_CONFIG, "%s does not support method %s", p->family,
-                  fota_method_name(t->method));
+    if (d.target && (d.cls == FOTA_ERR_NONE || d.cls == FOTA_ERR_NO_PACKAGE) &&
+        !phase_transfer_method(d.target->method)) {
+        plan_fail(m, FOTA_ERR_CONFIG, "%s does not support method %s", d.profile->family,
+                  fota_method_name(d.target->method));
         return;
     }
-    if (plan_chain(m, m->ident.revision))
-        plan_packages(m);
+    if (d.cls != FOTA_ERR_NONE) {
+        plan_fail(m, d.cls, "%s", d.text);
+        return;
+    }
+    m->plan.n_hops = d.n_hops;
+    m->plan.hop = 0;
+    for (int i = 0; i < d.n_hops; i++)
+        m->plan.chain[i] = d.chain[i];
+    plan_packages(m);
 }
 
 /* First identification done: plan, then let the station decide (IDENTIFIED). The

@@ -8,7 +8,7 @@ pkgs=(build-essential cmake pkg-config clang
       libcmocka-dev                                            # unit tests
       libcurl4-openssl-dev                                     # fota-sim's downloads; the station fetching pinned URL packages
       python3 python3-pyftpdlib openssl sqlite3 valgrind   # test servers, checks
-      tmux groff-base                                      # dashboard in real panes, man pages
+      tmux groff-base man-db                               # dashboard in real panes, man pages (man -l)
       systemd                                              # systemd-analyze: the unit's hardening
       umockdev libumockdev-dev libglib2.0-dev                  # USB tests under an emulated sysfs
       libpq-dev postgresql postgresql-client)                  # central database, its tests

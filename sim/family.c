@@ -129,7 +129,7 @@ void sim_module_defaults(sim_module_t *m, const sim_family_t *f, int index)
     snprintf(m->maker, sizeof m->maker, "Quectel");
     snprintf(m->model, sizeof m->model, "%s", f->def_model);
     snprintf(m->revision, sizeof m->revision, "%s", f->def_revision);
-    sim_imei_make(m->imei, f->tac, 100000u + (unsigned)index * 7u);
+    sim_imei_make(m->imei, f->tac, sim_imei_serial(m->sim, index));
     sim_make_slot(m->slot, sizeof m->slot, f, index);
     m->total_space = 256u << 20;
     m->free_space = 200u << 20;

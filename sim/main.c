@@ -18,9 +18,10 @@
 static void usage(FILE *f)
 {
     fputs("usage: fota-sim --ports DIR --scenario SCENARIO.yaml [--speed F] [--data-rate B|max]\n"
-          "                [--verbose]\n"
+          "                [--imei-base N] [--control FIFO] [--verbose]\n"
           "       fota-sim --ports DIR --count N --family NAME [--revision REV] [--model M]\n"
-          "                [--ports-layout hub|single] [--speed F] [--data-rate B|max] [--verbose]\n"
+          "                [--ports-layout hub|single] [--speed F] [--data-rate B|max]\n"
+          "                [--imei-base N] [--control FIFO] [--verbose]\n"
           "       fota-sim mkpkg --family F [--from REV] --to REV [--size BYTES] [--corrupt] -o FILE\n"
           "\n"
           "Creates one pseudo-terminal per simulated module and links it as DIR/<slot>,\n"
@@ -30,11 +31,16 @@ static void usage(FILE *f)
           "  --data-rate B|max  bytes/s every module stores in data mode (scaled by\n"
           "               --speed like the scenario's data_rate); max: no limit but the pty's\n"
           "  --verbose    one line per module event on stdout\n"
+          "  --imei-base N  generated IMEIs get serial numbers N, N+1, ... (0..999999;\n"
+          "               still Luhn-valid): a new batch is new modules to a station\n"
+          "  --control FIFO  read commands from this FIFO (made if missing) while running:\n"
+          "               'unplug N' pulls module N (1 = the first) or slot N off the line,\n"
+          "               'plug N' puts it back (a normal boot on new ptys)\n"
           "  --version    print the version (git description of the build) and exit\n"
           "  --ports-layout hub  every module publishes its family's USB interfaces\n"
           "               (DM, NMEA, AT, modem) as <hub port>:1.<n>-port0\n"
           "Exit status 4: FOTA commands reached two ports of one module (see stderr).\n"
-          "See docs/simulator.md for the scenario format.\n",
+          "The scenario format: simulator.md in share/doc/fota-station (docs/ in the source).\n",
           f);
 }
 
@@ -65,6 +71,7 @@ static void stop(sim_t *s)
         sim_module_close(s->mods[i]);
     uv_close((uv_handle_t *)&s->sig_int, NULL);
     uv_close((uv_handle_t *)&s->sig_term, NULL);
+    sim_control_close(s);
 }
 
 static void signal_cb(uv_signal_t *h, int signum)
@@ -116,14 +123,16 @@ int main(int argc, char **argv)
         {"revision", required_argument, 0, 'r'}, {"model", required_argument, 0, 'm'},
         {"speed", required_argument, 0, 'S'},   {"verbose", no_argument, 0, 'v'},
         {"ports-layout", required_argument, 0, 'L'}, {"data-rate", required_argument, 0, 'D'},
+        {"imei-base", required_argument, 0, 'I'}, {"control", required_argument, 0, 'C'},
         {"help", no_argument, 0, 'h'},          {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     const char *ports = NULL, *scenario = NULL, *family = NULL, *rev = NULL, *model = NULL;
-    const char *layout = NULL;
+    const char *layout = NULL, *control = NULL;
+    long imei_base = -1;
     int count = -1, verbose = 0, c;
     double speed = 1, data_rate = 0;
     int data_max = 0;
-    while ((c = getopt_long(argc, argv, "p:s:n:f:r:m:S:L:D:vh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "p:s:n:f:r:m:S:L:D:I:C:vh", opts, NULL)) != -1) {
         char *e;
         switch (c) {
         case 'p': ports = optarg; break;
@@ -157,6 +166,15 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'I':
+            errno = 0;
+            imei_base = strtol(optarg, &e, 10);
+            if (errno || *e || e == optarg || imei_base < 0 || imei_base > 999999) {
+                fprintf(stderr, "fota-sim: --imei-base wants 0..999999, got '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'C': control = optarg; break;
         case 'v': verbose = 1; break;
         case 'h': usage(stdout); return 0;
         case 'V': puts("fota-sim " FOTA_VERSION); return 0;
@@ -185,7 +203,14 @@ int main(int argc, char **argv)
     sim.verbose = verbose;
     snprintf(sim.ports_dir, sizeof sim.ports_dir, "%s", ports);
     sim.t0_ms = uv_now(sim.loop);
+    sim.imei_base = imei_base;
+    sim.control_fd = -1;
     int rc = scenario ? sim_scenario_load(&sim, scenario) : add_count(&sim, count, family, rev, model, layout);
+    if (rc == 0 && imei_base >= 0 && imei_base + sim.n_mods > 1000000) {
+        fprintf(stderr, "fota-sim: --imei-base %ld leaves no serial number for %d modules "
+                        "(the last is 999999)\n", imei_base, sim.n_mods);
+        rc = 2;
+    }
     if (rc != 0) {
         free_all(&sim);
         return rc;
@@ -203,6 +228,13 @@ int main(int argc, char **argv)
             uv_run(sim.loop, UV_RUN_DEFAULT);
             return 3;
         }
+    }
+    /* after the modules: stop() closes their handles, which exist from here on */
+    if (control && sim_control_open(&sim, control) != 0) {
+        stop(&sim);
+        uv_run(sim.loop, UV_RUN_DEFAULT);
+        free_all(&sim);
+        return 2;
     }
     printf("fota-sim: %d modules in %s (speed %g)\n", sim.n_mods, ports, speed);
     uv_run(sim.loop, UV_RUN_DEFAULT);

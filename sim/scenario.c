@@ -446,7 +446,7 @@ static void check_imei(ctx_t *c, sim_t *s, sim_module_t *m, yaml_node_t *mn, int
     if (m->imei_as_written)
         return;
     if (count > 1) {
-        sim_imei_make(m->imei, m->fam->tac, 100000u + (unsigned)s->n_mods * 7u);
+        sim_imei_make(m->imei, m->fam->tac, sim_imei_serial(s, s->n_mods));
         return;
     }
     if (m->imei[0] && !sim_luhn_ok(m->imei))

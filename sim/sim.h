@@ -227,6 +227,7 @@ struct sim_module {
     int boot_normal, resumed, power_loss_done, restoring, swapped;
     int power_loss_spent;   /* the old-firmware power cut happened (once per run) */
     int busy_boot;          /* boot_busy_s: this boot's URCs are spread over it */
+    int unplugged;          /* taken off the line by a control command (control.c) */
     unsigned gen;
 };
 
@@ -243,6 +244,13 @@ struct sim {
     volatile int abort_fetch;
     int conflicts;          /* port conflicts of all modules (exit status 4) */
     uint64_t t0_ms;
+    long imei_base;         /* --imei-base: serial of the first generated IMEI; -1: default */
+    /* --control FIFO: plug/unplug commands while the line runs (control.c) */
+    uv_poll_t control_poll;
+    int control_fd;
+    char control_path[1024];
+    char control_line[256];
+    size_t control_len;
 };
 
 /* family.c */
@@ -254,6 +262,9 @@ void sim_module_defaults(sim_module_t *m, const sim_family_t *f, int index);
 
 /* util.c */
 void sim_imei_make(char out[16], const char *tac, unsigned serial);
+/* The serial number of the index-th generated IMEI: --imei-base N gives N, N+1, …
+ * (a new batch of modules), else 100000 + 7 per module. */
+unsigned sim_imei_serial(const sim_t *s, int index);
 int sim_luhn_ok(const char *imei);
 uint16_t sim_qfupl_checksum(const uint8_t *p, size_t n);
 uint64_t sim_now_ms(const sim_t *s);
@@ -320,6 +331,10 @@ void sim_layout_publish_shuffled(sim_module_t *m);
 void sim_layout_stop(sim_module_t *m);
 void sim_layout_fota_cmd(sim_module_t *m, const char *cmd); /* conflict evidence */
 int sim_layout_parse_name(const char *v, sim_layout_kind_t *out);
+
+/* control.c */
+int sim_control_open(sim_t *s, const char *path); /* 0, or -1 with a message */
+void sim_control_close(sim_t *s);
 
 /* scenario.c */
 int sim_scenario_load(sim_t *s, const char *path);

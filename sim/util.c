@@ -28,6 +28,13 @@ void sim_imei_make(char out[16], const char *tac, unsigned serial)
     out[15] = 0;
 }
 
+unsigned sim_imei_serial(const sim_t *s, int index)
+{
+    if (s && s->imei_base >= 0)
+        return (unsigned)s->imei_base + (unsigned)index;
+    return 100000u + (unsigned)index * 7u;
+}
+
 int sim_luhn_ok(const char *imei)
 {
     if (strlen(imei) != 15)

@@ -1,5 +1,6 @@
 /* `fota-station check`; see check.h. */
 #include "check.h"
+#include "check_plan.h"
 
 #include <libgen.h>
 #include <stdbool.h>
@@ -193,7 +194,7 @@ static size_t warn_outside_job_dir(const fota_job_t *job)
     return n;
 }
 
-int fota_check_main(const char *profiles_dir, const char *job_path)
+int fota_check_main(const char *profiles_dir, const char *job_path, bool strict)
 {
     fota_profile_set_t set;
     fota_job_t *job = NULL;
@@ -202,8 +203,11 @@ int fota_check_main(const char *profiles_dir, const char *job_path)
         printf("%s: %zu profile(s) ok\n", profiles_dir, set.n);
         if (job) {
             print_job_summary(job);
-            warn_outside_job_dir(job);
-            warn_unpinned_urls(job);
+            size_t warnings = warn_outside_job_dir(job);
+            warnings += warn_unpinned_urls(job);
+            warnings += fota_check_plan_print(stdout, job);
+            if (strict && warnings)
+                rc = FOTA_CHECK_EXIT_STRICT;
         }
     }
     fota_job_free(job);

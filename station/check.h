@@ -4,6 +4,8 @@
 #ifndef FOTA_STATION_CHECK_H
 #define FOTA_STATION_CHECK_H
 
+#include <stdbool.h>
+
 #include "job.h"
 
 /* Shared with run: loads profiles, then (job_path non-NULL) the job, validates it and
@@ -11,6 +13,9 @@
  * file:line:column; any error refuses everything. 0 or 2. */
 int fota_station_load(const char *profiles_dir, const char *job_path, fota_profile_set_t *set,
                       fota_job_t **job);
-int fota_check_main(const char *profiles_dir, const char *job_path);
+/* Exit 0, 2 (an error), or with strict FOTA_CHECK_EXIT_STRICT when the files load
+ * but a warning was printed (the plan, a package outside the job's folder). */
+#define FOTA_CHECK_EXIT_STRICT 1
+int fota_check_main(const char *profiles_dir, const char *job_path, bool strict);
 
 #endif

@@ -83,27 +83,35 @@ void fota_cli_usage_run(FILE *f)
 
 void fota_cli_usage_probe(FILE *f)
 {
-    fputs("usage: fota-station probe [--ports DIR] [--profiles DIR] [--json]\n"
+    fputs("usage: fota-station probe [--ports DIR] [--profiles DIR] [--json | --job JOB.yaml]\n"
           "\n"
           "Lists present modules: slot, port, model, IMEI, revision, matching profile.\n"
-          "Sends only ATI and AT+GSN: changes nothing on the modules (not even echo).\n",
+          "Sends only ATI and AT+GSN: changes nothing on the modules (not even echo).\n"
+          "  --job FILE   then what each module would get from that job: target, method,\n"
+          "               package chain, or why nothing (no_package, unknown_model,\n"
+          "               already at the target); the job is loaded as run loads it\n",
           f);
 }
 
 void fota_cli_usage_check(FILE *f)
 {
-    fputs("usage: fota-station check [--job JOB.yaml] [--profiles DIR]\n"
+    fputs("usage: fota-station check [--job JOB.yaml] [--profiles DIR] [--strict]\n"
           "\n"
           "Validates every profile and, with --job, the job against them; reads every\n"
           "package file and checks its sha256; fetches every URL package that has a\n"
           "sha256 and compares it (others are not fetched: a warning says they cannot\n"
-          "be audited). Errors name file:line:column. Exit 0 or 2.\n",
+          "be audited). Errors name file:line:column. Then the plan: per target the\n"
+          "package chains and the revisions they start from, warnings (a package\n"
+          "leading nowhere, a revision with no path, overlapping targets), each local\n"
+          "package's sha256.\n"
+          "  --strict    exit 1 when there is any warning\n"
+          "Exit 0, 1 (--strict and a warning) or 2 (an error).\n",
           f);
 }
 
 enum { O_JOB = 1000, O_DB, O_PORTS, O_PROFILES, O_BATCH, O_OPERATOR, O_UNTIL_IDLE, O_EXPECT,
        O_MAX_PARALLEL, O_NO_DASH, O_LOG_DIR, O_REWORK, O_ALLOW_NEW, O_JSON, O_HELP, O_CENTRAL,
-       O_NO_MM };
+       O_NO_MM, O_STRICT };
 
 static int cli_parse(fota_cli_t *o, int argc, char **argv, FILE *err, const struct option *opts,
                      const char *cmd)
@@ -136,6 +144,7 @@ static int cli_parse(fota_cli_t *o, int argc, char **argv, FILE *err, const stru
         case O_CENTRAL: o->central = optarg; break;
         case O_NO_MM: o->no_modem_manager = true; break;
         case O_JSON: o->json = true; break;
+        case O_STRICT: o->strict = true; break;
         case 'h':
         case O_HELP: o->help = true; break;
         case ':':
@@ -208,10 +217,16 @@ int fota_cli_parse_probe(fota_cli_t *o, int argc, char **argv, FILE *err)
         {"ports", required_argument, NULL, O_PORTS},
         {"profiles", required_argument, NULL, O_PROFILES},
         {"json", no_argument, NULL, O_JSON},
+        {"job", required_argument, NULL, O_JOB},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
-    return cli_parse(o, argc, argv, err, opts, "probe");
+    int rc = cli_parse(o, argc, argv, err, opts, "probe");
+    if (rc == 0 && o->job && o->json) {
+        fputs("fota-station probe: --job prints the plan as a table; leave out --json\n", err);
+        return 2;
+    }
+    return rc;
 }
 
 int fota_cli_parse_check(fota_cli_t *o, int argc, char **argv, FILE *err)
@@ -219,6 +234,7 @@ int fota_cli_parse_check(fota_cli_t *o, int argc, char **argv, FILE *err)
     static const struct option opts[] = {
         {"job", required_argument, NULL, O_JOB},
         {"profiles", required_argument, NULL, O_PROFILES},
+        {"strict", no_argument, NULL, O_STRICT},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };

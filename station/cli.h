@@ -26,6 +26,7 @@ typedef struct {
     bool allow_new;
     bool no_modem_manager;  /* run: do not ask ModemManager to leave modules alone */
     bool json;              /* probe */
+    bool strict;            /* check: warnings make the exit 1 */
     bool help;
 } fota_cli_t;
 

@@ -6,6 +6,7 @@
 #include "check.h"
 #include "cli.h"
 #include "probe.h"
+#include "probe_plan.h"
 #include "process_setup.h"
 #include "report.h"
 #include "station.h"
@@ -43,6 +44,8 @@ int main(int argc, char **argv)
             fota_cli_usage_probe(o.help ? stdout : stderr);
             return rc;
         }
+        if (o.job) /* the plan: probe_plan.c */
+            return fota_probe_plan_main(o.ports, fota_cli_profiles_dir(&o), o.job, stdout);
         return fota_probe_main(o.ports, fota_cli_profiles_dir(&o), o.json, stdout);
     }
     if (strcmp(cmd, "check") == 0) {
@@ -51,7 +54,7 @@ int main(int argc, char **argv)
             fota_cli_usage_check(o.help ? stdout : stderr);
             return rc;
         }
-        return fota_check_main(fota_cli_profiles_dir(&o), o.job);
+        return fota_check_main(fota_cli_profiles_dir(&o), o.job, o.strict);
     }
     if (strcmp(cmd, "ship") == 0)
         return fota_ship_main(argc - 1, argv + 1); /* central_cli.c */

@@ -18,6 +18,7 @@
 #include "by_path.h"
 #include "fd_budget.h"
 #include "port.h"
+#include "probe_plan.h"
 #include "probe_print.h"
 #include "profile.h"
 #include "query.h"
@@ -175,6 +176,12 @@ static void probe_decide(fota_probe_port_t *items, fota_probe_module_t *mods, si
 
 int fota_probe_main(const char *ports, const char *profiles_dir, bool json, FILE *out)
 {
+    return fota_probe_main_job(ports, profiles_dir, json, out, NULL);
+}
+
+int fota_probe_main_job(const char *ports, const char *profiles_dir, bool json, FILE *out,
+                        const fota_job_t *job)
+{
     size_t n = 0;
     fota_link_t *links = NULL;
     int rc = fota_watch_list(ports, &links, &n);
@@ -217,6 +224,8 @@ int fota_probe_main(const char *ports, const char *profiles_dir, bool json, FILE
     uv_run(&loop, UV_RUN_DEFAULT);
     probe_decide(items, mods, nm);
     fota_probe_print(out, json, &set, items, mods, nm);
+    if (job)
+        fota_probe_plan_print(out, job, &set, items, mods, nm); /* probe --job */
     for (size_t i = 0; i < n; i++)
         uv_close((uv_handle_t *)&items[i].timer, noop_close);
     uv_run(&loop, UV_RUN_DEFAULT);

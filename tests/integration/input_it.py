@@ -15,9 +15,9 @@ import sys
 SECRET = "Sup3rS3cretPW"
 
 
-def run_check(args, job, timeout=10):
+def run_check(args, job, timeout=10, extra=()):
     p = subprocess.run([args.station, "check", "--job", job, "--profiles",
-                        os.path.join(args.source, "profiles")],
+                        os.path.join(args.source, "profiles"), *extra],
                        capture_output=True, text=True, timeout=timeout)
     return p.returncode, p.stdout + p.stderr
 
@@ -154,7 +154,56 @@ def case_package_outside(args, work):
                   f"it is {real}", absent=("alias.bin is outside",))
 
 
+def rg(x):
+    return f"RG500QEAAAR11{x}M4G"
+
+
+def plan_job(work, middle_to):
+    """A04 -> A05 -> A06 -> A07 in three local deltas; middle_to is where the second
+    one leads (A06, or the typo A6). Returns the job and each file's sha256."""
+    digests = {}
+    for name in ("a04-a05.zip", "a05-a06.zip", "a06-a07.zip"):
+        data = name.encode() * 100
+        with open(os.path.join(work, name), "wb") as f:
+            f.write(data)
+        digests[name] = hashlib.sha256(data).hexdigest()
+    job = write(os.path.join(work, "job.yaml"),
+                "name: n\ntargets:\n  - models: [RG500Q]\n"
+                f"    to: {rg('A07')}\n    method: local\n    packages:\n"
+                f"      - {{from: {rg('A04')}, to: {rg('A05')}, file: a04-a05.zip}}\n"
+                f"      - {{from: {rg('A05')}, to: {rg(middle_to)}, file: a05-a06.zip}}\n"
+                f"      - {{from: {rg('A06')}, to: {rg('A07')}, file: a06-a07.zip}}\n")
+    return job, digests
+
+
+def case_plan_typo(args, work):
+    # The job loads (every field is well formed) but every A04 and A05 module would
+    # FAIL no_package: flagged; --strict makes it exit 1.
+    job, _ = plan_job(work, "A6")
+    rc, out = run_check(args, job)
+    wants = (f"job.yaml:8:9: package a05-a06.zip ({rg('A05')} -> {rg('A6')}) leads nowhere",
+             f"job.yaml:8:9: modules at {rg('A05')} have no path to {rg('A07')}",
+             f"job.yaml:7:9: modules at {rg('A04')} have no path",
+             f"from-revisions covered: {rg('A06')}\n", "3 plan warnings")
+    ok = expect(rc, out, 0, *wants)
+    rc, out = run_check(args, job, extra=("--strict",))
+    return expect(rc, out, 1, *wants) and ok
+
+
+def case_plan_good(args, work):
+    # Every chain printed, each local file's sha256 to pin; --strict exits 0.
+    job, digests = plan_job(work, "A06")
+    rc, out = run_check(args, job, extra=("--strict",))
+    return expect(rc, out, 0, f"{rg('A04')} -> {rg('A05')} -> {rg('A06')} -> {rg('A07')}  "
+                  "[3 packages: a04-a05.zip a05-a06.zip a06-a07.zip]",
+                  f"from-revisions covered: {rg('A04')} {rg('A05')} {rg('A06')}\n",
+                  *(f"sha256 {d}  {n} (not pinned" for n, d in digests.items()),
+                  absent=("warning",))
+
+
 CASES = {
+    "check_plan_typo": case_plan_typo,
+    "check_plan_good": case_plan_good,
     "check_package_outside": case_package_outside,
     "check_password_masked": case_password_masked,
     "check_at_injection": case_at_injection,

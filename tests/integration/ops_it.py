@@ -7,7 +7,10 @@
   scrolled into tmux's history, no line is wider than the pane (wrapped lines are
   joined back before measuring), FAIL rows come first, slots are hub-relative.
 - quit_asks: `q` with modules in flight asks once; `a` without a pause answers.
-- install_files: sysusers.d, the unit pointing at the prefix's binary, man pages.
+- install_files: sysusers.d, the unit pointing at the prefix's binary, man pages
+  (sections 1 and 5), the documentation, every file a rule or page names.
+- man5_pages: the job and profile formats' pages render cleanly, with every error
+  class and a troubleshooting section.
 - version, man_matches_help, profiles_not_found: --version, man pages against
   --help, and the words of a station that finds no profiles.
 Usage: ops_it.py --station BIN --sim BIN --source DIR --work DIR [--build-dir DIR
@@ -283,6 +286,27 @@ def case_install_files(c):
     check(f'GROUP="{group}"' in rule, f"the udev rule gives the ports to {group}")
     for m in ("fota-station.1", "fota-sim.1"):
         check(os.path.exists(os.path.join(prefix, "share/man/man1", m)), f"man page {m}")
+    for m in MAN5:
+        check(os.path.exists(os.path.join(prefix, "share/man/man5", m)), f"man page {m}")
+    # the documentation, where the station runs (no source tree there)
+    doc = os.path.join(prefix, "share/doc/fota-station")
+    for d in sorted(os.listdir(os.path.join(ARGS.source, "docs"))):
+        if d.endswith(".md"):
+            check(os.path.exists(os.path.join(doc, d)), f"{d} installed in {doc}")
+    # every installed file a comment or a page names is there
+    named = {"lib/udev/rules.d/70-fota-station.rules": ["share/dbus-1/system.d/fota-station.conf",
+                                                        "share/polkit-1/rules.d/50-fota-station.rules",
+                                                        "share/fota-station/examples/fota-station-mm-ignore.rules"],
+             "share/polkit-1/rules.d/50-fota-station.rules": ["share/dbus-1/system.d/fota-station.conf"],
+             "share/man/man1/fota-sim.1": ["share/doc/fota-station/simulator.md"]}
+    for f, paths in named.items():
+        text = read(os.path.join(prefix, f)).replace("\\-", "-")
+        for n in re.findall(r"[\w.-]+\.(?:conf|rules|md)\b", text):
+            check(os.path.basename(n) in [os.path.basename(p) for p in paths] or
+                  n in ("fota-station.conf",),
+                  f"{f} names {n}, which the install does not lay down under that name")
+        for p in paths:
+            check(os.path.exists(os.path.join(prefix, p)), f"{f} names {p}: installed")
     # systemd-sysusers itself, on an empty root: the user and group the unit names
     if shutil.which("systemd-sysusers"):
         root = os.path.join(c.dir, "root")
@@ -359,6 +383,33 @@ def case_man_matches_help(c):
                             os.path.join(ARGS.source, "docs/man", name)],
                            capture_output=True, text=True)
         check(r.returncode == 0 and not r.stderr.strip(), f"groff on {name}: {r.stderr}")
+
+
+MAN5 = ("fota-station-job.5", "fota-station-profile.5")
+
+
+def case_man5_pages(c):
+    """The file formats' pages: `man -l` renders each (with the error classes and a
+    troubleshooting section) and groff finds nothing to warn about; the job page
+    names every error class the station records."""
+    for name in MAN5:
+        path = os.path.join(ARGS.source, "docs/man", name)
+        r = subprocess.run(["groff", "-ww", "-man", "-Tutf8", "-z", path],
+                           capture_output=True, text=True)
+        check(r.returncode == 0 and not r.stderr.strip(), f"groff on {name}: {r.stderr}")
+        r = subprocess.run(["man", "-l", path], capture_output=True, text=True,
+                           env={**os.environ, "MANWIDTH": "80", "MAN_KEEP_FORMATTING": "0",
+                                "PAGER": "cat"})
+        out = re.sub(r".\x08", "", r.stdout)
+        check(r.returncode == 0 and not r.stderr.strip(), f"man -l {name}: {r.stderr}")
+        for sect in ("NAME", "DESCRIPTION", "ERROR CLASSES", "TROUBLESHOOTING", "SEE ALSO"):
+            check(re.search(rf"^{sect}$", out, re.M), f"{name} has {sect}:\n{out[:2000]}")
+        classes = re.findall(r'"([a-z_]+)"', read(os.path.join(ARGS.source, "core/fota_types.c"))
+                             .split("class_names")[1].split("};")[0])
+        check(len(classes) >= 17, f"classes from fota_types.c: {classes}")
+        sect = out.split("ERROR CLASSES")[1].split("TROUBLESHOOTING")[0]
+        missing = [k for k in classes if not re.search(rf"^\s+{k}(\s|$)", sect, re.M)]
+        check(not missing, f"{name} lacks error classes {missing}")
 
 
 def case_profiles_not_found(c):

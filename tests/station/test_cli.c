@@ -129,6 +129,25 @@ static void probe_and_check_options(void **state)
     fclose(devnull);
 }
 
+/* check --strict; probe --job prints a table, so not with --json (refused, exit 2). */
+static void strict_and_probe_job(void **state)
+{
+    (void)state;
+    fota_cli_t o;
+    char *a[] = {"check", "--job", "x.yaml", "--strict"};
+    assert_int_equal(fota_cli_parse_check(&o, 4, a, stderr), 0);
+    assert_true(o.strict);
+    char *b[] = {"probe", "--job", "x.yaml"};
+    assert_int_equal(fota_cli_parse_probe(&o, 3, b, stderr), 0);
+    assert_string_equal(o.job, "x.yaml");
+    char err[256];
+    FILE *f = fmemopen(err, sizeof err, "w");
+    char *c[] = {"probe", "--job", "x.yaml", "--json"};
+    assert_int_equal(fota_cli_parse_probe(&o, 4, c, f), 2);
+    fclose(f);
+    assert_non_null(strstr(err, "leave out --json"));
+}
+
 static void transcript_lines_are_masked_and_stamped(void **state)
 {
     (void)state;
@@ -161,7 +180,7 @@ int main(void)
         cmocka_unit_test(run_parses_everything),  cmocka_unit_test(run_defaults),
         cmocka_unit_test(run_usage_errors_exit_2), cmocka_unit_test(help_is_not_an_error),
         cmocka_unit_test(probe_and_check_options), cmocka_unit_test(transcript_lines_are_masked_and_stamped),
-        cmocka_unit_test(batch_and_operator_limits),
+        cmocka_unit_test(batch_and_operator_limits), cmocka_unit_test(strict_and_probe_job),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
