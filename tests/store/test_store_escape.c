@@ -111,6 +111,25 @@ static void iso_times_round_trip(void **state)
     assert_int_equal(fota_iso_parse("2025-11-23T12", &ms), FOTA_E_PARSE);
 }
 
+/* The other forms users see, from the same formatter: a lock holder's start in the
+ * "held by" message, and the transcript files' names. */
+static void iso_forms_for_messages_and_file_names(void **state)
+{
+    (void)state;
+    char buf[40];
+    assert_string_equal(fota_iso_format_as(1763900000123LL, FOTA_ISO_SECONDS, buf, sizeof buf),
+                        "2025-11-23T12:13:20Z");
+    assert_string_equal(fota_iso_format_as(1763900000123LL, FOTA_ISO_FILE, buf, sizeof buf),
+                        "20251123-121320");
+    assert_string_equal(fota_iso_format_as(1763900000123LL, FOTA_ISO_MS, buf, sizeof buf),
+                        "2025-11-23T12:13:20.123Z");
+    /* before the epoch the milliseconds still count forward within their second */
+    assert_string_equal(fota_iso_format_as(-1, FOTA_ISO_MS, buf, sizeof buf),
+                        "1969-12-31T23:59:59.999Z");
+    /* a short buffer is cut, never overrun */
+    assert_string_equal(fota_iso_format_as(1763900000123LL, FOTA_ISO_FILE, buf, 9), "20251123");
+}
+
 static void check_repair(const char *in, const char *want)
 {
     char *got;
@@ -149,6 +168,7 @@ int main(void)
         cmocka_unit_test(csv_cells_are_inert),
         cmocka_unit_test(html_and_json_escape_everything),
         cmocka_unit_test(iso_times_round_trip),
+        cmocka_unit_test(iso_forms_for_messages_and_file_names),
         cmocka_unit_test(invalid_utf8_becomes_replacement),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
