@@ -12,10 +12,12 @@ the graph is exactly what the linker sees: no parsing of C, macros included.
 Calls of the outcome switch (a function named `slot_next`, or `<prefix>_slot_next`)
 are not counted: every step of the slot machine hands its outcome there by design.
 
-Two layout checks read the source tree, each reported on its own line and each
-failing only when its flag is given:
+Layout checks read the source tree (--src), each reported on its own line and
+each failing only when its flag is given:
   --no-root-c          no .c file directly in station/ (every file sits in a layer folder)
   --max-per-folder N   at most N .c files in any one folder
+  --no-include H       no .c or .h file includes header H (e.g. sqlite3.h: station/
+                       reaches the results file only through reports/)
 
 Exit status: 0 all asked checks hold, 1 a check failed, 2 bad use (no objects found).
 """
@@ -149,40 +151,65 @@ def c_files_by_folder(srcdir):
     return folders
 
 
+def includers(srcdir, header):
+    """The .c/.h files under srcdir with an #include of header (<> or "")."""
+    import re
+    pat = re.compile(r'^\s*#\s*include\s*[<"]' + re.escape(header) + r'[>"]', re.M)
+    hits = []
+    for dirpath, _, names in os.walk(srcdir):
+        for n in names:
+            if n.endswith((".c", ".h")):
+                path = os.path.join(dirpath, n)
+                with open(path, errors="replace") as f:
+                    if pat.search(f.read()):
+                        hits.append(os.path.relpath(path, srcdir).replace(os.sep, "/"))
+    return sorted(hits)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--objects", required=True,
-                    help="build folder of station/ (its .c.o files are searched recursively)")
+    ap.add_argument("--objects",
+                    help="build folder of station/ (its .c.o files are searched recursively);"
+                         " without it no circle is measured")
     ap.add_argument("--src", help="station/ source folder, for --no-root-c and --max-per-folder")
     ap.add_argument("--max", type=int, help="fail when the largest circle has more files")
     ap.add_argument("--max-per-folder", type=int,
                     help="fail when a folder of --src holds more .c files")
     ap.add_argument("--no-root-c", action="store_true",
                     help="fail when a .c file sits directly in --src")
+    ap.add_argument("--no-include", action="append", metavar="HEADER",
+                    help="fail when a file of --src includes HEADER; repeatable")
     ap.add_argument("--ignore", action="append",
                     help="function not counted as a call (default: slot_next); repeatable")
     ap.add_argument("--nm", default=os.environ.get("NM", "nm"))
     a = ap.parse_args(argv)
 
-    objs = object_files(a.objects)
-    if not objs:
-        print(f"call_circles: no object files under {a.objects} (build first)", file=sys.stderr)
-        return 2
-    defines, uses = read_symbols(objs, a.objects, a.nm)
-    circle = largest_circle(build_graph(defines, uses, tuple(a.ignore or DEFAULT_IGNORE)))
     failed = False
-    verdict = ""
-    if a.max is not None:
-        ok = len(circle) <= a.max
-        failed |= not ok
-        verdict = f" (limit {a.max}: {'ok' if ok else 'FAIL'})"
-    print(f"largest call circle: {len(circle)} files{verdict}")
-    for f in circle:
-        print(f"  {f}")
+    if a.objects:
+        objs = object_files(a.objects)
+        if not objs:
+            print(f"call_circles: no object files under {a.objects} (build first)",
+                  file=sys.stderr)
+            return 2
+        defines, uses = read_symbols(objs, a.objects, a.nm)
+        circle = largest_circle(build_graph(defines, uses, tuple(a.ignore or DEFAULT_IGNORE)))
+        verdict = ""
+        if a.max is not None:
+            ok = len(circle) <= a.max
+            failed |= not ok
+            verdict = f" (limit {a.max}: {'ok' if ok else 'FAIL'})"
+        print(f"largest call circle: {len(circle)} files{verdict}")
+        for f in circle:
+            print(f"  {f}")
 
-    if a.no_root_c or a.max_per_folder is not None:
+    if not a.objects and not (a.no_root_c or a.max_per_folder is not None or a.no_include):
+        print("call_circles: nothing to check (give --objects, or --src with a layout check)",
+              file=sys.stderr)
+        return 2
+    if a.no_root_c or a.max_per_folder is not None or a.no_include:
         if not a.src:
-            print("call_circles: --no-root-c and --max-per-folder need --src", file=sys.stderr)
+            print("call_circles: --no-root-c, --max-per-folder and --no-include need --src",
+                  file=sys.stderr)
             return 2
         folders = c_files_by_folder(a.src)
     if a.no_root_c:
@@ -196,6 +223,11 @@ def main(argv=None):
         most = max((len(n) for n in folders.values()), default=0)
         print(f"most .c files in one folder: {most} (limit {a.max_per_folder}: "
               f"{'FAIL' if over else 'ok'})" + "".join(f"\n  {f}: {n}" for f, n in over))
+    for header in a.no_include or ():
+        hits = includers(a.src, header)
+        failed |= bool(hits)
+        print(f"files including {header}: {len(hits)} (limit 0: {'FAIL' if hits else 'ok'})"
+              + "".join(f"\n  {h}" for h in hits))
     return 1 if failed else 0
 
 

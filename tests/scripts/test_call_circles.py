@@ -109,6 +109,16 @@ class Tool(unittest.TestCase):
         self.assertEqual(rc, 1)
         self.assertIn("root .c files: 1 (limit 0: FAIL)\n  a.c", out)
 
+    def test_forbidden_include(self):
+        with open(os.path.join(self.src, "x", "d.h"), "w") as f:
+            f.write("#include <stdio.h>\n#  include \"sqlite3.h\"\n")
+        rc, out = self.run_tool("--src", self.src, "--no-include", "sqlite3.h")
+        self.assertEqual(rc, 1)
+        self.assertIn("files including sqlite3.h: 1 (limit 0: FAIL)\n  x/d.h", out)
+        with redirect_stdout(io.StringIO()):
+            rc = cc.main(["--src", self.src, "--no-include", "libpq-fe.h"])
+        self.assertEqual(rc, 0)
+
     def test_no_objects_is_an_error(self):
         with redirect_stdout(io.StringIO()):
             self.assertEqual(cc.main(["--objects", self.src]), 2)
