@@ -10,7 +10,7 @@
 #include "fota_types.h"
 #include "report_slots.h"
 #include "report_stats.h"
-#include "report_strmap.h"
+#include "strmap.h"
 
 const char *const fota_report_result_names[FOTA_R__COUNT] = {"PASS", "FAIL", "SKIP",
                                                              "INTERRUPTED", "running"};

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "report_model.h"
-#include "report_strmap.h"
+#include "strmap.h"
 
 typedef struct {
     int64_t *v;
