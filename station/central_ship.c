@@ -10,7 +10,7 @@
 #include "store_ship.h"
 #include "utf8.h"
 
-struct fota_ship {
+struct fota_central_ship {
     fota_store_ship_t *file; /* the station's results file, through the results layer */
     int64_t low;        /* every attempt with id <= low is finished and shipped */
     int64_t next_low;   /* what low may become, read in the round's own snapshot */
@@ -29,7 +29,7 @@ struct fota_ship {
 #define ATTEMPT_COLS FOTA_SHIP_ATTEMPT_COLS
 #define RUN_COLS FOTA_SHIP_RUN_COLS
 
-static int buf_reserve(fota_ship_t *s, size_t more)
+static int buf_reserve(fota_central_ship_t *s, size_t more)
 {
     if (s->len + more <= s->cap)
         return 0;
@@ -47,7 +47,7 @@ static int buf_reserve(fota_ship_t *s, size_t more)
 /* One COPY text field. A module's transcript may hold any byte; PostgreSQL
  * takes only UTF-8, so an invalid byte becomes U+FFFD (one stuck row would
  * otherwise stop the station's shipping for good). */
-static int put_field(fota_ship_t *s, const char *text, char sep)
+static int put_field(fota_central_ship_t *s, const char *text, char sep)
 {
     const unsigned char *t = (const unsigned char *)text;
     size_t n = t ? strlen(text) : 0;
@@ -88,10 +88,11 @@ static int put_field(fota_ship_t *s, const char *text, char sep)
     return 0;
 }
 
-int fota_ship_open(const char *db_path, fota_ship_t **out, char *errbuf, size_t errlen)
+int fota_central_ship_open(const char *db_path, fota_central_ship_t **out, char *errbuf,
+                           size_t errlen)
 {
     *out = NULL;
-    fota_ship_t *s = calloc(1, sizeof *s);
+    fota_central_ship_t *s = calloc(1, sizeof *s);
     if (!s)
         return FOTA_E_NOMEM;
     int rc = fota_store_ship_open(db_path, &s->file, errbuf, errlen);
@@ -106,7 +107,7 @@ int fota_ship_open(const char *db_path, fota_ship_t **out, char *errbuf, size_t 
     return 0;
 }
 
-static void free_stations(fota_ship_t *s)
+static void free_stations(fota_central_ship_t *s)
 {
     for (size_t k = 0; s->stations && k < s->n_ids; k++)
         free(s->stations[k]);
@@ -114,7 +115,7 @@ static void free_stations(fota_ship_t *s)
     s->stations = NULL;
 }
 
-void fota_ship_close(fota_ship_t *s)
+void fota_central_ship_close(fota_central_ship_t *s)
 {
     if (!s)
         return;
@@ -124,7 +125,7 @@ void fota_ship_close(fota_ship_t *s)
     free(s);
 }
 
-static int push_id(fota_ship_t *s, int64_t id)
+static int push_id(fota_central_ship_t *s, int64_t id)
 {
     if (s->n_ids == s->cap_ids) {
         size_t cap = s->cap_ids ? 2 * s->cap_ids : 256;
@@ -139,7 +140,7 @@ static int push_id(fota_ship_t *s, int64_t id)
 }
 
 /* A row as one COPY text line: every field, tab-separated. */
-static int put_row(fota_ship_t *s, const char *const *fields, int n)
+static int put_row(fota_central_ship_t *s, const char *const *fields, int n)
 {
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++)
@@ -151,7 +152,7 @@ static int put_row(fota_ship_t *s, const char *const *fields, int n)
  * COPY text. */
 static int take_attempt(void *ctx, int64_t id, const char *const *fields, int n)
 {
-    fota_ship_t *s = ctx;
+    fota_central_ship_t *s = ctx;
     char *name = strdup(fields[0] ? fields[0] : "");
     if (!name)
         return -1;
@@ -165,7 +166,7 @@ static int take_attempt(void *ctx, int64_t id, const char *const *fields, int n)
 
 /* The picked attempts as COPY text in s->buf, their ids in s->ids, their
  * stations in s->stations. */
-static int read_attempts(fota_ship_t *s, int max)
+static int read_attempts(fota_central_ship_t *s, int max)
 {
     s->stations = calloc((size_t)max, sizeof *s->stations);
     if (!s->stations)
@@ -175,7 +176,7 @@ static int read_attempts(fota_ship_t *s, int max)
 
 /* An event line: the station of the attempt being read first (ctx's k). */
 typedef struct {
-    fota_ship_t *s;
+    fota_central_ship_t *s;
     size_t k;
 } event_ctx_t;
 
@@ -188,7 +189,7 @@ static int take_event(void *ctx, int64_t id, const char *const *fields, int n)
     return rc ? rc : put_row(e->s, fields, n);
 }
 
-static int read_events(fota_ship_t *s)
+static int read_events(fota_central_ship_t *s)
 {
     int rc = 0;
     for (size_t k = 0; k < s->n_ids && rc == 0; k++)
@@ -276,7 +277,7 @@ fail:
 
 /* After the central commit: remember what arrived, and move the shipped prefix
  * when nothing finished is left behind it. */
-static void mark_shipped(fota_ship_t *s, bool all_taken)
+static void mark_shipped(fota_central_ship_t *s, bool all_taken)
 {
     char now[FOTA_ISO_LEN];
     struct timespec ts;
@@ -325,7 +326,7 @@ static int seed_station(void *ctx, int64_t id, const char *const *fields, int n)
     return rc;
 }
 
-static int runs_seed(fota_ship_t *s, PGconn *c)
+static int runs_seed(fota_central_ship_t *s, PGconn *c)
 {
     seed_ctx_t k = {c, 0};
     int has_runs = 0;
@@ -337,13 +338,13 @@ static int runs_seed(fota_ship_t *s, PGconn *c)
 
 static int take_run(void *ctx, int64_t id, const char *const *fields, int n)
 {
-    fota_ship_t *s = ctx;
+    fota_central_ship_t *s = ctx;
     s->runs_next = id;
     return put_row(s, fields, n);
 }
 
 /* The runs after runs_low as COPY text in s->buf; runs_next: the newest. */
-static int read_runs(fota_ship_t *s)
+static int read_runs(fota_central_ship_t *s)
 {
     s->runs_next = s->runs_low;
     return fota_store_ship_runs(s->file, s->runs_low, s->host, take_run, s);
@@ -351,7 +352,7 @@ static int read_runs(fota_ship_t *s)
 
 /* The round's COPY text, read in one snapshot (the attempts and their events
  * agree): runs, attempts, events at off[0..3]. */
-static int read_round(fota_ship_t *s, int max, size_t off[PART__COUNT + 1])
+static int read_round(fota_central_ship_t *s, int max, size_t off[PART__COUNT + 1])
 {
     int rc = fota_store_ship_begin(s->file);
     off[PART_RUNS] = 0;
@@ -370,8 +371,8 @@ static int read_round(fota_ship_t *s, int max, size_t off[PART__COUNT + 1])
     return rc;
 }
 
-int fota_ship_round(fota_ship_t *s, PGconn *c, int max, int64_t *events_out, char *errbuf,
-                    size_t errlen)
+int fota_central_ship_round(fota_central_ship_t *s, PGconn *c, int max, int64_t *events_out,
+                            char *errbuf, size_t errlen)
 {
     s->len = 0;
     s->n_ids = 0;
@@ -404,7 +405,7 @@ int fota_ship_round(fota_ship_t *s, PGconn *c, int max, int64_t *events_out, cha
     return (int)s->n_ids;
 }
 
-int64_t fota_ship_backlog(fota_ship_t *s)
+int64_t fota_central_ship_backlog(fota_central_ship_t *s)
 {
     return fota_store_ship_backlog(s->file, s->low);
 }
