@@ -193,7 +193,7 @@ int fota_lock_file_take(const char *path, const char *note, int *fd_out, fota_lo
     return 0;
 }
 
-int fota_path_canonical(const char *path, char *out, size_t cap)
+int fota_lock_path_canonical(const char *path, char *out, size_t cap)
 {
     char real[PATH_MAX];
     if (realpath(path, real)) {
@@ -217,7 +217,7 @@ int fota_path_canonical(const char *path, char *out, size_t cap)
     } else {
         *slash = '\0';
         base = slash + 1;
-        int rc = fota_path_canonical(slash == parent ? "/" : parent, out, cap);
+        int rc = fota_lock_path_canonical(slash == parent ? "/" : parent, out, cap);
         if (rc < 0)
             return rc;
     }
