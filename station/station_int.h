@@ -13,7 +13,7 @@
 #include "cli.h"
 #include "dashboard.h"
 #include "fota_machine.h"
-#include "line_limits.h"
+#include "sched.h"
 #include "mm_inhibit.h"
 #include "port.h"
 #include "query.h"

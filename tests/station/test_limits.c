@@ -8,7 +8,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "line_limits.h"
+#include "sched.h"
 #include "slot_hub_cases.h"
 
 /* The station counts a slot against the hub the reports name for it: one rule. */

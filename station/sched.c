@@ -1,5 +1,5 @@
-/* Scheduling limits; see line_limits.h. */
-#include "line_limits.h"
+/* Scheduling limits; see sched.h. */
+#include "sched.h"
 
 #include <stdio.h>
 #include <stdlib.h>

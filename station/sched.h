@@ -6,8 +6,8 @@
  *   max_transfers  modules streaming a package over their AT port (tokens)
  *   stop_after_same_failures  N consecutive FAILs with the same (class, code) pause
  *                  new starts until the operator acknowledges. */
-#ifndef FOTA_STATION_LINE_LIMITS_H
-#define FOTA_STATION_LINE_LIMITS_H
+#ifndef FOTA_STATION_SCHED_H
+#define FOTA_STATION_SCHED_H
 
 #include <stdbool.h>
 #include <stddef.h>
