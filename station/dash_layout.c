@@ -1,4 +1,4 @@
-/* The slot table's order and fit; see dashboard.h and dash_layout.h. */
+/* The slot table's order and fit; see dash.h and dash_layout.h. */
 #include "dash_layout.h"
 
 #include <limits.h>

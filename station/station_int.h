@@ -11,7 +11,7 @@
 #include "central_link.h"
 #include "central_rework.h"
 #include "cli.h"
-#include "dashboard.h"
+#include "dash.h"
 #include "fota_machine.h"
 #include "sched.h"
 #include "mm_inhibit.h"

@@ -9,7 +9,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "dashboard.h"
+#include "dash.h"
 #include "slot_hub.h"
 
 static const fota_dash_row_t rows[] = {
