@@ -171,7 +171,8 @@ def main(argv=None):
     ap.add_argument("--objects",
                     help="build folder of station/ (its .c.o files are searched recursively);"
                          " without it no circle is measured")
-    ap.add_argument("--src", help="station/ source folder, for --no-root-c and --max-per-folder")
+    ap.add_argument("--src", help="station/ source folder: the layout checks read it, and"
+                                  " objects whose source is gone (renamed) are skipped")
     ap.add_argument("--max", type=int, help="fail when the largest circle has more files")
     ap.add_argument("--max-per-folder", type=int,
                     help="fail when a folder of --src holds more .c files")
@@ -191,6 +192,9 @@ def main(argv=None):
             print(f"call_circles: no object files under {a.objects} (build first)",
                   file=sys.stderr)
             return 2
+        if a.src:  # an object left behind by a renamed or removed source is not code
+            objs = [o for o in objs
+                    if os.path.exists(os.path.join(a.src, source_name(o, a.objects)))]
         defines, uses = read_symbols(objs, a.objects, a.nm)
         circle = largest_circle(build_graph(defines, uses, tuple(a.ignore or DEFAULT_IGNORE)))
         verdict = ""

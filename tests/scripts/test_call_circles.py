@@ -109,6 +109,14 @@ class Tool(unittest.TestCase):
         self.assertEqual(rc, 1)
         self.assertIn("root .c files: 1 (limit 0: FAIL)\n  a.c", out)
 
+    def test_stale_object_skipped_with_src(self):
+        # x/c.c renamed away: its object stays in the build folder until a clean
+        os.remove(os.path.join(self.src, "x", "c.c"))
+        rc, out = self.run_tool("--ignore", "none")
+        self.assertIn("largest call circle: 3 files", out)
+        rc, out = self.run_tool("--ignore", "none", "--src", self.src)
+        self.assertIn("largest call circle: 2 files", out)
+
     def test_forbidden_include(self):
         with open(os.path.join(self.src, "x", "d.h"), "w") as f:
             f.write("#include <stdio.h>\n#  include \"sqlite3.h\"\n")
