@@ -1,3 +1,6 @@
+/* Shipping to the central PostgreSQL; see central_ship.h. This file builds the COPY
+ * text and the central transaction; the station's file is read and marked through
+ * the results layer (reports/store_ship.h), so no SQLite here. */
 #include "central_ship.h"
 
 #include <stdlib.h>
