@@ -1,7 +1,7 @@
 /* The one slot -> hub rule (reports/slot_hub.h) as a table, shared by every test
  * that holds a user of the rule to it: the C function and both SQL views
- * (tests/store/test_store_hub.c, tests/central/central_it.py says the same rows),
- * the line's limits (tests/station/test_limits.c) and the dashboard's hub lines.
+ * (tests/store/test_store_hub.c; tests/central/central_it.py reads this file for
+ * PostgreSQL) and the line's limits (tests/station/test_limits.c).
  * NULL: the slot has no hub, max_per_hub does not count it. */
 #ifndef FOTA_TEST_SLOT_HUB_CASES_H
 #define FOTA_TEST_SLOT_HUB_CASES_H
