@@ -24,7 +24,7 @@ static char *render(void (*fn)(FILE *, const char *), const char *s, size_t *len
 
 static void term(FILE *f, const char *s)
 {
-    fota_term_text(f, s, 12);
+    fota_text_term(f, s, 12);
 }
 
 /* Valid UTF-8 with no C0 (but \n, \t when allowed), DEL or C1 character. */
@@ -53,7 +53,7 @@ static bool clean_utf8(const unsigned char *p, size_t n, bool nl_tab, bool c1_ok
 static void csv_roundtrip(const char *s)
 {
     size_t n;
-    char *c = render(fota_csv_cell, s, &n);
+    char *c = render(fota_text_csv_cell, s, &n);
     /* Dashes and commas alone compute nothing and are written as they are. */
     bool formula = strchr("=+-@\t\r", s[0]) && s[0] &&
                    !(s[0] == '-' && s[strspn(s, "-,")] == '\0');
@@ -98,11 +98,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!clean_utf8((unsigned char *)t, n, false, false) || n < 12)
         abort();
     free(t);
-    char *h = render(fota_html_text, s, &n);
+    char *h = render(fota_text_html, s, &n);
     if (!clean_utf8((unsigned char *)h, n, true, false) || strpbrk(h, "<>\"'"))
         abort();
     free(h);
-    char *j = render(fota_json_str, s, &n);
+    char *j = render(fota_text_json_str, s, &n);
     if (n < 2 || j[0] != '"' || j[n - 1] != '"' || !clean_utf8((unsigned char *)j, n, false, true))
         abort();
     for (size_t i = 1; i + 1 < n; i++) {

@@ -184,7 +184,7 @@ int fota_central_write_lag(const char *dsn, const fota_central_sel_t *sel, FILE 
                 "p50", "p99", "max");
         for (int i = 0; i < PQntuples(r); i++) {
             fputs("  ", f);
-            fota_term_text(f, PQgetvalue(r, i, 0), 24);
+            fota_text_term(f, PQgetvalue(r, i, 0), 24);
             fprintf(f, " %9s  %-20s %9s %9s %9s\n", PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
                     PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), PQgetvalue(r, i, 5));
         }

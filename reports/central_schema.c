@@ -6,6 +6,28 @@
 #include "fota_types.h"
 #include "slot_hub.h"
 
+/* The hub views (docs/database.md, "Slots and hubs") over a slot->hub rule. */
+#define HUB_VIEWS(rule) \
+    "CREATE VIEW attempts_hub AS SELECT a.*, " rule " AS hub FROM attempts a;" \
+    "CREATE VIEW slot_summary AS" \
+    "  SELECT batch, station, hub, slot, attempts, pass, fail, interrupted, skip, running," \
+    "    CASE WHEN pass + fail + interrupted > 0" \
+    "      THEN round(pass::numeric / (pass + fail + interrupted), 4) END AS yield" \
+    "  FROM (SELECT batch, station, hub, slot, count(*) AS attempts," \
+    "    count(*) FILTER (WHERE result = 'PASS') AS pass," \
+    "    count(*) FILTER (WHERE result = 'FAIL') AS fail," \
+    "    count(*) FILTER (WHERE result = 'INTERRUPTED') AS interrupted," \
+    "    count(*) FILTER (WHERE result = 'SKIP') AS skip," \
+    "    count(*) FILTER (WHERE result IS NULL) AS running" \
+    "    FROM attempts_hub GROUP BY batch, station, hub, slot) s;" \
+    "CREATE VIEW hub_summary AS" \
+    "  SELECT batch, station, hub, count(*) AS slots, sum(attempts) AS attempts," \
+    "    sum(pass) AS pass, sum(fail) AS fail, sum(interrupted) AS interrupted," \
+    "    sum(skip) AS skip, sum(running) AS running," \
+    "    CASE WHEN sum(pass + fail + interrupted) > 0" \
+    "      THEN round(sum(pass)::numeric / sum(pass + fail + interrupted), 4) END AS yield" \
+    "  FROM slot_summary GROUP BY batch, station, hub;"
+
 /* Each entry upgrades version i to i+1. Never edit a shipped step: add one. */
 static const char *const steps[] = {
     /* 0 -> 1: the first layout. The columns and values of a station's attempts
@@ -92,25 +114,7 @@ static const char *const steps[] = {
      * by station and batch (a slot's name means something on its own station
      * only); package_sha256 NULL when no package had local bytes to hash. */
     "UPDATE attempts SET package_sha256 = NULL WHERE btrim(package_sha256, '-,') = '';"
-    "CREATE VIEW attempts_hub AS SELECT a.*, " FOTA_SLOT_HUB_SQL " AS hub FROM attempts a;"
-    "CREATE VIEW slot_summary AS"
-    "  SELECT batch, station, hub, slot, attempts, pass, fail, interrupted, skip, running,"
-    "    CASE WHEN pass + fail + interrupted > 0"
-    "      THEN round(pass::numeric / (pass + fail + interrupted), 4) END AS yield"
-    "  FROM (SELECT batch, station, hub, slot, count(*) AS attempts,"
-    "    count(*) FILTER (WHERE result = 'PASS') AS pass,"
-    "    count(*) FILTER (WHERE result = 'FAIL') AS fail,"
-    "    count(*) FILTER (WHERE result = 'INTERRUPTED') AS interrupted,"
-    "    count(*) FILTER (WHERE result = 'SKIP') AS skip,"
-    "    count(*) FILTER (WHERE result IS NULL) AS running"
-    "    FROM attempts_hub GROUP BY batch, station, hub, slot) s;"
-    "CREATE VIEW hub_summary AS"
-    "  SELECT batch, station, hub, count(*) AS slots, sum(attempts) AS attempts,"
-    "    sum(pass) AS pass, sum(fail) AS fail, sum(interrupted) AS interrupted,"
-    "    sum(skip) AS skip, sum(running) AS running,"
-    "    CASE WHEN sum(pass + fail + interrupted) > 0"
-    "      THEN round(sum(pass)::numeric / sum(pass + fail + interrupted), 4) END AS yield"
-    "  FROM slot_summary GROUP BY batch, station, hub;",
+    HUB_VIEWS(FOTA_SLOT_HUB_SQL_FIRST),
 
     /* 2 -> 3: traceability (the station's `runs`, schema 7): one row per
      * station start, keyed like attempts by (station, local id), so
@@ -132,6 +136,12 @@ static const char *const steps[] = {
      * module waited for the line, left out of duration_ms. Rows shipped before
      * keep NULL (not measured). */
     "ALTER TABLE attempts ADD COLUMN queued_ms BIGINT;",
+
+    /* 4 -> 5: the slot's hub by the one rule, as the station's schema 9: a name
+     * from before slots were grouped has no hub. Views only. */
+    "DROP VIEW IF EXISTS hub_summary; DROP VIEW IF EXISTS slot_summary;"
+    "DROP VIEW IF EXISTS attempts_hub;"
+    HUB_VIEWS(FOTA_SLOT_HUB_SQL),
 };
 
 _Static_assert(sizeof steps / sizeof steps[0] == FOTA_CENTRAL_SCHEMA_VERSION,

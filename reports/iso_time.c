@@ -1,6 +1,7 @@
 #include "iso_time.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -19,8 +20,23 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
-char *fota_iso_format(int64_t ms, char out[FOTA_ISO_LEN])
+/* One row per fota_iso_form_t: the separators, whether milliseconds follow the
+ * seconds, and the zone letter. */
+static const struct {
+    const char *date_sep, *t_sep, *time_sep, *zone;
+    bool ms;
+} forms[] = {
+    [FOTA_ISO_MS] = {"-", "T", ":", "Z", true},
+    [FOTA_ISO_SECONDS] = {"-", "T", ":", "Z", false},
+    [FOTA_ISO_FILE] = {"", "-", "", "", false},
+};
+
+char *fota_iso_format_as(int64_t ms, fota_iso_form_t form, char *out, size_t len)
 {
+    if (!len)
+        return out;
+    if ((unsigned)form >= sizeof forms / sizeof forms[0])
+        form = FOTA_ISO_MS;
     int64_t secs = ms / 1000, rem = ms % 1000;
     if (rem < 0) {
         rem += 1000;
@@ -29,15 +45,25 @@ char *fota_iso_format(int64_t ms, char out[FOTA_ISO_LEN])
     time_t t = (time_t)secs;
     struct tm tm;
     if (!gmtime_r(&t, &tm)) {
-        snprintf(out, FOTA_ISO_LEN, "1970-01-01T00:00:00.000Z");
-        return out;
+        t = 0;
+        rem = 0;
+        gmtime_r(&t, &tm);
     }
-    char tmp[64]; /* wide enough for any int fields, so no truncation warnings */
-    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)rem);
-    memcpy(out, tmp, FOTA_ISO_LEN - 1);
-    out[FOTA_ISO_LEN - 1] = '\0';
+    char frac[8] = "";
+    if (forms[form].ms)
+        snprintf(frac, sizeof frac, ".%03d", (int)rem);
+    char tmp[96]; /* wide enough for any int fields, so no truncation warnings */
+    snprintf(tmp, sizeof tmp, "%04d%s%02d%s%02d%s%02d%s%02d%s%02d%s%s", tm.tm_year + 1900,
+             forms[form].date_sep, tm.tm_mon + 1, forms[form].date_sep, tm.tm_mday,
+             forms[form].t_sep, tm.tm_hour, forms[form].time_sep, tm.tm_min,
+             forms[form].time_sep, tm.tm_sec, frac, forms[form].zone);
+    snprintf(out, len, "%s", tmp);
     return out;
+}
+
+char *fota_iso_format(int64_t ms, char out[FOTA_ISO_LEN])
+{
+    return fota_iso_format_as(ms, FOTA_ISO_MS, out, FOTA_ISO_LEN);
 }
 
 static int digits(const char **p, int n, int *out)

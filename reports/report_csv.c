@@ -65,13 +65,13 @@ int fota_report_write_csv(sqlite3 *db, const fota_report_sel_t *sel, FILE *f, ch
                 put_int(f, sqlite3_column_int64(st, i));
                 break;
             default:
-                fota_csv_cell(f, (const char *)sqlite3_column_text(st, i));
+                fota_text_csv_cell(f, (const char *)sqlite3_column_text(st, i));
             }
         }
         char hub[256];
         putc_unlocked(',', f);
         if (fota_slot_hub((const char *)sqlite3_column_text(st, SLOT_COLUMN), hub, sizeof hub))
-            fota_csv_cell(f, hub);
+            fota_text_csv_cell(f, hub);
         fputs("\r\n", f);
     }
 

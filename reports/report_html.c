@@ -1,6 +1,6 @@
 /* One self-contained HTML file: inline CSS and inline SVG charts (yield,
  * failure Pareto, duration histogram), no scripts, no external resources.
- * Every stored string goes through fota_html_text. */
+ * Every stored string goes through fota_text_html. */
 #include "report_model.h"
 
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 #include "slot_hub.h"
 #include "text_escape.h"
 
-#define ESC(s) fota_html_text(f, (s))
+#define ESC(s) fota_text_html(f, (s))
 
 static const char css[] =
     "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;"

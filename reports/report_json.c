@@ -28,7 +28,7 @@ static void counts(FILE *f, const fota_report_group_t *g)
 
 static void str_or_null(FILE *f, const char *s)
 {
-    fota_json_str(f, s && s[0] ? s : NULL);
+    fota_text_json_str(f, s && s[0] ? s : NULL);
 }
 
 /* Each section writes its own key and value; fota_report_write_json puts the
@@ -36,11 +36,11 @@ static void str_or_null(FILE *f, const char *s)
 static void json_selection(FILE *f, const fota_report_t *r)
 {
     fputs("\"selection\": {\"batch\": ", f);
-    fota_json_str(f, r->sel.batch);
+    fota_text_json_str(f, r->sel.batch);
     fputs(", \"since\": ", f);
-    fota_json_str(f, r->sel.since);
+    fota_text_json_str(f, r->sel.since);
     fputs(", \"until\": ", f);
-    fota_json_str(f, r->sel.until);
+    fota_text_json_str(f, r->sel.until);
     fputs(", \"first_started_at\": ", f);
     str_or_null(f, r->first_started);
     fputs(", \"last_started_at\": ", f);
@@ -171,7 +171,7 @@ static void json_pareto(FILE *f, const fota_report_t *r)
                 (double)p->count / (double)r->pareto_total, (double)cum / (double)r->pareto_total);
         if (fota_report_pareto_note(p)[0]) {
             fputs(", \"note\": ", f);
-            fota_json_str(f, fota_report_pareto_note(p));
+            fota_text_json_str(f, fota_report_pareto_note(p));
         }
         fputc('}', f);
     }
@@ -218,7 +218,7 @@ static void json_failed_row(FILE *f, const fota_report_failed_t *x)
             (long long)x->retests, (long long)x->hops, (long long)x->module_retries);
     str_or_null(f, note);
     fputs(", \"transcript_sql\": ", f);
-    fota_json_str(f, sql);
+    fota_text_json_str(f, sql);
     fputc('}', f);
 }
 

@@ -10,7 +10,7 @@
 #include "fota_types.h"
 #include "report_slots.h"
 #include "report_stats.h"
-#include "report_strmap.h"
+#include "strmap.h"
 
 const char *const fota_report_result_names[FOTA_R__COUNT] = {"PASS", "FAIL", "SKIP",
                                                              "INTERRUPTED", "running"};
@@ -274,7 +274,8 @@ static int scan_row(fota_report_t *r, scan_t *sc, sqlite3_stmt *st)
         r->noop++;
 
     const unsigned char *model = sqlite3_column_text(st, 2);
-    fota_report_group_t *g = fota_groups_get(&sc->model, model ? (const char *)model : "");
+    fota_report_group_t *g =
+        fota_report_stats_groups_get(&sc->model, model ? (const char *)model : "");
     if (!g)
         return -1;
     g->attempts++;
@@ -282,7 +283,7 @@ static int scan_row(fota_report_t *r, scan_t *sc, sqlite3_stmt *st)
     const unsigned char *from = sqlite3_column_text(st, 3), *to = sqlite3_column_text(st, 4);
     char rk[256];
     rev_key(rk, sizeof rk, from, to);
-    if (!(g = fota_groups_get(&sc->rev, rk)))
+    if (!(g = fota_report_stats_groups_get(&sc->rev, rk)))
         return -1;
     g->attempts++;
     g->n[res]++;
@@ -295,7 +296,7 @@ static int scan_row(fota_report_t *r, scan_t *sc, sqlite3_stmt *st)
     if (res == FOTA_R_PASS && !noop) {
         for (int d = 0; d < FOTA_DUR__COUNT; d++) {
             int64_t v = sqlite3_column_int64(st, 7 + d);
-            if (v > 0 && fota_vec_push(&sc->dur[d], v) < 0)
+            if (v > 0 && fota_report_stats_vec_push(&sc->dur[d], v) < 0)
                 return -1;
         }
     }
@@ -400,8 +401,8 @@ static int scan_attempts(sqlite3 *db, const fota_report_sel_t *sel, fota_report_
  * each in its display order. */
 static int report_take_groups(fota_report_t *r, scan_t *sc)
 {
-    if (fota_groups_finish(&sc->model, &r->by_model, &r->n_model) < 0 ||
-        fota_groups_finish(&sc->rev, &r->by_revision, &r->n_revision) < 0)
+    if (fota_report_stats_groups_finish(&sc->model, &r->by_model, &r->n_model) < 0 ||
+        fota_report_stats_groups_finish(&sc->rev, &r->by_revision, &r->n_revision) < 0)
         return FOTA_E_NOMEM;
     r->n_pareto = (size_t)fota_strmap_count(sc->pareto_keys);
     r->pareto = sc->pareto;
@@ -434,7 +435,7 @@ static int failed_fill_reasons(fota_report_t *r)
 static void report_take_durations(fota_report_t *r, scan_t *sc)
 {
     for (int d = 0; d < FOTA_DUR__COUNT; d++)
-        fota_dur_summarise(&sc->dur[d], &r->dur[d]);
+        fota_report_stats_dur_summarise(&sc->dur[d], &r->dur[d]);
     r->total_ms = sc->dur[FOTA_DUR_TOTAL].v;
     r->n_total_ms = sc->dur[FOTA_DUR_TOTAL].n;
     sc->dur[FOTA_DUR_TOTAL].v = NULL;

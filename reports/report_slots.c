@@ -42,7 +42,7 @@ static int cmp_worst(const void *a, const void *b)
 
 static int finish(fota_groups_t *gs, fota_report_group_t **out, size_t *n)
 {
-    if (fota_groups_finish(gs, out, n) < 0)
+    if (fota_report_stats_groups_finish(gs, out, n) < 0)
         return -1;
     if (*n)
         qsort(*out, *n, sizeof **out, cmp_worst);
@@ -113,9 +113,9 @@ int fota_report_load_slots(sqlite3 *db, const fota_report_sel_t *sel, fota_repor
         const char *slot = t ? (const char *)t : "";
         char hub[256];
         fota_slot_hub(slot, hub, sizeof hub);
-        fota_report_group_t *g = fota_groups_get(&slots, slot), *h;
-        if (!g || !(h = fota_groups_get(&hubs, hub)) || add_to_set(stations, st, 7) < 0 ||
-            add_to_set(operators, st, 8) < 0)
+        fota_report_group_t *g = fota_report_stats_groups_get(&slots, slot), *h;
+        if (!g || !(h = fota_report_stats_groups_get(&hubs, hub)) ||
+            add_to_set(stations, st, 7) < 0 || add_to_set(operators, st, 8) < 0)
             goto out;
         add_counts(g, st);
         add_counts(h, st);

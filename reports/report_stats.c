@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int fota_vec_push(fota_vec_t *v, int64_t x)
+int fota_report_stats_vec_push(fota_vec_t *v, int64_t x)
 {
     if (v->n == v->cap) {
         size_t cap = v->cap ? 2 * v->cap : 1024;
@@ -53,7 +53,7 @@ static size_t rank(size_t n, int p)
     return r == 0 ? 0 : r - 1;
 }
 
-void fota_dur_summarise(fota_vec_t *v, fota_report_dur_t *d)
+void fota_report_stats_dur_summarise(fota_vec_t *v, fota_report_dur_t *d)
 {
     memset(d, 0, sizeof *d);
     d->n = (int64_t)v->n;
@@ -74,7 +74,7 @@ void fota_dur_summarise(fota_vec_t *v, fota_report_dur_t *d)
 }
 
 
-fota_report_group_t *fota_groups_get(fota_groups_t *gs, const char *key)
+fota_report_group_t *fota_report_stats_groups_get(fota_groups_t *gs, const char *key)
 {
     int added;
     int64_t i = fota_strmap_get(gs->map, key, &added);
@@ -102,7 +102,7 @@ static int cmp_group(const void *a, const void *b)
 }
 
 /* Moves the counters out of the map with their keys, sorted by size. */
-int fota_groups_finish(fota_groups_t *gs, fota_report_group_t **out, size_t *n)
+int fota_report_stats_groups_finish(fota_groups_t *gs, fota_report_group_t **out, size_t *n)
 {
     *n = (size_t)fota_strmap_count(gs->map);
     for (size_t i = 0; i < *n; i++)

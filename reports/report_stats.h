@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "report_model.h"
-#include "report_strmap.h"
+#include "strmap.h"
 
 typedef struct {
     int64_t *v;
@@ -16,9 +16,9 @@ typedef struct {
 } fota_vec_t;
 
 /* 0, or -1 when out of memory. */
-int fota_vec_push(fota_vec_t *v, int64_t x);
+int fota_report_stats_vec_push(fota_vec_t *v, int64_t x);
 /* n, min, max, and nearest-rank median and p95 of v (reorders v->v). */
-void fota_dur_summarise(fota_vec_t *v, fota_report_dur_t *d);
+void fota_report_stats_dur_summarise(fota_vec_t *v, fota_report_dur_t *d);
 
 /* Group counters keyed by string, kept in map index order. */
 typedef struct {
@@ -28,8 +28,8 @@ typedef struct {
 } fota_groups_t;
 
 /* The counters for key, zeroed when new; NULL when out of memory. */
-fota_report_group_t *fota_groups_get(fota_groups_t *gs, const char *key);
+fota_report_group_t *fota_report_stats_groups_get(fota_groups_t *gs, const char *key);
 /* Moves the counters out with their keys, largest first; -1 when out of memory. */
-int fota_groups_finish(fota_groups_t *gs, fota_report_group_t **out, size_t *n);
+int fota_report_stats_groups_finish(fota_groups_t *gs, fota_report_group_t **out, size_t *n);
 
 #endif

@@ -1,5 +1,5 @@
 /* The terminal report: what an engineer reads at the line. Control characters
- * and invalid UTF-8 in stored text are shown as '?' (fota_term_text) so a hostile
+ * and invalid UTF-8 in stored text are shown as '?' (fota_text_term) so a hostile
  * value cannot drive the terminal. */
 #include "report_model.h"
 #include "slot_hub.h"
@@ -9,7 +9,7 @@
 
 static void put_safe(FILE *f, const char *s, int width)
 {
-    fota_term_text(f, s, width);
+    fota_text_term(f, s, width);
 }
 
 static void pct(FILE *f, int64_t num, int64_t den)

@@ -6,18 +6,36 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Skips one or more digits; NULL when there is none. */
+static const char *digits(const char *p)
+{
+    const char *q = p;
+    while (*q >= '0' && *q <= '9')
+        q++;
+    return q == p ? NULL : q;
+}
+
 bool fota_slot_hub(const char *slot, char *out, size_t len)
 {
-    if (len)
+    if (out && len)
         out[0] = '\0';
-    if (!slot || !strstr(slot, "-usb-"))
+    const char *usb = NULL;
+    for (const char *p = slot ? strstr(slot, "-usb-") : NULL; p; p = strstr(p + 1, "-usb-"))
+        usb = p;
+    /* "<bus>:<port>[.<port>…]" to the end, nothing else (no ":<config>.<interface>") */
+    const char *p = usb ? digits(usb + 5) : NULL;
+    if (!p || *p != ':')
         return false;
-    size_t n = strlen(slot), end = n;
-    while (end > 0 && slot[end - 1] >= '0' && slot[end - 1] <= '9')
-        end--;
-    if (end == n || end == 0 || (slot[end - 1] != '.' && slot[end - 1] != ':'))
+    const char *sep = p; /* before the last port number: where the hub's name ends */
+    p = digits(p + 1);
+    while (p && *p == '.') {
+        sep = p;
+        p = digits(p + 1);
+    }
+    if (!p || *p != '\0')
         return false;
-    snprintf(out, len, "%.*s", (int)(end - 1), slot);
+    if (out && len)
+        snprintf(out, len, "%.*s", (int)(sep - slot), slot);
     return true;
 }
 

@@ -209,9 +209,9 @@ int fota_store_bind_text(sqlite3_stmt *st, int idx, const char *v)
 {
     if (!v || !*v)
         return sqlite3_bind_null(st, idx);
-    if (!fota_has_secret(v))
+    if (!fota_text_has_secret(v))
         return bind_utf8(st, idx, v);
-    char *m = fota_mask_secrets(v);
+    char *m = fota_text_mask_secrets(v);
     if (!m)
         return SQLITE_NOMEM;
     int rc = bind_utf8(st, idx, m);
@@ -412,7 +412,7 @@ int fota_store_event(fota_store_t *s, int64_t attempt_id, int64_t t_ms, fota_tra
         s->ev = n;
         s->cap_ev = cap;
     }
-    char *m = fota_mask_secrets(text);
+    char *m = fota_text_mask_secrets(text);
     if (!m)
         return FOTA_E_NOMEM;
     int64_t now = s->now_ms(s->now_ctx);

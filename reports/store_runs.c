@@ -78,7 +78,7 @@ static int bind_or_null(sqlite3_stmt *st, int idx, const char *v)
 {
     if (!v || !v[0])
         return sqlite3_bind_null(st, idx);
-    char *m = fota_mask_secrets(v); /* a URL in a package's line may carry a password */
+    char *m = fota_text_mask_secrets(v); /* a URL in a package's line may carry a password */
     return m ? sqlite3_bind_text(st, idx, m, -1, free) : SQLITE_NOMEM;
 }
 

@@ -5,6 +5,26 @@
 #include "fota_types.h"
 #include "slot_hub.h"
 
+/* The hub views (docs/database.md, "Slots and hubs") over a slot->hub rule. */
+#define HUB_VIEWS(rule) \
+    "CREATE VIEW attempts_hub AS SELECT a.*, " rule " AS hub FROM attempts a;" \
+    "CREATE VIEW slot_summary AS" \
+    "  SELECT batch, station, hub, slot, attempts, pass, fail, interrupted, skip, running," \
+    "    CASE WHEN pass + fail + interrupted > 0" \
+    "      THEN ROUND(1.0 * pass / (pass + fail + interrupted), 4) END AS yield" \
+    "  FROM (SELECT batch, station, hub, slot, count(*) AS attempts," \
+    "    sum(result = 'PASS') AS pass, sum(result = 'FAIL') AS fail," \
+    "    sum(result = 'INTERRUPTED') AS interrupted, sum(result = 'SKIP') AS skip," \
+    "    sum(result IS NULL) AS running" \
+    "    FROM attempts_hub GROUP BY batch, station, hub, slot);" \
+    "CREATE VIEW hub_summary AS" \
+    "  SELECT batch, station, hub, count(*) AS slots, sum(attempts) AS attempts," \
+    "    sum(pass) AS pass, sum(fail) AS fail, sum(interrupted) AS interrupted," \
+    "    sum(skip) AS skip, sum(running) AS running," \
+    "    CASE WHEN sum(pass + fail + interrupted) > 0" \
+    "      THEN ROUND(1.0 * sum(pass) / sum(pass + fail + interrupted), 4) END AS yield" \
+    "  FROM slot_summary GROUP BY batch, station, hub;"
+
 /* Each entry upgrades version i to i+1. Never edit a shipped step: add one. */
 static const char *const steps[] = {
     /* 0 -> 1: the first layout. */
@@ -203,29 +223,20 @@ static const char *const steps[] = {
     "  WHERE result IN ('FAIL','INTERRUPTED');"
     "UPDATE attempts SET package_sha256 = NULL"
     "  WHERE package_sha256 IS NOT NULL AND trim(package_sha256, '-,') = '';"
-    "CREATE VIEW attempts_hub AS SELECT a.*, " FOTA_SLOT_HUB_SQL " AS hub FROM attempts a;"
-    "CREATE VIEW slot_summary AS"
-    "  SELECT batch, station, hub, slot, attempts, pass, fail, interrupted, skip, running,"
-    "    CASE WHEN pass + fail + interrupted > 0"
-    "      THEN ROUND(1.0 * pass / (pass + fail + interrupted), 4) END AS yield"
-    "  FROM (SELECT batch, station, hub, slot, count(*) AS attempts,"
-    "    sum(result = 'PASS') AS pass, sum(result = 'FAIL') AS fail,"
-    "    sum(result = 'INTERRUPTED') AS interrupted, sum(result = 'SKIP') AS skip,"
-    "    sum(result IS NULL) AS running"
-    "    FROM attempts_hub GROUP BY batch, station, hub, slot);"
-    "CREATE VIEW hub_summary AS"
-    "  SELECT batch, station, hub, count(*) AS slots, sum(attempts) AS attempts,"
-    "    sum(pass) AS pass, sum(fail) AS fail, sum(interrupted) AS interrupted,"
-    "    sum(skip) AS skip, sum(running) AS running,"
-    "    CASE WHEN sum(pass + fail + interrupted) > 0"
-    "      THEN ROUND(1.0 * sum(pass) / sum(pass + fail + interrupted), 4) END AS yield"
-    "  FROM slot_summary GROUP BY batch, station, hub;",
+    HUB_VIEWS(FOTA_SLOT_HUB_SQL_FIRST),
 
     /* 7 -> 8: queued_ms, the time an identified module waited for the line (its
      * start, a transfer token, the pause); duration_ms leaves it out from now on
      * and started_at is when the upgrade began. Older rows were never measured:
      * NULL, and their duration_ms (queue included) stays as it was written. */
     "ALTER TABLE attempts ADD COLUMN queued_ms INTEGER;",
+
+    /* 8 -> 9: the slot's hub by the one rule (reports/slot_hub.h): a name from
+     * before slots were grouped ("…-usb-0:4.5:1.2") has no hub, no longer a
+     * bogus one-port hub of its own. Views only: no row changes. */
+    "DROP VIEW IF EXISTS hub_summary; DROP VIEW IF EXISTS slot_summary;"
+    "DROP VIEW IF EXISTS attempts_hub;"
+    HUB_VIEWS(FOTA_SLOT_HUB_SQL),
 };
 
 _Static_assert(sizeof steps / sizeof steps[0] == FOTA_STORE_SCHEMA_VERSION,

@@ -8,7 +8,7 @@
 
 /* The masking rule itself is core's (fota_secret_mask, shared with the
  * machine's transcript); here it is applied to whole strings of any length. */
-char *fota_mask_secrets(const char *in)
+char *fota_text_mask_secrets(const char *in)
 {
     if (!in)
         return NULL;
@@ -21,17 +21,17 @@ char *fota_mask_secrets(const char *in)
     return out;
 }
 
-bool fota_has_secret(const char *in)
+bool fota_text_has_secret(const char *in)
 {
     if (!in || !strstr(in, "://"))
         return false;
-    char *m = fota_mask_secrets(in);
+    char *m = fota_text_mask_secrets(in);
     bool differs = !m || strcmp(m, in) != 0;
     free(m);
     return differs;
 }
 
-void fota_csv_cell(FILE *f, const char *s)
+void fota_text_csv_cell(FILE *f, const char *s)
 {
     if (!s)
         return;
@@ -62,7 +62,7 @@ void fota_csv_cell(FILE *f, const char *s)
     putc_unlocked('"', f);
 }
 
-void fota_html_text(FILE *f, const char *s)
+void fota_text_html(FILE *f, const char *s)
 {
     if (!s)
         return;
@@ -95,7 +95,7 @@ void fota_html_text(FILE *f, const char *s)
     }
 }
 
-void fota_json_str(FILE *f, const char *s)
+void fota_text_json_str(FILE *f, const char *s)
 {
     if (!s) {
         fputs("null", f);
@@ -132,7 +132,7 @@ void fota_json_str(FILE *f, const char *s)
     putc_unlocked('"', f);
 }
 
-void fota_term_text(FILE *f, const char *s, int width)
+void fota_text_term(FILE *f, const char *s, int width)
 {
     int cols = 0;
     for (const unsigned char *p = (const unsigned char *)s; p && *p; cols++) {

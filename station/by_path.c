@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "slot_hub.h"
 #include "util.h"
 
 /* Skips one or more digits; NULL when there is none. */
@@ -80,11 +81,7 @@ bool fota_by_path_parse(const char *link_name, fota_by_path_t *out)
 
 bool fota_by_path_is_hub_port(const char *slot)
 {
-    const char *usb = last_usb(slot);
-    if (!usb)
-        return false;
-    const char *end = hub_port(usb + 5);
-    return end && *end == '\0';
+    return fota_slot_hub(slot, NULL, 0); /* a hub port is exactly a slot with a hub */
 }
 
 bool fota_by_path_one_device(const char *slot_a, const char *slot_b)

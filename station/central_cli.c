@@ -77,7 +77,7 @@ typedef struct {
     const char *dsn;
     bool follow;
     int interval_ms;
-    fota_ship_t *ship;
+    fota_central_ship_t *ship;
     PGconn *pg;
     int64_t offline_since; /* 0 while connected or never tried */
     int backoff_ms;
@@ -127,7 +127,8 @@ static void report(shipper_t *sh, bool force)
     if (!force && (sh->shipped == 0 || t - sh->last_report_ms < REPORT_EVERY_MS))
         return;
     printf("central: shipped %lld attempt(s), %lld event(s); behind by %lld\n",
-           (long long)sh->shipped, (long long)sh->events, (long long)fota_ship_backlog(sh->ship));
+           (long long)sh->shipped, (long long)sh->events,
+           (long long)fota_central_ship_backlog(sh->ship));
     fflush(stdout);
     sh->shipped = sh->events = 0;
     sh->last_report_ms = t;
@@ -141,7 +142,7 @@ static int step(shipper_t *sh)
         return -1;
     char err[512] = "";
     int64_t ev = 0;
-    int n = fota_ship_round(sh->ship, sh->pg, ROUND_ATTEMPTS, &ev, err, sizeof err);
+    int n = fota_central_ship_round(sh->ship, sh->pg, ROUND_ATTEMPTS, &ev, err, sizeof err);
     if (n > 0)
         sh->last_ok_ms = now_ms();
     if (n == 0 && now_ms() - sh->last_ok_ms >= PING_MS) {
@@ -239,7 +240,7 @@ static int parse(int argc, char **argv, shipper_t *sh, const char **db)
     return 0;
 }
 
-int fota_ship_main(int argc, char **argv)
+int fota_central_cli_main(int argc, char **argv)
 {
     shipper_t sh = {.interval_ms = 500};
     const char *db = "results.db";
@@ -260,13 +261,13 @@ int fota_ship_main(int argc, char **argv)
     sigaction(SIGUSR1, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     char err[512] = "";
-    if (fota_ship_open(db, &sh.ship, err, sizeof err) < 0) {
+    if (fota_central_ship_open(db, &sh.ship, err, sizeof err) < 0) {
         fprintf(stderr, "fota-station ship: database %s: %s\n", db, err);
         return 3;
     }
     rc = ship_loop(&sh);
     report(&sh, !sh.follow || sh.shipped > 0);
-    fota_ship_close(sh.ship);
+    fota_central_ship_close(sh.ship);
     PQfinish(sh.pg);
     return rc;
 }

@@ -3,6 +3,6 @@
 #define FOTA_CENTRAL_CLI_H
 
 /* argv[0] = "ship". Returns the exit code. */
-int fota_ship_main(int argc, char **argv);
+int fota_central_cli_main(int argc, char **argv);
 
 #endif

@@ -1,3 +1,6 @@
+/* Shipping to the central PostgreSQL; see central_ship.h. This file builds the COPY
+ * text and the central transaction; the station's file is read and marked through
+ * the results layer (reports/store_ship.h), so no SQLite here. */
 #include "central_ship.h"
 
 #include <stdlib.h>
@@ -5,15 +8,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "fota_types.h"
 #include "iso_time.h"
-#include "store_schema.h"
+#include "store_ship.h"
 #include "utf8.h"
 
-struct fota_ship {
-    sqlite3 *db;
+struct fota_central_ship {
+    fota_store_ship_t *file; /* the station's results file, through the results layer */
     int64_t low;        /* every attempt with id <= low is finished and shipped */
     int64_t next_low;   /* what low may become, read in the round's own snapshot */
     char host[128];     /* station name for rows written without one */
@@ -21,40 +22,17 @@ struct fota_ship {
     size_t len, cap;
     int64_t *ids;
     size_t n_ids, cap_ids;
+    char **stations;    /* the picked attempts' stations, parallel to ids */
     /* Runs (one row per station start) with id <= runs_low are in the central
      * database; -1: not asked yet (runs_seed). */
     int64_t runs_low, runs_next;
-    int version;        /* the file's schema version when opened */
+    int64_t n_events;   /* events read this round */
 };
 
-/* The attempts columns in the central table's order after (station, local_id). */
-#define ATTEMPT_COLS                                                                            \
-    "batch, operator, slot, port, imei, model, family, from_version, to_version,"                \
-    " final_version, method, package_names, package_sha256, started_at, finished_at, result,"   \
-    " noop, error_class, error_code, error_text, module_retries, hops, download_ms, update_ms,"  \
-    " duration_ms, last_heard_at, queued_ms"
-static const char attempt_cols[] = ATTEMPT_COLS;
-/* A file older than schema 8 (shipped beside an older station, never migrated)
- * has no queued_ms: its rows never measured it, NULL. */
-static const char attempt_cols_v7[] =
-    "batch, operator, slot, port, imei, model, family, from_version, to_version,"
-    " final_version, method, package_names, package_sha256, started_at, finished_at, result,"
-    " noop, error_class, error_code, error_text, module_retries, hops, download_ms, update_ms,"
-    " duration_ms, last_heard_at, NULL";
-#define N_ATTEMPT_COLS 27
-/* Likewise for runs (central schema 3, station schema 7). */
-#define RUN_COLS                                                                                \
-    "started_at, batch, operator, job_name, job_path, job_sha256, software_version, packages"
-#define N_RUN_COLS 8
+#define ATTEMPT_COLS FOTA_SHIP_ATTEMPT_COLS
+#define RUN_COLS FOTA_SHIP_RUN_COLS
 
-/* Finished, not shipped, after the known-shipped prefix; oldest first. */
-static const char pick_sql[] =
-    "SELECT COALESCE(NULLIF(station, ''), ?2), id, %s FROM attempts a"
-    " WHERE result IS NOT NULL AND id > ?1"
-    " AND NOT EXISTS (SELECT 1 FROM central_shipped s WHERE s.attempt_id = a.id)"
-    " ORDER BY id LIMIT ?3";
-
-static int buf_reserve(fota_ship_t *s, size_t more)
+static int buf_reserve(fota_central_ship_t *s, size_t more)
 {
     if (s->len + more <= s->cap)
         return 0;
@@ -72,9 +50,10 @@ static int buf_reserve(fota_ship_t *s, size_t more)
 /* One COPY text field. A module's transcript may hold any byte; PostgreSQL
  * takes only UTF-8, so an invalid byte becomes U+FFFD (one stuck row would
  * otherwise stop the station's shipping for good). */
-static int put_field(fota_ship_t *s, const unsigned char *t, char sep)
+static int put_field(fota_central_ship_t *s, const char *text, char sep)
 {
-    size_t n = t ? strlen((const char *)t) : 0;
+    const unsigned char *t = (const unsigned char *)text;
+    size_t n = t ? strlen(text) : 0;
     if (buf_reserve(s, 3 * n + 4) < 0)
         return -1;
     char *o = s->buf + s->len;
@@ -112,50 +91,16 @@ static int put_field(fota_ship_t *s, const unsigned char *t, char sep)
     return 0;
 }
 
-int fota_ship_open(const char *db_path, fota_ship_t **out, char *errbuf, size_t errlen)
+int fota_central_ship_open(const char *db_path, fota_central_ship_t **out, char *errbuf,
+                           size_t errlen)
 {
     *out = NULL;
-    fota_ship_t *s = calloc(1, sizeof *s);
+    fota_central_ship_t *s = calloc(1, sizeof *s);
     if (!s)
         return FOTA_E_NOMEM;
-    if (access(db_path, R_OK | W_OK) != 0) {
-        snprintf(errbuf, errlen, "cannot read and write %s", db_path);
-        free(s);
-        return FOTA_E_IO;
-    }
-    if (sqlite3_open_v2(db_path, &s->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        snprintf(errbuf, errlen, "%s", sqlite3_errmsg(s->db));
-        fota_ship_close(s);
-        return FOTA_E_IO;
-    }
-    /* Not the station's loop: waiting for the station's short commits is fine;
-     * ours (one small INSERT per round) are as short for the station. */
-    sqlite3_busy_timeout(s->db, 5000);
-    /* Beside an older station (`ship --follow` as its own service) the file
-     * keeps its version, or that station would refuse it as "newer than this
-     * build": only central_shipped is added, as schema step 6 defines it. A
-     * file older than version 2 (no last_heard_at) is migrated first. */
-    sqlite3_stmt *st;
-    int version = 0, rc = 0;
-    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            version = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
-    }
-    s->version = version;
-    if (version < 2) {
-        rc = fota_store_schema_migrate(s->db, errbuf, errlen);
-        s->version = FOTA_STORE_SCHEMA_VERSION;
-    }
-    else if (sqlite3_exec(s->db,
-                          "CREATE TABLE IF NOT EXISTS central_shipped ("
-                          " attempt_id INTEGER PRIMARY KEY, shipped_at TEXT NOT NULL)",
-                          NULL, NULL, NULL) != SQLITE_OK) {
-        snprintf(errbuf, errlen, "%s", sqlite3_errmsg(s->db));
-        rc = FOTA_E_IO;
-    }
+    int rc = fota_store_ship_open(db_path, &s->file, errbuf, errlen);
     if (rc < 0) {
-        fota_ship_close(s);
+        free(s);
         return rc;
     }
     if (gethostname(s->host, sizeof s->host - 1) != 0 || !s->host[0])
@@ -165,17 +110,25 @@ int fota_ship_open(const char *db_path, fota_ship_t **out, char *errbuf, size_t 
     return 0;
 }
 
-void fota_ship_close(fota_ship_t *s)
+static void free_stations(fota_central_ship_t *s)
+{
+    for (size_t k = 0; s->stations && k < s->n_ids; k++)
+        free(s->stations[k]);
+    free(s->stations);
+    s->stations = NULL;
+}
+
+void fota_central_ship_close(fota_central_ship_t *s)
 {
     if (!s)
         return;
-    sqlite3_close(s->db);
+    fota_store_ship_close(s->file);
     free(s->buf);
     free(s->ids);
     free(s);
 }
 
-static int push_id(fota_ship_t *s, int64_t id)
+static int push_id(fota_central_ship_t *s, int64_t id)
 {
     if (s->n_ids == s->cap_ids) {
         size_t cap = s->cap_ids ? 2 * s->cap_ids : 256;
@@ -189,59 +142,61 @@ static int push_id(fota_ship_t *s, int64_t id)
     return 0;
 }
 
-/* The picked attempts as COPY text in s->buf, their ids in s->ids, their
- * stations in stations[] (parallel to ids, owned by the caller to free). */
-static int read_attempts(fota_ship_t *s, int max, char ***stations)
+/* A row as one COPY text line: every field, tab-separated. */
+static int put_row(fota_central_ship_t *s, const char *const *fields, int n)
 {
-    char sql[1024];
-    snprintf(sql, sizeof sql, pick_sql, s->version >= 8 ? attempt_cols : attempt_cols_v7);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_int64(st, 1, s->low);
-    sqlite3_bind_text(st, 2, s->host, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, max);
-    char **names = calloc((size_t)max, sizeof *names);
-    int rc = names ? 0 : -1, step = SQLITE_DONE;
-    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        names[s->n_ids] = strdup((const char *)sqlite3_column_text(st, 0));
-        if (!names[s->n_ids] || push_id(s, sqlite3_column_int64(st, 1)) < 0) {
-            rc = -1;
-            break;
-        }
-        for (int i = 0; i < 2 + N_ATTEMPT_COLS && rc == 0; i++)
-            rc = put_field(s, sqlite3_column_text(st, i), i == 1 + N_ATTEMPT_COLS ? '\n' : '\t');
-    }
-    if (rc == 0 && step != SQLITE_DONE)
-        rc = -1;
-    sqlite3_finalize(st);
-    *stations = names;
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++)
+        rc = put_field(s, fields[i], i == n - 1 ? '\n' : '\t');
     return rc;
 }
 
-static int read_events(fota_ship_t *s, char **stations, int64_t *n_events)
+/* A picked attempt: its id and station kept (its events follow it), its row as
+ * COPY text. */
+static int take_attempt(void *ctx, int64_t id, const char *const *fields, int n)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT attempt_id, rowid, t_ms, dir, text FROM events"
-                           " WHERE attempt_id = ?1 ORDER BY rowid",
-                           -1, &st, NULL) != SQLITE_OK)
+    fota_central_ship_t *s = ctx;
+    char *name = strdup(fields[0] ? fields[0] : "");
+    if (!name)
         return -1;
-    int rc = 0;
-    for (size_t k = 0; k < s->n_ids && rc == 0; k++) {
-        sqlite3_bind_int64(st, 1, s->ids[k]);
-        int step = SQLITE_DONE;
-        while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
-            rc = put_field(s, (const unsigned char *)stations[k], '\t');
-            for (int i = 0; i < 5 && rc == 0; i++)
-                rc = put_field(s, sqlite3_column_text(st, i), i == 4 ? '\n' : '\t');
-            (*n_events)++;
-        }
-        if (rc == 0 && step != SQLITE_DONE)
-            rc = -1;
-        sqlite3_reset(st);
+    s->stations[s->n_ids] = name;
+    if (push_id(s, id) < 0) {
+        free(name);
+        return -1;
     }
-    sqlite3_finalize(st);
+    return put_row(s, fields, n);
+}
+
+/* The picked attempts as COPY text in s->buf, their ids in s->ids, their
+ * stations in s->stations. */
+static int read_attempts(fota_central_ship_t *s, int max)
+{
+    s->stations = calloc((size_t)max, sizeof *s->stations);
+    if (!s->stations)
+        return -1;
+    return fota_store_ship_attempts(s->file, s->low, s->host, max, take_attempt, s);
+}
+
+/* An event line: the station of the attempt being read first (ctx's k). */
+typedef struct {
+    fota_central_ship_t *s;
+    size_t k;
+} event_ctx_t;
+
+static int take_event(void *ctx, int64_t id, const char *const *fields, int n)
+{
+    (void)id;
+    event_ctx_t *e = ctx;
+    e->s->n_events++;
+    int rc = put_field(e->s, e->s->stations[e->k], '\t');
+    return rc ? rc : put_row(e->s, fields, n);
+}
+
+static int read_events(fota_central_ship_t *s)
+{
+    int rc = 0;
+    for (size_t k = 0; k < s->n_ids && rc == 0; k++)
+        rc = fota_store_ship_events(s->file, s->ids[k], take_event, &(event_ctx_t){s, k});
     return rc;
 }
 
@@ -325,54 +280,20 @@ fail:
 
 /* After the central commit: remember what arrived, and move the shipped prefix
  * when nothing finished is left behind it. */
-static void mark_shipped(fota_ship_t *s, bool all_taken)
+static void mark_shipped(fota_central_ship_t *s, bool all_taken)
 {
     char now[FOTA_ISO_LEN];
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     fota_iso_format((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, now);
-    sqlite3_stmt *st;
-    if (s->n_ids == 0)
-        goto move_low; /* nothing to record: the station's file is not written */
-    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    if (fota_store_ship_mark(s->file, s->ids, s->n_ids, now) < 0)
         return; /* shipped again next round: harmless */
-    if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO central_shipped VALUES (?1, ?2)", -1, &st,
-                           NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-        for (size_t k = 0; k < s->n_ids; k++) {
-            sqlite3_bind_int64(st, 1, s->ids[k]);
-            sqlite3_step(st);
-            sqlite3_reset(st);
-        }
-        sqlite3_finalize(st);
-    }
-    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        return;
-    }
-move_low:
     /* Everything finished after low is shipped now: low moves up to just before
      * the oldest attempt that was running when the round read the file. Read
      * then, not now: an attempt that finished since was not picked, and must not
      * fall behind low. */
     if (all_taken && s->next_low > s->low)
         s->low = s->next_low;
-}
-
-/* Inside the round's read snapshot: just before the oldest running attempt, or
- * the newest attempt when none runs. */
-static void read_next_low(fota_ship_t *s)
-{
-    sqlite3_stmt *st;
-    s->next_low = s->low;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT COALESCE((SELECT min(id) - 1 FROM attempts WHERE result IS NULL),"
-                           " (SELECT max(id) FROM attempts), 0)",
-                           -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            s->next_low = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
 }
 
 /* Where the file's runs stand centrally, asked once per process instead of
@@ -384,97 +305,81 @@ static void read_next_low(fota_ship_t *s)
  * gains no table, and a wrong answer (a central database restored from an
  * older backup while we run) only ships runs again, which the key absorbs.
  * 0, -1 on the file's error, -2 on the server's. */
-static int runs_seed(fota_ship_t *s, PGconn *c)
+typedef struct {
+    PGconn *c;
+    int64_t low;
+} seed_ctx_t;
+
+static int seed_station(void *ctx, int64_t id, const char *const *fields, int n)
 {
-    int t = fota_store_has_table(s->db, "runs");
-    if (t <= 0) {
-        s->runs_low = t == 0 ? 0 : -1; /* no table yet: all of them once it appears */
-        return t;
+    (void)id;
+    (void)n;
+    seed_ctx_t *k = ctx;
+    const char *name = fields[0];
+    PGresult *r = PQexecParams(k->c, "SELECT COALESCE(max(local_id), 0) FROM runs WHERE station = $1",
+                               1, NULL, &name, NULL, NULL, 0);
+    int rc = 0;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+        int64_t v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        k->low = v > k->low ? v : k->low;
+    } else {
+        rc = -2;
     }
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT DISTINCT COALESCE(NULLIF(station, ''), ?1) FROM runs", -1,
-                           &st, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_text(st, 1, s->host, -1, SQLITE_STATIC);
-    int64_t low = 0;
-    int rc = 0, step;
-    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(st, 0);
-        PGresult *r = PQexecParams(c, "SELECT COALESCE(max(local_id), 0) FROM runs WHERE station = $1",
-                                   1, NULL, &name, NULL, NULL, 0);
-        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
-            int64_t v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-            low = v > low ? v : low;
-        } else {
-            rc = -2;
-        }
-        PQclear(r);
-    }
-    if (rc == 0 && step != SQLITE_DONE)
-        rc = -1;
-    sqlite3_finalize(st);
-    if (rc == 0)
-        s->runs_low = low;
+    PQclear(r);
     return rc;
 }
 
+static int runs_seed(fota_central_ship_t *s, PGconn *c)
+{
+    seed_ctx_t k = {c, 0};
+    int has_runs = 0;
+    int rc = fota_store_ship_run_stations(s->file, s->host, &has_runs, seed_station, &k);
+    if (rc == 0)
+        s->runs_low = has_runs ? k.low : 0; /* no table yet: all of them once it appears */
+    return rc;
+}
+
+static int take_run(void *ctx, int64_t id, const char *const *fields, int n)
+{
+    fota_central_ship_t *s = ctx;
+    s->runs_next = id;
+    return put_row(s, fields, n);
+}
+
 /* The runs after runs_low as COPY text in s->buf; runs_next: the newest. */
-static int read_runs(fota_ship_t *s)
+static int read_runs(fota_central_ship_t *s)
 {
     s->runs_next = s->runs_low;
-    int t = fota_store_has_table(s->db, "runs");
-    if (t <= 0)
-        return t;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT COALESCE(NULLIF(station, ''), ?2), id, " RUN_COLS
-                           " FROM runs WHERE id > ?1 ORDER BY id",
-                           -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_int64(st, 1, s->runs_low);
-    sqlite3_bind_text(st, 2, s->host, -1, SQLITE_STATIC);
-    int rc = 0, step;
-    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        s->runs_next = sqlite3_column_int64(st, 1);
-        for (int i = 0; i < 2 + N_RUN_COLS && rc == 0; i++)
-            rc = put_field(s, sqlite3_column_text(st, i), i == 1 + N_RUN_COLS ? '\n' : '\t');
-    }
-    if (rc == 0 && step != SQLITE_DONE)
-        rc = -1;
-    sqlite3_finalize(st);
-    return rc;
+    return fota_store_ship_runs(s->file, s->runs_low, s->host, take_run, s);
 }
 
 /* The round's COPY text, read in one snapshot (the attempts and their events
  * agree): runs, attempts, events at off[0..3]. */
-static int read_round(fota_ship_t *s, int max, int64_t *events_out, size_t off[PART__COUNT + 1])
+static int read_round(fota_central_ship_t *s, int max, size_t off[PART__COUNT + 1])
 {
-    char **stations = NULL;
-    int rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+    int rc = fota_store_ship_begin(s->file);
     off[PART_RUNS] = 0;
     if (rc == 0)
-        read_next_low(s);
+        s->next_low = fota_store_ship_next_low(s->file, s->low);
     if (rc == 0)
         rc = read_runs(s);
     off[PART_ATTEMPTS] = s->len;
     if (rc == 0)
-        rc = read_attempts(s, max, &stations);
+        rc = read_attempts(s, max);
     off[PART_EVENTS] = s->len;
     if (rc == 0)
-        rc = read_events(s, stations, events_out);
+        rc = read_events(s);
     off[PART__COUNT] = s->len;
-    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
-    for (size_t k = 0; stations && k < s->n_ids; k++)
-        free(stations[k]);
-    free(stations);
+    fota_store_ship_end(s->file);
     return rc;
 }
 
-int fota_ship_round(fota_ship_t *s, PGconn *c, int max, int64_t *events_out, char *errbuf,
-                    size_t errlen)
+int fota_central_ship_round(fota_central_ship_t *s, PGconn *c, int max, int64_t *events_out,
+                            char *errbuf, size_t errlen)
 {
     s->len = 0;
     s->n_ids = 0;
+    s->n_events = 0;
     *events_out = 0;
     size_t off[PART__COUNT + 1];
     int rc = s->runs_low < 0 ? runs_seed(s, c) : 0;
@@ -483,9 +388,11 @@ int fota_ship_round(fota_ship_t *s, PGconn *c, int max, int64_t *events_out, cha
         return FOTA_E_IO;
     }
     if (rc == 0)
-        rc = read_round(s, max, events_out, off);
+        rc = read_round(s, max, off);
+    free_stations(s);
+    *events_out = s->n_events;
     if (rc < 0) {
-        snprintf(errbuf, errlen, "reading the station's file: %s", sqlite3_errmsg(s->db));
+        snprintf(errbuf, errlen, "reading the station's file: %s", fota_store_ship_error(s->file));
         return FOTA_E_IO;
     }
     if (s->n_ids == 0 && s->runs_next == s->runs_low) {
@@ -501,17 +408,7 @@ int fota_ship_round(fota_ship_t *s, PGconn *c, int max, int64_t *events_out, cha
     return (int)s->n_ids;
 }
 
-int64_t fota_ship_backlog(fota_ship_t *s)
+int64_t fota_central_ship_backlog(fota_central_ship_t *s)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT count(*) FROM attempts a WHERE result IS NOT NULL AND id > ?1"
-                           " AND NOT EXISTS (SELECT 1 FROM central_shipped s"
-                           " WHERE s.attempt_id = a.id)",
-                           -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_int64(st, 1, s->low);
-    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_finalize(st);
-    return n;
+    return fota_store_ship_backlog(s->file, s->low);
 }

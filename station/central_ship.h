@@ -21,21 +21,22 @@
 
 #include <libpq-fe.h>
 
-typedef struct fota_ship fota_ship_t;
+typedef struct fota_central_ship fota_central_ship_t;
 
 /* Opens the station's file (migrating it to the current schema, which holds
  * central_shipped). 0, or a negative FOTA_E_* with the reason in errbuf. */
-int fota_ship_open(const char *db_path, fota_ship_t **out, char *errbuf, size_t errlen);
-void fota_ship_close(fota_ship_t *s);
+int fota_central_ship_open(const char *db_path, fota_central_ship_t **out, char *errbuf,
+                           size_t errlen);
+void fota_central_ship_close(fota_central_ship_t *s);
 
 /* Ships up to max attempts, and every run not yet shipped. Returns how many
  * attempts (0: none waiting; runs may still have gone), or a negative FOTA_E_*
  * with the reason in errbuf (the central side failed: the caller checks
  * PQstatus to tell a lost link from a refused statement). */
-int fota_ship_round(fota_ship_t *s, PGconn *c, int max, int64_t *events_out, char *errbuf,
-                    size_t errlen);
+int fota_central_ship_round(fota_central_ship_t *s, PGconn *c, int max, int64_t *events_out,
+                            char *errbuf, size_t errlen);
 
 /* Finished attempts not yet shipped (-1 on error). */
-int64_t fota_ship_backlog(fota_ship_t *s);
+int64_t fota_central_ship_backlog(fota_central_ship_t *s);
 
 #endif

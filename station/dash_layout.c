@@ -1,6 +1,7 @@
-/* The slot table's order and fit; see dashboard.h and dash_layout.h. */
+/* The slot table's order and fit; see dash.h and dash_layout.h. */
 #include "dash_layout.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,13 +54,16 @@ void fota_dash_sort(fota_dash_row_t *rows, size_t n)
         qsort(rows, n, sizeof *rows, row_cmp);
 }
 
-/* The hub of a slot: its hub-relative label without the last port ("1.3" of
- * "1.3.2"); "" when the name has no USB shape. */
+/* The hub of a slot by the one rule (slot_hub.h), labelled as the dashboard shows it
+ * ("1.3" for the slot "…-usb-0:1.3.2", "root 0" for a root port); "" when the slot
+ * has no hub (a UART, a name that hides the hub, a name from before grouping). */
 static void hub_of(const fota_dash_row_t *r, char *buf, size_t cap)
 {
-    const char *l = fota_dash_short_label(r->slot);
-    const char *dot = l == r->slot ? NULL : strrchr(l, '.');
-    snprintf(buf, cap, "%.*s", dot ? (int)(dot - l) : 0, l);
+    char hub[NAME_MAX + 1];
+    if (r->slot && fota_slot_hub(r->slot, hub, sizeof hub))
+        fota_slot_label(hub, buf, cap);
+    else if (cap)
+        buf[0] = '\0';
 }
 
 static int item_cmp(const void *pa, const void *pb)

@@ -1,9 +1,9 @@
 /* Inside the dashboard: which lines the slot table shows (dash_layout.c), for
- * dashboard.c to render. */
+ * dash.c to render. */
 #ifndef FOTA_STATION_DASH_LAYOUT_H
 #define FOTA_STATION_DASH_LAYOUT_H
 
-#include "dashboard.h"
+#include "dash.h"
 
 #define FOTA_DASH_N_STATES (FOTA_DASH_EMPTY + 1)
 

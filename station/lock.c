@@ -10,10 +10,10 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "fota_types.h"
+#include "iso_time.h"
 #include "util.h"
 
 /* The pid of the first granted lock on (dev, ino) in a /proc/locks listing:
@@ -72,10 +72,8 @@ static void proc_started(int pid, char *buf, size_t len)
     long hz = sysconf(_SC_CLK_TCK);
     if (!btime || hz <= 0)
         return;
-    time_t t = (time_t)(btime + ticks / (unsigned long long)hz);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    int64_t secs = (int64_t)(btime + ticks / (unsigned long long)hz);
+    fota_iso_format_as(secs * 1000, FOTA_ISO_SECONDS, buf, len);
 }
 
 static void holder_fill(int pid, fota_lock_holder_t *h)
@@ -195,7 +193,7 @@ int fota_lock_file_take(const char *path, const char *note, int *fd_out, fota_lo
     return 0;
 }
 
-int fota_path_canonical(const char *path, char *out, size_t cap)
+int fota_lock_path_canonical(const char *path, char *out, size_t cap)
 {
     char real[PATH_MAX];
     if (realpath(path, real)) {
@@ -219,7 +217,7 @@ int fota_path_canonical(const char *path, char *out, size_t cap)
     } else {
         *slash = '\0';
         base = slash + 1;
-        int rc = fota_path_canonical(slash == parent ? "/" : parent, out, cap);
+        int rc = fota_lock_path_canonical(slash == parent ? "/" : parent, out, cap);
         if (rc < 0)
             return rc;
     }

@@ -44,6 +44,6 @@ int fota_lock_file_take(const char *path, const char *note, int *fd_out, fota_lo
  * components do not exist yet (they are appended to their nearest existing
  * ancestor's real path): two names of one file or folder give one string. 0 or
  * FOTA_E_RANGE. */
-int fota_path_canonical(const char *path, char *out, size_t cap);
+int fota_lock_path_canonical(const char *path, char *out, size_t cap);
 
 #endif

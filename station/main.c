@@ -57,7 +57,7 @@ int main(int argc, char **argv)
         return fota_check_main(fota_cli_profiles_dir(&o), o.job, o.strict);
     }
     if (strcmp(cmd, "ship") == 0)
-        return fota_ship_main(argc - 1, argv + 1); /* central_cli.c */
+        return fota_central_cli_main(argc - 1, argv + 1); /* central_cli.c */
     if (strcmp(cmd, "report") == 0)
         return fota_report_main(argc - 1, argv + 1); /* reports/report.h */
     fprintf(stderr, "fota-station: unknown command '%s' (see --help)\n", cmd);

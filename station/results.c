@@ -476,7 +476,7 @@ int fota_results_event(fota_results_t *r, fota_results_attempt_t *h, int64_t t_m
         r->dropped++;
         return 0;
     }
-    char *m = fota_mask_secrets(text ? text : "");
+    char *m = fota_text_mask_secrets(text ? text : "");
     if (!m)
         return FOTA_E_NOMEM;
     op_t *op;

@@ -1,5 +1,6 @@
 /* The station's only door to the results database (reports/store.h), so the rest of
- * the station never sees SQLite.
+ * the station never sees SQLite. (The shipper, a process of its own, reads the file
+ * through reports/store_ship.h, also without SQLite in station/.)
  *
  * Writes never block the loop: begin / identify / event / finish are queued in
  * memory, in order, and a libuv timer hands what is queued to libuv's thread pool as

@@ -39,7 +39,7 @@ static const char *ports_lock_dir(void)
 int fota_station_ports_lock_path(const char *lock_dir, const char *ports, char *out, size_t cap)
 {
     char canon[PATH_MAX];
-    int rc = fota_path_canonical(ports, canon, sizeof canon);
+    int rc = fota_lock_path_canonical(ports, canon, sizeof canon);
     if (rc < 0)
         return rc;
     uint64_t h = 1469598103934665603ull; /* FNV-1a: a short, stable file name */
@@ -75,7 +75,7 @@ int fota_station_locks_take(const char *db, const char *ports, fota_station_lock
 {
     l->db_fd = l->ports_fd = -1;
     char canon[PATH_MAX], path[PATH_MAX + 8], note[PATH_MAX + 16];
-    if (fota_path_canonical(db, canon, sizeof canon) < 0 ||
+    if (fota_lock_path_canonical(db, canon, sizeof canon) < 0 ||
         snprintf(path, sizeof path, "%s.station.lock", canon) >= (int)sizeof path) {
         fprintf(stderr, "fota-station: results file %s: path too long; not starting\n", db);
         return 3;
@@ -85,7 +85,7 @@ int fota_station_locks_take(const char *db, const char *ports, fota_station_lock
     if (rc)
         return rc;
     if (fota_station_ports_lock_path(ports_lock_dir(), ports, path, sizeof path) < 0 ||
-        fota_path_canonical(ports, canon, sizeof canon) < 0) {
+        fota_lock_path_canonical(ports, canon, sizeof canon) < 0) {
         fprintf(stderr, "fota-station: ports folder %s: path too long; not starting\n", ports);
         fota_station_locks_release(l);
         return 3;

@@ -9,18 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "iso_time.h"
 #include "secret_mask.h"
-#include <time.h>
-
-void fota_iso_time(int64_t ms, char *buf, size_t len)
-{
-    time_t s = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    char base[32];
-    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, len, "%s.%03dZ", base, (int)(ms % 1000));
-}
 
 FILE *fota_translog_open(const char *dir, const char *slot, int64_t attempt_id, int64_t now_ms,
                          char *path_out, size_t path_len)
@@ -36,11 +26,8 @@ FILE *fota_translog_open(const char *dir, const char *slot, int64_t attempt_id, 
         safe[i] = ok ? c : '_';
     }
     safe[i] = '\0';
-    time_t s = (time_t)(now_ms / 1000);
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    char stamp[32];
-    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    char stamp[FOTA_ISO_LEN];
+    fota_iso_format_as(now_ms, FOTA_ISO_FILE, stamp, sizeof stamp);
     /* The name is predictable, and a log folder may be one that others can write:
      * a new file only (O_EXCL), never through a link planted at that name
      * (O_NOFOLLOW), readable by the station's group alone. A name that is taken (a
@@ -82,8 +69,8 @@ void fota_translog_line(FILE *f, int64_t now_ms, fota_trace_dir_t dir, const cha
 {
     if (!f)
         return;
-    char t[40], masked[4096];
-    fota_iso_time(now_ms, t, sizeof t);
+    char t[FOTA_ISO_LEN], masked[4096];
+    fota_iso_format(now_ms, t);
     fota_secret_mask(text ? text : "", masked, sizeof masked);
     static const char *const names[] = {"tx", "rx", "info"};
     fprintf(f, "%s %-4s %s\n", t, names[dir <= FOTA_TRACE_INFO ? dir : FOTA_TRACE_INFO], masked);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "at_chat.h"
+#include "iso_time.h"
 
 /* A name already taken gets ".1" … before ".log"; past this many, the open fails. */
 #define TRANSLOG_NAME_TRIES 8
@@ -21,7 +22,11 @@ FILE *fota_translog_open(const char *dir, const char *slot, int64_t attempt_id, 
 int fota_translog_rename(const char *from, const char *to);
 void fota_translog_line(FILE *f, int64_t now_ms, fota_trace_dir_t dir, const char *text);
 
-/* "2026-11-23T12:00:00.123Z" */
-void fota_iso_time(int64_t ms, char *buf, size_t len);
+/* "2026-11-23T12:00:00.123Z": fota_iso_format (iso_time.h) into a buffer of any
+ * size. Only a forwarder for the callers that still use this name. */
+static inline void fota_iso_time(int64_t ms, char *buf, size_t len)
+{
+    fota_iso_format_as(ms, FOTA_ISO_MS, buf, len);
+}
 
 #endif

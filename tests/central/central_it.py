@@ -194,7 +194,7 @@ def case_three_stations(c):
     check(lr == 9, f"latest_results: one row per IMEI: {lr}")
     # Yield per hub centrally is what each station's file says: the same rule in
     # both SQL dialects (central schema 2, station schema 7).
-    check(count(pg, "SELECT version FROM fota_schema") == 4, "central schema version 4")
+    check(count(pg, "SELECT version FROM fota_schema") == 5, "central schema version 5")
     for p, db, name in procs:
         con = sqlite3.connect(db)
         lh = [[str(i), h] for i, h in con.execute(
@@ -232,6 +232,42 @@ def case_three_stations(c):
     same_as_file(pg, procs[1][1], "line1")
     check(count(pg, "SELECT count(*) FROM runs") == 3, "no duplicate run after re-shipping")
     older_central_and_file(c, pg, procs)
+    hub_rule_in_postgres(pg)
+
+
+def slot_hub_cases():
+    """The one slot -> hub table the C tests read (tests/slot_hub_cases.h), parsed
+    here so PostgreSQL is held to the very same rows: [(slot, hub or None)]."""
+    import re
+    text = open(os.path.join(ARGS.source, "tests", "slot_hub_cases.h")).read()
+    usb = re.search(r'#define SH_USB "([^"]*)"', text).group(1)
+    body = text[text.index("slot_hub_cases[][2] = {"):]
+    body = body[:body.index("};")]
+    body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
+    cases = []
+    tok = r'SH_USB(?:\s*"[^"]*")?|"[^"]*"'
+    for a, b in re.findall(r"\{\s*(%s)\s*,\s*(%s|NULL)\s*\}" % (tok, tok), body):
+        def val(t):
+            if t == "NULL":
+                return None
+            return (usb if t.startswith("SH_USB") else "") + (t[t.index('"') + 1:-1] if '"' in t else "")
+        cases.append((val(a), val(b)))
+    return cases
+
+
+def hub_rule_in_postgres(pg):
+    """attempts_hub in PostgreSQL gives every slot of the shared table the hub the
+    C rule and the station's SQLite views give it (test_store_hub): a name from
+    before slots were grouped, a UART, a renamed link have none."""
+    cases = slot_hub_cases()
+    check(len(cases) > 30, f"the shared table was read: {len(cases)} rows")
+    values = ",".join(f"('hubrule', {i}, '{slot}', '2025-01-01T00:00:00.000Z')"
+                      for i, (slot, _) in enumerate(cases))
+    pg.psql(f"INSERT INTO attempts (station, local_id, slot, started_at) VALUES {values}")
+    got = pg.psql("SELECT local_id, hub FROM attempts_hub WHERE station = 'hubrule' ORDER BY local_id")
+    pg.psql("DELETE FROM attempts WHERE station = 'hubrule'")
+    bad = [(cases[int(i)][0], h, cases[int(i)][1]) for i, h in got if h != cases[int(i)][1]]
+    check(len(got) == len(cases) and not bad, f"PostgreSQL hubs (slot, got, want): {bad}")
 
 
 def check_central_header(pg, procs, runs):
@@ -263,13 +299,16 @@ def older_central_and_file(c, pg, procs):
     """A central database at schema 2 (no runs, no queued_ms) migrates in place
     when a station ships, gets every run and keeps its rows (queued_ms NULL: not
     measured); a station file from before runs and queued_ms still ships."""
-    pg.psql("DROP TABLE runs; ALTER TABLE attempts DROP COLUMN queued_ms;"
+    # attempts_hub (a.*) holds queued_ms since schema 5: the views go with it here,
+    # and the step to 5 makes them again
+    pg.psql("DROP VIEW hub_summary, slot_summary, attempts_hub;"
+            " DROP TABLE runs; ALTER TABLE attempts DROP COLUMN queued_ms;"
             " UPDATE fota_schema SET version = 2")
     for _, db, name in procs:
         r = subprocess.run([ARGS.station, "ship", "--db", db, "--central", pg.dsn()],
                            capture_output=True, text=True)
         check(r.returncode == 0, f"{name}: ship to a schema-2 database: {r.stdout}{r.stderr}")
-    check(count(pg, "SELECT version FROM fota_schema") == 4, "migrated to 4 in place")
+    check(count(pg, "SELECT version FROM fota_schema") == 5, "migrated to 5 in place")
     check(count(pg, "SELECT count(*) FROM attempts") == 9, "the attempts stayed")
     check(count(pg, "SELECT count(*) FROM attempts WHERE queued_ms IS NULL") == 9,
           "rows shipped before schema 4 never measured their queue")

@@ -241,9 +241,9 @@ static void nearest_rank_median_p95(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         fota_vec_t v = {0};
         for (size_t k = 0; k < cases[i].n; k++)
-            assert_int_equal(fota_vec_push(&v, cases[i].in[k]), 0);
+            assert_int_equal(fota_report_stats_vec_push(&v, cases[i].in[k]), 0);
         fota_report_dur_t d;
-        fota_dur_summarise(&v, &d);
+        fota_report_stats_dur_summarise(&v, &d);
         assert_int_equal(d.n, (int64_t)cases[i].n);
         assert_int_equal(d.median, cases[i].median);
         assert_int_equal(d.p95, cases[i].p95);
@@ -251,7 +251,7 @@ static void nearest_rank_median_p95(void **state)
     }
     fota_vec_t empty = {0};
     fota_report_dur_t d;
-    fota_dur_summarise(&empty, &d);
+    fota_report_stats_dur_summarise(&empty, &d);
     assert_int_equal(d.n, 0);
 }
 

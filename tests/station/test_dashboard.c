@@ -9,7 +9,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "dashboard.h"
+#include "dash.h"
 #include "slot_hub.h"
 
 static const fota_dash_row_t rows[] = {
@@ -207,6 +207,40 @@ static void quiet_hubs_fold_first(void **state)
     assert_null(strstr(vis, "more lines"));
 }
 
+/* The dashboard's hub lines use the one slot -> hub rule: slots from before grouping
+ * ("…:5.1:1.2") and UART slots are no hub's, so they fold together as "other",
+ * never as one-port hubs "5.1:1", "5.2:1", … of their own. */
+static void hub_lines_follow_the_one_rule(void **state)
+{
+    (void)state;
+    static fota_dash_row_t r[24];
+    static char names[24][64];
+    for (int i = 0; i < 24; i++) {
+        if (i < 16)
+            snprintf(names[i], sizeof names[i], "pci-0000:00:14.0-usb-0:1.%d.%d", i / 4 + 1,
+                     i % 4 + 1);
+        else if (i < 22)
+            snprintf(names[i], sizeof names[i], "pci-0000:00:14.0-usb-0:5.%d:1.2", i - 15);
+        else
+            snprintf(names[i], sizeof names[i], "ttyS%d", i - 22);
+        r[i] = (fota_dash_row_t){.slot = names[i], .imei = "864000000000001", .percent = -1,
+                                 .elapsed_ms = 1000, .state = FOTA_DASH_PASS};
+    }
+    fota_dash_sort(r, 24);
+    fota_dash_header_t h = {.pass = 24};
+    fota_dash_frame_t f = {.h = &h, .rows = r, .n = 24, .width = 80, .height = 12};
+    static char buf[100000], vis[100000];
+    fota_dash_render(buf, sizeof buf, &f);
+    int widest;
+    visible(buf, vis, sizeof vis, &widest);
+    const char *other = strstr(vis, "\nhub other ");
+    if (!other || strstr(vis, "\nhub 5.") || strstr(vis, "1.2 ") == NULL)
+        fail_msg("hub lines:\n%s", vis);
+    const char *eol = strchr(other + 1, '\n');
+    const char *n = strstr(other, "8 slots");
+    assert_true(n && (!eol || n < eol));
+}
+
 static void natural_order_failures_first(void **state)
 {
     (void)state;
@@ -273,6 +307,7 @@ int main(void)
         cmocka_unit_test(terminal_frame_redraws_in_place),
         cmocka_unit_test(frame_fits_every_terminal),
         cmocka_unit_test(quiet_hubs_fold_first),
+        cmocka_unit_test(hub_lines_follow_the_one_rule),
         cmocka_unit_test(natural_order_failures_first),
         cmocka_unit_test(yield_counts_interrupted),
         cmocka_unit_test(small_buffer_is_truncated_not_overflowed),

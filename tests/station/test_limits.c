@@ -8,22 +8,51 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "line_limits.h"
+#include "sched.h"
+#include "slot_hub_cases.h"
 
-static void hub_key_drops_last_port(void **state)
+/* The station counts a slot against the hub the reports name for it: one rule. */
+static void limits_use_the_one_hub_rule(void **state)
 {
     (void)state;
-    char k[128];
-    fota_hub_key("pci-0000:00:14.0-usb-0:1.4.2:1.2", k, sizeof k);
-    assert_string_equal(k, "pci-0000:00:14.0-usb-0:1.4");
-    fota_hub_key("pci-0000:00:14.0-usb-0:1.4.3:1.2", k, sizeof k);
-    assert_string_equal(k, "pci-0000:00:14.0-usb-0:1.4");
-    fota_hub_key("pci-0000:00:14.0-usb-0:1.5.3:1.2", k, sizeof k);
-    assert_string_equal(k, "pci-0000:00:14.0-usb-0:1.5");
-    fota_hub_key("hub3-port07", k, sizeof k);
-    assert_string_equal(k, "hub3-port");
-    fota_hub_key("slot", k, sizeof k);
-    assert_string_equal(k, "slot");
+    for (size_t i = 0; i < SLOT_HUB_N_CASES; i++) {
+        char k[128] = "x";
+        fota_hub_key(slot_hub_cases[i][0], k, sizeof k);
+        const char *want = slot_hub_cases[i][1] ? slot_hub_cases[i][1] : "";
+        if (strcmp(k, want) != 0)
+            fail_msg("%s: hub [%s], want [%s]", slot_hub_cases[i][0], k, want);
+    }
+}
+
+/* A UART slot is on no hub: max_per_hub never holds ttyS1 back because ttyS0 runs,
+ * nor slots whose names hide the hub; max_parallel still counts them all. */
+static void slots_without_hub_are_not_per_hub_limited(void **state)
+{
+    (void)state;
+    fota_limits_t lim = {.max_parallel = 4, .max_transfers = 1, .max_per_hub = 1};
+    fota_sched_t s;
+    fota_sched_init(&s, &lim);
+    const char *slots[] = {"ttyS0", "ttyS1", "hub3-port07", "hub3-port08"};
+    for (size_t i = 0; i < 4; i++) {
+        char hub[128];
+        fota_hub_key(slots[i], hub, sizeof hub);
+        const char *why = fota_sched_blocked(&s, hub);
+        if (why)
+            fail_msg("%s blocked by %s", slots[i], why);
+        fota_sched_start(&s, hub);
+    }
+    assert_string_equal(fota_sched_blocked(&s, ""), "max_parallel");
+    fota_sched_done(&s, "");
+    assert_null(fota_sched_blocked(&s, ""));
+    /* slots of one real hub still count against it */
+    char hub[128];
+    fota_hub_key(SH_USB "1.4.2", hub, sizeof hub);
+    fota_sched_start(&s, hub);
+    fota_hub_key(SH_USB "1.4.3", hub, sizeof hub);
+    assert_string_equal(fota_sched_blocked(&s, hub), "max_parallel");
+    fota_sched_done(&s, "");
+    assert_string_equal(fota_sched_blocked(&s, hub), "max_per_hub");
+    fota_sched_free(&s);
 }
 
 static void per_hub_and_parallel_limits(void **state)
@@ -82,7 +111,8 @@ static void same_failures_pause_until_ack(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(hub_key_drops_last_port),
+        cmocka_unit_test(limits_use_the_one_hub_rule),
+        cmocka_unit_test(slots_without_hub_are_not_per_hub_limited),
         cmocka_unit_test(per_hub_and_parallel_limits),
         cmocka_unit_test(same_failures_pause_until_ack),
     };

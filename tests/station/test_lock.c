@@ -137,15 +137,15 @@ static void one_folder_one_lock_name(void **state)
     snprintf(l, sizeof l, "%s/link", f->dir);
     assert_int_equal(mkdir(d, 0755), 0);
     assert_int_equal(symlink(d, l), 0);
-    assert_int_equal(fota_path_canonical(l, a, sizeof a), 0);
+    assert_int_equal(fota_lock_path_canonical(l, a, sizeof a), 0);
     snprintf(q, sizeof q, "%s/../%s/ports/", f->dir, strrchr(f->dir, '/') + 1);
-    assert_int_equal(fota_path_canonical(q, b, sizeof b), 0);
+    assert_int_equal(fota_lock_path_canonical(q, b, sizeof b), 0);
     assert_string_equal(a, b);
     snprintf(q, sizeof q, "%s/ports", real);
     assert_string_equal(a, q);
 
     snprintf(q, sizeof q, "%s/later/by-path", l); /* not there yet */
-    assert_int_equal(fota_path_canonical(q, a, sizeof a), 0);
+    assert_int_equal(fota_lock_path_canonical(q, a, sizeof a), 0);
     snprintf(q, sizeof q, "%s/ports/later/by-path", real);
     assert_string_equal(a, q);
 

@@ -16,12 +16,12 @@
 
 static void check_mask(const char *in, const char *want)
 {
-    char *got = fota_mask_secrets(in);
+    char *got = fota_text_mask_secrets(in);
     assert_non_null(got);
     if (strcmp(got, want) != 0)
         fail_msg("mask(%s) = %s, want %s", in, got, want);
-    assert_int_equal(fota_has_secret(in), strcmp(in, want) != 0);
-    assert_false(fota_has_secret(got));
+    assert_int_equal(fota_text_has_secret(in), strcmp(in, want) != 0);
+    assert_false(fota_text_has_secret(got));
     free(got);
 }
 
@@ -61,34 +61,34 @@ static void check(void (*fn)(FILE *, const char *), const char *in, const char *
 static void csv_cells_are_inert(void **state)
 {
     (void)state;
-    check(fota_csv_cell, "=cmd|' /C calc'!A0", "\"'=cmd|' /C calc'!A0\"");
-    check(fota_csv_cell, "+1", "\"'+1\"");
-    check(fota_csv_cell, "-2+3", "\"'-2+3\"");
+    check(fota_text_csv_cell, "=cmd|' /C calc'!A0", "\"'=cmd|' /C calc'!A0\"");
+    check(fota_text_csv_cell, "+1", "\"'+1\"");
+    check(fota_text_csv_cell, "-2+3", "\"'-2+3\"");
     /* An older file's digest placeholder computes nothing: never shown as "'-". */
-    check(fota_csv_cell, "-", "-");
-    check(fota_csv_cell, "-,-", "\"-,-\"");
-    check(fota_csv_cell, "-,-1", "\"'-,-1\"");
-    check(fota_csv_cell, "--1", "\"'--1\"");
-    check(fota_csv_cell, "@SUM(A1)", "\"'@SUM(A1)\"");
-    check(fota_csv_cell, "\tx", "\"'\tx\"");
-    check(fota_csv_cell, "\rx", "\"'\rx\"");
-    check(fota_csv_cell, "a,b", "\"a,b\"");
-    check(fota_csv_cell, "say \"hi\"", "\"say \"\"hi\"\"\"");
-    check(fota_csv_cell, "two\nlines", "\"two\nlines\"");
-    check(fota_csv_cell, "RM500Q", "RM500Q");
-    check(fota_csv_cell, "a=b", "a=b");
+    check(fota_text_csv_cell, "-", "-");
+    check(fota_text_csv_cell, "-,-", "\"-,-\"");
+    check(fota_text_csv_cell, "-,-1", "\"'-,-1\"");
+    check(fota_text_csv_cell, "--1", "\"'--1\"");
+    check(fota_text_csv_cell, "@SUM(A1)", "\"'@SUM(A1)\"");
+    check(fota_text_csv_cell, "\tx", "\"'\tx\"");
+    check(fota_text_csv_cell, "\rx", "\"'\rx\"");
+    check(fota_text_csv_cell, "a,b", "\"a,b\"");
+    check(fota_text_csv_cell, "say \"hi\"", "\"say \"\"hi\"\"\"");
+    check(fota_text_csv_cell, "two\nlines", "\"two\nlines\"");
+    check(fota_text_csv_cell, "RM500Q", "RM500Q");
+    check(fota_text_csv_cell, "a=b", "a=b");
 }
 
 static void html_and_json_escape_everything(void **state)
 {
     (void)state;
-    check(fota_html_text, "<script>alert('x')</script>&\"",
+    check(fota_text_html, "<script>alert('x')</script>&\"",
           "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;");
-    check(fota_html_text, "bad\xff byte\x01", "bad&#xFFFD; byte&#xFFFD;");
-    check(fota_html_text, "caf\xc3\xa9", "caf\xc3\xa9");
-    check(fota_json_str, "a\"b\\c\nd\x01</script>", "\"a\\\"b\\\\c\\nd\\u0001\\u003c/script>\"");
-    check(fota_json_str, "\xc0\xaf", "\"\\ufffd\\ufffd\""); /* overlong '/' */
-    check(fota_json_str, NULL, "null");
+    check(fota_text_html, "bad\xff byte\x01", "bad&#xFFFD; byte&#xFFFD;");
+    check(fota_text_html, "caf\xc3\xa9", "caf\xc3\xa9");
+    check(fota_text_json_str, "a\"b\\c\nd\x01</script>", "\"a\\\"b\\\\c\\nd\\u0001\\u003c/script>\"");
+    check(fota_text_json_str, "\xc0\xaf", "\"\\ufffd\\ufffd\""); /* overlong '/' */
+    check(fota_text_json_str, NULL, "null");
 }
 
 static void iso_times_round_trip(void **state)
@@ -109,6 +109,25 @@ static void iso_times_round_trip(void **state)
     assert_int_equal(fota_iso_parse("yesterday", &ms), FOTA_E_PARSE);
     assert_int_equal(fota_iso_parse("2025-13-01", &ms), FOTA_E_PARSE);
     assert_int_equal(fota_iso_parse("2025-11-23T12", &ms), FOTA_E_PARSE);
+}
+
+/* The other forms users see, from the same formatter: a lock holder's start in the
+ * "held by" message, and the transcript files' names. */
+static void iso_forms_for_messages_and_file_names(void **state)
+{
+    (void)state;
+    char buf[40];
+    assert_string_equal(fota_iso_format_as(1763900000123LL, FOTA_ISO_SECONDS, buf, sizeof buf),
+                        "2025-11-23T12:13:20Z");
+    assert_string_equal(fota_iso_format_as(1763900000123LL, FOTA_ISO_FILE, buf, sizeof buf),
+                        "20251123-121320");
+    assert_string_equal(fota_iso_format_as(1763900000123LL, FOTA_ISO_MS, buf, sizeof buf),
+                        "2025-11-23T12:13:20.123Z");
+    /* before the epoch the milliseconds still count forward within their second */
+    assert_string_equal(fota_iso_format_as(-1, FOTA_ISO_MS, buf, sizeof buf),
+                        "1969-12-31T23:59:59.999Z");
+    /* a short buffer is cut, never overrun */
+    assert_string_equal(fota_iso_format_as(1763900000123LL, FOTA_ISO_FILE, buf, 9), "20251123");
 }
 
 static void check_repair(const char *in, const char *want)
@@ -149,6 +168,7 @@ int main(void)
         cmocka_unit_test(csv_cells_are_inert),
         cmocka_unit_test(html_and_json_escape_everything),
         cmocka_unit_test(iso_times_round_trip),
+        cmocka_unit_test(iso_forms_for_messages_and_file_names),
         cmocka_unit_test(invalid_utf8_becomes_replacement),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

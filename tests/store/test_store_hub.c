@@ -14,6 +14,7 @@
 
 #include "sha256.h"
 #include "slot_hub.h"
+#include "slot_hub_cases.h"
 #include "store.h"
 #include "store_runs.h"
 #include "store_schema.h"
@@ -34,22 +35,6 @@ static void assert_text(sqlite3 *db, const char *sql, const char *want)
     free(got);
 }
 
-/* slot -> hub (NULL: none), the rule as docs/database.md states it. */
-static const char *const cases[][2] = {
-    {USB "1.3.2", USB "1.3"},
-    {USB "1.3", USB "1"},
-    {USB "4", "pci-0000:00:14.0-usb-0"}, /* a root port: the controller's root hub */
-    {USB "10.12", USB "10"},
-    {"platform-xhci-hcd.1.auto-usb-0:1.1.4", "platform-xhci-hcd.1.auto-usb-0:1.1"},
-    {USB "1.2:1.0-port0", NULL}, /* a tty link's name (rows before slots were grouped) */
-    {"platform-serial8250-tty", NULL}, /* a UART: its own slot, no hub */
-    {"hub1-3", NULL},
-    {"12345", NULL},
-    {"", NULL},
-    {"pci-0000:00:14.0-USB-0:1.2", NULL}, /* the station writes "-usb-" only */
-    {USB "1.", NULL},
-};
-
 static void hub_rule_agrees_in_c_and_sql(void **state)
 {
     (void)state;
@@ -59,19 +44,21 @@ static void hub_rule_agrees_in_c_and_sql(void **state)
     assert_int_equal(sqlite3_prepare_v2(db, "SELECT " FOTA_SLOT_HUB_SQL " FROM (SELECT ?1 AS slot)",
                                         -1, &st, NULL),
                      SQLITE_OK);
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    for (size_t i = 0; i < SLOT_HUB_N_CASES; i++) {
         char hub[256];
-        bool has = fota_slot_hub(cases[i][0], hub, sizeof hub);
-        if (cases[i][1] ? !has || strcmp(hub, cases[i][1]) != 0 : has)
-            fail_msg("C: %s -> [%s], want [%s]", cases[i][0], has ? hub : "none",
-                     cases[i][1] ? cases[i][1] : "none");
-        sqlite3_bind_text(st, 1, cases[i][0], -1, SQLITE_STATIC);
+        bool has = fota_slot_hub(slot_hub_cases[i][0], hub, sizeof hub);
+        if (slot_hub_cases[i][1] ? !has || strcmp(hub, slot_hub_cases[i][1]) != 0 : has)
+            fail_msg("C: %s -> [%s], want [%s]", slot_hub_cases[i][0], has ? hub : "none",
+                     slot_hub_cases[i][1] ? slot_hub_cases[i][1] : "none");
+        sqlite3_bind_text(st, 1, slot_hub_cases[i][0], -1, SQLITE_STATIC);
         assert_int_equal(sqlite3_step(st), SQLITE_ROW);
         const char *sql = (const char *)sqlite3_column_text(st, 0);
-        if (cases[i][1] ? !sql || strcmp(sql, cases[i][1]) != 0 : sql != NULL)
-            fail_msg("SQL: %s -> [%s], want [%s]", cases[i][0], sql ? sql : "NULL",
-                     cases[i][1] ? cases[i][1] : "NULL");
+        if (slot_hub_cases[i][1] ? !sql || strcmp(sql, slot_hub_cases[i][1]) != 0 : sql != NULL)
+            fail_msg("SQL: %s -> [%s], want [%s]", slot_hub_cases[i][0], sql ? sql : "NULL",
+                     slot_hub_cases[i][1] ? slot_hub_cases[i][1] : "NULL");
         sqlite3_reset(st);
+        /* the question the by-path parser asks: a hub port is a slot with a hub */
+        assert_int_equal(fota_slot_hub(slot_hub_cases[i][0], NULL, 0), slot_hub_cases[i][1] != NULL);
     }
     sqlite3_finalize(st);
     sqlite3_close(db);
@@ -150,10 +137,46 @@ static void schema_6_file_opens_and_migrates(void **state)
     assert_int_equal(fota_store_open("v6.db", &s, err, sizeof err), 0);
     sqlite3 *r = tu_reader("v6.db");
     assert_int_equal(tu_int(r, "PRAGMA user_version"), FOTA_STORE_SCHEMA_VERSION);
-    assert_int_equal(FOTA_STORE_SCHEMA_VERSION, 8);
+    assert_int_equal(FOTA_STORE_SCHEMA_VERSION, 9);
     assert_text(r, "SELECT package_sha256 FROM attempts", NULL);
     assert_text(r, "SELECT hub || ' ' || yield FROM hub_summary", USB "2 0.0");
     assert_int_equal(tu_int(r, "SELECT count(*) FROM runs"), 0);
+    sqlite3_close(r);
+    fota_store_close(s);
+}
+
+/* A file a schema-8 station wrote, holding a row from before slots were grouped
+ * ("…:4.5:1.2", the AT link's interface-qualified name): opened by this build, its
+ * views give that row no hub instead of a one-port hub "…:4.5:1" of its own, and
+ * the real hub keeps its yield. */
+static void schema_8_file_drops_bogus_hubs(void **state)
+{
+    (void)state;
+    tu_remove_db("v8.db");
+    sqlite3 *w;
+    assert_int_equal(sqlite3_open("v8.db", &w), SQLITE_OK);
+    char err[256] = "";
+    assert_int_equal(fota_store_schema_migrate_to(w, 8, err, sizeof err), 0);
+    assert_int_equal(sqlite3_exec(w,
+                                  "INSERT INTO attempts (batch, station, slot, imei, started_at,"
+                                  " finished_at, result) VALUES"
+                                  " ('B8', 'st1', '" USB "4.5:1.2', '861', '2025-01-02T03:04:05.000Z',"
+                                  "  '2025-01-02T03:05:05.000Z', 'FAIL'),"
+                                  " ('B8', 'st1', '" USB "2.1', '862', '2025-01-02T03:04:05.000Z',"
+                                  "  '2025-01-02T03:05:05.000Z', 'PASS');",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_text(w, "SELECT hub FROM attempts_hub WHERE imei = '861'", USB "4.5:1");
+    sqlite3_close(w);
+
+    fota_store_t *s;
+    assert_int_equal(fota_store_open("v8.db", &s, err, sizeof err), 0);
+    sqlite3 *r = tu_reader("v8.db");
+    assert_int_equal(tu_int(r, "PRAGMA user_version"), FOTA_STORE_SCHEMA_VERSION);
+    assert_text(r, "SELECT hub FROM attempts_hub WHERE imei = '861'", NULL);
+    assert_text(r, "SELECT group_concat(coalesce(hub, '-') || ' ' || yield, '|') FROM"
+                   " (SELECT * FROM hub_summary ORDER BY hub)",
+                "- 0.0|" USB "2 1.0");
     sqlite3_close(r);
     fota_store_close(s);
 }
@@ -210,6 +233,7 @@ int main(void)
         cmocka_unit_test(hub_rule_agrees_in_c_and_sql),
         cmocka_unit_test(views_count_yield_per_slot_and_hub),
         cmocka_unit_test(schema_6_file_opens_and_migrates),
+        cmocka_unit_test(schema_8_file_drops_bogus_hubs),
         cmocka_unit_test(run_record_names_job_hash_and_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,8 @@
 /* String -> index map for the report's grouping (modules by IMEI, rows by model,
  * revision, error code). Open addressing; keys are copied into an arena, so a
  * million IMEIs cost a million small copies, not a million mallocs. */
-#ifndef FOTA_REPORT_STRMAP_H
-#define FOTA_REPORT_STRMAP_H
+#ifndef FOTA_REPORTS_STRMAP_H
+#define FOTA_REPORTS_STRMAP_H
 
 #include <stddef.h>
 #include <stdint.h>

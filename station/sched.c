@@ -1,34 +1,9 @@
-/* Scheduling limits; see line_limits.h. */
-#include "line_limits.h"
+/* Scheduling limits; see sched.h. */
+#include "sched.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void fota_hub_key(const char *slot, char *out, size_t len)
-{
-    snprintf(out, len, "%s", slot);
-    size_t n = strlen(out);
-    /* USB by-path: "<…>-usb-0:<ports>:<config>.<interface>" — drop the interface part. */
-    char *usb = strstr(out, "-usb-");
-    if (usb) {
-        char *last = strrchr(usb, ':');
-        char *first = strchr(usb, ':');
-        if (last && first && last != first)
-            *last = '\0';
-        n = strlen(out);
-    }
-    /* Drop the last port number and its separator (".", "-", "_"). */
-    size_t end = n;
-    while (end > 0 && isdigit((unsigned char)out[end - 1]))
-        end--;
-    if (end == n || end == 0)
-        return; /* no trailing number: the slot is its own hub */
-    if (out[end - 1] == '.' || out[end - 1] == '-' || out[end - 1] == '_' || out[end - 1] == ':')
-        end--;
-    out[end] = '\0';
-}
 
 void fota_sched_init(fota_sched_t *s, const fota_limits_t *lim)
 {
@@ -43,8 +18,11 @@ void fota_sched_free(fota_sched_t *s)
     s->n_hubs = 0;
 }
 
+/* A slot with no hub ("") is no hub's: max_per_hub does not count it. */
 static fota_hub_count_t *hub_find(const fota_sched_t *s, const char *hub)
 {
+    if (!hub || !*hub)
+        return NULL;
     for (size_t i = 0; i < s->n_hubs; i++)
         if (strcmp(s->hubs[i].hub, hub) == 0)
             return &s->hubs[i];
@@ -67,7 +45,7 @@ void fota_sched_start(fota_sched_t *s, const char *hub)
 {
     s->running++;
     fota_hub_count_t *h = hub_find(s, hub);
-    if (!h) {
+    if (!h && hub && *hub) {
         fota_hub_count_t *v = realloc(s->hubs, (s->n_hubs + 1) * sizeof *v);
         if (!v)
             return;
@@ -76,7 +54,8 @@ void fota_sched_start(fota_sched_t *s, const char *hub)
         snprintf(h->hub, sizeof h->hub, "%s", hub);
         h->n = 0;
     }
-    h->n++;
+    if (h)
+        h->n++;
 }
 
 void fota_sched_done(fota_sched_t *s, const char *hub)

@@ -1,5 +1,5 @@
-/* Dashboard rendering; see dashboard.h. */
-#include "dashboard.h"
+/* Dashboard rendering; see dash.h. */
+#include "dash.h"
 #include "dash_layout.h"
 
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-#include "report_strmap.h"
+#include "strmap.h"
 
 #include <stdlib.h>
 #include <string.h>

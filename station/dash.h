@@ -2,9 +2,9 @@
  * into a buffer (so tests read exactly what the operator sees) and redrawn in place
  * with cursor addressing: home, each line erased then written, erase below. No
  * full-screen clear, so no flicker at 4 redraws per second; sized to the terminal
- * so it never scrolls (dashboard.c renders lines, dash_layout.c orders and fits). */
-#ifndef FOTA_STATION_DASHBOARD_H
-#define FOTA_STATION_DASHBOARD_H
+ * so it never scrolls (dash.c renders lines, dash_layout.c orders and fits). */
+#ifndef FOTA_STATION_DASH_H
+#define FOTA_STATION_DASH_H
 
 #include <stdbool.h>
 #include <stddef.h>

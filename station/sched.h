@@ -1,23 +1,27 @@
 /* The job's limits (`limits:`, docs/profiles.md) as plain bookkeeping, no I/O, so the
  * scheduling rules are unit-tested on their own:
  *   max_parallel   modules past identification and not finished, station-wide
- *   max_per_hub    the same, per USB hub (power budget); a slot's hub is its by-path
- *                  name without the last port number
+ *   max_per_hub    the same, per USB hub (power budget); a slot's hub by the one
+ *                  rule of slot_hub.h; a slot with no hub (a UART) is not counted
  *   max_transfers  modules streaming a package over their AT port (tokens)
  *   stop_after_same_failures  N consecutive FAILs with the same (class, code) pause
  *                  new starts until the operator acknowledges. */
-#ifndef FOTA_STATION_LINE_LIMITS_H
-#define FOTA_STATION_LINE_LIMITS_H
+#ifndef FOTA_STATION_SCHED_H
+#define FOTA_STATION_SCHED_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "job.h"
+#include "slot_hub.h"
 
-/* "pci-0000:00:14.0-usb-0:1.4.2:1.2" -> "pci-0000:00:14.0-usb-0:1.4"
- * (drops the ":<config>.<interface>" suffix, then the last port number);
- * "hub3-port07" -> "hub3-port". */
-void fota_hub_key(const char *slot, char *out, size_t len);
+/* The hub key a slot counts against: its hub by the one rule (slot_hub.h), "" for a
+ * slot with no hub. Only a forwarder for the slot code that still calls it by this
+ * name; new code calls fota_slot_hub. */
+static inline void fota_hub_key(const char *slot, char *out, size_t len)
+{
+    fota_slot_hub(slot, out, len);
+}
 
 typedef struct {
     char hub[128];
@@ -39,7 +43,7 @@ typedef struct {
 
 void fota_sched_init(fota_sched_t *s, const fota_limits_t *lim);
 void fota_sched_free(fota_sched_t *s);
-/* Why `hub` cannot start now, or NULL when it can. */
+/* Why a slot of `hub` cannot start now, or NULL when it can; hub "" is no hub. */
 const char *fota_sched_blocked(const fota_sched_t *s, const char *hub);
 void fota_sched_start(fota_sched_t *s, const char *hub);
 void fota_sched_done(fota_sched_t *s, const char *hub);
