@@ -249,9 +249,64 @@ def case_rules(c):
     check(r.returncode == 0, f"promtool test rules:\n{r.stdout}{r.stderr}")
 
 
+def case_unit_dropin(c):
+    """The example drop-in (packaging/fota-station-metrics.conf) as systemd reads it
+    over the packaged unit (systemd-analyze with --root, no running systemd): one
+    ExecStart, the unit's with --metrics; binding limited to the metrics port; the
+    unit's address families kept (AF_INET, AF_INET6); the exposure score still OK.
+    Then that very command line runs (files and ports swapped for the test's, the
+    port for a free one) and serves /metrics. Enforcement of SocketBindAllow and
+    IPAddressDeny needs a real systemd and is not checked here."""
+    import shlex
+    analyze = shutil.which("systemd-analyze")
+    root = os.path.join(c.dir, "root")
+    units = os.path.join(root, "etc/systemd/system")
+    os.makedirs(os.path.join(units, "fota-station.service.d"))
+    os.makedirs(os.path.join(root, "usr/bin"))
+    shutil.copy(ARGS.station, os.path.join(root, "usr/bin/fota-station"))
+    for src, dst in (("fota-station.service", "fota-station.service"),
+                     ("fota-station-metrics.conf", "fota-station.service.d/metrics.conf")):
+        with open(os.path.join(ARGS.source, "packaging", src)) as f:
+            text = f.read().replace("@CMAKE_INSTALL_FULL_BINDIR@", "/usr/bin")
+        with open(os.path.join(units, dst), "w") as f:
+            f.write(text)
+    env = dict(os.environ, SYSTEMD_LOG_LEVEL="debug")
+    r = subprocess.run([analyze, "verify", f"--root={root}", "fota-station.service"],
+                       capture_output=True, text=True, env=env)
+    dump = r.stdout + r.stderr
+    check("metrics.conf" in dump, f"the drop-in is read:\n{dump[-3000:]}")
+    cmds = re.findall(r"Command Line: (.*)", dump)
+    check(len(cmds) == 1 and cmds[0].endswith("--metrics 127.0.0.1:9477"),
+          f"one ExecStart, the unit's with --metrics: {cmds}")
+    check("SocketBindAllow: tcp:9477" in dump and "SocketBindDeny: any" in dump,
+          f"binding limited to the metrics port:\n{dump[-3000:]}")
+    r = subprocess.run([analyze, "security", "--offline=true", f"--root={root}", "--no-pager",
+                        "fota-station.service"], capture_output=True, text=True)
+    check(re.search(r"RestrictAddressFamilies=~AF_\(INET\|INET6\)\s+Service may allocate "
+                    r"Internet sockets", r.stdout), f"IP sockets allowed:\n{r.stdout[-3000:]}")
+    m = re.search(r"Overall exposure level for fota-station.service: ([\d.]+)", r.stdout)
+    check(m and float(m.group(1)) <= 4.0, f"exposure with the drop-in:\n{r.stdout[-2000:]}")
+    # the drop-in's command line, runnable: the test's files, a free port
+    argv = shlex.split(cmds[0])
+    swap = {"--job": local_job(c, "dropin"), "--db": c.db,
+            "--log-dir": os.path.join(c.dir, "logs"), "--metrics": "127.0.0.1:0"}
+    argv = [ARGS.station] + [swap.get(argv[i - 1], a) for i, a in enumerate(argv) if i > 0]
+    argv += ["--ports", c.ports, "--profiles", os.path.join(ARGS.source, "profiles")]
+    c.sim("--count", "1", "--family", "RG50xQ", expect_links=1)
+    with open(os.path.join(c.dir, "station.log"), "w") as out:
+        st = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
+    c.procs.append(st)
+    url = metrics_url(c)
+    wait_for("the verdict", lambda: len(finished_rows(c)) == 1)
+    wait_for("the verdict on the page",
+             lambda: sample(scrape(url), 'fota_station_attempts_total{result="PASS",class="none"}') == 1)
+    st.send_signal(15)
+    check(st.wait(60) == 0, f"exit 0:\n{log(c)}")
+
+
 CASES = {k[5:]: v for k, v in dict(globals()).items() if k.startswith("case_")}
 # What each case needs beyond the station: without it the case is skipped (77).
-NEEDS = {"prometheus": PROMETHEUS, "rules": "promtool"}
+NEEDS = {"prometheus": PROMETHEUS, "rules": "promtool", "unit_dropin": "systemd-analyze"}
 
 
 def main():
