@@ -249,6 +249,58 @@ def case_rules(c):
     check(r.returncode == 0, f"promtool test rules:\n{r.stdout}{r.stderr}")
 
 
+def case_central_lag(c):
+    """--central with --metrics, against a real PostgreSQL (tests/central/pgserver.py):
+    connected and caught up after two verdicts (up 1, behind 0); the server stopped,
+    the page says so (up 0, offline seconds counting) and two more verdicts
+    committed meanwhile are two attempts behind; the server back, everything
+    arrives and the page is caught up again."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "central"))
+    import pgserver
+    pg = pgserver.PgServer()
+    c.servers.append(pg.close)
+
+    def shipped():
+        try:
+            return int(pg.psql("SELECT count(*) FROM attempts")[0][0])
+        except RuntimeError:  # the shipper has not made the schema yet
+            return 0
+
+    def line(tag, first):
+        mods = [{"family": "RG50xQ", "slot": slot_name(i), "imei": luhn_imei(f"86403205{first + i:06d}")}
+                for i in range(2)]
+        return c.sim("--scenario", times_it.scenario(c, f"scen-{tag}.yaml", mods), expect_links=2,
+                     speed=SCEN_SPEED, log=f"sim-{tag}.log")
+
+    job = local_job(c, "central", timeouts={"reboot": 10, "total": 60})
+    a = line("a", 0)
+    st = start_station(c, job, "--central", pg.dsn(), "--metrics", "127.0.0.1:0")
+    url = metrics_url(c)
+
+    def page_says(**want):
+        page = scrape(url)
+        return all(sample(page, f"fota_station_central_{k}") == v for k, v in want.items())
+
+    wait_for("two verdicts shipped", lambda: len(finished_rows(c)) == 2 and shipped() == 2, 60)
+    wait_for("connected and caught up on the page", lambda: page_says(up=1, behind_attempts=0), 30)
+    check(page_says(offline_seconds=0), scrape(url))
+    pg.stop()
+    # the idle shipper asks the server every 5 s: the outage shows without a result
+    wait_for("the outage on the page", lambda: page_says(up=0), 30)
+    c.stop(a)
+    line("b", 100)
+    wait_for("two more verdicts while the server is down", lambda: len(finished_rows(c)) == 4, 60)
+    wait_for("two attempts behind", lambda: page_says(up=0, behind_attempts=2), 10)
+    page = scrape(url)
+    check(sample(page, "fota_station_central_offline_seconds") > 0, page)
+    pg.start()
+    wait_for("everything shipped", lambda: shipped() == 4, 40)
+    wait_for("caught up again on the page", lambda: page_says(up=1, behind_attempts=0,
+                                                              offline_seconds=0), 30)
+    st.send_signal(15)
+    check(st.wait(60) == 0, f"exit 0:\n{log(c)}")
+
+
 def case_unit_dropin(c):
     """The example drop-in (packaging/fota-station-metrics.conf) as systemd reads it
     over the packaged unit (systemd-analyze with --root, no running systemd): one
