@@ -262,6 +262,7 @@ bool fota_central_link_lag(const fota_central_link_t *l, fota_central_lag_t *out
     if (!l)
         return false;
     out->up = l->state == LINK_CONNECTED;
+    out->offline = l->state == LINK_OFFLINE;
     out->behind = l->behind;
     out->offline_ms = l->state == LINK_OFFLINE ? (int64_t)(uv_now(l->loop) - l->offline_at) : 0;
     return true;

@@ -49,6 +49,7 @@ bool fota_central_link_state(const fota_central_link_t *l, char *buf, size_t len
  * down (0 while connected or starting). Returns false when l is NULL. */
 typedef struct {
     bool up;
+    bool offline;          /* the shipper said "offline since" and not yet connected */
     long long behind;
     int64_t offline_ms;
 } fota_central_lag_t;

@@ -64,7 +64,7 @@ static void gather_central(station_t *st, fota_metrics_snap_t *s)
     s->central = fota_central_link_lag(st->central, &lag);
     if (!s->central)
         return;
-    bool down = lag.offline_ms > 0;
+    bool down = lag.offline;
     if (down && !m->central_down)
         m->verdicts_at_down = station_verdicts(st);
     m->central_down = down;
