@@ -566,7 +566,7 @@ int fota_station_run(const fota_cli_t *opts)
     rc = fota_station_locks_take(opts->db, opts->ports, &locks);
     if (rc)
         goto free_config;
-    if (station_metrics_open(st, opts->metrics) < 0) { /* a bad or taken --metrics address: usage */
+    if (station_metrics_open(st, opts->metrics) < 0) { /* bad or taken address: usage */
         rc = 2;
         goto release_locks;
     }

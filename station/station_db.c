@@ -75,8 +75,6 @@ void station_db_queue_identified(slot_t *s)
     station_schedule(st);
 }
 
-/* The exit's last flush wrote (or gave up) a verdict: counted like the others, so
- * the exit line says what the file holds. */
 /* A verdict is counted for the metrics, then shown by its slot. */
 static void db_committed(void *ctx, fota_results_attempt_t *h, const fota_attempt_t *a,
                          const char *not_recorded)
@@ -86,6 +84,8 @@ static void db_committed(void *ctx, fota_results_attempt_t *h, const fota_attemp
     slot_committed(ctx, h, a, not_recorded);
 }
 
+/* The exit's last flush wrote (or gave up) a verdict: counted like the others, so
+ * the exit line says what the file holds. */
 static void db_drained(void *ctx, const fota_attempt_t *a, const char *not_recorded)
 {
     station_t *st = ctx;

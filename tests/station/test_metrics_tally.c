@@ -126,7 +126,8 @@ static void many_modules_grow_the_table(void **state)
         for (int i = 0; i < 5000; i++) {
             snprintf(imei, sizeof imei, "86403205%07d", i);
             /* first round all FAIL, second all PASS: first 0, final everything */
-            fota_attempt_t a = verdict(HUB_A ".1", imei, round ? FOTA_RESULT_PASS : FOTA_RESULT_FAIL,
+            fota_attempt_t a = verdict(HUB_A ".1", imei,
+                                       round ? FOTA_RESULT_PASS : FOTA_RESULT_FAIL,
                                        round ? FOTA_ERR_NONE : FOTA_ERR_VERIFY);
             fota_tally_verdict(&t, &a, true);
         }
