@@ -107,7 +107,8 @@ def case_prometheus(c):
     Prometheus scrapes it every second. Read back through Prometheus's query API:
     sum(fota_station_attempts_total) equals the rows in the station's SQLite file,
     the FAIL's class is there, each hub has its own yield, the upgrades are in
-    the histogram. Waits by polling the API, never by a fixed sleep."""
+    the histogram; the page passes `promtool check metrics`. Waits by polling the
+    API, never by a fixed sleep."""
     if not os.access(PROMETHEUS, os.X_OK):
         raise it.Fail(f"{PROMETHEUS} is not installed (scripts/install-deps.sh)")
     job = local_job(c, "metrics")
@@ -147,6 +148,11 @@ def case_prometheus(c):
           f"each hub's final yield: {final}")
     up = prom_query(base, 'up{job="fota-station"}')
     check(list(up.values()) == [1.0], f"the target is up: {up}")
+    # the page itself passes Prometheus's own lint (names, HELP/TYPE, _total, units)
+    r = subprocess.run(["promtool", "check", "metrics"], input=scrape(url), capture_output=True,
+                       text=True)
+    check(r.returncode == 0 and not r.stdout.strip() and not r.stderr.strip(),
+          f"promtool check metrics:\n{r.stdout}{r.stderr}")
     st.send_signal(2)
     check(st.wait(60) == 1, f"exit 1 (a module failed):\n{log(c)}")
 
