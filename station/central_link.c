@@ -30,6 +30,7 @@ struct fota_central_link {
     link_state_t state;
     long long behind;
     char since[40];
+    uint64_t offline_at;  /* uv_now when the link went down (the metrics' seconds) */
     bool running, stopping, pipe_open;
 };
 
@@ -52,8 +53,10 @@ static void on_line(fota_central_link_t *l, const char *s)
         l->state = LINK_CONNECTED;
         say(l, "", s);
     } else if (strncmp(s, "central: offline since ", 23) == 0) {
-        if (l->state != LINK_OFFLINE)
+        if (l->state != LINK_OFFLINE) {
             say(l, "", s);
+            l->offline_at = uv_now(l->loop);
+        }
         l->state = LINK_OFFLINE;
         snprintf(l->since, sizeof l->since, "%.*s", (int)strcspn(s + 23, ": "), s + 23);
     } else if ((p = strstr(s, "behind by ")) != NULL) {
@@ -251,5 +254,16 @@ bool fota_central_link_state(const fota_central_link_t *l, char *buf, size_t len
         snprintf(buf, len, "central: behind by %lld attempt(s)", l->behind);
     else
         snprintf(buf, len, "central: connected");
+    return true;
+}
+
+bool fota_central_link_lag(const fota_central_link_t *l, fota_central_lag_t *out)
+{
+    if (!l)
+        return false;
+    out->up = l->state == LINK_CONNECTED;
+    out->offline = l->state == LINK_OFFLINE;
+    out->behind = l->behind;
+    out->offline_ms = l->state == LINK_OFFLINE ? (int64_t)(uv_now(l->loop) - l->offline_at) : 0;
     return true;
 }

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <uv.h>
 
@@ -41,5 +42,17 @@ void fota_central_link_free(fota_central_link_t *l);
  * attempt(s)", "central: offline since 2025-11-23T08:00:00Z" or "central:
  * starting". Returns false when l is NULL (no --central). */
 bool fota_central_link_state(const fota_central_link_t *l, char *buf, size_t len);
+
+/* The same as figures, for the metrics: up while connected; behind is the
+ * shipper's last count of finished attempts not yet shipped (it says so after
+ * each round it ships, at most every 5 s); offline_ms how long the link has been
+ * down (0 while connected or starting). Returns false when l is NULL. */
+typedef struct {
+    bool up;
+    bool offline;          /* the shipper said "offline since" and not yet connected */
+    long long behind;
+    int64_t offline_ms;
+} fota_central_lag_t;
+bool fota_central_link_lag(const fota_central_link_t *l, fota_central_lag_t *out);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "attempt.h"
+#include "metrics_http.h"
 
 static void cli_defaults(fota_cli_t *o)
 {
@@ -74,6 +75,8 @@ void fota_cli_usage_run(FILE *f)
           "                      or URI; keep the password in ~/.pgpass or PGPASSFILE)\n"
           "  --no-modem-manager  do not ask ModemManager (D-Bus InhibitDevice) to leave\n"
           "                      each module alone during its attempt\n"
+          "  --metrics HOST:PORT serve Prometheus metrics at http://HOST:PORT/metrics\n"
+          "                      (off by default; 127.0.0.1:9477 for this PC only)\n"
           "\n"
           "Keys on the dashboard: a = acknowledge a pause after repeated failures,\n"
           "q = quit (asks once while modules are in flight: q again aborts them).\n"
@@ -111,7 +114,7 @@ void fota_cli_usage_check(FILE *f)
 
 enum { O_JOB = 1000, O_DB, O_PORTS, O_PROFILES, O_BATCH, O_OPERATOR, O_UNTIL_IDLE, O_EXPECT,
        O_MAX_PARALLEL, O_NO_DASH, O_LOG_DIR, O_REWORK, O_ALLOW_NEW, O_JSON, O_HELP, O_CENTRAL,
-       O_NO_MM, O_STRICT };
+       O_NO_MM, O_STRICT, O_METRICS };
 
 static int cli_parse(fota_cli_t *o, int argc, char **argv, FILE *err, const struct option *opts,
                      const char *cmd)
@@ -143,6 +146,7 @@ static int cli_parse(fota_cli_t *o, int argc, char **argv, FILE *err, const stru
         case O_ALLOW_NEW: o->allow_new = true; break;
         case O_CENTRAL: o->central = optarg; break;
         case O_NO_MM: o->no_modem_manager = true; break;
+        case O_METRICS: o->metrics = optarg; break;
         case O_JSON: o->json = true; break;
         case O_STRICT: o->strict = true; break;
         case 'h':
@@ -173,6 +177,17 @@ static int cli_name_fits(const char *opt, const char *v, size_t max, FILE *err)
     return 2;
 }
 
+/* --metrics: the address's shape now; whether it can be bound, at start. */
+static int cli_metrics_addr(const char *addr, FILE *err)
+{
+    char host[256], why[200];
+    unsigned port;
+    if (fota_metrics_addr_parse(addr, host, sizeof host, &port, why, sizeof why) == 0)
+        return 0;
+    fprintf(err, "fota-station run: --metrics %s\n", why);
+    return 2;
+}
+
 int fota_cli_parse_run(fota_cli_t *o, int argc, char **argv, FILE *err)
 {
     static const struct option opts[] = {
@@ -191,6 +206,7 @@ int fota_cli_parse_run(fota_cli_t *o, int argc, char **argv, FILE *err)
         {"allow-new", no_argument, NULL, O_ALLOW_NEW},
         {"central", required_argument, NULL, O_CENTRAL},
         {"no-modem-manager", no_argument, NULL, O_NO_MM},
+        {"metrics", required_argument, NULL, O_METRICS},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -205,6 +221,8 @@ int fota_cli_parse_run(fota_cli_t *o, int argc, char **argv, FILE *err)
         fputs("fota-station run: --allow-new only makes sense with --rework\n", err);
         return 2;
     }
+    if (o->metrics && cli_metrics_addr(o->metrics, err))
+        return 2;
     if (cli_name_fits("--batch", o->batch, FOTA_BATCH_MAX, err) ||
         cli_name_fits("--operator", o->operator_id, FOTA_OPERATOR_MAX, err))
         return 2;

@@ -18,6 +18,7 @@ typedef struct {
     const char *operator_id;
     const char *log_dir;
     const char *central;    /* run --central DSN: ship to the central PostgreSQL */
+    const char *metrics;    /* run --metrics HOST:PORT: serve /metrics for Prometheus */
     bool until_idle;
     long expect;            /* -1: not given */
     long max_parallel;      /* -1: the job's */

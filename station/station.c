@@ -20,6 +20,7 @@
 #include "dir_wait.h"
 #include "iso_time.h"
 #include "station_lock.h"
+#include "station_metrics.h"
 #include "store_runs.h"
 #include "sysinfo.h"
 #include "util.h"
@@ -362,6 +363,7 @@ static void station_shutdown(station_t *st)
     for (size_t i = 0; i < N_SIGNALS; i++)
         uv_close((uv_handle_t *)&st->sigs[i], handle_close_noop);
     station_db_detach(st); /* and the loop-lateness instrument (loop_lag.h) */
+    station_metrics_detach(st);
     if (st->tty_in_open)
         uv_close((uv_handle_t *)&st->tty_in, handle_close_noop);
 }
@@ -564,6 +566,10 @@ int fota_station_run(const fota_cli_t *opts)
     rc = fota_station_locks_take(opts->db, opts->ports, &locks);
     if (rc)
         goto free_config;
+    if (station_metrics_open(st, opts->metrics) < 0) { /* bad or taken address: usage */
+        rc = 2;
+        goto release_locks;
+    }
     rc = 3;
     int recovered = 0;
     int ports = station_check_ports_dir(opts->ports);
@@ -588,6 +594,7 @@ int fota_station_run(const fota_cli_t *opts)
     station_mm_start(st);
     station_db_attach(st);
     station_start_central(st);
+    station_metrics_attach(st);
     station_start_keys(st);
     station_start_watch(st, ports == 1);
     uv_run(st->loop, UV_RUN_DEFAULT);
@@ -597,6 +604,7 @@ int fota_station_run(const fota_cli_t *opts)
 close_results:
     fota_results_close(st->results);
 release_locks:
+    station_metrics_close(st);
     fota_station_locks_release(&locks); /* last: the database is closed */
 free_config:
     fota_job_free(st->job);

@@ -5,6 +5,7 @@
 
 #include "loop_lag.h"
 #include "station_int.h"
+#include "station_metrics.h"
 
 /* A lock shorter than this is normal life (an MES reader's checkpoint, a backup
  * step) and not worth a word. */
@@ -74,11 +75,21 @@ void station_db_queue_identified(slot_t *s)
     station_schedule(st);
 }
 
+/* A verdict is counted for the metrics, then shown by its slot. */
+static void db_committed(void *ctx, fota_results_attempt_t *h, const fota_attempt_t *a,
+                         const char *not_recorded)
+{
+    slot_t *s = ctx;
+    station_metrics_verdict(s->st, a, !not_recorded);
+    slot_committed(ctx, h, a, not_recorded);
+}
+
 /* The exit's last flush wrote (or gave up) a verdict: counted like the others, so
  * the exit line says what the file holds. */
 static void db_drained(void *ctx, const fota_attempt_t *a, const char *not_recorded)
 {
     station_t *st = ctx;
+    station_metrics_verdict(st, a, !not_recorded);
     if (not_recorded)
         st->not_recorded++;
     else if (a->result == FOTA_RESULT_PASS)
@@ -94,7 +105,7 @@ static void db_drained(void *ctx, const fota_attempt_t *a, const char *not_recor
 void station_db_attach(station_t *st)
 {
     fota_results_cbs_t cbs = {.resolved = slot_row_resolved,
-                              .committed = slot_committed,
+                              .committed = db_committed,
                               .identified = row_identified,
                               .health = db_health,
                               .drained = db_drained};

@@ -173,6 +173,7 @@ struct station {
     char fd_banner[256];     /* the dashboard's line while the line is over the budget */
     int exit_code;
     struct fota_loop_lag *loop_lag; /* FOTA_LOOP_LAG_MS benchmarks only, else NULL */
+    struct station_metrics *metrics; /* run --metrics (station_metrics.h), else NULL */
     bool *adopted;           /* per row crash recovery closed: its module was found again */
 };
 
