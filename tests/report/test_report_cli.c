@@ -92,9 +92,9 @@ static void formats_and_selection(void **state)
     fx_has(t, "id,batch,station,operator,slot,port,imei,model,family,from_version,to_version,"
            "final_version,method,package_names,package_sha256,started_at,finished_at,result,noop,"
            "error_class,error_code,error_text,module_retries,hops,download_ms,update_ms,duration_ms,"
-           "hub\r\n");
+           "hub,job_sha256,software_version\r\n");
     fx_has(t, "\r\n14,B2,,,hub1-14,,m11,RM500Q,,A06,A08,,,,,2025-11-23T12:27:20.000Z,"
-           "2025-11-23T12:27:50.000Z,FAIL,0,download,601,FTP unknown error,0,0,20000,0,30000,\r\n");
+           "2025-11-23T12:27:50.000Z,FAIL,0,download,601,FTP unknown error,0,0,20000,0,30000,,,\r\n");
     int lines = 0;
     for (const char *p = t; (p = strstr(p, "\r\n")); p += 2)
         lines++;
