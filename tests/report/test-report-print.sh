@@ -39,6 +39,7 @@ fail=0
 pages=$(pdfinfo "$tmp/report.pdf" | awk '/^Pages:/ { print $2 }')
 pdftotext -layout -f 1 -l 1 "$tmp/report.pdf" "$tmp/page1.txt"
 pdftotext -layout "$tmp/report.pdf" "$tmp/all.txt"
+pdftotext "$tmp/report.pdf" "$tmp/flow.txt" # reading order: a wrapped cell stays together
 
 need() { # need FILE WHAT PATTERN: a case-insensitive extended regex
   if ! grep -Eqi -- "$3" "$1"; then
@@ -53,10 +54,18 @@ need "$tmp/page1.txt" "page 1 has the per-batch table" 'by batch'
 for b in $(seq -f 'L%02g' 1 13); do
   need "$tmp/page1.txt" "page 1 has batch $b's row" "^ *$b\b"
 done
-# The rework table's column heads, each a word of its own on paper.
+# The rework table's column heads, all on its head row on paper (a column cut
+# off at the page's edge is missing there).
+grep -Ei '^ *IMEI +SLOT ' "$tmp/all.txt" >"$tmp/rework-head.txt" || true
 for h in IMEI slot model batch result class code reason hops retries retests finished transcript; do
-  need "$tmp/all.txt" "rework column '$h' printed" "\b$h\b"
+  need "$tmp/rework-head.txt" "rework column '$h' printed" "\b$h\b"
 done
+# Every rework row's last cell (its transcript pointer), all 38 of them.
+rows=$(tr -s ' \n' ' ' <"$tmp/flow.txt" | grep -Eo 'events #[0-9]+' | sort -u | wc -l)
+if [ "$rows" -lt 38 ]; then
+  echo "FAIL: $rows of 38 rework rows' transcript cells printed" >&2
+  fail=1
+fi
 # The heat map: every hub of the line (labels 1.1 .. 1.12) as a row.
 for h in $(seq 1 12); do
   need "$tmp/all.txt" "heat map row of hub 1.$h" "\b1\.$h\b"
