@@ -39,7 +39,9 @@ static const char css[] =
     "svg text{font:11px system-ui,sans-serif;fill:#333}"
     ".empty{color:#5b6775;font-style:italic}"
     /* IMEIs, slots and times on one line: a wrapped IMEI is hard to scan. */
-    "td.nw,td.time{white-space:nowrap}td.mono.nw{word-break:normal}td.pre{white-space:pre-wrap}"
+    "td.nw{white-space:nowrap}td.reason{min-width:150px}"
+    /* Thirteen columns: tighter cells so the rework table fits a 1400 px window. */
+    "table.rework th,table.rework td{padding:6px 5px}td.mono.nw{word-break:normal}td.pre{white-space:pre-wrap}"
     "table.trace{margin-top:12px}table.trace th{width:190px;text-transform:none}"
     "table.trace td{font-size:12px}td.pre{overflow-wrap:anywhere}"
     "svg text.more,svg text.axis{fill:#5b6775;font-style:italic}"
@@ -59,7 +61,7 @@ static const char css[] =
     "border:1px solid #dde}.tile b{font-size:15px}.tile span{font-size:9px}"
     "table{font-size:9px;box-shadow:none;table-layout:auto}th,td{padding:2px 4px}"
     "th{font-size:8px}td.mono{font-size:9px}"
-    "td.time{white-space:normal}"
+    "td.reason{min-width:0}"
     /* Cells wrap between words; a word (an IMEI) stays whole. */
     "td.nw,td.mono.nw{white-space:normal;word-break:normal;overflow-wrap:break-word}"
     "table.runs,table.batches{break-inside:avoid}"
@@ -262,7 +264,7 @@ static void html_rework_row(FILE *f, const fota_report_failed_t *x)
     ESC(x->result);
     fputs("</td><td class=\"nw\">", f);
     ESC(x->error_class);
-    fprintf(f, "</td><td class=\"n\">%lld</td><td>", (long long)x->error_code);
+    fprintf(f, "</td><td class=\"n\">%lld</td><td class=\"reason\">", (long long)x->error_code);
     ESC(x->error_text);
     fota_report_reason_note(x, note, sizeof note);
     if (note[0]) {
@@ -285,7 +287,7 @@ static void html_rework_table(FILE *f, const fota_report_t *r)
 {
     fprintf(f, "<h2>Modules to rework (%zu)</h2>", r->n_failed);
     if (r->n_failed) {
-        fputs("<div class=\"wide\"><table><tr><th>IMEI</th><th>slot</th><th>model</th><th>batch</th><th>result</th>"
+        fputs("<div class=\"wide\"><table class=\"rework\"><tr><th>IMEI</th><th>slot</th><th>model</th><th>batch</th><th>result</th>"
               "<th>class</th><th class=\"n\">code</th><th>reason</th><th class=\"n\">hops</th>"
               "<th class=\"n\">retries</th><th class=\"n\">retests</th><th>finished</th>"
               "<th>transcript</th></tr>", f);
