@@ -17,6 +17,7 @@ void fota_report_free_batches(fota_report_t *r);
 int fota_report_load_runfolds(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t *r);
 void fota_report_free_runfolds(fota_report_t *r);
 
+/* Needs r->first_started/last_started (the days it walks). */
 int fota_report_load_trend(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t *r);
 void fota_report_free_trend(fota_report_t *r);
 

@@ -64,8 +64,7 @@ static void html_trend(FILE *f, const fota_report_t *r)
 {
     fputs("<h2>Trend per day</h2><div class=\"wide\"><table class=\"trend\"><tr><th>day (UTC)</th>"
           "<th class=\"n\">attempts</th><th class=\"n\">PASS</th><th class=\"n\">FAIL</th>"
-          "<th class=\"n\">INTERRUPTED</th><th class=\"n\">pass rate</th>"
-          "<th class=\"n\">modules first tested</th><th class=\"n\">their first-pass yield</th>"
+          "<th class=\"n\">SKIP</th><th class=\"n\">INTERRUPTED</th><th class=\"n\">pass rate</th>"
           "</tr>", f);
     for (size_t i = 0; i < r->n_trend; i++) {
         const fota_report_trend_t *t = &r->trend[i];
@@ -74,13 +73,13 @@ static void html_trend(FILE *f, const fota_report_t *r)
         td_int(f, t->attempts);
         td_int(f, t->pass);
         td_int(f, t->fail);
+        td_int(f, t->skip);
         td_int(f, t->interrupted);
         td_pct(f, t->pass, t->pass + t->fail + t->interrupted);
-        td_int(f, t->modules);
-        td_pct(f, t->first_pass, t->modules);
         fputs("</tr>", f);
     }
-    fputs("</table></div><p class=\"sub\">Per day only: the jobs define no shifts.</p>", f);
+    fputs("</table></div><p class=\"sub\">Pass rate: PASS / (PASS + FAIL + INTERRUPTED) of the"
+          " day's attempts. Per day only: the jobs define no shifts.</p>", f);
 }
 
 /* The traceability header: one row per distinct job file, software and

@@ -69,9 +69,6 @@ void fota_report_json_trend(FILE *f, const fota_report_t *r)
                 (long long)t->attempts, (long long)t->pass, (long long)t->fail,
                 (long long)t->interrupted, (long long)t->skip);
         yield(f, t->pass, t->pass + t->fail + t->interrupted);
-        fprintf(f, ", \"modules\": %lld, \"first_pass\": %lld, \"first_pass_yield\": ",
-                (long long)t->modules, (long long)t->first_pass);
-        yield(f, t->first_pass, t->modules);
         fputc('}', f);
     }
     fputs("]}", f);

@@ -90,12 +90,11 @@ typedef struct {
     int64_t runs;
 } fota_report_runfold_t;
 
-/* One day (UTC) of the selection: attempts by result, and the modules whose
- * first verdict in the selection fell on that day with how many passed first. */
+/* One day (UTC) of the selection: attempts by result (pass rate = PASS /
+ * (PASS + FAIL + INTERRUPTED), the dashboard's yield). */
 typedef struct {
     char day[16];
     int64_t attempts, pass, fail, interrupted, skip;
-    int64_t modules, first_pass;
 } fota_report_trend_t;
 
 /* Every hub port of the selection: rows hubs, columns port numbers, each in

@@ -202,23 +202,15 @@ static void text_batches(FILE *f, const fota_report_t *r)
 static void text_trend(FILE *f, const fota_report_t *r)
 {
     fputs("\nTrend per day (UTC; the jobs define no shifts)\n", f);
-    fprintf(f, "  %-10s %8s %7s %7s %7s  %-20s %7s  %s\n", "day", "attempts", "PASS", "FAIL", "INTR",
-            "pass rate", "modules", "first-pass yield");
+    fprintf(f, "  %-10s %8s %7s %7s %7s %7s  %s\n", "day", "attempts", "PASS", "FAIL", "SKIP",
+            "INTR", "pass rate");
     for (size_t i = 0; i < r->n_trend; i++) {
         const fota_report_trend_t *t = &r->trend[i];
-        char pr[48];
-        int64_t den = t->pass + t->fail + t->interrupted;
-        if (den)
-            snprintf(pr, sizeof pr, "%.1f%% (%lld/%lld)", 100.0 * (double)t->pass / (double)den,
-                     (long long)t->pass, (long long)den);
-        else
-            snprintf(pr, sizeof pr, "-");
         fputs("  ", f);
         put_safe(f, t->day, 10);
-        fprintf(f, " %8lld %7lld %7lld %7lld  %-20s %7lld  ", (long long)t->attempts,
-                (long long)t->pass, (long long)t->fail, (long long)t->interrupted, pr,
-                (long long)t->modules);
-        pct_of(f, t->first_pass, t->modules);
+        fprintf(f, " %8lld %7lld %7lld %7lld %7lld ", (long long)t->attempts, (long long)t->pass,
+                (long long)t->fail, (long long)t->skip, (long long)t->interrupted);
+        pct_of(f, t->pass, t->pass + t->fail + t->interrupted);
         putc_unlocked('\n', f);
     }
 }
