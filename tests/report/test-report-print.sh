@@ -71,6 +71,23 @@ fi
 for h in $(seq 1 12); do
   need "$tmp/all.txt" "heat map row of hub 1.$h" "\b1\.$h\b"
 done
+# No chart split across pages: each card's title and the last line of its chart
+# (the axis label, the caption) are on the same page.
+same_page() { # same_page WHAT FIRST LAST
+  local p ok=0
+  for p in $(seq 1 "${pages:-0}"); do
+    pdftotext -f "$p" -l "$p" "$tmp/report.pdf" - | tr -s ' \n' ' ' >"$tmp/p.txt"
+    if grep -Fq -- "$2" "$tmp/p.txt" && grep -Fq -- "$3" "$tmp/p.txt"; then ok=1; fi
+  done
+  if [ "$ok" -ne 1 ]; then
+    echo "FAIL: $1: '$2' and '$3' not on one page" >&2
+    fail=1
+  fi
+}
+same_page "yield chart" "Yield First-pass yield" "pass rate, % (axis from"
+same_page "hub chart" "Yield by hub (worst first" "hub 1.11"
+same_page "duration histogram" "Duration histogram" "total duration of PASS attempts"
+same_page "hub x port grid" "hub \\ port" "1.12"
 if [ -z "$pages" ] || [ "$pages" -lt 2 ] || [ "$pages" -gt 25 ]; then
   echo "FAIL: $pages pages (expected 2..25)" >&2
   fail=1
