@@ -2,9 +2,11 @@
  *  [--format text|csv|json|html] [-o FILE]` (docs/database.md, "Reports"). */
 #include "report.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -19,7 +21,7 @@ enum { EXIT_USAGE = 2, EXIT_DB = 3 };
 static const char usage[] =
     "usage: fota-station report [--db FILE | --central DSN [--station NAME]]\n"
     "                           [--batch NAME] [--since ISO8601] [--until ISO8601]\n"
-    "                           [--format text|csv|json|html] [-o FILE]\n"
+    "                           [--format text|csv|json|html] [--attempts] [-o FILE]\n"
     "\n"
     "Pass/fail report from the results database (read only; safe while the\n"
     "station runs).\n"
@@ -34,8 +36,11 @@ static const char usage[] =
     "  --until TIME    only attempts started before TIME (same forms)\n"
     "  --format FMT    text (default), csv (one row per attempt, for MES),\n"
     "                  json, or html (one self-contained file with charts)\n"
+    "  --attempts      with --format json: add every attempt of the selection\n"
     "  -o FILE         write to FILE instead of standard output\n"
-    "Exit status: 0 ok, 2 usage error, 3 database unreadable or output unwritable.\n";
+    "A selection that matches nothing says so and names the batches the file has.\n"
+    "Exit status: 0 ok, 2 usage error, 3 database missing, unreadable or not a\n"
+    "results file, or output unwritable.\n";
 
 /* "--opt VALUE" or "--opt=VALUE"; advances *i past the value. */
 static int option(int argc, char **argv, int *i, const char *name, const char **out)
@@ -58,12 +63,43 @@ static int option(int argc, char **argv, int *i, const char *name, const char **
     return 1;
 }
 
+/* Why the file cannot be a results file, before SQLite opens it: SQLite would
+ * say only "unable to open" or "file is not a database". 0 when it may be one. */
+static int check_file(const char *path)
+{
+    static const char magic[16] = "SQLite format 3";
+    struct stat sb;
+    const char *why = NULL;
+    char head[16] = {0};
+    if (stat(path, &sb) != 0) {
+        why = errno == ENOENT ? "no such file" : strerror(errno);
+    } else if (S_ISDIR(sb.st_mode)) {
+        why = "is a directory, not a results file";
+    } else if (access(path, R_OK) != 0) {
+        why = errno == EACCES ? "permission denied (no read access)" : strerror(errno);
+    } else if (sb.st_size == 0) {
+        why = "empty file, not a results file";
+    } else {
+        FILE *f = fopen(path, "rb");
+        size_t n = f ? fread(head, 1, sizeof head, f) : 0;
+        if (f)
+            fclose(f);
+        if (!f)
+            why = strerror(errno);
+        else if (n < sizeof head || memcmp(head, magic, sizeof magic) != 0)
+            why = "not a results file (not an SQLite database)";
+    }
+    if (why) {
+        fprintf(stderr, "fota-station report: cannot read database %s: %s\n", path, why);
+        return -1;
+    }
+    return 0;
+}
+
 static sqlite3 *open_db(const char *path)
 {
-    if (access(path, R_OK) != 0) {
-        fprintf(stderr, "fota-station report: cannot read database %s\n", path);
+    if (check_file(path) < 0)
         return NULL;
-    }
     sqlite3 *db = NULL;
     /* One thread: no per-call mutex. */
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -78,8 +114,8 @@ static sqlite3 *open_db(const char *path)
     /* A file that is not a results database is "unreadable" too. */
     if (sqlite3_exec(db, "SELECT id, result, started_at FROM attempts LIMIT 0", NULL, NULL, NULL) !=
         SQLITE_OK) {
-        fprintf(stderr, "fota-station report: %s is not a results database: %s\n", path,
-                sqlite3_errmsg(db));
+        fprintf(stderr, "fota-station report: cannot read database %s: not a results file (%s)\n",
+                path, sqlite3_errmsg(db));
         sqlite3_close(db);
         return NULL;
     }
@@ -88,6 +124,7 @@ static sqlite3 *open_db(const char *path)
 
 typedef struct {
     const char *db_path, *batch, *since_arg, *until_arg, *format, *out_path, *central, *station;
+    bool attempts; /* --attempts */
 } report_args_t;
 
 /* One entry per --format. csv has no writer here: it streams rows straight from the
@@ -121,6 +158,10 @@ static int report_parse_args(int argc, char **argv, report_args_t *a)
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             fputs(usage, stdout);
             return 1;
+        }
+        if (strcmp(arg, "--attempts") == 0) {
+            a->attempts = true;
+            continue;
         }
         if ((m = option(argc, argv, &i, "--db", &a->db_path)) ||
             (m = option(argc, argv, &i, "--batch", &a->batch)) ||
@@ -178,6 +219,11 @@ static int report_check_args(const report_args_t *a, const report_format_t **fmt
                 sel->until, sel->since);
         return -1;
     }
+    if (a->attempts && (*fmt)->write != fota_report_write_json) {
+        fputs("fota-station report: --attempts is for --format json (csv has one row per attempt"
+              " already)\n", stderr);
+        return -1;
+    }
     if (a->station && !a->central) {
         fputs("fota-station report: --station needs --central\n", stderr);
         return -1;
@@ -226,16 +272,67 @@ static int report_close_output(FILE *f)
     return werr;
 }
 
+/* Whether anything matched the selection; -1 on a database error. */
+static int report_matches(sqlite3 *db, const fota_report_sel_t *sel)
+{
+    char sql[256], where[128];
+    fota_report_where(sel, where, sizeof where);
+    snprintf(sql, sizeof sql, "SELECT EXISTS (SELECT 1 FROM attempts%s)", where);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    fota_report_bind(st, sel);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* A selection that matched nothing, on standard error when the document does
+ * not reach the terminal: most often a mistyped --batch. */
+static void report_say_none(sqlite3 *db, const fota_report_sel_t *sel, const char *db_path)
+{
+    char **names;
+    size_t n;
+    int64_t more;
+    fprintf(stderr, "fota-station report: no attempts match");
+    if (sel->batch)
+        fprintf(stderr, " batch '%s'", sel->batch);
+    if (sel->since || sel->until)
+        fprintf(stderr, " started %s .. %s", sel->since ? sel->since : "(all time)",
+                sel->until ? sel->until : "(now)");
+    if (fota_report_known_batches(db, FOTA_REPORT_KNOWN_MAX, &names, &n, &more) < 0 || n == 0) {
+        fprintf(stderr, "; %s has no attempts\n", db_path);
+        return;
+    }
+    fprintf(stderr, "; batches in %s: ", db_path);
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, "%s%s", i ? ", " : "", names[i]);
+    if (more)
+        fprintf(stderr, " and %lld more", (long long)more);
+    fputc('\n', stderr);
+    fota_report_free_names(names, n);
+}
+
 static int report_write(sqlite3 *db, const report_format_t *fmt, const fota_report_sel_t *sel,
                         const report_args_t *a, const fota_central_sel_t *csel, FILE *f, char *err,
                         size_t errlen)
 {
-    if (!fmt->write)
-        return fota_report_write_csv(db, sel, f, err, errlen);
+    if (!fmt->write) {
+        int rc = fota_report_write_csv(db, sel, f, err, errlen);
+        if (rc == 0 && report_matches(db, sel) == 0) /* the CSV has nowhere to say it */
+            report_say_none(db, sel, a->db_path);
+        return rc;
+    }
     fota_report_t *r;
     int rc = fota_report_load(db, sel, &r, err, errlen);
-    if (rc != 0)
+    if (rc == 0 && a->attempts)
+        rc = fota_report_load_attempts(db, sel, r, err, errlen);
+    if (rc != 0) {
+        fota_report_free(r);
         return rc;
+    }
+    if (r->attempts == 0 && a->out_path) /* the document says it; the terminal should too */
+        report_say_none(db, sel, a->db_path);
     fmt->write(r, f);
     fota_report_free(r);
     /* The text report ends with each station's shipping lag. */

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "report_json.h"
 #include "slot_hub.h"
 #include "text_escape.h"
 
@@ -62,7 +63,12 @@ static void json_totals(FILE *f, const fota_report_t *r)
     yield(f, r->first_pass, r->modules);
     fputs(", \"final_yield\": ", f);
     yield(f, r->final_pass, r->modules);
-    fputc('}', f);
+    const fota_report_dur_t *d = &r->dur[FOTA_DUR_TOTAL];
+    fprintf(f, ", \"to_rework\": %zu, \"upgrade_ms_median\": ", r->n_failed);
+    if (d->n)
+        fprintf(f, "%lld, \"upgrade_ms_p95\": %lld}", (long long)d->median, (long long)d->p95);
+    else
+        fputs("null, \"upgrade_ms_p95\": null}", f);
 }
 
 static void json_by_model(FILE *f, const fota_report_t *r)
@@ -232,9 +238,17 @@ static void json_failed(FILE *f, const fota_report_t *r)
     fputc(']', f);
 }
 
+static void json_schema(FILE *f, const fota_report_t *r)
+{
+    (void)r;
+    fprintf(f, "\"schema\": %d", FOTA_REPORT_JSON_SCHEMA);
+}
+
 static void (*const json_sections[])(FILE *f, const fota_report_t *r) = {
-    json_selection, json_trace,  json_totals,    json_by_model, json_by_revision,
-    json_by_hub,    json_by_slot, json_pareto,   json_durations, json_failed,
+    json_schema,     json_selection,   json_totals,  fota_report_json_batches,
+    fota_report_json_trend, fota_report_json_runfolds, json_trace, json_by_model,
+    json_by_revision, json_by_hub,     json_by_slot, fota_report_json_grid,
+    json_pareto,     json_durations,   json_failed,  fota_report_json_known,
 };
 
 void fota_report_write_json(const fota_report_t *r, FILE *f)
@@ -242,6 +256,10 @@ void fota_report_write_json(const fota_report_t *r, FILE *f)
     for (size_t i = 0; i < sizeof json_sections / sizeof json_sections[0]; i++) {
         fputs(i ? ",\n  " : "{\n  ", f);
         json_sections[i](f, r);
+    }
+    if (r->has_att) {
+        fputs(",\n  ", f);
+        fota_report_json_attempts(f, r);
     }
     fputs("\n}\n", f);
 }

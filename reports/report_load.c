@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fota_types.h"
+#include "report_aggr.h"
 #include "report_slots.h"
 #include "report_stats.h"
 #include "strmap.h"
@@ -441,6 +442,20 @@ static void report_take_durations(fota_report_t *r, scan_t *sc)
     sc->dur[FOTA_DUR_TOTAL].v = NULL;
 }
 
+/* The first page's aggregates (report_aggr.h); when nothing matched, the
+ * batches the file does have, so a mistyped --batch is seen at once. */
+static int report_load_first_page(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t *r)
+{
+    if (fota_report_load_batches(db, sel, r) < 0 || fota_report_load_runfolds(db, sel, r) < 0 ||
+        fota_report_load_trend(db, sel, r) < 0 || fota_report_grid_build(r) < 0)
+        return -1;
+    if (r->attempts == 0 &&
+        fota_report_known_batches(db, FOTA_REPORT_KNOWN_MAX, &r->known_batches,
+                                  &r->n_known_batches, &r->known_batches_more) < 0)
+        return -1;
+    return 0;
+}
+
 /* Every figure of the report from one pass over the selected attempts. */
 int fota_report_load(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t **out, char *errbuf,
                      size_t errlen)
@@ -477,7 +492,8 @@ int fota_report_load(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t **
         qsort(r->failed, r->n_failed, sizeof *r->failed, cmp_failed);
     if ((rc = report_take_groups(r, &sc)) < 0 || (rc = failed_fill_reasons(r)) < 0)
         goto out;
-    if (fota_report_load_slots(db, sel, r) < 0 || fota_report_load_trace(db, sel, r) < 0) {
+    if (fota_report_load_slots(db, sel, r) < 0 || fota_report_load_trace(db, sel, r) < 0 ||
+        report_load_first_page(db, sel, r) < 0) {
         rc = FOTA_E_IO;
         goto out;
     }
@@ -533,5 +549,11 @@ void fota_report_free(fota_report_t *r)
         failed_clear(&r->failed[i]);
     free(r->failed);
     free(r->total_ms);
+    fota_report_free_batches(r);
+    fota_report_free_runfolds(r);
+    fota_report_free_trend(r);
+    fota_report_grid_free(&r->grid);
+    fota_report_free_names(r->known_batches, r->n_known_batches);
+    fota_report_free_attempts(r);
     free(r);
 }

@@ -70,6 +70,48 @@ typedef struct {
         *packages;
 } fota_report_run_t;
 
+/* The first page (docs/database.md, "Reports"): aggregates computed each by one
+ * small query over the selected attempts (report_batches.c, report_runfold.c,
+ * report_trend.c) or from the per-slot tallies (report_grid.c). */
+
+/* One batch of the selection. Modules, yields and pass/fail/interrupted are
+ * batch_summary's: modules by their first and latest verdict in the batch. */
+typedef struct {
+    char *batch, *stations, *first_started, *last_started; /* stations ", "-joined */
+    int64_t attempts, skip, running;
+    int64_t modules, first_pass, final_pass, pass, fail, interrupted;
+} fota_report_batch_t;
+
+/* Identical run headers folded: one row per distinct (job sha256, software
+ * version, packages) among the selection's runs. */
+typedef struct {
+    char *job_sha256, *software, *packages, *job_name, *stations, *operators;
+    char *first_started, *last_started;
+    int64_t runs;
+} fota_report_runfold_t;
+
+/* One day (UTC) of the selection: attempts by result (pass rate = PASS /
+ * (PASS + FAIL + INTERRUPTED), the dashboard's yield). */
+typedef struct {
+    char day[16];
+    int64_t attempts, pass, fail, interrupted, skip;
+} fota_report_trend_t;
+
+/* Every hub port of the selection: rows hubs, columns port numbers, each in
+ * natural order; cells[h * n_ports + p] is the slot's tally or NULL. */
+typedef struct {
+    char **hubs, **ports;
+    size_t n_hubs, n_ports, n_nohub; /* n_nohub: slots on no hub (tables only) */
+    const fota_report_group_t **cells;
+} fota_report_grid_t;
+
+/* One attempt, for `--format json --attempts`. */
+typedef struct {
+    int64_t id, error_code, duration_ms;
+    char *batch, *station, *slot, *imei, *model, *from_version, *to_version, *result,
+        *error_class, *started_at, *finished_at;
+} fota_report_attempt_t;
+
 typedef struct {
     fota_report_sel_t sel;
     char first_started[32], last_started[32];
@@ -92,7 +134,26 @@ typedef struct {
     size_t n_total_ms;
     fota_report_failed_t *failed;
     size_t n_failed;
+    fota_report_batch_t *batches; /* first start order */
+    size_t n_batches;
+    fota_report_runfold_t *runfolds; /* first start order */
+    size_t n_runfolds;
+    fota_report_trend_t *trend; /* day order */
+    size_t n_trend;
+    fota_report_grid_t grid;
+    /* When nothing matched: the batches the file has (name order, up to
+     * FOTA_REPORT_KNOWN_MAX) and how many more there are. */
+    char **known_batches;
+    size_t n_known_batches;
+    int64_t known_batches_more;
+    fota_report_attempt_t *att; /* with --attempts only (has_att), id order */
+    size_t n_att;
+    bool has_att;
 } fota_report_t;
+
+#define FOTA_REPORT_KNOWN_MAX 20
+/* The JSON report's "schema": raised whenever a key changes meaning or goes away. */
+#define FOTA_REPORT_JSON_SCHEMA 2
 
 extern const char *const fota_report_result_names[FOTA_R__COUNT];
 extern const char *const fota_report_dur_names[FOTA_DUR__COUNT];
@@ -116,6 +177,14 @@ void fota_report_reason_note(const fota_report_failed_t *x, char *out, size_t le
 const char *fota_report_pareto_note(const fota_report_pareto_t *p);
 /* Where an attempt's transcript is: the query that prints it. */
 void fota_report_transcript_sql(int64_t id, char *out, size_t len);
+
+/* Adds the per-attempt list (--attempts); 0, or FOTA_E_IO / FOTA_E_NOMEM with the reason. */
+int fota_report_load_attempts(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t *r,
+                              char *errbuf, size_t errlen);
+/* The batches the file has, in name order, at most max names; *more = how many
+ * beyond them. 0 or -1. */
+int fota_report_known_batches(sqlite3 *db, size_t max, char ***names, size_t *n, int64_t *more);
+void fota_report_free_names(char **names, size_t n);
 
 void fota_report_write_text(const fota_report_t *r, FILE *f);
 void fota_report_write_json(const fota_report_t *r, FILE *f);

@@ -108,8 +108,7 @@ static void put_lines(FILE *f, const char *s, int indent)
     }
 }
 
-/* Title, the selection the figures below are for, and who and what produced
- * them (table runs; older files only name stations and operators). */
+/* Title, the selection the figures below are for, and when its attempts ran. */
 static void text_head(FILE *f, const fota_report_t *r)
 {
     fprintf(f, "FOTA Station report\n");
@@ -120,39 +119,27 @@ static void text_head(FILE *f, const fota_report_t *r)
     fputs(", until ", f);
     put_safe(f, r->sel.until ? r->sel.until : "(now)", 0);
     fputs(" (times UTC)\n", f);
-    for (size_t i = 0; i < r->n_runs; i++) {
-        const fota_report_run_t *u = &r->runs[i];
-        static const char *const names[] = {"Run started", "batch",          "station",
-                                            "operator",    "job",            "job sha256",
-                                            "software",    "packages"};
-        const char *v[] = {u->started_at, u->batch,      u->station,  u->operator_id,
-                           u->job_name,   u->job_sha256, u->software, u->packages};
-        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
-            fputs(k ? "  " : "", f);
-            put_safe(f, names[k], k ? 11 : 0);
-            putc_unlocked(' ', f);
-            put_lines(f, v[k][0] ? v[k] : "-", 14);
-        }
-    }
-    if (r->n_runs == 0 && r->attempts) {
-        fputs("Stations: ", f);
-        put_safe(f, r->stations && r->stations[0] ? r->stations : "-", 0);
-        fputs("; operators: ", f);
-        put_safe(f, r->operators && r->operators[0] ? r->operators : "-", 0);
-        fputs(r->runs_table ? " (no run record for this selection)\n"
-                            : " (this file has no run records: written before schema 7)\n", f);
-    }
-}
-
-/* When the selected attempts ran, the counts by result and the two yields. */
-static void text_totals(FILE *f, const fota_report_t *r)
-{
+    if (!r->attempts)
+        return;
     fputs("Attempts started ", f);
     put_safe(f, r->first_started, 0);
     fputs(" .. ", f);
     put_safe(f, r->last_started, 0);
     putc_unlocked('\n', f);
+}
 
+static void secs(FILE *f, int64_t n, int64_t ms)
+{
+    if (n)
+        fprintf(f, "%.1f s", (double)ms / 1000.0);
+    else
+        fputs("-", f);
+}
+
+/* The figures a supervisor reads first: counts by result, the two yields,
+ * rework count, and the upgrade time of PASS attempts. */
+static void text_totals(FILE *f, const fota_report_t *r)
+{
     fprintf(f, "\nTotals\n");
     fprintf(f, "  attempts %lld: PASS %lld (noop %lld), FAIL %lld, SKIP %lld, INTERRUPTED %lld, running %lld\n",
             (long long)r->attempts, (long long)r->n[FOTA_R_PASS], (long long)r->noop,
@@ -164,6 +151,126 @@ static void text_totals(FILE *f, const fota_report_t *r)
     pct_of(f, r->final_pass, r->modules);
     fprintf(f, ", retested %lld, still failing %zu\n", (long long)r->retested_modules,
             r->n_failed);
+    const fota_report_dur_t *d = &r->dur[FOTA_DUR_TOTAL];
+    fprintf(f, "  to rework %zu; upgrade time (PASS, total) median ", r->n_failed);
+    secs(f, d->n, d->median);
+    fputs(", p95 ", f);
+    secs(f, d->n, d->p95);
+    fprintf(f, " (n %lld)\n", (long long)d->n);
+}
+
+static void text_batches(FILE *f, const fota_report_t *r)
+{
+    int w = 5, ws = 8;
+    for (size_t i = 0; i < r->n_batches; i++) {
+        int c = cols(r->batches[i].batch), cs = cols(r->batches[i].stations ? r->batches[i].stations : "-");
+        w = c > w ? (c > 40 ? 40 : c) : w;
+        ws = cs > ws ? (cs > 40 ? 40 : cs) : ws;
+    }
+    fprintf(f, "\nBy batch (%zu)\n  ", r->n_batches);
+    put_safe(f, "batch", w);
+    putc_unlocked(' ', f);
+    put_safe(f, "stations", ws);
+    fprintf(f, " %-24s %-24s %7s %-18s %-18s %6s %6s %6s\n", "first started", "last started",
+            "modules", "first-pass yield", "final yield", "pass", "fail", "intr");
+    for (size_t i = 0; i < r->n_batches; i++) {
+        const fota_report_batch_t *b = &r->batches[i];
+        char fp[48], fy[48];
+        double y1 = fota_report_yield(b->first_pass, b->modules),
+               y2 = fota_report_yield(b->final_pass, b->modules);
+        if (y1 < 0)
+            snprintf(fp, sizeof fp, "-"), snprintf(fy, sizeof fy, "-");
+        else
+            snprintf(fp, sizeof fp, "%.1f%% (%lld/%lld)", 100.0 * y1, (long long)b->first_pass,
+                     (long long)b->modules),
+                snprintf(fy, sizeof fy, "%.1f%% (%lld/%lld)", 100.0 * y2,
+                         (long long)b->final_pass, (long long)b->modules);
+        fputs("  ", f);
+        put_safe(f, b->batch[0] ? b->batch : "-", w);
+        putc_unlocked(' ', f);
+        put_safe(f, b->stations ? b->stations : "-", ws);
+        putc_unlocked(' ', f);
+        put_safe(f, b->first_started, 24);
+        putc_unlocked(' ', f);
+        put_safe(f, b->last_started, 24);
+        fprintf(f, " %7lld %-18s %-18s %6lld %6lld %6lld\n", (long long)b->modules, fp, fy,
+                (long long)b->pass, (long long)b->fail, (long long)b->interrupted);
+    }
+    fputs("  pass/fail/intr: modules by their latest verdict in the batch\n", f);
+}
+
+static void text_trend(FILE *f, const fota_report_t *r)
+{
+    fputs("\nTrend per day (UTC; the jobs define no shifts)\n", f);
+    fprintf(f, "  %-10s %8s %7s %7s %7s %7s  %s\n", "day", "attempts", "PASS", "FAIL", "SKIP",
+            "INTR", "pass rate");
+    for (size_t i = 0; i < r->n_trend; i++) {
+        const fota_report_trend_t *t = &r->trend[i];
+        fputs("  ", f);
+        put_safe(f, t->day, 10);
+        fprintf(f, " %8lld %7lld %7lld %7lld %7lld ", (long long)t->attempts, (long long)t->pass,
+                (long long)t->fail, (long long)t->skip, (long long)t->interrupted);
+        pct_of(f, t->pass, t->pass + t->fail + t->interrupted);
+        putc_unlocked('\n', f);
+    }
+}
+
+/* The traceability header: the runs behind the selection, identical ones
+ * (same job file, software and packages) folded into one entry; older files
+ * only name stations and operators. */
+static void text_runs(FILE *f, const fota_report_t *r)
+{
+    if (r->n_runfolds) {
+        fprintf(f, "\nRuns (%zu; identical job, software and packages folded into one entry)\n",
+                r->n_runs);
+    }
+    for (size_t i = 0; i < r->n_runfolds; i++) {
+        const fota_report_runfold_t *u = &r->runfolds[i];
+        static const char *const names[] = {"job", "job sha256", "software", "stations",
+                                            "operators", "packages"};
+        const char *v[] = {u->job_name, u->job_sha256, u->software,
+                           u->stations ? u->stations : "", u->operators ? u->operators : "",
+                           u->packages};
+        fprintf(f, "  %lld run%s started ", (long long)u->runs, u->runs == 1 ? "" : "s");
+        put_safe(f, u->first_started, 0);
+        if (u->runs > 1) {
+            fputs(" .. ", f);
+            put_safe(f, u->last_started, 0);
+        }
+        putc_unlocked('\n', f);
+        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+            fputs("    ", f);
+            put_safe(f, names[k], 11);
+            putc_unlocked(' ', f);
+            put_lines(f, v[k][0] ? v[k] : "-", 16);
+        }
+    }
+    if (r->n_runs == 0 && r->attempts) {
+        fputs("\nStations: ", f);
+        put_safe(f, r->stations && r->stations[0] ? r->stations : "-", 0);
+        fputs("; operators: ", f);
+        put_safe(f, r->operators && r->operators[0] ? r->operators : "-", 0);
+        fputs(r->runs_table ? " (no run record for this selection)\n"
+                            : " (this file has no run records: written before schema 7)\n", f);
+    }
+}
+
+/* Nothing matched: say so, and which batches the file has. */
+static void text_none(FILE *f, const fota_report_t *r)
+{
+    fprintf(f, "No attempts match.\n");
+    if (!r->n_known_batches) {
+        fputs("The file has no attempts at all.\n", f);
+        return;
+    }
+    fputs("Batches in this file: ", f);
+    for (size_t i = 0; i < r->n_known_batches; i++) {
+        fputs(i ? ", " : "", f);
+        put_safe(f, r->known_batches[i], 0);
+    }
+    if (r->known_batches_more)
+        fprintf(f, " and %lld more", (long long)r->known_batches_more);
+    putc_unlocked('\n', f);
 }
 
 static void text_pareto(FILE *f, const fota_report_t *r)
@@ -282,10 +389,13 @@ void fota_report_write_text(const fota_report_t *r, FILE *f)
 {
     text_head(f, r);
     if (r->attempts == 0) {
-        fprintf(f, "No attempts match.\n");
+        text_none(f, r);
         return;
     }
     text_totals(f, r);
+    text_batches(f, r);
+    text_trend(f, r);
+    text_runs(f, r);
     groups(f, "By model", r->by_model, r->n_model, FOTA_GROUP_MODEL);
     groups(f, "By revision", r->by_revision, r->n_revision, FOTA_GROUP_REVISION);
     groups(f, "By hub (worst first)", r->by_hub, r->n_hub, FOTA_GROUP_HUB);

@@ -3,6 +3,9 @@
  * the words and transcript pointer of the rework rows. */
 #include "report_slots.h"
 
+#include <stdio.h>
+#include "report_aggr.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,20 +45,29 @@ void fota_report_transcript_sql(int64_t id, char *out, size_t len)
 /* The runs behind the selection: those of its batches that started before
  * its last attempt, less any run followed by another of the same batch and
  * station before its first attempt (that one took over). */
-static int load_runs(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t *r)
+void fota_report_runs_sql(const fota_report_sel_t *sel, char *out, size_t len)
 {
-    char sql[1024], where[128];
+    char where[128];
     fota_report_where(sel, where, sizeof where);
     /* Driven from runs (a few rows): one probe of attempts_batch per run. */
-    snprintf(sql, sizeof sql,
-             "SELECT started_at, batch, station, operator, job_name, job_sha256, software_version,"
-             " packages FROM runs u"
+    snprintf(out, len,
+             "SELECT u.id, started_at, batch, station, operator, job_name, job_sha256,"
+             " software_version, packages FROM runs u"
              " WHERE EXISTS (SELECT 1 FROM attempts%s%s attempts.batch = u.batch)"
              " AND started_at <= ?5"
              " AND NOT EXISTS (SELECT 1 FROM runs v WHERE v.batch IS u.batch"
-             "  AND v.station IS u.station AND v.started_at > u.started_at AND v.started_at <= ?4)"
-             " ORDER BY started_at, id",
+             "  AND v.station IS u.station AND v.started_at > u.started_at AND v.started_at <= ?4)",
              where, where[0] ? " AND" : " WHERE");
+}
+
+static int load_runs(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t *r)
+{
+    char runs[1200], sql[1400];
+    fota_report_runs_sql(sel, runs, sizeof runs);
+    snprintf(sql, sizeof sql,
+             "SELECT started_at, batch, station, operator, job_name, job_sha256, software_version,"
+             " packages FROM (%s) s ORDER BY started_at, id",
+             runs);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         return -1;

@@ -13,7 +13,8 @@ pkgs=(build-essential cmake pkg-config clang
       systemd                                              # systemd-analyze: the unit's hardening
       umockdev libumockdev-dev libglib2.0-dev                  # USB tests under an emulated sysfs
       libpq-dev postgresql postgresql-client                   # central database, its tests
-      prometheus)                                              # metrics tests: a real scraper, promtool
+      prometheus                                               # metrics tests: a real scraper, promtool
+      chromium poppler-utils)                                  # the HTML report printed to PDF, read back
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -15,6 +15,7 @@ Usage: central_it.py --station BIN --sim BIN --source DIR --work DIR CASE...
 """
 import hashlib
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -128,15 +129,21 @@ def same_runs_as_file(pg, db, station):
 
 
 def run_header(text):
-    """The traceability header's run block of a text report (from "Run started" on)."""
+    """The traceability header's run block of a text report (from "Runs (" on;
+    identical runs are folded into one entry "  N run(s) started …")."""
     lines = text.splitlines()
-    start = next((i for i, ln in enumerate(lines) if ln.startswith("Run started")), None)
+    start = next((i for i, ln in enumerate(lines) if ln.startswith("Runs (")), None)
     if start is None:
         return []
     end = start + 1
-    while end < len(lines) and (lines[end].startswith("  ") or lines[end].startswith("Run started")):
+    while end < len(lines) and lines[end].startswith("  "):
         end += 1
     return lines[start:end]
+
+
+def runs_in_header(head):
+    """How many runs the header's entries cover."""
+    return sum(int(m.group(1)) for m in (re.match(r"  (\d+) runs? started ", ln) for ln in head) if m)
 
 
 def report(*args):
@@ -279,12 +286,16 @@ def check_central_header(pg, procs, runs):
                              text=True).stdout.strip()
     r = report("--central", pg.dsn())
     head = run_header(r.stdout)
-    check(r.returncode == 0 and len([ln for ln in head if ln.startswith("Run started")]) == 3,
+    check(r.returncode == 0 and runs_in_header(head) == 3,
           f"report --central: one run per station in the header:\n{r.stdout[:3000]}{r.stderr}")
     for _, _, name in procs:
         check(runs[name][6] == jobs[name] and jobs[name] in "\n".join(head),
               f"{name}: job sha256 {jobs[name]} in the central header:\n{head}")
-    check(version and "\n".join(head).count(version) == 3, f"software '{version}' per run: {head}")
+    # Runs of the same job file and software fold into one entry; different
+    # job files stay apart, each naming the software.
+    entries = len([ln for ln in head if re.match(r"  \d+ runs? started ", ln)])
+    check(version and entries == len(set(jobs.values())) and
+          "\n".join(head).count(version) == entries, f"software '{version}' per entry: {head}")
     for _, db, name in procs:
         local = run_header(report("--db", db).stdout)
         central = run_header(report("--central", pg.dsn(), "--station", name).stdout)

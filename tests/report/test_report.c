@@ -72,7 +72,7 @@ static void batch_totals_and_yields(void **state)
 
     char *json = render(fota_report_write_json, r);
     fx_has(json, "\"modules\": 8, \"first_pass\": 3, \"final_pass\": 4, \"retested_modules\": 2, "
-              "\"first_pass_yield\": 0.3750, \"final_yield\": 0.5000}");
+              "\"first_pass_yield\": 0.3750, \"final_yield\": 0.5000, \"to_rework\": 4");
     free(json);
     char *text = render(fota_report_write_text, r);
     fx_has(text, "attempts 12: PASS 4 (noop 1), FAIL 5, SKIP 1, INTERRUPTED 1, running 1");

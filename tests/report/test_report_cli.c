@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -92,9 +93,9 @@ static void formats_and_selection(void **state)
     fx_has(t, "id,batch,station,operator,slot,port,imei,model,family,from_version,to_version,"
            "final_version,method,package_names,package_sha256,started_at,finished_at,result,noop,"
            "error_class,error_code,error_text,module_retries,hops,download_ms,update_ms,duration_ms,"
-           "hub\r\n");
+           "hub,job_sha256,software_version\r\n");
     fx_has(t, "\r\n14,B2,,,hub1-14,,m11,RM500Q,,A06,A08,,,,,2025-11-23T12:27:20.000Z,"
-           "2025-11-23T12:27:50.000Z,FAIL,0,download,601,FTP unknown error,0,0,20000,0,30000,\r\n");
+           "2025-11-23T12:27:50.000Z,FAIL,0,download,601,FTP unknown error,0,0,20000,0,30000,,,\r\n");
     int lines = 0;
     for (const char *p = t; (p = strstr(p, "\r\n")); p += 2)
         lines++;
@@ -195,6 +196,135 @@ static void reads_an_unmigrated_v1_file(void **state)
     sqlite3_close(w);
 }
 
+/* `report …` with standard error caught in ERR; its exit code. */
+#define ERR "cli.err"
+static int report_err(char **err, const char *a0, ...)
+{
+    char *argv[16];
+    int argc = 0;
+    va_list ap;
+    va_start(ap, a0);
+    argv[argc++] = (char *)"report";
+    for (const char *a = a0; a && argc < 15; a = va_arg(ap, const char *))
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    argv[argc] = NULL;
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *e = fopen(ERR, "w");
+    dup2(fileno(e), 2);
+    int rc = fota_report_main(argc, argv);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    fclose(e);
+    *err = fx_slurp(ERR);
+    return rc;
+}
+
+/* A results file that cannot be read says why, and exits 3. */
+static void unreadable_database_says_why(void **state)
+{
+    (void)state;
+    char *e;
+    assert_int_equal(report_err(&e, "--db", "nosuch.db", NULL), 3);
+    fx_has(e, "cannot read database nosuch.db: no such file\n");
+    free(e);
+    FILE *f = fopen("not-a-db.db", "w");
+    fputs("this is not SQLite\n", f);
+    fclose(f);
+    assert_int_equal(report_err(&e, "--db", "not-a-db.db", NULL), 3);
+    fx_has(e, "cannot read database not-a-db.db: not a results file (not an SQLite database)\n");
+    free(e);
+    /* An SQLite file of something else. */
+    unlink("other.db");
+    sqlite3 *w;
+    assert_int_equal(sqlite3_open("other.db", &w), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(w, "CREATE TABLE t (x)", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(w);
+    assert_int_equal(report_err(&e, "--db", "other.db", NULL), 3);
+    fx_has(e, "cannot read database other.db: not a results file (no such table: attempts)\n");
+    free(e);
+    assert_int_equal(report_err(&e, "--db", ".", NULL), 3);
+    fx_has(e, "cannot read database .: is a directory, not a results file\n");
+    free(e);
+    /* Permission: only meaningful when not root (root reads any file). */
+    if (geteuid() != 0) {
+        fx_build("locked.db");
+        chmod("locked.db", 0);
+        assert_int_equal(report_err(&e, "--db", "locked.db", NULL), 3);
+        fx_has(e, "cannot read database locked.db: permission denied (no read access)\n");
+        free(e);
+        chmod("locked.db", 0600);
+    }
+}
+
+/* A mistyped --batch: "no attempts match" and the batches the file has. */
+static void unknown_batch_names_the_batches(void **state)
+{
+    (void)state;
+    char *e;
+    assert_int_equal(report_err(&e, "--db", DB, "--batch", "nosuch", "-o", OUT, NULL), 0);
+    fx_has(e, "no attempts match batch 'nosuch'; batches in " DB ": B1, B2\n");
+    free(e);
+    char *t = fx_slurp(OUT);
+    fx_has(t, "No attempts match.\nBatches in this file: B1, B2\n");
+    free(t);
+    assert_int_equal(report_err(&e, "--db", DB, "--batch", "nosuch", "--format", "csv", "-o", OUT,
+                                NULL), 0);
+    fx_has(e, "batches in " DB ": B1, B2\n");
+    free(e);
+    assert_int_equal(fx_report("--db", DB, "--batch", "nosuch", "--format", "json", "-o", OUT, NULL), 0);
+    t = fx_slurp(OUT);
+    fx_has(t, "\"batches_in_file\": {\"names\": [\"B1\", \"B2\"], \"more\": 0}");
+    free(t);
+    assert_int_equal(fx_report("--db", DB, "--batch", "nosuch", "--format", "html", "-o", OUT, NULL), 0);
+    t = fx_slurp(OUT);
+    fx_has(t, "Batches in this file: B1, B2</p>");
+    free(t);
+    /* Many batches: the first 20 by name, then how many more. */
+    unlink("many.db");
+    fota_store_t *s;
+    assert_int_equal(fota_store_open("many.db", &s, NULL, 0), 0);
+    for (int b = 0; b < 25; b++) {
+        fota_attempt_t a;
+        memset(&a, 0, sizeof a);
+        snprintf(a.batch, sizeof a.batch, "W%02d", b);
+        a.started_at_ms = FX_T0 + b;
+        int64_t id;
+        assert_int_equal(fota_store_attempt_begin(s, &a, &id), 0);
+    }
+    fota_store_close(s);
+    assert_int_equal(report_err(&e, "--db", "many.db", "--batch", "W99", "-o", OUT, NULL), 0);
+    fx_has(e, ": W00, W01, W02, W03, W04, W05, W06, W07, W08, W09, W10, W11, W12, W13, W14, W15,"
+              " W16, W17, W18, W19 and 5 more\n");
+    free(e);
+}
+
+/* JSON: a schema version, and with --attempts every attempt of the selection. */
+static void json_schema_and_attempts(void **state)
+{
+    (void)state;
+    assert_int_equal(fx_report("--db", DB, "--format", "json", "-o", OUT, NULL), 0);
+    char *t = fx_slurp(OUT);
+    fx_has(t, "\"schema\": 2,");
+    fx_lacks(t, "\"attempts\": [");
+    free(t);
+    assert_int_equal(fx_report("--db", DB, "--format", "json", "--attempts", "--batch", "B2", "-o",
+                               OUT, NULL), 0);
+    t = fx_slurp(OUT);
+    fx_has(t, "\"attempts\": [\n    {\"id\": 13, \"batch\": \"B2\", \"station\": null,"
+              " \"slot\": \"hub1-13\", \"hub\": null, \"imei\": \"m10\", \"model\": \"RM500Q\","
+              " \"from_version\": \"A06\", \"to_version\": \"A08\", \"result\": \"PASS\",");
+    fx_has(t, "{\"id\": 15, \"batch\": \"B2\"");
+    fx_lacks(t, "{\"id\": 12,");
+    free(t);
+    char *e;
+    assert_int_equal(report_err(&e, "--db", DB, "--attempts", NULL), 2);
+    fx_has(e, "--attempts is for --format json");
+    free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -202,6 +332,9 @@ int main(void)
         cmocka_unit_test(formats_and_selection),
         cmocka_unit_test(hostile_values_are_inert),
         cmocka_unit_test(reads_an_unmigrated_v1_file),
+        cmocka_unit_test(unreadable_database_says_why),
+        cmocka_unit_test(unknown_batch_names_the_batches),
+        cmocka_unit_test(json_schema_and_attempts),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
