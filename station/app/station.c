@@ -65,12 +65,12 @@ slot_t *station_slot(station_t *st, const char *name, bool create)
         return *f;
     if (!create)
         return NULL;
-    slot_t *s = slot_new(st, name);
+    slot_t *s = station_slot_new(st, name);
     if (!s)
         return NULL;
     slot_t **v = realloc(st->slots, (st->n_slots + 1) * sizeof *v);
     if (!v) {
-        free(s);
+        station_slot_close(station_slot_of(s));
         return NULL;
     }
     st->slots = v;
@@ -81,6 +81,8 @@ slot_t *station_slot(station_t *st, const char *name, bool create)
     }
     st->slots[i] = s;
     st->n_slots++;
+    st->line.slots = st->slots;
+    st->line.n_slots = st->n_slots;
     return s;
 }
 
@@ -94,10 +96,21 @@ static void on_link(void *ctx, const char *name, const fota_link_t *link)
     slot_t *s = station_slot(st, place.slot, link != NULL);
     if (s) {
         bool was_busy = slot_busy(s);
-        slot_if_event(s, name, place.interface, link);
+        int num = place.interface;
+        slot_usb_t id = {0};
+        if (link) {
+            fota_port_info_t info;
+            fota_port_describe(link->target, &info);
+            /* sysfs knows the interface of a real USB port; the name tells for a pty. */
+            if (info.usb && info.interface >= 0)
+                num = info.interface;
+            id = (slot_usb_t){info.usb, info.vid, info.pid};
+        }
+        slot_link(s, name, num, link ? link->target : NULL, &id);
         slot_await_update(s, was_busy);
     }
     station_fds_count(st);
+    station_after(st, s);
 }
 
 static void on_watch_error(void *ctx, const char *dir, int err)
@@ -117,34 +130,46 @@ static void on_watch_error(void *ctx, const char *dir, int err)
         station_log(st, "ports directory %s can be listed again", dir);
 }
 
+/* The line's limits: called by the owner only (station_after), never from inside a
+ * slot, so a grant cannot re-enter it. A grant's own actions may free a token or a
+ * place: the pass runs again until nothing moves. */
 void station_schedule(station_t *st)
 {
-    if (st->in_schedule) {
-        st->schedule_again = true;
-        return;
-    }
-    st->in_schedule = true;
-    do {
-        st->schedule_again = false;
-        if (st->stopping)
-            break;
+    bool moved = true;
+    while (moved && !st->line.stopping) {
+        moved = false;
         /* Transfer tokens first: a module holding GO must not starve for a token. */
         for (size_t i = 0; i < st->n_slots; i++) {
             slot_t *s = st->slots[i];
-            if (s->m && s->wants_token && !s->has_token && fota_sched_take_transfer(&st->sched))
+            if (slot_wants_token(s) && fota_sched_take_transfer(&st->sched)) {
                 slot_grant_token(s);
+                station_slot_arm(station_slot_of(s));
+                moved = true;
+            }
         }
         for (size_t i = 0; i < st->n_slots; i++) {
             slot_t *s = st->slots[i];
-            if (!s->m || !s->queued)
+            if (!slot_queued(s))
                 continue;
             const char *why = fota_sched_blocked(&st->sched, s->hub);
-            s->queue_reason = why;
-            if (!why)
+            slot_queue_reason(s, why);
+            if (!why) {
                 slot_grant(s);
+                station_slot_arm(station_slot_of(s));
+                moved |= !slot_queued(s);
+            }
         }
-    } while (st->schedule_again);
-    st->in_schedule = false;
+    }
+}
+
+void station_after(station_t *st, slot_t *s)
+{
+    if (st->stopped)
+        return;
+    if (s)
+        station_slot_arm(station_slot_of(s));
+    station_schedule(st);
+    station_check_exit(st);
 }
 
 static void station_shutdown(station_t *st);
@@ -172,14 +197,14 @@ void station_check_exit(station_t *st)
     bool busy = fota_results_pending(st->results) && !fota_results_failing(st->results);
     for (size_t i = 0; i < st->n_slots && !busy; i++)
         busy = slot_busy(st->slots[i]);
-    if (st->stopping) {
+    if (st->line.stopping) {
         if (!busy)
             station_shutdown(st);
         return;
     }
     if (st->opts->expect > 0 && finals >= (unsigned long)st->opts->expect) {
         /* N results are in: start nothing new, let the rest finish their visit. */
-        st->draining = true;
+        st->line.draining = true;
         if (!busy)
             station_shutdown(st);
         return;
@@ -204,7 +229,9 @@ void station_check_exit(station_t *st)
             uv_timer_start(&st->idle, idle_cb, (uint64_t)wait, 0);
             return;
         }
-        unsigned lost = station_await_lost(st);
+        unsigned lost = 0;
+        for (size_t i = 0; i < st->n_slots; i++)
+            lost += slot_await_lost(st->slots[i]);
         if (finals == 0 && lost) {
             station_log(st, "%u module(s) seen in %s went away before an attempt ended and did "
                             "not come back; nothing to record", lost, st->opts->ports);
@@ -223,24 +250,27 @@ static void tick_cb(uv_timer_t *t)
     station_t *st = t->data;
     view_redraw(st);
     station_db_tick(st);
-    station_mm_tick(st);
-    station_check_exit(st);
+    for (size_t i = 0; i < st->n_slots; i++)
+        station_mm_sync(station_slot_of(st->slots[i]));
+    station_after(st, NULL);
 }
 
 static void station_stop(station_t *st, const char *why)
 {
-    if (st->stopping) {
+    if (st->line.stopping) {
         /* Second signal: stop now. Results not yet committed get one more try and are
          * printed if that fails (exit 3); rows still running are recovered at the
          * next start. */
         station_shutdown(st);
         return;
     }
-    st->stopping = true;
+    st->line.stopping = true;
     station_log(st, "%s: stopping, running attempts are recorded as INTERRUPTED", why);
-    for (size_t i = 0; i < st->n_slots; i++)
+    for (size_t i = 0; i < st->n_slots; i++) {
         slot_abort(st->slots[i], why);
-    station_check_exit(st);
+        station_slot_arm(station_slot_of(st->slots[i]));
+    }
+    station_after(st, NULL);
 }
 
 static void ack(station_t *st)
@@ -252,7 +282,7 @@ static void ack(station_t *st)
     fota_sched_ack(&st->sched);
     st->banner[0] = '\0';
     station_log(st, "operator acknowledged the pause: starting modules again");
-    station_schedule(st);
+    station_after(st, NULL);
 }
 
 typedef enum { SIG_STOP, SIG_ACK, SIG_IGNORE } sig_action_t;
@@ -301,8 +331,8 @@ static void quit_key(station_t *st)
 {
     unsigned n = 0;
     for (size_t i = 0; i < st->n_slots; i++)
-        n += st->slots[i]->m != NULL;
-    if (n && !st->quit_asked && !st->stopping) {
+        n += st->slots[i]->a != NULL;
+    if (n && !st->quit_asked && !st->line.stopping) {
         st->quit_asked = true;
         station_log(st, "q again to abort %u module%s in flight (recorded INTERRUPTED)", n,
                     n == 1 ? "" : "s");
@@ -356,7 +386,7 @@ static void station_shutdown(station_t *st)
     st->watch = NULL;
     fota_mm_stop(st->mm); /* every module given back before the slots go */
     for (size_t i = 0; i < st->n_slots; i++)
-        slot_close(st->slots[i]);
+        station_slot_close(station_slot_of(st->slots[i]));
     uv_close((uv_handle_t *)&st->tick, handle_close_noop);
     uv_close((uv_handle_t *)&st->idle, handle_close_noop);
     for (size_t i = 0; i < N_SIGNALS; i++)
@@ -417,11 +447,9 @@ static void station_init_state(station_t *st, const fota_cli_t *opts)
     if (opts->max_parallel > 0)
         lim.max_parallel = (unsigned)opts->max_parallel;
     fota_sched_init(&st->sched, &lim);
-    st->mcfg.profiles = &st->profiles;
-    st->mcfg.job = st->job;
-    st->mcfg.timeouts_override = &st->job->timeouts;
     st->dashboard = !opts->no_dashboard && isatty(STDOUT_FILENO);
     st->color = st->dashboard;
+    station_host_init(st);
 }
 
 static void station_log_start(station_t *st, int recovered)
@@ -500,7 +528,7 @@ static void ports_appeared(void *ctx, const char *dir)
     st->ports_wait = NULL;
     station_log(st, "ports directory %s appeared", dir);
     station_watch_ports(st);
-    station_check_exit(st);
+    station_after(st, NULL);
 }
 
 /* A missing ports folder is waited for (the line log says so), never an exit. */

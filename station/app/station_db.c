@@ -1,10 +1,14 @@
 /* The results database as the operator sees it: results.c queues every write and
  * reports its health here; this says it once in the line log and keeps it on the
  * dashboard's header while writes wait ("busy for N s") or fail ("disk full"). */
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "loop_lag.h"
 #include "station_int.h"
+#include "translog.h"
+#include "util.h"
 
 /* A lock shorter than this is normal life (an MES reader's checkpoint, a backup
  * step) and not worth a word. */
@@ -19,11 +23,8 @@ static int64_t trouble_s(const station_t *st, const fota_results_health_t *h)
  * station_db_queue_identified); a database in trouble must not hold them. */
 static void release_row_waits(station_t *st)
 {
-    for (size_t i = 0; i < st->n_slots; i++) {
-        slot_t *s = st->slots[i];
-        if (s->row_wait && s->m)
-            station_db_queue_identified(s);
-    }
+    for (size_t i = 0; i < st->n_slots; i++)
+        slot_row_named(st->slots[i], NULL);
 }
 
 static void db_health(void *ctx)
@@ -39,39 +40,105 @@ static void db_health(void *ctx)
                             "memory are recorded",
                         (long long)trouble_s(st, &h));
         st->db_logged = FOTA_STORE_ERR_NONE;
-        station_schedule(st); /* modules held back by a failing database may start */
+        station_after(st, NULL); /* modules held back by a failing database may start */
         return;
     }
-    if (h.err == FOTA_STORE_ERR_BUSY || st->db_logged == h.err)
+    if (h.err == FOTA_STORE_ERR_BUSY || st->db_logged == h.err) {
+        station_after(st, NULL); /* row waits released: they may start */
         return; /* busy: said by station_db_tick once it lasts */
+    }
     st->db_logged = h.err;
     station_log(st,
                 "results database: %s. No new module starts (those running finish); %zu "
                 "write(s), %zu of them result(s), kept in memory, retrying every %d s",
                 h.words, h.queued_ops, h.queued_results, FOTA_RESULTS_RETRY_FAIL_MS / 1000);
+    station_after(st, NULL);
 }
 
 static void row_identified(void *ctx, fota_results_attempt_t *h)
 {
-    slot_t *s = ctx;
-    if (s->row_wait && s->att == h && s->m)
-        station_db_queue_identified(s);
+    station_slot_t *ss = ctx;
+    slot_row_named(&ss->slot, h);
+    station_after(ss->st, &ss->slot);
 }
 
-/* The module is identified and its IMEI queued for its row. It waits for a limit
- * only once that row is committed (a flush, off the loop: a millisecond on a quiet
- * disk), so that a station killed during the transfer leaves an INTERRUPTED row
- * naming the module, as when commits ran on the loop. While the database is busy
- * or failing the line does not wait for it. */
-void station_db_queue_identified(slot_t *s)
+/* The row's INSERT committed: its transcript file gets the id in its name. */
+static void row_resolved(void *ctx, fota_results_attempt_t *h)
 {
-    station_t *st = s->st;
-    s->row_wait = !fota_results_identified(s->att) && fota_results_writing(st->results);
-    if (s->row_wait)
-        return;
-    s->queued = true;
-    s->queue_reason = NULL;
-    station_schedule(st);
+    station_slot_t *ss = ctx;
+    slot_t *s = &ss->slot;
+    int64_t id = fota_results_attempt_id(h);
+    if (!slot_row_id(s, h, id))
+        return; /* the begin's own commit, before the slot holds the handle */
+    size_t n = strlen(ss->translog_path);
+    if (n > 7 && strcmp(ss->translog_path + n - 7, "--1.log") == 0) {
+        char to[sizeof ss->translog_path + 24];
+        snprintf(to, sizeof to, "%.*s%lld.log", (int)(n - 6), ss->translog_path, (long long)id);
+        int rc = fota_translog_rename(ss->translog_path, to);
+        if (rc == 0)
+            fota_copy(ss->translog_path, sizeof ss->translog_path, to);
+        else
+            station_log(ss->st, "%s: transcript stays %s: %s is %s", s->name, ss->translog_path,
+                        to, rc == -EEXIST ? "taken (not replaced)" : strerror(-rc));
+    }
+    station_log(ss->st, "%s: attempt %lld recorded", s->name, (long long)id);
+}
+
+/* The verdict the file never took: never shown or counted as if recorded. The row
+ * says NOT RECORDED in red, the log and stderr say which module and why, the run
+ * ends with exit code 3. */
+static void row_not_recorded(station_slot_t *ss, const fota_attempt_t *a, const char *why)
+{
+    station_t *st = ss->st;
+    st->not_recorded++;
+    char res[320];
+    snprintf(res, sizeof res, "%s %s: %s", fota_result_name(a->result),
+             a->result == FOTA_RESULT_PASS ? a->final_version : a->error_text, why);
+    station_log(st, "%s: NOT RECORDED in the database: %s %s", ss->slot.name, a->imei, res);
+    /* stderr as well: a journal or a wrapper script sees it even without the log */
+    fprintf(stderr,
+            "fota-station: NOT RECORDED in the database: slot %s IMEI %s result %s class %s "
+            "code %d: %s\n",
+            a->slot, *a->imei ? a->imei : "?", fota_result_name(a->result),
+            a->error_class == FOTA_ERR_NONE ? "-" : fota_error_class_name(a->error_class),
+            a->error_code, why);
+}
+
+/* The verdict is in the file: only now is it counted, shown and logged. */
+static void row_committed(void *ctx, fota_results_attempt_t *h, const fota_attempt_t *a,
+                          const char *not_recorded)
+{
+    station_slot_t *ss = ctx;
+    station_t *st = ss->st;
+    slot_t *s = &ss->slot;
+    slot_committed(s, h, a, not_recorded);
+    if (not_recorded) {
+        row_not_recorded(ss, a, not_recorded);
+    } else {
+        switch (a->result) {
+        case FOTA_RESULT_PASS: st->pass++; break;
+        case FOTA_RESULT_FAIL: st->fail++; break;
+        case FOTA_RESULT_SKIP: st->skip++; break;
+        case FOTA_RESULT_INTERRUPTED:
+        default: st->interrupted++; break;
+        }
+        if (a->result == FOTA_RESULT_PASS)
+            station_log(st, "%s: PASS %s %s -> %s%s", s->name, a->imei, a->from_version,
+                        a->final_version, a->noop ? " (already at target)" : "");
+        else
+            {
+            char res[320];
+            slot_verdict_words(a, res, sizeof res);
+            station_log(st, "%s: %s %s %s: %s", s->name, fota_result_name(a->result), a->imei,
+                        a->from_version, res);
+        }
+        if (fota_sched_result(&st->sched, a->result, a->error_class, a->error_code)) {
+            fota_sched_pause_reason(&st->sched, st->banner, sizeof st->banner);
+            station_log(st, "%s", st->banner);
+        }
+    }
+    station_mm_sync(ss); /* its result is in: ModemManager may have the module back */
+    station_after(st, s);
 }
 
 /* The exit's last flush wrote (or gave up) a verdict: counted like the others, so
@@ -93,8 +160,8 @@ static void db_drained(void *ctx, const fota_attempt_t *a, const char *not_recor
 
 void station_db_attach(station_t *st)
 {
-    fota_results_cbs_t cbs = {.resolved = slot_row_resolved,
-                              .committed = slot_committed,
+    fota_results_cbs_t cbs = {.resolved = row_resolved,
+                              .committed = row_committed,
                               .identified = row_identified,
                               .health = db_health,
                               .drained = db_drained};
@@ -125,8 +192,10 @@ void station_db_tick(station_t *st)
                     "the line goes on, %zu write(s) wait in memory",
                     (long long)trouble_s(st, &h), h.queued_ops);
     }
-    for (size_t i = 0; i < st->n_slots; i++)
-        slot_rework_retry(st->slots[i]);
+    for (size_t i = 0; i < st->n_slots; i++) {
+        slot_rework_ready(st->slots[i]);
+        station_slot_arm(station_slot_of(st->slots[i]));
+    }
 }
 
 bool station_db_banner(const station_t *st, char *buf, size_t len)

@@ -9,38 +9,48 @@
 #include "translog.h"
 #include "util.h"
 
+/* The slot's own words for what it shows, in the dashboard's states. */
+static const fota_dash_state_t view_state[] = {
+    [SLOT_SHOW_EMPTY] = FOTA_DASH_EMPTY,       [SLOT_SHOW_IDLE] = FOTA_DASH_IDLE,
+    [SLOT_SHOW_PROBING] = FOTA_DASH_PROBING,   [SLOT_SHOW_RUNNING] = FOTA_DASH_RUNNING,
+    [SLOT_SHOW_PASS] = FOTA_DASH_PASS,         [SLOT_SHOW_FAIL] = FOTA_DASH_FAIL,
+    [SLOT_SHOW_SKIP] = FOTA_DASH_SKIP,         [SLOT_SHOW_INTERRUPTED] = FOTA_DASH_INTERRUPTED,
+    [SLOT_SHOW_NOT_RECORDED] = FOTA_DASH_NOT_RECORDED,
+};
+
 static size_t view_rows(station_t *st, fota_dash_row_t *rows, fota_dash_header_t *h)
 {
     size_t n = 0;
     int64_t now = station_now(st);
     for (size_t i = 0; i < st->n_slots; i++) {
         slot_t *s = st->slots[i];
-        if (s->state == SLOT_EMPTY && s->dash == FOTA_DASH_EMPTY && !s->present)
+        const slot_view_t *v = &s->view;
+        if (s->stage == SLOT_EMPTY && v->show == SLOT_SHOW_EMPTY && !s->present)
             continue;
         fota_dash_row_t *r = &rows[n++];
         memset(r, 0, sizeof *r);
-        r->slot = s->label;
-        r->model = s->model;
-        r->imei = s->imei;
-        r->phase = s->phase;
-        r->percent = s->percent;
-        r->state = s->dash;
-        r->result = s->result;
+        r->slot = station_slot_of(s)->label;
+        r->model = v->model;
+        r->imei = v->imei;
+        r->phase = v->phase;
+        r->percent = v->percent;
+        r->state = view_state[v->show];
+        r->result = v->result;
         r->elapsed_ms = -1;
-        if (s->m) {
-            r->elapsed_ms = now - s->started_ms;
-            if (s->queued) {
+        if (s->a) {
+            r->elapsed_ms = now - v->started_ms;
+            if (s->a->queued) {
                 r->state = FOTA_DASH_QUEUED;
-                r->result = s->queue_reason ? s->queue_reason : "";
+                r->result = s->a->queue_reason ? s->a->queue_reason : "";
                 h->queued++;
             } else {
                 r->state = FOTA_DASH_RUNNING;
                 h->running++;
             }
-        } else if (s->finished_ms) {
-            r->elapsed_ms = s->finished_ms - s->started_ms;
+        } else if (v->finished_ms) {
+            r->elapsed_ms = v->finished_ms - v->started_ms;
         }
-        if (!s->present && !s->m && r->state != FOTA_DASH_EMPTY)
+        if (!s->present && !s->a && r->state != FOTA_DASH_EMPTY)
             r->phase = "removed";
     }
     return n;

@@ -1,207 +1,33 @@
-/* Which of a module's tty interfaces is its AT port.
- *
- * A Quectel module on a hub shows 4 to 6 ttys (DM, NMEA, AT, modem, …) and two of them
- * may answer AT. The station talks to exactly one of them, so one module never gets
- * two attempts or two package transfers at once:
- *   1. settle: a newly plugged module's interfaces appear over a few seconds
- *      (timeouts.ports_settle of its profile, 3 s unless a profile or the job says
- *      otherwise); the choice waits for them, unless the profile's known AT interface
- *      is already there;
- *   2. candidates: a USB interface is a candidate when a profile lists its vendor and
- *      product and the interface is that product's AT interface (or the profile says
- *      the AT interface is unknown); a non-Quectel adapter has none; a port with no
- *      USB identity (a pty, a UART) is a candidate;
- *   3. choose: `AT` on every candidate in rounds of PROBE_TIMEOUT_MS (every fifth
- *      round a longer silence, see round_wait_ms) until timeouts.probe; the lowest-numbered interface that answers is the AT port. The
- *      interface chosen for the previous module in this slot is asked alone first, so
- *      a module back from its reboot is asked on its own AT port and nowhere else.
- * The chosen port's handle is kept for the attempt; every other interface is closed
- * and never written to again. */
+/* CHOOSE: which of a module's tty interfaces is its AT port (slot_rules.c).
+ *   - candidates: slot_rules_candidate (a USB interface a profile names, or a port
+ *     of no USB identity); a non-Quectel adapter has none;
+ *   - `AT` on every candidate in rounds of SLOT_ROUND_MS (every fifth round a longer
+ *     silence, see round_wait_ms) until timeouts.probe; the lowest-numbered
+ *     interface that answers is the AT port. The interface chosen for the previous
+ *     module in this slot is asked alone first, so a module back from its reboot is
+ *     asked on its own AT port and nowhere else.
+ * The chosen port stays open for the identification and the attempt; every other
+ * interface is closed and never written to again. */
 #include <stdio.h>
 #include <string.h>
 
-#include "station_int.h"
+#include "slot.h"
+#include "slot_rules.h"
 #include "util.h"
 
 static const char *const at_cmd[] = {"AT"};
 
-static const fota_timeouts_t *job_timeouts(const slot_t *s)
-{
-    return &s->st->job->timeouts;
-}
-
-/* The module's profile by its USB IDs (any of its interfaces), or NULL. */
-static const fota_profile_t *slot_usb_profile(const slot_t *s, uint16_t *pid)
-{
-    for (size_t i = 0; i < s->n_ifs; i++) {
-        const slot_if_t *f = &s->ifs[i];
-        if (!f->present || !f->info.usb)
-            continue;
-        const fota_profile_t *p =
-            fota_profile_set_match_usb(&s->st->profiles, f->info.vid, f->info.pid, -1);
-        if (p) {
-            *pid = f->info.pid;
-            return p;
-        }
-    }
-    return NULL;
-}
-
-bool slot_if_is_candidate(slot_t *s, const slot_if_t *f)
-{
-    if (!f->present)
-        return false;
-    if (!f->info.usb)
-        return true; /* a pty or a UART: only `AT` tells */
-    return fota_profile_set_match_usb(&s->st->profiles, f->info.vid, f->info.pid, f->num) != NULL;
-}
-
-static bool slot_has_if(const slot_t *s, int num)
-{
-    for (size_t i = 0; i < s->n_ifs; i++)
-        if (s->ifs[i].present && s->ifs[i].num == num)
-            return true;
-    return false;
-}
-
-static unsigned slot_settle_ms(const slot_t *s)
-{
-    if (s->n_ifs == 1 && s->ifs[0].num < 0)
-        return 0; /* a link of no USB shape is a slot of its own: nothing more will come */
-    uint16_t pid = 0;
-    const fota_profile_t *p = slot_usb_profile(s, &pid);
-    int at = fota_profile_usb_at_interface(p, pid);
-    if (at >= 0 && slot_has_if(s, at))
-        return 0; /* the profile names the AT interface and it is there */
-    return fota_timeouts_effective(p, job_timeouts(s)).ports_settle_ms;
-}
-
-void slot_choose_cancel(slot_t *s)
-{
-    for (size_t i = 0; i < s->n_ifs; i++) {
-        slot_if_t *f = &s->ifs[i];
-        if (f->port) {
-            fota_port_close(f->port);
-            f->port = NULL;
-        }
-        f->candidate = f->answered = false;
-    }
-    if (s->state == SLOT_SETTLING || s->state == SLOT_CHOOSING)
-        uv_timer_stop(&s->timer);
-}
-
-void slot_settle_start(slot_t *s)
-{
-    station_t *st = s->st;
-    if (s->m)
-        return;
-    slot_choose_cancel(s);
-    if (s->state == SLOT_PROBING) {
-        slot_port_drop(s);
-        uv_timer_stop(&s->timer);
-    }
-    s->at = -1;
-    uv_timer_stop(&s->reopen);
-    if (!s->present || st->stopping || st->draining) {
-        if (s->state != SLOT_DONE)
-            slot_set_state(s, SLOT_EMPTY, s->present ? FOTA_DASH_IDLE : FOTA_DASH_EMPTY);
-        return;
-    }
-    slot_set_state(s, SLOT_SETTLING, FOTA_DASH_PROBING);
-    s->result[0] = '\0';
-    slot_mm_hold(s); /* asked now: the answer travels while the interfaces settle */
-    uv_timer_start(&s->timer, slot_timer_cb, slot_settle_ms(s), 0);
-}
-
-/* ---- candidates' ports ------------------------------------------------------- */
-
-static void choose_decide(slot_t *s, bool round_over);
-static void choose_give_up(slot_t *s, const char *why);
-
-static void if_data(void *ctx, const uint8_t *d, size_t n)
-{
-    slot_if_t *f = ctx;
-    slot_t *s = f->slot;
-    if (s->state != SLOT_CHOOSING || f->answered)
-        return;
-    if (fota_query_feed(&f->query, d, n) && !f->query.failed) {
-        f->answered = true;
-        choose_decide(s, false);
-    }
-}
-
-static void if_gone(void *ctx, int err)
-{
-    slot_if_t *f = ctx;
-    (void)err;
-    if (f->port) {
-        fota_port_close(f->port);
-        f->port = NULL;
-    }
-    f->answered = false; /* re-enumerating: asked again next round if it comes back */
-}
-
-static const char *open_advice(int rc)
-{
-    return rc == FOTA_E_ACCES ? " (add the station's user to the group that owns the "
-                                "port, or install the udev rule)"
-                              : "";
-}
-
-static bool if_open(slot_t *s, slot_if_t *f)
-{
-    if (f->port)
-        return true;
-    fota_port_cbs_t cbs = {f, if_data, NULL, if_gone};
-    int rc = fota_port_open(s->st->loop, f->link.target, &cbs, &f->port);
-    if (rc == 0) {
-        f->open_error = 0;
-        return true;
-    }
-    f->port = NULL;
-    if (rc == FOTA_E_NOENT)
-        return false; /* the tty is not there yet: next round */
-    if (rc == FOTA_E_MFILE) {
-        /* The station has no descriptor left: nothing about this port. It stays a
-         * candidate, asked again in a later round (choose_round gives the others
-         * back meanwhile); the log says so, not "i/o error". */
-        f->open_error = rc;
-        s->fd_starved = true;
-        station_fds_short(s->st, s->name, f->link.target);
-        return false;
-    }
-    if (rc == FOTA_E_BUSY) {
-        /* Another process holds it (a terminal program, a probe): never written to;
-         * asked again next round, said once while it lasts. */
-        if (f->open_error != rc)
-            slot_log_port_held(s, f->link.target, f->link_name);
-        f->open_error = rc;
-        return false;
-    }
-    /* Permission denied, not a terminal: no later round changes that. Said once,
-     * counted in the summary; the interface is asked again only when its link
-     * changes. */
-    f->candidate = false;
-    if (rc != f->open_error) {
-        s->st->ports_unopened++;
-        char name[4 * NAME_MAX + 1];
-        station_log(s->st, "%s: cannot open %s (%s): %s%s", s->name, f->link.target,
-                    fota_printable(f->link_name, name, sizeof name), fota_strerror(rc),
-                    open_advice(rc));
-    }
-    f->open_error = rc;
-    return false;
-}
+#define F(s, i) ((s)->ctx.choose.f[i])
 
 /* The first round asks only the interface the previous module used here. */
-static bool round_member(const slot_t *s, const slot_if_t *f)
+static bool round_member(const slot_t *s, size_t i)
 {
-    if (!f->candidate)
+    if (!F(s, i).candidate)
         return false;
-    if (s->choose_round == 0 && s->last_at_num >= 0) {
-        for (size_t i = 0; i < s->n_ifs; i++)
-            if (s->ifs[i].candidate && s->ifs[i].num == s->last_at_num)
-                return f->num == s->last_at_num;
+    if (s->ctx.choose.round == 0 && s->last_at_num >= 0) {
+        for (size_t k = 0; k < s->n_ifs; k++)
+            if (F(s, k).candidate && s->ifs[k].num == s->last_at_num)
+                return s->ifs[i].num == s->last_at_num;
     }
     return true;
 }
@@ -211,7 +37,7 @@ static bool round_member(const slot_t *s, const slot_if_t *f)
  * an upload's data mode gives the upload up and reads AT again. */
 static unsigned upload_silence_ms(const slot_t *s)
 {
-    const fota_profile_set_t *set = &s->st->profiles;
+    const fota_profile_set_t *set = s->line->profiles;
     unsigned longest = 0;
     for (size_t i = 0; i < set->n; i++) {
         const fota_profile_t *p = set->v[i];
@@ -230,10 +56,63 @@ static unsigned upload_silence_ms(const slot_t *s)
  * timeout, after which the module has closed the upload and answers. */
 static unsigned round_wait_ms(const slot_t *s)
 {
-    if (s->choose_round % 5 != 4)
-        return PROBE_TIMEOUT_MS;
+    if (s->ctx.choose.round % 5 != 4)
+        return SLOT_ROUND_MS;
     unsigned silence = upload_silence_ms(s) + 1000u;
-    return silence > PROBE_TIMEOUT_MS ? silence : PROBE_TIMEOUT_MS;
+    return silence > SLOT_ROUND_MS ? silence : SLOT_ROUND_MS;
+}
+
+static bool if_open(slot_t *s, size_t i)
+{
+    const slot_host_t *h = s->line->host;
+    if (s->ifs[i].open)
+        return true;
+    int rc = h->port_open(h->ctx, s, i);
+    if (rc == 0) {
+        s->ifs[i].open = true;
+        F(s, i).open_error = 0;
+        return true;
+    }
+    if (rc == FOTA_E_NOENT)
+        return false; /* the tty is not there yet: next round */
+    if (rc == FOTA_E_MFILE) {
+        /* The station has no descriptor left: nothing about this port. It stays a
+         * candidate, asked again in a later round (choose_starved gives the others
+         * back meanwhile); the log says so, not "i/o error". */
+        F(s, i).open_error = rc;
+        s->ctx.choose.fd_starved = true;
+        h->fd_short(h->ctx, s, i);
+        return false;
+    }
+    if (rc == FOTA_E_BUSY) {
+        /* Another process holds it (a terminal program, a probe): never written to;
+         * asked again next round, said once while it lasts. */
+        if (F(s, i).open_error != rc)
+            h->port_held(h->ctx, s, i);
+        F(s, i).open_error = rc;
+        return false;
+    }
+    /* Permission denied, not a terminal: no later round changes that. Said once,
+     * counted; the interface is asked again only when its link changes. */
+    F(s, i).candidate = false;
+    if (rc != F(s, i).open_error)
+        h->port_refused(h->ctx, s, i, rc);
+    F(s, i).open_error = rc;
+    return false;
+}
+
+static slot_outcome_t choose_give_up(slot_t *s, const char *why)
+{
+    char list[160] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < s->n_ifs && len < sizeof list; i++)
+        if (s->ifs[i].present)
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", len ? ", " : "",
+                                    s->ifs[i].tty);
+    fota_copy(s->view.result, sizeof s->view.result, why);
+    slot_logf(s, "%s: %s (%s); ignored until a link changes", s->name, why,
+              list[0] ? list : "-");
+    return SLOT_OUT_NOT_MODULE;
 }
 
 /* A round that could not open every candidate for want of descriptors gives back
@@ -242,156 +121,158 @@ static unsigned round_wait_ms(const slot_t *s)
  * spent waiting for descriptors does not count against timeouts.probe. */
 static bool choose_starved(slot_t *s)
 {
-    if (!s->fd_starved)
+    if (!s->ctx.choose.fd_starved)
         return false;
-    s->fd_starved = false;
+    s->ctx.choose.fd_starved = false;
     for (size_t i = 0; i < s->n_ifs; i++) {
-        slot_if_t *f = &s->ifs[i];
-        if (f->port) {
-            fota_port_close(f->port);
-            f->port = NULL;
-        }
-        f->answered = false;
+        slot_if_close(s, i);
+        F(s, i).answered = false;
     }
-    s->choose_started_ms = station_now(s->st);
+    s->ctx.choose.started_ms = slot_now(s);
     unsigned spread = 0; /* slots starved together do not all retry at once */
     for (const char *c = s->name; *c; c++)
         spread = spread * 31u + (unsigned char)*c;
-    uv_timer_start(&s->timer, slot_timer_cb, FD_RETRY_MS + spread % 1000u, 0);
+    s->deadline = slot_now(s) + SLOT_FD_RETRY_MS + spread % 1000u;
     return true;
 }
 
-static void choose_round(slot_t *s)
+static slot_outcome_t choose_round(slot_t *s)
 {
-    s->fd_starved = false;
-    for (size_t i = 0; i < s->n_ifs && !s->fd_starved; i++) {
-        slot_if_t *f = &s->ifs[i];
-        if (!f->present || !round_member(s, f) || f->answered || !if_open(s, f))
+    const slot_host_t *h = s->line->host;
+    s->ctx.choose.fd_starved = false;
+    for (size_t i = 0; i < s->n_ifs && !s->ctx.choose.fd_starved; i++) {
+        if (!s->ifs[i].present || !round_member(s, i) || F(s, i).answered || !if_open(s, i))
             continue;
-        fota_query_init(&f->query, at_cmd, 1);
-        fota_port_write(f->port, (const uint8_t *)"AT\r", 3);
+        fota_query_init(&F(s, i).q, at_cmd, 1);
+        h->port_write(h->ctx, s, i, (const uint8_t *)"AT\r", 3);
     }
     if (choose_starved(s))
-        return;
+        return SLOT_OUT_NONE;
     bool left = false;
     for (size_t i = 0; i < s->n_ifs; i++)
-        left |= s->ifs[i].candidate;
-    if (!left) {
-        choose_give_up(s, "no port that can be opened");
-        return;
-    }
-    uv_timer_start(&s->timer, slot_timer_cb, round_wait_ms(s), 0);
+        left |= F(s, i).candidate;
+    if (!left)
+        return choose_give_up(s, "no port that can be opened");
+    s->deadline = slot_now(s) + round_wait_ms(s);
+    return SLOT_OUT_NONE;
 }
 
-static void choose_give_up(slot_t *s, const char *why)
+static slot_outcome_t choose_take(slot_t *s, size_t best)
 {
-    slot_choose_cancel(s);
-    slot_set_state(s, SLOT_IGNORED, FOTA_DASH_IDLE);
-    char list[160] = "";
-    size_t len = 0;
-    for (size_t i = 0; i < s->n_ifs && len < sizeof list; i++)
-        if (s->ifs[i].present)
-            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", len ? ", " : "",
-                                    s->ifs[i].link.target);
-    fota_copy(s->result, sizeof s->result, why);
-    station_log(s->st, "%s: %s (%s); ignored until a link changes", s->name, why,
-                list[0] ? list : "-");
-    station_check_exit(s->st);
-}
-
-static void choose_take(slot_t *s, slot_if_t *f)
-{
-    fota_port_t *port = f->port;
-    f->port = NULL;
-    slot_choose_cancel(s);
-    s->at = (int)(f - s->ifs);
-    s->last_at_num = f->num;
-    s->link = f->link;
-    s->link_gen++;
-    s->port = port;
-    fota_port_cbs_t cbs = {s, slot_data, slot_drained, slot_gone};
-    fota_port_set_cbs(port, &cbs);
+    for (size_t i = 0; i < s->n_ifs; i++)
+        if (i != best)
+            slot_if_close(s, i);
+    s->at = (int)best;
+    s->last_at_num = s->ifs[best].num;
     size_t present = 0;
     for (size_t i = 0; i < s->n_ifs; i++)
         present += s->ifs[i].present;
     if (present > 1)
-        station_log(s->st, "%s: AT port %s (interface %d of %zu)", s->name, f->link.target,
-                    f->num, present);
-    slot_probe_begin(s);
+        slot_logf(s, "%s: AT port %s (interface %d of %zu)", s->name, s->ifs[best].tty,
+                  s->ifs[best].num, present);
+    return SLOT_OUT_CHOSEN;
 }
 
 /* Lowest-numbered answer wins; decided at once when no lower candidate is pending. */
-static void choose_decide(slot_t *s, bool round_over)
+static slot_outcome_t choose_decide(slot_t *s, bool round_over)
 {
-    slot_if_t *best = NULL;
+    int nums[SLOT_MAX_IFS];
+    bool answered[SLOT_MAX_IFS];
     for (size_t i = 0; i < s->n_ifs; i++) {
-        slot_if_t *f = &s->ifs[i];
-        if (f->answered && f->port && (!best || f->num < best->num))
-            best = f;
+        nums[i] = s->ifs[i].num;
+        answered[i] = F(s, i).answered && s->ifs[i].open;
     }
-    if (!best)
-        return;
-    for (size_t i = 0; i < s->n_ifs && !round_over; i++) {
-        const slot_if_t *f = &s->ifs[i];
-        if (f->port && !f->answered && f->num < best->num && round_member(s, f))
-            return; /* a lower interface may still answer in this round */
-    }
-    choose_take(s, best);
+    int best = slot_rules_lowest(nums, answered, s->n_ifs);
+    if (best < 0)
+        return SLOT_OUT_NONE;
+    for (size_t i = 0; i < s->n_ifs && !round_over; i++)
+        if (s->ifs[i].open && !F(s, i).answered && s->ifs[i].num < nums[best] &&
+            round_member(s, i))
+            return SLOT_OUT_NONE; /* a lower interface may still answer in this round */
+    return choose_take(s, (size_t)best);
 }
 
-static void choose_start(slot_t *s)
+static slot_outcome_t choose_enter(slot_t *s, slot_outcome_t why)
 {
-    uint16_t pid = 0;
-    s->hint = slot_usb_profile(s, &pid);
+    (void)why;
+    s->hint = NULL;
     s->usb = false;
     size_t n = 0;
     const slot_if_t *usb = NULL;
     for (size_t i = 0; i < s->n_ifs; i++) {
         slot_if_t *f = &s->ifs[i];
-        f->answered = false;
-        f->candidate = slot_if_is_candidate(s, f);
-        n += f->candidate;
-        if (f->present && f->info.usb) {
+        const fota_profile_t *p = NULL;
+        F(s, i).candidate = f->present && slot_rules_candidate(s->line->profiles, &f->id,
+                                                               f->num, &p);
+        n += F(s, i).candidate;
+        if (f->present && f->id.usb) {
             s->usb = true;
             usb = f;
+            if (!s->hint) /* the module's family, by any of its interfaces */
+                s->hint = fota_profile_set_match_usb(s->line->profiles, f->id.vid, f->id.pid, -1);
         }
     }
     if (!n) {
-        slot_set_state(s, SLOT_IGNORED, FOTA_DASH_IDLE);
         if (usb)
-            snprintf(s->result, sizeof s->result, "USB %04x:%04x: not a known module",
-                     usb->info.vid, usb->info.pid);
+            snprintf(s->view.result, sizeof s->view.result, "USB %04x:%04x: not a known module",
+                     usb->id.vid, usb->id.pid);
         else
-            fota_copy(s->result, sizeof s->result, "no port");
-        station_check_exit(s->st);
-        return;
+            fota_copy(s->view.result, sizeof s->view.result, "no port");
+        return SLOT_OUT_NOT_MODULE;
     }
-    s->choose_started_ms = station_now(s->st);
-    s->choose_round = 0;
-    slot_set_state(s, SLOT_CHOOSING, FOTA_DASH_PROBING);
-    choose_round(s);
+    s->ctx.choose.started_ms = slot_now(s);
+    s->view.show = SLOT_SHOW_PROBING;
+    return choose_round(s);
 }
 
-void slot_choose_timeout(slot_t *s)
+static slot_outcome_t choose_data(slot_t *s, size_t i, const uint8_t *d, size_t n)
 {
-    if (s->state == SLOT_SETTLING) {
-        if (!slot_mm_defer(s)) /* no AT before ModemManager agreed to keep off */
-            choose_start(s);
-        return;
+    if (F(s, i).answered || !F(s, i).candidate)
+        return SLOT_OUT_NONE;
+    if (fota_query_feed(&F(s, i).q, d, n) && !F(s, i).q.failed) {
+        F(s, i).answered = true;
+        return choose_decide(s, false);
     }
-    choose_decide(s, true);
-    if (s->state != SLOT_CHOOSING)
-        return;
-    unsigned limit = fota_timeouts_effective(s->hint, job_timeouts(s)).probe_ms;
-    if (station_now(s->st) - s->choose_started_ms >= (int64_t)limit) {
+    return SLOT_OUT_NONE;
+}
+
+static slot_outcome_t choose_gone(slot_t *s, size_t i)
+{
+    F(s, i).answered = false; /* re-enumerating: asked again next round if it comes back */
+    return SLOT_OUT_NONE;
+}
+
+static slot_outcome_t choose_timeout(slot_t *s)
+{
+    slot_outcome_t out = choose_decide(s, true);
+    if (out != SLOT_OUT_NONE)
+        return out;
+    unsigned limit = fota_timeouts_effective(s->hint, &s->line->job->timeouts).probe_ms;
+    if (slot_now(s) - s->ctx.choose.started_ms >= (int64_t)limit) {
         bool held = false;
         for (size_t i = 0; i < s->n_ifs; i++)
-            held |= s->ifs[i].candidate && s->ifs[i].open_error == FOTA_E_BUSY;
-        choose_give_up(s, held ? "no answer to AT; a port is held by another process (see "
-                                 "above)"
-                               : "no answer to AT: not a module port");
-        return;
+            held |= F(s, i).candidate && F(s, i).open_error == FOTA_E_BUSY;
+        return choose_give_up(s, held ? "no answer to AT; a port is held by another process "
+                                        "(see above)"
+                                      : "no answer to AT: not a module port");
     }
-    s->choose_round++;
-    choose_round(s); /* a module may still be booting: ask again */
+    s->ctx.choose.round++;
+    return choose_round(s); /* a module may still be booting: ask again */
 }
+
+static slot_outcome_t choose_abort(slot_t *s, const char *reason)
+{
+    (void)s;
+    (void)reason;
+    return SLOT_OUT_ABORTED;
+}
+
+const slot_stage_ops_t slot_stage_choose = {
+    .name = "choose",
+    .busy = true,
+    .enter = choose_enter,
+    .timeout = choose_timeout,
+    .data = choose_data,
+    .gone = choose_gone,
+    .abort = choose_abort,
+};
