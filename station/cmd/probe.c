@@ -21,6 +21,7 @@
 #include "probe_print.h"
 #include "profile.h"
 #include "query.h"
+#include "slot_rules.h"
 #include "util.h"
 #include "watch.h"
 
@@ -102,14 +103,13 @@ static size_t probe_group(fota_probe_port_t *items, size_t n, fota_probe_module_
 static void probe_open_port(uv_loop_t *loop, const fota_profile_set_t *set, fota_probe_port_t *it)
 {
     fota_port_describe(it->link.target, &it->info);
-    if (it->info.usb) {
-        if (it->info.interface >= 0)
-            it->num = it->info.interface;
-        it->profile = fota_profile_set_match_usb(set, it->info.vid, it->info.pid, it->num);
-        if (!it->profile) {
-            it->skipped = true; /* DIAG, GPS, modem of a known module, or not a module */
-            return;
-        }
+    if (it->info.usb && it->info.interface >= 0)
+        it->num = it->info.interface;
+    slot_usb_t id = {it->info.usb, it->info.vid, it->info.pid};
+    /* the rule `run` chooses by (slot_rules.c) */
+    if (!slot_rules_candidate(set, &id, it->num, &it->profile)) {
+        it->skipped = true; /* DIAG, GPS, modem of a known module, or not a module */
+        return;
     }
     fota_query_init(&it->q, probe_cmds, 2);
     fota_port_cbs_t cbs = {it, probe_data, NULL, probe_gone};
@@ -155,20 +155,26 @@ static void probe_decide(fota_probe_port_t *items, fota_probe_module_t *mods, si
     for (size_t m = 0; m < nm; m++) {
         fota_probe_module_t *mod = &mods[m];
         mod->at = mod->alias_of = -1;
-        for (size_t i = mod->first; i < mod->first + mod->count; i++) {
+        int nums[SLOT_MAX_IFS];
+        bool answered[SLOT_MAX_IFS];
+        size_t n = 0, index[SLOT_MAX_IFS];
+        for (size_t i = mod->first; i < mod->first + mod->count && n < SLOT_MAX_IFS; i++) {
             fota_probe_port_t *it = &items[i];
             if (it->skipped)
                 continue;
             mod->listed = true;
-            if (it->answered && (mod->at < 0 || it->num < items[mod->at].num))
-                mod->at = (int)i;
+            nums[n] = it->num;
+            answered[n] = it->answered;
+            index[n++] = i;
         }
-        if (mod->at < 0)
+        int at = slot_rules_lowest(nums, answered, n); /* the port `run` would choose */
+        if (at < 0)
             continue;
+        mod->at = (int)index[at];
         const char *imei = items[mod->at].q.imei;
-        for (size_t o = 0; imei[0] && o < m && mod->alias_of < 0; o++)
-            if (mods[o].at >= 0 && strcmp(items[mods[o].at].q.imei, imei) == 0 &&
-                fota_by_path_one_device(mods[o].slot, mod->slot)) /* two hub ports: two modules */
+        for (size_t o = 0; o < m && mod->alias_of < 0; o++) /* two hub ports: two modules */
+            if (mods[o].at >= 0 && slot_rules_same_module(mods[o].slot, items[mods[o].at].q.imei,
+                                                          mod->slot, imei))
                 mod->alias_of = (int)o;
     }
 }
