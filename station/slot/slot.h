@@ -318,4 +318,9 @@ void slot_await_until(slot_t *s, int64_t until_ms);
 slot_outcome_t slot_attempt_pump(slot_t *s);
 void slot_attempt_trace(slot_t *s, fota_trace_dir_t dir, const char *text);
 
+/* slot_verdict.c: the attempt's end */
+void slot_verdict_stamp(const slot_t *s, fota_attempt_t *a); /* batch, station, slot, port */
+slot_outcome_t slot_verdict_finish(slot_t *s); /* FINISH: queued, "recording…" */
+void slot_verdict_release_flight(slot_t *s);   /* the line's place given back */
+
 #endif

@@ -11,10 +11,6 @@
 #include "slot_rules.h"
 #include "util.h"
 
-void slot_verdict_stamp(const slot_t *s, fota_attempt_t *a);
-slot_outcome_t slot_verdict_finish(slot_t *s);
-void slot_verdict_release_flight(slot_t *s);
-
 #define HOST(s) ((s)->line->host)
 
 void slot_attempt_trace(slot_t *s, fota_trace_dir_t dir, const char *text)

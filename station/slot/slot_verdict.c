@@ -10,10 +10,6 @@
 
 #define HOST(s) ((s)->line->host)
 
-void slot_verdict_stamp(const slot_t *s, fota_attempt_t *a);
-slot_outcome_t slot_verdict_finish(slot_t *s);
-void slot_verdict_release_flight(slot_t *s);
-
 void slot_verdict_stamp(const slot_t *s, fota_attempt_t *a)
 {
     const slot_line_t *l = s->line;
