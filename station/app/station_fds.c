@@ -1,6 +1,6 @@
 /* Descriptors and the line: how many modules the limit holds, and what the station
  * says when it runs short (fd_budget.h). Running short never fails a module: the port
- * that could not be opened is tried again (slot_choose.c, slot.c) and the ports
+ * that could not be opened is tried again (station/slot: slot_choose.c, slot_reboot.c) and the ports
  * folder that could not be listed keeps its links (watch.c). */
 #include <limits.h>
 #include <stdio.h>

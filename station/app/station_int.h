@@ -1,5 +1,6 @@
-/* Internals shared by station.c (the loop, start and stop), slot.c (one module
- * slot: port, probe, machine, actions) and view.c (dashboard and line log). */
+/* Internals of `run` (the app layer): station.c (the loop, start and stop),
+ * station_host.c (the slots' host), station_db.c, station_log.c, station_fds.c and
+ * view.c (dashboard and line log). The slots themselves are station/slot/slot.h. */
 #ifndef FOTA_STATION_INT_H
 #define FOTA_STATION_INT_H
 

@@ -68,7 +68,7 @@ static void query_info(fota_query_t *q, const char *cmd, char *l)
     if (strncasecmp(cmd, "AT+GSN", 6) == 0 || strncasecmp(cmd, "AT+CGSN", 7) == 0) {
         char imei[32];
         /* Any 15 digits, blank or check-digit-invalid too: what the module says it
-         * is (the station judges it, slot_imei.c). */
+         * is (the station judges it, slot_rules.c). */
         if (!q->imei[0] && fota_imei_read(l, imei, sizeof imei) == 0)
             memcpy(q->imei, imei, sizeof q->imei);
     }

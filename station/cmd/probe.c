@@ -5,7 +5,7 @@
  * port of an unknown USB device). Every port at once, in one loop, each with its own
  * timeout. The module's AT port is its lowest-numbered interface that answered; a
  * module whose IMEI another row already has is listed as that module's other port,
- * unless both are hub ports (two modules, blank or cloned IMEIs: see slot_imei.c).
+ * unless both are hub ports (two modules, blank or cloned IMEIs: see slot_rules.c).
  * Every port is opened (its lock taken, see port.h) before anything is written to
  * any: a module one of whose ports another process holds (a running station in the
  * middle of an upload) gets nothing on any port, and its row names the holder. */
