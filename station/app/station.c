@@ -51,41 +51,6 @@ int64_t station_wall(const station_t *st)
     return fota_wall_ms();
 }
 
-static int slot_cmp_name(const void *key, const void *elem)
-{
-    return strcmp(key, (*(slot_t *const *)elem)->name);
-}
-
-slot_t *station_slot(station_t *st, const char *name, bool create)
-{
-    slot_t **f = st->n_slots ? bsearch(name, st->slots, st->n_slots, sizeof *st->slots,
-                                       slot_cmp_name)
-                             : NULL;
-    if (f)
-        return *f;
-    if (!create)
-        return NULL;
-    slot_t *s = station_slot_new(st, name);
-    if (!s)
-        return NULL;
-    slot_t **v = realloc(st->slots, (st->n_slots + 1) * sizeof *v);
-    if (!v) {
-        station_slot_close(station_slot_of(s));
-        return NULL;
-    }
-    st->slots = v;
-    size_t i = st->n_slots;
-    while (i > 0 && strcmp(st->slots[i - 1]->name, name) > 0) {
-        st->slots[i] = st->slots[i - 1];
-        i--;
-    }
-    st->slots[i] = s;
-    st->n_slots++;
-    st->line.slots = st->slots;
-    st->line.n_slots = st->n_slots;
-    return s;
-}
-
 static void on_link(void *ctx, const char *name, const fota_link_t *link)
 {
     station_t *st = ctx;
