@@ -352,6 +352,31 @@ static void probe_cut_by_a_reboot_is_asked_again(void **state)
     fh_free(fh);
 }
 
+/* Another module in the slot after a reboot: the old attempt ends swapped and the
+ * new module is started on at once, with a row of its own. */
+static void swapped_at_finish_starts_the_new_module(void **state)
+{
+    (void)state;
+    fh_t *fh = fh_new();
+    upgrading(fh, 0, true, 2);
+    fh_gone(fh, 0, 2);
+    fh_module(fh, 0, 2, A06, IMEI_B); /* the operator swapped the module meanwhile */
+    fh_replug(fh, 0, 2);
+    static const char boot[] = "\r\nRDY\r\n\r\n+CPIN: READY\r\n\r\n+QIND: PB DONE\r\n";
+    slot_port_data(S(fh, 0), fh_if(fh, 0, 2), (const uint8_t *)boot, sizeof boot - 1);
+    fh_after(fh);
+    fh_advance(fh, 60000);
+    fh_row_t *r = fh_row(fh, 0);
+    assert_true(r->finished);
+    assert_int_equal(r->finish.result, FOTA_RESULT_FAIL);
+    assert_int_equal(r->finish.error_class, FOTA_ERR_SWAPPED);
+    assert_string_equal(r->finish.imei, IMEI_A); /* the row stays the first module's */
+    assert_int_equal(fh->n_rows, 2);
+    assert_string_equal(fh_row(fh, 1)->identify.imei, IMEI_B);
+    assert_int_equal(S(fh, 0)->stage, SLOT_ATTEMPT);
+    fh_free(fh);
+}
+
 /* ---- abort in every stage --------------------------------------------------------- */
 
 static void abort_before_a_module_answers_leaves_no_row(void **state)
@@ -587,6 +612,7 @@ int main(void)
         cmocka_unit_test(uart_reopens_the_same_link),
         cmocka_unit_test(reopen_retries_a_tty_not_ready_yet),
         cmocka_unit_test(probe_cut_by_a_reboot_is_asked_again),
+        cmocka_unit_test(swapped_at_finish_starts_the_new_module),
         cmocka_unit_test(abort_before_a_module_answers_leaves_no_row),
         cmocka_unit_test(abort_while_upgrading_is_interrupted),
         cmocka_unit_test(abort_during_a_reboot_is_interrupted),
