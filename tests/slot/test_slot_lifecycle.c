@@ -592,6 +592,23 @@ static void draining_starts_nothing_new(void **state)
     fh_free(fh);
 }
 
+/* --expect reached while a module was being asked for its IMEI: no attempt. */
+static void expect_reached_while_probing_starts_no_attempt(void **state)
+{
+    (void)state;
+    fh_t *fh = fh_new();
+    fh_plug(fh, 0, 0, false);
+    fh_module(fh, 0, 0, A06, IMEI_A)->gsn_silent = 1;
+    fh_advance(fh, 3000);
+    assert_int_equal(S(fh, 0)->stage, SLOT_IDENTIFY);
+    fh->line.draining = true;
+    fh_advance(fh, 10000);
+    assert_int_equal(S(fh, 0)->stage, SLOT_IGNORED);
+    assert_int_equal(fh->n_rows, 0);
+    assert_false(fh->port[0][0].open);
+    fh_free(fh);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -625,6 +642,7 @@ int main(void)
         cmocka_unit_test(verdict_not_recorded_is_shown_so),
         cmocka_unit_test(pulled_module_keeps_its_verdict),
         cmocka_unit_test(draining_starts_nothing_new),
+        cmocka_unit_test(expect_reached_while_probing_starts_no_attempt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
