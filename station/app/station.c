@@ -58,7 +58,7 @@ static void on_link(void *ctx, const char *name, const fota_link_t *link)
     /* All tty interfaces of one module (one hub port) are one slot. */
     fota_by_path_t place;
     fota_by_path_parse(name, &place);
-    slot_t *s = station_slot(st, place.slot, link != NULL);
+    slot_t *s = station_host_slot(st, place.slot, link != NULL);
     if (s) {
         bool was_busy = slot_busy(s);
         int num = place.interface;
@@ -108,7 +108,7 @@ void station_schedule(station_t *st)
             slot_t *s = st->slots[i];
             if (slot_wants_token(s) && fota_sched_take_transfer(&st->sched)) {
                 slot_grant_token(s);
-                station_slot_arm(station_slot_of(s));
+                station_host_arm(station_slot_of(s));
                 moved = true;
             }
         }
@@ -120,7 +120,7 @@ void station_schedule(station_t *st)
             slot_queue_reason(s, why);
             if (!why) {
                 slot_grant(s);
-                station_slot_arm(station_slot_of(s));
+                station_host_arm(station_slot_of(s));
                 moved |= !slot_queued(s);
             }
         }
@@ -132,7 +132,7 @@ void station_after(station_t *st, slot_t *s)
     if (st->stopped)
         return;
     if (s)
-        station_slot_arm(station_slot_of(s));
+        station_host_arm(station_slot_of(s));
     station_schedule(st);
     station_check_exit(st);
 }
@@ -216,7 +216,7 @@ static void tick_cb(uv_timer_t *t)
     view_redraw(st);
     station_db_tick(st);
     for (size_t i = 0; i < st->n_slots; i++)
-        station_mm_sync(station_slot_of(st->slots[i]));
+        station_host_mm_sync(station_slot_of(st->slots[i]));
     station_after(st, NULL);
 }
 
@@ -233,7 +233,7 @@ static void station_stop(station_t *st, const char *why)
     station_log(st, "%s: stopping, running attempts are recorded as INTERRUPTED", why);
     for (size_t i = 0; i < st->n_slots; i++) {
         slot_abort(st->slots[i], why);
-        station_slot_arm(station_slot_of(st->slots[i]));
+        station_host_arm(station_slot_of(st->slots[i]));
     }
     station_after(st, NULL);
 }
@@ -351,7 +351,7 @@ static void station_shutdown(station_t *st)
     st->watch = NULL;
     fota_mm_stop(st->mm); /* every module given back before the slots go */
     for (size_t i = 0; i < st->n_slots; i++)
-        station_slot_close(station_slot_of(st->slots[i]));
+        station_host_close(station_slot_of(st->slots[i]));
     uv_close((uv_handle_t *)&st->tick, handle_close_noop);
     uv_close((uv_handle_t *)&st->idle, handle_close_noop);
     for (size_t i = 0; i < N_SIGNALS; i++)
@@ -577,8 +577,8 @@ int fota_station_run(const fota_cli_t *opts)
     if (fota_store_run_record(opts->db, st->job, st->batch, opts->operator_id, why, sizeof why) < 0)
         station_log(st, "results database: %s; the report will not name this run", why);
     station_start_tick_and_signals(st);
-    station_adopt_start(st); /* after the loop's handles: it makes slots */
-    station_mm_start(st);
+    station_host_adopt_start(st); /* after the loop's handles: it makes slots */
+    station_host_mm_start(st);
     station_db_attach(st);
     station_start_central(st);
     station_start_keys(st);

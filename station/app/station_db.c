@@ -137,7 +137,7 @@ static void row_committed(void *ctx, fota_results_attempt_t *h, const fota_attem
             station_log(st, "%s", st->banner);
         }
     }
-    station_mm_sync(ss); /* its result is in: ModemManager may have the module back */
+    station_host_mm_sync(ss); /* its result is in: ModemManager may have the module back */
     station_after(st, s);
 }
 
@@ -194,7 +194,7 @@ void station_db_tick(station_t *st)
     }
     for (size_t i = 0; i < st->n_slots; i++) {
         slot_rework_ready(st->slots[i]);
-        station_slot_arm(station_slot_of(st->slots[i]));
+        station_host_arm(station_slot_of(st->slots[i]));
     }
 }
 

@@ -341,7 +341,7 @@ static void host_adopt(void *ctx, slot_t *s, const char *imei)
     }
 }
 
-size_t station_adopt_start(station_t *st)
+size_t station_host_adopt_start(station_t *st)
 {
     const fota_store_running_t *rows;
     size_t n = fota_results_recovered(st->results, &rows), waited = 0;
@@ -357,7 +357,7 @@ size_t station_adopt_start(station_t *st)
         int64_t until = fota_await_deadline(r->heard_ms ? r->heard_ms : now, now, hold);
         if (!r->slot[0] || !until)
             continue;
-        slot_t *s = station_slot(st, r->slot, true);
+        slot_t *s = station_host_slot(st, r->slot, true);
         if (!s)
             continue;
         slot_await_until(s, until);
@@ -409,7 +409,7 @@ static bool host_mm_answered(void *ctx, slot_t *s)
 }
 
 /* Gives the module back once nothing runs on it any more. */
-void station_mm_sync(station_slot_t *ss)
+void station_host_mm_sync(station_slot_t *ss)
 {
     station_t *st = ss->st;
     if (!ss->mm_uid[0] || (!st->stopped && slot_wants_module(&ss->slot)))
@@ -423,7 +423,7 @@ static void station_mm_log(void *ctx, const char *line)
     station_log(ctx, "%s", line);
 }
 
-void station_mm_start(station_t *st)
+void station_host_mm_start(station_t *st)
 {
     if (!st->opts->no_modem_manager)
         st->mm = fota_mm_new(st->loop, station_mm_log, st);
@@ -438,7 +438,7 @@ static void slot_timer_cb(uv_timer_t *t)
     station_after(ss->st, &ss->slot);
 }
 
-void station_slot_arm(station_slot_t *ss)
+void station_host_arm(station_slot_t *ss)
 {
     if (ss->st->stopped)
         return;
@@ -451,7 +451,7 @@ void station_slot_arm(station_slot_t *ss)
     uv_timer_start(&ss->timer, slot_timer_cb, d > now ? (uint64_t)(d - now) : 0, 0);
 }
 
-slot_t *station_slot_new(station_t *st, const char *name)
+static slot_t *station_host_slot_new(station_t *st, const char *name)
 {
     station_slot_t *ss = calloc(1, sizeof *ss);
     if (!ss)
@@ -470,7 +470,7 @@ static int slot_cmp_name(const void *key, const void *elem)
     return strcmp(key, (*(slot_t *const *)elem)->name);
 }
 
-slot_t *station_slot(station_t *st, const char *name, bool create)
+slot_t *station_host_slot(station_t *st, const char *name, bool create)
 {
     slot_t **f = st->n_slots ? bsearch(name, st->slots, st->n_slots, sizeof *st->slots,
                                        slot_cmp_name)
@@ -479,12 +479,12 @@ slot_t *station_slot(station_t *st, const char *name, bool create)
         return *f;
     if (!create)
         return NULL;
-    slot_t *s = station_slot_new(st, name);
+    slot_t *s = station_host_slot_new(st, name);
     if (!s)
         return NULL;
     slot_t **v = realloc(st->slots, (st->n_slots + 1) * sizeof *v);
     if (!v) {
-        station_slot_close(station_slot_of(s));
+        station_host_close(station_slot_of(s));
         return NULL;
     }
     st->slots = v;
@@ -505,7 +505,7 @@ static void slot_timer_closed_cb(uv_handle_t *h)
     free(h->data);
 }
 
-void station_slot_close(station_slot_t *ss)
+void station_host_close(station_slot_t *ss)
 {
     slot_free(&ss->slot);
     if (ss->translog) {

@@ -101,8 +101,6 @@ int64_t station_now(const station_t *st);
 int64_t station_wall(const station_t *st);
 void station_schedule(station_t *st);
 void station_check_exit(station_t *st);
-/* The slot of a hub port; made (with no link) when create and not there yet. */
-slot_t *station_slot(station_t *st, const char *name, bool create);
 /* After every input to slot s (NULL: to the line): its timer from slot_deadline,
  * then the line's limits, ModemManager's holds and the exit checks, once. */
 void station_after(station_t *st, slot_t *s);
@@ -114,16 +112,17 @@ static inline station_slot_t *station_slot_of(const slot_t *s)
 
 /* station_host.c: the slots' host */
 void station_host_init(station_t *st);    /* st->host and st->line */
-slot_t *station_slot_new(station_t *st, const char *name);
-void station_slot_arm(station_slot_t *ss); /* the timer from slot_deadline */
-void station_slot_close(station_slot_t *ss); /* shutdown: freed after its timer closed */
+/* The slot of a hub port; made (with no link) when create and not there yet. */
+slot_t *station_host_slot(station_t *st, const char *name, bool create);
+void station_host_arm(station_slot_t *ss); /* the timer from slot_deadline */
+void station_host_close(station_slot_t *ss); /* shutdown: freed after its timer closed */
 /* At start: the slots of the rows crash recovery closed are waited for, from when
  * those modules were last heard, for their reboot timeout. Returns how many. */
-size_t station_adopt_start(station_t *st);
+size_t station_host_adopt_start(station_t *st);
 /* ModemManager: asked per module (NULL: --no-modem-manager); a module nothing runs
  * on any more is given back. */
-void station_mm_start(station_t *st);
-void station_mm_sync(station_slot_t *ss);
+void station_host_mm_start(station_t *st);
+void station_host_mm_sync(station_slot_t *ss);
 
 /* station_fds.c: descriptors. The start line ("descriptors: limit …, enough for
  * about N modules"); a module seen beyond that number said once (log and banner);

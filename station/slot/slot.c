@@ -164,6 +164,74 @@ void slot_abort(slot_t *s, const char *reason)
         slot_next(s, stages[s->stage]->abort(s, reason));
 }
 
+void slot_mm_answer(slot_t *s)
+{
+    if (stages[s->stage]->mm_answer)
+        slot_next(s, stages[s->stage]->mm_answer(s));
+}
+
+/* ---- the line's decisions on a running attempt (slot_attempt.c) --------------- */
+
+void slot_grant(slot_t *s)
+{
+    if (s->a)
+        slot_next(s, slot_attempt_grant(s));
+}
+
+void slot_grant_token(slot_t *s)
+{
+    if (s->a)
+        slot_next(s, slot_attempt_grant_token(s));
+}
+
+void slot_rework_ready(slot_t *s)
+{
+    if (s->a)
+        slot_next(s, slot_attempt_rework_ready(s));
+}
+
+void slot_row_named(slot_t *s, slot_row_t *row)
+{
+    if (s->a)
+        slot_attempt_row_named(s, row);
+}
+
+bool slot_queued(const slot_t *s)
+{
+    return s->a && s->a->queued;
+}
+
+bool slot_wants_token(const slot_t *s)
+{
+    return s->a && s->a->wants_token && !s->a->has_token;
+}
+
+void slot_queue_reason(slot_t *s, const char *why)
+{
+    if (s->a)
+        s->a->queue_reason = why;
+}
+
+/* ---- the database's answers (slot_verdict.c) ----------------------------------- */
+
+bool slot_row_id(slot_t *s, slot_row_t *row, int64_t id)
+{
+    if (s->a && s->a->row == row) {
+        s->a->id = id;
+        return true;
+    }
+    return s->recording == row;
+}
+
+bool slot_committed(slot_t *s, slot_row_t *row, const fota_attempt_t *a,
+                    const char *not_recorded)
+{
+    if (!slot_verdict_committed(s, row, a, not_recorded))
+        return false;
+    s->line->host->changed(s->line->host->ctx, s);
+    return true;
+}
+
 /* A link of this slot appeared, changed or went away: the interface list, then the
  * AT port's own link to the stage that runs on it, any other change to a slot at
  * rest (a module appears, or the last link went away). */

@@ -298,6 +298,7 @@ typedef struct {
     slot_outcome_t (*gone)(slot_t *s, size_t i);
     slot_outcome_t (*at_link)(slot_t *s, bool present); /* the AT port's own link */
     slot_outcome_t (*abort)(slot_t *s, const char *reason);
+    slot_outcome_t (*mm_answer)(slot_t *s); /* ModemManager answered the hold */
 } slot_stage_ops_t;
 
 extern const slot_stage_ops_t slot_stage_empty, slot_stage_settle, slot_stage_choose,
@@ -314,13 +315,20 @@ bool slot_await_lost(slot_t *s);
 /* A restart closed an attempt of this slot's module: waited for until then. */
 void slot_await_until(slot_t *s, int64_t until_ms);
 
-/* slot_attempt.c: shared by the ATTEMPT and REBOOT stages */
+/* slot_attempt.c: shared by the ATTEMPT and REBOOT stages, and the line's decisions
+ * on a running attempt (slot.c's inputs call them; each returns the pump's outcome) */
 slot_outcome_t slot_attempt_pump(slot_t *s);
 void slot_attempt_trace(slot_t *s, fota_trace_dir_t dir, const char *text);
+slot_outcome_t slot_attempt_grant(slot_t *s);
+slot_outcome_t slot_attempt_grant_token(slot_t *s);
+slot_outcome_t slot_attempt_rework_ready(slot_t *s);
+void slot_attempt_row_named(slot_t *s, slot_row_t *row);
 
 /* slot_verdict.c: the attempt's end */
 void slot_verdict_stamp(const slot_t *s, fota_attempt_t *a); /* batch, station, slot, port */
 slot_outcome_t slot_verdict_finish(slot_t *s); /* FINISH: queued, "recording…" */
 void slot_verdict_release_flight(slot_t *s);   /* the line's place given back */
+bool slot_verdict_committed(slot_t *s, slot_row_t *row, const fota_attempt_t *a,
+                            const char *not_recorded);
 
 #endif

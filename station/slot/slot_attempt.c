@@ -274,16 +274,14 @@ const slot_stage_ops_t slot_stage_attempt = {
     .abort = attempt_abort,
 };
 
-/* ---- the line's decisions (inputs while an attempt runs) ---------------------- */
+/* ---- the line's decisions (slot.c's inputs while an attempt runs) ------------- */
 
-void slot_grant(slot_t *s)
+slot_outcome_t slot_attempt_grant(slot_t *s)
 {
-    if (!s->a)
-        return;
     if (HOST(s)->rows_failing(HOST(s)->ctx)) {
         /* Results cannot be written: no new upgrade starts until they can. */
         s->a->queue_reason = "results database failing";
-        return;
+        return SLOT_OUT_NONE;
     }
     s->a->queued = false;
     s->in_flight = true;
@@ -298,45 +296,27 @@ void slot_grant(slot_t *s)
     slot_verdict_stamp(s, &go);
     go.started_at_ms = s->a->granted_at_ms;
     HOST(s)->row_identify(HOST(s)->ctx, s, s->a->row, &go);
-    slot_next(s, slot_attempt_pump(s));
+    return slot_attempt_pump(s);
 }
 
-void slot_grant_token(slot_t *s)
+slot_outcome_t slot_attempt_grant_token(slot_t *s)
 {
-    if (!s->a)
-        return;
     s->a->wants_token = false;
     s->a->has_token = true;
     fota_machine_transfer_granted(s->a->m, (uint64_t)slot_now(s));
-    slot_next(s, slot_attempt_pump(s));
+    return slot_attempt_pump(s);
 }
 
-void slot_rework_ready(slot_t *s)
+slot_outcome_t slot_attempt_rework_ready(slot_t *s)
 {
-    if (!s->a || !s->a->rework_wait)
-        return;
+    if (!s->a->rework_wait)
+        return SLOT_OUT_NONE;
     attempt_identified(s);
-    slot_next(s, slot_attempt_pump(s));
+    return slot_attempt_pump(s);
 }
 
-void slot_row_named(slot_t *s, slot_row_t *row)
+void slot_attempt_row_named(slot_t *s, slot_row_t *row)
 {
-    if (s->a && s->a->row_wait && (!row || row == s->a->row))
+    if (s->a->row_wait && (!row || row == s->a->row))
         attempt_queue(s);
-}
-
-bool slot_queued(const slot_t *s)
-{
-    return s->a && s->a->queued;
-}
-
-bool slot_wants_token(const slot_t *s)
-{
-    return s->a && s->a->wants_token && !s->a->has_token;
-}
-
-void slot_queue_reason(slot_t *s, const char *why)
-{
-    if (s->a)
-        s->a->queue_reason = why;
 }

@@ -71,10 +71,10 @@ static slot_outcome_t settle_timeout(slot_t *s)
     return SLOT_OUT_SETTLED;
 }
 
-void slot_mm_answer(slot_t *s)
+/* The choice goes on at once when the first AT was waiting for the answer. */
+static slot_outcome_t settle_mm_answer(slot_t *s)
 {
-    if (s->stage == SLOT_SETTLE && s->ctx.settle.mm_deferred)
-        slot_next(s, SLOT_OUT_SETTLED);
+    return s->ctx.settle.mm_deferred ? SLOT_OUT_SETTLED : SLOT_OUT_NONE;
 }
 
 static slot_outcome_t settle_abort(slot_t *s, const char *reason)
@@ -90,4 +90,5 @@ const slot_stage_ops_t slot_stage_settle = {
     .enter = settle_enter,
     .timeout = settle_timeout,
     .abort = settle_abort,
+    .mm_answer = settle_mm_answer,
 };

@@ -74,15 +74,6 @@ slot_outcome_t slot_verdict_finish(slot_t *s)
     return SLOT_OUT_FINISHED;
 }
 
-bool slot_row_id(slot_t *s, slot_row_t *row, int64_t id)
-{
-    if (s->a && s->a->row == row) {
-        s->a->id = id;
-        return true;
-    }
-    return s->recording == row;
-}
-
 slot_show_t slot_verdict_words(const fota_attempt_t *a, char *res, size_t len)
 {
     const char *cls = fota_error_class_name(a->error_class);
@@ -105,8 +96,8 @@ slot_show_t slot_verdict_words(const fota_attempt_t *a, char *res, size_t len)
 
 /* The verdict is in the file (or never will be): only now is it shown. A verdict
  * the file never took shows NOT RECORDED with its words. */
-bool slot_committed(slot_t *s, slot_row_t *row, const fota_attempt_t *a,
-                    const char *not_recorded)
+bool slot_verdict_committed(slot_t *s, slot_row_t *row, const fota_attempt_t *a,
+                            const char *not_recorded)
 {
     if (s->recording != row)
         return false;
@@ -128,6 +119,5 @@ bool slot_committed(slot_t *s, slot_row_t *row, const fota_attempt_t *a,
         s->view.show = show;
         fota_copy(s->view.result, sizeof s->view.result, res);
     }
-    s->line->host->changed(s->line->host->ctx, s);
     return true;
 }
