@@ -21,7 +21,7 @@
  * - Reboots: the machine keeps reading until the station reports port_gone()
  *   (a module may still print END,505 before its reboot: Quectel EG06xK&Ex120K&EM060K
  *   Series DFOTA Application Note, §3) and sends nothing to a USB module after END
- *   before port_back(). It does not emit CLOSE_PORT.
+ *   before port_back().
  * - IDENTIFIED: the attempt already holds imei, model, family, from/to version,
  *   method and package names; the verdict (unknown model, no package, config) is
  *   only applied after proceed(GO), so the station may SKIP first (rework).
@@ -49,7 +49,6 @@
 typedef enum {
     FOTA_ACT_SEND,          /* write data[0..len) to the port (command line or data block) */
     FOTA_ACT_SET_FLOW,      /* host port: RTS/CTS on (flag=1) or off (flag=0) */
-    FOTA_ACT_CLOSE_PORT,    /* module is about to reboot: close the descriptor, wait for the slot */
     FOTA_ACT_IDENTIFIED,    /* model/imei/revision known (attempt filled): station decides via
                                fota_machine_proceed() — rework lookup, queueing for limits */
     FOTA_ACT_TRANSFER_BEGIN,/* wants to stream a package over the AT port (max_transfers):

@@ -110,7 +110,7 @@ static const char *const steps[] = {
     "  FROM attempts GROUP BY station;",
 
     /* 1 -> 2: yield per hub, as the station's file has it (schema 7): the
-     * slot's hub by the same rule (reports/slot_hub.h), per slot and per hub
+     * slot's hub by the same rule (core/slot_hub.h), per slot and per hub
      * by station and batch (a slot's name means something on its own station
      * only); package_sha256 NULL when no package had local bytes to hash. */
     "UPDATE attempts SET package_sha256 = NULL WHERE btrim(package_sha256, '-,') = '';"

@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "iso_time.h"
+#include "wall_clock.h"
 #include "store_kind.h"
 #include "store_schema.h"
 #include "text_escape.h"

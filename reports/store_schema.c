@@ -203,7 +203,7 @@ static const char *const steps[] = {
      * - package_sha256 is NULL when no package had local bytes to hash (URL
      *   packages without a job sha256); rows written as "-" say so now too.
      * - attempts_hub: every attempts column plus the slot's hub (the rule of
-     *   reports/slot_hub.h); slot_summary and hub_summary: yield per slot and
+     *   core/slot_hub.h); slot_summary and hub_summary: yield per slot and
      *   per hub by batch, PASS / (PASS + FAIL + INTERRUPTED) per attempt as
      *   the dashboard and the report count it. */
     "CREATE TABLE runs ("
@@ -231,7 +231,7 @@ static const char *const steps[] = {
      * NULL, and their duration_ms (queue included) stays as it was written. */
     "ALTER TABLE attempts ADD COLUMN queued_ms INTEGER;",
 
-    /* 8 -> 9: the slot's hub by the one rule (reports/slot_hub.h): a name from
+    /* 8 -> 9: the slot's hub by the one rule (core/slot_hub.h): a name from
      * before slots were grouped ("…-usb-0:4.5:1.2") has no hub, no longer a
      * bogus one-port hub of its own. Views only: no row changes. */
     "DROP VIEW IF EXISTS hub_summary; DROP VIEW IF EXISTS slot_summary;"

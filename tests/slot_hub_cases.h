@@ -1,4 +1,4 @@
-/* The one slot -> hub rule (reports/slot_hub.h) as a table, shared by every test
+/* The one slot -> hub rule (core/slot_hub.h) as a table, shared by every test
  * that holds a user of the rule to it: the C function and both SQL views
  * (tests/store/test_store_hub.c; tests/central/central_it.py reads this file for
  * PostgreSQL) and the line's limits (tests/station/test_limits.c).

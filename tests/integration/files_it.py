@@ -29,7 +29,7 @@ def noop_job(c, name="files"):
 
 
 def safe_name(slot):
-    """The slot as it appears in a transcript's file name (station/translog.c)."""
+    """The slot as it appears in a transcript's file name (station/io/translog.c)."""
     return "".join(ch if ch.isalnum() and ch.isascii() or (ch in ".-" and i > 0) else "_"
                    for i, ch in enumerate(slot))
 

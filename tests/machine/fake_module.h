@@ -46,7 +46,7 @@ typedef struct {
     size_t nwrites;            /* data SENDs */
     size_t min_write_seen;
     size_t acks_fed;
-    int n_identified, n_grants, n_transfer_begin, n_transfer_end, n_close, n_finish, n_progress;
+    int n_identified, n_grants, n_transfer_begin, n_transfer_end, n_finish, n_progress;
     int flow;                  /* last SET_FLOW flag, -1 none */
     int last_percent;
     fota_phase_t last_phase;

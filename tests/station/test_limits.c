@@ -17,7 +17,7 @@ static void limits_use_the_one_hub_rule(void **state)
     (void)state;
     for (size_t i = 0; i < SLOT_HUB_N_CASES; i++) {
         char k[128] = "x";
-        fota_hub_key(slot_hub_cases[i][0], k, sizeof k);
+        fota_slot_hub(slot_hub_cases[i][0], k, sizeof k);
         const char *want = slot_hub_cases[i][1] ? slot_hub_cases[i][1] : "";
         if (strcmp(k, want) != 0)
             fail_msg("%s: hub [%s], want [%s]", slot_hub_cases[i][0], k, want);
@@ -35,7 +35,7 @@ static void slots_without_hub_are_not_per_hub_limited(void **state)
     const char *slots[] = {"ttyS0", "ttyS1", "hub3-port07", "hub3-port08"};
     for (size_t i = 0; i < 4; i++) {
         char hub[128];
-        fota_hub_key(slots[i], hub, sizeof hub);
+        fota_slot_hub(slots[i], hub, sizeof hub);
         const char *why = fota_sched_blocked(&s, hub);
         if (why)
             fail_msg("%s blocked by %s", slots[i], why);
@@ -46,9 +46,9 @@ static void slots_without_hub_are_not_per_hub_limited(void **state)
     assert_null(fota_sched_blocked(&s, ""));
     /* slots of one real hub still count against it */
     char hub[128];
-    fota_hub_key(SH_USB "1.4.2", hub, sizeof hub);
+    fota_slot_hub(SH_USB "1.4.2", hub, sizeof hub);
     fota_sched_start(&s, hub);
-    fota_hub_key(SH_USB "1.4.3", hub, sizeof hub);
+    fota_slot_hub(SH_USB "1.4.3", hub, sizeof hub);
     assert_string_equal(fota_sched_blocked(&s, hub), "max_parallel");
     fota_sched_done(&s, "");
     assert_string_equal(fota_sched_blocked(&s, hub), "max_per_hub");

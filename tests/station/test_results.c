@@ -1,4 +1,4 @@
-/* The results queue (station/results.c) as the line notices it: a slow disk does not
+/* The results queue (station/svc/results.c) as the line notices it: a slow disk does not
  * hold the loop that serves every port, yet a verdict is reported committed only once
  * its row is in the file; the rework read answers while a commit waits for the disk;
  * stopping while a commit is under way loses nothing and frees everything.

@@ -7,7 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "station_int.h"
+#include "slot_rules.h"
 
 #define HUB1 "pci-0000:00:14.0-usb-0:1.1.1"
 #define HUB2 "pci-0000:00:14.0-usb-0:1.1.2"
@@ -15,33 +15,31 @@
 #define BLANK "000000000000000"
 
 typedef struct {
-    station_t st;
+    slot_line_t line;
     slot_t s[3];
     slot_t *v[3];
+    slot_attempt_t a[3];
 } line_t;
-
-/* A stand-in for a running machine: the judgement only asks whether one runs. */
-static int machine_dummy;
 
 static void line_init(line_t *l, const char *a, const char *b, const char *c)
 {
     memset(l, 0, sizeof *l);
     const char *names[3] = {a, b, c};
     for (int i = 0; i < 3; i++) {
-        l->s[i].st = &l->st;
+        l->s[i].line = &l->line;
         strcpy(l->s[i].name, names[i]);
         l->v[i] = &l->s[i];
     }
-    l->st.slots = l->v;
-    l->st.n_slots = 3;
+    l->line.slots = l->v;
+    l->line.n_slots = 3;
 }
 
 /* Slot i runs an attempt on a module with this IMEI (held: identified and kept). */
 static void running(line_t *l, int i, const char *imei, bool held)
 {
-    l->s[i].m = (fota_machine_t *)&machine_dummy;
-    strcpy(l->s[i].imei, imei);
-    l->s[i].imei_held = held;
+    l->s[i].a = &l->a[i];
+    strcpy(l->s[i].view.imei, imei);
+    l->a[i].imei_held = held;
 }
 
 static void two_hub_ports_are_two_modules(void **state)
@@ -50,14 +48,14 @@ static void two_hub_ports_are_two_modules(void **state)
     line_t l;
     line_init(&l, HUB1, HUB2, "m11-if3");
     running(&l, 0, CLONE, true);
-    slot_t *other;
+    const slot_t *other;
     char why[320];
-    assert_int_equal(slot_imei_judge(&l.s[1], CLONE, &other, why, sizeof why), SLOT_IMEI_REFUSED);
+    assert_int_equal(slot_rules_imei(&l.s[1], CLONE, &other, why, sizeof why), SLOT_IMEI_REFUSED);
     assert_ptr_equal(other, &l.s[0]);
     assert_non_null(strstr(why, "also on slot " HUB1));
     assert_non_null(strstr(why, "cloned"));
     /* a link whose name hides the hub could be the same module's other port */
-    assert_int_equal(slot_imei_judge(&l.s[2], CLONE, &other, why, sizeof why),
+    assert_int_equal(slot_rules_imei(&l.s[2], CLONE, &other, why, sizeof why),
                      SLOT_IMEI_OTHER_PORT);
     assert_ptr_equal(other, &l.s[0]);
 }
@@ -68,18 +66,18 @@ static void first_identified_clone_wins(void **state)
     line_t l;
     line_init(&l, HUB1, HUB2, "pci-0000:00:14.0-usb-0:1.1.3");
     running(&l, 0, CLONE, false); /* probed, not identified yet */
-    slot_t *other;
+    const slot_t *other;
     char why[320];
-    assert_int_equal(slot_imei_judge(&l.s[1], CLONE, &other, why, sizeof why), SLOT_IMEI_NEW);
+    assert_int_equal(slot_rules_imei(&l.s[1], CLONE, &other, why, sizeof why), SLOT_IMEI_NEW);
     assert_string_equal(why, "");
     /* a finished module still plugged in holds its IMEI too */
-    l.s[2].state = SLOT_DONE;
+    l.s[2].stage = SLOT_DONE;
     l.s[2].present = true;
-    strcpy(l.s[2].last_imei, CLONE);
-    assert_int_equal(slot_imei_judge(&l.s[1], CLONE, &other, why, sizeof why), SLOT_IMEI_REFUSED);
+    strcpy(l.s[2].last.imei, CLONE);
+    assert_int_equal(slot_rules_imei(&l.s[1], CLONE, &other, why, sizeof why), SLOT_IMEI_REFUSED);
     assert_ptr_equal(other, &l.s[2]);
     l.s[2].present = false; /* pulled: no longer */
-    assert_int_equal(slot_imei_judge(&l.s[1], CLONE, &other, why, sizeof why), SLOT_IMEI_NEW);
+    assert_int_equal(slot_rules_imei(&l.s[1], CLONE, &other, why, sizeof why), SLOT_IMEI_NEW);
 }
 
 static void blank_and_invalid_are_refused_alone(void **state)
@@ -87,23 +85,23 @@ static void blank_and_invalid_are_refused_alone(void **state)
     (void)state;
     line_t l;
     line_init(&l, HUB1, HUB2, "m11-if3");
-    slot_t *other;
+    const slot_t *other;
     char why[320];
-    assert_int_equal(slot_imei_judge(&l.s[0], BLANK, &other, why, sizeof why), SLOT_IMEI_REFUSED);
+    assert_int_equal(slot_rules_imei(&l.s[0], BLANK, &other, why, sizeof why), SLOT_IMEI_REFUSED);
     assert_null(other);
     assert_non_null(strstr(why, "blank"));
-    assert_int_equal(slot_imei_judge(&l.s[0], "490154203237519", &other, why, sizeof why),
+    assert_int_equal(slot_rules_imei(&l.s[0], "490154203237519", &other, why, sizeof why),
                      SLOT_IMEI_REFUSED);
     assert_non_null(strstr(why, "check digit"));
     /* another hub port's blank module is another module: refused for its zeros */
     running(&l, 1, BLANK, false);
-    assert_int_equal(slot_imei_judge(&l.s[0], BLANK, &other, why, sizeof why), SLOT_IMEI_REFUSED);
+    assert_int_equal(slot_rules_imei(&l.s[0], BLANK, &other, why, sizeof why), SLOT_IMEI_REFUSED);
     assert_null(other);
     /* where names hide the hub, the same zeros on a plain link are its other port */
-    assert_int_equal(slot_imei_judge(&l.s[2], BLANK, &other, why, sizeof why),
+    assert_int_equal(slot_rules_imei(&l.s[2], BLANK, &other, why, sizeof why),
                      SLOT_IMEI_OTHER_PORT);
     /* no IMEI read yet: identification decides */
-    assert_int_equal(slot_imei_judge(&l.s[0], "", &other, why, sizeof why), SLOT_IMEI_NEW);
+    assert_int_equal(slot_rules_imei(&l.s[0], "", &other, why, sizeof why), SLOT_IMEI_NEW);
 }
 
 int main(void)

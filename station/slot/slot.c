@@ -1,0 +1,303 @@
+/* The slot's frame: the stage table, the one outcome switch (slot_next), the one
+ * place the stage is written (slot_enter), and the inputs that reach the current
+ * stage through its table entry. A stage reports an outcome and never starts
+ * another stage; the owner acts (schedule, exit checks, the timer) once the input
+ * returns, so nothing here re-enters. */
+#include "slot.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sched.h"
+#include "util.h"
+
+static const slot_stage_ops_t *const stages[SLOT__COUNT] = {
+    [SLOT_EMPTY] = &slot_stage_empty,       [SLOT_SETTLE] = &slot_stage_settle,
+    [SLOT_CHOOSE] = &slot_stage_choose,     [SLOT_IDENTIFY] = &slot_stage_identify,
+    [SLOT_ATTEMPT] = &slot_stage_attempt,   [SLOT_REBOOT] = &slot_stage_reboot,
+    [SLOT_RETRY] = &slot_stage_retry,       [SLOT_DONE] = &slot_stage_done,
+    [SLOT_IGNORED] = &slot_stage_ignored,   [SLOT_ALIAS] = &slot_stage_alias,
+};
+
+const char *slot_stage_name(slot_stage_t st)
+{
+    return st < SLOT__COUNT ? stages[st]->name : "?";
+}
+
+int64_t slot_now(const slot_t *s)
+{
+    const slot_host_t *h = s->line->host;
+    return h->now(h->ctx);
+}
+
+void slot_logf(slot_t *s, const char *fmt, ...)
+{
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    s->line->host->log(s->line->host->ctx, line);
+}
+
+void slot_if_close(slot_t *s, size_t i)
+{
+    if (!s->ifs[i].open)
+        return;
+    s->ifs[i].open = false;
+    s->line->host->port_close(s->line->host->ctx, s, i);
+}
+
+/* The only write of s->stage: every stage starts with its own context cleared and
+ * no deadline of its own. */
+static void slot_enter(slot_t *s, slot_stage_t next)
+{
+    s->stage = next;
+    s->deadline = INT64_MAX;
+    memset(&s->ctx, 0, sizeof s->ctx);
+}
+
+/* The one switch: which stage an outcome leads to. */
+void slot_next(slot_t *s, slot_outcome_t out)
+{
+    while (out != SLOT_OUT_NONE) {
+        slot_stage_t next = s->stage;
+        switch (out) {
+        case SLOT_OUT_NONE: break;
+        case SLOT_OUT_APPEARED: next = SLOT_SETTLE; break;
+        case SLOT_OUT_EMPTIED: next = SLOT_EMPTY; break;
+        case SLOT_OUT_SETTLED: next = SLOT_CHOOSE; break;
+        case SLOT_OUT_CHOSEN: next = SLOT_IDENTIFY; break;
+        case SLOT_OUT_NOT_MODULE: next = SLOT_IGNORED; break;
+        case SLOT_OUT_NEW_MODULE: next = SLOT_ATTEMPT; break;
+        case SLOT_OUT_SAME_MODULE: next = SLOT_DONE; break;
+        case SLOT_OUT_OTHER_PORT: next = SLOT_ALIAS; break;
+        case SLOT_OUT_NOT_STARTED: next = SLOT_IGNORED; break;
+        case SLOT_OUT_PORT_LOST: next = s->a ? SLOT_REBOOT : SLOT_RETRY; break;
+        case SLOT_OUT_LINK_CHANGED: next = SLOT_REBOOT; break;
+        case SLOT_OUT_PORT_BACK: next = SLOT_ATTEMPT; break;
+        case SLOT_OUT_RETRY_DUE: next = SLOT_SETTLE; break;
+        case SLOT_OUT_FINISHED: next = SLOT_DONE; break;
+        case SLOT_OUT_SWAPPED: next = SLOT_RETRY; break;
+        case SLOT_OUT_ABORTED: next = SLOT_EMPTY; break;
+        }
+        slot_enter(s, next);
+        out = stages[next]->enter(s, out);
+    }
+    s->line->host->changed(s->line->host->ctx, s);
+}
+
+void slot_init(slot_t *s, slot_line_t *line, const char *name)
+{
+    memset(s, 0, sizeof *s);
+    s->line = line;
+    fota_copy(s->name, sizeof s->name, name);
+    fota_slot_hub(name, s->hub, sizeof s->hub);
+    s->view.percent = -1;
+    s->view.show = SLOT_SHOW_EMPTY;
+    s->at = s->last_at_num = -1;
+    slot_enter(s, SLOT_EMPTY);
+}
+
+int64_t slot_deadline(const slot_t *s)
+{
+    int64_t d = s->deadline;
+    if (s->a) {
+        uint64_t m = fota_machine_deadline(s->a->m);
+        if (m != UINT64_MAX && (int64_t)m < d)
+            d = (int64_t)m;
+    }
+    return d;
+}
+
+bool slot_busy(const slot_t *s)
+{
+    return stages[s->stage]->busy || s->a != NULL || (s->stage == SLOT_RETRY && s->present);
+}
+
+bool slot_wants_module(const slot_t *s)
+{
+    return s->a || s->recording || s->stage == SLOT_SETTLE || s->stage == SLOT_CHOOSE ||
+           s->stage == SLOT_IDENTIFY;
+}
+
+void slot_timer(slot_t *s)
+{
+    int64_t now = slot_now(s);
+    if (s->a && fota_machine_deadline(s->a->m) <= (uint64_t)now) {
+        fota_machine_tick(s->a->m, (uint64_t)now);
+        slot_next(s, slot_attempt_pump(s));
+    }
+    if (s->deadline <= now && stages[s->stage]->timeout) {
+        s->deadline = INT64_MAX;
+        slot_next(s, stages[s->stage]->timeout(s));
+    }
+}
+
+void slot_port_data(slot_t *s, size_t i, const uint8_t *d, size_t n)
+{
+    if (i < s->n_ifs && s->ifs[i].open && stages[s->stage]->data)
+        slot_next(s, stages[s->stage]->data(s, i, d, n));
+}
+
+void slot_port_drained(slot_t *s, size_t i)
+{
+    if (i < s->n_ifs && s->ifs[i].open && stages[s->stage]->drained)
+        slot_next(s, stages[s->stage]->drained(s, i));
+}
+
+/* The host's port went away (EOF, EIO, hang-up): closed here, then the stage hears. */
+void slot_port_gone(slot_t *s, size_t i)
+{
+    if (i >= s->n_ifs || !s->ifs[i].open)
+        return;
+    slot_if_close(s, i);
+    if (stages[s->stage]->gone)
+        slot_next(s, stages[s->stage]->gone(s, i));
+}
+
+void slot_abort(slot_t *s, const char *reason)
+{
+    if (stages[s->stage]->abort)
+        slot_next(s, stages[s->stage]->abort(s, reason));
+}
+
+void slot_mm_answer(slot_t *s)
+{
+    if (stages[s->stage]->mm_answer)
+        slot_next(s, stages[s->stage]->mm_answer(s));
+}
+
+/* ---- the line's decisions on a running attempt (slot_attempt.c) --------------- */
+
+void slot_grant(slot_t *s)
+{
+    if (s->a)
+        slot_next(s, slot_attempt_grant(s));
+}
+
+void slot_grant_token(slot_t *s)
+{
+    if (s->a)
+        slot_next(s, slot_attempt_grant_token(s));
+}
+
+void slot_rework_ready(slot_t *s)
+{
+    if (s->a)
+        slot_next(s, slot_attempt_rework_ready(s));
+}
+
+void slot_row_named(slot_t *s, slot_row_t *row)
+{
+    if (s->a)
+        slot_attempt_row_named(s, row);
+}
+
+bool slot_queued(const slot_t *s)
+{
+    return s->a && s->a->queued;
+}
+
+bool slot_wants_token(const slot_t *s)
+{
+    return s->a && s->a->wants_token && !s->a->has_token;
+}
+
+void slot_queue_reason(slot_t *s, const char *why)
+{
+    if (s->a)
+        s->a->queue_reason = why;
+}
+
+/* ---- the database's answers (slot_verdict.c) ----------------------------------- */
+
+bool slot_row_id(slot_t *s, slot_row_t *row, int64_t id)
+{
+    if (s->a && s->a->row == row) {
+        s->a->id = id;
+        return true;
+    }
+    return s->recording == row;
+}
+
+bool slot_committed(slot_t *s, slot_row_t *row, const fota_attempt_t *a,
+                    const char *not_recorded)
+{
+    if (!slot_verdict_committed(s, row, a, not_recorded))
+        return false;
+    s->line->host->changed(s->line->host->ctx, s);
+    return true;
+}
+
+/* A link of this slot appeared, changed or went away: the interface list, then the
+ * AT port's own link to the stage that runs on it, any other change to a slot at
+ * rest (a module appears, or the last link went away). */
+static slot_if_t *slot_if_find(slot_t *s, const char *link_name, bool create)
+{
+    for (size_t i = 0; i < s->n_ifs; i++)
+        if (strcmp(s->ifs[i].link_name, link_name) == 0)
+            return &s->ifs[i];
+    if (!create || s->n_ifs == SLOT_MAX_IFS)
+        return NULL;
+    slot_if_t *f = &s->ifs[s->n_ifs++];
+    memset(f, 0, sizeof *f);
+    fota_copy(f->link_name, sizeof f->link_name, link_name);
+    return f;
+}
+
+void slot_link(slot_t *s, const char *link_name, int num, const char *tty, const slot_usb_t *id)
+{
+    slot_if_t *f = slot_if_find(s, link_name, tty != NULL);
+    if (!f) {
+        if (tty)
+            slot_logf(s, "%s: more than %d ports on one module; %s ignored", s->name,
+                      SLOT_MAX_IFS, link_name);
+        return;
+    }
+    size_t i = (size_t)(f - s->ifs);
+    f->present = tty != NULL;
+    if (tty) {
+        fota_copy(f->tty, sizeof f->tty, tty);
+        f->num = num;
+        f->id = id ? *id : (slot_usb_t){0};
+    }
+    bool present = false;
+    for (size_t k = 0; k < s->n_ifs; k++)
+        present |= s->ifs[k].present;
+    s->present = present;
+    const slot_stage_ops_t *ops = stages[s->stage];
+    if (s->at >= 0 && i == (size_t)s->at && ops->at_link) {
+        slot_next(s, ops->at_link(s, tty != NULL));
+        return;
+    }
+    if (ops->runs)
+        return; /* an attempt runs on the AT port: the other interfaces are never touched */
+    if (!tty) {
+        slot_if_close(s, i); /* a candidate went away while the AT port was being chosen */
+        if (!s->present)
+            slot_next(s, SLOT_OUT_EMPTIED);
+        return;
+    }
+    if (s->line->stopping)
+        return;
+    if (s->line->draining) { /* --expect reached: nothing new starts */
+        if (s->stage != SLOT_DONE)
+            slot_next(s, SLOT_OUT_EMPTIED);
+        return;
+    }
+    slot_next(s, SLOT_OUT_APPEARED); /* a new or changed interface: the module (re)appears */
+}
+
+void slot_free(slot_t *s)
+{
+    for (size_t i = 0; i < s->n_ifs; i++)
+        slot_if_close(s, i);
+    if (s->a) {
+        fota_machine_free(s->a->m);
+        free(s->a);
+        s->a = NULL;
+    }
+}
