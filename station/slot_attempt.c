@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "action.h"
 #include "fd_budget.h"
+#include "log_line.h"
 #include "rework_decide.h"
 #include "station_int.h"
 #include "translog.h"
@@ -381,7 +383,6 @@ void slot_committed(void *ctx, fota_results_attempt_t *h, const fota_attempt_t *
     }
     char res[sizeof s->result];
     fota_dash_state_t dash = FOTA_DASH_PASS;
-    const char *cls = fota_error_class_name(a->error_class);
     switch (a->result) {
     case FOTA_RESULT_PASS:
         st->pass++;
@@ -390,8 +391,9 @@ void slot_committed(void *ctx, fota_results_attempt_t *h, const fota_attempt_t *
     case FOTA_RESULT_FAIL:
         st->fail++;
         dash = FOTA_DASH_FAIL;
-        snprintf(res, sizeof res, "%s/%d %s", cls && *cls ? cls : "?", a->error_code,
-                 a->error_text);
+        fota_action_fail_text(res, sizeof res, fota_action_for(&st->profiles, a->family,
+                                                               a->error_class, a->error_code),
+                              a->error_class, a->error_code, a->error_text);
         break;
     case FOTA_RESULT_SKIP:
         st->skip++;
@@ -416,14 +418,18 @@ void slot_committed(void *ctx, fota_results_attempt_t *h, const fota_attempt_t *
             fota_copy(s->result, sizeof s->result, res);
         }
     }
-    if (a->result == FOTA_RESULT_PASS)
-        station_log(st, "%s: PASS %s %s -> %s%s", s->name, a->imei, a->from_version,
-                    a->final_version, a->noop ? " (already at target)" : "");
-    else
-        station_log(st, "%s: %s %s %s: %s", s->name, fota_result_name(a->result), a->imei,
-                    a->from_version, res);
-    if (fota_sched_result(&st->sched, a->result, a->error_class, a->error_code)) {
-        fota_sched_pause_reason(&st->sched, st->banner, sizeof st->banner);
+    char verdict[sizeof res + 256];
+    fota_log_verdict(verdict, sizeof verdict, a, res);
+    station_log(st, "%s: %s", s->name, verdict);
+    bool paused = fota_sched_result(&st->sched, a->result, a->error_class, a->error_code);
+    if (a->result == FOTA_RESULT_FAIL) /* what the streak's failures share */
+        fota_pause_note_add(&st->pause_note, st->sched.streak_n, a->package_names,
+                            fota_dash_short_label(s->hub), a->model);
+    if (paused) {
+        fota_pause_banner(st->banner, sizeof st->banner, &st->pause_note, st->sched.streak_n,
+                          a->error_class, a->error_code,
+                          fota_action_for(&st->profiles, a->family, a->error_class,
+                                          a->error_code));
         station_log(st, "%s", st->banner);
     }
     slot_mm_sync(s); /* its result is in: ModemManager may have the module back */

@@ -15,6 +15,7 @@
 #include "fota_machine.h"
 #include "line_limits.h"
 #include "mm_inhibit.h"
+#include "pause_note.h"
 #include "port.h"
 #include "query.h"
 #include "results.h"
@@ -165,7 +166,8 @@ struct station {
     unsigned ports_unopened; /* ttys that could not be opened (permission, not a tty) */
     bool paused_logged;
     bool quit_asked;         /* q pressed once with modules in flight */
-    char banner[256];
+    fota_pause_note_t pause_note; /* what the FAILs of the current streak share */
+    char banner[512];
     /* descriptors (station_fds.c) */
     unsigned fd_modules;     /* modules the descriptor limit holds, as said at start */
     bool fd_over_said;       /* "more modules than descriptors" said once */
