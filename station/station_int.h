@@ -11,6 +11,7 @@
 #include "central_link.h"
 #include "central_rework.h"
 #include "cli.h"
+#include "dash_keys.h"
 #include "dashboard.h"
 #include "fota_machine.h"
 #include "line_limits.h"
@@ -165,7 +166,8 @@ struct station {
     unsigned not_recorded;   /* verdicts the database never took: exit 3 */
     unsigned ports_unopened; /* ttys that could not be opened (permission, not a tty) */
     bool paused_logged;
-    bool quit_asked;         /* q pressed once with modules in flight */
+    fota_keys_t keys;        /* the quit question and the legend (dash_keys.c) */
+    unsigned stopped_in_flight; /* modules in flight when the stop began */
     fota_pause_note_t pause_note; /* what the FAILs of the current streak share */
     char banner[512];
     /* descriptors (station_fds.c) */
@@ -185,6 +187,7 @@ int64_t station_now(const station_t *st);
 int64_t station_wall(const station_t *st);
 void station_schedule(station_t *st);
 void station_check_exit(station_t *st);
+unsigned station_in_flight(const station_t *st); /* slots whose attempt runs */
 /* The slot of a hub port; made (with no link) when create and not there yet. */
 slot_t *station_slot(station_t *st, const char *name, bool create);
 
