@@ -12,8 +12,8 @@ static const struct {
     const char *legend;
 } keys[] = {
     {"aA", FOTA_KEY_ACK, "  a      acknowledge a pause: new modules start again (SIGUSR1 too)"},
-    {"qQ\x03", FOTA_KEY_QUIT, "  q, ^C  quit: with modules in flight it asks; the same key again"},
-    {"", FOTA_KEY_NONE, "          within 5 s stops them (SIGTERM stops without asking)"},
+    {"qQ\x03", FOTA_KEY_QUIT, "  q, ^C  quit: with modules in flight it asks first; q or ^C"},
+    {"", FOTA_KEY_NONE, "          again within 5 s stops (SIGTERM stops without asking)"},
     {"?hH", FOTA_KEY_LEGEND, "  ?, h   this list"},
 };
 
@@ -102,12 +102,12 @@ void fota_keys_abort_note(char *buf, size_t cap, unsigned n)
         return;
     }
     snprintf(buf, cap,
-             "%u module%s in flight recorded INTERRUPTED. Modules already flashing keep "
+             "%u module%s in flight %s recorded INTERRUPTED. Modules already flashing keep "
              "flashing on their own: keep them powered and plugged in until they have rebooted, "
              "so that they finish here (one unplugged resumes its update only when it is next "
              "powered, wherever that is). Modules still "
              "receiving their package from the station keep their old firmware. The next run "
              "takes each module as it finds it: one back on the new firmware is recorded PASS "
              "(already at target), one still on its old firmware is upgraded again.",
-             n, n == 1 ? "" : "s");
+             n, n == 1 ? "" : "s", n == 1 ? "is" : "are");
 }

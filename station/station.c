@@ -252,8 +252,10 @@ static void station_stop(station_t *st, const char *why)
     st->stopped_in_flight = station_in_flight(st);
     char note[768];
     fota_keys_abort_note(note, sizeof note, st->stopped_in_flight);
-    station_log(st, "%s: stopping, running attempts are recorded as INTERRUPTED%s%s", why,
-                *note ? ". " : "", note);
+    if (*note)
+        station_log(st, "%s: stopping; %s", why, note);
+    else
+        station_log(st, "%s: stopping, running attempts are recorded as INTERRUPTED", why);
     for (size_t i = 0; i < st->n_slots; i++)
         slot_abort(st->slots[i], why);
     station_check_exit(st);

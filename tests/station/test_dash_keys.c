@@ -134,7 +134,7 @@ static void abort_note_says_what_happens_next(void **state)
     assert_string_equal(b, "");
     fota_keys_abort_note(b, sizeof b, 3);
     print_message("%s\n", b);
-    assert_non_null(strstr(b, "3 modules in flight recorded INTERRUPTED"));
+    assert_non_null(strstr(b, "3 modules in flight are recorded INTERRUPTED"));
     assert_non_null(strstr(b, "keep flashing"));
     assert_non_null(strstr(b, "powered and plugged in"));
     assert_non_null(strstr(b, "recorded PASS (already at target)"));
