@@ -328,7 +328,8 @@ static void key_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
             break;
         default: break; /* the question and the legend are drawn by view.c */
         }
-        view_redraw(st); /* the answer at once, not at the next tick */
+        if (!st->stopped)
+            view_redraw(st); /* the answer at once, not at the next tick */
     }
 }
 
