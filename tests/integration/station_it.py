@@ -691,6 +691,9 @@ def case_pause_and_limits(c):
         log.seek(0)
         text = log.read()
     check("PAUSED: 2 FAILs package/504" in text, f"pause explained:\n{text}")
+    # what the failures share (the package, hub 1.1) and the action, not "check the line"
+    check("all with package a06-a07.zip, all on hub 1.1" in text and
+          ": stop the line: package; press a" in text, f"what they share:\n{text}")
     time.sleep(2)
     st.send_signal(signal.SIGUSR1)
     end = time.time() + 40
