@@ -80,6 +80,9 @@ void fota_profile_free(fota_profile_t *p)
             free(p->tables[t].v[i].meaning);
         free(p->tables[t].v);
     }
+    for (size_t i = 0; i < p->n_actions; i++)
+        free(p->actions[i].words);
+    free(p->actions);
     free(p);
 }
 

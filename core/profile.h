@@ -130,6 +130,16 @@ typedef struct {
     int retries;         /* asks again per identification command (0..20) */
 } fota_ident_retry_t;
 
+/* What the operator does with a module that FAILs with this class (and code):
+ * the profile's `actions:` (docs/profiles.md). The station falls back on its
+ * built-in action per class (station/action.c) when no rule matches. */
+#define FOTA_ACTION_MAX_CHARS 24 /* fits the result column of an 80-column dashboard */
+typedef struct {
+    fota_error_class_t cls;
+    int lo, hi;            /* codes, inclusive; lo > hi: every code of the class */
+    char *words;           /* "rework bin", "stop the line: package" */
+} fota_action_rule_t;
+
 typedef struct {
     char *family;            /* "RG50xQ" */
     char *source;            /* file the profile came from (for messages) */
@@ -163,6 +173,8 @@ typedef struct {
     fota_error_table_t tables[FOTA_TABLE__COUNT];
     fota_timeouts_t timeouts;
     fota_quiet_t quiet;
+    fota_action_rule_t *actions; /* `actions:`, in file order; none when absent */
+    size_t n_actions;
 } fota_profile_t;
 
 typedef struct {
@@ -232,6 +244,10 @@ int fota_profile_usb_at_interface(const fota_profile_t *p, uint16_t pid);
 /* Length of `entry` when it prefixes `model` (maker prefix stripped) at a word
  * boundary, else 0. Used by model matching here and in jobs. */
 size_t fota_profile_model_fit(const char *entry, const char *model);
+
+/* The profile's action for a FAIL of class cls with code: a rule naming the code
+ * wins over the class's rule without codes; NULL when none matches (p NULL too). */
+const char *fota_profile_action(const fota_profile_t *p, fota_error_class_t cls, int code);
 
 /* Code → entry in a table, or NULL when the table does not list it. */
 const fota_error_entry_t *fota_profile_lookup_error(const fota_profile_t *p, fota_table_id_t t,

@@ -221,7 +221,7 @@ static int read_progress(fota_yaml_t *y, yaml_node_t *root, fota_yaml_field_t *p
 static int read_profile(fota_yaml_t *y, fota_profile_t *p)
 {
     enum { FAMILY, MODELS, USB, IDENT, URC, RETRIES, PHASES, PATTERNS, METHODS, TIMEOUTS,
-           ERRORS, QUIET, REFUSALS, NF };
+           ERRORS, QUIET, REFUSALS, ACTIONS, NF };
     fota_yaml_field_t f[NF] = {
         [FAMILY] = {"family", true, 0, 0},       [MODELS] = {"models", true, 0, 0},
         [USB] = {"usb", false, 0, 0},            [IDENT] = {"identify", true, 0, 0},
@@ -229,7 +229,7 @@ static int read_profile(fota_yaml_t *y, fota_profile_t *p)
         [PHASES] = {"phase_names", false, 0, 0}, [PATTERNS] = {"text_patterns", false, 0, 0},
         [METHODS] = {"methods", true, 0, 0},     [TIMEOUTS] = {"timeouts", true, 0, 0},
         [ERRORS] = {"errors", true, 0, 0},       [QUIET] = {"quiet", false, 0, 0},
-        [REFUSALS] = {"boot_refusals", false, 0, 0},
+        [REFUSALS] = {"boot_refusals", false, 0, 0}, [ACTIONS] = {"actions", false, 0, 0},
     };
     yaml_node_t *root = fota_yaml_root(y);
     int rc = fota_yaml_map(y, root, f, NF, "profile");
@@ -258,6 +258,8 @@ static int read_profile(fota_yaml_t *y, fota_profile_t *p)
     fota_yaml_stop(&rc, read_timeouts(y, f[TIMEOUTS].node, p));
     fota_yaml_stop(&rc, read_quiet(y, f[QUIET].node, p));
     fota_yaml_stop(&rc, fota_profile_read_errors(y, f[ERRORS].node, p));
+    if (f[ACTIONS].node)
+        fota_yaml_stop(&rc, fota_profile_read_actions(y, f[ACTIONS].node, p));
     return rc;
 }
 

@@ -104,11 +104,11 @@ int fota_profile_read_text_patterns(fota_yaml_t *y, yaml_node_t *n, fota_profile
 }
 
 /* "520" or "520-530" (inclusive range, as the Quectel notes print 520–530). */
-static int read_code(fota_yaml_t *y, yaml_node_t *n, int *lo, int *hi)
+int fota_yaml_code_range(fota_yaml_t *y, yaml_node_t *n, const char *what, int *lo, int *hi)
 {
     const char *s = fota_yaml_scalar(n);
     if (!s || fota_yaml_is_null(n) || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-        return fota_yaml_fail(y, n, "errors.code: expected a code or a range like 520-530");
+        return fota_yaml_fail(y, n, "%s: expected a code or a range like 520-530", what);
     char *end;
     errno = 0;
     long a = strtol(s, &end, 10), b = a;
@@ -117,11 +117,11 @@ static int read_code(fota_yaml_t *y, yaml_node_t *n, int *lo, int *hi)
         b = strtol(t, &end, 10);
     }
     if (end == s || *end != '\0' || errno == ERANGE || a < 0 || b > 99999)
-        return fota_yaml_fail(y, n, "errors.code: expected a code or a range like 520-530, "
+        return fota_yaml_fail(y, n, "%s: expected a code or a range like 520-530, "
                                     "found '%.40s'",
-                              s);
+                              what, s);
     if (b < a)
-        return fota_yaml_fail(y, n, "errors.code: range %ld-%ld ends before it starts", a, b);
+        return fota_yaml_fail(y, n, "%s: range %ld-%ld ends before it starts", what, a, b);
     *lo = (int)a;
     *hi = (int)b;
     return 0;
@@ -150,7 +150,7 @@ static int read_row(fota_yaml_t *y, yaml_node_t *n, const char *name, fota_error
     fota_yaml_field_t f[] = {{"code", true, 0, 0}, {"meaning", true, 0, 0}, {"class", true, 0, 0}};
     fota_error_entry_t *e = &t->v[i];
     int rc = fota_yaml_map(y, n, f, 3, name);
-    int code_rc = read_code(y, f[0].node, &e->lo, &e->hi);
+    int code_rc = fota_yaml_code_range(y, f[0].node, "errors.code", &e->lo, &e->hi);
     fota_yaml_stop(&rc, code_rc);
     if (code_rc) {
         e->lo = 1, e->hi = 0; /* an empty range: never "listed twice" with a later row */

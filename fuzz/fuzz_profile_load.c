@@ -2,7 +2,8 @@
  * bounds; either the object comes back with no error listed, or nothing comes back
  * and every listed error has a position, the list stays within its bound and is in
  * file order. Both loaders share core/yaml_doc.c, so one target (seeded with the
- * shipped profiles and the example job in fuzz/seeds/profile_load/) covers both
+ * shipped profiles, one with every form of `actions:`, and the example job in
+ * fuzz/seeds/profile_load/) covers both
  * without a second smoke run in ctest. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -43,6 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* Exercise the lookups on whatever loaded. */
         for (int t = 0; t < FOTA_TABLE__COUNT; t++)
             (void)fota_profile_lookup_error(p, (fota_table_id_t)t, 520);
+        for (int c = 0; c < FOTA_ERR__COUNT; c++)
+            (void)fota_profile_action(p, (fota_error_class_t)c, 510);
         fota_profile_set_t s = {&p, 1};
         (void)fota_profile_set_match_model(&s, "Quectel_RG500Q-EA");
         (void)fota_profile_set_match_usb(&s, 0x2c7c, 0x0800, 2);

@@ -215,11 +215,22 @@ void station_check_exit(station_t *st)
 static void tick_cb(uv_timer_t *t)
 {
     station_t *st = t->data;
+    if (fota_keys_expire(&st->keys, station_now(st)))
+        station_log(st, "quit not confirmed within %d s: nothing stopped, the line goes on",
+                    FOTA_QUIT_CONFIRM_MS / 1000);
     view_redraw(st);
     station_db_tick(st);
     for (size_t i = 0; i < st->n_slots; i++)
         station_host_mm_sync(station_slot_of(st->slots[i]));
     station_after(st, NULL);
+}
+
+unsigned station_in_flight(const station_t *st)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < st->n_slots; i++)
+        n += st->slots[i]->a != NULL;
+    return n;
 }
 
 static void station_stop(station_t *st, const char *why)
@@ -232,7 +243,14 @@ static void station_stop(station_t *st, const char *why)
         return;
     }
     st->line.stopping = true;
-    station_log(st, "%s: stopping, running attempts are recorded as INTERRUPTED", why);
+    st->keys.quit_until_ms = 0;
+    st->stopped_in_flight = station_in_flight(st);
+    char note[768];
+    fota_keys_abort_note(note, sizeof note, st->stopped_in_flight);
+    if (*note)
+        station_log(st, "%s: stopping; %s", why, note);
+    else
+        station_log(st, "%s: stopping, running attempts are recorded as INTERRUPTED", why);
     for (size_t i = 0; i < st->n_slots; i++) {
         slot_abort(st->slots[i], why);
         station_host_arm(station_slot_of(st->slots[i]));
@@ -292,33 +310,23 @@ static void key_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     *buf = uv_buf_init(b, sizeof b);
 }
 
-/* One key must not abort a hub's worth of upgrades: with modules in flight, q asks
- * once and the second q stops (they end INTERRUPTED). ^C stops at once, as SIGINT. */
-static void quit_key(station_t *st)
-{
-    unsigned n = 0;
-    for (size_t i = 0; i < st->n_slots; i++)
-        n += st->slots[i]->a != NULL;
-    if (n && !st->quit_asked && !st->line.stopping) {
-        st->quit_asked = true;
-        station_log(st, "q again to abort %u module%s in flight (recorded INTERRUPTED)", n,
-                    n == 1 ? "" : "s");
-        return;
-    }
-    station_stop(st, "operator quit");
-}
-
+/* The keys' rules are dash_keys.c's: q and ^C (raw mode: no SIGINT) ask while
+ * modules are in flight, the same key within 5 s stops (they end INTERRUPTED). */
 static void key_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     station_t *st = s->data;
-    for (ssize_t i = 0; i < n; i++) {
-        char c = buf->base[i];
-        if (c == 'a' || c == 'A')
-            ack(st);
-        else if (c == 'q' || c == 'Q')
-            quit_key(st);
-        else if (c == 3) /* ^C in raw mode */
-            station_stop(st, "operator quit");
+    for (ssize_t i = 0; i < n && !st->stopped; i++) {
+        switch (fota_keys_press(&st->keys, (unsigned char)buf->base[i], station_in_flight(st),
+                                station_now(st))) {
+        case FOTA_KEY_ACK: ack(st); break;
+        case FOTA_KEY_QUIT: station_stop(st, "operator quit"); break;
+        case FOTA_KEY_UNKNOWN:
+            station_log(st, "%c: not a key here; ? lists the keys", buf->base[i]);
+            break;
+        default: break; /* the question and the legend are drawn by view.c */
+        }
+        if (!st->stopped)
+            view_redraw(st); /* the answer at once, not at the next tick */
     }
 }
 

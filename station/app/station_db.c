@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "action.h"
+#include "log_line.h"
 #include "loop_lag.h"
 #include "station_int.h"
 #include "station_metrics.h"
@@ -124,18 +126,19 @@ static void row_committed(void *ctx, fota_results_attempt_t *h, const fota_attem
         case FOTA_RESULT_INTERRUPTED:
         default: st->interrupted++; break;
         }
-        if (a->result == FOTA_RESULT_PASS)
-            station_log(st, "%s: PASS %s %s -> %s%s", s->name, a->imei, a->from_version,
-                        a->final_version, a->noop ? " (already at target)" : "");
-        else
-            {
-            char res[320];
-            slot_verdict_words(a, res, sizeof res);
-            station_log(st, "%s: %s %s %s: %s", s->name, fota_result_name(a->result), a->imei,
-                        a->from_version, res);
-        }
-        if (fota_sched_result(&st->sched, a->result, a->error_class, a->error_code)) {
-            fota_sched_pause_reason(&st->sched, st->banner, sizeof st->banner);
+        char res[320], verdict[320 + 256];
+        slot_verdict_words(st->line.profiles, a, res, sizeof res);
+        fota_log_verdict(verdict, sizeof verdict, a, res);
+        station_log(st, "%s: %s", s->name, verdict);
+        bool paused = fota_sched_result(&st->sched, a->result, a->error_class, a->error_code);
+        if (a->result == FOTA_RESULT_FAIL) /* what the streak's failures share */
+            fota_pause_note_add(&st->pause_note, st->sched.streak_n, a->package_names,
+                                fota_dash_short_label(s->hub), a->model);
+        if (paused) {
+            fota_pause_banner(st->banner, sizeof st->banner, &st->pause_note, st->sched.streak_n,
+                              a->error_class, a->error_code,
+                              fota_action_for(st->line.profiles, a->family, a->error_class,
+                                              a->error_code));
             station_log(st, "%s", st->banner);
         }
     }

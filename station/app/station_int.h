@@ -13,10 +13,12 @@
 #include "central_rework.h"
 #include "cli.h"
 #include "dash.h"
+#include "dash_keys.h"
 #include "fota_machine.h"
 #include "slot.h"
 #include "sched.h"
 #include "mm_inhibit.h"
+#include "pause_note.h"
 #include "port.h"
 #include "query.h"
 #include "results.h"
@@ -82,8 +84,10 @@ struct station {
     unsigned pass, fail, skip, interrupted; /* verdicts committed by this run */
     unsigned not_recorded;   /* verdicts the database never took: exit 3 */
     unsigned ports_unopened; /* ttys that could not be opened (permission, not a tty) */
-    bool quit_asked;         /* q pressed once with modules in flight */
-    char banner[256];
+    fota_keys_t keys;        /* the quit question and the legend (dash_keys.c) */
+    unsigned stopped_in_flight; /* modules in flight when the stop began */
+    fota_pause_note_t pause_note; /* what the FAILs of the current streak share */
+    char banner[512];
     /* descriptors (station_fds.c) */
     unsigned fd_modules;     /* modules the descriptor limit holds, as said at start */
     bool fd_over_said;       /* "more modules than descriptors" said once */
@@ -102,6 +106,7 @@ int64_t station_now(const station_t *st);
 int64_t station_wall(const station_t *st);
 void station_schedule(station_t *st);
 void station_check_exit(station_t *st);
+unsigned station_in_flight(const station_t *st); /* slots whose attempt runs */
 /* After every input to slot s (NULL: to the line): its timer from slot_deadline,
  * then the line's limits, ModemManager's holds and the exit checks, once. */
 void station_after(station_t *st, slot_t *s);

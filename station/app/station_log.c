@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "log_line.h"
 #include "station_int.h"
 #include "iso_time.h"
 #include "translog.h"
@@ -37,11 +38,13 @@ void station_log(station_t *st, const char *fmt, ...)
     char t[40];
     fota_iso_format_as(station_wall(st), FOTA_ISO_MS, t, sizeof t);
     if (st->dashboard) {
-        /* Under the table, the last few messages (a pause's reason among them). */
+        /* Under the table, the last few messages (a pause's reason among them), a
+         * slot named as the table names it: at 80 columns the by-path name would
+         * leave no room for what happened. */
         char *l = log_ring[log_n % STATION_LOG_LINES];
         memcpy(l, t + 11, 8); /* hh:mm:ss */
         l[8] = ' ';
-        fota_copy(l + 9, sizeof log_ring[0] - 9, msg);
+        fota_log_short_slot(msg, l + 9, sizeof log_ring[0] - 9);
         log_n++;
         return;
     }

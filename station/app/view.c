@@ -87,6 +87,9 @@ void view_redraw(station_t *st)
     size_t n_log = station_log_recent(log);
     fota_dash_frame_t f = {.h = &h, .rows = rows, .n = n, .log = log, .n_log = n_log,
                            .color = st->color};
+    char ask[FOTA_KEYS_PROMPT_LINES][FOTA_KEYS_LINE];
+    const char *prompt[FOTA_KEYS_PROMPT_LINES];
+    fota_keys_frame(&st->keys, h.running + h.queued, station_now(st), ask, prompt, &f);
     struct winsize ws;
     if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
         f.width = ws.ws_col;
@@ -125,6 +128,10 @@ void view_done(station_t *st)
            "%s, final yield %s\n",
            t, st->pass, st->fail, st->skip, st->interrupted, lost, st->batch ? st->batch : "-",
            fp, fin);
+    char note[768]; /* after a stop: what the modules that were in flight do now */
+    fota_keys_abort_note(note, sizeof note, st->dashboard ? st->stopped_in_flight : 0);
+    if (*note)
+        printf("%s %s\n", t, note);
     if (st->ports_unopened)
         printf("%s %u port(s) could not be opened (see the lines above): their modules were "
                "not seen\n", t, st->ports_unopened);

@@ -109,14 +109,3 @@ void fota_sched_ack(fota_sched_t *s)
     s->paused = false;
     s->streak_n = 0;
 }
-
-void fota_sched_pause_reason(const fota_sched_t *s, char *buf, size_t len)
-{
-    if (!s->paused) {
-        snprintf(buf, len, "%s", "");
-        return;
-    }
-    const char *c = fota_error_class_name(s->streak_cls);
-    snprintf(buf, len, "PAUSED: %u consecutive failures %s/%d - check the line, then press 'a' (or send SIGUSR1) to resume",
-             s->streak_n, c && *c ? c : "?", s->streak_code);
-}

@@ -5,7 +5,7 @@
  *                  rule of slot_hub.h; a slot with no hub (a UART) is not counted
  *   max_transfers  modules streaming a package over their AT port (tokens)
  *   stop_after_same_failures  N consecutive FAILs with the same (class, code) pause
- *                  new starts until the operator acknowledges. */
+ *                  new starts until the operator acknowledges (the banner: pause_note.h). */
 #ifndef FOTA_STATION_SCHED_H
 #define FOTA_STATION_SCHED_H
 
@@ -45,7 +45,5 @@ void fota_sched_release_transfer(fota_sched_t *s);
 bool fota_sched_result(fota_sched_t *s, fota_result_t r, fota_error_class_t cls, int code);
 /* Operator acknowledged the pause. */
 void fota_sched_ack(fota_sched_t *s);
-/* "paused: 5 consecutive failures download/601 (press a to resume)" */
-void fota_sched_pause_reason(const fota_sched_t *s, char *buf, size_t len);
 
 #endif

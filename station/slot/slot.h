@@ -266,7 +266,8 @@ bool slot_committed(slot_t *s, slot_row_t *row, const fota_attempt_t *a,
                     const char *not_recorded);
 void slot_free(slot_t *s);           /* shutdown: ports closed, machine freed */
 /* A verdict in the words the dashboard and the line log show. */
-slot_show_t slot_verdict_words(const fota_attempt_t *a, char *res, size_t len);
+slot_show_t slot_verdict_words(const fota_profile_set_t *profiles, const fota_attempt_t *a,
+                               char *res, size_t len);
 
 /* ---- what the owner reads --------------------------------------------------- */
 int64_t slot_deadline(const slot_t *s); /* INT64_MAX: no timer */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "action.h"
 #include "slot.h"
 #include "util.h"
 
@@ -74,15 +75,18 @@ slot_outcome_t slot_verdict_finish(slot_t *s)
     return SLOT_OUT_FINISHED;
 }
 
-slot_show_t slot_verdict_words(const fota_attempt_t *a, char *res, size_t len)
+slot_show_t slot_verdict_words(const fota_profile_set_t *profiles, const fota_attempt_t *a,
+                               char *res, size_t len)
 {
-    const char *cls = fota_error_class_name(a->error_class);
     switch (a->result) {
     case FOTA_RESULT_PASS:
         snprintf(res, len, "%s%s", a->final_version, a->noop ? " (already)" : "");
         return SLOT_SHOW_PASS;
     case FOTA_RESULT_FAIL:
-        snprintf(res, len, "%s/%d %s", cls && *cls ? cls : "?", a->error_code, a->error_text);
+        /* what the operator does first, then the module's wording (action.h) */
+        fota_action_fail_text(res, len,
+                              fota_action_for(profiles, a->family, a->error_class, a->error_code),
+                              a->error_class, a->error_code, a->error_text);
         return SLOT_SHOW_FAIL;
     case FOTA_RESULT_SKIP:
         fota_copy(res, len, a->error_text);
@@ -102,7 +106,7 @@ bool slot_verdict_committed(slot_t *s, slot_row_t *row, const fota_attempt_t *a,
     if (s->recording != row)
         return false;
     char res[sizeof s->view.result];
-    slot_show_t show = slot_verdict_words(a, res, sizeof res);
+    slot_show_t show = slot_verdict_words(s->line->profiles, a, res, sizeof res);
     if (not_recorded) {
         char why[sizeof res];
         snprintf(why, sizeof why, "%s %s: %s", fota_result_name(a->result),

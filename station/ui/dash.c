@@ -291,6 +291,24 @@ static void budget(const fota_dash_frame_t *f, int used, size_t *room, size_t *l
     *logs = (size_t)l;
 }
 
+/* The question and the footer, at the bottom of every frame. */
+static void keys_tail(out_t *o, const fota_dash_frame_t *f)
+{
+    for (size_t i = 0; i < f->n_prompt; i++)
+        line(o, f, f->color ? CSI "1;7m" : NULL, f->prompt[i]);
+    if (f->footer)
+        line(o, f, f->color ? CSI "2m" : NULL, f->footer);
+}
+
+/* The legend instead of the table and the log, as many of its lines as fit. */
+static void overlay(out_t *o, const fota_dash_frame_t *f)
+{
+    int room = f->height > 0 ? f->height - 1 - o->lines - (int)f->n_prompt - !!f->footer
+                             : (int)f->n_overlay;
+    for (size_t i = 0; i < f->n_overlay && (int)i < room; i++)
+        line(o, f, NULL, f->overlay[i]);
+}
+
 size_t fota_dash_render(char *buf, size_t cap, const fota_dash_frame_t *f)
 {
     out_t o = {buf, cap, 0, 0};
@@ -299,12 +317,19 @@ size_t fota_dash_render(char *buf, size_t cap, const fota_dash_frame_t *f)
     if (f->color)
         put(&o, CSI "H"); /* home; every line erases itself */
     header(&o, f);
+    if (f->n_overlay) {
+        overlay(&o, f);
+        keys_tail(&o, f);
+        if (f->color)
+            put(&o, CSI "J");
+        return o.len;
+    }
     const layout_t *L = layout_for(f->width);
     char text[1024];
     titles(text, sizeof text, L);
     line(&o, f, NULL, text);
     size_t room, logs, more;
-    budget(f, o.lines - 1, &room, &logs);
+    budget(f, o.lines - 1 + (int)f->n_prompt + !!f->footer, &room, &logs);
     fota_dash_item_t *items = malloc((2 * f->n + 1) * sizeof *items);
     size_t k = items ? fota_dash_plan(f->rows, f->n, room, items, &more) : 0;
     for (size_t i = 0; i < k; i++) {
@@ -330,6 +355,7 @@ size_t fota_dash_render(char *buf, size_t cap, const fota_dash_frame_t *f)
         for (size_t i = f->n_log - logs; i < f->n_log; i++)
             line(&o, f, NULL, f->log[i]);
     }
+    keys_tail(&o, f);
     if (f->color)
         put(&o, CSI "J"); /* erase whatever an older, longer frame left below */
     return o.len;

@@ -57,13 +57,21 @@ typedef struct {
     int width;                   /* terminal columns; 0: no limit */
     int height;                  /* terminal lines; 0: no limit (one line per slot) */
     bool color;                  /* a terminal: cursor addressing and colours */
+    /* The keys (dash_keys.c): the footer is the frame's last line; the legend is
+     * shown instead of the table and the log; a question above the footer. */
+    const char *footer;          /* NULL: none */
+    const char *const *overlay;
+    size_t n_overlay;
+    const char *const *prompt;
+    size_t n_prompt;
 } fota_dash_frame_t;
 
 /* Renders a full frame into buf (always NUL-terminated, truncated to cap); returns
  * its length. On a terminal (height > 0) the frame never scrolls: at most height - 1
  * lines, each cut to width characters (a line in the last column would wrap); when
  * the slots outnumber the lines, FAIL rows stay and the rest collapse to one line
- * per hub. */
+ * per hub. The question and the footer take their lines from the table's and the
+ * log's. */
 size_t fota_dash_render(char *buf, size_t cap, const fota_dash_frame_t *f);
 
 /* Display order: FAIL and INTERRUPTED first (the modules to pull), then running,

@@ -212,7 +212,7 @@ def case_tmux_160x60(c):
 
 def case_quit_asks(c):
     """`a` with no pause answers in one line; `q` with two modules in flight asks
-    once ("q again to abort 2 modules in flight") and the station keeps going; the
+    once ("QUIT? 2 modules in flight") and the station keeps going; the
     second `q` stops it and both attempts end INTERRUPTED."""
     job = local_job(c, "quit", timeouts={"reboot": 10, "total": 120})
     mods = [{"family": "RG50xQ", "slot": hub_link(i), "imei": luhn_imei(f"8640321{i:07d}"),
@@ -228,7 +228,7 @@ def case_quit_asks(c):
         elif st["a"] and not st["q1"] and "not paused" in text[st["a"]:]:
             write(b"q")
             st["q1"] = len(text)
-        elif st["q1"] and not st["q2"] and "q again to abort 2 modules in flight" in text:
+        elif st["q1"] and not st["q2"] and "QUIT? 2 modules in flight" in text:
             # a few more frames: the station did not stop on the first q
             if text.count("\x1b[H", st["q1"]) >= 3:
                 check("stopping" not in text, "the first q stopped the station")

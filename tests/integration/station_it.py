@@ -690,7 +690,10 @@ def case_pause_and_limits(c):
         time.sleep(0.2)
         log.seek(0)
         text = log.read()
-    check("PAUSED: 2 consecutive failures package/504" in text, f"pause explained:\n{text}")
+    check("PAUSED: 2 FAILs package/504" in text, f"pause explained:\n{text}")
+    # what the failures share (the package, hub 1.1) and the action, not "check the line"
+    check("all with package a06-a07.zip, all on hub 1.1" in text and
+          ": stop the line: package; press a" in text, f"what they share:\n{text}")
     time.sleep(2)
     st.send_signal(signal.SIGUSR1)
     end = time.time() + 40
@@ -902,7 +905,7 @@ def case_dashboard_keys(c):
     state = {"inserted": False, "acked": False, "quit": False}
 
     def keys(text, write):
-        if not state["inserted"] and "PAUSED: 1 consecutive failures package/504" in text:
+        if not state["inserted"] and "PAUSED: 1 FAIL package/504" in text:
             c.sim("--scenario", c.write("scen-good.yaml", scenario_yaml(good)), speed=SCEN_SPEED,
                   log="sim-good.log")
             state["inserted"] = True
