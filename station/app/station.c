@@ -36,23 +36,6 @@
 #define IDLE_SETTLE_MS 300
 #define EXIT_BUSY_WAIT_MS 2000 /* last flush at exit: how long a lock may hold it */
 
-int64_t station_now(const station_t *st)
-{
-    /* Monotonic (uv_hrtime): deadlines, timers, durations and queue time. Never
-     * stored or shown as a date; a wall-clock step (NTP syncing after start) must
-     * not stretch or shrink a timeout. */
-    (void)st;
-    return (int64_t)(uv_hrtime() / 1000000u);
-}
-
-int64_t station_wall(const station_t *st)
-{
-    /* Read at the event, never derived from a base taken at start: a station
-     * started before NTP synced dates its rows right from the step on. */
-    (void)st;
-    return fota_wall_ms();
-}
-
 static void on_link(void *ctx, const char *name, const fota_link_t *link)
 {
     station_t *st = ctx;

@@ -204,25 +204,3 @@ void station_db_tick(station_t *st)
     }
 }
 
-bool station_db_banner(const station_t *st, char *buf, size_t len)
-{
-    fota_results_health_t h;
-    fota_results_health(st->results, &h);
-    if (h.err == FOTA_STORE_ERR_NONE)
-        return false;
-    long long s = (long long)trouble_s(st, &h);
-    if (h.err == FOTA_STORE_ERR_BUSY) {
-        if ((int64_t)uv_now(st->loop) - h.since_ms < DB_BUSY_SAY_MS)
-            return false;
-        snprintf(buf, len, "results database busy for %lld s (locked by another process); "
-                           "%zu result(s) waiting in memory", s, h.queued_results);
-    } else {
-        snprintf(buf, len, "RESULTS DATABASE %s for %lld s: no new module starts; %zu result(s) "
-                           "kept in memory, retrying", fota_store_err_name(h.err), s,
-                 h.queued_results);
-    }
-    if (h.dropped_events)
-        snprintf(buf + strlen(buf), len - strlen(buf), "; %lu transcript line(s) dropped",
-                 h.dropped_events);
-    return true;
-}

@@ -22,6 +22,7 @@
 #include "port.h"
 #include "query.h"
 #include "results.h"
+#include "wall_clock.h"
 #include "watch.h"
 
 typedef struct station station_t;
@@ -102,8 +103,24 @@ struct station {
 /* Two clocks: station_now is monotonic ms for the machine, timers, durations and
  * queue time; station_wall is Unix epoch ms (CLOCK_REALTIME) read at the event for
  * every time stored or shown (started_at, finished_at, events, transcripts, log). */
-int64_t station_now(const station_t *st);
-int64_t station_wall(const station_t *st);
+/* Inline: every file of app/ reads them, and a clock is no reason for a file to
+ * call into station.c (the owner's calls stay one way). */
+static inline int64_t station_now(const station_t *st)
+{
+    /* Monotonic (uv_hrtime): deadlines, timers, durations and queue time. Never
+     * stored or shown as a date; a wall-clock step (NTP syncing after start) must
+     * not stretch or shrink a timeout. */
+    (void)st;
+    return (int64_t)(uv_hrtime() / 1000000u);
+}
+
+static inline int64_t station_wall(const station_t *st)
+{
+    /* Read at the event, never derived from a base taken at start: a station
+     * started before NTP synced dates its rows right from the step on. */
+    (void)st;
+    return fota_wall_ms();
+}
 void station_schedule(station_t *st);
 void station_check_exit(station_t *st);
 unsigned station_in_flight(const station_t *st); /* slots whose attempt runs */
@@ -154,7 +171,5 @@ void view_done(station_t *st);  /* the exit line, after the last flush */
 void station_db_attach(station_t *st);   /* callbacks, flush timer */
 void station_db_detach(station_t *st);   /* before the loop ends */
 void station_db_tick(station_t *st);     /* "busy for N s" in the log; rework retries */
-/* "results database busy for 12 s …" while writes wait or fail; false when fine. */
-bool station_db_banner(const station_t *st, char *buf, size_t len);
 
 #endif

@@ -78,7 +78,10 @@ void view_redraw(station_t *st)
     h.final_pass = y.final_pass;
     h.banner = st->sched.paused ? st->banner : st->fd_banner[0] ? st->fd_banner : NULL;
     char db[320];
-    h.db_banner = station_db_banner(st, db, sizeof db) ? db : NULL;
+    fota_results_health_t health;
+    fota_results_health(st->results, &health);
+    h.db_banner = fota_results_banner(&health, (int64_t)uv_now(st->loop), db, sizeof db) ? db
+                                                                                        : NULL;
     char link[80];
     h.central = st->central && fota_central_link_state(st->central, link, sizeof link) ? link : NULL;
     size_t n = view_rows(st, rows, &h);

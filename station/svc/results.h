@@ -105,6 +105,11 @@ typedef struct {
     unsigned long dropped_events;
 } fota_results_health_t;
 
+/* The dashboard's line for a results file in trouble, from its health at now_ms
+ * (uv_now): false when there is nothing to say. A lock shorter than a second is
+ * normal life (an MES reader's checkpoint, a backup step) and not worth a word. */
+bool fota_results_banner(const fota_results_health_t *h, int64_t now_ms, char *buf, size_t len);
+
 void fota_results_health(const fota_results_t *r, fota_results_health_t *h);
 /* The last flush went through (no lock, no failure): a commit is due shortly. */
 bool fota_results_writing(const fota_results_t *r);
