@@ -8,12 +8,12 @@ Each station build given with --station LABEL=BUILD_DIR runs the same mixed line
 alternating so that they share the machine's load. Instruments (off in production):
 
 - FOTA_LOOP_LAG_MS: a repeating uv_timer in the station; its lateness p50/p99/max
-  (station/loop_lag.c, printed at exit).
+  (station/io/loop_lag.c, printed at exit).
 - FOTA_SIM_TRACE: fota-sim stamps each "+QIND: "FOTA","END",<code>" (legacy: "firmware
   update success/failed") as it writes it (CLOCK_REALTIME).
 - FOTA_RESULTS_TRACE: the station stamps that transcript line and each final result
   when queued, when its transaction committed and when the loop learnt it
-  (station/results_trace.c).
+  (station/svc/results_trace.c).
 
 Figures per run (p50 / p99 / max over the modules, ms):
 - END read: END written by fota-sim -> its line queued by the station (the loop read it).
