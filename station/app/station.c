@@ -73,6 +73,8 @@ static void on_link(void *ctx, const char *name, const fota_link_t *link)
                 num = info.interface;
             id = (slot_usb_t){info.usb, info.vid, info.pid};
         }
+        if (link)
+            station_usb_slot(st, s); /* a wrong USB mode has no AT port to look for */
         slot_link(s, name, num, link ? link->target : NULL, &id);
         slot_await_update(s, was_busy);
     }
@@ -351,6 +353,7 @@ static void station_shutdown(station_t *st)
     st->ports_wait = NULL;
     fota_watch_stop(st->watch);
     st->watch = NULL;
+    station_usb_stop(st);
     fota_mm_stop(st->mm); /* every module given back before the slots go */
     for (size_t i = 0; i < st->n_slots; i++)
         station_host_close(station_slot_of(st->slots[i]));
@@ -591,6 +594,7 @@ int fota_station_run(const fota_cli_t *opts)
     station_metrics_attach(st);
     station_start_keys(st);
     station_start_watch(st, ports == 1);
+    station_usb_start(st, RESCAN_MS); /* after the links: their slots exist */
     uv_run(st->loop, UV_RUN_DEFAULT);
 
     rc = station_exit_code(st);

@@ -89,6 +89,12 @@ struct station {
     bool fd_over_said;       /* "more modules than descriptors" said once */
     int64_t fd_short_ms;     /* last "too many open files" line (-1: none yet) */
     char fd_banner[256];     /* the dashboard's line while the line is over the budget */
+    /* USB devices from sysfs (station_usb.c) */
+    uv_timer_t usb_timer;
+    bool usb_timer_on;
+    char usb_warned[8][64];  /* controllers said to be over the budget (once each) */
+    size_t n_usb_warned;
+    char usb_banner[512];    /* the dashboard's line: the last controller over the budget */
     int exit_code;
     struct fota_loop_lag *loop_lag; /* FOTA_LOOP_LAG_MS benchmarks only, else NULL */
     struct station_metrics *metrics; /* run --metrics (station_metrics.h), else NULL */
@@ -131,6 +137,17 @@ void station_host_mm_sync(station_slot_t *ss);
 void station_fds_start(station_t *st);
 void station_fds_count(station_t *st);
 void station_fds_short(station_t *st, const char *who, const char *what);
+
+/* station_usb.c: USB devices as sysfs shows them. A device in a wrong USB mode
+ * (emergency download, an unknown composition) becomes its slot's FAIL row, even
+ * with no tty to make a link in the ports folder; a host controller carrying more
+ * devices than limits.usb_devices_per_controller is said once (log and banner).
+ * station_usb_start: the first scan, then one every rescan period. */
+void station_usb_start(station_t *st, unsigned every_ms);
+void station_usb_stop(station_t *st);
+/* A link of slot s changed: its device's mode read now, before the slot looks for
+ * an AT port on it. */
+void station_usb_slot(station_t *st, slot_t *s);
 
 /* station_log.c */
 #define STATION_LOG_LINES 6 /* kept for the dashboard, under its table */
