@@ -16,7 +16,7 @@ static const char *const phase_names[FOTA_PHASE__COUNT] = {
 static const char *const class_names[FOTA_ERR__COUNT] = {
     "", "download", "package", "space", "transient", "fatal", "timeout", "port",
     "rejected", "config", "upload", "no_package", "unknown_model", "verify",
-    "swapped", "protocol", "internal", "imei",
+    "swapped", "protocol", "internal", "imei", "usb_mode",
 };
 
 static int index_of(const char *const *names, int n, const char *s)

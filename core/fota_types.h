@@ -63,6 +63,8 @@ typedef enum {
     FOTA_ERR_PROTOCOL,   /* replies that make no sense (bad IMEI, garbage instead of ATI) */
     FOTA_ERR_INTERNAL,   /* the station itself failed (out of memory), not the module */
     FOTA_ERR_IMEI,       /* blank, check-digit-invalid or cloned IMEI: not upgraded */
+    FOTA_ERR_USB_MODE,   /* the device is in emergency download mode or an unknown
+                          * USB composition: no AT port to upgrade it through */
     FOTA_ERR__COUNT
 } fota_error_class_t;
 

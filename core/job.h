@@ -42,6 +42,9 @@ typedef struct {
     unsigned transcript_lines;        /* per attempt, default 20000; 0 = unbounded */
     unsigned flood_kib_per_s;         /* default 64; 0 = never a flood */
     unsigned flood_s;                 /* default 30: that long over the rate = FAIL port */
+    /* USB devices (hubs included) one host controller carries before the station warns
+     * (docs/station.md, controller budget); default 32; 0 = never warn. */
+    unsigned usb_devices_per_controller;
 } fota_limits_t;
 
 /* 0 in a field = "use the profile's value". Seconds in YAML, ms here. */

@@ -56,11 +56,31 @@ static void on_link(void *ctx, const char *name, const fota_link_t *link)
                 num = info.interface;
             id = (slot_usb_t){info.usb, info.vid, info.pid};
         }
+        if (link)
+            station_usb_slot(st, s); /* a wrong USB mode has no AT port to look for */
         slot_link(s, name, num, link ? link->target : NULL, &id);
         slot_await_update(s, was_busy);
     }
     station_fds_count(st);
     station_after(st, s);
+}
+
+/* A sysfs listing: a device in a wrong USB mode may have no tty, so no link made its
+ * slot; it is made here under the name its by-path links would give it. */
+static void on_usb(void *ctx, const fota_usb_dev_t *d, size_t n)
+{
+    station_t *st = ctx;
+    if (st->stopped)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        slot_t *s = station_usb_wrong(st, &d[i]) ? station_host_slot(st, d[i].slot, true) : NULL;
+        if (s) {
+            station_usb_judge(st, s, &d[i]);
+            station_host_arm(station_slot_of(s));
+        }
+    }
+    station_usb_listed(st, d, n);
+    station_after(st, NULL);
 }
 
 static void on_watch_error(void *ctx, const char *dir, int err)
@@ -342,6 +362,7 @@ static void station_shutdown(station_t *st)
     st->ports_wait = NULL;
     fota_watch_stop(st->watch);
     st->watch = NULL;
+    fota_usb_watch_stop(&st->usb_watch);
     fota_mm_stop(st->mm); /* every module given back before the slots go */
     for (size_t i = 0; i < st->n_slots; i++)
         station_host_close(station_slot_of(st->slots[i]));
@@ -582,6 +603,7 @@ int fota_station_run(const fota_cli_t *opts)
     station_metrics_attach(st);
     station_start_keys(st);
     station_start_watch(st, ports == 1);
+    fota_usb_watch_start(&st->usb_watch, st->loop, RESCAN_MS, on_usb, st); /* after the links */
     uv_run(st->loop, UV_RUN_DEFAULT);
 
     rc = station_exit_code(st);

@@ -23,6 +23,7 @@
 #include "query.h"
 #include "results.h"
 #include "wall_clock.h"
+#include "usb_watch.h"
 #include "watch.h"
 
 typedef struct station station_t;
@@ -94,6 +95,11 @@ struct station {
     bool fd_over_said;       /* "more modules than descriptors" said once */
     int64_t fd_short_ms;     /* last "too many open files" line (-1: none yet) */
     char fd_banner[256];     /* the dashboard's line while the line is over the budget */
+    /* USB devices from sysfs (station_usb.c) */
+    fota_usb_watch_t usb_watch;
+    char usb_warned[8][64];  /* controllers said to be over the budget (once each) */
+    size_t n_usb_warned;
+    char usb_banner[512];    /* the dashboard's line: the last controller over the budget */
     int exit_code;
     struct fota_loop_lag *loop_lag; /* FOTA_LOOP_LAG_MS benchmarks only, else NULL */
     struct station_metrics *metrics; /* run --metrics (station_metrics.h), else NULL */
@@ -153,6 +159,17 @@ void station_host_mm_sync(station_slot_t *ss);
 void station_fds_start(station_t *st);
 void station_fds_count(station_t *st);
 void station_fds_short(station_t *st, const char *who, const char *what);
+
+/* station_usb.c: USB devices as sysfs shows them (io/usb_watch.h lists them; the
+ * owner makes a slot for each device in a wrong USB mode, which has no AT port:
+ * one FAIL row per device, class usb_mode). A controller carrying more devices
+ * than limits.usb_devices_per_controller is said once (log and banner). */
+bool station_usb_wrong(const station_t *st, const fota_usb_dev_t *d);
+void station_usb_judge(station_t *st, slot_t *s, const fota_usb_dev_t *d);
+void station_usb_listed(station_t *st, const fota_usb_dev_t *d, size_t n);
+/* A link of slot s changed: its device's mode read now, before the slot looks for
+ * an AT port on it. */
+void station_usb_slot(station_t *st, slot_t *s);
 
 /* station_log.c */
 #define STATION_LOG_LINES 6 /* kept for the dashboard, under its table */

@@ -76,7 +76,10 @@ void view_redraw(station_t *st)
     h.modules = y.modules;
     h.first_pass = y.first_pass;
     h.final_pass = y.final_pass;
-    h.banner = st->sched.paused ? st->banner : st->fd_banner[0] ? st->fd_banner : NULL;
+    h.banner = st->sched.paused  ? st->banner
+               : st->fd_banner[0] ? st->fd_banner
+               : st->usb_banner[0] ? st->usb_banner
+                                   : NULL;
     char db[320];
     fota_results_health_t health;
     fota_results_health(st->results, &health);

@@ -41,6 +41,9 @@ static const char *const builtin[FOTA_ERR__COUNT] = {
     [FOTA_ERR_INTERNAL] = "call the engineer",
     /* blank, invalid or cloned IMEI: no MES could tell its record apart */
     [FOTA_ERR_IMEI] = "rework bin: IMEI",
+    /* emergency download mode or an unknown composition: no AT port to upgrade by;
+     * a full flash (a firmware tool, not this station) is what it needs */
+    [FOTA_ERR_USB_MODE] = "rework bin: full flash",
 };
 
 const char *fota_action_builtin(fota_error_class_t cls)

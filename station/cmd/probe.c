@@ -23,6 +23,7 @@
 #include "profile.h"
 #include "query.h"
 #include "slot_rules.h"
+#include "usb_sysfs.h"
 #include "util.h"
 #include "watch.h"
 
@@ -229,7 +230,14 @@ int fota_probe_main_job(const char *ports, const char *profiles_dir, bool json, 
         probe_start_module(items, &mods[m]);
     uv_run(&loop, UV_RUN_DEFAULT);
     probe_decide(items, mods, nm);
-    fota_probe_print(out, json, &set, items, mods, nm);
+    /* Devices in a wrong USB mode have no AT port to probe (maybe no tty): sysfs
+     * tells them, and they are listed with what they need. */
+    fota_usb_dev_t *usb = NULL;
+    size_t nu = 0;
+    if (fota_usb_list(&usb, &nu) < 0)
+        nu = 0;
+    fota_probe_print(out, json, &set, items, mods, nm, usb, nu);
+    free(usb);
     if (job)
         fota_probe_plan_print(out, job, &set, items, mods, nm); /* probe --job */
     for (size_t i = 0; i < n; i++)

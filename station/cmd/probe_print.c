@@ -90,8 +90,35 @@ static void json_holder(FILE *out, const fota_lock_holder_t *h)
     fputs("}", out);
 }
 
+/* A device in a wrong USB mode: no AT port, so no model, IMEI or revision; its
+ * words in "note" and its USB serial (the only name it has). */
+static size_t json_usb_rows(FILE *out, const fota_profile_set_t *set, const fota_usb_dev_t *usb,
+                            size_t nu, size_t shown)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < nu; i++) {
+        char words[128];
+        fota_usb_mode_t mode = fota_usb_dev_mode(&usb[i], set, words, sizeof words);
+        if (mode == FOTA_USB_MODE_OK)
+            continue;
+        fputs(shown + k++ ? ",\n {\"slot\": " : "\n {\"slot\": ", out);
+        json_str(out, usb[i].slot);
+        fputs(", \"port\": \"\", \"interface\": -1, \"model\": \"\", \"imei\": \"\", "
+              "\"revision\": \"\", \"profile\": \"\", \"other_port_of\": \"\", \"note\": ",
+              out);
+        json_str(out, words);
+        json_holder(out, NULL);
+        fprintf(out, ", \"usb\": \"%04x:%04x\", \"usb_mode\": \"%s\", \"serial\": ", usb[i].vid,
+                usb[i].pid, fota_usb_mode_name(mode));
+        json_str(out, usb[i].serial);
+        fputs(", \"ports\": []}", out);
+    }
+    return k;
+}
+
 static void print_json(FILE *out, const fota_profile_set_t *set, const fota_probe_port_t *items,
-                       const fota_probe_module_t *mods, size_t nm)
+                       const fota_probe_module_t *mods, size_t nm, const fota_usb_dev_t *usb,
+                       size_t nu)
 {
     fputs("[", out);
     size_t shown = 0;
@@ -122,14 +149,17 @@ static void print_json(FILE *out, const fota_profile_set_t *set, const fota_prob
         json_holder(out, m->held >= 0 ? &items[m->held].holder : NULL);
         if (at->info.usb)
             fprintf(out, ", \"usb\": \"%04x:%04x\"", at->info.vid, at->info.pid);
+        fputs(", \"usb_mode\": \"ok\"", out);
         json_ports(out, items, m);
         fputs("}", out);
     }
+    shown += json_usb_rows(out, set, usb, nu, shown);
     fputs(shown ? "\n]\n" : "]\n", out);
 }
 
 static void print_table(FILE *out, const fota_profile_set_t *set, const fota_probe_port_t *items,
-                        const fota_probe_module_t *mods, size_t nm)
+                        const fota_probe_module_t *mods, size_t nm, const fota_usb_dev_t *usb,
+                        size_t nu)
 {
     fprintf(out, "%-34s %-14s %-5s %-18s %-16s %-26s %s\n", "SLOT", "PORT", "IFACE", "MODEL",
             "IMEI", "REVISION", "PROFILE");
@@ -149,13 +179,23 @@ static void print_table(FILE *out, const fota_profile_set_t *set, const fota_pro
                 at->q.revision[0] ? at->q.revision : "-", p ? p->family : "-",
                 note[0] ? "  # " : "", note);
     }
+    for (size_t i = 0; i < nu; i++) {
+        char words[128], slot[512], serial[160];
+        if (fota_usb_dev_mode(&usb[i], set, words, sizeof words) == FOTA_USB_MODE_OK)
+            continue;
+        snprintf(serial, sizeof serial, "serial %s", usb[i].serial[0] ? usb[i].serial : "-");
+        fprintf(out, "%-34s %-14s %-5s %-18s %-16s %-26s %s  # %s\n",
+                fota_printable(usb[i].slot, slot, sizeof slot), "-", "-", "-", "-", serial, "-",
+                words);
+    }
 }
 
 void fota_probe_print(FILE *out, bool json, const fota_profile_set_t *set,
-                      const fota_probe_port_t *items, const fota_probe_module_t *mods, size_t nm)
+                      const fota_probe_port_t *items, const fota_probe_module_t *mods, size_t nm,
+                      const fota_usb_dev_t *usb, size_t nu)
 {
     if (json)
-        print_json(out, set, items, mods, nm);
+        print_json(out, set, items, mods, nm, usb, nu);
     else
-        print_table(out, set, items, mods, nm);
+        print_table(out, set, items, mods, nm, usb, nu);
 }

@@ -10,6 +10,7 @@
 #include "port.h"
 #include "profile.h"
 #include "query.h"
+#include "usb_sysfs.h"
 #include "watch.h"
 
 /* One link (tty interface). */
@@ -39,7 +40,11 @@ typedef struct {
     bool listed;             /* at least one interface may be an AT port */
 } fota_probe_module_t;
 
+/* usb: the USB devices sysfs shows; one more row for each in a wrong USB mode
+ * (emergency download, an unknown Quectel composition: base/usb_mode.h), which has
+ * no AT port to be probed through and may have no tty at all. */
 void fota_probe_print(FILE *out, bool json, const fota_profile_set_t *set,
-                      const fota_probe_port_t *items, const fota_probe_module_t *mods, size_t nm);
+                      const fota_probe_port_t *items, const fota_probe_module_t *mods, size_t nm,
+                      const fota_usb_dev_t *usb, size_t nu);
 
 #endif

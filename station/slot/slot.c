@@ -82,6 +82,7 @@ void slot_next(slot_t *s, slot_outcome_t out)
         case SLOT_OUT_FINISHED: next = SLOT_DONE; break;
         case SLOT_OUT_SWAPPED: next = SLOT_RETRY; break;
         case SLOT_OUT_ABORTED: next = SLOT_EMPTY; break;
+        case SLOT_OUT_WRONG_USB: next = SLOT_DONE; break;
         }
         slot_enter(s, next);
         out = stages[next]->enter(s, out);
@@ -283,6 +284,8 @@ void slot_link(slot_t *s, const char *link_name, int num, const char *tty, const
     }
     if (s->line->stopping)
         return;
+    if (s->usb_wrong[0] && s->stage == SLOT_DONE)
+        return; /* its device is in a wrong USB mode: no AT port to look for (said once) */
     if (s->line->draining) { /* --expect reached: nothing new starts */
         if (s->stage != SLOT_DONE)
             slot_next(s, SLOT_OUT_EMPTIED);

@@ -54,6 +54,7 @@ typedef enum {
     SLOT_OUT_FINISHED,    /* the machine's FINISH: the verdict is queued */
     SLOT_OUT_SWAPPED,     /* finished "swapped" with another module present: start on it */
     SLOT_OUT_ABORTED,     /* stopping before anything started on the module */
+    SLOT_OUT_WRONG_USB,   /* the slot's USB device is in a wrong mode: its FAIL row queued */
 } slot_outcome_t;
 
 /* What the dashboard shows for the slot (the owner maps it to its own states). */
@@ -242,6 +243,9 @@ struct slot {
     /* A module seen here went away before its attempt ended: --until-idle waits for
      * it until then (slot_await.c); 0 when nothing is waited for. */
     int64_t await_until_ms;
+    /* The device in a wrong USB mode reported here ("vid:pid serial"): said once per
+     * device; "" when the slot's device is in no wrong mode (slot_usb_mode.c). */
+    char usb_wrong[192];
 };
 
 /* ---- the owner's inputs (slot.c, slot_link.c, slot_attempt.c) ---------------- */
@@ -254,6 +258,12 @@ void slot_port_gone(slot_t *s, size_t i);
 void slot_timer(slot_t *s);          /* the host's timer reached slot_deadline */
 void slot_mm_answer(slot_t *s);      /* ModemManager answered the hold */
 void slot_abort(slot_t *s, const char *reason);
+/* slot_usb_mode.c: the slot's USB device, as sysfs shows it, is in a wrong mode
+ * (emergency download, an unknown composition: base/usb_mode.h): words what the slot
+ * shows, serial its USB serial ("" none), key what makes it the same device next
+ * time. A FAIL row of class usb_mode, once per device. words NULL: the device is in
+ * no wrong mode (or gone): the next one is reported again. */
+void slot_usb_mode(slot_t *s, const char *words, const char *serial, const char *key);
 void slot_grant(slot_t *s);          /* the line's limits allow it: GO */
 void slot_grant_token(slot_t *s);    /* the transfer token */
 void slot_rework_ready(slot_t *s);   /* a rework answer that was pending may be there */

@@ -104,6 +104,7 @@ static void defaults_when_omitted(void **state)
     assert_int_equal(j->limits.transcript_lines, 20000);
     assert_int_equal(j->limits.flood_kib_per_s, 64);
     assert_int_equal(j->limits.flood_s, 30);
+    assert_int_equal(j->limits.usb_devices_per_controller, 32); /* docs/station.md */
     assert_int_equal(j->timeouts.reboot_ms, 120000);
     assert_int_equal(j->timeouts.stall_ms, 0);   /* 0 = the profile's */
     assert_int_equal(j->timeouts.command_ms, 0); /* missing = the profile's */

@@ -163,6 +163,48 @@ static void unknown_usb_device_is_never_opened(void **state)
     fh_free(fh);
 }
 
+/* A device in a wrong USB mode: one FAIL usb_mode row at once with the serial, the
+ * words on the slot once committed, no port opened; a link appearing afterwards
+ * (the unknown composition's tty) never starts the AT search ("not a module
+ * port"); the same device is not recorded twice, the next one is. */
+static void wrong_usb_mode_is_one_fail_row(void **state)
+{
+    (void)state;
+    fh_t *fh = fh_new();
+    const char *words = "unexpected USB composition 2c7c:0999 (config 1)";
+    slot_usb_mode(S(fh, 0), words, "UNK0003", "2c7c:0999 UNK0003");
+    fh_after(fh);
+    assert_int_equal(S(fh, 0)->stage, SLOT_DONE);
+    assert_int_equal(fh->n_rows, 1);
+    fh_row_t *r = fh_row(fh, 0);
+    assert_true(r->finished);
+    assert_int_equal(r->finish.result, FOTA_RESULT_FAIL);
+    assert_int_equal(r->finish.error_class, FOTA_ERR_USB_MODE);
+    assert_string_equal(r->finish.error_text, "unexpected USB composition 2c7c:0999 (config 1); "
+                                              "USB serial UNK0003");
+    assert_string_equal(r->finish.imei, "");
+    fh_commit(fh, 0, 0);
+    assert_int_equal(S(fh, 0)->view.show, SLOT_SHOW_FAIL);
+    assert_non_null(strstr(S(fh, 0)->view.result, words));
+    slot_usb_t id = {true, 0x2c7c, 0x0999};
+    slot_link(S(fh, 0), "if0", 0, "/dev/ttyUSB0", &id);
+    fh_after(fh);
+    fh_advance(fh, 120000);
+    assert_int_equal(S(fh, 0)->stage, SLOT_DONE);
+    assert_int_equal(fh->port[0][0].opens, 0);
+    assert_false(fh_logged(fh, "not a module port"));
+    assert_non_null(strstr(S(fh, 0)->view.result, words));
+    slot_usb_mode(S(fh, 0), words, "UNK0003", "2c7c:0999 UNK0003"); /* the next scan */
+    assert_int_equal(fh->n_rows, 1);
+    slot_usb_mode(S(fh, 0), NULL, NULL, NULL); /* gone */
+    slot_usb_mode(S(fh, 0), "emergency download mode: needs a full flash", "", "05c6:9008 ");
+    fh_after(fh);
+    assert_int_equal(fh->n_rows, 2);
+    assert_string_equal(fh_row(fh, 1)->finish.error_text,
+                        "emergency download mode: needs a full flash; USB serial none");
+    fh_free(fh);
+}
+
 /* ---- ModemManager --------------------------------------------------------------- */
 
 static void modem_manager_defer_then_answer(void **state)
@@ -618,6 +660,7 @@ int main(void)
         cmocka_unit_test(silent_last_interface_then_all_are_asked),
         cmocka_unit_test(every_fifth_round_is_a_silence),
         cmocka_unit_test(no_answer_is_not_a_module),
+        cmocka_unit_test(wrong_usb_mode_is_one_fail_row),
         cmocka_unit_test(unknown_usb_device_is_never_opened),
         cmocka_unit_test(modem_manager_defer_then_answer),
         cmocka_unit_test(modem_manager_late_answer_does_not_hold_the_module),

@@ -30,6 +30,9 @@ static void error_classes_round_trip(void **state)
     }
     fota_error_class_t c;
     assert_int_equal(fota_error_class_from_name("", &c), -1);
+    /* a module in emergency download mode or an unknown USB composition */
+    assert_int_equal(fota_error_class_from_name("usb_mode", &c), 0);
+    assert_int_equal(c, FOTA_ERR_USB_MODE);
     assert_string_equal(fota_result_name(FOTA_RESULT_INTERRUPTED), "INTERRUPTED");
 }
 

@@ -48,10 +48,10 @@ def start_sim(c):
     c.sim("--scenario", scen, expect_links=len(mods), speed=station_it.SCEN_SPEED)
 
 
-def hub(c, *cmd, timeout=60):
+def hub(c, *cmd, timeout=60, testbed="hub.umockdev"):
     """Runs cmd inside the testbed; returns (CompletedProcess, hub log rows)."""
     log = os.path.join(c.dir, "hub.tsv")
-    argv = [ARGS.hub, "--testbed", os.path.join(ARGS.source, "tests", "usb", "hub.umockdev"),
+    argv = [ARGS.hub, "--testbed", os.path.join(ARGS.source, "tests", "usb", testbed),
             "--sim-ports", c.ports, "--answer", EC200T_MODEM, "--log", log,
             "--timeout", str(timeout), "--", *cmd]
     # The testbed's /dev/serial/by-path is this test's own: so is its ports-folder
@@ -150,7 +150,91 @@ def case_run(c):
               f"EC200T modem port written to after its AT port was chosen: {w}")
 
 
-CASES = {"probe": case_probe, "run": case_run}
+# wrongmode.umockdev (README.md): a hub with a module in emergency download mode (no
+# tty at all) and a Quectel module in a composition no profile lists (one tty).
+EDL_SLOT, EDL_SERIAL = "pci-0000:00:14.0-usb-0:1.2", "EDL0002"
+UNK_SLOT, UNK_SERIAL = "pci-0000:00:14.0-usb-0:1.3", "UNK0003"
+EDL_WORDS = "emergency download mode: needs a full flash"
+UNK_WORDS = "unexpected USB composition 2c7c:0999 (config 1)"
+
+
+def case_probe_wrong_mode(c):
+    """`probe` lists a device in emergency download mode (05c6:9008, no tty) and a
+    Quectel device of an unknown composition, each with its words, usb_mode and USB
+    serial, in JSON and in the table."""
+    r, _ = hub(c, ARGS.station, "probe", "--ports", "/dev/serial/by-path", "--profiles",
+               os.path.join(ARGS.source, "profiles"), "--json", testbed="wrongmode.umockdev")
+    check(r.returncode == 0, f"probe exit {r.returncode}: {r.stderr}")
+    rows = {m["slot"]: m for m in json.loads(r.stdout)}
+    want = {EDL_SLOT: ("05c6:9008", "edl", EDL_SERIAL, EDL_WORDS),
+            UNK_SLOT: ("2c7c:0999", "unknown_composition", UNK_SERIAL, UNK_WORDS)}
+    for slot, (usb, mode, serial, words) in want.items():
+        m = rows.get(slot)
+        check(m is not None, f"{slot} listed: {r.stdout}")
+        check((m.get("usb"), m.get("usb_mode"), m.get("serial"), m["note"]) ==
+              (usb, mode, serial, words), f"{slot}: {m}")
+        check("not a module" not in m["note"], f"{slot}: {m}")
+    r, _ = hub(c, ARGS.station, "probe", "--ports", "/dev/serial/by-path", "--profiles",
+               os.path.join(ARGS.source, "profiles"), testbed="wrongmode.umockdev")
+    for slot, words, serial in ((EDL_SLOT, EDL_WORDS, EDL_SERIAL), (UNK_SLOT, UNK_WORDS, UNK_SERIAL)):
+        line = [ln for ln in r.stdout.splitlines() if ln.startswith(slot + " ")]
+        check(len(line) == 1 and words in line[0] and serial in line[0],
+              f"table row for {slot} with {words!r}: {r.stdout}")
+
+
+def run_wrong_mode(c, limits=None):
+    job = c.write("job.yaml", station_it.job_yaml("usb-wrong", [
+        dict(family="RG50xQ", to=FAMILIES["RG50xQ"]["to"], method="url",
+             url="http://127.0.0.1:9/none.zip")], limits=limits))
+    r, rows = hub(c, ARGS.station, "run", "--job", job, "--db", c.db, "--ports",
+                  "/dev/serial/by-path", "--profiles", os.path.join(ARGS.source, "profiles"),
+                  "--no-dashboard", "--until-idle", "--log-dir", os.path.join(c.dir, "logs"),
+                  timeout=90, testbed="wrongmode.umockdev")
+    out = r.stdout + r.stderr
+    check(r.returncode == 1, f"station exit {r.returncode} (1: a module failed): {out[-3000:]}")
+    return out, rows
+
+
+def case_run_wrong_mode(c):
+    """`run` records one FAIL row of class usb_mode per device in a wrong USB mode:
+    the EDL device (no tty, no link in the ports folder) and the unknown composition
+    (a tty the station never writes to), each with its slot and USB serial; never
+    "not a module port"."""
+    out, rows = run_wrong_mode(c)
+    res = c.rows()
+    by_slot = {}
+    for row in res:
+        by_slot.setdefault(row["slot"], []).append(row)
+    for slot, words, serial in ((EDL_SLOT, EDL_WORDS, EDL_SERIAL), (UNK_SLOT, UNK_WORDS, UNK_SERIAL)):
+        rs = by_slot.get(slot, [])
+        check(len(rs) == 1, f"{slot}: one row expected: {res}")
+        row = rs[0]
+        check(row["result"] == "FAIL" and row["error_class"] == "usb_mode", f"{slot}: {row}")
+        check(words in row["error_text"] and serial in row["error_text"], f"{slot}: {row}")
+    check(len(res) == 2, f"two rows: {res}")
+    check("not a module port" not in out, f"'not a module port' said: {out[-3000:]}")
+    w = writes(rows, BYPATH.format(port=3, iface=0))
+    check(not w, f"the unknown composition's tty must never be written to: {w[:3]}")
+
+
+def case_run_controller_budget(c):
+    """A controller with more USB devices than limits.usb_devices_per_controller (set
+    to 2; the testbed's controller carries a hub and two modules) is said once,
+    naming the controller's PCI address, its driver and its hub; not with the
+    default limit."""
+    out, _ = run_wrong_mode(c, limits={"usb_devices_per_controller": 2})
+    lines = [ln for ln in out.splitlines() if "limits.usb_devices_per_controller" in ln]
+    check(len(lines) == 1, f"one warning expected: {lines} in {out[-3000:]}")
+    ln = lines[0]
+    for part in ("0000:00:14.0", "xhci_hcd", "3 devices", "1-1 05e3:0610", " 2;"):
+        check(part in ln, f"{part!r} in {ln!r}")
+    out, _ = run_wrong_mode(c)
+    check("limits.usb_devices_per_controller" not in out, f"no warning at the default: {out}")
+
+
+CASES = {"probe": case_probe, "run": case_run, "probe_wrong_mode": case_probe_wrong_mode,
+         "run_wrong_mode": case_run_wrong_mode,
+         "run_controller_budget": case_run_controller_budget}
 
 
 def main():
