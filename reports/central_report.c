@@ -69,7 +69,7 @@ static const copy_spec_t copies[] = {
      "INSERT INTO runs (" RUN_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)", 9, 0, 3, 0},
 };
 
-static PGconn *connect_checked(const char *dsn, char *errbuf, size_t errlen)
+PGconn *fota_central_report_connect(const char *dsn, char *errbuf, size_t errlen)
 {
     PGconn *c = fota_central_connect(dsn, errbuf, errlen);
     if (!c)
@@ -131,7 +131,7 @@ int fota_central_report_db(const char *dsn, const fota_central_sel_t *sel, sqlit
                            char *errbuf, size_t errlen)
 {
     *out = NULL;
-    PGconn *c = connect_checked(dsn, errbuf, errlen);
+    PGconn *c = fota_central_report_connect(dsn, errbuf, errlen);
     if (!c)
         return FOTA_E_IO;
     sqlite3 *db = NULL;
@@ -157,7 +157,7 @@ int fota_central_report_db(const char *dsn, const fota_central_sel_t *sel, sqlit
 int fota_central_write_lag(const char *dsn, const fota_central_sel_t *sel, FILE *f, char *errbuf,
                            size_t errlen)
 {
-    PGconn *c = connect_checked(dsn, errbuf, errlen);
+    PGconn *c = fota_central_report_connect(dsn, errbuf, errlen);
     if (!c)
         return FOTA_E_IO;
     char sql[1024];

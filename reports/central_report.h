@@ -5,10 +5,14 @@
 #ifndef FOTA_CENTRAL_REPORT_H
 #define FOTA_CENTRAL_REPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
+
+#include "report_model.h"
 
 typedef struct {
     const char *station; /* NULL: every station */
@@ -17,7 +21,17 @@ typedef struct {
     const char *until;   /* likewise, exclusive; NULL: up to now */
 } fota_central_sel_t;
 
-/* Opens a ":memory:" database holding the selection. Ids are given in start
+/* Connects and checks the central schema is one this build reads; NULL with
+ * the (scrubbed) reason in errbuf. */
+PGconn *fota_central_report_connect(const char *dsn, char *errbuf, size_t errlen);
+
+/* The report's figures computed by the central server (central_agg.h): only
+ * result rows travel. histogram: also fill r->total_ms (every PASS duration,
+ * for the html chart). 0, or a negative FOTA_E_* with the reason in errbuf. */
+int fota_central_report_load(const char *dsn, const fota_central_sel_t *sel, bool histogram,
+                             fota_report_t **out, char *errbuf, size_t errlen);
+
+/* For the csv format (one row per attempt): opens a ":memory:" database holding the selection. Ids are given in start
  * order across stations (started_at, then station, then local id), which is
  * what "latest" means centrally; the station column is the central one.
  * 0, or a negative FOTA_E_* with the (scrubbed) reason in errbuf. */

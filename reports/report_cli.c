@@ -185,19 +185,27 @@ static int report_check_args(const report_args_t *a, const report_format_t **fmt
     return 0;
 }
 
-/* The results file, or the central database's rows copied into one; NULL reported. */
-static sqlite3 *report_open_source(report_args_t *a, const fota_central_sel_t *csel, char *err,
-                                   size_t errlen)
+/* The results file; with --central, for csv only, the central database's
+ * selected rows copied into one (the other formats ask the server for their
+ * figures, see report_write). NULL when reported; *db NULL and 0 when nothing
+ * needs opening. */
+static int report_open_source(report_args_t *a, const report_format_t *fmt,
+                              const fota_central_sel_t *csel, sqlite3 **db, char *err,
+                              size_t errlen)
 {
-    if (!a->central)
-        return open_db(a->db_path);
-    sqlite3 *db = NULL;
-    a->db_path = "central database"; /* for messages: never the DSN itself */
-    if (fota_central_report_db(a->central, csel, &db, err, errlen) < 0) {
-        fprintf(stderr, "fota-station report: central database: %s\n", err);
-        return NULL;
+    *db = NULL;
+    if (!a->central) {
+        *db = open_db(a->db_path);
+        return *db ? 0 : -1;
     }
-    return db;
+    a->db_path = "central database"; /* for messages: never the DSN itself */
+    if (fmt->write)
+        return 0;
+    if (fota_central_report_db(a->central, csel, db, err, errlen) < 0) {
+        fprintf(stderr, "fota-station report: central database: %s\n", err);
+        return -1;
+    }
+    return 0;
 }
 
 static FILE *report_open_output(const char *out_path)
@@ -233,7 +241,11 @@ static int report_write(sqlite3 *db, const report_format_t *fmt, const fota_repo
     if (!fmt->write)
         return fota_report_write_csv(db, sel, f, err, errlen);
     fota_report_t *r;
-    int rc = fota_report_load(db, sel, &r, err, errlen);
+    /* From the central server, its own queries compute the figures. */
+    int rc = a->central ? fota_central_report_load(a->central, csel,
+                                                   fmt->write == fota_report_write_html, &r, err,
+                                                   errlen)
+                        : fota_report_load(db, sel, &r, err, errlen);
     if (rc != 0)
         return rc;
     fmt->write(r, f);
@@ -259,8 +271,8 @@ int fota_report_main(int argc, char **argv)
     char err[512] = "";
     fota_central_sel_t csel = {
         .station = a.station, .batch = a.batch, .since = sel.since, .until = sel.until};
-    sqlite3 *db = report_open_source(&a, &csel, err, sizeof err);
-    if (!db)
+    sqlite3 *db;
+    if (report_open_source(&a, fmt, &csel, &db, err, sizeof err) < 0)
         return EXIT_DB;
     FILE *f = report_open_output(a.out_path);
     if (!f) {

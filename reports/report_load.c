@@ -11,6 +11,7 @@
 #include "report_slots.h"
 #include "report_stats.h"
 #include "report_strmap.h"
+#include "report_fill.h"
 
 const char *const fota_report_result_names[FOTA_R__COUNT] = {"PASS", "FAIL", "SKIP",
                                                              "INTERRUPTED", "running"};
@@ -85,13 +86,19 @@ static int cmp_pareto(const void *a, const void *b)
     return (x->error_code > y->error_code) - (x->error_code < y->error_code);
 }
 
+void fota_report_pareto_sort(fota_report_t *r)
+{
+    if (r->n_pareto)
+        qsort(r->pareto, r->n_pareto, sizeof *r->pareto, cmp_pareto);
+}
+
 static char *dup_col(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
     return strdup(t ? (const char *)t : "");
 }
 
-static void failed_clear(fota_report_failed_t *f)
+void fota_report_failed_clear(fota_report_failed_t *f)
 {
     free(f->imei);
     free(f->slot);
@@ -107,7 +114,7 @@ static void failed_clear(fota_report_failed_t *f)
 /* Copies the rework details of the failure cursor's current row. */
 static int failed_from_row(fota_report_failed_t *f, sqlite3_stmt *fst)
 {
-    failed_clear(f);
+    fota_report_failed_clear(f);
     f->id = sqlite3_column_int64(fst, 0);
     f->error_class = dup_col(fst, 1);
     f->error_code = sqlite3_column_int64(fst, 2);
@@ -147,7 +154,7 @@ static void scan_free(scan_t *sc)
     free(sc->rev.g);
     for (int i = 0; i < FOTA_DUR__COUNT; i++)
         free(sc->dur[i].v);
-    failed_clear(&sc->cur.pending);
+    fota_report_failed_clear(&sc->cur.pending);
     if (sc->pareto) { /* still here only when the load failed before handing it over */
         size_t np = (size_t)fota_strmap_count(sc->pareto_keys);
         for (size_t i = 0; i < np; i++) {
@@ -225,12 +232,13 @@ static int module_close(fota_report_t *r, scan_t *sc)
     if (m->last != FOTA_R_PASS)
         return push_failed(r, sc, &m->pending, m->verdicts - 1);
     if (m->pending.imei) /* failed earlier, passed later */
-        failed_clear(&m->pending);
+        fota_report_failed_clear(&m->pending);
     return 0;
 }
 
 /* "from\x1fto" without printf (this runs once per row). */
-static void rev_key(char *out, size_t outlen, const unsigned char *from, const unsigned char *to)
+void fota_report_rev_key(char *out, size_t outlen, const unsigned char *from,
+                         const unsigned char *to)
 {
     size_t half = (outlen - 2) / 2, a = 0, b = 0;
     if (from)
@@ -281,7 +289,7 @@ static int scan_row(fota_report_t *r, scan_t *sc, sqlite3_stmt *st)
     g->n[res]++;
     const unsigned char *from = sqlite3_column_text(st, 3), *to = sqlite3_column_text(st, 4);
     char rk[256];
-    rev_key(rk, sizeof rk, from, to);
+    fota_report_rev_key(rk, sizeof rk, from, to);
     if (!(g = fota_groups_get(&sc->rev, rk)))
         return -1;
     g->attempts++;
@@ -314,7 +322,7 @@ static int scan_row(fota_report_t *r, scan_t *sc, sqlite3_stmt *st)
         fota_report_failed_t f;
         memset(&f, 0, sizeof f);
         if (failed_from_row(&f, sc->fail) < 0 || push_failed(r, sc, &f, 0) < 0) {
-            failed_clear(&f);
+            fota_report_failed_clear(&f);
             return -1;
         }
         return 0;
@@ -406,15 +414,14 @@ static int report_take_groups(fota_report_t *r, scan_t *sc)
     r->n_pareto = (size_t)fota_strmap_count(sc->pareto_keys);
     r->pareto = sc->pareto;
     sc->pareto = NULL;
-    if (r->n_pareto)
-        qsort(r->pareto, r->n_pareto, sizeof *r->pareto, cmp_pareto);
+    fota_report_pareto_sort(r);
     r->pareto_total = r->n[FOTA_R_FAIL];
     return 0;
 }
 
 /* A failed row stored without a reason gets its code's meaning from the rows that
  * had one, so the rework list always says why. */
-static int failed_fill_reasons(fota_report_t *r)
+int fota_report_failed_fill_reasons(fota_report_t *r)
 {
     for (size_t k = 0; k < r->n_failed; k++) {
         fota_report_failed_t *x = &r->failed[k];
@@ -474,7 +481,7 @@ int fota_report_load(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t **
     /* Failed list in the order the failing attempts ran. */
     if (r->n_failed)
         qsort(r->failed, r->n_failed, sizeof *r->failed, cmp_failed);
-    if ((rc = report_take_groups(r, &sc)) < 0 || (rc = failed_fill_reasons(r)) < 0)
+    if ((rc = report_take_groups(r, &sc)) < 0 || (rc = fota_report_failed_fill_reasons(r)) < 0)
         goto out;
     if (fota_report_load_slots(db, sel, r) < 0 || fota_report_load_trace(db, sel, r) < 0) {
         rc = FOTA_E_IO;
@@ -529,7 +536,7 @@ void fota_report_free(fota_report_t *r)
     }
     free(r->pareto);
     for (size_t i = 0; i < r->n_failed; i++)
-        failed_clear(&r->failed[i]);
+        fota_report_failed_clear(&r->failed[i]);
     free(r->failed);
     free(r->total_ms);
     free(r);

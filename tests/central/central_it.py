@@ -194,7 +194,7 @@ def case_three_stations(c):
     check(lr == 9, f"latest_results: one row per IMEI: {lr}")
     # Yield per hub centrally is what each station's file says: the same rule in
     # both SQL dialects (central schema 2, station schema 7).
-    check(count(pg, "SELECT version FROM fota_schema") == 4, "central schema version 4")
+    check(count(pg, "SELECT version FROM fota_schema") == 5, "central schema version 5")
     for p, db, name in procs:
         con = sqlite3.connect(db)
         lh = [[str(i), h] for i, h in con.execute(
@@ -269,7 +269,7 @@ def older_central_and_file(c, pg, procs):
         r = subprocess.run([ARGS.station, "ship", "--db", db, "--central", pg.dsn()],
                            capture_output=True, text=True)
         check(r.returncode == 0, f"{name}: ship to a schema-2 database: {r.stdout}{r.stderr}")
-    check(count(pg, "SELECT version FROM fota_schema") == 4, "migrated to 4 in place")
+    check(count(pg, "SELECT version FROM fota_schema") == 5, "migrated to 5 in place")
     check(count(pg, "SELECT count(*) FROM attempts") == 9, "the attempts stayed")
     check(count(pg, "SELECT count(*) FROM attempts WHERE queued_ms IS NULL") == 9,
           "rows shipped before schema 4 never measured their queue")
