@@ -36,8 +36,8 @@ REVS = [("RG500QEAAAR11A06M4G", "RG500QEAAAR11A07M4G"), ("RM502QAEAAR13A02M4G", 
 ERRORS = [("download", 601, "FTP unknown error"), ("timeout", 0, "update stalled"),
           ("transient", 502, "module busy"), ("verify", 0, "END,0 but revision unchanged"),
           ("download", 701, "HTTP unknown error")]
-# Few distinct values: ties at every rank.
-DURS = [1000, 2000, 2000, 3000, 5000, 5000, 5000, 8000]
+# Whole seconds: many ties, yet neighbouring ranks mostly differ.
+DURS = list(range(1000, 40000, 1000))
 
 
 def ts(ms):
