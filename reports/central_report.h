@@ -1,7 +1,8 @@
-/* `report --central`: the report from the central PostgreSQL. The selected
- * central rows are copied into an in-memory SQLite database with the station's
- * own schema, so the report model, every renderer and the CSV writer run
- * unchanged: one definition of yield, Pareto and rework list for both. */
+/* `report --central`: the report from the central PostgreSQL. Its figures are
+ * computed by the server (central_load.c, one query per aggregate) into the same
+ * report model the local report fills, so every renderer prints it unchanged:
+ * one definition of yield, Pareto and rework list for both. The csv format,
+ * one row per attempt, streams the selected rows through an in-memory copy. */
 #ifndef FOTA_CENTRAL_REPORT_H
 #define FOTA_CENTRAL_REPORT_H
 
