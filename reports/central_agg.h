@@ -44,7 +44,8 @@ typedef struct {
 extern const fota_central_agg_t fota_central_agg_counts;   /* totals, span, model, revision */
 extern const fota_central_agg_t fota_central_agg_slots;    /* slot, hub, stations, operators */
 extern const fota_central_agg_t fota_central_agg_pareto;   /* failure Pareto */
-extern const fota_central_agg_t fota_central_agg_modules;  /* modules, yields, rework list */
+extern const fota_central_agg_t fota_central_agg_modules;  /* modules, yields */
+extern const fota_central_agg_t fota_central_agg_rework;   /* modules to rework */
 extern const fota_central_agg_t fota_central_agg_durations; /* n, min, median, p95, max */
 extern const fota_central_agg_t fota_central_agg_histogram; /* total_ms (html) */
 extern const fota_central_agg_t fota_central_agg_runs;     /* traceability header */

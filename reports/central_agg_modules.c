@@ -13,60 +13,65 @@
 
 /* One walk over the verdicts in (imei, start order), the order of the
  * partial index attempts_module (central schema 5), so no sort: a row is its
- * module's first and/or last by its neighbours' IMEI. The summary row carries
- * the keys of the modules whose latest verdict failed, in start order; their
- * details are joined back by the primary key, and their retests (verdicts
- * before the latest) counted on the same index: a few rows in ten. Every row
- * returned repeats the four counts; with no failed module one row comes back
- * with NULL details. */
+ * module's first and/or last by its neighbours' IMEI. */
 #define ALONE(v) "(" v ".imei IS NULL OR " v ".imei = '')"
 #define VERDICT(v) v ".result IN ('PASS','FAIL','INTERRUPTED')"
 static const char modules_sql[] =
-    "SELECT s.modules, s.first_pass, s.final_pass, s.retested,"
-    " CASE WHEN " ALONE("a") " THEN 0 ELSE (SELECT count(*) - 1 FROM attempts b"
-    "  WHERE b.imei = a.imei AND " VERDICT("b") " AND" FOTA_CENTRAL_SEL("b") ") END,"
-    " a.local_id, a.error_class, a.error_code, a.error_text, a.slot, a.batch, a.finished_at,"
-    " a.imei, a.model, a.result, a.hops, a.module_retries"
-    " FROM (SELECT count(*) FILTER (WHERE first) AS modules,"
-    "  count(*) FILTER (WHERE first AND result = 'PASS') AS first_pass,"
-    "  count(*) FILTER (WHERE last AND result = 'PASS') AS final_pass,"
-    "  count(*) FILTER (WHERE first AND NOT last) AS retested,"
-    "  array_agg(station ORDER BY started_at, station, local_id)"
-    "   FILTER (WHERE last AND result <> 'PASS') AS st,"
-    "  array_agg(local_id ORDER BY started_at, station, local_id)"
-    "   FILTER (WHERE last AND result <> 'PASS') AS id"
-    "  FROM (SELECT v.station, v.local_id, v.started_at, v.result,"
-    "    " ALONE("v") " OR v.imei IS DISTINCT FROM lag(v.imei) OVER w AS first,"
-    "    " ALONE("v") " OR v.imei IS DISTINCT FROM lead(v.imei) OVER w AS last"
-    "   FROM attempts v WHERE " VERDICT("v") " AND" FOTA_CENTRAL_SEL("v")
-    "   WINDOW w AS (ORDER BY v.imei, v.started_at, v.station, v.local_id)) m) s"
-    " LEFT JOIN LATERAL unnest(s.st, s.id) WITH ORDINALITY k(station, local_id, ord) ON true"
-    " LEFT JOIN attempts a ON a.station = k.station AND a.local_id = k.local_id"
-    " ORDER BY k.ord";
+    "SELECT count(*) FILTER (WHERE first), count(*) FILTER (WHERE first AND result = 'PASS'),"
+    " count(*) FILTER (WHERE last AND result = 'PASS'), count(*) FILTER (WHERE first AND NOT last)"
+    " FROM (SELECT v.result,"
+    "  " ALONE("v") " OR v.imei IS DISTINCT FROM lag(v.imei) OVER w AS first,"
+    "  " ALONE("v") " OR v.imei IS DISTINCT FROM lead(v.imei) OVER w AS last"
+    "  FROM attempts v WHERE " VERDICT("v") " AND" FOTA_CENTRAL_SEL("v")
+    "  WINDOW w AS (ORDER BY v.imei, v.started_at, v.station, v.local_id)) m";
 
 static int fill_modules(fota_report_t *r, const PGresult *res)
 {
-    int n = PQntuples(res);
-    if (n < 1)
+    if (PQntuples(res) != 1)
         return FOTA_E_IO;
     r->modules = fota_central_int(res, 0, 0);
     r->first_pass = fota_central_int(res, 0, 1);
     r->final_pass = fota_central_int(res, 0, 2);
     r->retested_modules = fota_central_int(res, 0, 3);
-    if (PQgetisnull(res, 0, 5))
+    return 0;
+}
+
+const fota_central_agg_t fota_central_agg_modules = {
+    "modules", 1, false, 4, modules_sql, fill_modules,
+};
+
+/* The modules whose latest verdict failed: FAIL and INTERRUPTED rows (partial
+ * index attempts_fail) with no later verdict of their IMEI in the selection,
+ * and how many verdicts came before (both probes on attempts_module), in start
+ * order. A row without an IMEI is a module alone, never retested. */
+static const char rework_sql[] =
+    "SELECT CASE WHEN " ALONE("a") " THEN 0 ELSE (SELECT count(*) - 1 FROM attempts b"
+    "  WHERE b.imei = a.imei AND " VERDICT("b") " AND" FOTA_CENTRAL_SEL("b") ") END,"
+    " a.local_id, a.error_class, a.error_code, a.error_text, a.slot, a.batch, a.finished_at,"
+    " a.imei, a.model, a.result, a.hops, a.module_retries"
+    " FROM attempts a WHERE a.result IN ('FAIL','INTERRUPTED') AND" FOTA_CENTRAL_SEL("a")
+    " AND (" ALONE("a") " OR NOT EXISTS (SELECT 1 FROM attempts b WHERE b.imei = a.imei"
+    "  AND " VERDICT("b") " AND" FOTA_CENTRAL_SEL("b")
+    "  AND (b.started_at, b.station, b.local_id) > (a.started_at, a.station, a.local_id)))"
+    " ORDER BY " FOTA_CENTRAL_START_ORDER("a");
+
+static int fill_rework(fota_report_t *r, const PGresult *res)
+{
+    int n = PQntuples(res);
+    if (n == 0)
         return 0;
     if (!(r->failed = calloc((size_t)n, sizeof *r->failed)))
         return FOTA_E_NOMEM;
     for (int i = 0; i < n; i++, r->n_failed++) {
         fota_report_failed_t *f = &r->failed[i];
-        f->retests = fota_central_int(res, i, 4);
-        f->id = fota_central_int(res, i, 5);
-        f->error_code = fota_central_int(res, i, 7);
-        f->hops = fota_central_int(res, i, 15);
-        f->module_retries = fota_central_int(res, i, 16);
+        f->retests = fota_central_int(res, i, 0);
+        f->id = fota_central_int(res, i, 1);
+        f->error_code = fota_central_int(res, i, 3);
+        f->hops = fota_central_int(res, i, 11);
+        f->module_retries = fota_central_int(res, i, 12);
         char **s[] = {&f->error_class, &f->error_text, &f->slot,  &f->batch,
                       &f->finished_at, &f->imei,       &f->model, &f->result};
-        static const int cols[] = {6, 8, 9, 10, 11, 12, 13, 14};
+        static const int cols[] = {2, 4, 5, 6, 7, 8, 9, 10};
         for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++)
             if (!(*s[k] = fota_central_dup(res, i, cols[k]))) {
                 r->n_failed++; /* freed with the report */
@@ -76,8 +81,8 @@ static int fill_modules(fota_report_t *r, const PGresult *res)
     return 0;
 }
 
-const fota_central_agg_t fota_central_agg_modules = {
-    "modules and rework list", 1, false, 4, modules_sql, fill_modules,
+const fota_central_agg_t fota_central_agg_rework = {
+    "rework list", 1, false, 4, rework_sql, fill_rework,
 };
 
 /* Columns: class ("" for none), code, count, meaning. The meaning is the first

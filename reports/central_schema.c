@@ -136,11 +136,13 @@ static const char *const steps[] = {
     /* 4 -> 5: `report --central` computes on the server. Its module walk reads
      * the verdicts in (imei, start order) from this partial index alone, no
      * sort and no table access (once vacuumed: autovacuum does it as rows
-     * arrive); batch is included for --batch. The Pareto reads the FAIL rows
-     * (a few in a hundred) from the second instead of every row. */
+     * arrive); batch is included for --batch. The Pareto and the rework list
+     * read the FAIL and INTERRUPTED rows (a few in a hundred) from the second
+     * instead of every row. */
     "CREATE INDEX attempts_module ON attempts (imei, started_at, station, local_id)"
     "  INCLUDE (result, batch) WHERE result IN ('PASS','FAIL','INTERRUPTED');"
-    "CREATE INDEX attempts_fail ON attempts (error_class, error_code) WHERE result = 'FAIL';",
+    "CREATE INDEX attempts_fail ON attempts (error_class, error_code)"
+    "  WHERE result IN ('FAIL','INTERRUPTED');",
 };
 
 _Static_assert(sizeof steps / sizeof steps[0] == FOTA_CENTRAL_SCHEMA_VERSION,
