@@ -40,19 +40,20 @@ const fota_central_agg_t fota_central_agg_modules = {
     "modules", 1, false, 4, modules_sql, fill_modules,
 };
 
-/* The modules whose latest verdict failed: FAIL and INTERRUPTED rows (partial
- * index attempts_fail) with no later verdict of their IMEI in the selection,
- * and how many verdicts came before (both probes on attempts_module), in start
- * order. A row without an IMEI is a module alone, never retested. */
+/* The modules whose latest verdict failed: FAIL and INTERRUPTED rows (the
+ * partial index attempts_fail holds every column shown) with no later verdict
+ * of their IMEI in the selection, and how many verdicts came before: one probe
+ * of attempts_module per row counts both. In start order. A row without an
+ * IMEI is a module alone, never retested. */
 static const char rework_sql[] =
-    "SELECT CASE WHEN " ALONE("a") " THEN 0 ELSE (SELECT count(*) - 1 FROM attempts b"
-    "  WHERE b.imei = a.imei AND " VERDICT("b") " AND" FOTA_CENTRAL_SEL("b") ") END,"
+    "SELECT CASE WHEN " ALONE("a") " THEN 0 ELSE k.n - 1 END,"
     " a.local_id, a.error_class, a.error_code, a.error_text, a.slot, a.batch, a.finished_at,"
     " a.imei, a.model, a.result, a.hops, a.module_retries"
-    " FROM attempts a WHERE a.result IN ('FAIL','INTERRUPTED') AND" FOTA_CENTRAL_SEL("a")
-    " AND (" ALONE("a") " OR NOT EXISTS (SELECT 1 FROM attempts b WHERE b.imei = a.imei"
-    "  AND " VERDICT("b") " AND" FOTA_CENTRAL_SEL("b")
-    "  AND (b.started_at, b.station, b.local_id) > (a.started_at, a.station, a.local_id)))"
+    " FROM attempts a, LATERAL (SELECT count(*) AS n, count(*) FILTER (WHERE"
+    "  (b.started_at, b.station, b.local_id) > (a.started_at, a.station, a.local_id)) AS later"
+    "  FROM attempts b WHERE b.imei = a.imei AND " VERDICT("b") " AND" FOTA_CENTRAL_SEL("b") ") k"
+    " WHERE a.result IN ('FAIL','INTERRUPTED') AND" FOTA_CENTRAL_SEL("a")
+    " AND (" ALONE("a") " OR k.later = 0)"
     " ORDER BY " FOTA_CENTRAL_START_ORDER("a");
 
 static int fill_rework(fota_report_t *r, const PGresult *res)

@@ -140,12 +140,12 @@ int fota_central_report_db(const char *dsn, const fota_central_sel_t *sel, sqlit
     return 0;
 }
 
-int fota_central_write_lag(const char *dsn, const fota_central_sel_t *sel, FILE *f, char *errbuf,
-                           size_t errlen)
+PGconn *fota_central_lag_start(const char *dsn, const fota_central_sel_t *sel, char *errbuf,
+                               size_t errlen)
 {
     PGconn *c = fota_central_report_connect(dsn, errbuf, errlen);
     if (!c)
-        return FOTA_E_IO;
+        return NULL;
     char sql[1024];
     snprintf(sql, sizeof sql,
              "WITH l AS (SELECT station, shipped_at,"
@@ -163,7 +163,21 @@ int fota_central_write_lag(const char *dsn, const fota_central_sel_t *sel, FILE 
      * month's rows), sorted in memory, no JIT (as central_load.c). */
     PQclear(PQexec(c, "SET work_mem = '256MB'"));
     PQclear(PQexec(c, "SET jit = off"));
-    PGresult *r = PQexecParams(c, sql, 4, NULL, params, NULL, NULL, 0);
+    if (!PQsendQueryParams(c, sql, 4, NULL, params, NULL, NULL, 0)) {
+        fota_central_scrub(dsn, PQerrorMessage(c), errbuf, errlen);
+        PQfinish(c);
+        return NULL;
+    }
+    return c;
+}
+
+int fota_central_lag_write(PGconn *c, const char *dsn, FILE *f, char *errbuf, size_t errlen)
+{
+    PGresult *r = NULL, *next;
+    while ((next = PQgetResult(c)) != NULL) {
+        PQclear(r);
+        r = next;
+    }
     int rc = 0;
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         fota_central_scrub(dsn, PQerrorMessage(c), errbuf, errlen);

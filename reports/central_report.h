@@ -40,8 +40,12 @@ int fota_central_report_db(const char *dsn, const fota_central_sel_t *sel, sqlit
                            char *errbuf, size_t errlen);
 
 /* "Shipping lag by station" (text): attempts, last shipped, lag p50/p99/max
- * (shipped_at - finished_at) over the selection. 0 or a negative FOTA_E_*. */
-int fota_central_write_lag(const char *dsn, const fota_central_sel_t *sel, FILE *f, char *errbuf,
-                           size_t errlen);
+ * (shipped_at - finished_at) over the selection. _start sends the query on
+ * its own connection (NULL with the reason in errbuf), so the server works on
+ * it while the report is computed; _write waits for it, prints it and closes
+ * the connection. 0 or a negative FOTA_E_*. */
+PGconn *fota_central_lag_start(const char *dsn, const fota_central_sel_t *sel, char *errbuf,
+                               size_t errlen);
+int fota_central_lag_write(PGconn *lag, const char *dsn, FILE *f, char *errbuf, size_t errlen);
 
 #endif

@@ -240,19 +240,26 @@ static int report_write(sqlite3 *db, const report_format_t *fmt, const fota_repo
 {
     if (!fmt->write)
         return fota_report_write_csv(db, sel, f, err, errlen);
+    /* The text report's central shipping lag is computed on the server while
+     * the report's own queries run. */
+    PGconn *lag = NULL;
+    if (fmt->write == fota_report_write_text && a->central &&
+        !(lag = fota_central_lag_start(a->central, csel, err, errlen)))
+        return FOTA_E_IO;
     fota_report_t *r;
     /* From the central server, its own queries compute the figures. */
     int rc = a->central ? fota_central_report_load(a->central, csel,
                                                    fmt->write == fota_report_write_html, &r, err,
                                                    errlen)
                         : fota_report_load(db, sel, &r, err, errlen);
-    if (rc != 0)
+    if (rc != 0) {
+        PQfinish(lag);
         return rc;
+    }
     fmt->write(r, f);
     fota_report_free(r);
-    /* The text report ends with each station's shipping lag. */
-    if (fmt->write == fota_report_write_text && a->central)
-        rc = fota_central_write_lag(a->central, csel, f, err, errlen);
+    if (lag)
+        rc = fota_central_lag_write(lag, a->central, f, err, errlen);
     return rc;
 }
 
