@@ -260,10 +260,11 @@ def check_central_header(pg, procs, runs):
 
 
 def older_central_and_file(c, pg, procs):
-    """A central database at schema 2 (no runs, no queued_ms) migrates in place
+    """A central database at schema 2 (no runs, queued_ms or report indexes) migrates in place
     when a station ships, gets every run and keeps its rows (queued_ms NULL: not
     measured); a station file from before runs and queued_ms still ships."""
     pg.psql("DROP TABLE runs; ALTER TABLE attempts DROP COLUMN queued_ms;"
+            " DROP INDEX attempts_module, attempts_fail;"
             " UPDATE fota_schema SET version = 2")
     for _, db, name in procs:
         r = subprocess.run([ARGS.station, "ship", "--db", db, "--central", pg.dsn()],
