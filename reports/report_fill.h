@@ -25,7 +25,5 @@ void fota_report_pareto_sort(fota_report_t *r);
 /* A rework row stored without a reason takes its (class, code)'s meaning
  * from the Pareto; call after the Pareto is complete. 0 or FOTA_E_NOMEM. */
 int fota_report_failed_fill_reasons(fota_report_t *r);
-/* Frees a rework row's strings and zeroes it. */
-void fota_report_failed_clear(fota_report_failed_t *f);
 
 #endif

@@ -98,7 +98,7 @@ static char *dup_col(sqlite3_stmt *st, int i)
     return strdup(t ? (const char *)t : "");
 }
 
-void fota_report_failed_clear(fota_report_failed_t *f)
+static void failed_clear(fota_report_failed_t *f)
 {
     free(f->imei);
     free(f->slot);
@@ -114,7 +114,7 @@ void fota_report_failed_clear(fota_report_failed_t *f)
 /* Copies the rework details of the failure cursor's current row. */
 static int failed_from_row(fota_report_failed_t *f, sqlite3_stmt *fst)
 {
-    fota_report_failed_clear(f);
+    failed_clear(f);
     f->id = sqlite3_column_int64(fst, 0);
     f->error_class = dup_col(fst, 1);
     f->error_code = sqlite3_column_int64(fst, 2);
@@ -154,7 +154,7 @@ static void scan_free(scan_t *sc)
     free(sc->rev.g);
     for (int i = 0; i < FOTA_DUR__COUNT; i++)
         free(sc->dur[i].v);
-    fota_report_failed_clear(&sc->cur.pending);
+    failed_clear(&sc->cur.pending);
     if (sc->pareto) { /* still here only when the load failed before handing it over */
         size_t np = (size_t)fota_strmap_count(sc->pareto_keys);
         for (size_t i = 0; i < np; i++) {
@@ -232,7 +232,7 @@ static int module_close(fota_report_t *r, scan_t *sc)
     if (m->last != FOTA_R_PASS)
         return push_failed(r, sc, &m->pending, m->verdicts - 1);
     if (m->pending.imei) /* failed earlier, passed later */
-        fota_report_failed_clear(&m->pending);
+        failed_clear(&m->pending);
     return 0;
 }
 
@@ -322,7 +322,7 @@ static int scan_row(fota_report_t *r, scan_t *sc, sqlite3_stmt *st)
         fota_report_failed_t f;
         memset(&f, 0, sizeof f);
         if (failed_from_row(&f, sc->fail) < 0 || push_failed(r, sc, &f, 0) < 0) {
-            fota_report_failed_clear(&f);
+            failed_clear(&f);
             return -1;
         }
         return 0;
@@ -536,7 +536,7 @@ void fota_report_free(fota_report_t *r)
     }
     free(r->pareto);
     for (size_t i = 0; i < r->n_failed; i++)
-        fota_report_failed_clear(&r->failed[i]);
+        failed_clear(&r->failed[i]);
     free(r->failed);
     free(r->total_ms);
     free(r);
