@@ -88,12 +88,7 @@ static int fill_runs(fota_report_t *r, const PGresult *res)
 const fota_central_agg_t fota_central_agg_runs = {
     "runs", 3, 0, 6,
     "SELECT u.started_at, u.batch, u.station, u.operator, u.job_name, u.job_sha256,"
-    " u.software_version, u.packages FROM runs u"
-    " WHERE ($1::text IS NULL OR u.station = $1) AND u.started_at <= $6"
-    " AND EXISTS (SELECT 1 FROM attempts a WHERE a.batch = u.batch AND a.station = u.station AND"
-    FOTA_CENTRAL_SEL("a") ")"
-    " AND NOT EXISTS (SELECT 1 FROM runs v WHERE v.batch = u.batch AND v.station = u.station"
-    "  AND v.started_at > u.started_at AND v.started_at <= $5)"
+    " u.software_version, u.packages FROM runs u WHERE" FOTA_CENTRAL_RUNS_WHERE("u")
     " ORDER BY " FOTA_CENTRAL_START_ORDER("u"),
     fill_runs,
 };

@@ -13,20 +13,33 @@
 #include "central_conn.h"
 #include "central_schema.h"
 #include "fota_types.h"
+#include "report_aggr.h"
 #include "report_fill.h"
 
-/* Filled in this order. The runs header needs the span the counts give, so
- * it is asked after the others, on the first connection. */
+/* Filled in this order (the per-batch modules go into the batches' rows).
+ * The runs header and its folds need the span the counts give, and the batch
+ * names are for a selection that matched nothing, so those are asked after
+ * the others, on the first connection. */
 static const fota_central_agg_t *const aggs[] = {
-    &fota_central_agg_modules, &fota_central_agg_rework,    &fota_central_agg_durations,
-    &fota_central_agg_counts,  &fota_central_agg_slots,     &fota_central_agg_pareto,
-    &fota_central_agg_histogram, &fota_central_agg_runs,
+    &fota_central_agg_modules,  &fota_central_agg_rework,        &fota_central_agg_durations,
+    &fota_central_agg_counts,   &fota_central_agg_slots,         &fota_central_agg_pareto,
+    &fota_central_agg_batches,  &fota_central_agg_batch_modules, &fota_central_agg_trend,
+    &fota_central_agg_histogram, &fota_central_agg_attempts,     &fota_central_agg_runs,
+    &fota_central_agg_runfolds, &fota_central_agg_known,
 };
 enum { N_AGGS = sizeof aggs / sizeof aggs[0] };
 
 char *fota_central_dup(const PGresult *res, int row, int col)
 {
     return strdup(PQgetisnull(res, row, col) ? "" : PQgetvalue(res, row, col));
+}
+
+int fota_central_dup_null(const PGresult *res, int row, int col, char **out)
+{
+    *out = NULL;
+    if (PQgetisnull(res, row, col))
+        return 0;
+    return (*out = strdup(PQgetvalue(res, row, col))) ? 0 : -1;
 }
 
 int64_t fota_central_int(const PGresult *res, int row, int col)
@@ -154,7 +167,8 @@ static int run_aggs(PGconn *c0, const char *dsn, const char *snap, const fota_ce
     }
     for (size_t i = 0; rc == 0 && i < N_AGGS; i++) {
         const fota_central_agg_t *ag = aggs[i];
-        if (!use[i] && (ag->n_params == 4 || !r->attempts || version < ag->since_version))
+        if (!use[i] && (ag->n_params == 4 || (ag->n_params == 6) != (r->attempts > 0) ||
+                        version < ag->since_version))
             continue; /* the span queries need a selection that has attempts */
         PGconn *c = lane[i] ? lane[i] : c0;
         if (!lane[i] && i != first && send_agg(c0, ag, sel, r) < 0)
@@ -199,7 +213,9 @@ int fota_central_report_load(const char *dsn, const fota_central_sel_t *sel, uns
     if (rc == 0) {
         r->pareto_total = r->n[FOTA_R_FAIL];
         fota_report_pareto_sort(r);
-        if ((rc = fota_report_failed_fill_reasons(r)) < 0)
+        /* the hub x port grid is the slots' tallies laid out, as locally */
+        if ((rc = fota_report_failed_fill_reasons(r)) < 0 ||
+            (rc = fota_report_grid_build(r) < 0 ? FOTA_E_NOMEM : 0) < 0)
             snprintf(errbuf, errlen, "out of memory");
     }
     if (rc < 0) {

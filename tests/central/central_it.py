@@ -314,7 +314,7 @@ def older_central_and_file(c, pg, procs):
     # and the step to 5 makes them again; the step to 6 builds the report indexes
     pg.psql("DROP VIEW hub_summary, slot_summary, attempts_hub;"
             " DROP TABLE runs; ALTER TABLE attempts DROP COLUMN queued_ms;"
-            " DROP INDEX attempts_module, attempts_fail;"
+            " DROP INDEX attempts_module, attempts_fail, attempts_batch_module;"
             " UPDATE fota_schema SET version = 2")
     for _, db, name in procs:
         r = subprocess.run([ARGS.station, "ship", "--db", db, "--central", pg.dsn()],

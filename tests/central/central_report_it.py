@@ -6,7 +6,8 @@ the same report, byte for byte.
 Case report_equal: a station file of generated attempts (several batches and runs,
 reworks across batches, PASS/noop/FAIL/INTERRUPTED/SKIP, modules without an IMEI,
 FAIL rows without a reason, tied durations, several hubs and a slot of no USB
-shape) is shipped with `fota-station ship`; then `report --format json|text|html|csv`
+shape, several days, two runs of one job) is shipped with `fota-station ship`; then
+`report --format json|text|html|csv` (json also with --attempts)
 from the file and `report --central` must be equal for several selections (the
 text's central-only "Shipping lag" section aside), also through a SELECT-only
 role allowed a single connection. A second station's file
@@ -43,11 +44,11 @@ DURS = list(range(1000, 40000, 1000))
 
 def ts(ms):
     """An ISO 8601 UTC time as the station stores it, from ms after 2025-11-23T06:00Z."""
-    s, ms = divmod(ms, 1000)
+    s, ms = divmod(ms + 6 * 3600_000, 1000)
     m, s = divmod(s, 60)
     h, m = divmod(m, 60)
     d, h = divmod(h, 24)
-    return f"2025-11-{23 + d:02d}T{6 + h:02d}:{m:02d}:{s:02d}.{ms:03d}Z"
+    return f"2025-11-{23 + d:02d}T{h:02d}:{m:02d}:{s:02d}.{ms:03d}Z"
 
 
 def slot(rng):
@@ -61,7 +62,8 @@ def slot(rng):
 
 def generate(db, station, seed, n=900):
     """n finished attempts of station in start order (ids follow started_at, some
-    starts tied), across batches B1..B3 and their runs, with reworks."""
+    starts tied, a few pauses of hours: several days), across batches B1..B3 and
+    their runs (B1's and B2's first the same job: one folded header), with reworks."""
     rng = random.Random(seed)
     con = sqlite3.connect(db)
     con.execute("BEGIN")
@@ -69,11 +71,12 @@ def generate(db, station, seed, n=900):
         con.execute("INSERT INTO runs (started_at, batch, station, operator, job_name, job_path,"
                     " job_sha256, software_version, packages) VALUES (?,?,?,?,?,?,?,?,?)",
                     (ts(t), b, station, f"op{i % 2}", f"job-{b}", f"/srv/jobs/{b}.yaml",
-                     f"{i:064x}", "fota-station 1.4.0", f"a.zip {i:064x}"))
+                     f"{i // 2:064x}", "fota-station 1.4.0", f"a.zip {i // 2:064x}"))
     t, imeis = 1000, []
     for k in range(n):
         batch = "B1" if k < n // 3 else "B2" if k < 2 * n // 3 else "B3"
         t += 0 if rng.random() < 0.05 else rng.randint(1, 4000)  # some starts tied
+        t += 10 * 3600_000 if rng.random() < 0.01 else 0  # the line stops for the night
         if imeis and rng.random() < 0.25:
             imei = rng.choice(imeis[-60:])  # a rework, maybe in a later batch
         elif rng.random() < 0.05:
@@ -165,8 +168,11 @@ def case_report_equal(c):
     ship(pg, c.db)
     check(cit.count(pg, "SELECT count(*) FROM attempts") == 900, "every attempt shipped")
     js = same_report(pg, c.db, [])
-    for want in (b'"modules"', b'"retests": 2', b'"hub": null', b'"noop": ', b'"module_retries"'):
+    for want in (b'"modules"', b'"retests": 2', b'"hub": null', b'"noop": ', b'"module_retries"',
+                 b'"runs": 2', b'"day": "2025-11-25"', b'"stations": "gen"'):
         check(want in js, f"the data exercises {want!r}: {js[:3000]}")
+    # The per-attempt list: the same rows, ids and order
+    same_report(pg, c.db, ["--attempts", "--batch", "B1"], formats=("json",))
     same_report(pg, c.db, ["--batch", "B2"])
     # An MES role with SELECT only, allowed one connection: the queries that
     # would run beside the first wait for it instead, and the figures are the same.
@@ -183,6 +189,7 @@ def case_report_equal(c):
     generate(db2, "gen2", 11, n=400)
     ship(pg, db2)
     same_report(pg, db2, [], station="gen2")
+    same_report(pg, db2, ["--attempts"], station="gen2", formats=("json",))
     same_report(pg, c.db, ["--batch", "B3"], station="gen")
     # The comparison fails on a wrong figure: a module's latest verdict turned to PASS.
     pg.psql("UPDATE attempts SET result = 'PASS' WHERE station = 'gen' AND local_id ="
