@@ -67,7 +67,8 @@ static int fill_batches(fota_report_t *r, const PGresult *res)
         b->attempts += fota_central_int(res, i, 2);
         b->skip += fota_central_int(res, i, 5);
         b->running += fota_central_int(res, i, 6);
-        if (!PQgetisnull(res, i, 1) && fota_report_list_add(&b->stations, PQgetvalue(res, i, 1)) < 0)
+        if (!PQgetisnull(res, i, 1) &&
+            fota_report_list_add(&b->stations, PQgetvalue(res, i, 1)) < 0)
             return FOTA_E_NOMEM;
     }
     return 0;
@@ -83,7 +84,8 @@ const fota_central_agg_t fota_central_agg_batches = {
  * module's first and/or last in the batch by its neighbours. */
 #define ALONE(v) "(" v ".imei IS NULL OR " v ".imei = '')"
 static const char batch_modules_sql[] =
-    "SELECT batch, count(*) FILTER (WHERE first), count(*) FILTER (WHERE first AND result = 'PASS'),"
+    "SELECT batch, count(*) FILTER (WHERE first),"
+    " count(*) FILTER (WHERE first AND result = 'PASS'),"
     " count(*) FILTER (WHERE last AND result = 'PASS'),"
     " count(*) FILTER (WHERE last AND result = 'FAIL'),"
     " count(*) FILTER (WHERE last AND result = 'INTERRUPTED')"

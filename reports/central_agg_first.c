@@ -10,7 +10,8 @@
 
 #define C " COLLATE \"C\""
 /* The distinct non-empty values of a run column, ", "-joined in byte order. */
-#define NAMES(col) "string_agg(DISTINCT NULLIF(u." col ", '')" C ", ', ' ORDER BY NULLIF(u." col ", '')" C ")"
+#define NAMES(col)                                                                                 \
+    "string_agg(DISTINCT NULLIF(u." col ", '')" C ", ', ' ORDER BY NULLIF(u." col ", '')" C ")"
 
 /* One row per distinct (job sha256, software version, packages) among the
  * runs behind the selection, in first start order. */

@@ -168,10 +168,10 @@ static void batch_modules_empty_imei_alone(void **state)
         sqlite3_exec(w,
                      "INSERT INTO attempts (batch, station, slot, imei, started_at, finished_at,"
                      " result) VALUES"
-                     " ('E', 'st1', 'a', '', '2025-11-24T08:00:00.000Z', '2025-11-24T08:05:00.000Z',"
-                     "  'PASS'),"
-                     " ('E', 'st1', 'a', '', '2025-11-24T08:10:00.000Z', '2025-11-24T08:15:00.000Z',"
-                     "  'FAIL')",
+                     " ('E', 'st1', 'a', '', '2025-11-24T08:00:00.000Z',"
+                     "  '2025-11-24T08:05:00.000Z', 'PASS'),"
+                     " ('E', 'st1', 'a', '', '2025-11-24T08:10:00.000Z',"
+                     "  '2025-11-24T08:15:00.000Z', 'FAIL')",
                      NULL, NULL, NULL),
         SQLITE_OK);
     sqlite3_close(w);
