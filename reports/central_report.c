@@ -11,7 +11,10 @@
 #include "store_schema.h"
 #include "text_escape.h"
 
-/* What is copied: a central query over $1 station, $2 batch, $3 since, $4
+/* For the csv format (one row per attempt, every column): the selected rows
+ * copied into an in-memory station file for the csv writer. The other
+ * formats never copy: central_load.c asks the server for their figures.
+ * What is copied: a central query over $1 station, $2 batch, $3 since, $4
  * until (each NULL means "any"), row for row into the station's table of the
  * same columns. Ids are assigned in the query's order. */
 typedef struct {
@@ -53,10 +56,11 @@ static const copy_spec_t copies[] = {
      "INSERT INTO attempts (" ATT_COLS ", queued_ms) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
      "?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28)",
      28, ATT_INT_COLS | 1u << 27, 4, 0},
-    /* The runs the report's header may name (reports/report_trace.c picks
-     * among them as it does in a station's file): those of the selected
-     * attempts' batches and stations, started before the span's end, less any
-     * run another start of its batch and station took over before the span. */
+    /* The runs the csv's job_sha256 and software_version columns may name
+     * (the latest run of the attempt's batch and station started by its
+     * start, reports/report_csv.c): those of the selected attempts' batches
+     * and stations, started before the span's end, less any run another
+     * start of its batch and station took over before the span. */
     {"SELECT " RUN_COLS " FROM runs u"
      " WHERE ($1::text IS NULL OR u.station = $1) AND ($2::text IS NULL OR u.batch = $2)"
      " AND ($4::text IS NULL OR u.started_at < $4)"
@@ -69,7 +73,7 @@ static const copy_spec_t copies[] = {
      "INSERT INTO runs (" RUN_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)", 9, 0, 3, 0},
 };
 
-static PGconn *connect_checked(const char *dsn, char *errbuf, size_t errlen)
+PGconn *fota_central_report_connect(const char *dsn, char *errbuf, size_t errlen)
 {
     PGconn *c = fota_central_connect(dsn, errbuf, errlen);
     if (!c)
@@ -131,7 +135,7 @@ int fota_central_report_db(const char *dsn, const fota_central_sel_t *sel, sqlit
                            char *errbuf, size_t errlen)
 {
     *out = NULL;
-    PGconn *c = connect_checked(dsn, errbuf, errlen);
+    PGconn *c = fota_central_report_connect(dsn, errbuf, errlen);
     if (!c)
         return FOTA_E_IO;
     sqlite3 *db = NULL;
@@ -154,16 +158,16 @@ int fota_central_report_db(const char *dsn, const fota_central_sel_t *sel, sqlit
     return 0;
 }
 
-int fota_central_write_lag(const char *dsn, const fota_central_sel_t *sel, FILE *f, char *errbuf,
-                           size_t errlen)
+PGconn *fota_central_lag_start(const char *dsn, const fota_central_sel_t *sel, char *errbuf,
+                               size_t errlen)
 {
-    PGconn *c = connect_checked(dsn, errbuf, errlen);
+    PGconn *c = fota_central_report_connect(dsn, errbuf, errlen);
     if (!c)
-        return FOTA_E_IO;
+        return NULL;
     char sql[1024];
     snprintf(sql, sizeof sql,
              "WITH l AS (SELECT station, shipped_at,"
-             "  extract(epoch FROM shipped_at - finished_at::timestamptz) AS lag"
+             "  date_part('epoch', shipped_at - finished_at::timestamptz) AS lag"
              "  FROM attempts%s)"
              " SELECT station, count(*), to_char(max(shipped_at) AT TIME ZONE 'UTC',"
              "  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
@@ -173,7 +177,25 @@ int fota_central_write_lag(const char *dsn, const fota_central_sel_t *sel, FILE 
              " FROM l GROUP BY station ORDER BY station",
              where_sql);
     const char *params[4] = {sel->station, sel->batch, sel->since, sel->until};
-    PGresult *r = PQexecParams(c, sql, 4, NULL, params, NULL, NULL, 0);
+    /* The lag as a double (extract() gives numeric, slow to sort over a
+     * month's rows), sorted in memory, no JIT (as central_load.c). */
+    PQclear(PQexec(c, "SET work_mem = '256MB'"));
+    PQclear(PQexec(c, "SET jit = off"));
+    if (!PQsendQueryParams(c, sql, 4, NULL, params, NULL, NULL, 0)) {
+        fota_central_scrub(dsn, PQerrorMessage(c), errbuf, errlen);
+        PQfinish(c);
+        return NULL;
+    }
+    return c;
+}
+
+int fota_central_lag_write(PGconn *c, const char *dsn, FILE *f, char *errbuf, size_t errlen)
+{
+    PGresult *r = NULL, *next;
+    while ((next = PQgetResult(c)) != NULL) {
+        PQclear(r);
+        r = next;
+    }
     int rc = 0;
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         fota_central_scrub(dsn, PQerrorMessage(c), errbuf, errlen);

@@ -231,19 +231,27 @@ static int report_check_args(const report_args_t *a, const report_format_t **fmt
     return 0;
 }
 
-/* The results file, or the central database's rows copied into one; NULL reported. */
-static sqlite3 *report_open_source(report_args_t *a, const fota_central_sel_t *csel, char *err,
-                                   size_t errlen)
+/* The results file; with --central, for csv only, the central database's
+ * selected rows copied into one (the other formats ask the server for their
+ * figures, see report_write). NULL when reported; *db NULL and 0 when nothing
+ * needs opening. */
+static int report_open_source(report_args_t *a, const report_format_t *fmt,
+                              const fota_central_sel_t *csel, sqlite3 **db, char *err,
+                              size_t errlen)
 {
-    if (!a->central)
-        return open_db(a->db_path);
-    sqlite3 *db = NULL;
-    a->db_path = "central database"; /* for messages: never the DSN itself */
-    if (fota_central_report_db(a->central, csel, &db, err, errlen) < 0) {
-        fprintf(stderr, "fota-station report: central database: %s\n", err);
-        return NULL;
+    *db = NULL;
+    if (!a->central) {
+        *db = open_db(a->db_path);
+        return *db ? 0 : -1;
     }
-    return db;
+    a->db_path = "central database"; /* for messages: never the DSN itself */
+    if (fmt->write)
+        return 0;
+    if (fota_central_report_db(a->central, csel, db, err, errlen) < 0) {
+        fprintf(stderr, "fota-station report: central database: %s\n", err);
+        return -1;
+    }
+    return 0;
 }
 
 static FILE *report_open_output(const char *out_path)
@@ -288,19 +296,18 @@ static int report_matches(sqlite3 *db, const fota_report_sel_t *sel)
 }
 
 /* A selection that matched nothing, on standard error when the document does
- * not reach the terminal: most often a mistyped --batch. */
-static void report_say_none(sqlite3 *db, const fota_report_sel_t *sel, const char *db_path)
+ * not reach the terminal: most often a mistyped --batch. names: the batches
+ * the source has (n of them, and more beyond). */
+static void report_say_none(const fota_report_sel_t *sel, const char *db_path, char **names,
+                            size_t n, int64_t more)
 {
-    char **names;
-    size_t n;
-    int64_t more;
     fprintf(stderr, "fota-station report: no attempts match");
     if (sel->batch)
         fprintf(stderr, " batch '%s'", sel->batch);
     if (sel->since || sel->until)
         fprintf(stderr, " started %s .. %s", sel->since ? sel->since : "(all time)",
                 sel->until ? sel->until : "(now)");
-    if (fota_report_known_batches(db, FOTA_REPORT_KNOWN_MAX, &names, &n, &more) < 0 || n == 0) {
+    if (n == 0) {
         fprintf(stderr, "; %s has no attempts\n", db_path);
         return;
     }
@@ -310,6 +317,17 @@ static void report_say_none(sqlite3 *db, const fota_report_sel_t *sel, const cha
     if (more)
         fprintf(stderr, " and %lld more", (long long)more);
     fputc('\n', stderr);
+}
+
+/* report_say_none for the csv, with the file's batches. */
+static void report_say_none_csv(sqlite3 *db, const fota_report_sel_t *sel, const char *db_path)
+{
+    char **names;
+    size_t n;
+    int64_t more;
+    if (fota_report_known_batches(db, FOTA_REPORT_KNOWN_MAX, &names, &n, &more) < 0)
+        n = 0, names = NULL, more = 0;
+    report_say_none(sel, db_path, names, n, more);
     fota_report_free_names(names, n);
 }
 
@@ -319,25 +337,38 @@ static int report_write(sqlite3 *db, const report_format_t *fmt, const fota_repo
 {
     if (!fmt->write) {
         int rc = fota_report_write_csv(db, sel, f, err, errlen);
-        if (rc == 0 && report_matches(db, sel) == 0) /* the CSV has nowhere to say it */
-            report_say_none(db, sel, a->db_path);
+        /* the CSV has nowhere to say it (centrally the copy holds the selection
+         * only: the report formats name the central batches) */
+        if (rc == 0 && !a->central && report_matches(db, sel) == 0)
+            report_say_none_csv(db, sel, a->db_path);
         return rc;
     }
+    /* The text report's central shipping lag is computed on the server while
+     * the report's own queries run. */
+    PGconn *lag = NULL;
+    if (fmt->write == fota_report_write_text && a->central &&
+        !(lag = fota_central_lag_start(a->central, csel, err, errlen)))
+        return FOTA_E_IO;
     fota_report_t *r;
-    int rc = fota_report_load(db, sel, &r, err, errlen);
-    if (rc == 0 && a->attempts)
+    /* From the central server, its own queries compute the figures. */
+    unsigned need = (fmt->write == fota_report_write_html ? FOTA_CENTRAL_NEED_HISTOGRAM : 0) |
+                    (a->attempts ? FOTA_CENTRAL_NEED_ATTEMPTS : 0);
+    int rc = a->central ? fota_central_report_load(a->central, csel, need, &r, err, errlen)
+                        : fota_report_load(db, sel, &r, err, errlen);
+    if (rc == 0 && a->attempts && !a->central)
         rc = fota_report_load_attempts(db, sel, r, err, errlen);
     if (rc != 0) {
         fota_report_free(r);
+        PQfinish(lag);
         return rc;
     }
     if (r->attempts == 0 && a->out_path) /* the document says it; the terminal should too */
-        report_say_none(db, sel, a->db_path);
+        report_say_none(sel, a->db_path, r->known_batches, r->n_known_batches,
+                        r->known_batches_more);
     fmt->write(r, f);
     fota_report_free(r);
-    /* The text report ends with each station's shipping lag. */
-    if (fmt->write == fota_report_write_text && a->central)
-        rc = fota_central_write_lag(a->central, csel, f, err, errlen);
+    if (lag)
+        rc = fota_central_lag_write(lag, a->central, f, err, errlen);
     return rc;
 }
 
@@ -356,8 +387,8 @@ int fota_report_main(int argc, char **argv)
     char err[512] = "";
     fota_central_sel_t csel = {
         .station = a.station, .batch = a.batch, .since = sel.since, .until = sel.until};
-    sqlite3 *db = report_open_source(&a, &csel, err, sizeof err);
-    if (!db)
+    sqlite3 *db;
+    if (report_open_source(&a, fmt, &csel, &db, err, sizeof err) < 0)
         return EXIT_DB;
     FILE *f = report_open_output(a.out_path);
     if (!f) {

@@ -12,6 +12,7 @@
 #include "report_slots.h"
 #include "report_stats.h"
 #include "strmap.h"
+#include "report_fill.h"
 
 const char *const fota_report_result_names[FOTA_R__COUNT] = {"PASS", "FAIL", "SKIP",
                                                              "INTERRUPTED", "running"};
@@ -84,6 +85,12 @@ static int cmp_pareto(const void *a, const void *b)
     if (c)
         return c;
     return (x->error_code > y->error_code) - (x->error_code < y->error_code);
+}
+
+void fota_report_pareto_sort(fota_report_t *r)
+{
+    if (r->n_pareto)
+        qsort(r->pareto, r->n_pareto, sizeof *r->pareto, cmp_pareto);
 }
 
 static char *dup_col(sqlite3_stmt *st, int i)
@@ -231,7 +238,8 @@ static int module_close(fota_report_t *r, scan_t *sc)
 }
 
 /* "from\x1fto" without printf (this runs once per row). */
-static void rev_key(char *out, size_t outlen, const unsigned char *from, const unsigned char *to)
+void fota_report_rev_key(char *out, size_t outlen, const unsigned char *from,
+                         const unsigned char *to)
 {
     size_t half = (outlen - 2) / 2, a = 0, b = 0;
     if (from)
@@ -283,7 +291,7 @@ static int scan_row(fota_report_t *r, scan_t *sc, sqlite3_stmt *st)
     g->n[res]++;
     const unsigned char *from = sqlite3_column_text(st, 3), *to = sqlite3_column_text(st, 4);
     char rk[256];
-    rev_key(rk, sizeof rk, from, to);
+    fota_report_rev_key(rk, sizeof rk, from, to);
     if (!(g = fota_report_stats_groups_get(&sc->rev, rk)))
         return -1;
     g->attempts++;
@@ -408,15 +416,14 @@ static int report_take_groups(fota_report_t *r, scan_t *sc)
     r->n_pareto = (size_t)fota_strmap_count(sc->pareto_keys);
     r->pareto = sc->pareto;
     sc->pareto = NULL;
-    if (r->n_pareto)
-        qsort(r->pareto, r->n_pareto, sizeof *r->pareto, cmp_pareto);
+    fota_report_pareto_sort(r);
     r->pareto_total = r->n[FOTA_R_FAIL];
     return 0;
 }
 
 /* A failed row stored without a reason gets its code's meaning from the rows that
  * had one, so the rework list always says why. */
-static int failed_fill_reasons(fota_report_t *r)
+int fota_report_failed_fill_reasons(fota_report_t *r)
 {
     for (size_t k = 0; k < r->n_failed; k++) {
         fota_report_failed_t *x = &r->failed[k];
@@ -490,7 +497,7 @@ int fota_report_load(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t **
     /* Failed list in the order the failing attempts ran. */
     if (r->n_failed)
         qsort(r->failed, r->n_failed, sizeof *r->failed, cmp_failed);
-    if ((rc = report_take_groups(r, &sc)) < 0 || (rc = failed_fill_reasons(r)) < 0)
+    if ((rc = report_take_groups(r, &sc)) < 0 || (rc = fota_report_failed_fill_reasons(r)) < 0)
         goto out;
     if (fota_report_load_slots(db, sel, r) < 0 || fota_report_load_trace(db, sel, r) < 0 ||
         report_load_first_page(db, sel, r) < 0) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fota_types.h"
+#include "report_fill.h"
 #include "report_stats.h"
 #include "slot_hub.h"
 
@@ -40,7 +41,7 @@ static int cmp_worst(const void *a, const void *b)
     return fota_slot_natcmp(x->key, y->key);
 }
 
-static int finish(fota_groups_t *gs, fota_report_group_t **out, size_t *n)
+int fota_report_groups_finish_worst(fota_groups_t *gs, fota_report_group_t **out, size_t *n)
 {
     if (fota_report_stats_groups_finish(gs, out, n) < 0)
         return -1;
@@ -50,7 +51,7 @@ static int finish(fota_groups_t *gs, fota_report_group_t **out, size_t *n)
 }
 
 /* Distinct values, then ", "-joined in natural order into *out (NULL when none). */
-static int join_set(fota_strmap_t *set, char **out)
+int fota_report_join_set(fota_strmap_t *set, char **out)
 {
     int64_t n = fota_strmap_count(set);
     if (n == 0)
@@ -120,9 +121,11 @@ int fota_report_load_slots(sqlite3 *db, const fota_report_sel_t *sel, fota_repor
         add_counts(g, st);
         add_counts(h, st);
     }
-    if (step != SQLITE_DONE || finish(&slots, &r->by_slot, &r->n_slot) < 0 ||
-        finish(&hubs, &r->by_hub, &r->n_hub) < 0 || join_set(stations, &r->stations) < 0 ||
-        join_set(operators, &r->operators) < 0)
+    if (step != SQLITE_DONE ||
+        fota_report_groups_finish_worst(&slots, &r->by_slot, &r->n_slot) < 0 ||
+        fota_report_groups_finish_worst(&hubs, &r->by_hub, &r->n_hub) < 0 ||
+        fota_report_join_set(stations, &r->stations) < 0 ||
+        fota_report_join_set(operators, &r->operators) < 0)
         goto out;
     rc = 0;
 out:

@@ -201,7 +201,7 @@ def case_three_stations(c):
     check(lr == 9, f"latest_results: one row per IMEI: {lr}")
     # Yield per hub centrally is what each station's file says: the same rule in
     # both SQL dialects (central schema 2, station schema 7).
-    check(count(pg, "SELECT version FROM fota_schema") == 5, "central schema version 5")
+    check(count(pg, "SELECT version FROM fota_schema") == 6, "central schema version 6")
     for p, db, name in procs:
         con = sqlite3.connect(db)
         lh = [[str(i), h] for i, h in con.execute(
@@ -307,19 +307,20 @@ def check_central_header(pg, procs, runs):
 
 
 def older_central_and_file(c, pg, procs):
-    """A central database at schema 2 (no runs, no queued_ms) migrates in place
+    """A central database at schema 2 (no runs, queued_ms or report indexes) migrates in place
     when a station ships, gets every run and keeps its rows (queued_ms NULL: not
     measured); a station file from before runs and queued_ms still ships."""
     # attempts_hub (a.*) holds queued_ms since schema 5: the views go with it here,
-    # and the step to 5 makes them again
+    # and the step to 5 makes them again; the step to 6 builds the report indexes
     pg.psql("DROP VIEW hub_summary, slot_summary, attempts_hub;"
             " DROP TABLE runs; ALTER TABLE attempts DROP COLUMN queued_ms;"
+            " DROP INDEX attempts_module, attempts_fail, attempts_batch_module;"
             " UPDATE fota_schema SET version = 2")
     for _, db, name in procs:
         r = subprocess.run([ARGS.station, "ship", "--db", db, "--central", pg.dsn()],
                            capture_output=True, text=True)
         check(r.returncode == 0, f"{name}: ship to a schema-2 database: {r.stdout}{r.stderr}")
-    check(count(pg, "SELECT version FROM fota_schema") == 5, "migrated to 5 in place")
+    check(count(pg, "SELECT version FROM fota_schema") == 6, "migrated to 6 in place")
     check(count(pg, "SELECT count(*) FROM attempts") == 9, "the attempts stayed")
     check(count(pg, "SELECT count(*) FROM attempts WHERE queued_ms IS NULL") == 9,
           "rows shipped before schema 4 never measured their queue")

@@ -153,6 +153,47 @@ static void batches_match_batch_summary(void **state)
     fota_report_free(r);
 }
 
+/* An IMEI read as '' is no IMEI: each such verdict is a module alone in the
+ * per-batch rows, whether they come from the kept batch_modules (no time
+ * selection) or from grouping the selected attempts (--since). */
+static void batch_modules_empty_imei_alone(void **state)
+{
+    (void)state;
+    static const char path[] = "first-empty-imei.db";
+    unlink(path);
+    fx_build(path);
+    sqlite3 *w;
+    assert_int_equal(sqlite3_open(path, &w), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(w,
+                     "INSERT INTO attempts (batch, station, slot, imei, started_at, finished_at,"
+                     " result) VALUES"
+                     " ('E', 'st1', 'a', '', '2025-11-24T08:00:00.000Z',"
+                     "  '2025-11-24T08:05:00.000Z', 'PASS'),"
+                     " ('E', 'st1', 'a', '', '2025-11-24T08:10:00.000Z',"
+                     "  '2025-11-24T08:15:00.000Z', 'FAIL')",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(w);
+    for (int timed = 0; timed < 2; timed++) {
+        sqlite3 *db;
+        assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+        fota_report_sel_t sel = {"E", timed ? "2025-11-24T00:00:00.000Z" : NULL, NULL};
+        fota_report_t *r = NULL;
+        char err[256] = "";
+        assert_int_equal(fota_report_load(db, &sel, &r, err, sizeof err), 0);
+        sqlite3_close(db);
+        assert_int_equal(r->n_batches, 1);
+        assert_int_equal(r->batches[0].modules, 2);
+        assert_int_equal(r->batches[0].first_pass, 1);
+        assert_int_equal(r->batches[0].final_pass, 1);
+        assert_int_equal(r->batches[0].fail, 1);
+        assert_int_equal(r->modules, 2); /* the totals' definition */
+        fota_report_free(r);
+    }
+    unlink(path);
+}
+
 static void trend_per_day_and_folded_runs(void **state)
 {
     (void)state;
@@ -263,6 +304,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(batches_match_batch_summary),
+        cmocka_unit_test(batch_modules_empty_imei_alone),
         cmocka_unit_test(trend_per_day_and_folded_runs),
         cmocka_unit_test(text_first_page_first),
         cmocka_unit_test(html_grid_every_port_of_every_hub),
