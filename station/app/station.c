@@ -216,6 +216,7 @@ static void tick_cb(uv_timer_t *t)
 {
     station_t *st = t->data;
     view_redraw(st);
+    station_attach_tick(st);
     station_db_tick(st);
     for (size_t i = 0; i < st->n_slots; i++)
         station_host_mm_sync(station_slot_of(st->slots[i]));
@@ -308,18 +309,22 @@ static void quit_key(station_t *st)
     station_stop(st, "operator quit");
 }
 
+void station_key(station_t *st, char c)
+{
+    if (c == 'a' || c == 'A')
+        ack(st);
+    else if (c == 'q' || c == 'Q')
+        quit_key(st);
+    else if (c == 3) /* ^C in raw mode */
+        station_stop(st, "operator quit");
+}
+
 static void key_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     station_t *st = s->data;
-    for (ssize_t i = 0; i < n; i++) {
-        char c = buf->base[i];
-        if (c == 'a' || c == 'A')
-            ack(st);
-        else if (c == 'q' || c == 'Q')
-            quit_key(st);
-        else if (c == 3) /* ^C in raw mode */
-            station_stop(st, "operator quit");
-    }
+    for (ssize_t i = 0; i < n; i++)
+        if (!station_scan_feed(st, &st->scan_tty, buf->base[i], "")) /* station_scan.c */
+            station_key(st, buf->base[i]);
 }
 
 static void handle_close_noop(uv_handle_t *h)
@@ -347,6 +352,7 @@ static void station_shutdown(station_t *st)
     station_log(st, "loop: longest gap between ticks %lld ms (expected %d)",
                 (long long)st->tick_max_gap_ms, TICK_MS);
     view_final(st);
+    station_attach_stop(st);
     fota_dir_wait_stop(st->ports_wait);
     st->ports_wait = NULL;
     fota_watch_stop(st->watch);
@@ -590,6 +596,7 @@ int fota_station_run(const fota_cli_t *opts)
     station_start_central(st);
     station_metrics_attach(st);
     station_start_keys(st);
+    station_attach_start(st); /* viewers: station_attach.c */
     station_start_watch(st, ports == 1);
     uv_run(st->loop, UV_RUN_DEFAULT);
 
