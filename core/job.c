@@ -42,6 +42,11 @@ void fota_job_free(fota_job_t *j)
     free(j->dir);
     free(j->name);
     free(j->station);
+    for (size_t k = 0; k < FOTA_SCAN_N; k++)
+        if (j->scans[k].pattern) {
+            regfree(&j->scans[k].re);
+            free(j->scans[k].pattern);
+        }
     free(j);
 }
 

@@ -3,6 +3,8 @@
 #ifndef FOTA_JOB_H
 #define FOTA_JOB_H
 
+#include <regex.h>
+
 #include "profile.h"
 
 typedef struct {
@@ -50,6 +52,18 @@ typedef struct {
 /* 0 in a field = "use the profile's value". Seconds in YAML, ms here. */
 typedef fota_timeouts_t fota_job_timeouts_t;
 
+/* What a scanned line may set (docs/profiles.md, "scans"): a table, one entry
+ * per kind, in the order a scan is tried. */
+typedef enum { FOTA_SCAN_OPERATOR, FOTA_SCAN_BATCH, FOTA_SCAN_N } fota_scan_kind_t;
+
+typedef struct {
+    char *pattern;       /* POSIX extended regular expression; NULL: not declared */
+    regex_t re;          /* compiled at load (valid when pattern is set) */
+} fota_job_scan_t;
+
+/* "operator", "batch": the key in the job's scans map. */
+const char *fota_scan_kind_name(fota_scan_kind_t k);
+
 typedef struct {
     char *source;        /* path of the job file */
     char *dir;           /* its folder: package paths are relative to it */
@@ -63,7 +77,10 @@ typedef struct {
     size_t n_targets;
     fota_limits_t limits;
     fota_job_timeouts_t timeouts;
+    fota_job_scan_t scans[FOTA_SCAN_N];
 } fota_job_t;
+/* The first kind whose pattern matches text (FOTA_SCAN_N: none). */
+fota_scan_kind_t fota_job_scan_match(const fota_job_t *j, const char *text);
 
 int fota_job_load_file(const char *path, fota_job_t **out, fota_load_error_t *err);
 int fota_job_load_buffer(const char *name, const char *dir, const char *text, size_t len,

@@ -7,6 +7,7 @@
 
 #include "attempt.h"
 #include "job.h"
+#include "job_load_scans.h"
 #include "secret_mask.h"
 #include "yaml_doc.h"
 
@@ -359,11 +360,12 @@ static int read_name(fota_yaml_t *y, yaml_node_t *n, const char *what, size_t ma
 
 static int read_job(fota_yaml_t *y, fota_job_t *j)
 {
-    enum { NAME, STATION, TARGETS, LIMITS, TIMEOUTS, REWORK_OFFLINE, NF };
+    enum { NAME, STATION, TARGETS, LIMITS, TIMEOUTS, REWORK_OFFLINE, SCANS, NF };
     fota_yaml_field_t f[NF] = {
         [NAME] = {"name", true, 0, 0},       [STATION] = {"station", false, 0, 0},
         [TARGETS] = {"targets", true, 0, 0}, [LIMITS] = {"limits", false, 0, 0},
         [TIMEOUTS] = {"timeouts", false, 0, 0}, [REWORK_OFFLINE] = {"rework_offline", false, 0, 0},
+        [SCANS] = {"scans", false, 0, 0},
     };
     yaml_node_t *root = fota_yaml_root(y);
     int rc = fota_yaml_map(y, root, f, NF, "job");
@@ -382,6 +384,8 @@ static int read_job(fota_yaml_t *y, fota_job_t *j)
         fota_yaml_stop(&rc, read_timeouts(y, f[TIMEOUTS].node, &j->timeouts));
     if (f[REWORK_OFFLINE].node)
         fota_yaml_stop(&rc, read_rework_offline(y, f[REWORK_OFFLINE].node, j));
+    if (f[SCANS].node)
+        fota_yaml_stop(&rc, fota_job_read_scans(y, f[SCANS].node, j));
     return rc;
 }
 

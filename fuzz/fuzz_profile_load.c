@@ -63,6 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (void)fota_chain_plan(&j->targets[t], NULL, out, 8);
         }
         (void)fota_job_match(j, NULL, "RG500Q-EA");
+        (void)fota_job_scan_match(j, "OP17");
         fota_job_free(j);
     }
     free(l);

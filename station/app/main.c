@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "attach.h"
 #include "central_cli.h"
 #include "check.h"
 #include "cli.h"
@@ -56,6 +57,8 @@ int main(int argc, char **argv)
         }
         return fota_check_main(fota_cli_profiles_dir(&o), o.job, o.strict);
     }
+    if (strcmp(cmd, "attach") == 0)
+        return fota_attach_main(argc - 1, argv + 1); /* cmd/attach.c */
     if (strcmp(cmd, "ship") == 0)
         return fota_central_cli_main(argc - 1, argv + 1); /* central_cli.c */
     if (strcmp(cmd, "report") == 0)

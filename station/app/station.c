@@ -222,6 +222,7 @@ static void tick_cb(uv_timer_t *t)
         station_log(st, "quit not confirmed within %d s: nothing stopped, the line goes on",
                     FOTA_QUIT_CONFIRM_MS / 1000);
     view_redraw(st);
+    station_attach_tick(st);
     station_db_tick(st);
     for (size_t i = 0; i < st->n_slots; i++)
         station_host_mm_sync(station_slot_of(st->slots[i]));
@@ -313,24 +314,31 @@ static void key_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     *buf = uv_buf_init(b, sizeof b);
 }
 
-/* The keys' rules are dash_keys.c's: q and ^C (raw mode: no SIGINT) ask while
+/* One key, from the station's terminal or an attached viewer (station_attach.c).
+ * The keys' rules are dash_keys.c's: q and ^C (raw mode: no SIGINT) ask while
  * modules are in flight, the same key within 5 s stops (they end INTERRUPTED). */
+void station_key(station_t *st, char c)
+{
+    if (st->stopped)
+        return;
+    switch (fota_keys_press(&st->keys, (unsigned char)c, station_in_flight(st),
+                            station_now(st))) {
+    case FOTA_KEY_ACK: ack(st); break;
+    case FOTA_KEY_QUIT: station_stop(st, "operator quit"); break;
+    case FOTA_KEY_UNKNOWN: station_log(st, "%c: not a key here; ? lists the keys", c); break;
+    default: break; /* the question and the legend are drawn by view.c */
+    }
+    if (!st->stopped)
+        view_redraw(st); /* the answer at once, not at the next tick */
+}
+
+/* A typed line that is a scan (station_scan.c) is not keys. */
 static void key_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     station_t *st = s->data;
-    for (ssize_t i = 0; i < n && !st->stopped; i++) {
-        switch (fota_keys_press(&st->keys, (unsigned char)buf->base[i], station_in_flight(st),
-                                station_now(st))) {
-        case FOTA_KEY_ACK: ack(st); break;
-        case FOTA_KEY_QUIT: station_stop(st, "operator quit"); break;
-        case FOTA_KEY_UNKNOWN:
-            station_log(st, "%c: not a key here; ? lists the keys", buf->base[i]);
-            break;
-        default: break; /* the question and the legend are drawn by view.c */
-        }
-        if (!st->stopped)
-            view_redraw(st); /* the answer at once, not at the next tick */
-    }
+    for (ssize_t i = 0; i < n && !st->stopped; i++)
+        if (!station_scan_feed(st, &st->scan_tty, buf->base[i], ""))
+            station_key(st, buf->base[i]);
 }
 
 static void handle_close_noop(uv_handle_t *h)
@@ -358,6 +366,7 @@ static void station_shutdown(station_t *st)
     station_log(st, "loop: longest gap between ticks %lld ms (expected %d)",
                 (long long)st->tick_max_gap_ms, TICK_MS);
     view_final(st);
+    station_attach_stop(st);
     fota_dir_wait_stop(st->ports_wait);
     st->ports_wait = NULL;
     fota_watch_stop(st->watch);
@@ -602,6 +611,7 @@ int fota_station_run(const fota_cli_t *opts)
     station_start_central(st);
     station_metrics_attach(st);
     station_start_keys(st);
+    station_attach_start(st, station_key); /* viewers: station_attach.c */
     station_start_watch(st, ports == 1);
     fota_usb_watch_start(&st->usb_watch, st->loop, RESCAN_MS, on_usb, st); /* after the links */
     uv_run(st->loop, UV_RUN_DEFAULT);

@@ -24,6 +24,7 @@
 #include "results.h"
 #include "wall_clock.h"
 #include "usb_watch.h"
+#include "scan_line.h"
 #include "watch.h"
 
 typedef struct station station_t;
@@ -104,6 +105,10 @@ struct station {
     struct fota_loop_lag *loop_lag; /* FOTA_LOOP_LAG_MS benchmarks only, else NULL */
     struct station_metrics *metrics; /* run --metrics (station_metrics.h), else NULL */
     bool *adopted;           /* per row crash recovery closed: its module was found again */
+    fota_scan_line_t scan_tty; /* a scan being typed at the station's terminal */
+    char scan_batch[FOTA_SCAN_MAX + 1];    /* set by a scan (station_scan.c) */
+    char scan_operator[FOTA_SCAN_MAX + 1];
+    struct station_attach *attach; /* the viewers' socket (station_attach.c), else NULL */
 };
 
 /* Two clocks: station_now is monotonic ms for the machine, timers, durations and
@@ -181,8 +186,30 @@ size_t station_log_recent(const char *out[STATION_LOG_LINES]);
 
 /* view.c */
 void view_redraw(station_t *st);
+/* One frame of the dashboard at a size (0: no limit), malloc'd with its length: the
+ * station's own terminal and each attached viewer (station_attach.c). */
+char *view_render(station_t *st, int width, int height, bool color, size_t *len);
 void view_final(station_t *st); /* the last frame, at shutdown */
 void view_done(station_t *st);  /* the exit line, after the last flush */
+
+/* The operator's keys, one byte, from the station's terminal or an attached viewer
+ * (station.c's key table). */
+void station_key(station_t *st, char c);
+typedef void (*station_key_fn)(station_t *st, char c);
+
+/* station_scan.c: a scanned line sets the operator or the batch (job's scans). */
+void station_scan(station_t *st, const char *text, const char *from);
+/* Feeds one typed byte to a scan line; true when it was part of a scan (a whole
+ * scan is acted on at Enter), false when it is a key. from: " (attached viewer)"
+ * or "" in the line log. */
+bool station_scan_feed(station_t *st, fota_scan_line_t *l, char c, const char *from);
+
+/* station_attach.c: `fota-station attach` viewers (docs/station.md, "Attach"). */
+/* key: where a viewer's keys go (the owner's station_key), handed over like the
+ * tty's read callback, so the viewers' code never calls into the owner. */
+void station_attach_start(station_t *st, station_key_fn key);
+void station_attach_tick(station_t *st); /* a frame to every viewer */
+void station_attach_stop(station_t *st);
 
 /* station_db.c: the results database as the operator sees it */
 void station_db_attach(station_t *st);   /* callbacks, flush timer */

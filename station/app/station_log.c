@@ -37,17 +37,17 @@ void station_log(station_t *st, const char *fmt, ...)
     fota_printable(raw, msg, sizeof msg);
     char t[40];
     fota_iso_format_as(station_wall(st), FOTA_ISO_MS, t, sizeof t);
-    if (st->dashboard) {
-        /* Under the table, the last few messages (a pause's reason among them), a
-         * slot named as the table names it: at 80 columns the by-path name would
-         * leave no room for what happened. */
-        char *l = log_ring[log_n % STATION_LOG_LINES];
-        memcpy(l, t + 11, 8); /* hh:mm:ss */
-        l[8] = ' ';
-        fota_log_short_slot(msg, l + 9, sizeof log_ring[0] - 9);
-        log_n++;
+    /* Under the table, the last few messages (a pause's reason among them), a slot
+     * named as the table names it: at 80 columns the by-path name would leave no
+     * room for what happened. Kept with --no-dashboard too, for the viewers of
+     * `fota-station attach`. */
+    char *l = log_ring[log_n % STATION_LOG_LINES];
+    memcpy(l, t + 11, 8); /* hh:mm:ss */
+    l[8] = ' ';
+    fota_log_short_slot(msg, l + 9, sizeof log_ring[0] - 9);
+    log_n++;
+    if (st->dashboard)
         return;
-    }
     if (st->console_gone)
         return;
     printf("%s %s\n", t, msg);

@@ -56,13 +56,11 @@ static size_t view_rows(station_t *st, fota_dash_row_t *rows, fota_dash_header_t
     return n;
 }
 
-void view_redraw(station_t *st)
+char *view_render(station_t *st, int width, int height, bool color, size_t *len)
 {
-    if (!st->dashboard || st->console_gone)
-        return;
     fota_dash_row_t *rows = calloc(st->n_slots + 1, sizeof *rows);
     if (!rows)
-        return;
+        return NULL;
     fota_dash_header_t h = {0};
     h.batch = st->batch;
     h.station = st->job->station;
@@ -92,24 +90,35 @@ void view_redraw(station_t *st)
     const char *log[STATION_LOG_LINES];
     size_t n_log = station_log_recent(log);
     fota_dash_frame_t f = {.h = &h, .rows = rows, .n = n, .log = log, .n_log = n_log,
-                           .color = st->color};
+                           .color = color, .width = width, .height = height};
     char ask[FOTA_KEYS_PROMPT_LINES][FOTA_KEYS_LINE];
     const char *prompt[FOTA_KEYS_PROMPT_LINES];
     fota_keys_frame(&st->keys, h.running + h.queued, station_now(st), ask, prompt, &f);
-    struct winsize ws;
-    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
-        f.width = ws.ws_col;
-        f.height = ws.ws_row;
-    }
     size_t cap = 1100 * (n + STATION_LOG_LINES + 8);
     char *buf = malloc(cap);
+    if (buf)
+        *len = fota_dash_render(buf, cap, &f);
+    free(rows);
+    return buf;
+}
+
+void view_redraw(station_t *st)
+{
+    if (!st->dashboard || st->console_gone)
+        return;
+    int width = 0, height = 0;
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
+        width = ws.ws_col;
+        height = ws.ws_row;
+    }
+    size_t len = 0;
+    char *buf = view_render(st, width, height, st->color, &len);
     if (buf) {
-        size_t len = fota_dash_render(buf, cap, &f);
         fwrite(buf, 1, len, stdout);
         station_console_flush(st);
         free(buf);
     }
-    free(rows);
 }
 
 void view_final(station_t *st)

@@ -38,6 +38,7 @@ void fota_cli_usage_main(FILE *f)
           "\n"
           "commands:\n"
           "  run     upgrade every module that appears in the ports directory, per a job\n"
+          "  attach  the live dashboard of a running station (also a service's)\n"
           "  probe   list present modules (slot, port, model, IMEI, revision, profile)\n"
           "  check   validate profiles and a job (file:line:column for every error)\n"
           "  report  pass/fail report from the results database (or the central one)\n"
@@ -61,6 +62,8 @@ void fota_cli_usage_run(FILE *f)
           "                      ./profiles, the source tree's for a build-tree binary)\n"
           "  --batch NAME        batch recorded on every row (default: the job's name)\n"
           "  --operator ID       operator recorded on every row\n"
+          "                      (without --batch / --operator: $FOTA_BATCH, $FOTA_OPERATOR;\n"
+          "                      a scan matching the job's scans patterns changes them)\n"
           "  --until-idle        exit once every module seen has a final result (one\n"
           "                      that went away is waited for its reboot timeout; exit\n"
           "                      4 when nothing was recorded: no module came within the\n"
@@ -223,6 +226,13 @@ int fota_cli_parse_run(fota_cli_t *o, int argc, char **argv, FILE *err)
     }
     if (o->metrics && cli_metrics_addr(o->metrics, err))
         return 2;
+    /* The service's way (its EnvironmentFile): FOTA_OPERATOR and FOTA_BATCH stand for
+     * the flags when those are absent; a flag always wins. Checked as the flags are. */
+    const char *env_batch = getenv("FOTA_BATCH"), *env_op = getenv("FOTA_OPERATOR");
+    if (!o->batch && env_batch && env_batch[0])
+        o->batch = env_batch;
+    if (!o->operator_id && env_op && env_op[0])
+        o->operator_id = env_op;
     if (cli_name_fits("--batch", o->batch, FOTA_BATCH_MAX, err) ||
         cli_name_fits("--operator", o->operator_id, FOTA_OPERATOR_MAX, err))
         return 2;

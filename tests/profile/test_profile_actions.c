@@ -78,7 +78,7 @@ static void mistakes_are_listed_at_their_place(void **state)
     static const char *const want[] = {
         "t.yaml:19:13: actions[].class: unknown class 'packge' (expected one of: download, "
         "package, space, transient, fatal, timeout, port, rejected, config, upload, "
-        "no_package, unknown_model, verify, swapped, protocol, internal, imei)",
+        "no_package, unknown_model, verify, swapped, protocol, internal, imei, usb_mode)",
         "t.yaml:20:28: actions[].code: expected a code or a range like 520-530, found '5x'",
         "t.yaml:21:27: actions[].action: 35 characters, at most 24",
         "t.yaml:23:13: actions[]: class port without a code is listed twice",
