@@ -195,6 +195,10 @@ typedef struct {
     bool send_pending;       /* a SEND is being written: the machine hears when drained */
     bool finished;           /* FINISH seen: the frame ends the attempt */
     const char *queue_reason;
+    /* The batch and operator in force when the module was identified (taken once):
+     * a scan changes the modules identified after it, never one mid-upgrade. */
+    bool stamped;
+    char batch[128], operator_id[64];
 } slot_attempt_t;
 
 /* Each stage's own state, cleared on entry (slot_enter). */

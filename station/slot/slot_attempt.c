@@ -21,6 +21,13 @@ void slot_attempt_trace(slot_t *s, fota_trace_dir_t dir, const char *text)
 
 static void attempt_identify_row(slot_t *s, const fota_attempt_t *a)
 {
+    slot_attempt_t *at = s->a;
+    if (!at->stamped) { /* identified: the batch and operator of this module from now on */
+        const slot_line_t *l = s->line;
+        fota_copy(at->batch, sizeof at->batch, l->batch ? l->batch : "");
+        fota_copy(at->operator_id, sizeof at->operator_id, l->operator_id ? l->operator_id : "");
+        at->stamped = true;
+    }
     fota_attempt_t id = *a;
     slot_verdict_stamp(s, &id);
     HOST(s)->row_identify(HOST(s)->ctx, s, s->a->row, &id);

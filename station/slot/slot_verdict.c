@@ -14,9 +14,11 @@
 void slot_verdict_stamp(const slot_t *s, fota_attempt_t *a)
 {
     const slot_line_t *l = s->line;
-    fota_copy(a->batch, sizeof a->batch, l->batch ? l->batch : "");
+    const slot_attempt_t *at = s->a;
+    fota_copy(a->batch, sizeof a->batch, at && at->stamped ? at->batch : l->batch ? l->batch : "");
     fota_copy(a->station, sizeof a->station, l->job->station ? l->job->station : "");
-    fota_copy(a->operator_id, sizeof a->operator_id, l->operator_id ? l->operator_id : "");
+    fota_copy(a->operator_id, sizeof a->operator_id,
+              at && at->stamped ? at->operator_id : l->operator_id ? l->operator_id : "");
     fota_copy(a->slot, sizeof a->slot, s->name);
     fota_copy(a->port, sizeof a->port, s->at >= 0 ? s->ifs[s->at].tty : "");
 }

@@ -463,6 +463,26 @@ static void abort_while_upgrading_is_interrupted(void **state)
     fh_free(fh);
 }
 
+/* A scan (a new operator badge, a new work order) during an upgrade changes the
+ * modules identified after it: the one already upgrading keeps its own. */
+static void scan_during_an_upgrade_keeps_the_modules_batch_and_operator(void **state)
+{
+    (void)state;
+    fh_t *fh = fh_new();
+    fh->line.operator_id = "OP1";
+    upgrading(fh, 0, false, 0);
+    fh->line.batch = "WO-2";
+    fh->line.operator_id = "OP2";
+    fh->line.stopping = true;
+    slot_abort(S(fh, 0), "SIGTERM");
+    fh_after(fh);
+    fh_row_t *r = fh_row(fh, 0);
+    assert_true(r->finished);
+    assert_string_equal(r->finish.batch, "test-batch");
+    assert_string_equal(r->finish.operator_id, "OP1");
+    fh_free(fh);
+}
+
 static void abort_during_a_reboot_is_interrupted(void **state)
 {
     (void)state;
@@ -675,6 +695,7 @@ int main(void)
         cmocka_unit_test(swapped_at_finish_starts_the_new_module),
         cmocka_unit_test(abort_before_a_module_answers_leaves_no_row),
         cmocka_unit_test(abort_while_upgrading_is_interrupted),
+        cmocka_unit_test(scan_during_an_upgrade_keeps_the_modules_batch_and_operator),
         cmocka_unit_test(abort_during_a_reboot_is_interrupted),
         cmocka_unit_test(abort_at_rest_changes_nothing),
         cmocka_unit_test(rework_local_pass_is_skipped),
