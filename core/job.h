@@ -47,6 +47,17 @@ typedef struct {
 /* 0 in a field = "use the profile's value". Seconds in YAML, ms here. */
 typedef fota_timeouts_t fota_job_timeouts_t;
 
+/* `power:` (opt-in): a module that never answers AT is power-cycled through its hub
+ * port, at most max_cycles times (docs/station.md, "Power cycling"). */
+#define FOTA_POWER_OFF_DEFAULT_MS 3000u
+#define FOTA_POWER_MAX_CYCLES_DEFAULT 2u
+typedef struct {
+    bool enabled;
+    unsigned off_ms;     /* 0 = the profile's power.off, else FOTA_POWER_OFF_DEFAULT_MS */
+    unsigned max_cycles; /* per module; default 2 */
+    bool uhubctl;        /* method: uhubctl where the port's `disable` file cannot be used */
+} fota_power_t;
+
 typedef struct {
     char *source;        /* path of the job file */
     char *dir;           /* its folder: package paths are relative to it */
@@ -60,6 +71,7 @@ typedef struct {
     size_t n_targets;
     fota_limits_t limits;
     fota_job_timeouts_t timeouts;
+    fota_power_t power;
 } fota_job_t;
 
 int fota_job_load_file(const char *path, fota_job_t **out, fota_load_error_t *err);

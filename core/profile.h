@@ -163,6 +163,11 @@ typedef struct {
     fota_error_table_t tables[FOTA_TABLE__COUNT];
     fota_timeouts_t timeouts;
     fota_quiet_t quiet;
+    /* `power:` (optional): the family's off time (0: the job's or the default), and
+     * the FAIL classes after which a job with power control power-cycles the module
+     * and tries again (bit 1 << fota_error_class_t), never after the update began. */
+    unsigned power_off_ms;
+    uint32_t power_retry_classes;
 } fota_profile_t;
 
 typedef struct {

@@ -142,6 +142,10 @@ static const char *const steps[] = {
     "DROP VIEW IF EXISTS hub_summary; DROP VIEW IF EXISTS slot_summary;"
     "DROP VIEW IF EXISTS attempts_hub;"
     HUB_VIEWS(FOTA_SLOT_HUB_SQL),
+
+    /* 5 -> 6: power_cycles as in the station's file: the hub port power cycles
+     * of the attempt's module. Rows shipped before: 0. */
+    "ALTER TABLE attempts ADD COLUMN power_cycles INTEGER NOT NULL DEFAULT 0;",
 };
 
 _Static_assert(sizeof steps / sizeof steps[0] == FOTA_CENTRAL_SCHEMA_VERSION,

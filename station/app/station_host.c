@@ -541,6 +541,7 @@ void station_host_init(station_t *st)
         .mm_hold = host_mm_hold,
         .mm_answered = host_mm_answered,
         .changed = host_changed,
+        .power = station_host_power,
     };
     slot_line_t *l = &st->line;
     l->host = &st->host;

@@ -19,6 +19,7 @@ static const slot_stage_ops_t *const stages[SLOT__COUNT] = {
     [SLOT_ATTEMPT] = &slot_stage_attempt,   [SLOT_REBOOT] = &slot_stage_reboot,
     [SLOT_RETRY] = &slot_stage_retry,       [SLOT_DONE] = &slot_stage_done,
     [SLOT_IGNORED] = &slot_stage_ignored,   [SLOT_ALIAS] = &slot_stage_alias,
+    [SLOT_POWER] = &slot_stage_power,
 };
 
 const char *slot_stage_name(slot_stage_t st)
@@ -79,9 +80,12 @@ void slot_next(slot_t *s, slot_outcome_t out)
         case SLOT_OUT_LINK_CHANGED: next = SLOT_REBOOT; break;
         case SLOT_OUT_PORT_BACK: next = SLOT_ATTEMPT; break;
         case SLOT_OUT_RETRY_DUE: next = SLOT_SETTLE; break;
-        case SLOT_OUT_FINISHED: next = SLOT_DONE; break;
+        case SLOT_OUT_FINISHED: next = s->power_retry ? SLOT_POWER : SLOT_DONE; break;
         case SLOT_OUT_SWAPPED: next = SLOT_RETRY; break;
         case SLOT_OUT_ABORTED: next = SLOT_EMPTY; break;
+        case SLOT_OUT_SILENT: next = slot_power_wanted(s) ? SLOT_POWER : SLOT_IGNORED; break;
+        case SLOT_OUT_POWERED: next = SLOT_SETTLE; break;
+        case SLOT_OUT_POWER_ASKED: next = SLOT_POWER; break;
         }
         slot_enter(s, next);
         out = stages[next]->enter(s, out);
@@ -269,6 +273,12 @@ void slot_link(slot_t *s, const char *link_name, int num, const char *tty, const
         present |= s->ifs[k].present;
     s->present = present;
     const slot_stage_ops_t *ops = stages[s->stage];
+    if (ops->link) {
+        if (!tty)
+            slot_if_close(s, i);
+        slot_next(s, ops->link(s, s->present));
+        return;
+    }
     if (s->at >= 0 && i == (size_t)s->at && ops->at_link) {
         slot_next(s, ops->at_link(s, tty != NULL));
         return;
@@ -277,8 +287,11 @@ void slot_link(slot_t *s, const char *link_name, int num, const char *tty, const
         return; /* an attempt runs on the AT port: the other interfaces are never touched */
     if (!tty) {
         slot_if_close(s, i); /* a candidate went away while the AT port was being chosen */
-        if (!s->present)
+        if (!s->present) {
+            s->power_cycles = 0; /* the module was taken away: a new one counts afresh */
+            s->power_retry = false;
             slot_next(s, SLOT_OUT_EMPTIED);
+        }
         return;
     }
     if (s->line->stopping)

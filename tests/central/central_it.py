@@ -201,7 +201,7 @@ def case_three_stations(c):
     check(lr == 9, f"latest_results: one row per IMEI: {lr}")
     # Yield per hub centrally is what each station's file says: the same rule in
     # both SQL dialects (central schema 2, station schema 7).
-    check(count(pg, "SELECT version FROM fota_schema") == 5, "central schema version 5")
+    check(count(pg, "SELECT version FROM fota_schema") == 6, "central schema version 6")
     for p, db, name in procs:
         con = sqlite3.connect(db)
         lh = [[str(i), h] for i, h in con.execute(
