@@ -514,6 +514,21 @@ const char *hub_bed_root(const hub_bed_t *b)
     return b->root;
 }
 
+const char *hub_bed_sim_link(const hub_bed_t *b, const char *syspath)
+{
+    for (guint i = 0; i < b->devs->len; i++) {
+        const hub_dev_t *d = g_ptr_array_index(b->devs, i);
+        if (g_strcmp0(d->syspath, syspath) == 0)
+            return d->sim_link;
+    }
+    return NULL;
+}
+
+double hub_bed_seconds(const hub_bed_t *b)
+{
+    return (double)(g_get_monotonic_time() - b->t0) / G_USEC_PER_SEC;
+}
+
 void hub_bed_free(hub_bed_t *b)
 {
     if (!b)
