@@ -33,6 +33,7 @@ typedef struct {
     int64_t update_ms;
     int64_t duration_ms;       /* the module's own time: the visit less queued_ms */
     int64_t queued_ms;         /* identified, waiting for the station's GO or a transfer token */
+    int power_cycles;          /* the station power-cycled the module's hub port this often */
 } fota_attempt_t;
 
 /* The longest batch, operator and station names a row holds (bytes, without the

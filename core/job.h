@@ -63,6 +63,16 @@ typedef struct {
 
 /* "operator", "batch": the key in the job's scans map. */
 const char *fota_scan_kind_name(fota_scan_kind_t k);
+/* `power:` (opt-in): a module that never answers AT is power-cycled through its hub
+ * port, at most max_cycles times (docs/station.md, "Power cycling"). */
+#define FOTA_POWER_OFF_DEFAULT_MS 3000u
+#define FOTA_POWER_MAX_CYCLES_DEFAULT 2u
+typedef struct {
+    bool enabled;
+    unsigned off_ms;     /* 0 = the profile's power.off, else FOTA_POWER_OFF_DEFAULT_MS */
+    unsigned max_cycles; /* per module; default 2 */
+    bool uhubctl;        /* method: uhubctl where the port's `disable` file cannot be used */
+} fota_power_t;
 
 typedef struct {
     char *source;        /* path of the job file */
@@ -78,6 +88,7 @@ typedef struct {
     fota_limits_t limits;
     fota_job_timeouts_t timeouts;
     fota_job_scan_t scans[FOTA_SCAN_N];
+    fota_power_t power;
 } fota_job_t;
 /* The first kind whose pattern matches text (FOTA_SCAN_N: none). */
 fota_scan_kind_t fota_job_scan_match(const fota_job_t *j, const char *text);

@@ -331,6 +331,41 @@ static int read_rework_offline(fota_yaml_t *y, yaml_node_t *n, fota_job_t *j)
     return 0;
 }
 
+/* power: {enabled, off, max_cycles, method}: sysfs (the default) or uhubctl as the
+ * fallback where the port's `disable` file is missing or refused. */
+static int read_power(fota_yaml_t *y, yaml_node_t *n, fota_power_t *p)
+{
+    enum { ENABLED, OFF, MAX, METHOD, NF };
+    fota_yaml_field_t f[NF] = {
+        [ENABLED] = {"enabled", false, 0, 0}, [OFF] = {"off", false, 0, 0},
+        [MAX] = {"max_cycles", false, 0, 0},  [METHOD] = {"method", false, 0, 0},
+    };
+    int rc = fota_yaml_map(y, n, f, NF, "power");
+    p->enabled = true; /* a power: section switches it on unless it says enabled: false */
+    if (f[ENABLED].node)
+        fota_yaml_stop(&rc, fota_yaml_bool(y, f[ENABLED].node, "power.enabled", &p->enabled));
+    if (f[OFF].node)
+        fota_yaml_stop(&rc, fota_yaml_seconds(y, f[OFF].node, "power.off", 500, 60000,
+                                              &p->off_ms));
+    long v;
+    if (f[MAX].node &&
+        !fota_yaml_stop(&rc, fota_yaml_long(y, f[MAX].node, "power.max_cycles", 1, 10, &v)))
+        p->max_cycles = (unsigned)v;
+    if (f[METHOD].node) {
+        char *m = NULL;
+        if (!fota_yaml_stop(&rc, fota_yaml_str(y, f[METHOD].node, "power.method", &m))) {
+            if (strcmp(m, "uhubctl") == 0)
+                p->uhubctl = true;
+            else if (strcmp(m, "sysfs") != 0)
+                fota_yaml_stop(&rc, fota_yaml_fail(y, f[METHOD].node,
+                                                   "power.method: must be sysfs (the port's "
+                                                   "disable file, the default) or uhubctl"));
+        }
+        free(m);
+    }
+    return rc;
+}
+
 static int read_targets(fota_yaml_t *y, yaml_node_t *n, fota_job_t *j)
 {
     size_t cnt = 0;
@@ -360,12 +395,13 @@ static int read_name(fota_yaml_t *y, yaml_node_t *n, const char *what, size_t ma
 
 static int read_job(fota_yaml_t *y, fota_job_t *j)
 {
-    enum { NAME, STATION, TARGETS, LIMITS, TIMEOUTS, REWORK_OFFLINE, SCANS, NF };
+    enum { NAME, STATION, TARGETS, LIMITS, TIMEOUTS, REWORK_OFFLINE, SCANS, POWER, NF };
     fota_yaml_field_t f[NF] = {
         [NAME] = {"name", true, 0, 0},       [STATION] = {"station", false, 0, 0},
         [TARGETS] = {"targets", true, 0, 0}, [LIMITS] = {"limits", false, 0, 0},
         [TIMEOUTS] = {"timeouts", false, 0, 0}, [REWORK_OFFLINE] = {"rework_offline", false, 0, 0},
         [SCANS] = {"scans", false, 0, 0},
+        [POWER] = {"power", false, 0, 0},
     };
     yaml_node_t *root = fota_yaml_root(y);
     int rc = fota_yaml_map(y, root, f, NF, "job");
@@ -386,6 +422,8 @@ static int read_job(fota_yaml_t *y, fota_job_t *j)
         fota_yaml_stop(&rc, read_rework_offline(y, f[REWORK_OFFLINE].node, j));
     if (f[SCANS].node)
         fota_yaml_stop(&rc, fota_job_read_scans(y, f[SCANS].node, j));
+    if (f[POWER].node)
+        fota_yaml_stop(&rc, read_power(y, f[POWER].node, &j->power));
     return rc;
 }
 
@@ -408,6 +446,7 @@ int fota_job_load_buffer_all(const char *name, const char *dir, const char *text
                                 .transcript_lines = 20000, .flood_kib_per_s = 64, .flood_s = 30,
                                 .usb_devices_per_controller = 32};
     j->timeouts.ports_settle_ms = j->timeouts.probe_ms = FOTA_TIMEOUT_UNSET;
+    j->power.max_cycles = FOTA_POWER_MAX_CYCLES_DEFAULT;
     j->source = strdup(name ? name : "<input>");
     j->dir = strdup(dir ? dir : ".");
     rc = fota_yaml_done(&y, j->source && j->dir ? read_job(&y, j) : FOTA_E_NOMEM);

@@ -175,6 +175,11 @@ typedef struct {
     fota_quiet_t quiet;
     fota_action_rule_t *actions; /* `actions:`, in file order; none when absent */
     size_t n_actions;
+    /* `power:` (optional): the family's off time (0: the job's or the default), and
+     * the FAIL classes after which a job with power control power-cycles the module
+     * and tries again (bit 1 << fota_error_class_t), never after the update began. */
+    unsigned power_off_ms;
+    uint32_t power_retry_classes;
 } fota_profile_t;
 
 typedef struct {

@@ -197,6 +197,35 @@ static int read_quiet(fota_yaml_t *y, yaml_node_t *n, fota_profile_t *p)
     return n ? read_seconds_map(y, n, f, 5, "quiet", lo, hi, dst) : 0;
 }
 
+/* Optional `power:` {off, retry_on: [error classes]}: how long the family's modules
+ * need without power, and which failures before the update a power cycle may cure. */
+static int read_power(fota_yaml_t *y, yaml_node_t *n, fota_profile_t *p)
+{
+    fota_yaml_field_t f[] = {{"off", false, 0, 0}, {"retry_on", false, 0, 0}};
+    int rc = fota_yaml_map(y, n, f, 2, "power");
+    if (f[0].node)
+        fota_yaml_stop(&rc, fota_yaml_seconds(y, f[0].node, "power.off", 500, 60000,
+                                              &p->power_off_ms));
+    size_t cnt = 0;
+    if (!f[1].node || fota_yaml_stop(&rc, fota_yaml_seq(y, f[1].node, "power.retry_on", &cnt)))
+        return rc;
+    for (size_t i = 0; i < cnt; i++) {
+        yaml_node_t *it = fota_yaml_item(y, f[1].node, i);
+        char *name = NULL;
+        fota_error_class_t c;
+        if (fota_yaml_stop(&rc, fota_yaml_str(y, it, "power.retry_on", &name)))
+            break;
+        if (fota_error_class_from_name(name, &c) != 0 || c == FOTA_ERR_NONE)
+            fota_yaml_stop(&rc, fota_yaml_fail(y, it, "power.retry_on: '%s' is not an error "
+                                                      "class (timeout, port, protocol, …)",
+                                               name));
+        else
+            p->power_retry_classes |= 1u << c;
+        free(name);
+    }
+    return rc;
+}
+
 /* phase_names and text_patterns: how FOTA progress is recognised. Checks that need
  * both are made only when both read cleanly (a wrong section is reported once). */
 static int read_progress(fota_yaml_t *y, yaml_node_t *root, fota_yaml_field_t *phases,
@@ -221,7 +250,7 @@ static int read_progress(fota_yaml_t *y, yaml_node_t *root, fota_yaml_field_t *p
 static int read_profile(fota_yaml_t *y, fota_profile_t *p)
 {
     enum { FAMILY, MODELS, USB, IDENT, URC, RETRIES, PHASES, PATTERNS, METHODS, TIMEOUTS,
-           ERRORS, QUIET, REFUSALS, ACTIONS, NF };
+           ERRORS, QUIET, REFUSALS, ACTIONS, POWER, NF };
     fota_yaml_field_t f[NF] = {
         [FAMILY] = {"family", true, 0, 0},       [MODELS] = {"models", true, 0, 0},
         [USB] = {"usb", false, 0, 0},            [IDENT] = {"identify", true, 0, 0},
@@ -230,6 +259,7 @@ static int read_profile(fota_yaml_t *y, fota_profile_t *p)
         [METHODS] = {"methods", true, 0, 0},     [TIMEOUTS] = {"timeouts", true, 0, 0},
         [ERRORS] = {"errors", true, 0, 0},       [QUIET] = {"quiet", false, 0, 0},
         [REFUSALS] = {"boot_refusals", false, 0, 0}, [ACTIONS] = {"actions", false, 0, 0},
+        [POWER] = {"power", false, 0, 0},
     };
     yaml_node_t *root = fota_yaml_root(y);
     int rc = fota_yaml_map(y, root, f, NF, "profile");
@@ -260,6 +290,8 @@ static int read_profile(fota_yaml_t *y, fota_profile_t *p)
     fota_yaml_stop(&rc, fota_profile_read_errors(y, f[ERRORS].node, p));
     if (f[ACTIONS].node)
         fota_yaml_stop(&rc, fota_profile_read_actions(y, f[ACTIONS].node, p));
+    if (f[POWER].node)
+        fota_yaml_stop(&rc, read_power(y, f[POWER].node, p));
     return rc;
 }
 

@@ -158,6 +158,9 @@ static const char *const steps[] = {
     "CREATE INDEX attempts_fail ON attempts (error_class, error_code)"
     "  INCLUDE (result, imei, started_at, station, local_id, batch, error_text, slot,"
     "  finished_at, model, hops, module_retries) WHERE result IN ('FAIL','INTERRUPTED');",
+    /* 6 -> 7: power_cycles as in the station's file: the hub port power cycles
+     * of the attempt's module. Rows shipped before: 0. */
+    "ALTER TABLE attempts ADD COLUMN power_cycles INTEGER NOT NULL DEFAULT 0;",
 };
 
 _Static_assert(sizeof steps / sizeof steps[0] == FOTA_CENTRAL_SCHEMA_VERSION,

@@ -9,7 +9,7 @@
 
 #include <libpq-fe.h>
 
-#define FOTA_CENTRAL_SCHEMA_VERSION 6
+#define FOTA_CENTRAL_SCHEMA_VERSION 7
 
 /* Brings the central database to FOTA_CENTRAL_SCHEMA_VERSION. Each step runs in
  * its own transaction under an advisory lock, so twenty stations starting at

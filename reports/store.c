@@ -45,7 +45,7 @@ static const char *const sql[ST__COUNT] = {
                   " noop = ?16, error_class = ?17, error_code = ?18, error_text = ?19,"
                   " module_retries = ?20, hops = ?21, download_ms = ?22, update_ms = ?23,"
                   " duration_ms = ?24, started_at = COALESCE(?25, started_at),"
-                  " queued_ms = COALESCE(?26, queued_ms)"
+                  " queued_ms = COALESCE(?26, queued_ms), power_cycles = ?27"
                   " WHERE id = ?12 AND result IS NULL",
     [ST_EVENT] = "INSERT INTO events (attempt_id, t_ms, dir, text) VALUES (?1, ?2, ?3, ?4)",
     [ST_HEARD] = "UPDATE attempts SET last_heard_at = MAX(COALESCE(last_heard_at, ''), ?1)"
@@ -508,7 +508,7 @@ int fota_store_attempt_close(fota_store_t *s, int64_t id, const fota_attempt_t *
               sqlite3_bind_int64(st, 22, a->download_ms) |
               sqlite3_bind_int64(st, 23, a->update_ms) |
               sqlite3_bind_int64(st, 24, a->duration_ms) | bind_time(st, 25, a->started_at_ms) |
-              sqlite3_bind_int64(st, 26, a->queued_ms);
+              sqlite3_bind_int64(st, 26, a->queued_ms) | sqlite3_bind_int(st, 27, a->power_cycles);
     if (brc != SQLITE_OK) {
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);

@@ -237,6 +237,11 @@ static const char *const steps[] = {
     "DROP VIEW IF EXISTS hub_summary; DROP VIEW IF EXISTS slot_summary;"
     "DROP VIEW IF EXISTS attempts_hub;"
     HUB_VIEWS(FOTA_SLOT_HUB_SQL),
+
+    /* 9 -> 10 (FOTA_STORE_POWER_VERSION): power_cycles, how often the station
+     * power-cycled the module's hub port before or during this attempt (the job's
+     * `power:`). Older rows: 0, no station cut their power. */
+    "ALTER TABLE attempts ADD COLUMN power_cycles INTEGER NOT NULL DEFAULT 0;",
 };
 
 _Static_assert(sizeof steps / sizeof steps[0] == FOTA_STORE_SCHEMA_VERSION,

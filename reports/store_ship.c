@@ -16,12 +16,15 @@ struct fota_store_ship {
 };
 
 /* A file older than schema 8 (shipped beside an older station, never migrated)
- * has no queued_ms: its rows never measured it, NULL. */
-static const char attempt_cols_v7[] =
-    "batch, operator, slot, port, imei, model, family, from_version, to_version,"
-    " final_version, method, package_names, package_sha256, started_at, finished_at, result,"
-    " noop, error_class, error_code, error_text, module_retries, hops, download_ms, update_ms,"
-    " duration_ms, last_heard_at, NULL";
+ * has no queued_ms: its rows never measured it, NULL. One older than
+ * FOTA_STORE_POWER_VERSION has no power_cycles: no station cut their power, 0. */
+#define ATTEMPT_COLS_V7                                                                            \
+    "batch, operator, slot, port, imei, model, family, from_version, to_version,"                \
+    " final_version, method, package_names, package_sha256, started_at, finished_at, result,"   \
+    " noop, error_class, error_code, error_text, module_retries, hops, download_ms, update_ms,"  \
+    " duration_ms, last_heard_at"
+static const char attempt_cols_v7[] = ATTEMPT_COLS_V7 ", NULL, 0";
+static const char attempt_cols_v8[] = ATTEMPT_COLS_V7 ", queued_ms, 0";
 
 /* Finished, not shipped, after the known-shipped prefix; oldest first. */
 static const char pick_sql[] =
@@ -169,7 +172,10 @@ int fota_store_ship_attempts(fota_store_ship_t *s, int64_t after, const char *ho
                              fota_store_ship_row_fn fn, void *ctx)
 {
     char sql[1024];
-    snprintf(sql, sizeof sql, pick_sql, s->version >= 8 ? FOTA_SHIP_ATTEMPT_COLS : attempt_cols_v7);
+    snprintf(sql, sizeof sql, pick_sql,
+             s->version >= FOTA_STORE_POWER_VERSION ? FOTA_SHIP_ATTEMPT_COLS
+             : s->version >= 8                      ? attempt_cols_v8
+                                                    : attempt_cols_v7);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return -1;

@@ -18,8 +18,8 @@
     "batch, operator, slot, port, imei, model, family, from_version, to_version,"                \
     " final_version, method, package_names, package_sha256, started_at, finished_at, result,"   \
     " noop, error_class, error_code, error_text, module_retries, hops, download_ms, update_ms,"  \
-    " duration_ms, last_heard_at, queued_ms"
-#define FOTA_SHIP_N_ATTEMPT_COLS 27
+    " duration_ms, last_heard_at, queued_ms, power_cycles"
+#define FOTA_SHIP_N_ATTEMPT_COLS 28
 /* Likewise for runs (central schema 3, station schema 7). */
 #define FOTA_SHIP_RUN_COLS                                                                         \
     "started_at, batch, operator, job_name, job_path, job_sha256, software_version, packages"
@@ -59,7 +59,7 @@ int fota_store_ship_runs(fota_store_ship_t *s, int64_t after, const char *host,
 
 /* Up to max finished attempts with id > after not yet in central_shipped, oldest
  * first: fields station, id, FOTA_SHIP_ATTEMPT_COLS (queued_ms NULL in a file
- * older than schema 8: never measured). 0, -1, or fn's nonzero value. */
+ * older than schema 8: never measured; power_cycles 0 before it existed). 0, -1, or fn's nonzero value. */
 int fota_store_ship_attempts(fota_store_ship_t *s, int64_t after, const char *host, int max,
                              fota_store_ship_row_fn fn, void *ctx);
 

@@ -388,6 +388,9 @@ void sim_at_input(sim_module_t *m, const uint8_t *p, size_t n)
     sim_if_t *in = m->cur; /* each port assembles its own command line */
     uint8_t echo[4096];
     size_t ne = 0;
+    /* hang: every byte is read and nothing answers, not even the echo */
+    if (m->f.hang == SIM_HANG_FOREVER || (m->f.hang == SIM_HANG_UNTIL_POWER_CYCLE && !m->power_cycled))
+        return;
     for (size_t i = 0; i < n; i++) {
         if (m->mode != SIM_MODE_CMD) {
             if (ne)

@@ -35,6 +35,7 @@ static const char *control_plug(sim_module_t *m)
         return "is plugged in already";
     m->unplugged = 0;
     m->gone = 0;        /* a module that vanished (fault) is back when plugged in again */
+    m->power_cycled = 1; /* hang: until_power_cycle answers from now on */
     m->boot_normal = 1; /* its own firmware: boot lines, then AT */
     sim_fota_go(m, FS_BOOT, sim_ms(m, 0.2));
     return NULL;

@@ -249,7 +249,17 @@ static void apply_faults(ctx_t *c, sim_module_t *m, yaml_node_t *map)
             get_int(c, v, key, &f->imei_errors);
         else if (!strcmp(key, "ident_errors"))
             ident_errors(c, f, v);
-        else if (!strcmp(key, "flood"))
+        else if (!strcmp(key, "hang")) {
+            char h[32] = "";
+            if (get_str(c, v, key, h, sizeof h) == 0) {
+                if (!strcmp(h, "until_power_cycle"))
+                    f->hang = SIM_HANG_UNTIL_POWER_CYCLE;
+                else if (!strcmp(h, "forever"))
+                    f->hang = SIM_HANG_FOREVER;
+                else
+                    err_at(c, v, "'hang' wants until_power_cycle or forever");
+            }
+        } else if (!strcmp(key, "flood"))
             get_int(c, v, key, &f->flood_bps);
         else if (!strcmp(key, "boot_busy_s")) {
             if (get_num(c, v, key, &f->boot_busy_s) == 0 && f->boot_busy_s < 0)

@@ -85,7 +85,12 @@ typedef struct {
     int ident_err_code; int ident_err_count; int ident_err_cmd;
     int flood_bps;      /* URC lines at this many bytes/s, real time, whenever powered */
     char swap_imei[16]; /* a different IMEI after the first reboot ("module swapped") */
+    int hang;           /* SIM_HANG_*: its AT interpreter never answers (a hung module) */
 } sim_faults_t;
+
+/* hang: until_power_cycle answers again once unplugged and plugged back (its hub
+ * port's power cut and restored); forever never answers. */
+enum { SIM_HANG_NONE, SIM_HANG_UNTIL_POWER_CYCLE, SIM_HANG_FOREVER };
 
 /* Which identification commands the ident_errors fault answers. */
 enum { SIM_IDENT_ANY = 1, SIM_IDENT_ATI, SIM_IDENT_GSN, SIM_IDENT_QGMR };
@@ -228,6 +233,7 @@ struct sim_module {
     int power_loss_spent;   /* the old-firmware power cut happened (once per run) */
     int busy_boot;          /* boot_busy_s: this boot's URCs are spread over it */
     int unplugged;          /* taken off the line by a control command (control.c) */
+    int power_cycled;       /* plugged back in after an unplug: a hang until then is over */
     unsigned gen;
 };
 

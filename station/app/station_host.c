@@ -541,6 +541,7 @@ void station_host_init(station_t *st)
         .mm_hold = host_mm_hold,
         .mm_answered = host_mm_answered,
         .changed = host_changed,
+        .power = station_host_power,
     };
     slot_line_t *l = &st->line;
     l->host = &st->host;
@@ -555,4 +556,15 @@ void station_host_init(station_t *st)
     l->rework = st->opts->rework;
     l->allow_new = st->opts->allow_new;
     l->log_progress = !st->dashboard;
+}
+
+/* The operator's power cycle of a slot (the key `p`): refused while an attempt runs
+ * (slot_power_request). */
+bool station_power_cycle(station_t *st, const char *slot_name)
+{
+    slot_t *s = station_host_slot(st, slot_name, false);
+    if (!s || !slot_power_request(s))
+        return false;
+    station_after(st, s);
+    return true;
 }

@@ -20,6 +20,7 @@
 #include "mm_inhibit.h"
 #include "pause_note.h"
 #include "port.h"
+#include "port_power.h"
 #include "query.h"
 #include "results.h"
 #include "wall_clock.h"
@@ -51,6 +52,8 @@ typedef struct station_slot {
     fota_result_t central_result;
     int64_t central_retry_ms; /* unreachable + refuse: ask again from then on */
     bool central_warned;      /* rework_offline: local warning logged */
+    fota_port_power_t power;  /* its hub port, found when the power was cut */
+    bool power_said;          /* the port's `disable` file missing or refused: said once */
 } station_slot_t;
 
 struct station {
@@ -157,6 +160,11 @@ size_t station_host_adopt_start(station_t *st);
  * on any more is given back. */
 void station_host_mm_start(station_t *st);
 void station_host_mm_sync(station_slot_t *ss);
+/* station_power.c: the slots' hub port power (the host's power), and the operator's
+ * power cycle of one slot (key p once slots can be selected): false when its
+ * module's attempt runs or no module is there. */
+int station_host_power(void *ctx, slot_t *s, bool on);
+bool station_power_cycle(station_t *st, const char *slot_name);
 
 /* station_fds.c: descriptors. The start line ("descriptors: limit …, enough for
  * about N modules"); a module seen beyond that number said once (log and banner);

@@ -19,35 +19,12 @@ static const slot_stage_ops_t *const stages[SLOT__COUNT] = {
     [SLOT_ATTEMPT] = &slot_stage_attempt,   [SLOT_REBOOT] = &slot_stage_reboot,
     [SLOT_RETRY] = &slot_stage_retry,       [SLOT_DONE] = &slot_stage_done,
     [SLOT_IGNORED] = &slot_stage_ignored,   [SLOT_ALIAS] = &slot_stage_alias,
+    [SLOT_POWER] = &slot_stage_power,
 };
 
 const char *slot_stage_name(slot_stage_t st)
 {
     return st < SLOT__COUNT ? stages[st]->name : "?";
-}
-
-int64_t slot_now(const slot_t *s)
-{
-    const slot_host_t *h = s->line->host;
-    return h->now(h->ctx);
-}
-
-void slot_logf(slot_t *s, const char *fmt, ...)
-{
-    char line[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    s->line->host->log(s->line->host->ctx, line);
-}
-
-void slot_if_close(slot_t *s, size_t i)
-{
-    if (!s->ifs[i].open)
-        return;
-    s->ifs[i].open = false;
-    s->line->host->port_close(s->line->host->ctx, s, i);
 }
 
 /* The only write of s->stage: every stage starts with its own context cleared and
@@ -79,10 +56,13 @@ void slot_next(slot_t *s, slot_outcome_t out)
         case SLOT_OUT_LINK_CHANGED: next = SLOT_REBOOT; break;
         case SLOT_OUT_PORT_BACK: next = SLOT_ATTEMPT; break;
         case SLOT_OUT_RETRY_DUE: next = SLOT_SETTLE; break;
-        case SLOT_OUT_FINISHED: next = SLOT_DONE; break;
+        case SLOT_OUT_FINISHED: next = s->power.retry ? SLOT_POWER : SLOT_DONE; break;
         case SLOT_OUT_SWAPPED: next = SLOT_RETRY; break;
         case SLOT_OUT_ABORTED: next = SLOT_EMPTY; break;
         case SLOT_OUT_WRONG_USB: next = SLOT_DONE; break;
+        case SLOT_OUT_SILENT: next = slot_power_wanted(s) ? SLOT_POWER : SLOT_IGNORED; break;
+        case SLOT_OUT_POWERED: next = SLOT_SETTLE; break;
+        case SLOT_OUT_POWER_ASKED: next = SLOT_POWER; break;
         }
         slot_enter(s, next);
         out = stages[next]->enter(s, out);
@@ -270,6 +250,12 @@ void slot_link(slot_t *s, const char *link_name, int num, const char *tty, const
         present |= s->ifs[k].present;
     s->present = present;
     const slot_stage_ops_t *ops = stages[s->stage];
+    if (ops->link) {
+        if (!tty)
+            slot_if_close(s, i);
+        slot_next(s, ops->link(s, s->present));
+        return;
+    }
     if (s->at >= 0 && i == (size_t)s->at && ops->at_link) {
         slot_next(s, ops->at_link(s, tty != NULL));
         return;
@@ -278,8 +264,11 @@ void slot_link(slot_t *s, const char *link_name, int num, const char *tty, const
         return; /* an attempt runs on the AT port: the other interfaces are never touched */
     if (!tty) {
         slot_if_close(s, i); /* a candidate went away while the AT port was being chosen */
-        if (!s->present)
+        if (!s->present) {
+            s->power.cycles = 0; /* the module was taken away: a new one counts afresh */
+            s->power.retry = false;
             slot_next(s, SLOT_OUT_EMPTIED);
+        }
         return;
     }
     if (s->line->stopping)

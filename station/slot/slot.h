@@ -11,7 +11,9 @@
 #define FOTA_SLOT_H
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +34,7 @@ typedef enum {
     SLOT_DONE,     /* finished; waits for the module to be swapped */
     SLOT_IGNORED,  /* not a module (no AT answer, unknown USB device) until a link changes */
     SLOT_ALIAS,    /* another port of a module that another slot already owns (its IMEI) */
+    SLOT_POWER,    /* its hub port's power off for a while, then on: links come back */
     SLOT__COUNT
 } slot_stage_t;
 
@@ -55,6 +58,9 @@ typedef enum {
     SLOT_OUT_SWAPPED,     /* finished "swapped" with another module present: start on it */
     SLOT_OUT_ABORTED,     /* stopping before anything started on the module */
     SLOT_OUT_WRONG_USB,   /* the slot's USB device is in a wrong mode: its FAIL row queued */
+    SLOT_OUT_SILENT,      /* candidates, none answered AT in timeouts.probe: a hung module? */
+    SLOT_OUT_POWERED,     /* the port's power is back and the module's links with it */
+    SLOT_OUT_POWER_ASKED, /* the operator asked for a power cycle (no attempt runs) */
 } slot_outcome_t;
 
 /* What the dashboard shows for the slot (the owner maps it to its own states). */
@@ -86,6 +92,9 @@ typedef enum {
 /* A healthy ModemManager answers in milliseconds; a hung one never delays a module
  * more than this. */
 #define SLOT_MM_WAIT_MS 1000
+
+/* After the power is back, the module's links are waited for this long. */
+#define SLOT_POWER_BACK_MS 30000
 
 /* A USB identity as sysfs tells it (the host reads it when a link appears). */
 typedef struct {
@@ -142,6 +151,9 @@ typedef struct {
     /* ModemManager leaves the module alone (held until the owner gives it back) */
     void (*mm_hold)(void *ctx, slot_t *s);
     bool (*mm_answered)(void *ctx, slot_t *s); /* true also when there is nothing to ask */
+    /* the slot's hub port power off (on=false) or on: 0, or FOTA_E_* when the port
+     * cannot be switched (said by the host, once per slot) */
+    int (*power)(void *ctx, slot_t *s, bool on);
     void (*changed)(void *ctx, slot_t *s);     /* the dashboard's row changed */
 } slot_host_t;
 
@@ -194,6 +206,8 @@ typedef struct {
     bool wants_token, has_token;
     bool send_pending;       /* a SEND is being written: the machine hears when drained */
     bool finished;           /* FINISH seen: the frame ends the attempt */
+    bool went;               /* GO given to an upgrade: its download, transfer or update
+                              * may have begun, so the module is never power-cycled */
     const char *queue_reason;
     /* The batch and operator in force when the module was identified (taken once):
      * a scan changes the modules identified after it, never one mid-upgrade. */
@@ -222,6 +236,10 @@ typedef union {
     struct {
         int tries; /* failed opens since the link came back */
     } reboot;
+    struct {
+        bool on;   /* the power is back: the links are waited for */
+        bool gone; /* the links went away while it was off */
+    } power;
 } slot_ctx_t;
 
 struct slot {
@@ -240,6 +258,14 @@ struct slot {
     const fota_profile_t *hint;
     bool usb;                 /* a real USB port: it always re-enumerates on reboot */
     slot_attempt_t *a;        /* the attempt, or NULL */
+    /* Power cycles of the module in the slot (slot_power.c): counted until the slot
+     * empties; retry: its last attempt ended in a failure the profile lets a power
+     * cycle cure; why: the reason of the last cycle, for the next row. */
+    struct {
+        int cycles;
+        bool retry;
+        char why[96];
+    } power;
     slot_row_t *recording;    /* finished; verdict shown once committed */
     bool in_flight;           /* counted in max_parallel / max_per_hub until committed */
     slot_view_t view;
@@ -295,9 +321,32 @@ const char *slot_stage_name(slot_stage_t st);
 /* ---- inside the slot layer -------------------------------------------------- */
 /* The frame (slot.c): the outcome switch, the stage table. */
 void slot_next(slot_t *s, slot_outcome_t out);
-void slot_logf(slot_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int64_t slot_now(const slot_t *s);
-void slot_if_close(slot_t *s, size_t i);
+/* The host's clock, log and port close as every stage uses them: inline, so a stage
+ * needs the host interface, not a call into the frame (slot.c). */
+static inline int64_t slot_now(const slot_t *s)
+{
+    const slot_host_t *h = s->line->host;
+    return h->now(h->ctx);
+}
+
+static inline __attribute__((format(printf, 2, 3))) void slot_logf(slot_t *s, const char *fmt,
+                                                                     ...)
+{
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    s->line->host->log(s->line->host->ctx, line);
+}
+
+static inline void slot_if_close(slot_t *s, size_t i)
+{
+    if (!s->ifs[i].open)
+        return;
+    s->ifs[i].open = false;
+    s->line->host->port_close(s->line->host->ctx, s, i);
+}
 
 /* One stage: what it does on entry, on its deadline, and on the inputs it takes.
  * A NULL handler ignores the input. */
@@ -314,11 +363,23 @@ typedef struct {
     slot_outcome_t (*at_link)(slot_t *s, bool present); /* the AT port's own link */
     slot_outcome_t (*abort)(slot_t *s, const char *reason);
     slot_outcome_t (*mm_answer)(slot_t *s); /* ModemManager answered the hold */
+    /* A stage that owns the links (power: they vanish and come back by design) hears
+     * every link event here instead of the frame's rest rule. */
+    slot_outcome_t (*link)(slot_t *s, bool present);
 } slot_stage_ops_t;
 
 extern const slot_stage_ops_t slot_stage_empty, slot_stage_settle, slot_stage_choose,
     slot_stage_identify, slot_stage_attempt, slot_stage_reboot, slot_stage_retry,
-    slot_stage_done, slot_stage_ignored, slot_stage_alias;
+    slot_stage_done, slot_stage_ignored, slot_stage_alias, slot_stage_power;
+
+/* slot_power.c: whether a silent module, or one whose attempt just ended (FINISHED),
+ * goes to the power stage; the note a new attempt's transcript carries. */
+bool slot_power_wanted(const slot_t *s);
+bool slot_power_retry_wanted(const slot_t *s, const fota_attempt_t *a, bool went);
+void slot_power_note(slot_t *s);
+/* The operator's power cycle (key p): false while an attempt runs (never during an
+ * update), with no link, or already cycling. Not counted against max_cycles. */
+bool slot_power_request(slot_t *s);
 
 /* slot_await.c: modules that went away before their attempt ended. After a link
  * event: a slot that was busy and lost its last link is waited for (its reboot

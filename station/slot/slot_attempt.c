@@ -213,6 +213,7 @@ static slot_outcome_t attempt_begin(slot_t *s)
                   (long long)a->id);
     else
         slot_logf(s, "%s: module found on %s, attempt row queued", s->name, s->ifs[s->at].tty);
+    slot_power_note(s);
     fota_machine_start(a->m, (uint64_t)now);
     return slot_attempt_pump(s);
 }
@@ -294,6 +295,7 @@ slot_outcome_t slot_attempt_grant(slot_t *s)
     s->in_flight = true;
     fota_sched_start(s->line->sched, s->hub);
     slot_logf(s, "%s: upgrading (%u in flight)", s->name, s->line->sched->running);
+    s->a->went = true; /* FOTA commands may reach the module from now: never power-cycled */
     fota_machine_proceed(s->a->m, FOTA_GO, NULL, (uint64_t)slot_now(s));
     /* The upgrade begins now: the row's started_at moves here and says how long the
      * module waited (queued_ms), so a station killed mid-upgrade leaves a row whose

@@ -101,7 +101,9 @@ static bool if_open(slot_t *s, size_t i)
     return false;
 }
 
-static slot_outcome_t choose_give_up(slot_t *s, const char *why)
+/* silent: candidates that never answered, none held by another process: a module
+ * that hangs, which a job with power control power-cycles (SILENT). */
+static slot_outcome_t choose_give_up(slot_t *s, const char *why, bool silent)
 {
     char list[160] = "";
     size_t len = 0;
@@ -110,9 +112,13 @@ static slot_outcome_t choose_give_up(slot_t *s, const char *why)
             len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", len ? ", " : "",
                                     s->ifs[i].tty);
     fota_copy(s->view.result, sizeof s->view.result, why);
-    slot_logf(s, "%s: %s (%s); ignored until a link changes", s->name, why,
-              list[0] ? list : "-");
-    return SLOT_OUT_NOT_MODULE;
+    bool power = silent && slot_power_wanted(s);
+    bool left = s->power.cycles < (int)s->line->job->power.max_cycles;
+    slot_logf(s, "%s: %s (%s); %s", s->name, why, list[0] ? list : "-",
+              !power ? "ignored until a link changes"
+              : left ? "its hub port is power-cycled"
+                     : "no power cycle left");
+    return silent ? SLOT_OUT_SILENT : SLOT_OUT_NOT_MODULE;
 }
 
 /* A round that could not open every candidate for want of descriptors gives back
@@ -152,7 +158,7 @@ static slot_outcome_t choose_round(slot_t *s)
     for (size_t i = 0; i < s->n_ifs; i++)
         left |= F(s, i).candidate;
     if (!left)
-        return choose_give_up(s, "no port that can be opened");
+        return choose_give_up(s, "no port that can be opened", false);
     s->deadline = slot_now(s) + round_wait_ms(s);
     return SLOT_OUT_NONE;
 }
@@ -252,9 +258,11 @@ static slot_outcome_t choose_timeout(slot_t *s)
         bool held = false;
         for (size_t i = 0; i < s->n_ifs; i++)
             held |= F(s, i).candidate && F(s, i).open_error == FOTA_E_BUSY;
-        return choose_give_up(s, held ? "no answer to AT; a port is held by another process "
-                                        "(see above)"
-                                      : "no answer to AT: not a module port");
+        return choose_give_up(s,
+                              held ? "no answer to AT; a port is held by another process "
+                                     "(see above)"
+                                   : "no answer to AT: not a module port",
+                              !held);
     }
     s->ctx.choose.round++;
     return choose_round(s); /* a module may still be booting: ask again */

@@ -51,6 +51,10 @@ slot_outcome_t slot_verdict_finish(slot_t *s)
         fota_copy(a.imei, sizeof a.imei, s->view.imei);
     if (!a.duration_ms)
         a.duration_ms = now - s->view.started_ms - a.queued_ms;
+    a.power_cycles = s->power.cycles;
+    s->power.retry = slot_power_retry_wanted(s, &a, at->went);
+    if (s->power.retry) /* the words the power cycle is made for (log, next row) */
+        slot_verdict_words(s->line->profiles, &a, s->power.why, sizeof s->power.why);
     if (at->has_token)
         fota_sched_release_transfer(s->line->sched);
     s->a = NULL;

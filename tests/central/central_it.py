@@ -34,7 +34,7 @@ ARGS = None
 COLS = ("batch, operator, slot, port, imei, model, family, from_version, to_version, final_version,"
         " method, package_names, package_sha256, started_at, finished_at, result, noop,"
         " error_class, error_code, error_text, module_retries, hops, download_ms, update_ms,"
-        " duration_ms, last_heard_at, queued_ms")
+        " duration_ms, last_heard_at, queued_ms, power_cycles")
 RUN_COLS = "started_at, batch, operator, job_name, job_path, job_sha256, software_version, packages"
 
 
@@ -201,7 +201,7 @@ def case_three_stations(c):
     check(lr == 9, f"latest_results: one row per IMEI: {lr}")
     # Yield per hub centrally is what each station's file says: the same rule in
     # both SQL dialects (central schema 2, station schema 7).
-    check(count(pg, "SELECT version FROM fota_schema") == 6, "central schema version 6")
+    check(count(pg, "SELECT version FROM fota_schema") == 7, "central schema version 7")
     for p, db, name in procs:
         con = sqlite3.connect(db)
         lh = [[str(i), h] for i, h in con.execute(
@@ -315,12 +315,13 @@ def older_central_and_file(c, pg, procs):
     pg.psql("DROP VIEW hub_summary, slot_summary, attempts_hub;"
             " DROP TABLE runs; ALTER TABLE attempts DROP COLUMN queued_ms;"
             " DROP INDEX attempts_module, attempts_fail, attempts_batch_module;"
+            " ALTER TABLE attempts DROP COLUMN power_cycles;"
             " UPDATE fota_schema SET version = 2")
     for _, db, name in procs:
         r = subprocess.run([ARGS.station, "ship", "--db", db, "--central", pg.dsn()],
                            capture_output=True, text=True)
         check(r.returncode == 0, f"{name}: ship to a schema-2 database: {r.stdout}{r.stderr}")
-    check(count(pg, "SELECT version FROM fota_schema") == 6, "migrated to 6 in place")
+    check(count(pg, "SELECT version FROM fota_schema") == 7, "migrated to 7 in place")
     check(count(pg, "SELECT count(*) FROM attempts") == 9, "the attempts stayed")
     check(count(pg, "SELECT count(*) FROM attempts WHERE queued_ms IS NULL") == 9,
           "rows shipped before schema 4 never measured their queue")
@@ -333,6 +334,7 @@ def older_central_and_file(c, pg, procs):
     src.close()
     dst.executescript("DROP VIEW hub_summary; DROP VIEW slot_summary; DROP VIEW attempts_hub;"
                       "ALTER TABLE attempts DROP COLUMN queued_ms;"
+                      "ALTER TABLE attempts DROP COLUMN power_cycles;"
                       "DROP TABLE runs; DELETE FROM central_shipped; PRAGMA user_version = 6;")
     dst.close()
     r = subprocess.run([ARGS.station, "ship", "--db", old, "--central", pg.dsn()],

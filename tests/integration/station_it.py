@@ -1009,6 +1009,8 @@ def case_install(c):
     # ModemManager is asked per module (D-Bus policy and polkit rule installed); hiding
     # every Quectel device from it is only an example for dedicated PCs.
     check('ATTRS{idVendor}=="2c7c"' in rule and "ID_MM_DEVICE_IGNORE" not in rule, rule)
+    # hub port power: the group may write the ports' `disable` files
+    check('*-port*/disable' in rule and "chgrp fota-station" in rule, rule)
     with open(os.path.join(prefix, "share/fota-station/examples/fota-station-mm-ignore.rules")) as f:
         check('ENV{ID_MM_DEVICE_IGNORE}="1"' in f.read(), "the opt-in ModemManager rule")
     with open(os.path.join(prefix, "share/dbus-1/system.d/fota-station.conf")) as f:

@@ -109,8 +109,32 @@ static void defaults_when_omitted(void **state)
     assert_int_equal(j->timeouts.stall_ms, 0);   /* 0 = the profile's */
     assert_int_equal(j->timeouts.command_ms, 0); /* missing = the profile's */
     assert_null(j->station);
+    assert_false(j->power.enabled); /* power cycling is opt-in */
     assert_string_equal(j->targets[0].packages[0].file, "/abs/full.bin"); /* absolute stays */
     assert_string_equal(j->targets[0].packages[0].to, "R2");
+    fota_job_free(j);
+}
+
+/* power: opt-in by its presence; off in seconds, max_cycles per module. */
+static void power_section(void **state)
+{
+    (void)state;
+    static const char text[] = "name: n\ntargets: [{family: X, to: R, method: url, url: http://h/x.zip}]\n"
+                               "power:\n  off: 2.5\n  max_cycles: 3\n  method: uhubctl\n";
+    fota_job_t *j;
+    fota_load_error_t e;
+    assert_int_equal(fota_job_load_buffer("j.yaml", ".", text, sizeof text - 1, &j, &e), 0);
+    assert_true(j->power.enabled);
+    assert_int_equal(j->power.off_ms, 2500);
+    assert_int_equal(j->power.max_cycles, 3);
+    assert_true(j->power.uhubctl);
+    fota_job_free(j);
+    static const char off[] = "name: n\ntargets: [{family: X, to: R, method: url, url: http://h/x.zip}]\n"
+                              "power: {enabled: false}\n";
+    assert_int_equal(fota_job_load_buffer("j.yaml", ".", off, sizeof off - 1, &j, &e), 0);
+    assert_false(j->power.enabled);
+    assert_int_equal(j->power.max_cycles, 2);
+    assert_int_equal(j->power.off_ms, 0); /* the profile's, else 3 s */
     fota_job_free(j);
 }
 
@@ -156,6 +180,15 @@ static const struct {
      "name: n\nstation: S1234567890123456789012345678901234567890123456789012345678901234\n"
      "targets: [{family: X, to: R, url: u}]\n",
      "j.yaml:2:10", "station: 65 bytes, at most 63"},
+    {"power method unknown", "name: n\ntargets: [{family: X, to: R, url: u}]\n"
+                             "power: {method: relay}\n",
+     "j.yaml:3:17", "power.method: must be sysfs"},
+    {"power cycles out of range", "name: n\ntargets: [{family: X, to: R, url: u}]\n"
+                                  "power: {max_cycles: 0}\n",
+     "j.yaml:3:21", "power.max_cycles: 0 is out of range"},
+    {"power misspelt", "name: n\ntargets: [{family: X, to: R, url: u}]\n"
+                       "power: {max_cycle: 2}\n",
+     "j.yaml:3:9", "unknown key 'max_cycle'"},
 };
 
 static void bad_jobs_name_the_place(void **state)
@@ -356,6 +389,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(spec_example_parses),
         cmocka_unit_test(defaults_when_omitted),
+        cmocka_unit_test(power_section),
         cmocka_unit_test(bad_jobs_name_the_place),
         cmocka_unit_test(packages_read_once_and_checked),
         cmocka_unit_test(target_for_a_module),

@@ -46,6 +46,22 @@ static void minimal_profile_loads(void **state)
     assert_true(p->ident_retry.plain_error);
     assert_int_equal(p->ident_retry.retries, FOTA_IDENT_RETRIES_DEFAULT);
     assert_int_equal(p->quiet.ident_retry_ms, FOTA_QUIET_IDENT_RETRY_DEFAULT_MS);
+    assert_int_equal(p->power_off_ms, 0);       /* not written: the job's, else 3 s */
+    assert_int_equal(p->power_retry_classes, 0); /* no failure is power-cycled */
+    fota_profile_free(p);
+}
+
+/* power: the family's off time and the failures a power cycle may cure. */
+static void power_section_loads(void **state)
+{
+    (void)state;
+    static const char text[] = HEAD METHODS TIMEOUTS ERRORS
+        "power: {off: 4, retry_on: [timeout, protocol]}\n";
+    fota_profile_t *p;
+    fota_load_error_t e;
+    assert_int_equal(fota_profile_load_buffer("t.yaml", text, strlen(text), &p, &e), 0);
+    assert_int_equal(p->power_off_ms, 4000);
+    assert_int_equal(p->power_retry_classes, (1u << FOTA_ERR_TIMEOUT) | (1u << FOTA_ERR_PROTOCOL));
     fota_profile_free(p);
 }
 
@@ -144,6 +160,8 @@ static const struct bad_case {
      "t.yaml:18:22", "quiet.ident_retry"},
     {"boot_refusals out of range", HEAD "boot_refusals: 21\n" METHODS TIMEOUTS ERRORS,
      "t.yaml:7:16", "boot_refusals: 21 is out of range"},
+    {"power.retry_on not a class", HEAD METHODS TIMEOUTS ERRORS "power: {retry_on: [hang]}\n",
+     "t.yaml:18:20", "power.retry_on: 'hang' is not an error class"},
     {"integer out of range", HEAD METHODS "timeouts: {command: 0, reboot: 90, download: 900, "
                                           "stall: 120, total: 1800}\n" ERRORS,
      "t.yaml:14:21", "timeouts.command: 0 is out of range"},
@@ -311,6 +329,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(minimal_profile_loads),
+        cmocka_unit_test(power_section_loads),
         cmocka_unit_test(ident_retry_fields_load),
         cmocka_unit_test(bad_profiles_name_the_place),
         cmocka_unit_test(missing_file_and_folder),

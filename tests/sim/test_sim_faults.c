@@ -136,6 +136,53 @@ static void vanish_during_reboot(void **state)
     assert_int_equal(sp_stop(&p), 0);
 }
 
+/* hang: a module whose AT interpreter hangs reads everything and answers nothing,
+ * not even the echo; until_power_cycle answers again once unplugged and plugged
+ * back (a hub port's power cycle, through --control), forever never does. */
+static void hang_until_power_cycle_or_forever(void **state)
+{
+    (void)state;
+    simproc_t p;
+    simconn_t c;
+    memset(&p, 0, sizeof p);
+    assert_int_equal(sp_prepare(&p), 0);
+    const char *scen = sp_write_file(&p, "scenario.yaml",
+                                     "modules:\n"
+                                     "  - {slot: hung, family: RG50xQ, faults: {hang: until_power_cycle}}\n"
+                                     "  - {slot: dead, family: RG50xQ, faults: {hang: forever}}\n");
+    char scen_path[1024], fifo[1024];
+    snprintf(scen_path, sizeof scen_path, "%s", scen);
+    snprintf(fifo, sizeof fifo, "%s/sim.ctl", p.dir);
+    const char *args[] = {"--scenario", scen_path, "--control", fifo, "--speed", "1000", NULL};
+    assert_int_equal(sp_start(&p, 2, args), 0);
+    const char *names[] = {"hung", "dead"};
+    for (int k = 0; k < 2; k++) {
+        char link[1200], target[256];
+        snprintf(link, sizeof link, "%s", sp_link(&p, names[k]));
+        assert_int_equal(sc_open(&c, link), 0);
+        assert_int_equal(sc_at(&c, "AT", 1500), -1); /* silent: no OK */
+        sc_close(&c);
+        assert_int_equal(sp_wait_link(link, NULL, T, target, sizeof target), 0);
+        FILE *f = fopen(fifo, "w");
+        assert_non_null(f);
+        fprintf(f, "unplug %s\n", names[k]);
+        fclose(f);
+        assert_int_equal(sp_wait_no_link(link, T), 0);
+        f = fopen(fifo, "w");
+        assert_non_null(f);
+        fprintf(f, "plug %s\n", names[k]);
+        fclose(f);
+        assert_int_equal(sp_wait_link(link, NULL, T, NULL, 0), 0);
+        assert_int_equal(sc_open(&c, link), 0);
+        if (k == 0)
+            assert_int_equal(sc_at(&c, "AT", T), 0); /* power-cycled: answers */
+        else
+            assert_int_equal(sc_at(&c, "AT", 1500), -1); /* hung for ever */
+        sc_close(&c);
+    }
+    assert_int_equal(sp_stop(&p), 0);
+}
+
 static void count_mode_options(void **state)
 {
     (void)state;
@@ -181,6 +228,7 @@ int main(void)
         cmocka_unit_test(forced_codes_and_download_stall),
         cmocka_unit_test(eg06xk_gives_up_and_restores),
         cmocka_unit_test(vanish_during_reboot),
+        cmocka_unit_test(hang_until_power_cycle_or_forever),
         cmocka_unit_test(count_mode_options),
         cmocka_unit_test(usage_errors),
     };

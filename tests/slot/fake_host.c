@@ -222,6 +222,15 @@ static bool h_mm_answered(void *ctx, slot_t *s)
     return ((fh_t *)ctx)->mm_answered;
 }
 
+static int h_power(void *ctx, slot_t *s, bool on)
+{
+    fh_t *fh = ctx;
+    (void)s;
+    if (fh->power_n + 1 < sizeof fh->power)
+        fh->power[fh->power_n++] = on ? '0' : '1';
+    return fh->power_rc;
+}
+
 static void h_changed(void *ctx, slot_t *s)
 {
     (void)ctx, (void)s;
@@ -229,12 +238,18 @@ static void h_changed(void *ctx, slot_t *s)
 
 fh_t *fh_new(void)
 {
+    return fh_new_job("");
+}
+
+fh_t *fh_new_job(const char *extra_yaml)
+{
     fh_t *fh = calloc(1, sizeof *fh);
     assert_non_null(fh);
     fota_load_error_t err;
     assert_int_equal(fota_profile_set_load_dir(FOTA_SOURCE_DIR "/profiles", &fh->profiles, &err), 0);
-    assert_int_equal(fota_job_load_buffer("job.yaml", ".", job_yaml, strlen(job_yaml), &fh->job,
-                                          &err), 0);
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml, "%s%s", job_yaml, extra_yaml);
+    assert_int_equal(fota_job_load_buffer("job.yaml", ".", yaml, strlen(yaml), &fh->job, &err), 0);
     fota_sched_init(&fh->sched, &fh->job->limits);
     fh->now = 1000000;
     fh->row_id_next = 1;
@@ -247,6 +262,7 @@ fh_t *fh_new(void)
         .row_identify = h_row_identify, .row_event = h_row_event, .row_finish = h_row_finish,
         .rows_failing = h_rows_failing, .rework_latest = h_rework_latest, .adopt = h_adopt,
         .mm_hold = h_mm_hold, .mm_answered = h_mm_answered, .changed = h_changed,
+        .power = h_power,
     };
     slot_line_t *l = &fh->line;
     l->host = &fh->host;

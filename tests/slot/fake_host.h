@@ -61,6 +61,9 @@ typedef struct {
     int rework_calls;
     int mm_holds;
     bool mm_answered;
+    char power[64];       /* the port's power as the `disable` file gets it: '1' off, '0' on */
+    size_t power_n;
+    int power_rc;         /* what the host's power returns (0: switched) */
     fota_profile_set_t profiles;
     fota_job_t *job;
     fota_sched_t sched;
@@ -72,6 +75,8 @@ typedef struct {
 
 /* profiles/ of the source tree, a job upgrading RG500Q from A06 to A07 over a URL. */
 fh_t *fh_new(void);
+/* The same job with more top-level YAML after it (e.g. a `power:` section). */
+fh_t *fh_new_job(const char *extra_yaml);
 void fh_free(fh_t *fh);
 /* Slot k's link `link` (interface num) appears: a pty-like link (no USB identity)
  * unless usb (RG500Q IDs 2c7c:0800), its tty "/dev/fake<k>.<num>". */

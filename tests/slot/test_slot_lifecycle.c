@@ -671,9 +671,178 @@ static void expect_reached_while_probing_starts_no_attempt(void **state)
     fh_free(fh);
 }
 
+
+/* ---- power cycling (the job's power:) ------------------------------------------ */
+
+#define POWER_JOB "power:\n  max_cycles: 2\n  off: 2\n"
+
+/* Settle, then timeouts.probe of AT rounds: stops at the stage that follows. */
+static void probe_out(fh_t *fh, int k)
+{
+    for (int t = 0; t < 400 && (S(fh, k)->stage == SLOT_SETTLE || S(fh, k)->stage == SLOT_CHOOSE);
+         t++)
+        fh_advance(fh, 100);
+}
+
+/* A USB module (its AT interface, 2) whose AT interpreter hangs: it never answers until power-cycled. */
+static fh_module_t *hung(fh_t *fh, int k, const char *rev)
+{
+    fh_plug(fh, k, 2, true);
+    fh_module_t *m = fh_module(fh, k, 2, rev, IMEI_A);
+    m->silent = true;
+    probe_out(fh, k);
+    return m;
+}
+
+/* The hub drops the module's links while its port has no power and makes them
+ * again (a new tty) once it has. */
+static void power_cycle_links(fh_t *fh, int k, fh_module_t *m, bool cured)
+{
+    assert_int_equal(S(fh, k)->stage, SLOT_POWER);
+    fh_unplug(fh, k, 2);
+    assert_int_equal(S(fh, k)->stage, SLOT_POWER); /* links vanish: expected */
+    fh_advance(fh, 2000);                          /* the job's power.off */
+    m->silent = !cured;
+    fh_replug(fh, k, 2);
+    assert_int_equal(S(fh, k)->stage, SLOT_SETTLE);
+}
+
+static void silent_module_is_power_cycled_then_passes(void **state)
+{
+    (void)state;
+    fh_t *fh = fh_new_job(POWER_JOB);
+    fh_module_t *m = hung(fh, 0, A07);
+    assert_string_equal(fh->power, "1"); /* off, not on yet */
+    assert_int_equal(fh->n_rows, 0);
+    assert_true(fh_logged(fh, "m0: power off (cycle 1 of 2): no answer to AT"));
+    assert_true(slot_busy(S(fh, 0)));
+    power_cycle_links(fh, 0, m, true);
+    assert_string_equal(fh->power, "10");
+    fh_advance(fh, 10000);
+    fh_row_t *r = fh_row(fh, 0);
+    assert_true(r->finished);
+    assert_int_equal(r->finish.result, FOTA_RESULT_PASS);
+    assert_int_equal(r->finish.power_cycles, 1);
+    assert_string_equal(fh->power, "10"); /* nothing more */
+    fh_free(fh);
+}
+
+static void module_hung_for_ever_fails_after_max_cycles(void **state)
+{
+    (void)state;
+    fh_t *fh = fh_new_job(POWER_JOB);
+    fh_module_t *m = hung(fh, 0, A06);
+    power_cycle_links(fh, 0, m, false);
+    probe_out(fh, 0);
+    power_cycle_links(fh, 0, m, false);
+    probe_out(fh, 0);
+    assert_string_equal(fh->power, "1010"); /* two cycles, no third */
+    assert_int_equal(S(fh, 0)->stage, SLOT_DONE);
+    fh_row_t *r = fh_row(fh, 0);
+    assert_true(r->finished);
+    assert_int_equal(r->finish.result, FOTA_RESULT_FAIL);
+    assert_int_equal(r->finish.power_cycles, 2);
+    assert_string_equal(r->finish.error_text, "no answer to AT after 2 power cycles");
+    assert_string_equal(r->finish.slot, "m0");
+    fh_commit(fh, 0, 0);
+    assert_int_equal(S(fh, 0)->view.show, SLOT_SHOW_FAIL);
+    assert_non_null(strstr(S(fh, 0)->view.result, "no answer to AT after 2 power cycles"));
+    fh_advance(fh, 600000);
+    assert_string_equal(fh->power, "1010");
+    assert_int_equal(fh->n_rows, 1);
+    fh_free(fh);
+}
+
+static void job_without_power_never_cycles(void **state)
+{
+    (void)state;
+    const char *jobs[] = {"", "power:\n  enabled: false\n"};
+    for (size_t j = 0; j < 2; j++) {
+        fh_t *fh = fh_new_job(jobs[j]);
+        hung(fh, 0, A06);
+        fh_advance(fh, 600000);
+        assert_int_equal(S(fh, 0)->stage, SLOT_IGNORED);
+        assert_string_equal(S(fh, 0)->view.result, "no answer to AT: not a module port");
+        assert_int_equal(fh->power_n, 0);
+        assert_int_equal(fh->n_rows, 0);
+        fh_free(fh);
+    }
+}
+
+/* Once GO is given the module may be downloading or writing its flash: a module
+ * that stalls there is left to the machine's own timeouts, never power-cycled. */
+static void module_stalled_in_its_update_is_never_cycled(void **state)
+{
+    (void)state;
+    fh_t *fh = fh_new_job(POWER_JOB);
+    upgrading(fh, 0, true, 2);
+    static const char start[] = "\r\n+QIND: \"FOTA\",\"START\"\r\n"
+                                "\r\n+QIND: \"FOTA\",\"UPDATING\",10\r\n";
+    slot_port_data(S(fh, 0), fh_if(fh, 0, 2), (const uint8_t *)start, sizeof start - 1);
+    fh_after(fh);
+    fh->port[0][fh_if(fh, 0, 2)].mod.silent = true;
+    fh_advance(fh, 3600000);
+    fh_row_t *r = fh_row(fh, 0);
+    assert_true(r->finished);
+    assert_int_equal(r->finish.result, FOTA_RESULT_FAIL);
+    assert_int_equal(r->finish.error_class, FOTA_ERR_TIMEOUT);
+    assert_int_equal(r->finish.power_cycles, 0);
+    assert_int_equal(fh->power_n, 0);
+    assert_int_equal(S(fh, 0)->stage, SLOT_DONE);
+    fh_free(fh);
+}
+
+/* The profile's power.retry_on: identification that timed out before any FOTA
+ * command is cured by a power cycle; the new attempt is a row of its own. */
+static void identification_timeout_is_cycled_and_tried_again(void **state)
+{
+    (void)state;
+    fh_t *fh = fh_new_job(POWER_JOB);
+    fh_plug(fh, 0, 2, true);
+    fh_module_t *m = fh_module(fh, 0, 2, A07, IMEI_A);
+    m->gsn_silent = 1000; /* answers AT, never its IMEI */
+    for (int t = 0; t < 1200 && S(fh, 0)->stage != SLOT_POWER; t++)
+        fh_advance(fh, 100);
+    fh_row_t *r = fh_row(fh, 0);
+    assert_true(r->finished);
+    assert_int_equal(r->finish.result, FOTA_RESULT_FAIL);
+    assert_int_equal(r->finish.power_cycles, 0);
+    assert_string_equal(fh->power, "1");
+    m->gsn_silent = 0;
+    power_cycle_links(fh, 0, m, true);
+    fh_advance(fh, 10000);
+    r = fh_row(fh, 1);
+    assert_true(r->finished);
+    assert_int_equal(r->finish.result, FOTA_RESULT_PASS);
+    assert_int_equal(r->finish.power_cycles, 1);
+    fh_free(fh);
+}
+
+/* The operator's power cycle: not while an attempt runs. */
+static void operator_power_cycle_only_without_an_attempt(void **state)
+{
+    (void)state;
+    fh_t *fh = fh_new();
+    upgrading(fh, 0, true, 2);
+    assert_false(slot_power_request(S(fh, 0)));
+    assert_int_equal(fh->power_n, 0);
+    hung(fh, 1, A06);
+    assert_int_equal(S(fh, 1)->stage, SLOT_IGNORED);
+    assert_true(slot_power_request(S(fh, 1)));
+    assert_string_equal(fh->power, "1");
+    assert_int_equal(S(fh, 1)->stage, SLOT_POWER);
+    fh_free(fh);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(silent_module_is_power_cycled_then_passes),
+        cmocka_unit_test(module_hung_for_ever_fails_after_max_cycles),
+        cmocka_unit_test(job_without_power_never_cycles),
+        cmocka_unit_test(module_stalled_in_its_update_is_never_cycled),
+        cmocka_unit_test(identification_timeout_is_cycled_and_tried_again),
+        cmocka_unit_test(operator_power_cycle_only_without_an_attempt),
         cmocka_unit_test(settle_then_lowest_answering_interface),
         cmocka_unit_test(lowest_answer_decides_at_once),
         cmocka_unit_test(first_round_asks_the_last_at_interface_alone),

@@ -45,6 +45,7 @@ struct hub_dev {
     dev_state_t state;
     gint64 since;
     guint timer;
+    bool sim_seen_gone;  /* the fota-sim link was missing since the device left */
 };
 
 struct hub_bed {
@@ -296,11 +297,16 @@ static void dev_replug(hub_dev_t *d)
     d->state = DEV_UP;
 }
 
+/* Back: the link leads to a new pty, or to one of the same number (the kernel
+ * reuses a closed pty's number) after it was seen missing (an unplug and plug). */
 static bool sim_link_back(hub_dev_t *d)
 {
     char *p = g_build_filename(d->bed->sim_dir, d->sim_link, NULL);
     char *target = g_file_read_link(p, NULL);
-    bool back = target && g_strcmp0(target, d->sim_target) != 0 && access(p, R_OK | W_OK) == 0;
+    if (!target)
+        d->sim_seen_gone = true;
+    bool back = target && (g_strcmp0(target, d->sim_target) != 0 || d->sim_seen_gone) &&
+                access(p, R_OK | W_OK) == 0;
     g_free(target);
     g_free(p);
     return back;
@@ -339,6 +345,12 @@ static gboolean dev_tick(gpointer data)
 {
     hub_dev_t *d = data;
     gint64 now = g_get_monotonic_time();
+    if (d->state == DEV_DRAIN) { /* note a link that goes while the host drains */
+        char *p = g_build_filename(d->bed->sim_dir, d->sim_link, NULL);
+        if (!g_file_test(p, G_FILE_TEST_IS_SYMLINK))
+            d->sim_seen_gone = true;
+        g_free(p);
+    }
     if (d->state == DEV_DRAIN) {
         /* A pty drops what its reader has not taken when the master closes; a USB
          * host would already have it. Wait (bounded) until the host has read. */
@@ -379,6 +391,7 @@ static void dev_sim_gone(void *ctx)
             bed_log(d->bed, 'E', t, 0, "sim link lost");
     }
     d->state = DEV_DRAIN;
+    d->sim_seen_gone = false;
     d->since = g_get_monotonic_time();
     d->timer = g_timeout_add(20, dev_tick, d);
 }
@@ -512,6 +525,21 @@ hub_bed_t *hub_bed_new(const char *record_file, const char *sim_dir, char **answ
 const char *hub_bed_root(const hub_bed_t *b)
 {
     return b->root;
+}
+
+const char *hub_bed_sim_link(const hub_bed_t *b, const char *syspath)
+{
+    for (guint i = 0; i < b->devs->len; i++) {
+        const hub_dev_t *d = g_ptr_array_index(b->devs, i);
+        if (g_strcmp0(d->syspath, syspath) == 0)
+            return d->sim_link;
+    }
+    return NULL;
+}
+
+double hub_bed_seconds(const hub_bed_t *b)
+{
+    return (double)(g_get_monotonic_time() - b->t0) / G_USEC_PER_SEC;
 }
 
 void hub_bed_free(hub_bed_t *b)

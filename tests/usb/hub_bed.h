@@ -23,5 +23,9 @@ hub_bed_t *hub_bed_new(const char *record_file, const char *sim_dir, char **answ
 /* The testbed root (what UMOCKDEV_DIR points to). */
 const char *hub_bed_root(const hub_bed_t *b);
 void hub_bed_free(hub_bed_t *b);
+/* The fota-sim link (a module's slot) of the USB device at this syspath, or NULL. */
+const char *hub_bed_sim_link(const hub_bed_t *b, const char *syspath);
+/* Seconds since the bed was made (the log's first column). */
+double hub_bed_seconds(const hub_bed_t *b);
 
 #endif

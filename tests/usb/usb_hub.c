@@ -4,7 +4,10 @@
  * and logs what the command writes to each of them.
  *
  *   usb-hub --testbed FILE [--sim-ports DIR] [--answer NAME]... [--log FILE]
- *           [--timeout S] -- COMMAND [ARGS...]
+ *           [--timeout S] [--sim-control FIFO] -- COMMAND [ARGS...]
+ *
+ * --sim-control: the hub's port power switches (hub_power.h) unplug and plug the
+ * fota-sim module on that port through its control FIFO.
  *
  * Exits with the command's exit status (128+signal when killed), 77 when the
  * testbed cannot be made (no umockdev preload library), 2 on usage errors. */
@@ -16,6 +19,7 @@
 #include <sys/wait.h>
 
 #include "hub_bed.h"
+#include "hub_power.h"
 
 typedef struct {
     GMainLoop *loop;
@@ -79,7 +83,7 @@ static char **child_env(const char *root)
 
 int main(int argc, char **argv)
 {
-    char *testbed = NULL, *sim_dir = NULL, *log_path = NULL, **answer = NULL;
+    char *testbed = NULL, *sim_dir = NULL, *log_path = NULL, **answer = NULL, *control = NULL;
     int timeout = 0;
     GOptionEntry entries[] = {
         {"testbed", 0, 0, G_OPTION_ARG_FILENAME, &testbed, "umockdev-record file", "FILE"},
@@ -87,6 +91,7 @@ int main(int argc, char **argv)
         {"answer", 0, 0, G_OPTION_ARG_STRING_ARRAY, &answer, "tty or by-path name answering OK", "NAME"},
         {"log", 0, 0, G_OPTION_ARG_FILENAME, &log_path, "event and write log (TSV)", "FILE"},
         {"timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "terminate the command after S seconds", "S"},
+        {"sim-control", 0, 0, G_OPTION_ARG_FILENAME, &control, "fota-sim control FIFO", "FIFO"},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     GOptionContext *ctx = g_option_context_new("-- COMMAND [ARGS...]");
     g_option_context_add_main_entries(ctx, entries, NULL);
@@ -98,7 +103,7 @@ int main(int argc, char **argv)
         cmd = 2;
     if (!ok || !testbed || cmd >= argc) {
         fprintf(stderr, "usage: usb-hub --testbed FILE [--sim-ports DIR] [--answer NAME]... "
-                        "[--log FILE] [--timeout S] -- COMMAND [ARGS...]%s%s\n",
+                        "[--log FILE] [--timeout S] [--sim-control FIFO] -- COMMAND [ARGS...]%s%s\n",
                 err ? ": " : "", err ? err->message : "");
         return 2;
     }
@@ -117,6 +122,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "usb-hub: %s\n", err->message);
         return 2;
     }
+    char *record = NULL;
+    hub_power_t *power = NULL;
+    if (g_file_get_contents(testbed, &record, NULL, NULL))
+        power = hub_power_new(bed, record, control, log);
+    g_free(record);
     hub_run_t run = {g_main_loop_new(NULL, FALSE), 0, 0, false};
     char **env = child_env(hub_bed_root(bed));
     if (!g_spawn_async(NULL, argv + cmd, env, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH,
@@ -131,12 +141,14 @@ int main(int argc, char **argv)
     g_unix_signal_add(SIGINT, forward_signal, &run);
     g_main_loop_run(run.loop);
     g_strfreev(env);
+    hub_power_free(power);
     hub_bed_free(bed);
     fclose(log);
     g_main_loop_unref(run.loop);
     g_free(testbed);
     g_free(sim_dir);
     g_free(log_path);
+    g_free(control);
     g_strfreev(answer);
     return run.status;
 }

@@ -48,12 +48,15 @@ def start_sim(c):
     c.sim("--scenario", scen, expect_links=len(mods), speed=station_it.SCEN_SPEED)
 
 
-def hub(c, *cmd, timeout=60, testbed="hub.umockdev"):
-    """Runs cmd inside the testbed; returns (CompletedProcess, hub log rows)."""
+def hub(c, *cmd, timeout=60, testbed="hub.umockdev", control=None):
+    """Runs cmd inside the testbed; returns (CompletedProcess, hub log rows). With
+    control (fota-sim's control FIFO) the hub's port power switches unplug and plug
+    the module on that port."""
     log = os.path.join(c.dir, "hub.tsv")
     argv = [ARGS.hub, "--testbed", os.path.join(ARGS.source, "tests", "usb", testbed),
             "--sim-ports", c.ports, "--answer", EC200T_MODEM, "--log", log,
-            "--timeout", str(timeout), "--", *cmd]
+            "--timeout", str(timeout), *(["--sim-control", control] if control else []),
+            "--", *cmd]
     # The testbed's /dev/serial/by-path is this test's own: so is its ports-folder
     # lock (another test's testbed has the same path).
     env = dict(os.environ, FOTA_LOCK_DIR=c.dir)
@@ -232,9 +235,66 @@ def case_run_controller_budget(c):
     check("limits.usb_devices_per_controller" not in out, f"no warning at the default: {out}")
 
 
+
+
+def case_power(c):
+    """A job with `power:` power-cycles a hung module through its hub port's
+    `disable` file: the station writes 1 then 0 to the right port's file (the
+    harness turns them into fota-sim unplug / plug, the module's links go and come
+    back). Port 1 hangs until power-cycled: PASS with power_cycles 1. Port 4 hangs
+    for ever: FAIL after 2 cycles, with words. Port 2 stalls in its update: left to
+    the stall timeout, never power-cycled. The FTDI adapter (port 3) is no module:
+    never power-cycled."""
+    fifo = os.path.join(c.dir, "sim.ctl")
+    pk, targets = station_it.mixed_line_job(c)
+    rg, eg = FAMILIES["RG50xQ"], FAMILIES["EG06xK"]
+    timing = dict(station_it.SCEN_TIMING, update_s=80)
+    mods = [dict(slot=at_link(1), family="RG50xQ", model=MODULES[1]["model"], timing=timing,
+                 revision=rg["to"], faults={"hang": "until_power_cycle"}),
+            dict(slot=at_link(4), family="EG06xK", model=MODULES[4]["model"], timing=timing,
+                 revision=eg["to"], faults={"hang": "forever"}),
+            dict(slot=at_link(2), family="EC200T", model=MODULES[2]["model"], timing=timing,
+                 faults={"stall": {"phase": "update", "at": 40}})]
+    scen = c.write("scenario.yaml", station_it.scenario_yaml(mods))
+    c.sim("--scenario", scen, "--control", fifo, expect_links=len(mods),
+          speed=station_it.SCEN_SPEED)
+    targets = [t for t in targets if t["family"] in ("RG50xQ", "EG06xK", "EC200T")]
+    for t in targets:  # the hung ones are at their target: PASS once they answer
+        if t["family"] != "EC200T":
+            t.update(to=FAMILIES[t["family"]]["to"])
+    # off 5 s: longer than the harness's re-enumeration (at most 3 s for the host
+    # to read what is queued), as a real port's links are gone at once
+    job = c.write("job.yaml", station_it.job_yaml(
+        "usb-power", targets, timeouts={"probe": 4, "stall": 5, "reboot": 20, "total": 120})
+        + "power:\n  max_cycles: 2\n  off: 5\n")
+    r, rows = hub(c, ARGS.station, "run", "--job", job, "--db", c.db, "--ports",
+                  "/dev/serial/by-path", "--profiles", os.path.join(ARGS.source, "profiles"),
+                  "--no-dashboard", "--until-idle", "--log-dir", os.path.join(c.dir, "logs"),
+                  timeout=180, control=fifo)
+    check(r.returncode in (0, 1), f"station exit {r.returncode}: {r.stdout[-2000:]}{r.stderr[-2000:]}")
+    power = [(e["tty"], e["data"]) for e in rows if e["kind"] == "P"]
+    check([d for t, d in power if t == "1-1-port1"] == ["1", "0"],
+          f"port 1: its disable file gets 1 then 0, once: {power}")
+    check([d for t, d in power if t == "1-1-port4"] == ["1", "0", "1", "0"],
+          f"port 4: two cycles, no third: {power}")
+    check(not [p for p in power if p[0] in ("1-1-port2", "1-1-port3")],
+          f"ports 2 (in its update) and 3 (no module) never switched: {power}")
+    res = {row["model"]: row for row in c.rows()}
+    hung = res.get(MODULES[1]["model"])
+    check(hung and hung["result"] == "PASS" and hung["power_cycles"] == 1,
+          f"the module hung until power-cycled: PASS, power_cycles 1: {hung}")
+    dead = [row for row in c.rows() if row["power_cycles"] == 2]
+    check(len(dead) == 1 and dead[0]["result"] == "FAIL"
+          and dead[0]["error_text"] == "no answer to AT after 2 power cycles",
+          f"the module hung for ever: FAIL after 2 cycles, with words: {c.rows()}")
+    stalled = res.get(MODULES[2]["model"])
+    check(stalled and stalled["result"] == "FAIL" and stalled["error_class"] == "timeout"
+          and stalled["power_cycles"] == 0, f"stalled in its update, not cycled: {stalled}")
+
+
 CASES = {"probe": case_probe, "run": case_run, "probe_wrong_mode": case_probe_wrong_mode,
          "run_wrong_mode": case_run_wrong_mode,
-         "run_controller_budget": case_run_controller_budget}
+         "run_controller_budget": case_run_controller_budget, "power": case_power}
 
 
 def main():
