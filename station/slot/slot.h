@@ -32,6 +32,9 @@ typedef enum {
     SLOT_DONE,     /* finished; waits for the module to be swapped */
     SLOT_IGNORED,  /* not a module (no AT answer, unknown USB device) until a link changes */
     SLOT_ALIAS,    /* another port of a module that another slot already owns (its IMEI) */
+    SLOT_AWAY,     /* the module that finished here went away: back from a reboot, or
+                    * pulled (after its reboot timeout: removed, the slot empty) */
+    SLOT_OFF,      /* out of service: no port opened, a module in it never touched */
     SLOT__COUNT
 } slot_stage_t;
 
@@ -54,6 +57,11 @@ typedef enum {
     SLOT_OUT_FINISHED,    /* the machine's FINISH: the verdict is queued */
     SLOT_OUT_SWAPPED,     /* finished "swapped" with another module present: start on it */
     SLOT_OUT_ABORTED,     /* stopping before anything started on the module */
+    SLOT_OUT_PULLED,      /* the finished module's last link went away */
+    SLOT_OUT_REMOVED,     /* it stayed away its reboot timeout: pulled, the slot empties */
+    SLOT_OUT_RETRIED,     /* the operator asked for a new attempt on the module in it */
+    SLOT_OUT_SERVICE_OFF, /* taken out of service (the operator, or its port's health) */
+    SLOT_OUT_SERVICE_ON,  /* put back in service */
 } slot_outcome_t;
 
 /* What the dashboard shows for the slot (the owner maps it to its own states). */
@@ -242,6 +250,10 @@ struct slot {
     /* A module seen here went away before its attempt ended: --until-idle waits for
      * it until then (slot_await.c); 0 when nothing is waited for. */
     int64_t await_until_ms;
+    /* Out of service (slot_service): the stage is SLOT_OFF, or goes there when the
+     * attempt that runs ends; why, in the row's words. */
+    bool off;
+    char off_reason[96];
 };
 
 /* ---- the owner's inputs (slot.c, slot_link.c, slot_attempt.c) ---------------- */
@@ -265,6 +277,12 @@ bool slot_row_id(slot_t *s, slot_row_t *row, int64_t id);
 bool slot_committed(slot_t *s, slot_row_t *row, const fota_attempt_t *a,
                     const char *not_recorded);
 void slot_free(slot_t *s);           /* shutdown: ports closed, machine freed */
+/* The operator's (or the port health's) control. slot_service takes the slot out of
+ * service (on false: why is shown on its row) or puts it back; an attempt that runs
+ * ends first. slot_retry: a new attempt on the module in a slot whose module failed
+ * or was ignored; NULL when it starts, else why not (in the operator's words). */
+void slot_service(slot_t *s, bool on, const char *why);
+const char *slot_retry(slot_t *s);
 /* A verdict in the words the dashboard and the line log show. */
 slot_show_t slot_verdict_words(const fota_attempt_t *a, char *res, size_t len);
 
@@ -291,6 +309,7 @@ typedef struct {
     bool busy;          /* --until-idle and the stop wait for it */
     bool runs;          /* a machine runs: interface events other than the AT port's are
                          * ignored, and the AT port's link goes to at_link */
+    bool deaf;          /* links are recorded, never acted on (out of service) */
     slot_outcome_t (*enter)(slot_t *s, slot_outcome_t why); /* why: the outcome that led here */
     slot_outcome_t (*timeout)(slot_t *s);
     slot_outcome_t (*data)(slot_t *s, size_t i, const uint8_t *d, size_t n);
@@ -303,7 +322,7 @@ typedef struct {
 
 extern const slot_stage_ops_t slot_stage_empty, slot_stage_settle, slot_stage_choose,
     slot_stage_identify, slot_stage_attempt, slot_stage_reboot, slot_stage_retry,
-    slot_stage_done, slot_stage_ignored, slot_stage_alias;
+    slot_stage_done, slot_stage_ignored, slot_stage_alias, slot_stage_away, slot_stage_off;
 
 /* slot_await.c: modules that went away before their attempt ended. After a link
  * event: a slot that was busy and lost its last link is waited for (its reboot
