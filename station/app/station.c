@@ -222,7 +222,7 @@ static void tick_cb(uv_timer_t *t)
     station_after(st, NULL);
 }
 
-static void station_stop(station_t *st, const char *why)
+void station_stop(station_t *st, const char *why)
 {
     if (st->line.stopping) {
         /* Second signal: stop now. Results not yet committed get one more try and are
@@ -240,7 +240,7 @@ static void station_stop(station_t *st, const char *why)
     station_after(st, NULL);
 }
 
-static void ack(station_t *st)
+void station_ack(station_t *st)
 {
     if (!st->sched.paused) {
         station_log(st, "a: nothing to acknowledge, the line is not paused");
@@ -275,7 +275,7 @@ static void signal_cb(uv_signal_t *h, int signum)
     size_t i = (size_t)(h - st->sigs);
     (void)signum;
     switch (station_signals[i].action) {
-    case SIG_ACK: ack(st); break;
+    case SIG_ACK: station_ack(st); break;
     case SIG_STOP: station_stop(st, station_signals[i].name); break;
     case SIG_IGNORE:
         station_log(st, "%s ignored (SIGINT, SIGTERM or SIGHUP stop the station, SIGUSR1 "
@@ -294,7 +294,7 @@ static void key_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 
 /* One key must not abort a hub's worth of upgrades: with modules in flight, q asks
  * once and the second q stops (they end INTERRUPTED). ^C stops at once, as SIGINT. */
-static void quit_key(station_t *st)
+void station_quit_key(station_t *st)
 {
     unsigned n = 0;
     for (size_t i = 0; i < st->n_slots; i++)
@@ -311,15 +311,8 @@ static void quit_key(station_t *st)
 static void key_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     station_t *st = s->data;
-    for (ssize_t i = 0; i < n; i++) {
-        char c = buf->base[i];
-        if (c == 'a' || c == 'A')
-            ack(st);
-        else if (c == 'q' || c == 'Q')
-            quit_key(st);
-        else if (c == 3) /* ^C in raw mode */
-            station_stop(st, "operator quit");
-    }
+    if (n > 0)
+        station_keys_feed(st, buf->base, (size_t)n);
 }
 
 static void handle_close_noop(uv_handle_t *h)

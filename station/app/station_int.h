@@ -83,6 +83,11 @@ struct station {
     unsigned not_recorded;   /* verdicts the database never took: exit 3 */
     unsigned ports_unopened; /* ttys that could not be opened (permission, not a tty) */
     bool quit_asked;         /* q pressed once with modules in flight */
+    slot_t *sel;             /* the operator's selected slot (station_keys.c) */
+    char typed[32];          /* a slot label being typed, until Enter */
+    size_t typed_len;
+    char esc[8];             /* an escape sequence split across reads */
+    size_t esc_len;
     char banner[256];
     /* descriptors (station_fds.c) */
     unsigned fd_modules;     /* modules the descriptor limit holds, as said at start */
@@ -132,6 +137,18 @@ void station_fds_start(station_t *st);
 void station_fds_count(station_t *st);
 void station_fds_short(station_t *st, const char *who, const char *what);
 
+/* station.c: the operator's actions the keys share with the signals */
+void station_ack(station_t *st);
+void station_quit_key(station_t *st);
+void station_stop(station_t *st, const char *why);
+
+/* station_keys.c: the dashboard's keys, one table */
+void station_keys_feed(station_t *st, const char *d, size_t n);
+
+/* station_service.c: a slot out of service (on false) or back, by the operator or
+ * its port's health (why: shown on its row) */
+void station_service(station_t *st, slot_t *s, bool on, const char *why);
+
 /* station_log.c */
 #define STATION_LOG_LINES 6 /* kept for the dashboard, under its table */
 void station_log(station_t *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -141,6 +158,8 @@ void station_console_flush(station_t *st);
 size_t station_log_recent(const char *out[STATION_LOG_LINES]);
 
 /* view.c */
+bool view_shown(const slot_t *s);                 /* the slot has a row */
+fota_dash_state_t view_state_of(const slot_t *s); /* its row's state */
 void view_redraw(station_t *st);
 void view_final(station_t *st); /* the last frame, at shutdown */
 void view_done(station_t *st);  /* the exit line, after the last flush */

@@ -303,7 +303,10 @@ void slot_service(slot_t *s, bool on, const char *why)
 {
     if (!on) {
         s->off = true;
-        fota_copy(s->off_reason, sizeof s->off_reason, why && why[0] ? why : "out of service");
+        if (why && why[0])
+            snprintf(s->off_reason, sizeof s->off_reason, "out of service: %s", why);
+        else
+            fota_copy(s->off_reason, sizeof s->off_reason, "out of service");
         if (s->stage != SLOT_OFF && !s->a)
             slot_next(s, SLOT_OUT_SERVICE_OFF);
         else

@@ -251,9 +251,9 @@ struct slot {
      * it until then (slot_await.c); 0 when nothing is waited for. */
     int64_t await_until_ms;
     /* Out of service (slot_service): the stage is SLOT_OFF, or goes there when the
-     * attempt that runs ends; why, in the row's words. */
+     * attempt that runs ends; "out of service[: why]", the row's words. */
     bool off;
-    char off_reason[96];
+    char off_reason[128];
 };
 
 /* ---- the owner's inputs (slot.c, slot_link.c, slot_attempt.c) ---------------- */

@@ -146,7 +146,7 @@ static slot_outcome_t off_enter(slot_t *s, slot_outcome_t why)
 {
     (void)why;
     rest_close_all(s);
-    slot_logf(s, "%s: out of service (%s)%s", s->name, s->off_reason,
+    slot_logf(s, "%s: %s%s", s->name, s->off_reason,
               s->present ? "; the module in it is not touched" : "");
     memset(&s->view, 0, sizeof s->view);
     s->view.percent = -1;

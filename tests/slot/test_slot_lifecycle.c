@@ -697,7 +697,7 @@ static void out_of_service_opens_no_port(void **state)
 {
     (void)state;
     fh_t *fh = fh_new();
-    slot_service(S(fh, 0), false, "out of service");
+    slot_service(S(fh, 0), false, NULL);
     assert_int_equal(S(fh, 0)->stage, SLOT_OFF);
     fh_plug(fh, 0, 0, false);
     fh_module(fh, 0, 0, A06, IMEI_A);
@@ -705,7 +705,8 @@ static void out_of_service_opens_no_port(void **state)
     assert_int_equal(S(fh, 0)->stage, SLOT_OFF);
     assert_int_equal(fh->port[0][0].opens, 0);
     assert_int_equal(fh->n_rows, 0);
-    assert_string_equal(S(fh, 0)->view.phase, "out of service");
+    assert_string_equal(S(fh, 0)->view.result, "out of service");
+    assert_true(fh_logged(fh, "m0: out of service"));
     assert_string_equal(slot_retry(S(fh, 0)), "out of service (x puts it back)");
     slot_service(S(fh, 0), true, NULL);
     fh_advance(fh, 10000);
@@ -725,7 +726,8 @@ static void out_of_service_while_probing_lets_go(void **state)
     slot_service(S(fh, 0), false, "3 hardware failures in a row");
     for (int num = 0; num < 4; num++)
         assert_false(fh->port[0][fh_if(fh, 0, num)].open);
-    assert_string_equal(S(fh, 0)->view.result, "3 hardware failures in a row");
+    assert_string_equal(S(fh, 0)->view.result, "out of service: 3 hardware failures in a row");
+    assert_true(fh_logged(fh, "m0: out of service: 3 hardware failures in a row"));
     fh_free(fh);
 }
 
@@ -735,7 +737,7 @@ static void out_of_service_waits_for_the_attempt(void **state)
     (void)state;
     fh_t *fh = fh_new();
     upgrading(fh, 0, false, 0);
-    slot_service(S(fh, 0), false, "out of service");
+    slot_service(S(fh, 0), false, NULL);
     assert_int_equal(S(fh, 0)->stage, SLOT_ATTEMPT);
     fh_advance(fh, 4 * 3600 * 1000);
     assert_true(fh_row(fh, 0)->finished);
