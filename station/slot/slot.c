@@ -316,6 +316,10 @@ void slot_service(slot_t *s, bool on, const char *why)
     bool was = s->off;
     s->off = false;
     s->off_reason[0] = '\0';
+    /* links were not followed meanwhile: the module in it now is judged as one just
+     * plugged in (a PASS stays known, as after a pull) */
+    if (was && s->last.show != SLOT_SHOW_PASS)
+        memset(&s->last, 0, sizeof s->last);
     if (was && s->stage == SLOT_OFF && !s->line->stopping && !s->line->draining)
         slot_next(s, SLOT_OUT_SERVICE_ON);
     else

@@ -716,6 +716,21 @@ static void out_of_service_opens_no_port(void **state)
 }
 
 /* Taken out of service while probing: its ports are let go at once. */
+/* A failed module in a slot put back in service is judged as one just plugged in:
+ * the links were not followed while it was out of service. */
+static void back_in_service_attempts_a_failed_module_again(void **state)
+{
+    (void)state;
+    fh_t *fh = fh_new();
+    run_to_fail(fh, 0);
+    slot_service(S(fh, 0), false, NULL);
+    assert_int_equal(S(fh, 0)->stage, SLOT_OFF);
+    slot_service(S(fh, 0), true, NULL);
+    fh_advance(fh, 10000);
+    assert_int_equal(fh->n_rows, 2);
+    fh_free(fh);
+}
+
 static void out_of_service_while_probing_lets_go(void **state)
 {
     (void)state;
@@ -815,6 +830,7 @@ int main(void)
         cmocka_unit_test(ignored_slot_is_retried),
         cmocka_unit_test(out_of_service_opens_no_port),
         cmocka_unit_test(out_of_service_while_probing_lets_go),
+        cmocka_unit_test(back_in_service_attempts_a_failed_module_again),
         cmocka_unit_test(out_of_service_waits_for_the_attempt),
         cmocka_unit_test(draining_starts_nothing_new),
         cmocka_unit_test(expect_reached_while_probing_starts_no_attempt),
