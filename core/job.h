@@ -42,6 +42,9 @@ typedef struct {
     unsigned transcript_lines;        /* per attempt, default 20000; 0 = unbounded */
     unsigned flood_kib_per_s;         /* default 64; 0 = never a flood */
     unsigned flood_s;                 /* default 30: that long over the rate = FAIL port */
+    /* default 3: that many hardware failures in a row (port gone, no answer, garbage)
+     * take a slot out of service; 0 = never */
+    unsigned port_health_failures;
 } fota_limits_t;
 
 /* 0 in a field = "use the profile's value". Seconds in YAML, ms here. */

@@ -134,6 +134,7 @@ static void row_committed(void *ctx, fota_results_attempt_t *h, const fota_attem
             station_log(st, "%s: %s %s %s: %s", s->name, fota_result_name(a->result), a->imei,
                         a->from_version, res);
         }
+        station_port_health(st, s, a);
         if (fota_sched_result(&st->sched, a->result, a->error_class, a->error_code)) {
             fota_sched_pause_reason(&st->sched, st->banner, sizeof st->banner);
             station_log(st, "%s", st->banner);

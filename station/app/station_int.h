@@ -46,6 +46,7 @@ typedef struct station_slot {
     fota_result_t central_result;
     int64_t central_retry_ms; /* unreachable + refuse: ask again from then on */
     bool central_warned;      /* rework_offline: local warning logged */
+    unsigned hw_streak;       /* hardware failures in a row (port_health.h) */
 } station_slot_t;
 
 struct station {
@@ -148,6 +149,9 @@ void station_keys_feed(station_t *st, const char *d, size_t n);
 /* station_service.c: a slot out of service (on false) or back, by the operator or
  * its port's health (why: shown on its row) */
 void station_service(station_t *st, slot_t *s, bool on, const char *why);
+/* A committed verdict of the slot: limits.port_health_failures hardware failures in
+ * a row take it out of service. */
+void station_port_health(station_t *st, slot_t *s, const fota_attempt_t *a);
 
 /* station_log.c */
 #define STATION_LOG_LINES 6 /* kept for the dashboard, under its table */
