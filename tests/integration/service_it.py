@@ -9,6 +9,10 @@
 - replug_failed: a module that failed, pulled (fota-sim --control: unplug) and
   plugged back after its reboot timeout, is attempted again (two rows); the log
   says "module … removed" when it is pulled.
+- port_health: limits.port_health_failures: 2; a module that stalls in its update
+  (no answer: FAIL timeout) fails twice in a row in its slot (pulled and plugged
+  back in between): the slot goes out of service with "2 hardware failures in a
+  row", and the module plugged back once more gets no attempt and no AT.
 Usage: service_it.py --station BIN --sim BIN --source DIR --work DIR CASE...
 """
 import os
@@ -138,16 +142,7 @@ def case_replug_failed(c):
     job = local_job(c, "replug", timeouts={"reboot": 3, "total": 60},
                     limits={"stop_after_same_failures": 0})
     say = control(c, mods)
-    out = os.path.join(c.dir, "station.out")
-    with open(out, "w") as f:
-        st = subprocess.Popen([ARGS.station, "run", "--job", job, "--db", c.db, "--ports", c.ports,
-                               "--profiles", os.path.join(ARGS.source, "profiles"),
-                               "--no-dashboard"], stdout=f, stderr=subprocess.STDOUT)
-    c.procs.append(st)
-
-    def log():
-        with open(out, errors="replace") as f:
-            return f.read()
+    st, log = station_bg(c, job)
     imei = mods[0]["imei"]
     wait_for("FAIL", lambda: rows_of(c, imei) == ["FAIL"])
     # its own reboot after the FAIL: back within its reboot timeout, recognised
@@ -158,6 +153,47 @@ def case_replug_failed(c):
     wait_for("a new attempt", lambda: len(rows_of(c, imei)) == 2, 60)
     c.stop(st)
     check(rows_of(c, imei)[0] == "FAIL", f"{rows_of(c, imei)}")
+
+
+def station_bg(c, job):
+    """The station with its line log in a file; returns log() -> its text."""
+    out = os.path.join(c.dir, "station.out")
+    with open(out, "w") as f:
+        st = subprocess.Popen([ARGS.station, "run", "--job", job, "--db", c.db, "--ports", c.ports,
+                               "--profiles", os.path.join(ARGS.source, "profiles"),
+                               "--no-dashboard"], stdout=f, stderr=subprocess.STDOUT)
+    c.procs.append(st)
+
+    def log():
+        with open(out, errors="replace") as f:
+            return f.read()
+    return st, log
+
+
+def case_port_health(c):
+    mod = {"family": "RG50xQ", "slot": slot_name(0), "imei": luhn_imei("86120000009999"),
+           "faults": {"stall": {"phase": "update", "at": 20}}}
+    job = local_job(c, "health", timeouts={"reboot": 3, "stall": 3, "total": 60},
+                    limits={"stop_after_same_failures": 0, "port_health_failures": 2})
+    say = control(c, [mod])
+    st, log = station_bg(c, job)
+    imei = mod["imei"]
+    wait_for("first FAIL", lambda: rows_of(c, imei) == ["FAIL"])
+    say("unplug 1")
+    wait_for("removed", lambda: f"module {imei} removed" in log(), 30)
+    say("plug 1")
+    wait_for("second FAIL", lambda: rows_of(c, imei) == ["FAIL", "FAIL"])
+    wait_for("out of service", lambda: "out of service: 2 hardware failures in a row" in log())
+    rows = c.rows_now()
+    check(all(r["error_class"] == "timeout" for r in rows), f"timeouts: {rows}")
+    sim_before = sim_log(c).count(f"{imei}] <- ")
+    say("unplug 1")
+    say("plug 1")
+    wait_for("plugged again", lambda: len(re.findall(r"module 1 \(.*\) plugged in", sim_log(c))) == 2)
+    time.sleep(4)  # a slot in service would have asked it within the settle (0.3 s)
+    check(len(rows_of(c, imei)) == 2, f"no third attempt: {rows_of(c, imei)}")
+    check(sim_log(c).count(f"{imei}] <- ") == sim_before, "no AT on a slot out of service")
+    c.stop(st)
 
 
 CASES = {k[5:]: v for k, v in dict(globals()).items() if k.startswith("case_")}
