@@ -237,6 +237,17 @@ static const char *const steps[] = {
     "DROP VIEW IF EXISTS hub_summary; DROP VIEW IF EXISTS slot_summary;"
     "DROP VIEW IF EXISTS attempts_hub;"
     HUB_VIEWS(FOTA_SLOT_HUB_SQL),
+
+    /* 9 -> 10: slots out of service (run's x key, port health, `port enable`):
+     * one row per slot whose service state was ever changed; a slot with no row
+     * is in service. `reason` is NULL for the operator, else the port health's
+     * words ("3 hardware failures in a row"). The attempts behind a port health
+     * decision are the slot's rows in attempts (error_class). */
+    "CREATE TABLE port_service ("
+    "  slot TEXT PRIMARY KEY,"
+    "  out_of_service INTEGER NOT NULL CHECK (out_of_service IN (0, 1)),"
+    "  reason TEXT,"
+    "  changed_at TEXT NOT NULL);",
 };
 
 _Static_assert(sizeof steps / sizeof steps[0] == FOTA_STORE_SCHEMA_VERSION,

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <sqlite3.h>
 
-#define FOTA_STORE_SCHEMA_VERSION 9
+#define FOTA_STORE_SCHEMA_VERSION 10
 
 /* Brings a database at any earlier user_version (0 = empty file) to
  * FOTA_STORE_SCHEMA_VERSION, one step per version, each step in its own

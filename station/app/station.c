@@ -578,6 +578,7 @@ int fota_station_run(const fota_cli_t *opts)
         station_log(st, "results database: %s; the report will not name this run", why);
     station_start_tick_and_signals(st);
     station_host_adopt_start(st); /* after the loop's handles: it makes slots */
+    station_service_start(st);
     station_host_mm_start(st);
     station_db_attach(st);
     station_start_central(st);

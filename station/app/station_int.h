@@ -152,6 +152,8 @@ void station_service(station_t *st, slot_t *s, bool on, const char *why);
 /* A committed verdict of the slot: limits.port_health_failures hardware failures in
  * a row take it out of service. */
 void station_port_health(station_t *st, slot_t *s, const fota_attempt_t *a);
+/* At start: the slots the results file keeps out of service. */
+void station_service_start(station_t *st);
 
 /* station_log.c */
 #define STATION_LOG_LINES 6 /* kept for the dashboard, under its table */
