@@ -12,7 +12,9 @@
 - port_health: limits.port_health_failures: 2; a module that stalls in its update
   (no answer: FAIL timeout) fails twice in a row in its slot (pulled and plugged
   back in between): the slot goes out of service with "2 hardware failures in a
-  row", and the module plugged back once more gets no attempt and no AT.
+  row", and the module plugged back once more gets no attempt and no AT; `port
+  list` shows it, a restarted station keeps it out of service (no AT), and after
+  `port enable` the next run attempts the module again.
 Usage: service_it.py --station BIN --sim BIN --source DIR --work DIR CASE...
 """
 import os
@@ -193,6 +195,26 @@ def case_port_health(c):
     time.sleep(4)  # a slot in service would have asked it within the settle (0.3 s)
     check(len(rows_of(c, imei)) == 2, f"no third attempt: {rows_of(c, imei)}")
     check(sim_log(c).count(f"{imei}] <- ") == sim_before, "no AT on a slot out of service")
+    c.stop(st)
+    # across a restart: still out of service, listed by `port list`
+    r = subprocess.run([ARGS.station, "port", "list", "--db", c.db], capture_output=True,
+                       text=True)
+    check(r.returncode == 0 and re.search(rf"{label(0)} +out of service .*2 hardware failures",
+                                          r.stdout), f"port list: {r.stdout}{r.stderr}")
+    st, log = station_bg(c, job)
+    wait_for("still out of service after a restart",
+             lambda: "out of service since" in log() and
+             "out of service: 2 hardware failures in a row" in log())
+    time.sleep(4)
+    check(len(rows_of(c, imei)) == 2, f"no attempt after the restart: {rows_of(c, imei)}")
+    check(sim_log(c).count(f"{imei}] <- ") == sim_before, "no AT after the restart")
+    c.stop(st)
+    # `port enable`: the next run attempts the module in it
+    r = subprocess.run([ARGS.station, "port", "enable", label(0), "--db", c.db],
+                       capture_output=True, text=True)
+    check(r.returncode == 0 and "back in service" in r.stdout, f"port enable: {r.stdout}{r.stderr}")
+    st, log = station_bg(c, job)
+    wait_for("attempted once enabled", lambda: len(rows_of(c, imei)) == 3)
     c.stop(st)
 
 
