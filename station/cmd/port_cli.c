@@ -19,12 +19,15 @@
 
 enum { PORTS_MAX = 4096 };
 
-static int usage(void)
+static int usage(FILE *f)
 {
-    fprintf(stderr, "usage: fota-station port list --db FILE\n"
-                    "       fota-station port enable SLOT --db FILE\n"
-                    "       fota-station port disable SLOT --db FILE\n");
-    return 2;
+    fprintf(f, "usage: fota-station port list --db FILE\n"
+               "       fota-station port enable SLOT --db FILE\n"
+               "       fota-station port disable SLOT --db FILE\n"
+               "\n"
+               "  --db FILE   results database\n"
+               "  SLOT        the hub port, or its label as the dashboard shows it (1.3.2)\n");
+    return f == stdout ? 0 : 2;
 }
 
 static const char *short_label(const char *slot)
@@ -87,18 +90,20 @@ static int port_resolve(fota_store_t *s, const char *arg, char *out, size_t cap)
 int fota_port_cli_main(int argc, char **argv)
 {
     const char *sub = argc > 1 ? argv[1] : NULL, *slot = NULL, *db = NULL;
+    if (sub && (!strcmp(sub, "--help") || !strcmp(sub, "-h")))
+        return usage(stdout);
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--db") && i + 1 < argc)
             db = argv[++i];
         else if (argv[i][0] != '-' && !slot)
             slot = argv[i];
         else
-            return usage();
+            return usage(stderr);
     }
     bool list = sub && !strcmp(sub, "list");
     bool enable = sub && !strcmp(sub, "enable"), disable = sub && !strcmp(sub, "disable");
     if (!db || !(list || enable || disable) || (list == (slot != NULL)))
-        return usage();
+        return usage(stderr);
     fota_store_t *s;
     char err[512];
     if (fota_store_open(db, &s, err, sizeof err) < 0) {

@@ -14,9 +14,11 @@
   back in between): the slot goes out of service with "2 hardware failures in a
   row", and the module plugged back once more gets no attempt and no AT; `port
   list` shows it, a restarted station keeps it out of service (no AT), and after
-  `port enable` the next run attempts the module again.
+  `port enable` the next run attempts the module again; the report (text, JSON)
+  lists the port out of service with its failures.
 Usage: service_it.py --station BIN --sim BIN --source DIR --work DIR CASE...
 """
+import json
 import os
 import re
 import subprocess
@@ -201,6 +203,16 @@ def case_port_health(c):
                        text=True)
     check(r.returncode == 0 and re.search(rf"{label(0)} +out of service .*2 hardware failures",
                                           r.stdout), f"port list: {r.stdout}{r.stderr}")
+    # the report lists the port with its state and its failures
+    r = subprocess.run([ARGS.station, "report", "--db", c.db], capture_output=True, text=True)
+    check(r.returncode == 0 and re.search(
+        rf"{label(0)} +out of service +2 +2 +2 +100\.0%  \S+, 2 hardware failures in a row",
+        r.stdout), f"report: {r.stdout}{r.stderr}")
+    r = subprocess.run([ARGS.station, "report", "--db", c.db, "--format", "json"],
+                       capture_output=True, text=True)
+    ports = json.loads(r.stdout)["ports"]
+    check(len(ports) == 1 and ports[0]["out_of_service"] and ports[0]["hardware_fail"] == 2 and
+          ports[0]["label"] == label(0), f"json ports: {ports}")
     st, log = station_bg(c, job)
     wait_for("still out of service after a restart",
              lambda: "out of service since" in log() and
