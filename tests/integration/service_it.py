@@ -13,7 +13,8 @@
   (no answer: FAIL timeout) fails twice in a row in its slot (pulled and plugged
   back in between): the slot goes out of service with "2 hardware failures in a
   row", and the module plugged back once more gets no attempt and no AT; `port
-  list` shows it, a restarted station keeps it out of service (no AT), and after
+  list` shows it, a restarted station keeps it out of service (its row in a
+  160x30 tmux pane says why; no AT), and after
   `port enable` the next run attempts the module again; the report (text, JSON)
   lists the port out of service with its failures.
 Usage: service_it.py --station BIN --sim BIN --source DIR --work DIR CASE...
@@ -213,14 +214,28 @@ def case_port_health(c):
     ports = json.loads(r.stdout)["ports"]
     check(len(ports) == 1 and ports[0]["out_of_service"] and ports[0]["hardware_fail"] == 2 and
           ports[0]["label"] == label(0), f"json ports: {ports}")
-    st, log = station_bg(c, job)
-    wait_for("still out of service after a restart",
-             lambda: "out of service since" in log() and
-             "out of service: 2 hardware failures in a row" in log())
-    time.sleep(4)
-    check(len(rows_of(c, imei)) == 2, f"no attempt after the restart: {rows_of(c, imei)}")
-    check(sim_log(c).count(f"{imei}] <- ") == sim_before, "no AT after the restart")
-    c.stop(st)
+    # a restart on a terminal: the row says why, the module is not touched
+    t = Tmux(c, 160, 30)
+    try:
+        t.start([ARGS.station, "run", "--job", job, "--db", c.db, "--ports", c.ports,
+                 "--profiles", os.path.join(ARGS.source, "profiles")])
+        last = []
+
+        def off_row():
+            last[:] = t.capture()
+            return re.search(r" off .*out of service: 2 hardware failures in a row",
+                             row_line(last, 0))
+        try:
+            wait_for("its row out of service after a restart", off_row)
+        except it.Fail:
+            raise it.Fail("its row out of service after a restart; screen:\n" + "\n".join(last))
+        time.sleep(4)
+        check(len(rows_of(c, imei)) == 2, f"no attempt after the restart: {rows_of(c, imei)}")
+        check(sim_log(c).count(f"{imei}] <- ") == sim_before, "no AT after the restart")
+        t.keys("q")
+        wait_for("station exits", t.dead, 30)
+    finally:
+        t.kill()
     # `port enable`: the next run attempts the module in it
     r = subprocess.run([ARGS.station, "port", "enable", label(0), "--db", c.db],
                        capture_output=True, text=True)
