@@ -163,6 +163,8 @@ void station_keys_feed(station_t *st, const char *d, size_t n)
         }
         for (size_t k = 0; k < sizeof station_keys / sizeof station_keys[0]; k++)
             if (station_keys[k].seq[0] == c && !station_keys[k].seq[1]) {
+                if (station_keys[k].fn != key_enter && station_keys[k].fn != key_erase)
+                    st->typed_len = 0; /* another key: a label half typed is dropped */
                 station_keys[k].fn(st);
                 break;
             }

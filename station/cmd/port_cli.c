@@ -120,6 +120,11 @@ int fota_port_cli_main(int argc, char **argv)
             fprintf(stderr, "fota-station port: %s names %d slots in %s: give the hub port "
                             "(fota-station port list)\n", slot, found, db);
             rc = 2;
+        } else if (found <= 0 && strspn(slot, "0123456789.") == strlen(slot)) {
+            /* a label alone names no slot this file knows: the hub port is needed */
+            fprintf(stderr, "fota-station port: no slot labelled %s in %s: give the hub port "
+                            "as the log names it (pci-…-usb-0:%s)\n", slot, db, slot);
+            rc = 2;
         } else if (found <= 0 && enable) {
             fprintf(stderr, "fota-station port: %s is not out of service in %s "
                             "(fota-station port list)\n", slot, db);

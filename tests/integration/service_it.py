@@ -236,6 +236,10 @@ def case_port_health(c):
         wait_for("station exits", t.dead, 30)
     finally:
         t.kill()
+    # a label no slot in the file has: refused in words, nothing written
+    r = subprocess.run([ARGS.station, "port", "enable", "9.9.9", "--db", c.db],
+                       capture_output=True, text=True)
+    check(r.returncode == 2 and "no slot labelled 9.9.9" in r.stderr, f"{r.stdout}{r.stderr}")
     # `port enable`: the next run attempts the module in it
     r = subprocess.run([ARGS.station, "port", "enable", label(0), "--db", c.db],
                        capture_output=True, text=True)
