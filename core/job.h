@@ -47,6 +47,9 @@ typedef struct {
     /* USB devices (hubs included) one host controller carries before the station warns
      * (docs/station.md, controller budget); default 32; 0 = never warn. */
     unsigned usb_devices_per_controller;
+    /* default 3: that many hardware failures in a row (port gone, no answer, garbage)
+     * take a slot out of service; 0 = never */
+    unsigned port_health_failures;
 } fota_limits_t;
 
 /* 0 in a field = "use the profile's value". Seconds in YAML, ms here. */

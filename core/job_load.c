@@ -272,15 +272,17 @@ static int read_limits(fota_yaml_t *y, yaml_node_t *n, fota_limits_t *l)
         {"transcript_kib", false, 0, 0},   {"transcript_lines", false, 0, 0},
         {"flood_kib_per_s", false, 0, 0},  {"flood_s", false, 0, 0},
         {"usb_devices_per_controller", false, 0, 0},
+        {"port_health_failures", false, 0, 0},
     };
     unsigned *dst[] = {&l->max_parallel,    &l->max_transfers,    &l->max_per_hub,
                        &l->stop_after_same_failures, &l->transcript_kib, &l->transcript_lines,
-                       &l->flood_kib_per_s, &l->flood_s, &l->usb_devices_per_controller};
-    /* max_per_hub, the transcript bounds, the flood rate and the controller budget:
-     * 0 = none (job.h). */
-    static const long lo[] = {1, 1, 0, 0, 0, 0, 0, 1, 0};
+                       &l->flood_kib_per_s, &l->flood_s, &l->usb_devices_per_controller,
+                       &l->port_health_failures};
+    /* max_per_hub, the transcript bounds, the flood rate, the controller budget and
+     * the port health: 0 = none (job.h). */
+    static const long lo[] = {1, 1, 0, 0, 0, 0, 0, 1, 0, 0};
     static const long hi[] = {100000, 100000, 100000, 100000, 4194304, 10000000, 1048576, 3600,
-                              100000};
+                              100000, 1000};
     enum { N_LIMITS = sizeof f / sizeof f[0] };
     int rc = fota_yaml_map(y, n, f, N_LIMITS, "limits");
     for (size_t i = 0; i < N_LIMITS; i++) {
@@ -444,7 +446,7 @@ int fota_job_load_buffer_all(const char *name, const char *dir, const char *text
     j->limits = (fota_limits_t){.max_parallel = 64, .max_transfers = 16, .max_per_hub = 4,
                                 .stop_after_same_failures = 5, .transcript_kib = 2048,
                                 .transcript_lines = 20000, .flood_kib_per_s = 64, .flood_s = 30,
-                                .usb_devices_per_controller = 32};
+                                .usb_devices_per_controller = 32, .port_health_failures = 3};
     j->timeouts.ports_settle_ms = j->timeouts.probe_ms = FOTA_TIMEOUT_UNSET;
     j->power.max_cycles = FOTA_POWER_MAX_CYCLES_DEFAULT;
     j->source = strdup(name ? name : "<input>");

@@ -4,6 +4,7 @@
  * selection, the KPI tiles and the per-batch table, then the rest; printed,
  * no table column is cut and no chart is split across pages. */
 #include "report_html.h"
+#include "report_slots.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -318,6 +319,7 @@ void fota_report_write_html(const fota_report_t *r, FILE *f)
     groups_table(f, "By revision", r->by_revision, r->n_revision, FOTA_GROUP_REVISION);
     groups_table(f, "By hub (worst first)", r->by_hub, r->n_hub, FOTA_GROUP_HUB);
     groups_table(f, "By slot: hub port (worst first)", r->by_slot, r->n_slot, FOTA_GROUP_SLOT);
+    fota_report_html_ports(f, r);
     html_pareto_table(f, r);
     html_durations_table(f, r);
     html_rework_table(f, r);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "report_json.h"
+#include "report_slots.h"
 #include "slot_hub.h"
 #include "text_escape.h"
 
@@ -247,7 +248,7 @@ static void json_schema(FILE *f, const fota_report_t *r)
 static void (*const json_sections[])(FILE *f, const fota_report_t *r) = {
     json_schema,     json_selection,   json_totals,  fota_report_json_batches,
     fota_report_json_trend, fota_report_json_runfolds, json_trace, json_by_model,
-    json_by_revision, json_by_hub,     json_by_slot, fota_report_json_grid,
+    json_by_revision, json_by_hub,     json_by_slot, fota_report_json_ports, fota_report_json_grid,
     json_pareto,     json_durations,   json_failed,  fota_report_json_known,
 };
 

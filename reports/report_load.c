@@ -500,6 +500,7 @@ int fota_report_load(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t **
     if ((rc = report_take_groups(r, &sc)) < 0 || (rc = fota_report_failed_fill_reasons(r)) < 0)
         goto out;
     if (fota_report_load_slots(db, sel, r) < 0 || fota_report_load_trace(db, sel, r) < 0 ||
+        fota_report_load_ports(db, r) < 0 ||
         report_load_first_page(db, sel, r) < 0) {
         rc = FOTA_E_IO;
         goto out;
@@ -545,6 +546,7 @@ void fota_report_free(fota_report_t *r)
             free(f[k]);
     }
     free(r->runs);
+    fota_report_free_ports(r);
     free(r->stations);
     free(r->operators);
     for (size_t i = 0; i < r->n_pareto; i++) {

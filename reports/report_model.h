@@ -105,6 +105,14 @@ typedef struct {
     const fota_report_group_t **cells;
 } fota_report_grid_t;
 
+/* A slot whose service state was ever changed (table port_service, schema 10):
+ * out of service first, then by failure rate (FAIL / attempts, all time). */
+typedef struct {
+    char *slot, *reason, *changed_at; /* reason "" for the operator */
+    bool off;
+    int64_t attempts, fail, hw_fail;  /* hw_fail: classes port, timeout, protocol */
+} fota_report_port_t;
+
 /* One attempt, for `--format json --attempts`. */
 typedef struct {
     int64_t id, error_code, duration_ms;
@@ -146,6 +154,8 @@ typedef struct {
     char **known_batches;
     size_t n_known_batches;
     int64_t known_batches_more;
+    fota_report_port_t *ports; /* none in a file older than schema 10 */
+    size_t n_ports;
     fota_report_attempt_t *att; /* with --attempts only (has_att), id order */
     size_t n_att;
     bool has_att;

@@ -11,4 +11,12 @@ int fota_report_load_slots(sqlite3 *db, const fota_report_sel_t *sel, fota_repor
 /* Fills r->runs when the file has the table; 0 or -1. */
 int fota_report_load_trace(sqlite3 *db, const fota_report_sel_t *sel, fota_report_t *r);
 
+/* Fills r->ports from port_service when the file has it (report_ports.c); 0 or -1. */
+int fota_report_load_ports(sqlite3 *db, fota_report_t *r);
+void fota_report_free_ports(fota_report_t *r);
+/* The section in each format (nothing when no slot's state was ever changed). */
+void fota_report_text_ports(FILE *f, const fota_report_t *r);
+void fota_report_json_ports(FILE *f, const fota_report_t *r);
+void fota_report_html_ports(FILE *f, const fota_report_t *r);
+
 #endif

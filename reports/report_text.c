@@ -2,6 +2,7 @@
  * and invalid UTF-8 in stored text are shown as '?' (fota_text_term) so a hostile
  * value cannot drive the terminal. */
 #include "report_model.h"
+#include "report_slots.h"
 #include "slot_hub.h"
 #include "text_escape.h"
 
@@ -400,6 +401,7 @@ void fota_report_write_text(const fota_report_t *r, FILE *f)
     groups(f, "By revision", r->by_revision, r->n_revision, FOTA_GROUP_REVISION);
     groups(f, "By hub (worst first)", r->by_hub, r->n_hub, FOTA_GROUP_HUB);
     groups(f, "By slot (hub port; worst first)", r->by_slot, r->n_slot, FOTA_GROUP_SLOT);
+    fota_report_text_ports(f, r);
     text_pareto(f, r);
     text_durations(f, r);
     text_rework(f, r);

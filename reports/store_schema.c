@@ -242,6 +242,16 @@ static const char *const steps[] = {
      * power-cycled the module's hub port before or during this attempt (the job's
      * `power:`). Older rows: 0, no station cut their power. */
     "ALTER TABLE attempts ADD COLUMN power_cycles INTEGER NOT NULL DEFAULT 0;",
+    /* 10 -> 11: slots out of service (run's x key, port health, `port enable`):
+     * one row per slot whose service state was ever changed; a slot with no row
+     * is in service. `reason` is NULL for the operator, else the port health's
+     * words ("3 hardware failures in a row"). The attempts behind a port health
+     * decision are the slot's rows in attempts (error_class). */
+    "CREATE TABLE port_service ("
+    "  slot TEXT PRIMARY KEY,"
+    "  out_of_service INTEGER NOT NULL CHECK (out_of_service IN (0, 1)),"
+    "  reason TEXT,"
+    "  changed_at TEXT NOT NULL);",
 };
 
 _Static_assert(sizeof steps / sizeof steps[0] == FOTA_STORE_SCHEMA_VERSION,

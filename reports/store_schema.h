@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <sqlite3.h>
 
-#define FOTA_STORE_SCHEMA_VERSION 10
+#define FOTA_STORE_SCHEMA_VERSION 11
 /* The step that added attempts.power_cycles (the shipper reads 0 before it). */
 #define FOTA_STORE_POWER_VERSION 10
 

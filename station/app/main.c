@@ -4,6 +4,7 @@
 
 #include "attach.h"
 #include "central_cli.h"
+#include "port_cli.h"
 #include "check.h"
 #include "cli.h"
 #include "probe.h"
@@ -61,6 +62,8 @@ int main(int argc, char **argv)
         return fota_attach_main(argc - 1, argv + 1); /* cmd/attach.c */
     if (strcmp(cmd, "ship") == 0)
         return fota_central_cli_main(argc - 1, argv + 1); /* central_cli.c */
+    if (strcmp(cmd, "port") == 0)
+        return fota_port_cli_main(argc - 1, argv + 1); /* port_cli.c */
     if (strcmp(cmd, "report") == 0)
         return fota_report_main(argc - 1, argv + 1); /* reports/report.h */
     fprintf(stderr, "fota-station: unknown command '%s' (see --help)\n", cmd);

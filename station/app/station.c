@@ -325,6 +325,8 @@ void station_key(station_t *st, char c)
                             station_now(st))) {
     case FOTA_KEY_ACK: ack(st); break;
     case FOTA_KEY_QUIT: station_stop(st, "operator quit"); break;
+    case FOTA_KEY_RETRY: station_retry(st, station_keys_selected(st, 'r')); break;
+    case FOTA_KEY_SERVICE: station_service_toggle(st, station_keys_selected(st, 'x')); break;
     case FOTA_KEY_UNKNOWN: station_log(st, "%c: not a key here; ? lists the keys", c); break;
     default: break; /* the question and the legend are drawn by view.c */
     }
@@ -332,13 +334,20 @@ void station_key(station_t *st, char c)
         view_redraw(st); /* the answer at once, not at the next tick */
 }
 
-/* A typed line that is a scan (station_scan.c) is not keys. */
+/* A typed line that is a scan, or an arrow's escape sequence, is not a key
+ * (station_keys.c). */
 static void key_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     station_t *st = s->data;
-    for (ssize_t i = 0; i < n && !st->stopped; i++)
-        if (!station_scan_feed(st, &st->scan_tty, buf->base[i], ""))
-            station_key(st, buf->base[i]);
+    for (ssize_t i = 0; i < n && !st->stopped; i++) {
+        char c = buf->base[i];
+        if (station_keys_escape(st, c)) { /* an arrow, or a lone Escape */
+            if (c == 0x1b && st->keys.legend)
+                station_key(st, c); /* any key closes the legend, Escape too */
+        } else if (!station_scan_feed(st, &st->scan_tty, c, "")) {
+            station_key(st, c);
+        }
+    }
 }
 
 static void handle_close_noop(uv_handle_t *h)
@@ -606,6 +615,7 @@ int fota_station_run(const fota_cli_t *opts)
         station_log(st, "results database: %s; the report will not name this run", why);
     station_start_tick_and_signals(st);
     station_host_adopt_start(st); /* after the loop's handles: it makes slots */
+    station_service_start(st);
     station_host_mm_start(st);
     station_db_attach(st);
     station_start_central(st);

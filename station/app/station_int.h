@@ -54,6 +54,7 @@ typedef struct station_slot {
     bool central_warned;      /* rework_offline: local warning logged */
     fota_port_power_t power;  /* its hub port, found when the power was cut */
     bool power_said;          /* the port's `disable` file missing or refused: said once */
+    unsigned hw_streak;       /* hardware failures in a row (port_health.h) */
 } station_slot_t;
 
 struct station {
@@ -94,6 +95,9 @@ struct station {
     unsigned stopped_in_flight; /* modules in flight when the stop began */
     fota_pause_note_t pause_note; /* what the FAILs of the current streak share */
     char banner[512];
+    slot_t *sel;             /* the operator's selected slot (station_keys.c) */
+    char esc[8];             /* an escape sequence (an arrow) split across reads */
+    size_t esc_len;
     /* descriptors (station_fds.c) */
     unsigned fd_modules;     /* modules the descriptor limit holds, as said at start */
     bool fd_over_said;       /* "more modules than descriptors" said once */
@@ -109,7 +113,7 @@ struct station {
     struct station_metrics *metrics; /* run --metrics (station_metrics.h), else NULL */
     bool *adopted;           /* per row crash recovery closed: its module was found again */
     fota_scan_line_t scan_tty; /* a scan being typed at the station's terminal */
-    char scan_batch[FOTA_SCAN_MAX + 1];    /* set by a scan (station_scan.c) */
+    char scan_batch[FOTA_SCAN_MAX + 1];    /* set by a scan (station_keys.c) */
     char scan_operator[FOTA_SCAN_MAX + 1];
     struct station_attach *attach; /* the viewers' socket (station_attach.c), else NULL */
 };
@@ -184,6 +188,24 @@ void station_usb_listed(station_t *st, const fota_usb_dev_t *d, size_t n);
  * an AT port on it. */
 void station_usb_slot(station_t *st, slot_t *s);
 
+/* station_keys.c: the selected slot (arrows, or its label typed then Enter) and
+ * scans. station_keys_escape: true when the byte belongs to an escape sequence. */
+bool station_keys_escape(station_t *st, char c);
+bool station_keys_select_label(station_t *st, const char *text);
+/* The selected slot; NULL (and said, naming the key) when none is. */
+slot_t *station_keys_selected(station_t *st, char key);
+
+/* station_db.c: a slot out of service (on false) or back, by the operator or its
+ * port's health (why: shown on its row); r and x on the selected slot */
+void station_service(station_t *st, slot_t *s, bool on, const char *why);
+void station_service_toggle(station_t *st, slot_t *s);
+void station_retry(station_t *st, slot_t *s);
+/* A committed verdict of the slot: limits.port_health_failures hardware failures in
+ * a row take it out of service. */
+void station_port_health(station_t *st, slot_t *s, const fota_attempt_t *a);
+/* At start: the slots the results file keeps out of service. */
+void station_service_start(station_t *st);
+
 /* station_log.c */
 #define STATION_LOG_LINES 6 /* kept for the dashboard, under its table */
 void station_log(station_t *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -193,6 +215,8 @@ void station_console_flush(station_t *st);
 size_t station_log_recent(const char *out[STATION_LOG_LINES]);
 
 /* view.c */
+bool view_shown(const slot_t *s);                 /* the slot has a row */
+fota_dash_state_t view_state_of(const slot_t *s); /* its row's state */
 void view_redraw(station_t *st);
 /* One frame of the dashboard at a size (0: no limit), malloc'd with its length: the
  * station's own terminal and each attached viewer (station_attach.c). */
@@ -205,7 +229,7 @@ void view_done(station_t *st);  /* the exit line, after the last flush */
 void station_key(station_t *st, char c);
 typedef void (*station_key_fn)(station_t *st, char c);
 
-/* station_scan.c: a scanned line sets the operator or the batch (job's scans). */
+/* station_keys.c: a scanned line sets the operator or the batch (job's scans). */
 void station_scan(station_t *st, const char *text, const char *from);
 /* Feeds one typed byte to a scan line; true when it was part of a scan (a whole
  * scan is acted on at Enter), false when it is a key. from: " (attached viewer)"

@@ -18,6 +18,21 @@ static const fota_dash_state_t view_state[] = {
     [SLOT_SHOW_NOT_RECORDED] = FOTA_DASH_NOT_RECORDED,
 };
 
+/* An empty slot has no row (its module pulled, or never one). */
+bool view_shown(const slot_t *s)
+{
+    return !(s->stage == SLOT_EMPTY && s->view.show == SLOT_SHOW_EMPTY && !s->present);
+}
+
+fota_dash_state_t view_state_of(const slot_t *s)
+{
+    if (s->stage == SLOT_OFF)
+        return FOTA_DASH_OFF;
+    if (s->a)
+        return s->a->queued ? FOTA_DASH_QUEUED : FOTA_DASH_RUNNING;
+    return view_state[s->view.show];
+}
+
 static size_t view_rows(station_t *st, fota_dash_row_t *rows, fota_dash_header_t *h)
 {
     size_t n = 0;
@@ -25,7 +40,7 @@ static size_t view_rows(station_t *st, fota_dash_row_t *rows, fota_dash_header_t
     for (size_t i = 0; i < st->n_slots; i++) {
         slot_t *s = st->slots[i];
         const slot_view_t *v = &s->view;
-        if (s->stage == SLOT_EMPTY && v->show == SLOT_SHOW_EMPTY && !s->present)
+        if (!view_shown(s))
             continue;
         fota_dash_row_t *r = &rows[n++];
         memset(r, 0, sizeof *r);
@@ -34,7 +49,8 @@ static size_t view_rows(station_t *st, fota_dash_row_t *rows, fota_dash_header_t
         r->imei = v->imei;
         r->phase = v->phase;
         r->percent = v->percent;
-        r->state = view_state[v->show];
+        r->state = view_state_of(s);
+        r->selected = s == st->sel;
         r->result = v->result;
         r->elapsed_ms = -1;
         if (s->a) {
@@ -50,7 +66,7 @@ static size_t view_rows(station_t *st, fota_dash_row_t *rows, fota_dash_header_t
         } else if (v->finished_ms) {
             r->elapsed_ms = v->finished_ms - v->started_ms;
         }
-        if (!s->present && !s->a && r->state != FOTA_DASH_EMPTY)
+        if (!s->present && !s->a && r->state != FOTA_DASH_EMPTY && r->state != FOTA_DASH_OFF)
             r->phase = "removed";
     }
     return n;

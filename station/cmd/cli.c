@@ -43,6 +43,7 @@ void fota_cli_usage_main(FILE *f)
           "  check   validate profiles and a job (file:line:column for every error)\n"
           "  report  pass/fail report from the results database (or the central one)\n"
           "  ship    ship a results database to a central PostgreSQL\n"
+          "  port    slots out of service in a results database: list, enable, disable\n"
           "\n"
           "`fota-station <command> --help` describes each command's options;\n"
           "`fota-station --version` prints the version (git description of the build).\n"

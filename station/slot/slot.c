@@ -20,6 +20,7 @@ static const slot_stage_ops_t *const stages[SLOT__COUNT] = {
     [SLOT_RETRY] = &slot_stage_retry,       [SLOT_DONE] = &slot_stage_done,
     [SLOT_IGNORED] = &slot_stage_ignored,   [SLOT_ALIAS] = &slot_stage_alias,
     [SLOT_POWER] = &slot_stage_power,
+    [SLOT_AWAY] = &slot_stage_away,         [SLOT_OFF] = &slot_stage_off,
 };
 
 const char *slot_stage_name(slot_stage_t st)
@@ -45,6 +46,11 @@ void slot_next(slot_t *s, slot_outcome_t out)
         case SLOT_OUT_NONE: break;
         case SLOT_OUT_APPEARED: next = SLOT_SETTLE; break;
         case SLOT_OUT_EMPTIED: next = SLOT_EMPTY; break;
+        case SLOT_OUT_PULLED: next = SLOT_AWAY; break;
+        case SLOT_OUT_REMOVED: next = SLOT_EMPTY; break;
+        case SLOT_OUT_RETRIED: next = SLOT_SETTLE; break;
+        case SLOT_OUT_SERVICE_OFF: next = SLOT_OFF; break;
+        case SLOT_OUT_SERVICE_ON: next = s->present ? SLOT_SETTLE : SLOT_EMPTY; break;
         case SLOT_OUT_SETTLED: next = SLOT_CHOOSE; break;
         case SLOT_OUT_CHOSEN: next = SLOT_IDENTIFY; break;
         case SLOT_OUT_NOT_MODULE: next = SLOT_IGNORED; break;
@@ -260,14 +266,15 @@ void slot_link(slot_t *s, const char *link_name, int num, const char *tty, const
         slot_next(s, ops->at_link(s, tty != NULL));
         return;
     }
-    if (ops->runs)
+    if (ops->runs || ops->deaf)
         return; /* an attempt runs on the AT port: the other interfaces are never touched */
     if (!tty) {
         slot_if_close(s, i); /* a candidate went away while the AT port was being chosen */
         if (!s->present) {
             s->power.cycles = 0; /* the module was taken away: a new one counts afresh */
             s->power.retry = false;
-            slot_next(s, SLOT_OUT_EMPTIED);
+            /* a finished module pulled: away until its reboot timeout */
+            slot_next(s, s->stage == SLOT_DONE ? SLOT_OUT_PULLED : SLOT_OUT_EMPTIED);
         }
         return;
     }
@@ -281,6 +288,57 @@ void slot_link(slot_t *s, const char *link_name, int num, const char *tty, const
         return;
     }
     slot_next(s, SLOT_OUT_APPEARED); /* a new or changed interface: the module (re)appears */
+}
+
+/* x: out of service now, or once the attempt that runs here has its verdict (the
+ * DONE stage looks at s->service.off); back in service, a module present starts again. */
+void slot_service(slot_t *s, bool on, const char *why)
+{
+    if (!on) {
+        s->service.off = true;
+        if (why && why[0])
+            snprintf(s->service.reason, sizeof s->service.reason, "out of service: %s", why);
+        else
+            fota_copy(s->service.reason, sizeof s->service.reason, "out of service");
+        if (s->stage != SLOT_OFF && !s->a)
+            slot_next(s, SLOT_OUT_SERVICE_OFF);
+        else
+            s->line->host->changed(s->line->host->ctx, s);
+        return;
+    }
+    bool was = s->service.off;
+    s->service.off = false;
+    s->service.reason[0] = '\0';
+    /* links were not followed meanwhile: the module in it now is judged as one just
+     * plugged in (a PASS stays known, as after a pull) */
+    if (was && s->last.show != SLOT_SHOW_PASS)
+        memset(&s->last, 0, sizeof s->last);
+    if (was && s->stage == SLOT_OFF && !s->line->stopping && !s->line->draining)
+        slot_next(s, SLOT_OUT_SERVICE_ON);
+    else
+        s->line->host->changed(s->line->host->ctx, s);
+}
+
+/* r: the module in the slot is judged again from the start (its last verdict here
+ * forgotten), as if it had just been plugged in. */
+const char *slot_retry(slot_t *s)
+{
+    if (s->service.off)
+        return "out of service (x puts it back)";
+    if (s->line->stopping || s->line->draining)
+        return "the line is stopping";
+    if (s->stage != SLOT_DONE && s->stage != SLOT_IGNORED && s->stage != SLOT_ALIAS)
+        return slot_busy(s) ? "busy" : "no module to retry";
+    if (!s->present)
+        return "no module in it";
+    if (s->recording)
+        return "its verdict is being recorded";
+    if (s->stage == SLOT_DONE && s->last.show == SLOT_SHOW_PASS)
+        return "its module passed";
+    slot_logf(s, "%s: retry: a new attempt on the module in the slot", s->name);
+    memset(&s->last, 0, sizeof s->last);
+    slot_next(s, SLOT_OUT_RETRIED);
+    return NULL;
 }
 
 void slot_free(slot_t *s)

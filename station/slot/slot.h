@@ -35,6 +35,9 @@ typedef enum {
     SLOT_IGNORED,  /* not a module (no AT answer, unknown USB device) until a link changes */
     SLOT_ALIAS,    /* another port of a module that another slot already owns (its IMEI) */
     SLOT_POWER,    /* its hub port's power off for a while, then on: links come back */
+    SLOT_AWAY,     /* the module that finished here went away: back from a reboot, or
+                    * pulled (after its reboot timeout: removed, the slot empty) */
+    SLOT_OFF,      /* out of service: no port opened, a module in it never touched */
     SLOT__COUNT
 } slot_stage_t;
 
@@ -61,6 +64,11 @@ typedef enum {
     SLOT_OUT_SILENT,      /* candidates, none answered AT in timeouts.probe: a hung module? */
     SLOT_OUT_POWERED,     /* the port's power is back and the module's links with it */
     SLOT_OUT_POWER_ASKED, /* the operator asked for a power cycle (no attempt runs) */
+    SLOT_OUT_PULLED,      /* the finished module's last link went away */
+    SLOT_OUT_REMOVED,     /* it stayed away its reboot timeout: pulled, the slot empties */
+    SLOT_OUT_RETRIED,     /* the operator asked for a new attempt on the module in it */
+    SLOT_OUT_SERVICE_OFF, /* taken out of service (the operator, or its port's health) */
+    SLOT_OUT_SERVICE_ON,  /* put back in service */
 } slot_outcome_t;
 
 /* What the dashboard shows for the slot (the owner maps it to its own states). */
@@ -276,6 +284,12 @@ struct slot {
     /* The device in a wrong USB mode reported here ("vid:pid serial"): said once per
      * device; "" when the slot's device is in no wrong mode (slot_usb_mode.c). */
     char usb_wrong[192];
+    /* Out of service (slot_service): the stage is SLOT_OFF, or goes there when the
+     * attempt that runs ends; reason: "out of service[: why]", the row's words. */
+    struct {
+        bool off;
+        char reason[128];
+    } service;
 };
 
 /* ---- the owner's inputs (slot.c, slot_link.c, slot_attempt.c) ---------------- */
@@ -305,6 +319,12 @@ bool slot_row_id(slot_t *s, slot_row_t *row, int64_t id);
 bool slot_committed(slot_t *s, slot_row_t *row, const fota_attempt_t *a,
                     const char *not_recorded);
 void slot_free(slot_t *s);           /* shutdown: ports closed, machine freed */
+/* The operator's (or the port health's) control. slot_service takes the slot out of
+ * service (on false: why is shown on its row) or puts it back; an attempt that runs
+ * ends first. slot_retry: a new attempt on the module in a slot whose module failed
+ * or was ignored; NULL when it starts, else why not (in the operator's words). */
+void slot_service(slot_t *s, bool on, const char *why);
+const char *slot_retry(slot_t *s);
 /* A verdict in the words the dashboard and the line log show. */
 slot_show_t slot_verdict_words(const fota_profile_set_t *profiles, const fota_attempt_t *a,
                                char *res, size_t len);
@@ -355,6 +375,7 @@ typedef struct {
     bool busy;          /* --until-idle and the stop wait for it */
     bool runs;          /* a machine runs: interface events other than the AT port's are
                          * ignored, and the AT port's link goes to at_link */
+    bool deaf;          /* links are recorded, never acted on (out of service) */
     slot_outcome_t (*enter)(slot_t *s, slot_outcome_t why); /* why: the outcome that led here */
     slot_outcome_t (*timeout)(slot_t *s);
     slot_outcome_t (*data)(slot_t *s, size_t i, const uint8_t *d, size_t n);
@@ -370,7 +391,8 @@ typedef struct {
 
 extern const slot_stage_ops_t slot_stage_empty, slot_stage_settle, slot_stage_choose,
     slot_stage_identify, slot_stage_attempt, slot_stage_reboot, slot_stage_retry,
-    slot_stage_done, slot_stage_ignored, slot_stage_alias, slot_stage_power;
+    slot_stage_done, slot_stage_ignored, slot_stage_alias, slot_stage_power,
+    slot_stage_away, slot_stage_off;
 
 /* slot_power.c: whether a silent module, or one whose attempt just ended (FINISHED),
  * goes to the power stage; the note a new attempt's transcript carries. */

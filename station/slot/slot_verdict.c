@@ -125,7 +125,7 @@ bool slot_verdict_committed(slot_t *s, slot_row_t *row, const fota_attempt_t *a,
         slot_verdict_release_flight(s);
     s->last.show = show;
     fota_copy(s->last.result, sizeof s->last.result, res);
-    if (!s->a && s->stage == SLOT_DONE) { /* not a new module in the slot meanwhile */
+    if (!s->a && (s->stage == SLOT_DONE || s->stage == SLOT_AWAY)) { /* not a new module in the slot meanwhile */
         s->view.show = show;
         fota_copy(s->view.result, sizeof s->view.result, res);
     }

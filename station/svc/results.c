@@ -60,8 +60,10 @@ static void unref(fota_results_t *r, fota_results_attempt_t *h)
 
 static void op_free(fota_results_t *r, op_t *op)
 {
-    unref(r, op->h);
+    if (op->h)
+        unref(r, op->h);
     free(op->text);
+    free(op->reason);
     free(op->a);
     free(op);
 }
@@ -268,7 +270,8 @@ static int enqueue(fota_results_t *r, op_kind_t kind, fota_results_attempt_t *h,
         h->rows++;
     if (r->trace)
         op->queued_ns = fota_results_trace_now_ns();
-    h->refs++;
+    if (h)
+        h->refs++;
     if (r->tail)
         r->tail->next = op;
     else
@@ -467,6 +470,29 @@ bool fota_results_identified(const fota_results_attempt_t *h)
 int fota_results_identify(fota_results_t *r, fota_results_attempt_t *h, const fota_attempt_t *a)
 {
     return enqueue(r, OP_IDENTIFY, h, a, NULL);
+}
+
+int fota_results_port(fota_results_t *r, const char *slot, bool off, const char *reason,
+                      int64_t at_ms)
+{
+    char *name = strdup(slot);
+    char *why = reason && reason[0] ? strdup(reason) : NULL;
+    op_t *op;
+    if (!name || (reason && reason[0] && !why) || enqueue(r, OP_PORT, NULL, NULL, &op) < 0) {
+        free(name);
+        free(why);
+        return FOTA_E_NOMEM;
+    }
+    op->text = name;
+    op->reason = why;
+    op->port_off = off;
+    op->t_ms = at_ms;
+    return 0;
+}
+
+int fota_results_ports_off(fota_results_t *r, fota_store_port_t *out, size_t max)
+{
+    return fota_store_port_list(r->reader, true, out, max);
 }
 
 int fota_results_event(fota_results_t *r, fota_results_attempt_t *h, int64_t t_ms,

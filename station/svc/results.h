@@ -21,6 +21,7 @@
 #include "attempt.h"
 #include "at_chat.h"
 #include "store.h"
+#include "store_ports.h"
 
 #define FOTA_RESULTS_RETRY_BUSY_MS 200
 #define FOTA_RESULTS_RETRY_FAIL_MS 1000
@@ -91,6 +92,12 @@ int fota_results_event(fota_results_t *r, fota_results_attempt_t *h, int64_t t_m
                        fota_trace_dir_t dir, const char *text);
 /* Queues the final columns; `committed` fires when they are in the file. */
 int fota_results_finish(fota_results_t *r, fota_results_attempt_t *h, const fota_attempt_t *a);
+/* A slot's service state (x, port health), written with the next flush; reason NULL
+ * for the operator. */
+int fota_results_port(fota_results_t *r, const char *slot, bool off, const char *reason,
+                      int64_t at_ms);
+/* The slots out of service in the file (at start); how many, or FOTA_E_*. */
+int fota_results_ports_off(fota_results_t *r, fota_store_port_t *out, size_t max);
 
 /* Rework: 1 and *out when the IMEI has a verdict (a queued one counts first), 0
  * when never seen, FOTA_E_STATE when the database is busy (ask again), <0 error. */

@@ -8,7 +8,8 @@
 #include "results.h"
 #include "store.h"
 
-typedef enum { OP_BEGIN, OP_IDENTIFY, OP_EVENT, OP_FINISH } op_kind_t;
+/* OP_PORT: a slot's service state (no attempt: h is NULL). */
+typedef enum { OP_BEGIN, OP_IDENTIFY, OP_EVENT, OP_FINISH, OP_PORT } op_kind_t;
 
 struct fota_results_attempt {
     int64_t id;      /* committed row id; -1 until then */
@@ -27,7 +28,9 @@ typedef struct op {
     fota_results_attempt_t *h;
     int64_t t_ms, heard_ms;   /* EVENT */
     fota_trace_dir_t dir;
-    char *text;               /* EVENT, masked */
+    char *text;               /* EVENT, masked; PORT: the slot */
+    char *reason;             /* PORT: NULL for the operator */
+    bool port_off;            /* PORT */
     fota_attempt_t *a;        /* BEGIN, IDENTIFY, FINISH */
     /* FINISH that the file will never hold (its row closed by another writer, or a
      * write refused for good): why, in words; "" while it is to be written. */

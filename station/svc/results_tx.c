@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "results_int.h"
+#include "store_ports.h"
 #include "results_trace.h"
 
 static int64_t row_id(const fota_results_attempt_t *h)
@@ -61,6 +62,9 @@ static int apply(fota_results_t *r, op_t *op)
             finish_lost_row(r, op);
         else if (rc < 0 && fota_store_last_error_for_good(r->store))
             finish_refused(r, op);
+        break;
+    case OP_PORT:
+        rc = fota_store_port_set(r->store, op->text, op->port_off, op->reason, op->t_ms);
         break;
     }
     /* NOENT: an identify or a finish found its row closed already. The transaction

@@ -21,6 +21,7 @@ const char *fota_dash_state_name(fota_dash_state_t s)
     case FOTA_DASH_SKIP: return "SKIP";
     case FOTA_DASH_INTERRUPTED: return "INTERRUPTED";
     case FOTA_DASH_NOT_RECORDED: return "NOT RECORDED";
+    case FOTA_DASH_OFF: return "off";
     case FOTA_DASH_EMPTY: return "empty";
     }
     return "?";
@@ -135,7 +136,8 @@ static const char *state_colour(fota_dash_state_t s)
     case FOTA_DASH_FAIL: return CSI "31m";
     case FOTA_DASH_NOT_RECORDED: return CSI "1;31m";
     case FOTA_DASH_SKIP:
-    case FOTA_DASH_QUEUED: return CSI "33m";
+    case FOTA_DASH_QUEUED:
+    case FOTA_DASH_OFF: return CSI "33m";
     case FOTA_DASH_INTERRUPTED: return CSI "35m";
     case FOTA_DASH_EMPTY:
     case FOTA_DASH_IDLE: return CSI "2m";
@@ -338,7 +340,10 @@ size_t fota_dash_render(char *buf, size_t cap, const fota_dash_frame_t *f)
             slot_text(text, sizeof text, L, items[i].row);
         else
             s = hub_text(text, sizeof text, L, &items[i]);
-        line(&o, f, f->color ? state_colour(s) : NULL, text);
+        const char *sgr = f->color ? state_colour(s) : NULL;
+        if (f->color && items[i].row && items[i].row->selected)
+            sgr = CSI "7m"; /* the selected slot: reverse video */
+        line(&o, f, sgr, text);
     }
     if (items && more) {
         snprintf(text, sizeof text, "... %zu more lines (enlarge the terminal to see them)", more);

@@ -20,6 +20,7 @@ typedef enum {
     FOTA_DASH_SKIP,
     FOTA_DASH_INTERRUPTED,
     FOTA_DASH_NOT_RECORDED, /* a verdict the results database never took */
+    FOTA_DASH_OFF,      /* out of service: nothing touches a module in it */
     FOTA_DASH_EMPTY,    /* link gone */
 } fota_dash_state_t;
 
@@ -32,6 +33,7 @@ typedef struct {
     int64_t elapsed_ms;    /* -1 none */
     fota_dash_state_t state;
     const char *result;    /* "download/601 HTTP file not found" or reason of SKIP */
+    bool selected;         /* the operator's selected slot (r, x act on it) */
 } fota_dash_row_t;
 
 typedef struct {

@@ -14,6 +14,9 @@ static const struct {
     {"aA", FOTA_KEY_ACK, "  a      acknowledge a pause: new modules start again (SIGUSR1 too)"},
     {"qQ\x03", FOTA_KEY_QUIT, "  q, ^C  quit: with modules in flight it asks first; q or ^C"},
     {"", FOTA_KEY_NONE, "          again within 5 s stops (SIGTERM stops without asking)"},
+    {"rR", FOTA_KEY_RETRY, "  r      retry the selected slot (a failed or ignored module)"},
+    {"xX", FOTA_KEY_SERVICE, "  x      take the selected slot out of service, or put it back"},
+    {"", FOTA_KEY_NONE, "  arrows select a slot; or type its label (1.3.2) and Enter"},
     {"?hH", FOTA_KEY_LEGEND, "  ?, h   this list"},
 };
 

@@ -19,6 +19,8 @@ typedef enum {
     FOTA_KEY_QUIT_ASK, /* modules in flight: the question is asked */
     FOTA_KEY_QUIT,     /* stop: nothing in flight, or the question answered in time */
     FOTA_KEY_LEGEND,   /* the legend is shown until any key */
+    FOTA_KEY_RETRY,    /* a new attempt on the selected slot's module */
+    FOTA_KEY_SERVICE,  /* the selected slot out of service, or back */
     FOTA_KEY_UNKNOWN,  /* a key that means nothing: say that ? lists them */
 } fota_key_do_t;
 

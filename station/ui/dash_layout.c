@@ -12,7 +12,7 @@
 const fota_dash_state_t fota_dash_severity[FOTA_DASH_N_STATES] = {
     FOTA_DASH_NOT_RECORDED, FOTA_DASH_FAIL, FOTA_DASH_INTERRUPTED, FOTA_DASH_RUNNING,
     FOTA_DASH_QUEUED,       FOTA_DASH_PROBING, FOTA_DASH_SKIP,     FOTA_DASH_PASS,
-    FOTA_DASH_IDLE,         FOTA_DASH_EMPTY,
+    FOTA_DASH_OFF,          FOTA_DASH_IDLE,         FOTA_DASH_EMPTY,
 };
 
 const char *fota_dash_short_label(const char *slot)

@@ -335,7 +335,8 @@ def older_central_and_file(c, pg, procs):
     dst.executescript("DROP VIEW hub_summary; DROP VIEW slot_summary; DROP VIEW attempts_hub;"
                       "ALTER TABLE attempts DROP COLUMN queued_ms;"
                       "ALTER TABLE attempts DROP COLUMN power_cycles;"
-                      "DROP TABLE runs; DELETE FROM central_shipped; PRAGMA user_version = 6;")
+                      "DROP TABLE runs; DROP TABLE port_service; DELETE FROM central_shipped;"
+                      "PRAGMA user_version = 6;")
     dst.close()
     r = subprocess.run([ARGS.station, "ship", "--db", old, "--central", pg.dsn()],
                        capture_output=True, text=True)

@@ -628,15 +628,197 @@ static void verdict_not_recorded_is_shown_so(void **state)
 
 /* ---- links ------------------------------------------------------------------------ */
 
-static void pulled_module_keeps_its_verdict(void **state)
+/* ---- a module pulled, the operator's slot control ------------------------------- */
+
+/* Long enough for any profile's reboot timeout: the module stayed away. */
+#define AWAY_MS (30 * 60 * 1000)
+
+/* A module whose attempt runs out of time: FAIL, committed. */
+static void run_to_fail(fh_t *fh, int k)
+{
+    upgrading(fh, k, false, 0);
+    fh_advance(fh, 4 * 3600 * 1000);
+    fh_row_t *r = fh_row(fh, fh->n_rows - 1);
+    assert_true(r->finished);
+    assert_int_equal(r->finish.result, FOTA_RESULT_FAIL);
+    fh_commit(fh, k, fh->n_rows - 1);
+    assert_int_equal(S(fh, k)->stage, SLOT_DONE);
+    assert_int_equal(S(fh, k)->view.show, SLOT_SHOW_FAIL);
+}
+
+/* Pulled: the verdict stays on the row for its reboot timeout (a module that
+ * reboots back is the same module), then the row is empty and the log says so; a
+ * PASS module plugged back is shown PASS again, not upgraded twice. */
+static void pulled_module_empties_its_slot(void **state)
 {
     (void)state;
     fh_t *fh = fh_new();
     run_to_verdict(fh, 0, A07, IMEI_A);
     fh_commit(fh, 0, 0);
     fh_unplug(fh, 0, 0);
-    assert_int_equal(S(fh, 0)->stage, SLOT_EMPTY);
+    assert_int_equal(S(fh, 0)->stage, SLOT_AWAY);
     assert_int_equal(S(fh, 0)->view.show, SLOT_SHOW_PASS);
+    fh_advance(fh, AWAY_MS);
+    assert_int_equal(S(fh, 0)->stage, SLOT_EMPTY);
+    assert_int_equal(S(fh, 0)->view.show, SLOT_SHOW_EMPTY);
+    assert_string_equal(S(fh, 0)->view.imei, "");
+    assert_string_equal(S(fh, 0)->view.result, "");
+    assert_true(fh_logged(fh, "m0: module " IMEI_A " removed"));
+    fh_plug(fh, 0, 0, false);
+    fh_module(fh, 0, 0, A07, IMEI_A);
+    fh_advance(fh, 10000);
+    assert_int_equal(S(fh, 0)->stage, SLOT_DONE);
+    assert_int_equal(S(fh, 0)->view.show, SLOT_SHOW_PASS);
+    assert_int_equal(fh->n_rows, 1);
+    fh_free(fh);
+}
+
+static void failed_module_plugged_back_is_attempted_again(void **state)
+{
+    (void)state;
+    fh_t *fh = fh_new();
+    run_to_fail(fh, 0);
+    fh_unplug(fh, 0, 0);
+    fh_advance(fh, AWAY_MS);
+    assert_true(fh_logged(fh, "m0: module " IMEI_A " removed"));
+    fh_plug(fh, 0, 0, false);
+    fh_module(fh, 0, 0, A06, IMEI_A);
+    fh_advance(fh, 10000);
+    assert_int_equal(fh->n_rows, 2);
+    assert_int_equal(S(fh, 0)->stage, SLOT_ATTEMPT);
+    fh_free(fh);
+}
+
+/* A module that failed reboots back on its old firmware: the same module, no second
+ * attempt, its FAIL stays on the row. */
+static void failed_module_rebooting_back_is_the_same(void **state)
+{
+    (void)state;
+    fh_t *fh = fh_new();
+    run_to_fail(fh, 0);
+    fh_unplug(fh, 0, 0);
+    fh_advance(fh, 5000);
+    fh_plug(fh, 0, 0, false);
+    fh_module(fh, 0, 0, A06, IMEI_A);
+    fh_advance(fh, 10000);
+    assert_int_equal(fh->n_rows, 1);
+    assert_int_equal(S(fh, 0)->stage, SLOT_DONE);
+    assert_int_equal(S(fh, 0)->view.show, SLOT_SHOW_FAIL);
+    fh_free(fh);
+}
+
+static void retry_starts_a_new_attempt_on_a_failed_module(void **state)
+{
+    (void)state;
+    fh_t *fh = fh_new();
+    run_to_fail(fh, 0);
+    assert_null(slot_retry(S(fh, 0)));
+    assert_int_equal(S(fh, 0)->stage, SLOT_SETTLE);
+    assert_true(fh_logged(fh, "m0: retry: a new attempt on the module in the slot"));
+    fh_advance(fh, 10000);
+    assert_int_equal(fh->n_rows, 2);
+    assert_int_equal(S(fh, 0)->stage, SLOT_ATTEMPT);
+    fh_free(fh);
+}
+
+static void retry_refused_for_a_pass_or_a_running_slot(void **state)
+{
+    (void)state;
+    fh_t *fh = fh_new();
+    run_to_verdict(fh, 0, A07, IMEI_A);
+    assert_string_equal(slot_retry(S(fh, 0)), "its verdict is being recorded");
+    fh_commit(fh, 0, 0);
+    assert_string_equal(slot_retry(S(fh, 0)), "its module passed");
+    assert_string_equal(slot_retry(S(fh, 2)), "no module to retry");
+    assert_int_equal(fh->n_rows, 1);
+    fh_free(fh);
+    fh = fh_new();
+    upgrading(fh, 0, false, 0);
+    assert_string_equal(slot_retry(S(fh, 0)), "busy");
+    assert_int_equal(fh->n_rows, 1);
+    fh_free(fh);
+}
+
+static void ignored_slot_is_retried(void **state)
+{
+    (void)state;
+    fh_t *fh = fh_new();
+    fh_plug(fh, 0, 0, false); /* nothing answers: ignored */
+    fh_advance(fh, 120000);
+    assert_int_equal(S(fh, 0)->stage, SLOT_IGNORED);
+    fh_module(fh, 0, 0, A06, IMEI_A); /* it answers now */
+    assert_null(slot_retry(S(fh, 0)));
+    fh_advance(fh, 10000);
+    assert_int_equal(fh->n_rows, 1);
+    fh_free(fh);
+}
+
+/* Out of service: a module plugged in is never touched (no port opened, no AT, no
+ * row); put back, it starts. */
+static void out_of_service_opens_no_port(void **state)
+{
+    (void)state;
+    fh_t *fh = fh_new();
+    slot_service(S(fh, 0), false, NULL);
+    assert_int_equal(S(fh, 0)->stage, SLOT_OFF);
+    fh_plug(fh, 0, 0, false);
+    fh_module(fh, 0, 0, A06, IMEI_A);
+    fh_advance(fh, 60000);
+    assert_int_equal(S(fh, 0)->stage, SLOT_OFF);
+    assert_int_equal(fh->port[0][0].opens, 0);
+    assert_int_equal(fh->n_rows, 0);
+    assert_string_equal(S(fh, 0)->view.result, "out of service");
+    assert_true(fh_logged(fh, "m0: out of service"));
+    assert_string_equal(slot_retry(S(fh, 0)), "out of service (x puts it back)");
+    slot_service(S(fh, 0), true, NULL);
+    fh_advance(fh, 10000);
+    assert_int_equal(fh->n_rows, 1);
+    assert_int_equal(S(fh, 0)->stage, SLOT_ATTEMPT);
+    fh_free(fh);
+}
+
+/* Taken out of service while probing: its ports are let go at once. */
+/* A failed module in a slot put back in service is judged as one just plugged in:
+ * the links were not followed while it was out of service. */
+static void back_in_service_attempts_a_failed_module_again(void **state)
+{
+    (void)state;
+    fh_t *fh = fh_new();
+    run_to_fail(fh, 0);
+    slot_service(S(fh, 0), false, NULL);
+    assert_int_equal(S(fh, 0)->stage, SLOT_OFF);
+    slot_service(S(fh, 0), true, NULL);
+    fh_advance(fh, 10000);
+    assert_int_equal(fh->n_rows, 2);
+    fh_free(fh);
+}
+
+static void out_of_service_while_probing_lets_go(void **state)
+{
+    (void)state;
+    fh_t *fh = fh_new();
+    plug4(fh, 0);
+    fh_advance(fh, 3000);
+    assert_int_equal(S(fh, 0)->stage, SLOT_CHOOSE);
+    slot_service(S(fh, 0), false, "3 hardware failures in a row");
+    for (int num = 0; num < 4; num++)
+        assert_false(fh->port[0][fh_if(fh, 0, num)].open);
+    assert_string_equal(S(fh, 0)->view.result, "out of service: 3 hardware failures in a row");
+    assert_true(fh_logged(fh, "m0: out of service: 3 hardware failures in a row"));
+    fh_free(fh);
+}
+
+/* An attempt that runs ends first; the slot goes out of service after its verdict. */
+static void out_of_service_waits_for_the_attempt(void **state)
+{
+    (void)state;
+    fh_t *fh = fh_new();
+    upgrading(fh, 0, false, 0);
+    slot_service(S(fh, 0), false, NULL);
+    assert_int_equal(S(fh, 0)->stage, SLOT_ATTEMPT);
+    fh_advance(fh, 4 * 3600 * 1000);
+    assert_true(fh_row(fh, 0)->finished);
+    assert_int_equal(S(fh, 0)->stage, SLOT_OFF);
     fh_free(fh);
 }
 
@@ -873,7 +1055,16 @@ int main(void)
         cmocka_unit_test(database_busy_holds_the_queue_until_the_row_names_the_module),
         cmocka_unit_test(failing_database_starts_nothing_new),
         cmocka_unit_test(verdict_not_recorded_is_shown_so),
-        cmocka_unit_test(pulled_module_keeps_its_verdict),
+        cmocka_unit_test(pulled_module_empties_its_slot),
+        cmocka_unit_test(failed_module_plugged_back_is_attempted_again),
+        cmocka_unit_test(failed_module_rebooting_back_is_the_same),
+        cmocka_unit_test(retry_starts_a_new_attempt_on_a_failed_module),
+        cmocka_unit_test(retry_refused_for_a_pass_or_a_running_slot),
+        cmocka_unit_test(ignored_slot_is_retried),
+        cmocka_unit_test(out_of_service_opens_no_port),
+        cmocka_unit_test(out_of_service_while_probing_lets_go),
+        cmocka_unit_test(back_in_service_attempts_a_failed_module_again),
+        cmocka_unit_test(out_of_service_waits_for_the_attempt),
         cmocka_unit_test(draining_starts_nothing_new),
         cmocka_unit_test(expect_reached_while_probing_starts_no_attempt),
     };

@@ -129,6 +129,7 @@ static void schema_6_file_opens_and_migrates(void **state)
                                   "UPDATE attempts SET package_sha256 = '-';"
                                   "ALTER TABLE attempts DROP COLUMN queued_ms;"
                                   "ALTER TABLE attempts DROP COLUMN power_cycles;"
+                                  "DROP TABLE port_service;"
                                   "PRAGMA user_version = 6;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
@@ -138,7 +139,7 @@ static void schema_6_file_opens_and_migrates(void **state)
     assert_int_equal(fota_store_open("v6.db", &s, err, sizeof err), 0);
     sqlite3 *r = tu_reader("v6.db");
     assert_int_equal(tu_int(r, "PRAGMA user_version"), FOTA_STORE_SCHEMA_VERSION);
-    assert_int_equal(FOTA_STORE_SCHEMA_VERSION, 10);
+    assert_int_equal(FOTA_STORE_SCHEMA_VERSION, 11);
     assert_text(r, "SELECT package_sha256 FROM attempts", NULL);
     assert_text(r, "SELECT hub || ' ' || yield FROM hub_summary", USB "2 0.0");
     assert_int_equal(tu_int(r, "SELECT count(*) FROM runs"), 0);

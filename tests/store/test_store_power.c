@@ -79,9 +79,10 @@ static void older_file_reads_zero_and_migrates(void **state)
     /* made into a file of the schema before the column, as an older station left it */
     sqlite3 *w;
     assert_int_equal(sqlite3_open("power-old.db", &w), SQLITE_OK);
-    char sql[160];
+    char sql[200];
     snprintf(sql, sizeof sql, "ALTER TABLE attempts DROP COLUMN power_cycles;"
-                              " PRAGMA user_version = %d;", FOTA_STORE_POWER_VERSION - 1);
+                              " DROP TABLE port_service; PRAGMA user_version = %d;",
+             FOTA_STORE_POWER_VERSION - 1);
     assert_int_equal(sqlite3_exec(w, sql, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(w);
     /* the shipper reads such a file as it is: 0, no station cut their power */

@@ -67,7 +67,7 @@ static void schema_7_file_migrates_and_keeps_rows(void **state)
     assert_int_equal(fota_store_open("v7.db", &s, err, sizeof err), 0);
     sqlite3 *r = tu_reader("v7.db");
     assert_int_equal(tu_int(r, "PRAGMA user_version"), FOTA_STORE_SCHEMA_VERSION);
-    assert_int_equal(FOTA_STORE_SCHEMA_VERSION, 10);
+    assert_int_equal(FOTA_STORE_SCHEMA_VERSION, 11);
     assert_int_equal(tu_int(r, "SELECT count(*) FROM attempts"), 3);
     assert_int_equal(tu_int(r, "SELECT count(*) FROM events WHERE attempt_id = 1"), 1);
     /* Old rows never measured their queue: NULL, never a made-up 0; their times
