@@ -327,6 +327,7 @@ void station_key(station_t *st, char c)
     case FOTA_KEY_QUIT: station_stop(st, "operator quit"); break;
     case FOTA_KEY_RETRY: station_retry(st, station_keys_selected(st, 'r')); break;
     case FOTA_KEY_SERVICE: station_service_toggle(st, station_keys_selected(st, 'x')); break;
+    case FOTA_KEY_POWER: station_power_key(st, station_keys_selected(st, 'p')); break;
     case FOTA_KEY_UNKNOWN: station_log(st, "%c: not a key here; ? lists the keys", c); break;
     default: break; /* the question and the legend are drawn by view.c */
     }

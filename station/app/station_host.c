@@ -558,8 +558,8 @@ void station_host_init(station_t *st)
     l->log_progress = !st->dashboard;
 }
 
-/* The operator's power cycle of a slot (the key `p`): refused while an attempt runs
- * (slot_power_request). */
+/* The operator's power cycle of a slot (the key `p`): refused while an attempt runs,
+ * so never during an update (slot_power_request), with no link, or while cycling. */
 bool station_power_cycle(station_t *st, const char *slot_name)
 {
     slot_t *s = station_host_slot(st, slot_name, false);
@@ -567,4 +567,12 @@ bool station_power_cycle(station_t *st, const char *slot_name)
         return false;
     station_after(st, s);
     return true;
+}
+
+void station_power_key(station_t *st, slot_t *s)
+{
+    if (s && !station_power_cycle(st, s->name))
+        station_log(st, "p: slot %s not power-cycled: %s", station_slot_of(s)->label,
+                    s->a ? "an attempt runs (never during an upgrade)"
+                    : !s->present ? "no module link in it" : "it is being power-cycled");
 }

@@ -164,11 +164,13 @@ size_t station_host_adopt_start(station_t *st);
  * on any more is given back. */
 void station_host_mm_start(station_t *st);
 void station_host_mm_sync(station_slot_t *ss);
-/* station_power.c: the slots' hub port power (the host's power), and the operator's
- * power cycle of one slot (key p once slots can be selected): false when its
- * module's attempt runs or no module is there. */
+/* The slots' hub port power (the host's power, station_usb.c), and the operator's
+ * power cycle of one slot (station_host.c): false when its module's attempt runs
+ * or no module is there. */
 int station_host_power(void *ctx, slot_t *s, bool on);
 bool station_power_cycle(station_t *st, const char *slot_name);
+/* p on the selected slot: power-cycled, or why not (in the line log). */
+void station_power_key(station_t *st, slot_t *s);
 
 /* station_fds.c: descriptors. The start line ("descriptors: limit …, enough for
  * about N modules"); a module seen beyond that number said once (log and banner);

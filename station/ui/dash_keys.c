@@ -16,6 +16,7 @@ static const struct {
     {"", FOTA_KEY_NONE, "          again within 5 s stops (SIGTERM stops without asking)"},
     {"rR", FOTA_KEY_RETRY, "  r      retry the selected slot (a failed or ignored module)"},
     {"xX", FOTA_KEY_SERVICE, "  x      take the selected slot out of service, or put it back"},
+    {"pP", FOTA_KEY_POWER, "  p      power-cycle the selected slot (never while it upgrades)"},
     {"", FOTA_KEY_NONE, "  arrows select a slot; or type its label (1.3.2) and Enter"},
     {"?hH", FOTA_KEY_LEGEND, "  ?, h   this list"},
 };

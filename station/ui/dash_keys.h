@@ -21,6 +21,7 @@ typedef enum {
     FOTA_KEY_LEGEND,   /* the legend is shown until any key */
     FOTA_KEY_RETRY,    /* a new attempt on the selected slot's module */
     FOTA_KEY_SERVICE,  /* the selected slot out of service, or back */
+    FOTA_KEY_POWER,    /* the selected slot's hub port power-cycled */
     FOTA_KEY_UNKNOWN,  /* a key that means nothing: say that ? lists them */
 } fota_key_do_t;
 

@@ -51,6 +51,10 @@ static void legend_until_any_key_and_unknown_keys(void **state)
     assert_int_equal(fota_keys_press(&k, 'z', 1, 0), FOTA_KEY_NONE);
     assert_int_equal(fota_keys_press(&k, 'a', 1, 0), FOTA_KEY_ACK);
     assert_int_equal(fota_keys_press(&k, 'z', 1, 0), FOTA_KEY_UNKNOWN);
+    /* the selected slot's keys */
+    assert_int_equal(fota_keys_press(&k, 'r', 1, 0), FOTA_KEY_RETRY);
+    assert_int_equal(fota_keys_press(&k, 'x', 1, 0), FOTA_KEY_SERVICE);
+    assert_int_equal(fota_keys_press(&k, 'p', 1, 0), FOTA_KEY_POWER);
     assert_int_equal(fota_keys_press(&k, 0x1b, 1, 0), FOTA_KEY_NONE); /* arrow keys' ESC [ A */
     assert_int_equal(fota_keys_press(&k, 0, 1, 0), FOTA_KEY_NONE);
 }
