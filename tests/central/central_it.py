@@ -439,11 +439,22 @@ def case_sigkill(c):
     r = subprocess.run(run_cmd(c, empty, c.db, os.path.join(c.dir, "empty"), "--until-idle"),
                        capture_output=True, text=True)
     check(r.returncode == 4, f"empty run creates the file: {r.stdout}{r.stderr}")
+    # The central schema made now (shipping the empty file), so that a trigger can
+    # slow each central insert by 2 ms: the backlog then takes about 40 s to ship,
+    # and "killed mid-way" is a window of seconds, not a race with the poll.
+    r = subprocess.run([ARGS.station, "ship", "--db", c.db, "--central", pg.dsn()],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, f"central schema made: {r.stdout}{r.stderr}")
+    pg.psql("CREATE FUNCTION slow_ship() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(0.002);"
+            " RETURN NEW; END $$ LANGUAGE plpgsql;"
+            " CREATE TRIGGER slow_ship BEFORE INSERT ON attempts FOR EACH ROW"
+            " EXECUTE FUNCTION slow_ship();")
     fill_backlog(c, c.db, 20000, 5)
     imeis = [luhn_imei(f"3539180578{i:04d}") for i in range(2)]
     _, ports = line(c, "k", imeis)
     st = start(c, run_cmd(c, job, c.db, ports, "--central", pg.dsn()), "station1.log")
-    wait_for("shipping under way", lambda: 0 < count(pg, "SELECT count(*) FROM attempts") < 20000, 60, 0.05)
+    # generous: a loaded CI machine with sanitizers takes long to start shipping
+    wait_for("shipping under way", lambda: 0 < count(pg, "SELECT count(*) FROM attempts") < 20000, 180, 0.05)
     kids = children(st.pid)
     os.kill(st.pid, signal.SIGKILL)
     for k in kids:
@@ -454,13 +465,14 @@ def case_sigkill(c):
     st.wait()
     part = count(pg, "SELECT count(*) FROM attempts")
     check(part < 20000, f"killed mid-way ({part} shipped)")
+    pg.psql("DROP TRIGGER slow_ship ON attempts;")  # the restart ships at full speed
     r = subprocess.run(run_cmd(c, job, c.db, ports, "--until-idle", "--central", pg.dsn()),
                        capture_output=True, text=True, timeout=120)
     with open(os.path.join(c.dir, "station2.log"), "w") as f:
         f.write(r.stdout + r.stderr)
     check(r.returncode in (0, 1), f"restart: {r.returncode} {r.stderr[-2000:]}")
     wait_for("everything shipped", lambda: count(pg, "SELECT count(*) FROM attempts") ==
-             len(local_rows(c.db)[0]), 30)
+             len(local_rows(c.db)[0]), 120)
     n, e = same_as_file(pg, c.db, "kill")
     check(n >= 20000 + 2 and e >= 100000, f"{n} attempts, {e} events")
     check(count(pg, "SELECT count(*) FROM (SELECT imei FROM attempts GROUP BY station, local_id"
