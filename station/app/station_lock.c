@@ -22,32 +22,11 @@
 #include "fota_types.h"
 #include "lock.h"
 
-/* /run/lock is the FHS folder for lock files (world-writable, sticky, emptied at
- * boot); a system without it keeps them in /tmp. FOTA_LOCK_DIR chooses another:
- * a ports folder's path names one folder only within one /dev, and a station that
- * sees its own /dev (a container, a umockdev testbed) but shares /run/lock with
- * other stations needs its own folder of locks. */
-static const char *ports_lock_dir(void)
-{
-    const char *env = getenv("FOTA_LOCK_DIR");
-    if (env && env[0])
-        return env;
-    struct stat sb;
-    return stat("/run/lock", &sb) == 0 && S_ISDIR(sb.st_mode) ? "/run/lock" : "/tmp";
-}
-
+/* The ports folder's lock, in the lock folder (fota_lock_dir: /run/lock is the FHS
+ * folder for lock files, FOTA_LOCK_DIR another where a station sees its own /dev). */
 int fota_station_ports_lock_path(const char *lock_dir, const char *ports, char *out, size_t cap)
 {
-    char canon[PATH_MAX];
-    int rc = fota_lock_path_canonical(ports, canon, sizeof canon);
-    if (rc < 0)
-        return rc;
-    uint64_t h = 1469598103934665603ull; /* FNV-1a: a short, stable file name */
-    for (const char *p = canon; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    int n = snprintf(out, cap, "%s/fota-station-ports-%016llx.lock", lock_dir,
-                     (unsigned long long)h);
-    return n > 0 && (size_t)n < cap ? 0 : FOTA_E_RANGE;
+    return fota_lock_name(lock_dir, "fota-station-ports", ports, ".lock", out, cap);
 }
 
 /* One lock; 0, 2 (held: said with the holder) or 3 (cannot be made: said). */
@@ -84,7 +63,7 @@ int fota_station_locks_take(const char *db, const char *ports, fota_station_lock
     int rc = take(path, "results file", db, "results file", note, &l->db_fd);
     if (rc)
         return rc;
-    if (fota_station_ports_lock_path(ports_lock_dir(), ports, path, sizeof path) < 0 ||
+    if (fota_station_ports_lock_path(fota_lock_dir(), ports, path, sizeof path) < 0 ||
         fota_lock_path_canonical(ports, canon, sizeof canon) < 0) {
         fprintf(stderr, "fota-station: ports folder %s: path too long; not starting\n", ports);
         fota_station_locks_release(l);

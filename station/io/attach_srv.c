@@ -43,28 +43,13 @@ static int64_t mono_ms(void)
     return (int64_t)(uv_hrtime() / 1000000u);
 }
 
-const char *fota_attach_dir(void)
-{
-    const char *env = getenv("FOTA_LOCK_DIR");
-    if (env && env[0])
-        return env;
-    struct stat sb;
-    return stat("/run/lock", &sb) == 0 && S_ISDIR(sb.st_mode) ? "/run/lock" : "/tmp";
-}
-
 int fota_attach_path(const char *kind, const char *path, char *out, size_t cap)
 {
-    char canon[PATH_MAX];
-    int rc = fota_lock_path_canonical(path, canon, sizeof canon);
-    if (rc < 0)
-        return rc;
-    uint64_t h = 1469598103934665603ull; /* FNV-1a, as the ports lock's name */
-    for (const char *p = canon; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "fota-%s", kind);
+    int rc = fota_lock_name(fota_lock_dir(), prefix, path, ".sock", out, cap);
     /* Short: a unix socket's path holds 107 bytes. */
-    int n = snprintf(out, cap, "%s/fota-%s-%016llx.sock", fota_attach_dir(), kind,
-                     (unsigned long long)h);
-    return n > 0 && (size_t)n < cap && n < 108 ? 0 : FOTA_E_RANGE;
+    return rc == 0 && strlen(out) >= 108 ? FOTA_E_RANGE : rc;
 }
 
 static void client_closed(uv_handle_t *h)

@@ -26,10 +26,7 @@ typedef struct {
     void (*on_close)(void *ctx, void *client_ctx, const char *why);
 } fota_attach_cbs_t;
 
-/* The folder of attach sockets: $FOTA_LOCK_DIR, else /run/lock, else /tmp (where the
- * station's ports lock lives too, station_lock.c). */
-const char *fota_attach_dir(void);
-/* The socket named after a ports folder ("ports") or a results file ("db"): a hash of
+/* The socket, in the station's lock folder (fota_lock_dir), named after a ports folder ("ports") or a results file ("db"): a hash of
  * the canonical path, so a relative name or a symlink finds the same socket.
  * 0, or a negative fota error. */
 int fota_attach_path(const char *kind, const char *path, char *out, size_t cap);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,4 +241,27 @@ int fota_lock_path_canonical(const char *path, char *out, size_t cap)
         return FOTA_E_RANGE;
     snprintf(out + o, cap - o, "%s%s", o > 1 ? "/" : "", tail);
     return 0;
+}
+
+const char *fota_lock_dir(void)
+{
+    const char *env = getenv("FOTA_LOCK_DIR");
+    if (env && env[0])
+        return env;
+    struct stat sb;
+    return stat("/run/lock", &sb) == 0 && S_ISDIR(sb.st_mode) ? "/run/lock" : "/tmp";
+}
+
+int fota_lock_name(const char *dir, const char *prefix, const char *path, const char *suffix,
+                   char *out, size_t cap)
+{
+    char canon[PATH_MAX];
+    int rc = fota_lock_path_canonical(path, canon, sizeof canon);
+    if (rc < 0)
+        return rc;
+    uint64_t h = 1469598103934665603ull;
+    for (const char *p = canon; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    int n = snprintf(out, cap, "%s/%s-%016llx%s", dir, prefix, (unsigned long long)h, suffix);
+    return n > 0 && (size_t)n < cap ? 0 : FOTA_E_RANGE;
 }

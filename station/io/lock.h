@@ -45,5 +45,15 @@ int fota_lock_file_take(const char *path, const char *note, int *fd_out, fota_lo
  * ancestor's real path): two names of one file or folder give one string. 0 or
  * FOTA_E_RANGE. */
 int fota_lock_path_canonical(const char *path, char *out, size_t cap);
+/* The folder of the station's locks and sockets: $FOTA_LOCK_DIR, else /run/lock
+ * (the FHS folder for lock files, emptied at boot), else /tmp. A ports folder's
+ * path names one folder only within one /dev: a station that sees its own /dev (a
+ * container, a umockdev testbed) but shares /run/lock with others needs its own. */
+const char *fota_lock_dir(void);
+/* "<dir>/<prefix>-<16 hex digits><suffix>": one short, stable name per folder or
+ * file, whatever path names it (the hash, FNV-1a, is of its canonical path). 0,
+ * a negative errno, or FOTA_E_RANGE when out is too small. */
+int fota_lock_name(const char *dir, const char *prefix, const char *path, const char *suffix,
+                   char *out, size_t cap);
 
 #endif
